@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The validated configuration of one node: meta-data (who am I), user-data (the cluster) and
+ * network-config (my address). Fixed-size storage: nothing to free, nothing unbounded. */
+
+#define FB_MAX_HOSTS 64
+#define FB_MAX_SYSCTLS 64
+#define FB_MAX_SSH_KEYS 32
+#define FB_MAX_IFACES 8
+#define FB_MAX_DNS 4
+#define FB_MAX_SSH_KEY_LEN 8192
+
+enum fb_role { FB_ROLE_UNSET, FB_ROLE_CONTROL_PLANE, FB_ROLE_WORKER };
+enum fb_swap { FB_SWAP_OFF, FB_SWAP_KEEP };
+enum fb_selinux { FB_SELINUX_PERMISSIVE, FB_SELINUX_KEEP };
+enum fb_firewall { FB_FIREWALL_OPEN, FB_FIREWALL_KEEP, FB_FIREWALL_DISABLE };
+
+/* Where a value came from, for error messages: "meta-data:3:17". */
+struct fb_pos {
+        const char *file; /* static or owned by the seed; NULL when the value is a default */
+        unsigned line, column;
+};
+
+struct fb_host_entry {
+        char name[64];
+        uint32_t address; /* host byte order */
+        struct fb_pos pos;
+};
+
+struct fb_sysctl {
+        char key[128];   /* dotted form, e.g. net.ipv4.ip_forward */
+        char value[128];
+        struct fb_pos pos;
+};
+
+struct fb_iface {
+        char name[16];     /* "" when matched by MAC only */
+        char mac[18];      /* "" when matched by name only; lower case */
+        uint32_t address;  /* 0: dhcp / no static address */
+        unsigned prefix;
+        uint32_t gateway;  /* 0: none */
+        uint32_t dns[FB_MAX_DNS];
+        unsigned n_dns;
+        char search[256];  /* space separated DNS search domains, may be empty */
+        struct fb_pos pos;
+};
+
+struct fb_config {
+        /* meta-data */
+        char instance_id[256];
+        char hostname[64];
+        enum fb_role role;
+        struct fb_pos instance_id_pos, hostname_pos, role_pos;
+
+        /* user-data: kube_firstboot: */
+        char cluster_name[64];          /* default "kubernetes"; [a-z0-9-], used in URL paths */
+        char endpoint[512];             /* metadata endpoint base URL, http(s)://host[:port]/[path/] */
+        uint8_t cluster_key[32];
+        bool have_cluster_key;
+        char token[24];                 /* pre-shared bootstrap token, "" when none */
+        unsigned long long token_ttl_s; /* default 24h */
+        unsigned long long join_timeout_s; /* worker's overall deadline, default 60 min */
+        struct fb_pos endpoint_pos, cluster_key_pos, token_pos;
+
+        struct fb_host_entry hosts[FB_MAX_HOSTS];
+        size_t n_hosts;
+
+        struct {
+                char version[32];            /* "v1.23.6" */
+                char control_plane_host[256]; /* name or address of the API server */
+                unsigned control_plane_port;  /* 6443 */
+                char image_repository[256];
+                uint32_t service_net; unsigned service_prefix; /* 10.1.0.0/16 */
+                uint32_t pod_net; unsigned pod_prefix;         /* 10.244.0.0/16 */
+                char cni[16];                /* "flannel" or "none" */
+                char runtime[16];            /* "docker" */
+                struct fb_pos control_plane_pos, service_pos, pod_pos;
+        } k8s;
+
+        struct {
+                enum fb_swap swap;
+                enum fb_selinux selinux;
+                enum fb_firewall firewall;
+                bool grow_root;
+                struct fb_sysctl sysctls[FB_MAX_SYSCTLS]; /* extras beyond the reference set */
+                size_t n_sysctls;
+        } host;
+
+        char *ssh_keys[FB_MAX_SSH_KEYS]; /* the one heap-owned field: free with config_done() */
+        size_t n_ssh_keys;
+
+        /* network-config */
+        struct fb_iface ifaces[FB_MAX_IFACES];
+        size_t n_ifaces;
+
+        bool have_network_config;
+};
+
+/* The reference lab's values (docs/seed-format.md). */
+void config_init(struct fb_config *c);
+void config_done(struct fb_config *c);
+
+const char *role_to_string(enum fb_role r);
+const char *swap_to_string(enum fb_swap s);
+const char *selinux_to_string(enum fb_selinux s);
+const char *firewall_to_string(enum fb_firewall f);
+
+/* This node's own address: from network-config, else from the hosts list by hostname; 0 if unknown. */
+uint32_t config_node_address(const struct fb_config *c);

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* kube-firstboot: turns a freshly booted machine into a kubeadm node, driven by its NoCloud seed. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config-parse.h"
+#include "config.h"
+#include "fileio.h"
+#include "host.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "run.h"
+#include "seed.h"
+#include "state.h"
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+/* Exit codes (docs/kube-firstboot.8). */
+enum {
+        EXIT_OK = 0,
+        EXIT_RUNTIME = 1,   /* a step failed at run time */
+        EXIT_BAD_INPUT = 2, /* bad seed or bad usage: nothing was changed */
+        EXIT_NO_SEED = 3,   /* no seed found anywhere */
+};
+
+static const char *arg_root = NULL;
+static const char *arg_seed = NULL;
+static const char *arg_state_dir = "/var/lib/kube-firstboot";
+static const char *arg_until = NULL;
+static bool arg_force = false;
+
+struct stage {
+        const char *name;
+        const char *why;
+        const struct fb_step *steps;
+        const size_t *n_steps;
+};
+
+/* The stages `run` goes through, in order. "seed" is special: it is what every command does first. */
+static const struct stage stages[] = {
+        { "seed", "find, read and validate the NoCloud seed; remember the instance", NULL, NULL },
+        { "host", "prepare the host for kubeadm (reference steps 1-6)", host_steps, &host_steps_count },
+};
+
+static const struct stage *stage_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(stages); i++)
+                if (streq(stages[i].name, name))
+                        return &stages[i];
+        return NULL;
+}
+
+static void help(void) {
+        printf("Usage: kube-firstboot [OPTIONS] COMMAND\n"
+               "\n"
+               "Turn a freshly booted machine into a kubeadm node from its cloud-init NoCloud seed.\n"
+               "\n"
+               "Commands:\n"
+               "  show-seed           Print the parsed, validated seed as YAML (secrets masked)\n"
+               "  plan                List the actions run would take on this host, and why\n"
+               "  run [--until STAGE] Provision this host (stages: seed, host)\n"
+               "  status              Show which stages are done for the current instance\n"
+               "\n"
+               "Options:\n"
+               "  --root DIR          Operate on the tree under DIR instead of /\n"
+               "  --seed SOURCE       Seed directory, image/ISO file, block device or http(s) URL\n"
+               "  --state-dir DIR     State directory (default /var/lib/kube-firstboot, under --root)\n"
+               "  --force             Run again even if this instance was already provisioned\n"
+               "  -v, --verbose       Log debug messages\n"
+               "  -q, --quiet         Log warnings and errors only\n"
+               "  -h, --help          Show this help\n"
+               "      --version       Show the version\n"
+               "\n"
+               "Exit status: 0 ok, 1 runtime failure, 2 bad seed or usage (nothing changed), 3 no seed.\n"
+               "See kube-firstboot(8).\n");
+}
+
+static int state_base(char *buf, size_t size) {
+        return root_path(buf, size, arg_state_dir);
+}
+
+/* Finds, reads and validates the seed. Exit code on failure. */
+static int load_seed(struct seed *seed, struct fb_config *config) {
+        struct seed_options opts = {
+                .explicit_source = arg_seed,
+                .device_wait_ms = 10000,
+                .http_deadline_ms = 5 * 60 * 1000,
+        };
+        int r;
+
+        r = seed_find(&opts, seed);
+        if (r == -ENOENT)
+                return EXIT_NO_SEED;
+        if (r == -EINVAL || r == -EFBIG || r == -E2BIG || r == -EBADMSG)
+                return EXIT_BAD_INPUT;
+        if (r < 0)
+                return EXIT_RUNTIME;
+
+        config_init(config);
+        r = config_load(seed, config);
+        if (r < 0) {
+                log_error("seed from %s rejected; nothing was changed", seed->origin);
+                return EXIT_BAD_INPUT;
+        }
+        if (streq(config->instance_id, "iid-local01"))
+                log_warning("%s: instance-id: \"iid-local01\" is cloud-localds' default, shared by every "
+                            "seed made without meta-data; a cloned disk will not be seen as a new instance",
+                            seed->name[SEED_META_DATA]);
+        return EXIT_OK;
+}
+
+static int cmd_show_seed(void) {
+        _cleanup_(seed_done) struct seed seed = {};
+        _cleanup_(config_done) struct fb_config config;
+        int r;
+
+        config_init(&config);
+        r = load_seed(&seed, &config);
+        if (r != EXIT_OK)
+                return r;
+        config_show(stdout, &config, seed.origin);
+        return EXIT_OK;
+}
+
+static void format_time(uint64_t usec, char buf[static 64]) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(buf, 64, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static bool instance_complete(const struct state *state) {
+        for (size_t i = 0; i < ELEMENTSOF(stages); i++)
+                if (!state_stage_done(state, stages[i].name, NULL))
+                        return false;
+        return true;
+}
+
+/* run and plan share this: plan is a run with dry_run set. */
+static int provision(bool dry_run) {
+        _cleanup_(seed_done) struct seed seed = {};
+        _cleanup_(config_done) struct fb_config config;
+        char base[PATH_MAX];
+        struct state state;
+        struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
+        const struct stage *until = NULL;
+        int r;
+
+        if (arg_until) {
+                until = stage_find(arg_until);
+                if (!until) {
+                        log_error("--until: unknown stage \"%s\"", arg_until);
+                        return EXIT_BAD_INPUT;
+                }
+        }
+
+        config_init(&config);
+        r = load_seed(&seed, &config);
+        if (r != EXIT_OK)
+                return r;
+        run.config = &config;
+        run.seed = &seed;
+
+        r = state_base(base, sizeof(base));
+        if (r < 0) {
+                log_error_errno(r, "--state-dir: path too long");
+                return EXIT_BAD_INPUT;
+        }
+        r = state_open(base, config.instance_id, false, &state);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read state: %m", state.dir);
+                return EXIT_RUNTIME;
+        }
+        run.state_dir = state.dir;
+
+        if (instance_complete(&state) && !arg_force) {
+                uint64_t usec = 0;
+                char when[64];
+                state_stage_done(&state, stages[ELEMENTSOF(stages) - 1].name, &usec);
+                format_time(usec, when);
+                if (dry_run)
+                        printf("Instance %s was provisioned at %s: nothing to do (--force runs again).\n",
+                               config.instance_id, when);
+                else
+                        log_info("instance %s was provisioned at %s: nothing to do", config.instance_id, when);
+                return EXIT_OK;
+        }
+
+        if (dry_run)
+                printf("Seed: %s\nInstance: %s\nHost: %s (%s)\n\n", seed.origin, config.instance_id,
+                       config.hostname, role_to_string(config.role));
+        else {
+                log_info("seed from %s: instance %s, host %s, role %s", seed.origin, config.instance_id,
+                         config.hostname, role_to_string(config.role));
+                if (arg_force && state.n_done > 0) {
+                        r = state_reset(&state);
+                        if (r < 0) {
+                                log_error_errno(r, "%s: cannot reset state: %m", state.dir);
+                                return EXIT_RUNTIME;
+                        }
+                }
+                r = state_write_current_instance(base, config.instance_id);
+                if (r >= 0)
+                        r = state_open(base, config.instance_id, true, &state);
+                if (r >= 0)
+                        r = state_mark_done(&state, "seed");
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot record state: %m", base);
+                        return EXIT_RUNTIME;
+                }
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(stages); i++) {
+                const struct stage *st = &stages[i];
+                uint64_t usec;
+
+                if (dry_run)
+                        printf("Stage %s: %s\n", st->name, st->why);
+                if (st->steps && !(state_stage_done(&state, st->name, &usec) && !arg_force)) {
+                        r = run_steps(&run, st->steps, *st->n_steps);
+                        if (r < 0) {
+                                log_error("stage %s failed; finished stages are recorded, the next run resumes",
+                                          st->name);
+                                return EXIT_RUNTIME;
+                        }
+                        if (!dry_run) {
+                                r = state_mark_done(&state, st->name);
+                                if (r < 0) {
+                                        log_error_errno(r, "%s: cannot record state: %m", state.dir);
+                                        return EXIT_RUNTIME;
+                                }
+                        }
+                } else if (dry_run)
+                        printf("  %-10s done\n", st->name);
+
+                if (st == until)
+                        break;
+        }
+
+        if (dry_run)
+                printf("\n%u action(s) to take, %u already in place.\n", run.n_changed, run.n_unchanged);
+        else
+                log_info("%u change(s) made, %u already in place", run.n_changed, run.n_unchanged);
+        return EXIT_OK;
+}
+
+static int cmd_status(void) {
+        char base[PATH_MAX], iid[256];
+        struct state state;
+        int r;
+
+        r = state_base(base, sizeof(base));
+        if (r < 0)
+                return EXIT_BAD_INPUT;
+        r = state_read_current_instance(base, iid, sizeof(iid));
+        if (r == -ENOENT) {
+                printf("No instance has run yet (%s/instance is absent).\n", base);
+                return EXIT_OK;
+        }
+        if (r < 0) {
+                log_error_errno(r, "%s/instance: cannot read: %m", base);
+                return EXIT_RUNTIME;
+        }
+        r = state_open(base, iid, false, &state);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read state: %m", state.dir);
+                return EXIT_RUNTIME;
+        }
+        printf("Instance: %s\n", iid);
+        for (size_t i = 0; i < ELEMENTSOF(stages); i++) {
+                uint64_t usec;
+                char when[64];
+                if (state_stage_done(&state, stages[i].name, &usec)) {
+                        format_time(usec, when);
+                        printf("  %-8s done     %s\n", stages[i].name, when);
+                } else
+                        printf("  %-8s pending\n", stages[i].name);
+        }
+        printf("Provisioning %s.\n", instance_complete(&state) ? "complete" : "incomplete");
+        return EXIT_OK;
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_ROOT = 0x100, ARG_SEED, ARG_STATE_DIR, ARG_FORCE, ARG_VERSION, ARG_UNTIL };
+        static const struct option options[] = {
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "seed", required_argument, NULL, ARG_SEED },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "force", no_argument, NULL, ARG_FORCE },
+                { "until", required_argument, NULL, ARG_UNTIL },
+                { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        const char *command;
+        int c, r;
+
+        /* Options may come before or after the command ("run --until host"). */
+        while ((c = getopt_long(argc, argv, "vqh", options, NULL)) >= 0) {
+                switch (c) {
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                case ARG_SEED:
+                        arg_seed = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        if (optarg[0] != '/') {
+                                log_error("--state-dir: \"%s\" is not an absolute path", optarg);
+                                return EXIT_BAD_INPUT;
+                        }
+                        arg_state_dir = optarg;
+                        break;
+                case ARG_FORCE:
+                        arg_force = true;
+                        break;
+                case ARG_UNTIL:
+                        arg_until = optarg;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case 'q':
+                        log_set_max_level(LOG_WARNING);
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case ARG_VERSION:
+                        printf("kube-firstboot %s\n", VERSION);
+                        return EXIT_OK;
+                default:
+                        return EXIT_BAD_INPUT;
+                }
+        }
+        if (optind != argc - 1) {
+                log_error(optind >= argc ? "no command given (see --help)" : "too many arguments (see --help)");
+                return EXIT_BAD_INPUT;
+        }
+        command = argv[optind];
+
+        r = root_set(arg_root);
+        if (r < 0) {
+                log_error("--root: \"%s\" must be an absolute path", arg_root);
+                return EXIT_BAD_INPUT;
+        }
+        if (arg_until && !streq(command, "run")) {
+                log_error("--until only applies to run");
+                return EXIT_BAD_INPUT;
+        }
+
+        if (streq(command, "show-seed"))
+                return cmd_show_seed();
+        if (streq(command, "plan"))
+                return provision(true);
+        if (streq(command, "run"))
+                return provision(false);
+        if (streq(command, "status"))
+                return cmd_status();
+
+        log_error("unknown command \"%s\" (see --help)", command);
+        return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "state.h"
+
+#define STATE_FILE_MAX 4096
+
+static uint64_t now_usec(void) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        return (uint64_t) tv.tv_sec * 1000000 + (uint64_t) tv.tv_usec;
+}
+
+static int state_parse(struct state *s, const char *text) {
+        const char *p = text;
+
+        s->n_done = 0;
+        while (*p) {
+                char name[32];
+                unsigned long long usec;
+                const char *eol = strchr(p, '\n');
+                int n = 0;
+
+                if (sscanf(p, "%31[a-z-] %llu%n", name, &usec, &n) == 2 && s->n_done < STATE_MAX_STAGES &&
+                    (p[n] == '\n' || p[n] == 0)) {
+                        memcpy(s->done[s->n_done].name, name, sizeof(name));
+                        s->done[s->n_done].usec = usec;
+                        s->n_done++;
+                } else
+                        return -EBADMSG;
+                if (!eol)
+                        break;
+                p = eol + 1;
+        }
+        return 0;
+}
+
+int state_open(const char *state_base, const char *instance_id, bool create, struct state *ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[4200];
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (snprintf(ret->dir, sizeof(ret->dir), "%s/%s", state_base, instance_id) >= (int) sizeof(ret->dir))
+                return -ENAMETOOLONG;
+        if (create) {
+                r = mkdir_p(ret->dir, 0700);
+                if (r < 0)
+                        return r;
+        }
+        snprintf(path, sizeof(path), "%s/stages", ret->dir);
+        r = read_file_limited(path, STATE_FILE_MAX, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        return state_parse(ret, text);
+}
+
+bool state_stage_done(const struct state *s, const char *stage, uint64_t *ret_usec) {
+        for (unsigned i = 0; i < s->n_done; i++)
+                if (streq(s->done[i].name, stage)) {
+                        if (ret_usec)
+                                *ret_usec = s->done[i].usec;
+                        return true;
+                }
+        return false;
+}
+
+static int state_save(const struct state *s) {
+        char text[STATE_FILE_MAX], path[4200];
+        size_t n = 0;
+
+        for (unsigned i = 0; i < s->n_done; i++)
+                n += snprintf(text + n, sizeof(text) - n, "%s %llu\n", s->done[i].name,
+                              (unsigned long long) s->done[i].usec);
+        snprintf(path, sizeof(path), "%s/stages", s->dir);
+        return write_file_atomic(path, text, n, 0600, WRITE_ATOMIC_MKDIR);
+}
+
+int state_mark_done(struct state *s, const char *stage) {
+        if (state_stage_done(s, stage, NULL))
+                return 0;
+        if (s->n_done >= STATE_MAX_STAGES || strlen(stage) >= sizeof(s->done[0].name))
+                return -E2BIG;
+        strscpy(s->done[s->n_done].name, sizeof(s->done[0].name), stage);
+        s->done[s->n_done].usec = now_usec();
+        s->n_done++;
+        return state_save(s);
+}
+
+int state_reset(struct state *s) {
+        s->n_done = 0;
+        return state_save(s);
+}
+
+int state_write_current_instance(const char *state_base, const char *instance_id) {
+        char path[4200], text[300];
+        int n;
+
+        snprintf(path, sizeof(path), "%s/instance", state_base);
+        n = snprintf(text, sizeof(text), "%s\n", instance_id);
+        if (n >= (int) sizeof(text))
+                return -ENAMETOOLONG;
+        return write_file_atomic(path, text, n, 0644, WRITE_ATOMIC_MKDIR);
+}
+
+int state_read_current_instance(const char *state_base, char *ret, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[4200];
+        size_t n;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/instance", state_base);
+        r = read_file_limited(path, 300, &text, &n);
+        if (r < 0)
+                return r;
+        while (n > 0 && text[n - 1] == '\n')
+                text[--n] = 0;
+        if (n == 0 || strchr(text, '/') || strchr(text, '\n'))
+                return -EBADMSG;
+        return strscpy(ret, size, text);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <syslog.h>
+
+#include "macro.h"
+
+/* Logging goes to stderr (the journal under systemd). Messages never carry file contents, tokens or
+ * keys: callers pass names and positions, not values. */
+
+void log_set_max_level(int level);
+int log_get_max_level(void);
+void log_set_program(const char *name);
+/* Also append every message (at any level) to this file descriptor, e.g. the 0600 agent log. */
+void log_set_extra_fd(int fd);
+
+/* Returns -abs(error) (or -EIO when error is 0) so callers can write "return log_error_errno(r, ...)". */
+int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
+
+#define log_full_errno(level, error, ...) log_internal((level), (error), __VA_ARGS__)
+#define log_debug(...) (void) log_internal(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...) (void) log_internal(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...) (void) log_internal(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_warning(...) (void) log_internal(LOG_WARNING, 0, __VA_ARGS__)
+#define log_error(...) (void) log_internal(LOG_ERR, 0, __VA_ARGS__)
+#define log_debug_errno(e, ...) log_internal(LOG_DEBUG, (e), __VA_ARGS__)
+#define log_notice_errno(e, ...) log_internal(LOG_NOTICE, (e), __VA_ARGS__)
+#define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), __VA_ARGS__)
+#define log_error_errno(e, ...) log_internal(LOG_ERR, (e), __VA_ARGS__)
