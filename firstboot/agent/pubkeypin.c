@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "pubkeypin.h"
+
+#define CA_CERT_MAX (64 * 1024)
+
+int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_LEN + 1]) {
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        unsigned char *der = NULL;
+        X509 *cert = NULL;
+        BIO *bio;
+        int len, r = -EBADMSG;
+
+        if (size > CA_CERT_MAX)
+                return -EFBIG;
+        bio = BIO_new_mem_buf((void *) pem, (int) size);
+        if (!bio)
+                return -ENOMEM;
+        cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+        if (!cert)
+                return -EBADMSG;
+
+        /* X509_get_X509_PUBKEY and i2d_X509_PUBKEY exist in OpenSSL 1.0.2 and 3.0 alike. */
+        len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+        if (len <= 0)
+                goto finish;
+        SHA256(der, (size_t) len, digest);
+        memcpy(ret, "sha256:", 7);
+        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+                snprintf(ret + 7 + 2 * i, 3, "%02x", digest[i]);
+        r = 0;
+finish:
+        OPENSSL_free(der);
+        X509_free(cert);
+        return r;
+}
+
+int pubkeypin_from_file(const char *path, char ret[static PUBKEYPIN_LEN + 1]) {
+        _cleanup_free_ char *pem = NULL;
+        size_t size;
+        int r;
+
+        r = read_file_limited(path, CA_CERT_MAX, &pem, &size);
+        if (r < 0)
+                return r;
+        return pubkeypin_from_pem(pem, size, ret);
+}
