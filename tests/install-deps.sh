@@ -9,7 +9,7 @@ packages=(
         libmicrohttpd-dev libcurl4-doc
         cloud-image-utils genisoimage dosfstools mtools
         util-linux fdisk e2fsprogs xfsprogs cloud-guest-utils
-        openssl curl python3 iproute2 nginx-light
+        openssl curl python3 python3-yaml python3-cryptography iproute2 nginx-light
 )
 
 missing=()

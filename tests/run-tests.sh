@@ -28,6 +28,7 @@ run_one() {
         local name=$1
         shift
         local log=$log_dir/$name.log start end
+        mkdir -p "$(dirname "$log")"
         start=$(date +%s.%N)
         if "$@" >"$log" 2>&1; then
                 end=$(date +%s.%N)

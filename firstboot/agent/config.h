@@ -29,7 +29,7 @@ struct fb_pos {
 struct fb_host_entry {
         char name[64];
         uint32_t address; /* host byte order */
-        struct fb_pos pos;
+        struct fb_pos pos, address_pos; /* of the name and of the address */
 };
 
 struct fb_sysctl {
@@ -47,7 +47,7 @@ struct fb_iface {
         uint32_t dns[FB_MAX_DNS];
         unsigned n_dns;
         char search[256];  /* space separated DNS search domains, may be empty */
-        struct fb_pos pos;
+        struct fb_pos pos; /* of the static address, else of the interface's entry */
 };
 
 struct fb_config {
@@ -66,6 +66,7 @@ struct fb_config {
         unsigned long long token_ttl_s; /* default 24h */
         unsigned long long join_timeout_s; /* worker's overall deadline, default 60 min */
         struct fb_pos endpoint_pos, cluster_key_pos, token_pos;
+        struct fb_pos kube_firstboot_pos; /* the key; where errors about defaults point */
 
         struct fb_host_entry hosts[FB_MAX_HOSTS];
         size_t n_hosts;

@@ -1,7 +1,216 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: open the ports this role needs in firewalld */
+/* firewalld, as the seed says: "open" adds the ports this role needs (permanently and at run time, only
+ * those not listed yet), "disable" stops and disables firewalld, "keep" leaves it. A firewalld that is
+ * not installed or not running is left alone: there is nothing to open. */
+#include <stdio.h>
+
 #include "host.h"
+#include "hostedit.h"
+#include "log.h"
+#include "macro.h"
+
+#define STEP "firewall"
+#define MAX_PORTS 8
+
+static size_t role_ports(const struct fb_config *c, char ports[][32]) {
+        size_t n = 0;
+
+        if (c->role == FB_ROLE_CONTROL_PLANE) {
+                snprintf(ports[n++], 32, "%u/tcp", c->k8s.control_plane_port ? c->k8s.control_plane_port : 6443);
+                snprintf(ports[n++], 32, "2379-2380/tcp");  /* etcd */
+                snprintf(ports[n++], 32, "10250-10252/tcp"); /* kubelet, scheduler, controller-manager */
+        } else {
+                snprintf(ports[n++], 32, "10250/tcp");       /* kubelet */
+                snprintf(ports[n++], 32, "30000-32767/tcp"); /* NodePort services */
+        }
+        snprintf(ports[n++], 32, "8472/udp"); /* flannel VXLAN */
+        return n;
+}
+
+/* Is word one of the blank-separated words of list? */
+static bool word_listed(const char *list, const char *word) {
+        size_t wl = strlen(word);
+
+        for (const char *p = list; *p;) {
+                size_t len;
+                p += strspn(p, " \t\r\n");
+                len = strcspn(p, " \t\r\n");
+                if (len == wl && memcmp(p, word, wl) == 0)
+                        return true;
+                p += len;
+        }
+        return false;
+}
+
+static int list_ports(struct fb_run *run, bool permanent, char **ret) {
+        const char *argv_perm[] = { "firewall-cmd", "--permanent", "--list-ports", NULL };
+        const char *argv_now[] = { "firewall-cmd", "--list-ports", NULL };
+        int r;
+
+        r = host_command(run, permanent ? argv_perm : argv_now, false, ret);
+        if (r < 0)
+                return r;
+        if (r != 0) {
+                free(*ret);
+                *ret = NULL;
+                return log_error_errno(-EIO, "firewall-cmd %s--list-ports failed (exit status %d; see the agent log)",
+                                       permanent ? "--permanent " : "", r);
+        }
+        return 0;
+}
+
+static int add_port(struct fb_run *run, const char *port, bool permanent) {
+        char arg[48], what[300];
+        const char *argv_perm[] = { "firewall-cmd", "--permanent", arg, NULL };
+        const char *argv_now[] = { "firewall-cmd", arg, NULL };
+        int r;
+
+        snprintf(arg, sizeof(arg), "--add-port=%s", port);
+        snprintf(what, sizeof(what), "open %s %s", port, permanent ? "permanently" : "now");
+        run_action(run, STEP, what, "closed", "open");
+        if (run->dry_run)
+                return 1;
+        r = host_command(run, permanent ? argv_perm : argv_now, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "firewall-cmd %s%s failed (exit status %d; see the agent log)",
+                                       permanent ? "--permanent " : "", arg, r);
+        return 1;
+}
+
+static int firewall_open(struct fb_run *run) {
+        const char *state[] = { "firewall-cmd", "--state", NULL };
+        _cleanup_free_ char *permanent = NULL, *now = NULL;
+        char ports[MAX_PORTS][32];
+        size_t n;
+        int r, changed = 0;
+
+        r = host_command(run, state, true, NULL);
+        if (r == -ENOENT) {
+                run_unchanged(run, STEP, "firewalld not installed: no ports to open");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (r != 0) {
+                run_unchanged(run, STEP, "firewalld not running: no ports to open");
+                return 0;
+        }
+
+        r = list_ports(run, true, &permanent);
+        if (r >= 0)
+                r = list_ports(run, false, &now);
+        if (r < 0)
+                return r;
+
+        n = role_ports(run->config, ports);
+        for (size_t i = 0; i < n; i++) {
+                bool in_permanent = word_listed(permanent, ports[i]), in_now = word_listed(now, ports[i]);
+                char what[300];
+
+                if (in_permanent && in_now) {
+                        snprintf(what, sizeof(what), "port %s open", ports[i]);
+                        run_unchanged(run, STEP, what);
+                        continue;
+                }
+                if (!in_permanent) {
+                        r = add_port(run, ports[i], true);
+                        if (r < 0)
+                                return r;
+                        changed = 1;
+                }
+                if (!in_now) {
+                        r = add_port(run, ports[i], false);
+                        if (r < 0)
+                                return r;
+                        changed = 1;
+                }
+        }
+        if (!changed || run->dry_run)
+                return changed;
+
+        /* Verify with firewalld's own view. */
+        free(permanent);
+        free(now);
+        permanent = now = NULL;
+        r = list_ports(run, true, &permanent);
+        if (r >= 0)
+                r = list_ports(run, false, &now);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (!word_listed(permanent, ports[i]) || !word_listed(now, ports[i]))
+                        return log_error_errno(-EIO, "firewalld does not list port %s after adding it", ports[i]);
+        return 1;
+}
+
+/* First word of `systemctl VERB firewalld`, or -ENOENT when there is no systemctl. */
+static int unit_query(struct fb_run *run, const char *verb, char *ret, size_t size) {
+        const char *argv[] = { "systemctl", verb, "firewalld", NULL };
+        _cleanup_free_ char *out = NULL;
+        size_t len;
+        int r;
+
+        r = host_command(run, argv, true, &out);
+        if (r < 0)
+                return r;
+        len = strcspn(out, " \t\r\n");
+        snprintf(ret, size, "%.*s", (int) (len >= size ? size - 1 : len), out);
+        return 0;
+}
+
+static int firewall_disable(struct fb_run *run) {
+        const char *disable[] = { "systemctl", "disable", "--now", "firewalld", NULL };
+        char enabled[32], active[32], before[80];
+        bool is_enabled, is_active;
+        int r;
+
+        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
+        if (r == -ENOENT) {
+                run_unchanged(run, STEP, "no systemctl: no firewalld to disable");
+                return 0;
+        }
+        if (r >= 0)
+                r = unit_query(run, "is-active", active, sizeof(active));
+        if (r < 0)
+                return r;
+        is_enabled = streq(enabled, "enabled");
+        is_active = streq(active, "active") || streq(active, "activating") || streq(active, "reloading");
+        if (!is_enabled && !is_active) {
+                run_unchanged(run, STEP, "firewalld disabled and stopped (or not installed)");
+                return 0;
+        }
+
+        snprintf(before, sizeof(before), "%s, %s", is_enabled ? "enabled" : "disabled", is_active ? "active" : "inactive");
+        run_action(run, STEP, "disable and stop firewalld", before, "disabled, inactive");
+        if (run->dry_run)
+                return 1;
+        r = host_command(run, disable, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "systemctl disable --now firewalld failed (exit status %d; see the agent log)", r);
+
+        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
+        if (r >= 0)
+                r = unit_query(run, "is-active", active, sizeof(active));
+        if (r < 0)
+                return r;
+        if (streq(enabled, "enabled") || streq(active, "active"))
+                return log_error_errno(-EIO, "firewalld is still %s after systemctl disable --now",
+                                       streq(enabled, "enabled") ? "enabled" : "active");
+        return 1;
+}
 
 int step_firewall(struct fb_run *run) {
-        return 0;
+        switch (run->config->host.firewall) {
+        case FB_FIREWALL_OPEN:
+                return firewall_open(run);
+        case FB_FIREWALL_DISABLE:
+                return firewall_disable(run);
+        default:
+                run_unchanged(run, STEP, "firewalld left as it is (host.firewall: keep)");
+                return 0;
+        }
 }

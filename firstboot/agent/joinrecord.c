@@ -93,6 +93,22 @@ static bool is_pubkeypin(const char *s) {
         return true;
 }
 
+/* host:port, the host an IPv4 address or an RFC 1123 name: it ends up in kubeadm's config. */
+static bool api_server_is_valid(const char *s) {
+        const char *colon = strrchr(s, ':');
+        unsigned long long port;
+        char host[256];
+        uint32_t addr;
+
+        if (!colon || (size_t) (colon - s) >= sizeof(host) || colon == s)
+                return false;
+        memcpy(host, s, colon - s);
+        host[colon - s] = 0;
+        if (parse_uint(colon + 1, 1, 65535, &port) < 0)
+                return false;
+        return parse_ipv4(host, &addr) == 0 || hostname_is_valid(host);
+}
+
 static int record_from_json(const char *data, size_t size, struct join_record *rec) {
         _cleanup_json_ json_object *o = parse_object(data, size, JOIN_RECORD_MAX);
         json_object *hashes;
@@ -109,7 +125,7 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
                 return -EINVAL;
         strscpy(rec->cluster, sizeof(rec->cluster), s);
         s = get_string(o, "api_server", sizeof(rec->api_server) - 1);
-        if (!s || !strchr(s, ':'))
+        if (!s || !api_server_is_valid(s))
                 return -EINVAL;
         strscpy(rec->api_server, sizeof(rec->api_server), s);
         s = get_string(o, "token", sizeof(rec->token) - 1);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* kube-firstboot: turns a freshly booted machine into a kubeadm node, driven by its NoCloud seed. */
+#include <fcntl.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,9 @@
 #include "config-parse.h"
 #include "config.h"
 #include "fileio.h"
+#include "endpoint.h"
 #include "host.h"
+#include "role.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
@@ -39,14 +43,19 @@ static bool arg_force = false;
 struct stage {
         const char *name;
         const char *why;
-        const struct fb_step *steps;
-        const size_t *n_steps;
+        const struct fb_step *(*steps)(const struct fb_config *c, size_t *ret_n);
 };
+
+static const struct fb_step *host_stage_steps(const struct fb_config *c, size_t *ret_n) {
+        *ret_n = host_steps_count;
+        return host_steps;
+}
 
 /* The stages `run` goes through, in order. "seed" is special: it is what every command does first. */
 static const struct stage stages[] = {
-        { "seed", "find, read and validate the NoCloud seed; remember the instance", NULL, NULL },
-        { "host", "prepare the host for kubeadm (reference steps 1-6)", host_steps, &host_steps_count },
+        { "seed", "find, read and validate the NoCloud seed; remember the instance", NULL },
+        { "host", "prepare the host for kubeadm (reference steps 1-6)", host_stage_steps },
+        { "role", "initialise the control plane, or join the cluster as a worker", role_steps },
 };
 
 static const struct stage *stage_find(const char *name) {
@@ -64,8 +73,9 @@ static void help(void) {
                "Commands:\n"
                "  show-seed           Print the parsed, validated seed as YAML (secrets masked)\n"
                "  plan                List the actions run would take on this host, and why\n"
-               "  run [--until STAGE] Provision this host (stages: seed, host)\n"
+               "  run [--until STAGE] Provision this host (stages: seed, host, role)\n"
                "  status              Show which stages are done for the current instance\n"
+               "  refresh-token       Control plane: renew the join token before it expires\n"
                "\n"
                "Options:\n"
                "  --root DIR          Operate on the tree under DIR instead of /\n"
@@ -142,6 +152,23 @@ static bool instance_complete(const struct state *state) {
         return true;
 }
 
+/* Command output and a copy of every message go to a 0600 log: kubeadm's output can hold tokens. */
+static int open_agent_log(void) {
+        char path[PATH_MAX];
+        int fd;
+
+        if (root_path(path, sizeof(path), AGENT_LOG) < 0 || mkdir_parents(path, 0755) < 0)
+                return -1;
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0) {
+                log_warning_errno(errno, "%s: cannot open: %m; command output is not kept", path);
+                return -1;
+        }
+        (void) fchmod(fd, 0600);
+        log_set_extra_fd(fd);
+        return fd;
+}
+
 /* run and plan share this: plan is a run with dry_run set. */
 static int provision(bool dry_run) {
         _cleanup_(seed_done) struct seed seed = {};
@@ -149,6 +176,7 @@ static int provision(bool dry_run) {
         char base[PATH_MAX];
         struct state state;
         struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
+        _cleanup_close_ int log_fd = -1;
         const struct stage *until = NULL;
         int r;
 
@@ -214,19 +242,31 @@ static int provision(bool dry_run) {
                         log_error_errno(r, "%s: cannot record state: %m", base);
                         return EXIT_RUNTIME;
                 }
+                log_fd = open_agent_log();
+                run.log_fd = log_fd;
+                endpoint_report(&config, "seed", "done", "seed read and validated");
         }
 
         for (size_t i = 0; i < ELEMENTSOF(stages); i++) {
                 const struct stage *st = &stages[i];
+                const struct fb_step *steps;
+                size_t n_steps;
                 uint64_t usec;
 
                 if (dry_run)
                         printf("Stage %s: %s\n", st->name, st->why);
                 if (st->steps && !(state_stage_done(&state, st->name, &usec) && !arg_force)) {
-                        r = run_steps(&run, st->steps, *st->n_steps);
+                        steps = st->steps(&config, &n_steps);
+                        if (!dry_run)
+                                endpoint_report(&config, st->name, "running", st->why);
+                        r = run_steps(&run, steps, n_steps);
                         if (r < 0) {
+                                char reason[256];
+                                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->name, strerror(-r));
                                 log_error("stage %s failed; finished stages are recorded, the next run resumes",
                                           st->name);
+                                if (!dry_run)
+                                        endpoint_report(&config, st->name, "failed", reason);
                                 return EXIT_RUNTIME;
                         }
                         if (!dry_run) {
@@ -238,16 +278,48 @@ static int provision(bool dry_run) {
                         }
                 } else if (dry_run)
                         printf("  %-10s done\n", st->name);
+                else if (st->steps)
+                        log_info("stage %s already done for this instance", st->name);
 
                 if (st == until)
                         break;
         }
 
+        if (!dry_run && instance_complete(&state))
+                endpoint_report(&config, "done", "done", "provisioned");
         if (dry_run)
                 printf("\n%u action(s) to take, %u already in place.\n", run.n_changed, run.n_unchanged);
         else
                 log_info("%u change(s) made, %u already in place", run.n_changed, run.n_unchanged);
         return EXIT_OK;
+}
+
+static int cmd_refresh_token(void) {
+        _cleanup_(seed_done) struct seed seed = {};
+        _cleanup_(config_done) struct fb_config config;
+        _cleanup_close_ int log_fd = -1;
+        struct fb_run run = { .log_fd = -1 };
+        char base[PATH_MAX];
+        struct state state;
+        int r;
+
+        config_init(&config);
+        r = load_seed(&seed, &config);
+        if (r != EXIT_OK)
+                return r;
+        run.config = &config;
+        run.seed = &seed;
+        r = state_base(base, sizeof(base));
+        if (r >= 0)
+                r = state_open(base, config.instance_id, true, &state);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot open state: %m", base);
+                return EXIT_RUNTIME;
+        }
+        run.state_dir = state.dir;
+        log_fd = open_agent_log();
+        run.log_fd = log_fd;
+        return refresh_token(&run) < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 static int cmd_status(void) {
@@ -365,6 +437,8 @@ int main(int argc, char *argv[]) {
                 return provision(false);
         if (streq(command, "status"))
                 return cmd_status();
+        if (streq(command, "refresh-token"))
+                return cmd_refresh_token();
 
         log_error("unknown command \"%s\" (see --help)", command);
         return EXIT_BAD_INPUT;

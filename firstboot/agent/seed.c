@@ -150,7 +150,7 @@ int seed_find(const struct seed_options *opts, struct seed *ret) {
         if (r >= 0) {
                 r = cmdline_find_seed(cmdline, location, sizeof(location));
                 if (r < 0)
-                        return log_error_errno(r, "/proc/cmdline: malformed seed location");
+                        return r; /* logged by cmdline_find_seed(), with the reason */
                 if (r > 0) {
                         log_debug("kernel command line names seed %s", location);
                         r = seed_read_location(location, true, opts->http_deadline_ms, ret);

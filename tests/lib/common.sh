@@ -7,7 +7,11 @@ AGENT=$BUILDDIR/kube-firstboot
 # A scratch directory removed at exit.
 WORK=$(mktemp -d /tmp/kfb-test.XXXXXX)
 cleanup_hooks=()
-on_exit() { for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done; rm -rf "$WORK"; }
+# KFB_KEEP=1 keeps the scratch directory for a post-mortem.
+on_exit() {
+        for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
+        if [ -n "${KFB_KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap on_exit EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

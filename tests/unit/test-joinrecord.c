@@ -99,6 +99,8 @@ static void test_tampered(void **state) {
         p = strstr(sealed, "\"sealed\":\"");
         assert_non_null(p);
         p += 10;
+        while (*p == '\\' || *p == '/') /* json-c writes '/' as "\/" */
+                p++;
         *p = *p == 'A' ? 'B' : 'A';
         assert_int_equal(join_record_open(key_a, "lab", sealed, size, &out), -EBADMSG);
 }

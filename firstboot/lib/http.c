@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/* Every libcurl symbol used here exists in libcurl 7.29 (CentOS 7); tests/integration/test-curl-symbols.sh
+ * checks that against libcurl-symbols(3). CURLOPT_PROTOCOLS is deprecated since 7.85 in favour of
+ * CURLOPT_PROTOCOLS_STR, which 7.29 lacks: hence the deprecation warnings are switched off. */
+#define CURL_DISABLE_DEPRECATION 1
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "macro.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_MAX_RESPONSE (1024 * 1024)
+#define MAX_REDIRECTS 5L
+
+struct sink {
+        char *buf;
+        size_t size, allocated, max;
+        bool too_large;
+};
+
+struct source {
+        const char *data;
+        size_t size, pos;
+};
+
+static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct sink *s = userdata;
+        size_t n = size * nmemb;
+
+        if (nmemb != 0 && n / nmemb != size)
+                return 0;
+        if (n > s->max - s->size) {
+                s->too_large = true;
+                return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
+        }
+        if (s->size + n + 1 > s->allocated) {
+                size_t want = s->allocated ? s->allocated : 4096;
+                char *p;
+                while (want < s->size + n + 1)
+                        want *= 2;
+                if (want > s->max + 1)
+                        want = s->max + 1;
+                p = realloc(s->buf, want);
+                if (!p)
+                        return 0;
+                s->buf = p;
+                s->allocated = want;
+        }
+        memcpy(s->buf + s->size, ptr, n);
+        s->size += n;
+        s->buf[s->size] = 0;
+        return n;
+}
+
+static size_t read_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct source *s = userdata;
+        size_t n = size * nmemb, left = s->size - s->pos;
+
+        if (n > left)
+                n = left;
+        memcpy(ptr, s->data + s->pos, n);
+        s->pos += n;
+        return n;
+}
+
+static int curlcode_to_errno(CURLcode c, const struct sink *sink) {
+        switch (c) {
+        case CURLE_OPERATION_TIMEDOUT:
+                return -ETIMEDOUT;
+        case CURLE_COULDNT_CONNECT:
+                return -ECONNREFUSED;
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+                return -EHOSTUNREACH;
+        case CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+                return -EPIPE;
+        case CURLE_FILESIZE_EXCEEDED:
+                return -EFBIG;
+        case CURLE_WRITE_ERROR:
+                return sink->too_large ? -EFBIG : -ENOMEM;
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
+                return -EINVAL;
+        case CURLE_TOO_MANY_REDIRECTS:
+                return -ELOOP;
+        case CURLE_OUT_OF_MEMORY:
+                return -ENOMEM;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_USE_SSL_FAILED:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_SETFAILED:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_SHUTDOWN_FAILED:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_BAD_CONTENT_ENCODING:
+                return -EPROTO;
+        default:
+                return -EIO;
+        }
+}
+
+const char *http_strerror(int error) {
+        switch (error < 0 ? -error : error) {
+        case ETIMEDOUT:
+                return "timed out";
+        case ECONNREFUSED:
+                return "connection refused";
+        case EHOSTUNREACH:
+                return "host unreachable or unknown";
+        case EPIPE:
+                return "connection cut or response truncated";
+        case EFBIG:
+                return "response too large";
+        case EINVAL:
+                return "bad URL";
+        case ELOOP:
+                return "too many redirects";
+        case EPROTO:
+                return "TLS or protocol error";
+        case ENOMEM:
+                return "out of memory";
+        default:
+                return "transfer failed";
+        }
+}
+
+static int global_init(void) {
+        static bool done = false;
+
+        if (done)
+                return 0;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return -EIO;
+        done = true;
+        return 0;
+}
+
+void http_response_done(struct http_response *r) {
+        free(r->body);
+        r->body = NULL;
+        r->size = 0;
+}
+
+int http_request(const struct http_request *req, struct http_response *ret) {
+        const long protocols = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+        char errbuf[CURL_ERROR_SIZE] = "";
+        struct sink sink = { .max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE };
+        struct source source = { .data = req->body, .size = req->body_size };
+        struct curl_slist *headers = NULL;
+        bool put = false;
+        double content_length = -1;
+        CURL *curl = NULL;
+        CURLcode c;
+        int r;
+
+        *ret = (struct http_response) {};
+        if (req->method && streq(req->method, "PUT"))
+                put = true;
+        else if (req->method && !streq(req->method, "GET")) {
+                snprintf(ret->error, sizeof(ret->error), "unsupported method %s", req->method);
+                return -EINVAL;
+        }
+        if (!req->url || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0)) {
+                snprintf(ret->error, sizeof(ret->error), "not an http or https URL");
+                return -EINVAL;
+        }
+        if (put && req->body_size > (size_t) LONG_MAX) {
+                snprintf(ret->error, sizeof(ret->error), "request body too large");
+                return -EFBIG;
+        }
+
+        r = global_init();
+        if (r < 0) {
+                snprintf(ret->error, sizeof(ret->error), "curl_global_init failed");
+                return r;
+        }
+        curl = curl_easy_init();
+        if (!curl) {
+                snprintf(ret->error, sizeof(ret->error), "curl_easy_init failed");
+                return -ENOMEM;
+        }
+
+        /* An option libcurl refuses is a bug here or a libcurl without http(s); either way the request
+         * must not go out half-configured. */
+        c = curl_easy_setopt(curl, CURLOPT_URL, req->url);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_PROTOCOLS, protocols);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, protocols);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                                     req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+        if (c == CURLE_OK)
+                /* Refuses early when Content-Length announces too much; write_body() enforces it anyway. */
+                c = curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long) (sink.max < (size_t) LONG_MAX ? sink.max : LONG_MAX));
+        if (c == CURLE_OK)
+                /* The agent talks to a metadata endpoint on the lab network, never through a proxy that the
+                 * environment may name. */
+                c = curl_easy_setopt(curl, CURLOPT_PROXY, "");
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_USERAGENT, "kube-firstboot/" VERSION);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+        if (c == CURLE_OK && req->ca_file)
+                c = curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+        if (c == CURLE_OK && put) {
+                c = curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+                if (c == CURLE_OK)
+                        c = curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+                if (c == CURLE_OK)
+                        c = curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+                if (c == CURLE_OK)
+                        c = curl_easy_setopt(curl, CURLOPT_INFILESIZE, (long) req->body_size);
+        }
+
+        if (c == CURLE_OK) {
+                char line[256];
+
+                /* No "Expect: 100-continue" round trip (and its one-second wait) before a PUT body. */
+                if (put) {
+                        headers = curl_slist_append(headers, "Expect:");
+                        if (headers && req->content_type) {
+                                snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
+                                headers = curl_slist_append(headers, line);
+                        }
+                        if (!headers)
+                                c = CURLE_OUT_OF_MEMORY;
+                }
+                for (size_t i = 0; c == CURLE_OK && req->headers && req->headers[i]; i++) {
+                        struct curl_slist *h = curl_slist_append(headers, req->headers[i]);
+                        if (!h)
+                                c = CURLE_OUT_OF_MEMORY;
+                        else
+                                headers = h;
+                }
+                if (c == CURLE_OK && headers)
+                        c = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        }
+        if (c != CURLE_OK) {
+                snprintf(ret->error, sizeof(ret->error), "cannot set up the request: %s", curl_easy_strerror(c));
+                r = c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+                goto finish;
+        }
+
+        c = curl_easy_perform(curl);
+        if (c != CURLE_OK) {
+                snprintf(ret->error, sizeof(ret->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+                r = curlcode_to_errno(c, &sink);
+                goto finish;
+        }
+        if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->status) != CURLE_OK || ret->status == 0) {
+                snprintf(ret->error, sizeof(ret->error), "no HTTP status");
+                r = -EPROTO;
+                goto finish;
+        }
+        /* libcurl reports a body cut short by a closed connection itself (CURLE_PARTIAL_FILE); this also
+         * catches a length mismatch it let pass. */
+        if (curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD, &content_length) == CURLE_OK &&
+            content_length >= 0 && (double) sink.size != content_length) {
+                snprintf(ret->error, sizeof(ret->error), "received %zu bytes of %.0f announced", sink.size,
+                         content_length);
+                r = -EPIPE;
+                goto finish;
+        }
+
+        if (!sink.buf) {
+                sink.buf = strdup("");
+                if (!sink.buf) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+        }
+        ret->body = TAKE_PTR(sink.buf);
+        ret->size = sink.size;
+        r = 0;
+
+finish:
+        free(sink.buf);
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(curl);
+        return r;
+}

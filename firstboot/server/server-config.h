@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* kube-firstboot-server's configuration: a YAML file (docs/kube-firstboot-server.8,
+ * firstboot/server/server.yaml.example) with command-line flags on top. */
+
+#define SERVER_DEFAULT_PORT 8780
+#define SERVER_CONFIG_MAX (64 * 1024)
+#define SERVER_MAX_CLUSTERS 64
+
+struct server_cluster_config {
+        char name[64];
+        char bearer[65];
+};
+
+struct server_limits {
+        size_t max_body;            /* bytes of a request body (413 above) */
+        unsigned max_connections;   /* open connections in all */
+        unsigned max_per_ip;        /* open connections from one address; 0: no limit */
+        unsigned connection_timeout; /* s of silence before an idle connection is closed */
+        unsigned header_timeout;    /* s for a client to send a complete request head */
+        unsigned request_timeout;   /* s for a client to send its whole body */
+        unsigned max_wait;          /* cap on ?wait=SECONDS, at most 60 */
+        unsigned max_nodes;         /* progress reports kept per cluster */
+        size_t connection_memory;   /* per-connection buffer for the request head and body chunks */
+};
+
+struct server_config {
+        uint32_t listen_addr;       /* host byte order */
+        uint16_t listen_port;
+        char *seed_dir;
+        char *ks_dir;               /* NULL: /ks/ not served */
+        char *repo_dir;             /* NULL: /repo/ not served */
+        char *state_dir;
+        bool access_log;
+        struct server_cluster_config *clusters;
+        size_t n_clusters;
+        struct server_limits limits;
+};
+
+void server_config_init(struct server_config *c);
+void server_config_done(struct server_config *c);
+
+/* Reads and parses a YAML config file over the defaults in c. Errors are logged as
+ * "FILE:LINE:COLUMN: FIELD: what is wrong"; returns -EINVAL (or -errno reading the file). */
+int server_config_load(struct server_config *c, const char *path);
+int server_config_parse(struct server_config *c, const char *data, size_t size, const char *name);
+
+/* "ADDRESS:PORT" with a dotted-quad address; "*:PORT" and ":PORT" mean 0.0.0.0. */
+int parse_listen(const char *s, uint32_t *ret_addr, uint16_t *ret_port);
+
+/* Replaces a string field (for flags). */
+int config_set_string(char **field, const char *value);

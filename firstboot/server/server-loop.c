@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/* The event loop: listening socket, header deadlines, signals, and libmicrohttpd in external mode. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "macro.h"
+#include "server-util.h"
+#include "server.h"
+
+#define ACCEPT_BATCH 64
+#define SHUTDOWN_GRACE_USEC (2 * 1000000ULL)
+#define SHUTDOWN_MAX_USEC (5 * 1000000ULL)
+#define NOFILE_WANTED 65536
+
+void access_log(const struct server *s, const char *client, const char *method, const char *path, unsigned status,
+                uint64_t bytes, uint64_t usec, const char *end) {
+        char st[12];
+
+        if (!s->config->access_log)
+                return;
+        if (status)
+                snprintf(st, sizeof(st), "%u", status);
+        else
+                snprintf(st, sizeof(st), "-");
+        log_info("access client=%s method=%s path=%s status=%s bytes=%llu ms=%.1f%s%s", client, method, path, st,
+                 (unsigned long long) bytes, (double) usec / 1000.0, end ? " end=" : "", end ? end : "");
+}
+
+/* ---- header deadlines ------------------------------------------------------------------------ */
+
+static void slot_unlink(struct server *s, int fd) {
+        struct conn_slot *slot = &s->slots[fd];
+
+        if (slot->deadline == 0)
+                return;
+        if (slot->prev >= 0)
+                s->slots[slot->prev].next = slot->next;
+        else
+                s->slots_head = slot->next;
+        if (slot->next >= 0)
+                s->slots[slot->next].prev = slot->prev;
+        else
+                s->slots_tail = slot->prev;
+        slot->prev = slot->next = -1;
+        slot->deadline = 0;
+}
+
+void conn_arm(struct server *s, int fd, bool idle, uint64_t now) {
+        struct conn_slot *slot;
+
+        if (fd < 0 || fd >= s->n_slots)
+                return;
+        slot = &s->slots[fd];
+        slot_unlink(s, fd);
+        slot->deadline = now + (uint64_t) s->config->limits.header_timeout * 1000000ULL;
+        slot->idle = idle;
+        slot->prev = s->slots_tail;
+        slot->next = -1;
+        if (s->slots_tail >= 0)
+                s->slots[s->slots_tail].next = fd;
+        else
+                s->slots_head = fd;
+        s->slots_tail = fd;
+}
+
+void conn_disarm(struct server *s, int fd) {
+        if (fd >= 0 && fd < s->n_slots)
+                slot_unlink(s, fd);
+}
+
+static void peer_format(const struct sockaddr_in *sa, char *buf, size_t size) {
+        char addr[INET_ADDRSTRLEN];
+
+        if (!inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)))
+                snprintf(addr, sizeof(addr), "?");
+        snprintf(buf, size, "%s:%u", addr, (unsigned) ntohs(sa->sin_port));
+}
+
+/* A connection that has not sent a complete request head in time gets a 408 and is shut down;
+ * libmicrohttpd then sees the end of the stream and closes it. Keeping a slow client out this way
+ * does not depend on libmicrohttpd's inactivity timeout, which every trickled byte restarts. */
+static void deadlines_expire(struct server *s, uint64_t now) {
+        static const char response[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                       "Connection: close\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n"
+                                       "Content-Length: 20\r\n"
+                                       "\r\n"
+                                       "408 request timeout\n";
+
+        while (s->slots_head >= 0 && s->slots[s->slots_head].deadline <= now) {
+                int fd = s->slots_head;
+                struct conn_slot *slot = &s->slots[fd];
+                uint64_t armed = slot->deadline - (uint64_t) s->config->limits.header_timeout * 1000000ULL;
+                struct stat st;
+                char client[24];
+
+                slot_unlink(s, fd);
+                if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != slot->dev || st.st_ino != slot->ino)
+                        continue; /* closed already; the number may belong to something else now */
+                if (!slot->idle) {
+                        (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        peer_format(&slot->peer, client, sizeof(client));
+                        access_log(s, client, "-", "-", 408, 20, now - armed, "header-timeout");
+                }
+                (void) shutdown(fd, SHUT_RDWR);
+        }
+}
+
+/* ---- accepting ------------------------------------------------------------------------------ */
+
+static void refuse(struct server *s, int fd, const struct sockaddr_in *peer) {
+        static const char response[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                       "Connection: close\r\n"
+                                       "Retry-After: 1\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n"
+                                       "Content-Length: 28\r\n"
+                                       "\r\n"
+                                       "503 too many connections\n\n\n";
+        char client[24];
+
+        (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void) shutdown(fd, SHUT_WR);
+        close(fd);
+        peer_format(peer, client, sizeof(client));
+        access_log(s, client, "-", "-", 503, 28, 0, "connection-limit");
+}
+
+static void accept_one(struct server *s, int fd, const struct sockaddr_in *peer, uint64_t now) {
+        struct stat st;
+        int spare;
+
+        if (fd < s->n_slots && fstat(fd, &st) == 0) {
+                s->slots[fd].dev = st.st_dev;
+                s->slots[fd].ino = st.st_ino;
+                s->slots[fd].peer = *peer;
+                conn_arm(s, fd, false, now);
+        }
+        /* libmicrohttpd closes a connection it refuses (connection limits); a duplicate lets us tell
+         * the client why */
+        spare = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (MHD_add_connection(s->daemon, fd, (const struct sockaddr *) (const void *) peer, sizeof(*peer)) != MHD_YES) {
+                conn_disarm(s, fd);
+                if (spare >= 0)
+                        refuse(s, spare, peer);
+                return;
+        }
+        if (spare >= 0)
+                close(spare);
+}
+
+static void accept_all(struct server *s, uint64_t now) {
+        for (int i = 0; i < ACCEPT_BATCH; i++) {
+                struct sockaddr_in peer;
+                socklen_t len = sizeof(peer);
+                int fd = accept4(s->listen_fd, (struct sockaddr *) (void *) &peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (fd < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                return;
+                        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                                continue;
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                                /* the listening socket stays readable: pause instead of spinning */
+                                log_warning_errno(errno, "cannot accept connections, pausing for 100 ms: %m");
+                                s->accept_paused_until = now + 100000;
+                                return;
+                        }
+                        log_warning_errno(errno, "accept: %m");
+                        return;
+                }
+                if (len != sizeof(peer) || peer.sin_family != AF_INET) {
+                        close(fd);
+                        continue;
+                }
+                accept_one(s, fd, &peer, now);
+        }
+}
+
+static int listen_socket(const struct server_config *config) {
+        struct sockaddr_in sa = {
+                .sin_family = AF_INET,
+                .sin_port = htons(config->listen_port),
+                .sin_addr.s_addr = htonl(config->listen_addr),
+        };
+        _cleanup_close_ int fd = -1;
+        char where[24];
+        int one = 1;
+
+        peer_format(&sa, where, sizeof(where));
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "socket: %m");
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+                return log_error_errno(errno, "SO_REUSEADDR: %m");
+        if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "cannot listen on %s: %m", where);
+        if (listen(fd, 1024) < 0)
+                return log_error_errno(errno, "cannot listen on %s: %m", where);
+        log_info("listening on %s", where);
+        return TAKE_FD(fd);
+}
+
+/* ---- libmicrohttpd ---------------------------------------------------------------------------- */
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+        char msg[512];
+        size_t n;
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        n = strlen(msg);
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+                msg[--n] = 0;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) msg[i] < 0x20 || msg[i] == 0x7f)
+                        msg[i] = '?';
+        log_debug("libmicrohttpd: %s", msg);
+}
+
+/* A listening socket nobody can connect to: bound to a path that is removed at once. We accept
+ * connections ourselves and hand them over with MHD_add_connection(), but libmicrohttpd 0.9.33 sets up
+ * its epoll descriptor only for a daemon with a listening socket (MHD_USE_NO_LISTEN_SOCKET leaves it
+ * without one). */
+static int unreachable_listen_socket(void) {
+        _cleanup_close_ int fd = -1;
+        char dir[] = "/tmp/kube-firstboot-server.XXXXXX";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int r = 0;
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "socket: %m");
+        if (!mkdtemp(dir))
+                return log_error_errno(errno, "%s: cannot create: %m", dir);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/unused", dir);
+        if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+                r = log_error_errno(errno, "%s: cannot bind: %m", sa.sun_path);
+        (void) unlink(sa.sun_path);
+        (void) rmdir(dir);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+static int daemon_start(struct server *s) {
+        const struct server_limits *l = &s->config->limits;
+        const union MHD_DaemonInfo *info;
+        int placeholder;
+
+        placeholder = unreachable_listen_socket();
+        if (placeholder < 0)
+                return placeholder;
+        /* libmicrohttpd owns placeholder from here on and closes it when stopped */
+        s->daemon = MHD_start_daemon(FB_MHD_USE_EPOLL | FB_MHD_SUSPEND_RESUME | FB_MHD_ERROR_LOG,
+                                     0, NULL, NULL, http_handle, s,
+                                     MHD_OPTION_LISTEN_SOCKET, placeholder,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) l->max_connections,
+                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) l->max_per_ip,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) l->connection_timeout,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) l->connection_memory,
+                                     MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+                                     MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
+                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+                                     MHD_OPTION_END);
+        if (!s->daemon) {
+                close(placeholder);
+                return log_error_errno(EIO, "cannot start libmicrohttpd (epoll support missing?)");
+        }
+        info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD_LINUX_ONLY);
+        if (!info || FB_MHD_EPOLL_FD(info) < 0)
+                return log_error_errno(EIO, "libmicrohttpd has no epoll descriptor");
+        s->mhd_fd = FB_MHD_EPOLL_FD(info);
+        return 0;
+}
+
+static void raise_nofile(struct server *s) {
+        struct rlimit rl;
+        unsigned need;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max < NOFILE_WANTED ? rl.rlim_max : NOFILE_WANTED;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        /* each connection needs its socket, a duplicate while it is added, and a file being sent */
+        need = s->config->limits.max_connections * 2 + 64;
+        if (rl.rlim_cur < need) {
+                unsigned max = rl.rlim_cur > 128 ? (unsigned) ((rl.rlim_cur - 64) / 2) : 32;
+                log_warning("limits.max_connections %u needs %u file descriptors but the limit is %llu: using %u",
+                            s->config->limits.max_connections, need, (unsigned long long) rl.rlim_cur, max);
+                s->config->limits.max_connections = max;
+        }
+        s->n_slots = rl.rlim_cur > NOFILE_WANTED ? NOFILE_WANTED : (int) rl.rlim_cur;
+}
+
+int server_init(struct server *s, struct server_config *config) {
+        sigset_t mask;
+        int r;
+
+        *s = (struct server) {
+                .config = config,
+                .listen_fd = -1,
+                .signal_fd = -1,
+                .mhd_fd = -1,
+                .slots_head = -1,
+                .slots_tail = -1,
+                .started = wall_time(),
+        };
+
+        raise_nofile(s);
+        s->slots = calloc((size_t) s->n_slots, sizeof(*s->slots));
+        if (!s->slots)
+                return log_error_errno(ENOMEM, "out of memory");
+        for (int i = 0; i < s->n_slots; i++)
+                s->slots[i].prev = s->slots[i].next = -1;
+
+        r = store_open(&s->store, config);
+        if (r < 0)
+                return r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "sigprocmask: %m");
+        s->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (s->signal_fd < 0)
+                return log_error_errno(errno, "signalfd: %m");
+        signal(SIGPIPE, SIG_IGN);
+
+        s->listen_fd = listen_socket(config);
+        if (s->listen_fd < 0)
+                return s->listen_fd;
+        return daemon_start(s);
+}
+
+static void begin_shutdown(struct server *s, uint64_t now) {
+        if (s->shutting_down)
+                return;
+        log_info("shutting down");
+        s->shutting_down = true;
+        s->shutdown_started = now;
+        if (s->listen_fd >= 0) {
+                close(s->listen_fd);
+                s->listen_fd = -1;
+        }
+}
+
+static void read_signals(struct server *s, uint64_t now) {
+        struct signalfd_siginfo si;
+
+        while (read(s->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                        begin_shutdown(s, now);
+}
+
+static int poll_timeout_ms(struct server *s, uint64_t now) {
+        MHD_UNSIGNED_LONG_LONG mhd_ms;
+        uint64_t wake = 0;
+
+#define EARLIER(t) do { if ((t) != 0 && (wake == 0 || (t) < wake)) wake = (t); } while (0)
+        if (s->mhd_pending)
+                return 0;
+        if (MHD_get_timeout(s->daemon, &mhd_ms) == MHD_YES)
+                EARLIER(now + (mhd_ms > 3600000 ? 3600000 : (uint64_t) mhd_ms) * 1000);
+        if (s->slots_head >= 0)
+                EARLIER(s->slots[s->slots_head].deadline);
+        EARLIER(s->next_wait_deadline);
+        if (s->accept_paused_until > now)
+                EARLIER(s->accept_paused_until);
+        if (s->shutting_down)
+                EARLIER(now + 50000);
+#undef EARLIER
+        if (wake == 0)
+                return -1;
+        if (wake <= now)
+                return 0;
+        /* round up: waking a little late is fine, waking early only spins */
+        return (int) ((wake - now + 999) / 1000);
+}
+
+static bool shutdown_done(struct server *s, uint64_t now) {
+        uint64_t elapsed = now - s->shutdown_started;
+
+        if (!s->shutting_down)
+                return false;
+        /* every long poll must have been answered: stopping libmicrohttpd with suspended connections
+         * is not allowed */
+        if (s->n_waiters == 0 && s->n_resuming == 0 && (s->active_requests == 0 || elapsed >= SHUTDOWN_GRACE_USEC))
+                return true;
+        if (elapsed >= SHUTDOWN_MAX_USEC) {
+                log_warning("%u requests still open after %llu s, stopping anyway", s->active_requests,
+                            (unsigned long long) (SHUTDOWN_MAX_USEC / 1000000));
+                return true;
+        }
+        return false;
+}
+
+int server_run(struct server *s) {
+        for (;;) {
+                struct pollfd fds[3];
+                nfds_t n = 0;
+                int listen_index = -1, timeout;
+                uint64_t now = now_usec();
+
+                if (shutdown_done(s, now))
+                        break;
+                timeout = poll_timeout_ms(s, now);
+                fds[n++] = (struct pollfd) { .fd = s->signal_fd, .events = POLLIN };
+                fds[n++] = (struct pollfd) { .fd = s->mhd_fd, .events = POLLIN };
+                if (s->listen_fd >= 0 && s->accept_paused_until <= now) {
+                        listen_index = (int) n;
+                        fds[n++] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
+                }
+                if (poll(fds, n, timeout) < 0 && errno != EINTR)
+                        return log_error_errno(errno, "poll: %m");
+
+                now = now_usec();
+                if (fds[0].revents)
+                        read_signals(s, now);
+                if (listen_index >= 0 && s->listen_fd >= 0 && (fds[listen_index].revents & POLLIN))
+                        accept_all(s, now);
+                /* a resumed connection is only picked up by the next MHD_run() */
+                for (int i = 0; i < 4; i++) {
+                        s->mhd_pending = false;
+                        if (MHD_run(s->daemon) != MHD_YES)
+                                log_debug("MHD_run failed");
+                        if (!s->mhd_pending)
+                                break;
+                }
+                /* after MHD_run(), so a request head that has just arrived counts as in time */
+                now = now_usec();
+                deadlines_expire(s, now);
+                waiters_expire(s, now); /* sets mhd_pending: the next poll() does not sleep */
+        }
+        return 0;
+}
+
+void server_done(struct server *s) {
+        if (s->daemon) {
+                http_forget_responses(s);
+                MHD_stop_daemon(s->daemon);
+        }
+        if (s->listen_fd >= 0)
+                close(s->listen_fd);
+        if (s->signal_fd >= 0)
+                close(s->signal_fd);
+        store_close(&s->store);
+        free(s->slots);
+        *s = (struct server) { .listen_fd = -1, .signal_fd = -1, .mhd_fd = -1 };
+}

@@ -1,0 +1,218 @@
+#!/bin/bash
+# The network step through the agent: the static address of network-config written for the renderer
+# that /etc/os-release implies (ifcfg on CentOS, .network for systemd-networkd on Debian), and applied
+# now with ip(8) only where `ip` shows it missing. Each good case runs twice: the second run changes no
+# byte and no mtime, and runs no command that changes anything.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/host-steps.sh"
+. "$TOP/tests/lib/host-cases.sh"
+
+IFCFG=etc/sysconfig/network-scripts/ifcfg-eth0
+NETWORKD=etc/systemd/network/10-kube-firstboot-eth0.network
+
+net_calls() { calls "$1" '^(ip |systemctl [a-z-]+ (network|systemd-networkd)$)'; }
+changing_calls() { net_calls "$1" | grep -vE '^(ip (-o (-4 )?)?(addr|link|route) show|systemctl is-)' || true; }
+
+# ip_state D ADDR UP ROUTE: what `ip` (host-model) reports for eth0 before the run ("" for none).
+ip_state() {
+        local d=$1
+        [ -n "$2" ] && echo "$2" >"$d/bin/state/ip.eth0.addrs"
+        [ "$3" = up ] && touch "$d/bin/state/ip.eth0.up"
+        [ -n "$4" ] && echo "$4" >"$d/bin/state/ip.default"
+        return 0
+}
+
+second_run() {
+        local d=$1 before after
+        before=$(snapshot "$d")
+        run_host "$d" --force
+        after=$(snapshot "$d")
+        [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "$d: the second run changed the tree"; }
+        assert_eq "" "$(changing_calls "$d")" "$d: second run's changing calls"
+        assert_eq "" "$(step_log "$d" network | grep -v '^unchanged: ' || true)" "$d: second run's network actions"
+}
+
+# ---- CentOS 7: the cloud image's DHCP ifcfg-eth0 replaced, address and route applied now -------------
+d=$WORK/centos
+case_dir "$d" network
+mkdir -p "$d/root/etc/sysconfig/network-scripts"
+cat >"$d/root/$IFCFG" <<'EOF'
+# Created by cloud-init on instance boot automatically, do not edit.
+#
+BOOTPROTO=dhcp
+DEVICE=eth0
+HWADDR=52:54:00:fb:00:68
+ONBOOT=yes
+TYPE=Ethernet
+USERCTL=no
+PERSISTENT_DHCLIENT=1
+EOF
+chmod 0600 "$d/root/$IFCFG"
+ip_state "$d" 10.0.2.15/24 up "default via 10.0.2.2 dev eth0 proto dhcp metric 100"
+
+before=$(snapshot "$d")
+agent_run "$d" plan || { cat "$d/out"; fail "plan failed"; }
+assert_eq "$before" "$(snapshot "$d")" "plan changed the tree"
+assert_eq "  network    would write /etc/sysconfig/network-scripts/ifcfg-eth0 (other settings -> static 192.168.220.104/24)
+  network    ok    enable network.service
+  network    would add address 192.168.220.104/24 to eth0 now (10.0.2.15/24 -> 192.168.220.104/24)
+  network    ok    bring eth0 up now
+  network    would set the default route via 192.168.220.1 dev eth0 now (default via 10.0.2.2 dev eth0 proto dhcp metric 100 -> default via 192.168.220.1 dev eth0)" \
+        "$(grep '^  network ' "$d/out")" "centos: plan"
+assert_eq "" "$(changing_calls "$d")" "plan ran a changing command"
+
+run_host "$d"
+cat >"$WORK/ifcfg.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config. The whole file is rewritten on
+# every run, so nothing of an earlier configuration (BOOTPROTO=dhcp, an old IPADDR) lingers.
+# NM_CONTROLLED=no: the network service owns this interface, and NetworkManager, where
+# installed, does not replace the static address with one of its own.
+DEVICE=eth0
+HWADDR=52:54:00:fb:00:68
+TYPE=Ethernet
+ONBOOT=yes
+BOOTPROTO=none
+IPADDR=192.168.220.104
+PREFIX=24
+GATEWAY=192.168.220.1
+DEFROUTE=yes
+DNS1=192.168.220.1
+DOMAIN="lab.internal"
+NM_CONTROLLED=no
+EOF
+assert_file_eq "$WORK/ifcfg.expected" "$d/root/$IFCFG"
+assert_eq 600 "$(stat -c %a "$d/root/$IFCFG")" "ifcfg-eth0 keeps its mode"
+assert_eq "systemctl is-enabled network
+ip -o -4 addr show dev eth0
+ip addr replace 192.168.220.104/24 dev eth0
+ip -o link show dev eth0
+ip route show default
+ip route replace default via 192.168.220.1 dev eth0" "$(net_calls "$d")" "centos: calls (network.service never restarted)"
+[ ! -e "$d/root/etc/systemd/network" ] || fail "centos: a networkd file was written"
+second_run "$d"
+ok "CentOS: ifcfg-eth0 rewritten whole, address and default route applied now; second run changes nothing"
+
+# ---- Debian with systemd-networkd: a .network file, networkd enabled and restarted while running -----
+d=$WORK/debian
+case_dir "$d" network
+printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' >"$d/root/etc/os-release"
+mkdir -p "$d/root/lib/systemd/system"
+touch "$d/root/lib/systemd/system/systemd-networkd.service"
+unit "$d" systemd-networkd active
+ip_state "$d" "" down ""
+
+run_host "$d"
+cat >"$WORK/networkd.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.
+[Match]
+MACAddress=52:54:00:fb:00:68
+
+[Network]
+Address=192.168.220.104/24
+Gateway=192.168.220.1
+DNS=192.168.220.1
+Domains=lab.internal
+EOF
+assert_file_eq "$WORK/networkd.expected" "$d/root/$NETWORKD"
+assert_eq "644 755" "$(stat -c %a "$d/root/$NETWORKD") $(stat -c %a "$d/root/etc/systemd/network")" "new .network modes"
+assert_eq "systemctl is-enabled systemd-networkd
+systemctl enable systemd-networkd
+systemctl is-active systemd-networkd
+systemctl restart systemd-networkd
+ip -o -4 addr show dev eth0
+ip addr replace 192.168.220.104/24 dev eth0
+ip -o link show dev eth0
+ip link set eth0 up
+ip route show default
+ip route replace default via 192.168.220.1 dev eth0" "$(net_calls "$d")" "debian: calls"
+[ ! -e "$d/root/etc/sysconfig/network-scripts" ] || fail "debian: an ifcfg file was written"
+second_run "$d"
+ok "Debian: .network written, networkd enabled and restarted once, address, link and route applied; second run changes nothing"
+
+# ---- networkd installed but not running: enabled for the next boot, not started now -------------------
+d=$WORK/networkd-off
+case_dir "$d" network
+printf 'ID=ubuntu\nID_LIKE=debian\n' >"$d/root/etc/os-release"
+mkdir -p "$d/root/usr/lib/systemd/system"
+touch "$d/root/usr/lib/systemd/system/systemd-networkd.service"
+unit "$d" systemd-networkd
+ip_state "$d" 192.168.220.104/24 up "default via 192.168.220.1 dev eth0 proto static"
+run_host "$d"
+assert_file_eq "$WORK/networkd.expected" "$d/root/$NETWORKD"
+assert_eq "systemctl enable systemd-networkd" "$(changing_calls "$d")" "networkd-off: changing calls"
+second_run "$d"
+ok "networkd not running: file written and networkd enabled, the address already there left alone"
+
+# ---- an interface matched by MAC only (network-config v2): its name comes from sysfs ------------------
+d=$WORK/bymac
+case_dir "$d"
+cat >"$d/seed/network-config" <<'EOF'
+version: 2
+ethernets:
+  lan:
+    match:
+      macaddress: "52:54:00:AB:CD:EF"
+    addresses: [192.168.220.104/24]
+    gateway4: 192.168.220.1
+    nameservers:
+      addresses: [192.168.220.1, 1.1.1.1]
+      search: [lab.internal, example.com]
+EOF
+for n in ens3 br0; do
+        mkdir -p "$d/root/sys/class/net/$n"
+        echo 52:54:00:ab:cd:ef >"$d/root/sys/class/net/$n/address" # br0: a bridge copies its port's MAC
+done
+mkdir -p "$d/root/sys/class/net/ens3/device"
+run_host "$d"
+assert_eq "DEVICE=ens3
+HWADDR=52:54:00:ab:cd:ef
+DNS1=192.168.220.1
+DNS2=1.1.1.1
+DOMAIN=\"lab.internal example.com\"" \
+        "$(grep -E '^(DEVICE|HWADDR|DNS[0-9]|DOMAIN)=' "$d/root/etc/sysconfig/network-scripts/ifcfg-ens3")" "bymac: ifcfg-ens3"
+assert_contains "$(net_calls "$d")" "ip addr replace 192.168.220.104/24 dev ens3" "bymac"
+second_run "$d"
+ok "interface matched by MAC: the real device (not the bridge with the same MAC) configured by its name"
+
+# ---- nothing to do without network-config -------------------------------------------------------------
+d=$WORK/none
+case_dir "$d"
+run_host "$d"
+assert_eq "unchanged: no network-config in the seed: addresses left as they are" "$(step_log "$d" network)" "none"
+assert_eq "" "$(net_calls "$d")" "none: network calls"
+ok "no network-config: nothing done"
+
+# ---- failures: a clear message, nothing written --------------------------------------------------------
+fail_case() { # D MESSAGE
+        local d=$1 message=$2
+        if agent_run "$d" run --until host; then fail "$d: run succeeded"; fi
+        assert_contains "$(cat "$d/out")" "$message" "$d: error message"
+        [ ! -e "$d/root/etc/systemd/network" ] || fail "$d: a networkd file was written"
+        [ ! -e "$d/root/$IFCFG" ] || fail "$d: an ifcfg file was written"
+        assert_eq "" "$(changing_calls "$d")" "$d: changing calls"
+}
+
+d=$WORK/norenderer
+case_dir "$d" network
+printf 'ID=arch\n' >"$d/root/etc/os-release"
+fail_case "$d" "/etc/os-release says ID=arch ID_LIKE=(none) (not CentOS/RHEL-like, which gets ifcfg files) and systemd-networkd is not installed (no /lib/systemd/system/systemd-networkd.service or /usr/lib/systemd/system/systemd-networkd.service)"
+ok "no renderer: error naming what is missing"
+
+d=$WORK/nomac
+case_dir "$d" network
+echo 52:54:00:00:00:01 >"$d/root/sys/class/net/eth0/address"
+fail_case "$d" "network-config: no interface has MAC 52:54:00:fb:00:68"
+ok "MAC not present: error"
+
+d=$WORK/renamed
+case_dir "$d" network
+mv "$d/root/sys/class/net/eth0" "$d/root/sys/class/net/ens3"
+fail_case "$d" "network-config: the interface with MAC 52:54:00:fb:00:68 is ens3, not eth0"
+ok "MAC on another interface than the one named: error"
+
+d=$WORK/ipfails
+case_dir "$d" network
+echo 1:2 >"$d/bin/ip.exit" # the first ip call fails
+if agent_run "$d" run --until host; then fail "ipfails: run succeeded"; fi
+assert_contains "$(cat "$d/out")" "ip -o -4 addr show dev eth0 failed (exit status 2)" "ipfails"
+ok "ip failing: the run stops with the command named"

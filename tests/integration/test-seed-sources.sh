@@ -1,0 +1,154 @@
+#!/bin/bash
+# Seed images made by the real tools, read with --seed FILE (in user space: no mount, no kernel
+# filesystem driver): cloud-localds (iso9660 via genisoimage -joliet -rock; -f vfat via mkfs.vfat +
+# mcopy, lower-case label), the same relabelled upper-case as CentOS 7's mkfs.vfat writes it, FAT16 and
+# FAT32, with and without network-config, cloud-localds' JSON meta-data, and ConfigDrive volumes. Each
+# must show the same configuration as the seed directory it was made from.
+. "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/seed-lib.sh"
+
+S=$WORK/seeds
+seed_dir "$S/master" master
+seed_dir "$S/node-1-nonet" node-1 "" no-network
+
+# show_image IMAGE: show-seed of --seed IMAGE into $WORK/out, stderr into $WORK/err; fails on error.
+show_image() {
+        "$AGENT" --seed "$1" show-seed >"$WORK/out" 2>"$WORK/err" ||
+                fail "show-seed --seed $1 failed (exit $?): $(cat "$WORK/err")"
+}
+
+check_image() { # IMAGE SEED-DIR ORIGIN-SUFFIX
+        show_image "$1"
+        expect_seed "$WORK/out" "$2"
+        assert_eq "$1 $3" "$(origin_of "$WORK/out")" "origin of $1"
+        ok "$(basename "$1"): same seed as $(basename "$2"), origin \"$1 $3\""
+}
+
+# iso9660, as cloud-localds writes it, with and without network-config.
+cloud-localds -N "$S/master/network-config" "$WORK/master.iso" "$S/master/user-data" "$S/master/meta-data"
+check_image "$WORK/master.iso" "$S/master" "(iso9660, label cidata)"
+cloud-localds "$WORK/node-1.iso" "$S/node-1-nonet/user-data" "$S/node-1-nonet/meta-data"
+check_image "$WORK/node-1.iso" "$S/node-1-nonet" "(iso9660, label cidata)"
+grep -q '^network-config: null' "$WORK/out" || fail "node-1.iso has no network-config, show-seed shows one"
+
+# vfat, as cloud-localds -f vfat writes it: mkfs.vfat -n cidata (lower case) and mcopy.
+cloud-localds -f vfat -N "$S/master/network-config" "$WORK/master.vfat" "$S/master/user-data" "$S/master/meta-data"
+blkid -p -s LABEL -o value "$WORK/master.vfat" | grep -qx cidata || fail "cloud-localds -f vfat did not label cidata"
+check_image "$WORK/master.vfat" "$S/master" "(vfat, label cidata)"
+cloud-localds -f vfat "$WORK/node-1.vfat" "$S/node-1-nonet/user-data" "$S/node-1-nonet/meta-data"
+check_image "$WORK/node-1.vfat" "$S/node-1-nonet" "(vfat, label cidata)"
+
+# The same, relabelled upper case (CentOS 7's mkfs.vfat writes CIDATA).
+cp "$WORK/master.vfat" "$WORK/master-upper.vfat"
+fatlabel "$WORK/master-upper.vfat" CIDATA >/dev/null 2>&1
+blkid -p -s LABEL -o value "$WORK/master-upper.vfat" | grep -qx CIDATA || fail "fatlabel did not relabel CIDATA"
+check_image "$WORK/master-upper.vfat" "$S/master" "(vfat, label CIDATA)"
+
+# Built the way a CentOS 7 host does it by hand: mkfs.vfat -n CIDATA, then mcopy; FAT12, 16 and 32.
+for fat in 12 16 32; do
+        img=$WORK/master-fat$fat.img
+        case $fat in 12) size=1M ;; 16) size=20M ;; 32) size=40M ;; esac
+        truncate -s "$size" "$img"
+        mkfs.vfat -F "$fat" -n CIDATA "$img" >/dev/null 2>&1 || fail "mkfs.vfat -F $fat failed"
+        mcopy -i "$img" "$S/master/meta-data" "$S/master/user-data" "$S/master/network-config" ::/
+        blkid -p -s VERSION -o value "$img" | grep -qx "FAT$fat" || fail "$img is not FAT$fat"
+        check_image "$img" "$S/master" "(vfat, label CIDATA)"
+done
+
+# cloud-localds without a meta-data file writes JSON: {"instance-id": "iid-local01", "local-hostname": H}.
+# It has no role, so the seed is refused, and the message names the file inside the image.
+cloud-localds -H master "$WORK/json.iso" "$S/master/user-data"
+if "$AGENT" --seed "$WORK/json.iso" show-seed >"$WORK/out" 2>"$WORK/err"; then
+        fail "a seed without role was accepted"
+else
+        rc=$?
+fi
+assert_eq 2 "$rc" "exit code for cloud-localds' default meta-data"
+assert_contains "$(cat "$WORK/err")" "$WORK/json.iso:meta-data:" "error names the file in the image"
+assert_contains "$(cat "$WORK/err")" "role" "error names the missing field"
+ok "cloud-localds' default JSON meta-data: refused, $(head -n 1 "$WORK/err")"
+
+# A complete JSON meta-data (JSON is YAML), with cloud-localds' default instance-id: accepted, warned.
+seed_dir "$S/json" master iid-local01 no-network
+printf '{\n"instance-id": "iid-local01",\n"local-hostname": "master",\n"role": "control-plane"\n}\n' >"$WORK/md.json"
+cloud-localds "$WORK/json2.iso" "$S/json/user-data" "$WORK/md.json"
+check_image "$WORK/json2.iso" "$S/json" "(iso9660, label cidata)"
+assert_contains "$(cat "$WORK/err")" "iid-local01" "warning about the shared default instance-id"
+
+# vendor-data is read but does not change the configuration.
+printf '#cloud-config\npackages: [htop]\n' >"$WORK/vendor-data"
+cloud-localds -V "$WORK/vendor-data" -N "$S/master/network-config" "$WORK/vendor.iso" "$S/master/user-data" \
+        "$S/master/meta-data"
+check_image "$WORK/vendor.iso" "$S/master" "(iso9660, label cidata)"
+
+# ConfigDrive (OpenStack): openstack/latest/meta_data.json and user_data, label config-2 / CONFIG-2.
+uuid=83679162-1378-4288-a2d4-70e13ec132aa
+seed_dir "$S/configdrive" master "$uuid" no-network
+mkdir -p "$WORK/cd/openstack/latest"
+printf '{"uuid": "%s", "hostname": "master", "name": "master", "meta": {"role": "control-plane"}, "files": []}\n' \
+        "$uuid" >"$WORK/cd/openstack/latest/meta_data.json"
+cp "$S/master/user-data" "$WORK/cd/openstack/latest/user_data"
+genisoimage -quiet -output "$WORK/configdrive.iso" -volid config-2 -joliet -rock "$WORK/cd"
+check_image "$WORK/configdrive.iso" "$S/configdrive" "(iso9660, label config-2)"
+truncate -s 1M "$WORK/configdrive.vfat"
+mkfs.vfat -n CONFIG-2 "$WORK/configdrive.vfat" >/dev/null
+mmd -i "$WORK/configdrive.vfat" ::openstack ::openstack/latest
+mcopy -i "$WORK/configdrive.vfat" "$WORK/cd/openstack/latest/meta_data.json" "$WORK/cd/openstack/latest/user_data" \
+        ::openstack/latest/
+check_image "$WORK/configdrive.vfat" "$S/configdrive" "(vfat, label CONFIG-2)"
+
+# Bad images: refused with exit 2 and a message naming the image, and `run` leaves the host untouched.
+ROOT=$WORK/root
+mkdir -p "$ROOT/etc" "$ROOT/var/lib"
+echo "localhost" >"$ROOT/etc/hostname"
+tree_snapshot "$ROOT" >"$WORK/before"
+expect_refused() { # IMAGE MESSAGE
+        local rc=0
+        "$AGENT" --root "$ROOT" --seed "$1" run >"$WORK/out" 2>"$WORK/err" || rc=$?
+        assert_eq 2 "$rc" "exit code for $1"
+        assert_contains "$(cat "$WORK/err")" "$2" "error for $1"
+        tree_snapshot "$ROOT" >"$WORK/after"
+        diff -u "$WORK/before" "$WORK/after" >/dev/null || fail "$1: the --root tree changed"
+        ok "$(basename "$1") refused: $(grep -m1 error "$WORK/err")"
+}
+# The user-data record's extent moved past the end of the image.
+cp "$WORK/master.iso" "$WORK/bad-extent.iso"
+"$PYTHON" - "$WORK/bad-extent.iso" <<'EOF'
+import struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+for name in (b"USER_DAT.;1", "user-data".encode("utf-16-be")):
+    pos = data.find(name)
+    rec = pos - 33
+    data[rec + 2:rec + 10] = struct.pack("<I", 0x00ffffff) + struct.pack(">I", 0x00ffffff)
+open(path, "wb").write(data)
+EOF
+expect_refused "$WORK/bad-extent.iso" "$WORK/bad-extent.iso: filesystem points to bytes"
+# A FAT whose user-data cluster chain loops back on itself.
+cp "$WORK/master-fat16.img" "$WORK/loop.img"
+"$PYTHON" - "$WORK/loop.img" <<'EOF'
+import struct, sys
+path = sys.argv[1]
+d = bytearray(open(path, "rb").read())
+bps, spc, rsvd = struct.unpack_from("<HBH", d, 11)
+nfats, root_entries = d[16], struct.unpack_from("<H", d, 17)[0]
+fatsz = struct.unpack_from("<H", d, 22)[0]
+root = (rsvd + nfats * fatsz) * bps
+entry = d.find(b"USER-D~1   ", root, root + root_entries * 32)
+first = struct.unpack_from("<H", d, entry + 26)[0]
+# user-data (about 1.5 KB) fits in one 2 KiB cluster: make that cluster link to itself, and the file
+# claim more than a cluster, so the chain must be followed.
+struct.pack_into("<H", d, rsvd * bps + first * 2, first)
+struct.pack_into("<I", d, entry + 28, bps * spc * 3)
+open(path, "wb").write(d)
+EOF
+expect_refused "$WORK/loop.img" "cluster chain loops"
+# Not a filesystem at all.
+head -c 65536 /dev/zero >"$WORK/zero.img"
+expect_refused "$WORK/zero.img" "no filesystem found"
+# A labelled seed volume without the seed files.
+mkdir -p "$WORK/empty"
+echo hello >"$WORK/empty/readme"
+genisoimage -quiet -output "$WORK/empty.iso" -volid cidata -joliet -rock "$WORK/empty"
+expect_refused "$WORK/empty.iso" "holds no meta-data or user-data"
+ok "all image seeds read"

@@ -1,0 +1,415 @@
+#!/bin/bash
+# The kubeadm and kubectl stand-ins themselves (tests/stand-ins/kubeadm, kubectl -> kubeadm): the
+# files they write are real (openssl checks them), the CA pin they print is the one openssl computes,
+# join checks token, expiry, endpoint and pin against the control plane's state, they reject what
+# kubeadm 1.23 rejects (and what the stand-in is stricter about), fail on demand, and reset cleans up.
+. "$(dirname "$0")/../lib/common.sh"
+
+FIX=$TOP/tests/fixtures/kubeadm
+ENDPOINT=192.168.220.104:6443
+TOKEN=4kfq2x.1uxgk0vf7n9lz3qa   # the fixture's bootstrap token
+
+# host NAME: a bin directory with the stand-ins and a root tree for one machine.
+host() {
+        local d=$WORK/$1
+        mkdir -p "$d/bin" "$d/root"
+        ln -s "$TOP/tests/stand-ins/kubeadm" "$d/bin/kubeadm"
+        ln -s "$TOP/tests/stand-ins/kubectl" "$d/bin/kubectl"
+        echo "$d/root" >"$d/bin/kubeadm.root"
+}
+# on NAME COMMAND ARG...: runs a stand-in of host NAME with an empty environment, as the agent does;
+# sets $out (stdout and stderr) and $rc.
+on() {
+        local name=$1 cmd=$2
+        shift 2
+        rc=0
+        env -i "$WORK/$name/bin/$cmd" "$@" >"$WORK/out" 2>&1 || rc=$?
+        out=$(cat "$WORK/out")
+}
+expect_ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $out"; }
+expect_fail() { # message needle
+        [ "$rc" -eq 1 ] || fail "$1: expected exit 1, got $rc: $out"
+        assert_contains "$out" "$2" "$1"
+}
+pin() { echo "sha256:$(openssl x509 -pubkey -noout <"$1" | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"; }
+mode() { stat -c %a "$1"; }
+kubeconfig_field() { # file field: the first "field: value" of a kubeconfig
+        sed -n "s/^ *$2: //p" "$1" | head -n 1
+}
+join_config() { # file token hash [unsafe]
+        cat >"$1" <<EOF
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: "$ENDPOINT"
+    token: "$2"
+    caCertHashes:
+    - "$3"
+${4:+    unsafeSkipCAVerification: true
+}  timeout: "5m0s"
+nodeRegistration:
+  criSocket: "/var/run/dockershim.sock"
+EOF
+}
+
+# ---------------------------------------------------------------- init with the fixture
+host master
+M=$WORK/master/root
+on master kubeadm init --config "$FIX/init.yaml"
+expect_ok "init with the fixture"
+assert_contains "$out" "[init] Using Kubernetes version: v1.23.6" "init banner"
+assert_contains "$out" '[certs] Generating "ca" certificate and key' "certs phase"
+assert_contains "$out" "Your Kubernetes control-plane has initialized successfully!" "init success"
+CA_PIN=$(pin "$M/etc/kubernetes/pki/ca.crt")
+printed=$(grep -A1 "^kubeadm join $ENDPOINT --token $TOKEN" "$WORK/out" | sed -n 's/.*--discovery-token-ca-cert-hash \(sha256:[0-9a-f]*\) $/\1/p')
+assert_eq "$CA_PIN" "$printed" "printed CA pin equals openssl's"
+ok "init prints the join command with the CA pin openssl computes"
+
+openssl x509 -in "$M/etc/kubernetes/pki/ca.crt" -noout -text >"$WORK/ca.txt"
+grep -q "Subject: CN *= *kubernetes" "$WORK/ca.txt" || fail "CA subject"
+grep -q "CA:TRUE" "$WORK/ca.txt" || fail "CA basic constraints"
+grep -q "Public-Key: (2048 bit)" "$WORK/ca.txt" || fail "CA is RSA 2048"
+openssl pkey -in "$M/etc/kubernetes/pki/ca.key" -noout 2>/dev/null || fail "ca.key is a key"
+assert_eq "$(openssl x509 -in "$M/etc/kubernetes/pki/ca.crt" -noout -modulus)" \
+        "$(openssl rsa -in "$M/etc/kubernetes/pki/ca.key" -noout -modulus)" "ca.key matches ca.crt"
+assert_eq 600 "$(mode "$M/etc/kubernetes/pki/ca.key")" "ca.key mode"
+openssl verify -CAfile "$M/etc/kubernetes/pki/ca.crt" "$M/etc/kubernetes/pki/apiserver.crt" >/dev/null ||
+        fail "apiserver.crt is signed by the CA"
+openssl x509 -in "$M/etc/kubernetes/pki/apiserver.crt" -noout -ext subjectAltName | grep -q "IP Address:10.1.0.1" ||
+        fail "apiserver SANs hold the first service address"
+ok "a real CA (RSA 2048, 0600 key) and serving certificate signed by it"
+
+for conf in admin.conf kubelet.conf controller-manager.conf scheduler.conf; do
+        f=$M/etc/kubernetes/$conf
+        assert_eq 600 "$(mode "$f")" "$conf mode"
+        assert_eq "https://$ENDPOINT" "$(kubeconfig_field "$f" server)" "$conf server"
+        kubeconfig_field "$f" certificate-authority-data | base64 -d | cmp -s - "$M/etc/kubernetes/pki/ca.crt" ||
+                fail "$conf embeds the CA"
+done
+kubeconfig_field "$M/etc/kubernetes/admin.conf" client-certificate-data | base64 -d >"$WORK/admin.crt"
+openssl verify -CAfile "$M/etc/kubernetes/pki/ca.crt" "$WORK/admin.crt" >/dev/null || fail "admin cert signed by the CA"
+openssl x509 -in "$WORK/admin.crt" -noout -subject | grep -q "O *= *system:masters, CN *= *kubernetes-admin" ||
+        fail "admin cert subject"
+assert_eq /var/lib/kubelet/pki/kubelet-client-current.pem "$(kubeconfig_field "$M/etc/kubernetes/kubelet.conf" client-certificate)" \
+        "kubelet.conf points at the rotatable client certificate"
+openssl verify -CAfile "$M/etc/kubernetes/pki/ca.crt" "$M/var/lib/kubelet/pki/kubelet-client-current.pem" >/dev/null ||
+        fail "kubelet client cert signed by the CA"
+ok "admin.conf, kubelet.conf and the others are real kubeconfigs for https://$ENDPOINT"
+
+for pod in kube-apiserver kube-controller-manager kube-scheduler etcd; do
+        [ -s "$M/etc/kubernetes/manifests/$pod.yaml" ] || fail "manifest $pod.yaml"
+done
+grep -q "image: registry.aliyuncs.com/google_containers/kube-apiserver:v1.23.6" "$M/etc/kubernetes/manifests/kube-apiserver.yaml" ||
+        fail "apiserver image from the config"
+grep -q -- "--service-cluster-ip-range=10.1.0.0/16" "$M/etc/kubernetes/manifests/kube-apiserver.yaml" || fail "service CIDR"
+grep -q -- "--cluster-cidr=10.244.0.0/16" "$M/etc/kubernetes/manifests/kube-controller-manager.yaml" || fail "pod CIDR"
+grep -q "^cgroupDriver: systemd$" "$M/var/lib/kubelet/config.yaml" || fail "kubelet config cgroup driver"
+grep -q -- "- 10.1.0.10$" "$M/var/lib/kubelet/config.yaml" || fail "kubelet cluster DNS from the service CIDR"
+assert_eq 'KUBELET_KUBEADM_ARGS="--network-plugin=cni --node-ip=192.168.220.104 --pod-infra-container-image=registry.aliyuncs.com/google_containers/pause:3.6"' \
+        "$(cat "$M/var/lib/kubelet/kubeadm-flags.env")" "kubeadm-flags.env with kubeletExtraArgs"
+ok "static pod manifests and kubelet files carry the config's images, CIDRs and cgroup driver"
+
+STATE=$M/var/lib/kubeadm-standin/cluster.json
+assert_eq 600 "$(mode "$STATE")" "cluster.json mode"
+assert_eq "$CA_PIN" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_cert_hash"])' "$STATE")" "state CA pin"
+grep -q "\"token\": \"$TOKEN\"" "$STATE" || fail "state holds the bootstrap token"
+assert_eq "kubeadm init --config $FIX/init.yaml" "$(cat "$WORK/master/bin/calls.log")" "calls.log"
+cmp -s "$FIX/init.yaml" "$WORK/master/bin/kubeadm-configs/1-init.yaml" || fail "config copy"
+assert_eq 600 "$(mode "$WORK/master/bin/kubeadm-configs/1-init.yaml")" "config copy mode"
+assert_eq 1 "$(cat "$WORK/master/bin/kubeadm.count-init")" "init count"
+ok "state, calls.log and the config copy beside the stand-in"
+
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz
+expect_ok "readyz"
+assert_eq ok "$out" "readyz answer"
+on master kubectl --kubeconfig "$M/etc/kubernetes/admin.conf" get --raw=/healthz
+assert_eq ok "$out" "healthz with the path under the root"
+ok "kubectl get --raw /readyz answers ok through admin.conf"
+
+# ---------------------------------------------------------------- ECDSA CA, init with flags
+host other
+touch "$WORK/other/bin/kubeadm.ca-ecdsa"
+on other kubeadm init --apiserver-advertise-address=192.168.220.104 --image-repository registry.aliyuncs.com/google_containers \
+        --service-cidr=10.1.0.0/16 --pod-network-cidr=10.244.0.0/16 --kubernetes-version v1.23.6 --node-name other
+expect_ok "init with the reference's flags"
+O=$WORK/other/root
+openssl x509 -in "$O/etc/kubernetes/pki/ca.crt" -noout -text | grep -q "ASN1 OID: prime256v1" || fail "ECDSA P-256 CA"
+other_pin=$(pin "$O/etc/kubernetes/pki/ca.crt")
+assert_contains "$out" "--discovery-token-ca-cert-hash $other_pin " "ECDSA CA pin printed"
+[ "$other_pin" != "$CA_PIN" ] || fail "two clusters got the same CA"
+grep -q "The default bootstrap token generated by 'kubeadm init'." "$O/var/lib/kubeadm-standin/cluster.json" ||
+        fail "flag form generates the default token"
+ok "ECDSA CA on demand; its pin equals openssl's too"
+
+# ---------------------------------------------------------------- join
+host node-1
+echo "$STATE" >"$WORK/node-1/bin/kubeadm.cluster"
+N1=$WORK/node-1/root
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "sha256:$(printf '0%.0s' $(seq 64))" --node-name node-1
+expect_fail "join with a wrong pin" "couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"$CA_PIN\" are pinned"
+[ ! -e "$N1/etc/kubernetes/kubelet.conf" ] || fail "a failed discovery wrote kubelet.conf"
+on node-1 kubeadm join $ENDPOINT --token 9zzzzz.1uxgk0vf7n9lz3qa --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_fail "join with an unknown token" 'token id "9zzzzz" is invalid for this cluster or it has expired'
+on node-1 kubeadm join $ENDPOINT --token 4kfq2x.0000000000000000 --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_fail "join with a wrong token secret" "failed to verify JWS signature of received cluster info object"
+on node-1 kubeadm join 192.168.220.105:6443 --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_fail "join with a wrong endpoint" "dial tcp 192.168.220.105:6443: connect: connection refused"
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-unsafe-skip-ca-verification --node-name node-1
+expect_fail "unsafe skip flag" "stand-in: refusing unsafe skip CA verification"
+join_config "$WORK/unsafe.yaml" $TOKEN "$CA_PIN" unsafe
+on node-1 kubeadm join --config "$WORK/unsafe.yaml"
+expect_fail "unsafeSkipCAVerification: true" "stand-in: refusing unsafe skip CA verification"
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --node-name node-1
+expect_fail "join without a pin" "using token-based discovery without caCertHashes can be unsafe"
+echo $(($(date +%s) + 25 * 3600)) >"$WORK/node-1/bin/kubeadm.now"
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_fail "join with an expired token (25 h later)" "token id \"4kfq2x\" is invalid for this cluster or it has expired"
+rm "$WORK/node-1/bin/kubeadm.now"
+[ -z "$(ls -A "$N1")" ] || fail "failed discoveries left files: $(find "$N1")"
+ok "join refuses a wrong pin, unknown/expired/forged token, wrong endpoint, unsafe skip, no pin"
+
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_ok "join with the right token and pin"
+assert_contains "$out" "This node has joined the cluster:" "join success"
+cmp -s "$M/etc/kubernetes/pki/ca.crt" "$N1/etc/kubernetes/pki/ca.crt" || fail "worker got the master's CA"
+assert_eq "https://$ENDPOINT" "$(kubeconfig_field "$N1/etc/kubernetes/kubelet.conf" server)" "worker kubelet.conf server"
+assert_eq 600 "$(mode "$N1/etc/kubernetes/kubelet.conf")" "worker kubelet.conf mode"
+openssl verify -CAfile "$M/etc/kubernetes/pki/ca.crt" "$N1/var/lib/kubelet/pki/kubelet-client-current.pem" >/dev/null ||
+        fail "worker client certificate signed by the master's CA"
+cmp -s "$M/var/lib/kubelet/config.yaml" "$N1/var/lib/kubelet/config.yaml" || fail "worker kubelet config from the cluster"
+[ ! -e "$N1/etc/kubernetes/bootstrap-kubelet.conf" ] || fail "bootstrap-kubelet.conf left behind"
+on node-1 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-1
+expect_fail "second join without reset" "[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists"
+
+host node-2
+echo "$STATE" >"$WORK/node-2/bin/kubeadm.cluster"
+join_config "$WORK/join.yaml" $TOKEN "$CA_PIN"
+on node-2 kubeadm join --config "$WORK/join.yaml" --node-name node-2
+expect_ok "join --config (with --node-name, which kubeadm lets you mix)"
+cmp -s "$WORK/join.yaml" "$WORK/node-2/bin/kubeadm-configs/1-join.yaml" || fail "join config copy"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
+expect_ok "get nodes"
+assert_eq "master NotReady control-plane,master|node-1 NotReady <none>|node-2 NotReady <none>" \
+        "$(echo "$out" | awk 'NR > 1 { printf "%s%s %s %s", sep, $1, $2, $3; sep = "|" }')" "nodes before the CNI"
+ok "join with token and pin, by flags and by JoinConfiguration; the nodes are in the cluster"
+
+# ---------------------------------------------------------------- config and flag validation
+host check
+echo "$STATE" >"$WORK/check/bin/kubeadm.cluster"
+on check kubeadm init --config "$FIX/init.yaml" --token $TOKEN --pod-network-cidr 10.244.0.0/16
+expect_fail "mixing --config and flags" "can not mix '--config' with arguments [pod-network-cidr token]"
+on check kubeadm init --config "$FIX/init.yaml" --cri-socket /var/run/dockershim.sock
+expect_fail "--cri-socket with --config (disallowed since 1.22)" "can not mix '--config' with arguments [cri-socket]"
+on check kubeadm join --config "$WORK/join.yaml" --discovery-token-ca-cert-hash "$CA_PIN"
+expect_fail "join mixing" "can not mix '--config' with arguments [discovery-token-ca-cert-hash]"
+on check kubeadm init --config "$FIX/init.yaml" --node-name check --ignore-preflight-errors=Swap --skip-phases=addon/kube-proxy --dry-run -v 5
+expect_ok "flags kubeadm allows with --config"
+[ ! -e "$WORK/check/root/etc/kubernetes" ] || fail "dry run wrote files"
+sed 's/^  bindPort: 6443$/  bindPort: 6443\n  bogus: true/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "unknown field" 'json: unknown field "bogus"'
+assert_contains "$out" 'Kind:"InitConfiguration"' "unknown field names the kind"
+sed 's/^kind: ClusterConfiguration$/kind: ClusterConfig/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "unknown kind" 'Kind:"ClusterConfig"'
+sed 's#kubeadm.k8s.io/v1beta3#kubeadm.k8s.io/v1beta1#' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "old API" 'your configuration file uses an old API spec: "kubeadm.k8s.io/v1beta1"'
+sed 's/4kfq2x.1uxgk0vf7n9lz3qa/4kfq2x.1uxgk0vf7n9lz3q/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "malformed token" 'was not of the form'
+sed 's#10.244.0.0/16#10.1.128.0/17#' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "overlapping CIDRs" 'networking.podSubnet: Invalid value: "10.1.128.0/17"'
+sed 's#10.1.0.0/16#10.1.0.0/33#' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "bad CIDR" "networking.serviceSubnet: Invalid value: \"10.1.0.0/33\": couldn't parse subnet"
+sed 's/v1.23.6/v1.21.3/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "too old a version" "this version of kubeadm only supports deploying clusters with the control plane version >= 1.22.0"
+sed 's/v1.23.6/v1.24.0/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "another minor's images" "[ERROR ImagePull]: failed to pull image registry.aliyuncs.com/google_containers/kube-apiserver:v1.24.0"
+sed 's/cgroupDriver: systemd/cgroupDriver: foo/' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "bad cgroup driver" 'cgroupDriver: Unsupported value: "foo"'
+sed 's#/var/run/dockershim.sock#/run/containerd/containerd.sock#' "$FIX/init.yaml" >"$WORK/bad.yaml"
+on check kubeadm init --config "$WORK/bad.yaml"
+expect_fail "not docker's CRI socket" "[ERROR CRI]: container runtime is not running"
+on check kubeadm init --pod-network-cidr
+expect_fail "flag without value" "flag needs an argument: --pod-network-cidr"
+on check kubeadm join --token-ttl 1h
+expect_fail "init-only flag on join" "unknown flag: --token-ttl"
+on check kubeadm token create --ttl 24 --kubeconfig /etc/kubernetes/admin.conf
+expect_fail "duration without unit" 'invalid argument "24" for "--ttl" flag: time: missing unit in duration "24"'
+[ ! -e "$WORK/check/root/etc" ] || fail "rejected commands wrote files"
+ok "strict config decoding, field validation and kubeadm's flag rules"
+
+# ---------------------------------------------------------------- preflight
+host preflight
+touch "$WORK/preflight/bin/kubeadm.ca-ecdsa"    # ECDSA keys: the RSA path is covered above, and ECDSA is faster
+P=$WORK/preflight/root
+mkdir -p "$P/proc/sys/net/ipv4" "$P/proc/sys/net/bridge"
+printf 'Filename\tType\tSize\tUsed\tPriority\n/dev/vda2 partition\t2097148\t0\t-2\n' >"$P/proc/swaps"
+echo 0 >"$P/proc/sys/net/ipv4/ip_forward"
+echo 1 >"$P/proc/sys/net/bridge/bridge-nf-call-iptables"
+on preflight kubeadm init --config "$FIX/init.yaml"
+expect_fail "swap on" "[ERROR Swap]: running with swap on is not supported. Please disable swap"
+assert_contains "$out" "[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1" "ip_forward"
+case "$out" in *bridge-nf-call-iptables*) fail "bridge sysctl set to 1 was reported" ;; esac
+on preflight kubeadm init --config "$FIX/init.yaml" --ignore-preflight-errors=swap
+expect_fail "swap ignored, ip_forward still fatal" "[ERROR FileContent--proc-sys-net-ipv4-ip_forward]"
+assert_contains "$out" "[WARNING Swap]" "ignored check becomes a warning"
+[ ! -e "$P/etc/kubernetes" ] || fail "failed preflight wrote files"
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$P/proc/swaps"
+echo 1 >"$P/proc/sys/net/ipv4/ip_forward"
+on preflight kubeadm init --config "$FIX/init.yaml"
+expect_ok "preflight passes once swap is off and forwarding on"
+on preflight kubeadm init --config "$FIX/init.yaml"
+expect_fail "second init" "[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists"
+ok "preflight: swap, sysctls, existing control plane; --ignore-preflight-errors"
+
+# ---------------------------------------------------------------- failure on demand, reset
+host flaky
+touch "$WORK/flaky/bin/kubeadm.ca-ecdsa"
+F=$WORK/flaky/root
+echo "init 2" >"$WORK/flaky/bin/kubeadm.fail"
+on flaky kubeadm init --config "$FIX/init.yaml"
+expect_fail "injected init failure 1" "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster"
+assert_contains "$out" "[kubelet-check] Initial timeout of 40s passed." "kubelet-check output"
+[ -e "$F/etc/kubernetes/manifests/kube-apiserver.yaml" ] || fail "a timed-out init leaves its manifests, as kubeadm does"
+[ ! -e "$F/var/lib/kubeadm-standin/cluster.json" ] || fail "a failed init created a cluster"
+on flaky kubeadm reset -f
+expect_ok "reset after a failed init"
+on flaky kubeadm init --config "$FIX/init.yaml"
+expect_fail "injected init failure 2" "error execution phase wait-control-plane"
+on flaky kubeadm reset --force
+on flaky kubeadm init --config "$FIX/init.yaml"
+expect_ok "third init succeeds"
+assert_eq 3 "$(cat "$WORK/flaky/bin/kubeadm.count-init")" "init count"
+assert_eq 2 "$(cat "$WORK/flaky/bin/kubeadm.count-reset")" "reset count"
+flaky_pin=$(pin "$F/etc/kubernetes/pki/ca.crt")
+
+host node-3
+N3=$WORK/node-3/root
+echo "$F/var/lib/kubeadm-standin/cluster.json" >"$WORK/node-3/bin/kubeadm.cluster"
+echo "join 1" >"$WORK/node-3/bin/kubeadm.fail"
+on node-3 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$flaky_pin" --node-name node-3
+expect_fail "injected join failure" "error execution phase kubelet-start: error uploading crisocket: timed out waiting for the condition"
+[ -e "$N3/etc/kubernetes/pki/ca.crt" ] || fail "a timed-out join leaves ca.crt, as kubeadm does"
+on node-3 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$flaky_pin" --node-name node-3
+expect_fail "join after a failed join, without reset" "[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]"
+on node-3 kubeadm reset
+expect_fail "reset without -f reads a confirmation" "aborted reset operation"
+on node-3 kubeadm reset -f
+expect_ok "reset -f"
+on node-3 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$flaky_pin" --node-name node-3
+expect_ok "join after reset"
+assert_eq "kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash $flaky_pin --node-name node-3" \
+        "$(sed -n 1p "$WORK/node-3/bin/calls.log")" "join recorded in calls.log"
+assert_eq 3 "$(grep -c '^kubeadm join ' "$WORK/node-3/bin/calls.log")" "three joins recorded"
+ok "fail on demand (init twice, join once) with kubeadm's output and leftovers; reset makes retries work"
+
+# ---------------------------------------------------------------- tokens
+on master kubeadm token create --kubeconfig /etc/kubernetes/admin.conf --ttl 2h --description refresh --print-join-command
+expect_ok "token create --print-join-command"
+new_token=$(echo "$out" | sed -n "s/^kubeadm join $ENDPOINT --token \([a-z0-9]\{6\}\.[a-z0-9]\{16\}\) --discovery-token-ca-cert-hash \(sha256:[0-9a-f]\{64\}\) $/\1/p")
+[ -n "$new_token" ] || fail "token create printed no join command: $out"
+assert_contains "$out" "--discovery-token-ca-cert-hash $CA_PIN " "token create prints the CA pin"
+on master kubeadm token create 7abcde.7abcde7abcde7abc --kubeconfig /etc/kubernetes/admin.conf --ttl 0
+expect_ok "token create with a given token"
+assert_eq 7abcde.7abcde7abcde7abc "$out" "token create prints the token"
+on master kubeadm token list --kubeconfig /etc/kubernetes/admin.conf
+expect_ok "token list"
+assert_contains "$out" "$new_token   1h" "new token listed with its TTL"
+assert_contains "$out" "7abcde.7abcde7abcde7abc   <forever>   <never>" "non-expiring token"
+host node-4
+echo "$STATE" >"$WORK/node-4/bin/kubeadm.cluster"
+on node-4 kubeadm join $ENDPOINT --token "$new_token" --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-4
+expect_ok "join with a token made by token create"
+on master kubeadm token delete 7abcde --kubeconfig /etc/kubernetes/admin.conf
+expect_ok "token delete"
+assert_eq 'bootstrap token "7abcde" deleted' "$out" "token delete output"
+on node-4 kubeadm reset -f
+on node-4 kubeadm join $ENDPOINT --token 7abcde.7abcde7abcde7abc --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-4
+expect_fail "join with a deleted token" 'token id "7abcde" is invalid for this cluster or it has expired'
+on node-4 kubeadm token create --kubeconfig /etc/kubernetes/admin.conf
+expect_fail "token create without admin.conf" "failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory"
+ok "token create / list / delete operate on the cluster that join checks"
+
+# ---------------------------------------------------------------- workers joining at once
+pids=()
+for n in 5 6 7; do
+        host node-$n
+        echo "$STATE" >"$WORK/node-$n/bin/kubeadm.cluster"
+        env -i "$WORK/node-$n/bin/kubeadm" join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" \
+                --node-name node-$n >"$WORK/join-$n.log" 2>&1 &
+        pids+=($!)
+done
+for i in 0 1 2; do
+        wait "${pids[$i]}" || fail "parallel join $((i + 5)): $(cat "$WORK/join-$((i + 5)).log")"
+done
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o name
+assert_eq "node/master node/node-1 node/node-2 node/node-4 node/node-5 node/node-6 node/node-7" "$(echo "$out" | paste -sd ' ')" \
+        "every node of the parallel joins is recorded"
+ok "three workers joining at once all land in the cluster state"
+
+# ---------------------------------------------------------------- kubectl apply
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$FIX/manifest.yaml"
+expect_ok "apply the manifest"
+assert_eq "namespace/kube-flannel created
+serviceaccount/flannel created
+clusterrole.rbac.authorization.k8s.io/flannel created
+configmap/kube-flannel-cfg created
+daemonset.apps/kube-flannel-ds created" "$out" "apply output"
+assert_eq 5 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["applied"]))' "$STATE")" "applied objects recorded"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$FIX/manifest.yaml"
+assert_eq 5 "$(grep -c ' unchanged$' "$WORK/out")" "re-apply is unchanged"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
+assert_eq "Ready Ready Ready Ready Ready Ready Ready" "$(echo "$out" | awk 'NR > 1 { printf "%s%s", sep, $2; sep = " " }')" \
+        "nodes Ready with a CNI"
+printf 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata:\n  name: old\n' >"$WORK/old.yaml"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/old.yaml"
+expect_fail "API removed in 1.22" 'no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"'
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: ConfigMap\nmetadata:\n  name: y\n' >"$WORK/noversion.yaml"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noversion.yaml"
+expect_fail "document without apiVersion" "error validating data: [apiVersion not set]"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' >"$WORK/noname.yaml"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noname.yaml"
+expect_fail "document without a name" "resource name may not be empty"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n' >"$WORK/broken.yaml"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/broken.yaml"
+expect_fail "unparseable YAML" "error parsing $WORK/broken.yaml: error converting YAML to JSON"
+touch "$WORK/master/bin/kubectl.down"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz
+expect_fail "kubectl.down" "The connection to the server $ENDPOINT was refused - did you specify the right host or port?"
+rm "$WORK/master/bin/kubectl.down"
+on master kubectl version --client
+expect_ok "kubectl version --client"
+assert_contains "$out" 'GitVersion:"v1.23.6"' "kubectl version"
+on master kubeadm version -o short
+assert_eq v1.23.6 "$out" "kubeadm version -o short"
+assert_contains "$(cat "$WORK/master/bin/calls.log")" "kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f $FIX/manifest.yaml" \
+        "kubectl calls recorded"
+ok "kubectl apply of a multi-document manifest, get nodes, get --raw, down switch"
+
+# ---------------------------------------------------------------- reset of the control plane
+mkdir -p "$M/etc/cni/net.d" "$M/root/.kube"
+echo '{}' >"$M/etc/cni/net.d/10-flannel.conflist"
+cp "$M/etc/kubernetes/admin.conf" "$M/root/.kube/config"
+on master kubeadm reset -f
+expect_ok "reset the control plane"
+assert_contains "$out" "The reset process does not clean CNI configuration." "reset notes"
+left=$(cd "$M" && find etc/kubernetes var/lib/kubelet var/lib/etcd -type f | sort)
+assert_eq "" "$left" "files left under /etc/kubernetes and /var/lib/kubelet"
+[ -d "$M/etc/kubernetes/manifests" ] || fail "reset removes the contents, not the manifests directory"
+[ ! -e "$STATE" ] || fail "reset left the cluster state"
+[ -e "$M/etc/cni/net.d/10-flannel.conflist" ] || fail "reset removed CNI configuration"
+[ -e "$M/root/.kube/config" ] || fail "reset removed ~/.kube/config"
+on master kubectl --kubeconfig /root/.kube/config get --raw /readyz
+expect_fail "API server after reset" "was refused"
+on node-2 kubeadm reset -f
+on node-2 kubeadm join --config "$WORK/join.yaml" --node-name node-2
+expect_fail "join a reset cluster" "connect: connection refused"
+ok "reset removes what init and join wrote, keeps CNI config and ~/.kube"

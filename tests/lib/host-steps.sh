@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Helpers for the host-step integration tests (tests/integration/test-host-*.sh). Source after common.sh.
+#
+# A test tree is a copy of tests/host-fixtures/root (a CentOS 7 host as cloud images ship it: swap in
+# fstab and /proc/swaps, SELinux enforcing, br_netfilter not loaded, an operator key for root). Commands
+# are replaced by tests/stand-ins/host-model.c (built here), which records each call and models its effect
+# on the tree and on its own state (units, firewalld), so a second run sees what the first one did.
+
+HOST_FIXTURES=$TOP/tests/host-fixtures
+# Every command a host step may run: the agent's search path holds only these.
+HOST_COMMANDS=(systemctl firewall-cmd modprobe swapoff docker ip growpart xfs_growfs resize2fs partx
+        blockdev udevadm findmnt lsblk networkctl nmcli ifup ifdown hostnamectl)
+# Paths other host steps own (docker, network), the agent's state and log (all under /var): not compared here.
+HOST_OTHERS_RE='^\./(var|usr/share/kube-firstboot|run/kube-firstboot|etc/docker|etc/sysconfig/network-scripts|etc/systemd/network|etc/resolv\.conf|var/lib/kube-firstboot)(/| |$)'
+
+# host_tree DIR: a fresh copy of the fixture tree, with the modes git does not keep.
+host_tree() {
+        local dir=$1
+        mkdir -p "$dir"
+        cp -a "$HOST_FIXTURES/root/." "$dir/"
+        find "$dir" -type d -exec chmod 0755 {} +
+        find "$dir" -type f -exec chmod 0644 {} +
+        chmod 0755 "$dir/root/.ssh"
+        # what the package installs and the role stage's plan reads
+        install -D -m 0644 "$TOP/firstboot/data/kube-flannel.yml.in" "$dir/usr/share/kube-firstboot/kube-flannel.yml.in"
+}
+
+# host_bin BIN ROOT: stand-ins for every command, acting on ROOT. firewalld installed, enabled and
+# running; kubelet and docker installed, not enabled; docker reports the systemd cgroup driver. The
+# stand-in (tests/stand-ins/host-model.c) is built once per test script, into a template bin directory
+# of hard links that each call copies.
+host_bin() {
+        local bin=$1 root=$2 template=$WORK/host-bin-template n u
+        if [ ! -d "$template" ]; then
+                mkdir -p "$template/state/units"
+                ${CC:-cc} -std=gnu99 -O2 -Wall -Wextra -o "$template/.host-model" "$TOP/tests/stand-ins/host-model.c" ||
+                        fail "cannot build tests/stand-ins/host-model.c"
+                for n in "${HOST_COMMANDS[@]}"; do ln "$template/.host-model" "$template/$n"; done
+                for u in kubelet docker firewalld containerd network; do touch "$template/state/units/$u.service.installed"; done
+                touch "$template/state/units/network.service.enabled"
+                touch "$template/state/units/firewalld.service.enabled" "$template/state/units/firewalld.service.active"
+                touch "$template/state/firewalld.running"
+                echo systemd >"$template/docker.out"
+                : >"$template/calls.log"
+        fi
+        mkdir -p "$(dirname "$bin")"
+        cp -a "$template" "$bin"
+        echo "$root" >"$bin/root"
+}
+
+# agent BIN ROOT SEED ARGS...: the agent on ROOT with the stand-ins of BIN.
+agent() {
+        local bin=$1 root=$2 seed=$3
+        shift 3
+        KUBE_FIRSTBOOT_PATH=$bin "$AGENT" --root "$root" --seed "$seed" "$@"
+}
+
+# host_wait_standins BIN: waits until no stand-in of BIN is still running (a killed agent leaves its
+# command running: the stand-in holds BIN/lock while it runs).
+host_wait_standins() {
+        flock "$1/lock" true
+}
+
+# my_calls LOG: the calls of this helper's steps (swap, modules, firewall, kubelet), without docker's.
+my_calls() {
+        grep -E '^(swapoff|modprobe|firewall-cmd|systemctl) ' "$1" | grep -vE ' (docker|network)(\.service)?$' || true
+}
+
+# mutating_calls LOG: calls that change the host (queries left out).
+mutating_calls() {
+        grep -vE '^systemctl (is-enabled|is-active|show|status|cat) |^systemctl daemon-reload$|^firewall-cmd (--permanent )?(--state|--list-ports|--query-port=.*)$|^docker (info|version)|^ip (-[a-z0-9]+ )*(addr|address|link|route) (show|list)( |$)|^findmnt |^lsblk |^blockdev --getsize64 |^udevadm settle' "$1" || true
+}
+
+# host_files DIR: every file, symlink and directory as "path type mode [target]", and every file's content
+# as "path sha256 HASH", others' paths left out.
+host_files() {
+        (cd "$1" && {
+                find . -mindepth 1 -printf '%p %y %m %l\n'
+                find . -type f -print0 | xargs -0 -r sha256sum | sed 's/^\([0-9a-f]*\) [ *]\(.*\)$/\2 sha256 \1/'
+        } | LC_ALL=C sort | { grep -vE "$HOST_OTHERS_RE" || true; })
+}
+
+# host_snapshot DIR: host_files plus sizes and mtimes (for "no byte and no mtime changed").
+host_snapshot() {
+        (cd "$1" && find . -mindepth 1 -printf '%p %y %m %s %T@\n' | LC_ALL=C sort | { grep -vE "$HOST_OTHERS_RE" || true; })
+        host_files "$1"
+}
+
+# expected_tree DIR NAME: the fixture tree with tests/host-fixtures/expected/NAME laid over it (files that
+# the run changes or creates) and the modes of NAME.modes ("path mode" lines; "path/ mode" makes an empty
+# directory).
+expected_tree() {
+        local dir=$1 name=$2
+        host_tree "$dir"
+        cp -a "$HOST_FIXTURES/expected/$name/." "$dir/"
+        while read -r p m; do
+                case $p in */) mkdir -p "$dir/$p" ;; esac # directories git cannot hold (empty ones)
+                chmod "$m" "$dir/$p"
+        done <"$HOST_FIXTURES/expected/$name.modes"
+}
+
+# actions: the actions of plan's stdout, or of run's log, as "STEP: WHAT -> AFTER" (before left out:
+# a plan cannot know what the kernel will report once a module is loaded).
+plan_actions() {
+        sed -n 's/^  \([a-z-]*\) *would \(.*\) (\(.*\) -> \(.*\))$/\1: \2 -> \4/p; t; s/^  \([a-z-]*\) *would \(.*\)$/\1: \2/p' "$1"
+}
+run_actions() {
+        grep -E '^kube-firstboot: (growroot|hostname|hosts|network|swap|modules|sysctl|selinux|firewall|docker|kubelet|ssh): ' "$1" |
+                grep -v ': unchanged: ' |
+                sed 's/^kube-firstboot: \([a-z-]*\): \(.*\) (\(.*\) -> \(.*\))$/\1: \2 -> \4/; t; s/^kube-firstboot: \([a-z-]*\): \(.*\)$/\1: \2/'
+}

@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Helpers for the kube-firstboot-server tests and benchmark (bash). Source after common.sh.
+# SERVER_WRAPPER (e.g. "valgrind --error-exitcode=99") runs the server under a tool.
+SERVER=${SERVER:-$BUILDDIR/kube-firstboot-server}
+SERVER_WRAPPER=${SERVER_WRAPPER:-}
+SERVER_CLIENT_PY=$TOP/tests/lib/server-client.py
+SERVER_PID=
+SERVER_LOG=
+
+# server_client raw|slowloris|limit|longpoll ARGS...: see tests/lib/server-client.py
+server_client() {
+        python3 "$SERVER_CLIENT_PY" "$@"
+}
+
+[ -x "$SERVER" ] || fail "$SERVER not built (make BUILDDIR=... $SERVER)"
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# bearer_for NAME: a fixed, made-up 64-hex bearer per cluster name (the server never sees a key).
+bearer_for() {
+        printf 'kube-firstboot test bearer %s' "$1" | sha256sum | cut -d' ' -f1
+}
+
+# seal_record CLUSTER: a well-formed sealed record envelope (random bytes: the server cannot open it).
+seal_record() {
+        printf '{"version":1,"cluster":"%s","alg":"A256GCM","nonce":"%s","sealed":"%s"}' "$1" \
+                "$(head -c 12 /dev/urandom | base64 -w0)" "$(head -c 200 /dev/urandom | base64 -w0)"
+}
+
+# server_fixture DIR: seeds for node-1 (all four files) and node-2 (no vendor-data), a /ks/ and
+# /repo/ tree with symlinks and a FIFO pointing at or standing for things that must not be served,
+# and a secret file next to them.
+server_fixture() {
+        local d=$1
+        mkdir -p "$d"/seeds/node-1 "$d"/seeds/node-2 "$d"/ks/sub "$d"/repo/repodata "$d"/state "$d"/outside
+        printf 'instance-id: iid-node-1\nlocal-hostname: node-1\n' >"$d"/seeds/node-1/meta-data
+        printf '#cloud-config\nkube_firstboot:\n  role: worker\n' >"$d"/seeds/node-1/user-data
+        printf 'version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.105/24]\n' >"$d"/seeds/node-1/network-config
+        printf '#cloud-config\n{}\n' >"$d"/seeds/node-1/vendor-data
+        printf 'instance-id: iid-node-2\n' >"$d"/seeds/node-2/meta-data
+        printf '#cloud-config\n' >"$d"/seeds/node-2/user-data
+        printf 'install\ntext\n' >"$d"/ks/node-1.cfg
+        printf 'sub\n' >"$d"/ks/sub/a.cfg
+        head -c 3000 /dev/urandom >"$d"/repo/kubeadm-1.23.6-0.x86_64.rpm
+        printf '<repomd/>\n' >"$d"/repo/repodata/repomd.xml
+        echo "TOP-SECRET-OUTSIDE-THE-TREE" >"$d"/outside/secret
+        printf 'x\n' >"$d"/ks/.hidden
+        ln -s "$d"/outside/secret "$d"/ks/evil-link
+        ln -s "$d"/outside "$d"/ks/dir-link
+        ln -s "$d"/outside/secret "$d"/seeds/node-2/vendor-data
+        mkfifo "$d"/ks/fifo
+}
+
+# server_start CONFIG [FLAGS...]: starts the server in the background and waits until it answers.
+server_start() {
+        local config=$1 port
+        shift
+        port=$(sed -n 's/^listen: 127.0.0.1:\([0-9]*\)$/\1/p' "$config")
+        SERVER_LOG=$WORK/server.log
+        # shellcheck disable=SC2086
+        $SERVER_WRAPPER "$SERVER" --config "$config" "$@" 2>>"$SERVER_LOG" &
+        SERVER_PID=$!
+        for _ in $(seq 1 300); do
+                if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+                        return 0
+                fi
+                kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited at start: $(tail -5 "$SERVER_LOG")"
+                sleep 0.1
+        done
+        fail "server did not answer on port $port within 30 s"
+}
+
+# server_stop [SIGNAL]: SIGTERM (or SIGNAL), and the server must exit 0 within 10 s.
+server_stop() {
+        local rc=0
+        [ -n "$SERVER_PID" ] || return 0
+        kill -"${1:-TERM}" "$SERVER_PID"
+        for _ in $(seq 1 100); do
+                kill -0 "$SERVER_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill -0 "$SERVER_PID" 2>/dev/null && fail "server still running 10 s after SIG${1:-TERM}"
+        wait "$SERVER_PID" || rc=$?
+        SERVER_PID=
+        [ "$rc" = 0 ] || fail "server exited with $rc after SIG${1:-TERM}: $(tail -5 "$SERVER_LOG")"
+}
+
+server_kill_on_exit() {
+        if [ -n "$SERVER_PID" ]; then
+                kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
+}
+cleanup_hooks+=(server_kill_on_exit)
