@@ -14,6 +14,10 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
 AGENT_DEPS := yaml-0.1 blkid libcurl libcrypto json-c
+# libcurl and libcrypto are dlopen()ed (firstboot/lib/{curl,crypto}-dl.c): their headers are needed at
+# build time, their libraries only by the runs that use them. Tests link libcrypto for their own checks.
+CRYPTO_SONAME := $(shell readelf -d $$($(CC) -print-file-name=libcrypto.so) 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
+AGENT_LINK_DEPS := yaml-0.1 blkid json-c
 SERVER_DEPS := libmicrohttpd yaml-0.1 libcrypto json-c
 
 # Warnings that gcc 4.8 (CentOS 7) and gcc 12 (Debian 12) both know.
@@ -24,8 +28,9 @@ WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wpointer-arith 
 
 BASE_CFLAGS := -std=gnu99 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) \
 	-Ifirstboot/lib -Ifirstboot/agent -fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2
-ALL_CFLAGS  = $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(AGENT_DEPS)) $(CFLAGS) $(EXTRA_CFLAGS)
-AGENT_LIBS  = $(shell $(PKG_CONFIG) --libs $(AGENT_DEPS))
+ALL_CFLAGS  = $(BASE_CFLAGS) $(if $(CRYPTO_SONAME),-DCRYPTO_SONAME='"$(CRYPTO_SONAME)"') \
+	$(shell $(PKG_CONFIG) --cflags $(AGENT_DEPS)) $(CFLAGS) $(EXTRA_CFLAGS)
+AGENT_LIBS  = $(shell $(PKG_CONFIG) --libs $(AGENT_LINK_DEPS)) -ldl
 LDFLAGS    ?=
 
 LIB_SRC    := $(sort $(wildcard firstboot/lib/*.c))
@@ -70,11 +75,13 @@ $(SERVER_OBJ): ALL_CFLAGS += -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags l
 
 $(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs cmocka libcrypto)
 
 $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
 # ---- tests -------------------------------------------------------------------------------------
 # tests/run-tests.sh runs the unit tests, the fuzz corpora replays and every integration script, and
@@ -92,14 +99,156 @@ asan:
 	$(MAKE) BUILDDIR=build-asan CC=gcc CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
+# ---- proof: fuzzing, valgrind, static analysis, benchmarks (issue 8; docs/reliability.md) ------
+# The server's objects without its main(), for the server fuzz target.
+SERVER_LIB_OBJ := $(filter-out %/server-main.o,$(SERVER_OBJ))
+SERVER_FUZZ_CFLAGS = -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+SERVER_FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_DEPS))
+$(BUILDDIR)/libserver.a: $(SERVER_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILDDIR)/tests/replay-fuzz-server-route: tests/fuzz/fuzz-server-route.c tests/fuzz/replay.c $(BUILDDIR)/libserver.a \
+		$(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+# fuzz-joinrecord seals plaintexts itself, with libcrypto linked (the agent loads it with dlopen()).
+$(BUILDDIR)/tests/replay-fuzz-joinrecord: tests/fuzz/fuzz-joinrecord.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a \
+		$(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+
+# `make fuzz`: every target built with clang's libFuzzer, ASan and UBSan into build-fuzz/, then run for
+# FUZZ_SECONDS each from a copy of its corpus (tests/fuzz/run-fuzz.sh prints executions and crashes).
+# FUZZ_TARGETS=joinrecord,state picks some; FUZZ_JOBS=2 runs two at once.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_TARGETS ?=
+fuzz_comma   := ,
+FUZZ_CC      ?= clang
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/fuzz/%)
+$(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+$(BUILDDIR)/fuzz/fuzz-server-route: tests/fuzz/fuzz-server-route.c $(BUILDDIR)/libserver.a $(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz:
+	$(MAKE) BUILDDIR=build-fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run-fuzz.sh build-fuzz $(subst $(fuzz_comma), ,$(FUZZ_TARGETS))
+
+# `make valgrind`: integration tests with the agent (KFB_AGENT_WRAPPER, tests/lib/common.sh) and the
+# server (SERVER_WRAPPER, tests/lib/server.sh) under memcheck; any error or leak fails the test.
+# VALGRIND_TESTS: run-tests.sh filters (default: the subset .ci/run can afford, see there).
+VALGRIND_TESTS ?= show-seed bad-seeds seed-http host-steps server-http server-longpoll
+VALGRIND_CMD   := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect
+valgrind: all
+	KFB_AGENT_WRAPPER="$(VALGRIND_CMD)" SERVER_WRAPPER="$(VALGRIND_CMD)" \
+	  BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(VALGRIND_TESTS)
+
+# `make lint`: cppcheck and clang's scan-build over the agent and the server, shellcheck over every
+# shell script (tests/lint.sh; cppcheck's suppressions are justified in tests/cppcheck.supp).
+lint:
+	tests/lint.sh
+
+# `make bench`: scripts that print figures (docs/performance.md), not tests.
+bench: all
+	BUILDDIR=$(abspath $(BUILDDIR)) bench/agent.sh
+	BUILDDIR=$(abspath $(BUILDDIR)) bench/join-latency.sh
+	BUILDDIR=$(abspath $(BUILDDIR)) bench/server.sh
+
+.PHONY: fuzz fuzz-build valgrind lint bench
+# ---- end of the proof section -------------------------------------------------------------------
+
 # ---- install -----------------------------------------------------------------------------------
+# Units name /usr/bin and /etc: installed with BINDIR and SYSCONFDIR put in (identical by default).
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGDATADIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/kube-firstboot
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/kube-firstboot
 	install -m 0755 $(AGENT) $(DESTDIR)$(BINDIR)/kube-firstboot
-	$(if $(SERVER_SRC),install -m 0755 $(SERVER) $(DESTDIR)$(BINDIR)/kube-firstboot-server)
 	install -m 0644 docs/kube-firstboot.8 $(DESTDIR)$(MANDIR)/man8/kube-firstboot.8
+	for u in $(AGENT_UNITS) $(if $(SERVER_SRC),$(SERVER_UNIT)); do \
+	  $(UNIT_SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 firstboot/data/kube-flannel.yml.in $(DESTDIR)$(PKGDATADIR)/kube-flannel.yml.in
+	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	$(if $(SERVER_SRC),install -m 0755 $(SERVER) $(DESTDIR)$(BINDIR)/kube-firstboot-server)
+	$(if $(SERVER_SRC),install -m 0644 docs/kube-firstboot-server.8 $(DESTDIR)$(MANDIR)/man8/kube-firstboot-server.8)
+	$(if $(SERVER_SRC),install -m 0644 firstboot/server/server.yaml.example \
+	  $(DESTDIR)$(SYSCONFDIR)/kube-firstboot/server.yaml.example)
+	$(if $(SERVER_SRC),install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/kube-firstboot-server)
 
 clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)
+
+# ---- packaging: install paths, dist, rpm, image (issue 6) ---------------------------------------
+LOCALSTATEDIR ?= /var
+PKGDATADIR    ?= $(DATADIR)/kube-firstboot
+DOCDIR        ?= $(DATADIR)/doc/kube-firstboot
+AGENT_UNITS   := firstboot/units/kube-firstboot.service firstboot/units/kube-firstboot-refresh.service \
+	firstboot/units/kube-firstboot-refresh.timer
+SERVER_UNIT   := firstboot/server/kube-firstboot-server.service
+UNIT_SUBST     = sed -e 's|/usr/bin/kube-firstboot|$(BINDIR)/kube-firstboot|g' \
+	-e 's|/etc/kube-firstboot/|$(SYSCONFDIR)/kube-firstboot/|g'
+# The agent reads the flannel manifest where `make install` puts it (firstboot/agent/role.h).
+ALL_CFLAGS    += -DPKGDATADIR='"$(PKGDATADIR)"'
+
+# `make dist`: BUILDDIR/kube-firstboot-VERSION.tar.gz, every file git knows or would add (tracked, and
+# untracked but not ignored), under one top directory; owner, mtime and order fixed, so two runs on the
+# same tree give the same bytes. Outside a git checkout (an unpacked tarball): every file but builds.
+DIST_NAME := kube-firstboot-$(VERSION)
+DIST      := $(BUILDDIR)/$(DIST_NAME).tar.gz
+dist: SHELL := /bin/bash
+dist:
+	@mkdir -p $(BUILDDIR)
+	$(Q)set -o pipefail; \
+	epoch=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)}; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z --cached --others --exclude-standard; \
+	else \
+	  find . \( -name 'build' -o -name 'build-*' -o -name lab -o -name .git \) -prune -o \( -type f -o -type l \) \
+	    -printf '%P\0'; \
+	fi | while IFS= read -r -d '' f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done | \
+	  LC_ALL=C sort -z | \
+	  tar --create --no-recursion --null --files-from=- --owner=0 --group=0 --numeric-owner \
+	    --mtime=@$$epoch --transform 's,^,$(DIST_NAME)/,S' --file=- | gzip -9n >$(DIST).tmp
+	$(Q)mv $(DIST).tmp $(DIST)
+	@echo "  DIST    $(DIST)"
+
+# `make rpm`: binary and source RPMs from the dist tarball with rpmbuild, into BUILDDIR/rpmbuild/
+# {RPMS,SRPMS}. --nodeps: on Debian, rpm's database is empty, so the spec's BuildRequires (CentOS 7
+# package names) cannot be checked; the Debian packages tests/install-deps.sh installs provide them.
+RPM_TOPDIR   = $(abspath $(BUILDDIR))/rpmbuild
+SPEC_VERSION = $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/kube-firstboot.spec)
+rpm: dist
+	@[ "$(SPEC_VERSION)" = "$(VERSION)" ] || \
+	  { echo "rpm/kube-firstboot.spec has Version $(SPEC_VERSION), the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf $(RPM_TOPDIR) && mkdir -p $(RPM_TOPDIR)/SOURCES
+	cp $(DIST) $(RPM_TOPDIR)/SOURCES/
+	rpmbuild -ba --nodeps --define '_topdir $(RPM_TOPDIR)' rpm/kube-firstboot.spec
+
+# `make image`: the lab's CentOS 7 qcow2 (image/build-centos7.sh; needs virt-customize, skopeo and the
+# CentOS, docker and kubernetes mirrors, so it is not part of `make check`, which runs its --dry-run).
+IMAGE_OUT   ?= $(BUILDDIR)/image/kube-firstboot-centos7.qcow2
+IMAGE_FLAGS ?=
+image: rpm
+	image/build-centos7.sh --rpm-dir $(RPM_TOPDIR)/RPMS --out $(IMAGE_OUT) $(IMAGE_FLAGS)
+
+.PHONY: dist rpm image
+# ---- end of the packaging section ---------------------------------------------------------------
+
+# ---- the VM lab (issue 7): image/debian/build-test-image.sh, image/lab.sh ------------------------
+# `make image-test`: the Debian 12 test guest in build/image-test/ (debootstrap cached outside the tree).
+# `make lab` boots the reference lab in qemu and leaves it running; `make lab-down` removes it.
+image-test: all
+	image/debian/build-test-image.sh --builddir $(BUILDDIR)
+lab: all
+	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh up
+lab-down:
+	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh down
+
+.PHONY: image-test lab lab-down
+# ---- end of the VM lab section ------------------------------------------------------------------

@@ -8,6 +8,7 @@ packages=(
         libblkid-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libcmocka-dev
         libmicrohttpd-dev libcurl4-doc
         cloud-image-utils genisoimage dosfstools mtools
+        qemu-system-x86 qemu-utils debootstrap
         util-linux fdisk e2fsprogs xfsprogs cloud-guest-utils
         openssl curl python3 python3-yaml python3-cryptography iproute2 nginx-light
 )

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <json.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto-dl.h"
 #include "joinrecord.h"
 #include "macro.h"
 #include "parse.h"
@@ -22,7 +21,7 @@ static void json_putp(json_object **o) {
 
 static void cipher_ctx_freep(EVP_CIPHER_CTX **ctx) {
         if (*ctx)
-                EVP_CIPHER_CTX_free(*ctx);
+                sym_EVP_CIPHER_CTX_free(*ctx);
 }
 
 static char *record_to_json(const struct join_record *rec) {
@@ -161,6 +160,9 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
         int len, total, r;
         const char *s;
 
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
         plain = record_to_json(rec);
         if (!plain)
                 return -ENOMEM;
@@ -171,21 +173,21 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
 
         r = -ENOMEM;
         sealed = malloc(plain_len + TAG_SIZE);
-        ctx = EVP_CIPHER_CTX_new();
+        ctx = sym_EVP_CIPHER_CTX_new();
         if (!sealed || !ctx)
                 goto finish;
         r = -EIO;
-        if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
-            EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
-            EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *) rec->cluster, (int) strlen(rec->cluster)) != 1 ||
-            EVP_EncryptUpdate(ctx, sealed, &len, (const uint8_t *) plain, (int) plain_len) != 1)
+        if (sym_EVP_EncryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
+            sym_EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+            sym_EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *) rec->cluster, (int) strlen(rec->cluster)) != 1 ||
+            sym_EVP_EncryptUpdate(ctx, sealed, &len, (const uint8_t *) plain, (int) plain_len) != 1)
                 goto finish;
         total = len;
-        if (EVP_EncryptFinal_ex(ctx, sealed + total, &len) != 1)
+        if (sym_EVP_EncryptFinal_ex(ctx, sealed + total, &len) != 1)
                 goto finish;
         total += len;
-        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, sealed + total) != 1)
+        if (sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, sealed + total) != 1)
                 goto finish;
         total += TAG_SIZE;
 
@@ -236,6 +238,9 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
 
         if (!env || get_int64(env, "version", &version) < 0 || version != 1)
                 return -EINVAL;
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
         alg = get_string(env, "alg", 16);
         env_cluster = get_string(env, "cluster", 63);
         nonce_b64 = get_string(env, "nonce", 32);
@@ -253,20 +258,20 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         if (base64_decode(s, sealed, sealed_max, &sealed_len) < 0 || sealed_len <= TAG_SIZE)
                 return -EINVAL;
         plain = malloc(sealed_len + 1);
-        ctx = EVP_CIPHER_CTX_new();
+        ctx = sym_EVP_CIPHER_CTX_new();
         if (!plain || !ctx)
                 return -ENOMEM;
 
         r = -EIO;
-        if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
-            EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
-            EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *) cluster, (int) strlen(cluster)) != 1 ||
-            EVP_DecryptUpdate(ctx, (uint8_t *) plain, &len, sealed, (int) (sealed_len - TAG_SIZE)) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, sealed + sealed_len - TAG_SIZE) != 1)
+        if (sym_EVP_DecryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
+            sym_EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+            sym_EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *) cluster, (int) strlen(cluster)) != 1 ||
+            sym_EVP_DecryptUpdate(ctx, (uint8_t *) plain, &len, sealed, (int) (sealed_len - TAG_SIZE)) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, sealed + sealed_len - TAG_SIZE) != 1)
                 goto finish;
         total = len;
-        if (EVP_DecryptFinal_ex(ctx, (uint8_t *) plain + total, &len) != 1) {
+        if (sym_EVP_DecryptFinal_ex(ctx, (uint8_t *) plain + total, &len) != 1) {
                 r = -EBADMSG; /* the tag does not match: wrong key or tampered */
                 goto finish;
         }
@@ -286,7 +291,9 @@ int join_bearer(const uint8_t key[JOIN_KEY_SIZE], char ret[static JOIN_BEARER_LE
         unsigned char mac[32];
         unsigned int mac_len = 0;
 
-        if (!HMAC(EVP_sha256(), key, JOIN_KEY_SIZE, (const unsigned char *) BEARER_LABEL, strlen(BEARER_LABEL), mac,
+        if (dlopen_crypto() < 0)
+                return -EOPNOTSUPP;
+        if (!sym_HMAC(sym_EVP_sha256(), key, JOIN_KEY_SIZE, (const unsigned char *) BEARER_LABEL, strlen(BEARER_LABEL), mac,
                   &mac_len) ||
             mac_len != sizeof(mac))
                 return -EIO;

@@ -2,6 +2,7 @@
 /* kube-firstboot: turns a freshly booted machine into a kubeadm node, driven by its NoCloud seed. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "path.h"
 #include "run.h"
 #include "seed.h"
+#include "seedgen.h"
 #include "state.h"
 
 #ifndef VERSION
@@ -76,6 +78,8 @@ static void help(void) {
                "  run [--until STAGE] Provision this host (stages: seed, host, role)\n"
                "  status              Show which stages are done for the current instance\n"
                "  refresh-token       Control plane: renew the join token before it expires\n"
+               "  seed [--inventory FILE] --out DIR [--iso] [--token] [--force]\n"
+               "                      Write the NoCloud seeds of a whole lab (see seed --help, seed --example)\n"
                "\n"
                "Options:\n"
                "  --root DIR          Operate on the tree under DIR instead of /\n"
@@ -169,6 +173,25 @@ static int open_agent_log(void) {
         return fd;
 }
 
+/* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. */
+static int take_lock(const char *base) {
+        char path[PATH_MAX];
+        int fd;
+
+        if (snprintf(path, sizeof(path), "%s/.lock", base) >= (int) sizeof(path) || mkdir_p(base, 0755) < 0)
+                return log_error_errno(ENAMETOOLONG, "%s: cannot create the state directory", base);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open: %m", path);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                close(fd);
+                return log_error_errno(r, "%s: %s", path,
+                                       r == -EBUSY ? "another kube-firstboot is running" : "cannot lock: %m");
+        }
+        return fd; /* held until exit */
+}
+
 /* run and plan share this: plan is a run with dry_run set. */
 static int provision(bool dry_run) {
         _cleanup_(seed_done) struct seed seed = {};
@@ -176,7 +199,7 @@ static int provision(bool dry_run) {
         char base[PATH_MAX];
         struct state state;
         struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
-        _cleanup_close_ int log_fd = -1;
+        _cleanup_close_ int log_fd = -1, lock_fd = -1;
         const struct stage *until = NULL;
         int r;
 
@@ -206,6 +229,17 @@ static int provision(bool dry_run) {
                 return EXIT_RUNTIME;
         }
         run.state_dir = state.dir;
+        if (!dry_run) {
+                lock_fd = take_lock(base);
+                if (lock_fd < 0)
+                        return EXIT_RUNTIME;
+                /* reread under the lock: another run may have finished meanwhile */
+                r = state_open(base, config.instance_id, false, &state);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot read state: %m", state.dir);
+                        return EXIT_RUNTIME;
+                }
+        }
 
         if (instance_complete(&state) && !arg_force) {
                 uint64_t usec = 0;
@@ -297,7 +331,7 @@ static int provision(bool dry_run) {
 static int cmd_refresh_token(void) {
         _cleanup_(seed_done) struct seed seed = {};
         _cleanup_(config_done) struct fb_config config;
-        _cleanup_close_ int log_fd = -1;
+        _cleanup_close_ int log_fd = -1, lock_fd = -1;
         struct fb_run run = { .log_fd = -1 };
         char base[PATH_MAX];
         struct state state;
@@ -317,6 +351,9 @@ static int cmd_refresh_token(void) {
                 return EXIT_RUNTIME;
         }
         run.state_dir = state.dir;
+        lock_fd = take_lock(base);
+        if (lock_fd < 0)
+                return EXIT_RUNTIME;
         log_fd = open_agent_log();
         run.log_fd = log_fd;
         return refresh_token(&run) < 0 ? EXIT_RUNTIME : EXIT_OK;
@@ -372,12 +409,22 @@ int main(int argc, char *argv[]) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
         };
-        const char *command;
+        const char *command = NULL;
         int c, r;
 
-        /* Options may come before or after the command ("run --until host"). */
-        while ((c = getopt_long(argc, argv, "vqh", options, NULL)) >= 0) {
+        /* Options may come before or after the command ("run --until host"). "-": non-options come back
+         * in order as 1, so that `seed` can take the rest of the line for options of its own. */
+        while ((c = getopt_long(argc, argv, "-vqh", options, NULL)) >= 0) {
                 switch (c) {
+                case 1:
+                        if (command) {
+                                log_error("too many arguments (see --help)");
+                                return EXIT_BAD_INPUT;
+                        }
+                        command = optarg;
+                        if (streq(command, "seed"))
+                                return seedgen_main(argc - optind + 1, argv + optind - 1);
+                        break;
                 case ARG_ROOT:
                         arg_root = optarg;
                         break;
@@ -413,11 +460,12 @@ int main(int argc, char *argv[]) {
                         return EXIT_BAD_INPUT;
                 }
         }
-        if (optind != argc - 1) {
-                log_error(optind >= argc ? "no command given (see --help)" : "too many arguments (see --help)");
+        if (!command && optind < argc) /* after "--" */
+                command = argv[optind++];
+        if (!command || optind != argc) {
+                log_error(!command ? "no command given (see --help)" : "too many arguments (see --help)");
                 return EXIT_BAD_INPUT;
         }
-        command = argv[optind];
 
         r = root_set(arg_root);
         if (r < 0) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "crypto-dl.h"
 #include "fileio.h"
 #include "macro.h"
 #include "pubkeypin.h"
@@ -13,33 +13,48 @@
 
 int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_LEN + 1]) {
         unsigned char digest[SHA256_DIGEST_LENGTH];
-        unsigned char *der = NULL;
+        _cleanup_free_ unsigned char *der = NULL;
+        unsigned char *p;
+        X509_PUBKEY *spki;
         X509 *cert = NULL;
         BIO *bio;
         int len, r = -EBADMSG;
 
         if (size > CA_CERT_MAX)
                 return -EFBIG;
-        bio = BIO_new_mem_buf((void *) pem, (int) size);
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        r = -EBADMSG;
+        bio = sym_BIO_new_mem_buf((void *) pem, (int) size);
         if (!bio)
                 return -ENOMEM;
-        cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        BIO_free(bio);
+        cert = sym_PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        sym_BIO_free(bio);
         if (!cert)
                 return -EBADMSG;
 
-        /* X509_get_X509_PUBKEY and i2d_X509_PUBKEY exist in OpenSSL 1.0.2 and 3.0 alike. */
-        len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-        if (len <= 0)
+        /* X509_get_X509_PUBKEY and i2d_X509_PUBKEY exist in OpenSSL 1.0.2 and 3.0 alike; the DER goes into
+         * our own buffer, so no OPENSSL_free (a macro whose function differs between versions). */
+        spki = sym_X509_get_X509_PUBKEY(cert);
+        len = spki ? sym_i2d_X509_PUBKEY(spki, NULL) : -1;
+        if (len <= 0 || len > (int) CA_CERT_MAX)
                 goto finish;
-        SHA256(der, (size_t) len, digest);
+        der = malloc((size_t) len);
+        if (!der) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        p = der;
+        if (sym_i2d_X509_PUBKEY(spki, &p) != len)
+                goto finish;
+        sym_SHA256(der, (size_t) len, digest);
         memcpy(ret, "sha256:", 7);
         for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
                 snprintf(ret + 7 + 2 * i, 3, "%02x", digest[i]);
         r = 0;
 finish:
-        OPENSSL_free(der);
-        X509_free(cert);
+        sym_X509_free(cert);
         return r;
 }
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/sha.h>
 
+#include "crypto-dl.h"
 #include "endpoint.h"
 #include "fileio.h"
 #include "joinrecord.h"
@@ -234,7 +234,7 @@ int step_cni(struct fb_run *run) {
         if (r < 0)
                 return log_error_errno(r, "%s: unknown @placeholder@ in the manifest", tmpl_path);
 
-        SHA256((const unsigned char *) rendered, size, digest);
+        sym_SHA256((const unsigned char *) rendered, size, digest);
         for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
                 snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
         snprintf(marker, sizeof(marker), "%s/cni-applied", run->state_dir);
@@ -322,9 +322,12 @@ int step_publish(struct fb_run *run) {
         r = control_plane_token(run, token, &expires);
         if (r < 0)
                 return r;
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
         /* What was published is remembered by a hash of token and expiry, never the token itself. */
         n = snprintf(stamp, sizeof(stamp), "%s %lld", token, expires);
-        SHA256((const unsigned char *) stamp, (size_t) n, digest);
+        sym_SHA256((const unsigned char *) stamp, (size_t) n, digest);
         secure_erase(stamp, sizeof(stamp));
         for (int i = 0; i < 16; i++)
                 snprintf(stamp + 2 * i, 3, "%02x", digest[i]);

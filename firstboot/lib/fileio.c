@@ -156,13 +156,26 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t ne
                         return 0;
         }
 
-        if (snprintf(tmp, sizeof(tmp), "%s/.#kfb.XXXXXX", dir) >= (int) sizeof(tmp))
-                return -ENAMETOOLONG;
-        fd = mkostemp(tmp, O_CLOEXEC);
+        /* The temp file's name is derived from the target's, so a run killed mid-write leaves at most one
+         * stale temp per file, which the next write of that file (the next run always makes it, since
+         * the rename never happened) replaces. Only one agent runs at a time (main.c's lock). */
+        {
+                const char *base = strrchr(path, '/');
+                base = base ? base + 1 : path;
+                if (strlen(base) > NAME_MAX - 6 ||
+                    snprintf(tmp, sizeof(tmp), "%s/.#kfb.%s", dir, base) >= (int) sizeof(tmp))
+                        return -ENAMETOOLONG;
+        }
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0 && errno == EEXIST) {
+                if (unlink(tmp) < 0)
+                        return negative_errno();
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        }
         if (fd < 0)
                 return negative_errno();
 
-        /* mkostemp creates 0600, so the content is never readable by others before the chmod. */
+        /* Created 0600, so the content is never readable by others before the chmod. */
         r = write_all(fd, data, size);
         if (r < 0)
                 goto fail;

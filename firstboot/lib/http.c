@@ -3,7 +3,7 @@
  * checks that against libcurl-symbols(3). CURLOPT_PROTOCOLS is deprecated since 7.85 in favour of
  * CURLOPT_PROTOCOLS_STR, which 7.29 lacks: hence the deprecation warnings are switched off. */
 #define CURL_DISABLE_DEPRECATION 1
-#include <curl/curl.h>
+#include "curl-dl.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -148,7 +148,9 @@ static int global_init(void) {
 
         if (done)
                 return 0;
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        if (dlopen_curl() < 0)
+                return -EOPNOTSUPP;
+        if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return -EIO;
         done = true;
         return 0;
@@ -190,10 +192,11 @@ int http_request(const struct http_request *req, struct http_response *ret) {
 
         r = global_init();
         if (r < 0) {
-                snprintf(ret->error, sizeof(ret->error), "curl_global_init failed");
+                snprintf(ret->error, sizeof(ret->error), "%s",
+                         r == -EOPNOTSUPP ? "libcurl could not be loaded" : "curl_global_init failed");
                 return r;
         }
-        curl = curl_easy_init();
+        curl = sym_curl_easy_init();
         if (!curl) {
                 snprintf(ret->error, sizeof(ret->error), "curl_easy_init failed");
                 return -ENOMEM;
@@ -201,47 +204,47 @@ int http_request(const struct http_request *req, struct http_response *ret) {
 
         /* An option libcurl refuses is a bug here or a libcurl without http(s); either way the request
          * must not go out half-configured. */
-        c = curl_easy_setopt(curl, CURLOPT_URL, req->url);
+        c = sym_curl_easy_setopt(curl, CURLOPT_URL, req->url);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_PROTOCOLS, protocols);
+                c = sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS, protocols);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, protocols);
+                c = sym_curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, protocols);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+                c = sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+                c = sym_curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+                c = sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                c = sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+                c = sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
         if (c == CURLE_OK)
                 /* Refuses early when Content-Length announces too much; write_body() enforces it anyway. */
-                c = curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long) (sink.max < (size_t) LONG_MAX ? sink.max : LONG_MAX));
+                c = sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long) (sink.max < (size_t) LONG_MAX ? sink.max : LONG_MAX));
         if (c == CURLE_OK)
                 /* The agent talks to a metadata endpoint on the lab network, never through a proxy that the
                  * environment may name. */
-                c = curl_easy_setopt(curl, CURLOPT_PROXY, "");
+                c = sym_curl_easy_setopt(curl, CURLOPT_PROXY, "");
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_USERAGENT, "kube-firstboot/" VERSION);
+                c = sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "kube-firstboot/" VERSION);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+                c = sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+                c = sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
         if (c == CURLE_OK)
-                c = curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+                c = sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
         if (c == CURLE_OK && req->ca_file)
-                c = curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+                c = sym_curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
         if (c == CURLE_OK && put) {
-                c = curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+                c = sym_curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
                 if (c == CURLE_OK)
-                        c = curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+                        c = sym_curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
                 if (c == CURLE_OK)
-                        c = curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+                        c = sym_curl_easy_setopt(curl, CURLOPT_READDATA, &source);
                 if (c == CURLE_OK)
-                        c = curl_easy_setopt(curl, CURLOPT_INFILESIZE, (long) req->body_size);
+                        c = sym_curl_easy_setopt(curl, CURLOPT_INFILESIZE, (long) req->body_size);
         }
 
         if (c == CURLE_OK) {
@@ -249,44 +252,44 @@ int http_request(const struct http_request *req, struct http_response *ret) {
 
                 /* No "Expect: 100-continue" round trip (and its one-second wait) before a PUT body. */
                 if (put) {
-                        headers = curl_slist_append(headers, "Expect:");
+                        headers = sym_curl_slist_append(headers, "Expect:");
                         if (headers && req->content_type) {
                                 snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
-                                headers = curl_slist_append(headers, line);
+                                headers = sym_curl_slist_append(headers, line);
                         }
                         if (!headers)
                                 c = CURLE_OUT_OF_MEMORY;
                 }
                 for (size_t i = 0; c == CURLE_OK && req->headers && req->headers[i]; i++) {
-                        struct curl_slist *h = curl_slist_append(headers, req->headers[i]);
+                        struct curl_slist *h = sym_curl_slist_append(headers, req->headers[i]);
                         if (!h)
                                 c = CURLE_OUT_OF_MEMORY;
                         else
                                 headers = h;
                 }
                 if (c == CURLE_OK && headers)
-                        c = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+                        c = sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
         }
         if (c != CURLE_OK) {
-                snprintf(ret->error, sizeof(ret->error), "cannot set up the request: %s", curl_easy_strerror(c));
+                snprintf(ret->error, sizeof(ret->error), "cannot set up the request: %s", sym_curl_easy_strerror(c));
                 r = c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
                 goto finish;
         }
 
-        c = curl_easy_perform(curl);
+        c = sym_curl_easy_perform(curl);
         if (c != CURLE_OK) {
-                snprintf(ret->error, sizeof(ret->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+                snprintf(ret->error, sizeof(ret->error), "%s", errbuf[0] ? errbuf : sym_curl_easy_strerror(c));
                 r = curlcode_to_errno(c, &sink);
                 goto finish;
         }
-        if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->status) != CURLE_OK || ret->status == 0) {
+        if (sym_curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->status) != CURLE_OK || ret->status == 0) {
                 snprintf(ret->error, sizeof(ret->error), "no HTTP status");
                 r = -EPROTO;
                 goto finish;
         }
         /* libcurl reports a body cut short by a closed connection itself (CURLE_PARTIAL_FILE); this also
          * catches a length mismatch it let pass. */
-        if (curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD, &content_length) == CURLE_OK &&
+        if (sym_curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD, &content_length) == CURLE_OK &&
             content_length >= 0 && (double) sink.size != content_length) {
                 snprintf(ret->error, sizeof(ret->error), "received %zu bytes of %.0f announced", sink.size,
                          content_length);
@@ -307,7 +310,7 @@ int http_request(const struct http_request *req, struct http_response *ret) {
 
 finish:
         free(sink.buf);
-        curl_slist_free_all(headers);
-        curl_easy_cleanup(curl);
+        sym_curl_slist_free_all(headers);
+        sym_curl_easy_cleanup(curl);
         return r;
 }

@@ -99,6 +99,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
         size_t capacity = 0, stdin_done = 0;
         long long deadline;
+        sigset_t sigchld, saved_mask;
         bool out_open = true;
         pid_t pid;
         int status = 0, r;
@@ -111,6 +112,10 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         r = spawn_find(argv[0], exe, sizeof(exe));
         if (r < 0)
                 return r;
+
+        sigemptyset(&sigchld);
+        sigaddset(&sigchld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &sigchld, &saved_mask);
 
         if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(in_pipe, O_CLOEXEC) < 0) {
                 r = negative_errno();
@@ -203,18 +208,25 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 }
         }
 
-        /* The output closed: the command may still be running (a daemon that closed its stdout). */
+        /* The output closed: the command is exiting, or still running (a daemon that closed its stdout).
+         * SIGCHLD is blocked, so sigtimedwait() wakes the moment it exits, without polling. */
         while (!result->timed_out && !out_open) {
+                long long left;
+                struct timespec ts;
                 pid_t w = waitpid(pid, &status, WNOHANG);
+
                 if (w == pid)
                         goto reaped;
                 if (w < 0 && errno != EINTR)
                         break;
-                if (now_ms() >= deadline) {
+                left = deadline - now_ms();
+                if (left <= 0) {
                         result->timed_out = 1;
                         break;
                 }
-                usleep(10000);
+                ts.tv_sec = left / 1000;
+                ts.tv_nsec = (left % 1000) * 1000000;
+                (void) sigtimedwait(&sigchld, NULL, &ts);
         }
 
         if (result->timed_out || out_open) {
@@ -237,6 +249,7 @@ reaped:
         r = 0;
 
 finish:
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         for (int i = 0; i < 2; i++) {
                 if (out_pipe[i] >= 0)
                         close(out_pipe[i]);

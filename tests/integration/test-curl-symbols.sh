@@ -94,10 +94,12 @@ grep -ohE '\bcurl_[a-z0-9_]+[[:space:]]*\(' "$WORK/code" | sed 's/[[:space:](]*$
 mapfile -t objects < <(find "$BUILDDIR/firstboot" -name '*.o' 2>/dev/null | sort)
 [ ${#objects[@]} -gt 0 ] || fail "no objects under $BUILDDIR/firstboot: build first (make BUILDDIR=...)"
 nm -u "${objects[@]}" 2>/dev/null | awk '$1 == "U" && $2 ~ /^curl_/ { print $2 }' >"$WORK/functions.obj"
+# libcurl is dlopen()ed (firstboot/lib/curl-dl.c): the names it resolves with dlsym() count as used.
+grep -ohE '"curl_[a-z0-9_]+"' "$WORK/code" | tr -d '"' >>"$WORK/functions.obj" || true
 sort -u "$WORK/functions.src" "$WORK/functions.obj" >"$WORK/functions"
 
 [ -s "$WORK/constants" ] || fail "found no libcurl constants in the sources (is the pattern wrong?)"
-[ -s "$WORK/functions.obj" ] || fail "found no curl_* symbols in the objects (is libcurl not used?)"
+[ -s "$WORK/functions.obj" ] || fail "found no curl_* symbols in the objects or the dlsym table (is libcurl not used?)"
 
 if ! check "$WORK/constants" "$WORK/functions" >"$WORK/report"; then
         cat "$WORK/report" >&2

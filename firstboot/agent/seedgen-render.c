@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/* The seed generator's output, as text: per-node meta-data and network-config, the shared user-data,
+ * the kube-firstboot-server config fragment and the PXE menus. Pure functions of the inventory, so
+ * the same inventory and secrets always give the same bytes (which lets --force leave unchanged
+ * files, and their instance-ids, alone). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "macro.h"
+#include "parse.h"
+#include "random.h"
+#include "seedgen.h"
+
+struct out {
+        FILE *f;
+        char *buf;
+        size_t size;
+};
+
+static int out_open(struct out *o) {
+        o->buf = NULL;
+        o->size = 0;
+        o->f = open_memstream(&o->buf, &o->size);
+        return o->f ? 0 : -ENOMEM;
+}
+
+/* Hands the text out; on a write error (out of memory) frees it. secret: erase before freeing. */
+static int out_close(struct out *o, bool secret, char **ret, size_t *ret_size) {
+        bool failed = ferror(o->f);
+
+        if (fclose(o->f) != 0)
+                failed = true;
+        o->f = NULL;
+        if (failed || !o->buf) {
+                if (o->buf && secret)
+                        secure_erase(o->buf, o->size);
+                free(o->buf);
+                return -ENOMEM;
+        }
+        *ret = o->buf;
+        if (ret_size)
+                *ret_size = o->size;
+        return 0;
+}
+
+/* Plain when every YAML 1.1 reader (cloud-init's PyYAML too) takes it as this string; else
+ * double-quoted. Values reaching here are already checked printable ASCII. */
+static void yaml_string(FILE *f, const char *s) {
+        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
+        bool plain = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
+
+        for (const char *p = s; *p && plain; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("._/-", *p)))
+                        plain = false;
+        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
+                if (strcasecmp(s, special[i]) == 0)
+                        plain = false;
+        if (plain) {
+                fputs(s, f);
+                return;
+        }
+        fputc('"', f);
+        for (const char *p = s; *p; p++) {
+                unsigned char ch = (unsigned char) *p;
+                if (ch == '"' || ch == '\\')
+                        fprintf(f, "\\%c", ch);
+                else if (ch < 0x20 || ch >= 0x7f)
+                        fprintf(f, "\\x%02x", ch);
+                else
+                        fputc(ch, f);
+        }
+        fputc('"', f);
+}
+
+static void yaml_kv(FILE *f, int indent, const char *key, const char *value) {
+        fprintf(f, "%*s%s: ", indent, "", key);
+        yaml_string(f, value);
+        fputc('\n', f);
+}
+
+static void yaml_duration(FILE *f, int indent, const char *key, unsigned long long s) {
+        fprintf(f, "%*s%s: ", indent, "", key);
+        if (s / 3600)
+                fprintf(f, "%lluh", s / 3600);
+        if (s % 3600 / 60)
+                fprintf(f, "%llum", s % 3600 / 60);
+        if (s % 60 || s == 0)
+                fprintf(f, "%llus", s % 60);
+        fputc('\n', f);
+}
+
+static void yaml_cidr(FILE *f, int indent, const char *key, uint32_t net, unsigned prefix) {
+        char a[16];
+        format_ipv4(net, a);
+        fprintf(f, "%*s%s: %s/%u\n", indent, "", key, a, prefix);
+}
+
+int seedgen_instance_id(const char *cluster, const char *node, const char *generation, char *ret, size_t size) {
+        enum { INSTANCE_ID_MAX = 128 }; /* the agent's limit (docs/seed-format.md) */
+        size_t fixed = strlen(node) + 1 + strlen(generation);
+        size_t room = fixed < INSTANCE_ID_MAX ? INSTANCE_ID_MAX - fixed : 0;
+        size_t cluster_len = strlen(cluster);
+        int n;
+
+        if (fixed > INSTANCE_ID_MAX)
+                return -EINVAL;
+        /* the cluster only makes the id easier to recognise: cut it rather than fail */
+        if (cluster_len + 1 > room)
+                cluster_len = room > 1 ? room - 1 : 0;
+        if (cluster_len > 0)
+                n = snprintf(ret, size, "%.*s-%s-%s", (int) cluster_len, cluster, node, generation);
+        else
+                n = snprintf(ret, size, "%s-%s", node, generation);
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
+}
+
+int seedgen_generation(time_t now, const uint8_t random[2], char ret[static 32]) {
+        struct tm tm;
+        char stamp[24];
+
+        if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+                return -EINVAL;
+        snprintf(ret, 32, "%s-%02x%02x", stamp, random[0], random[1]);
+        return 0;
+}
+
+void seedgen_pxe_name(const char *mac, char ret[static 21]) {
+        /* ARP hardware type 1 (Ethernet), then the MAC with dashes */
+        snprintf(ret, 21, "01-%s", mac);
+        for (char *p = ret + 3; *p; p++)
+                if (*p == ':')
+                        *p = '-';
+}
+
+int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct seedgen_secrets *secrets,
+                             char **ret, size_t *ret_size) {
+        const struct fb_config *c = &inv->cluster;
+        char key[64], a[16], control_plane[300];
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        if (base64_encode(secrets->cluster_key, sizeof(secrets->cluster_key), key, sizeof(key)) < 0) {
+                (void) out_close(&o, true, ret, ret_size);
+                return -EINVAL;
+        }
+        fprintf(o.f, "#cloud-config\n"
+                     "# kube-firstboot: the settings of cluster %s, the same on every node; written by\n"
+                     "# kube-firstboot seed (docs/seed-generator.md). SECRET: the cluster key%s opens this\n"
+                     "# cluster's join records: keep the file 0600 and give it only to the lab's machines.\n"
+                     "kube_firstboot:\n",
+                c->cluster_name, secrets->token[0] ? " (and the token)" : "");
+        yaml_kv(o.f, 2, "cluster", c->cluster_name);
+        fprintf(o.f, "  endpoint: \"%s\"\n", c->endpoint);
+        fprintf(o.f, "  cluster_key: \"%s\"\n", key);
+        if (secrets->token[0])
+                fprintf(o.f, "  token: \"%s\"\n", secrets->token);
+        yaml_duration(o.f, 2, "token_ttl", c->token_ttl_s);
+        yaml_duration(o.f, 2, "join_timeout", c->join_timeout_s);
+        fprintf(o.f, "  hosts:\n");
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                format_ipv4(c->hosts[i].address, a);
+                fprintf(o.f, "    - name: ");
+                yaml_string(o.f, c->hosts[i].name);
+                fprintf(o.f, "\n      address: %s\n", a);
+        }
+        fprintf(o.f, "  kubernetes:\n");
+        yaml_kv(o.f, 4, "version", c->k8s.version);
+        snprintf(control_plane, sizeof(control_plane), "%s:%u", c->k8s.control_plane_host, c->k8s.control_plane_port);
+        fprintf(o.f, "    control_plane: \"%s\"\n", control_plane);
+        yaml_kv(o.f, 4, "image_repository", c->k8s.image_repository);
+        yaml_cidr(o.f, 4, "service_cidr", c->k8s.service_net, c->k8s.service_prefix);
+        yaml_cidr(o.f, 4, "pod_cidr", c->k8s.pod_net, c->k8s.pod_prefix);
+        yaml_kv(o.f, 4, "cni", c->k8s.cni);
+        yaml_kv(o.f, 4, "runtime", c->k8s.runtime);
+        fprintf(o.f, "  host:\n");
+        yaml_kv(o.f, 4, "swap", swap_to_string(c->host.swap));
+        yaml_kv(o.f, 4, "selinux", selinux_to_string(c->host.selinux));
+        yaml_kv(o.f, 4, "firewall", firewall_to_string(c->host.firewall));
+        fprintf(o.f, "    grow_root: %s\n", c->host.grow_root ? "true" : "false");
+        if (c->host.n_sysctls > 0) {
+                fprintf(o.f, "    sysctls:\n");
+                for (size_t i = 0; i < c->host.n_sysctls; i++) {
+                        fprintf(o.f, "      ");
+                        yaml_string(o.f, c->host.sysctls[i].key);
+                        fprintf(o.f, ": ");
+                        yaml_string(o.f, c->host.sysctls[i].value);
+                        fputc('\n', o.f);
+                }
+        }
+        if (c->n_ssh_keys > 0) {
+                fprintf(o.f, "ssh_authorized_keys:\n");
+                for (size_t i = 0; i < c->n_ssh_keys; i++) {
+                        fprintf(o.f, "  - ");
+                        yaml_string(o.f, c->ssh_keys[i]);
+                        fputc('\n', o.f);
+                }
+        }
+        secure_erase(key, sizeof(key));
+        return out_close(&o, true, ret, ret_size);
+}
+
+int seedgen_render_meta_data(const struct seedgen_inventory *inv, const struct seedgen_node *node,
+                             const char *instance_id, char **ret, size_t *ret_size) {
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        yaml_kv(o.f, 0, "instance-id", instance_id);
+        yaml_kv(o.f, 0, "local-hostname", node->name);
+        yaml_kv(o.f, 0, "role", role_to_string(node->role));
+        return out_close(&o, false, ret, ret_size);
+}
+
+int seedgen_render_network_config(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                                  size_t *ret_size) {
+        char a[16];
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        fprintf(o.f, "# NoCloud network-config version 1 (cloud-init's format), written by kube-firstboot seed\n"
+                     "version: 1\n"
+                     "config:\n"
+                     "  - type: physical\n");
+        yaml_kv(o.f, 4, "name", node->interface);
+        if (node->mac[0])
+                fprintf(o.f, "    mac_address: \"%s\"\n", node->mac);
+        format_ipv4(node->address, a);
+        fprintf(o.f, "    subnets:\n"
+                     "      - type: static\n"
+                     "        address: %s/%u\n",
+                a, inv->prefix);
+        if (inv->gateway) {
+                format_ipv4(inv->gateway, a);
+                fprintf(o.f, "        gateway: %s\n", a);
+        }
+        if (inv->n_dns > 0) {
+                fprintf(o.f, "        dns_nameservers:\n");
+                for (unsigned i = 0; i < inv->n_dns; i++) {
+                        format_ipv4(inv->dns[i], a);
+                        fprintf(o.f, "          - %s\n", a);
+                }
+        }
+        if (inv->search[0]) {
+                const char *p = inv->search;
+                fprintf(o.f, "        dns_search:\n");
+                while (*p) {
+                        size_t n = strcspn(p, " ");
+                        fprintf(o.f, "          - %.*s\n", (int) n, p);
+                        p += n;
+                        p += *p == ' ';
+                }
+        }
+        return out_close(&o, false, ret, ret_size);
+}
+
+/* The server listens where the endpoint says, unless a proxy must stand in between. */
+static void server_listen(FILE *f, const char *endpoint) {
+        const char *rest, *slash, *colon;
+        unsigned long long port = 80;
+
+        if (strncmp(endpoint, "http://", 7) != 0) {
+                fprintf(f, "# listen: the endpoint is https://, which a TLS proxy in front of the server answers;\n"
+                           "# the server itself listens on 0.0.0.0:8780 by default.\n");
+                return;
+        }
+        rest = endpoint + 7;
+        slash = strchr(rest, '/');
+        colon = memchr(rest, ':', slash ? (size_t) (slash - rest) : strlen(rest));
+        if (slash && slash[1]) {
+                fprintf(f, "# listen: the endpoint has a path, which a proxy in front of the server maps to /;\n"
+                           "# the server itself listens on 0.0.0.0:8780 by default.\n");
+                return;
+        }
+        if (colon) {
+                char text[8];
+                size_t n = (size_t) ((slash ? slash : rest + strlen(rest)) - colon - 1);
+                if (n == 0 || n >= sizeof(text))
+                        return;
+                memcpy(text, colon + 1, n);
+                text[n] = 0;
+                if (parse_uint(text, 1, 65535, &port) < 0)
+                        return;
+        }
+        fprintf(f, "# The endpoint's port, on every address; the nodes reach it as %s\n"
+                   "listen: 0.0.0.0:%llu\n",
+                endpoint, port);
+}
+
+int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *bearer, const char *seed_dir,
+                               char **ret, size_t *ret_size) {
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        fprintf(o.f, "# kube-firstboot-server configuration for cluster %s, written by kube-firstboot seed.\n"
+                     "# SECRET: the bearer authorises writing this cluster's join records: keep this file 0600.\n"
+                     "# Use it as it is (kube-firstboot-server --config THIS-FILE), or copy seed_dir and the\n"
+                     "# clusters entry into /etc/kube-firstboot/server.yaml (kube-firstboot-server(8)).\n",
+                inv->cluster.cluster_name);
+        server_listen(o.f, inv->cluster.endpoint);
+        fprintf(o.f, "# The seeds, served as GET /v1/seeds/<node>/<file>\n"
+                     "seed_dir: ");
+        yaml_string(o.f, seed_dir);
+        fprintf(o.f, "\n"
+                     "# For PXE installs, the kickstart served as /%s (kickstart/):\n"
+                     "# ks_dir: /var/lib/kube-firstboot-server/ks\n"
+                     "clusters:\n"
+                     "  - name: %s\n"
+                     "    bearer: %s\n",
+                SEEDGEN_KICKSTART_PATH, inv->cluster.cluster_name, bearer);
+        return out_close(&o, true, ret, ret_size);
+}
+
+static void pxe_header(FILE *f, const struct seedgen_inventory *inv, const struct seedgen_node *node,
+                       const char *loader) {
+        fprintf(f, "# kube-firstboot: PXE install of %s (cluster %s) by %s, for the network card %s;\n"
+                   "# written by kube-firstboot seed. %s and %s are the CentOS 7.9 installer's\n"
+                   "# images/pxeboot/vmlinuz and initrd.img, below the TFTP root. The kickstart and the node's seed\n"
+                   "# come from the endpoint. Boot from disk first: a blank disk falls through to this menu, an\n"
+                   "# installed machine boots itself instead of installing again (docs/seed-generator.md).\n",
+                node->name, inv->cluster.cluster_name, loader, node->mac, SEEDGEN_PXE_KERNEL, SEEDGEN_PXE_INITRD);
+}
+
+static void kernel_args(FILE *f, const struct seedgen_inventory *inv, const struct seedgen_node *node) {
+        /* the endpoint ends in '/'; kube_firstboot.seed= reaches the agent through the kickstart's %post */
+        fprintf(f, "ip=dhcp inst.ks=%s%s kube_firstboot.seed=%sv1/seeds/%s/", inv->cluster.endpoint,
+                SEEDGEN_KICKSTART_PATH, inv->cluster.endpoint, node->name);
+}
+
+int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                            size_t *ret_size) {
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        pxe_header(o.f, inv, node, "pxelinux");
+        fprintf(o.f, "DEFAULT kube-firstboot\n"
+                     "PROMPT 0\n"
+                     "TIMEOUT 50\n"
+                     "LABEL kube-firstboot\n"
+                     "  MENU LABEL Install CentOS 7 as %s (cluster %s, kube-firstboot)\n"
+                     "  KERNEL %s\n"
+                     "  APPEND initrd=%s ",
+                node->name, inv->cluster.cluster_name, SEEDGEN_PXE_KERNEL, SEEDGEN_PXE_INITRD);
+        kernel_args(o.f, inv, node);
+        /* IPAPPEND 2 adds BOOTIF=, so the installer brings up the card it booted from */
+        fprintf(o.f, "\n"
+                     "  IPAPPEND 2\n");
+        return out_close(&o, false, ret, ret_size);
+}
+
+int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                        size_t *ret_size) {
+        struct out o;
+        int r;
+
+        r = out_open(&o);
+        if (r < 0)
+                return r;
+        pxe_header(o.f, inv, node, "GRUB (UEFI)");
+        fprintf(o.f, "set default=0\n"
+                     "set timeout=5\n"
+                     "menuentry 'Install CentOS 7 as %s (cluster %s, kube-firstboot)' {\n"
+                     "\tlinuxefi %s ",
+                node->name, inv->cluster.cluster_name, SEEDGEN_PXE_KERNEL);
+        kernel_args(o.f, inv, node);
+        fprintf(o.f, "\n"
+                     "\tinitrdefi %s\n"
+                     "}\n",
+                SEEDGEN_PXE_INITRD);
+        return out_close(&o, false, ret, ret_size);
+}

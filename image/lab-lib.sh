@@ -1,0 +1,293 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# The reference lab in virtual machines: helpers shared by image/lab.sh (`make lab`, `make lab-down`)
+# and tests/integration/test-vm-lab.sh. Source it with TOP set; call vm_setup DIR NETNS first.
+#
+# A private network namespace holds a bridge with the metadata endpoint's address (192.168.220.1/24)
+# and one tap device per guest; kube-firstboot-server listens there on 192.168.220.1:8780, and every
+# qemu runs there, with -nodefaults and no user-mode network: nothing reaches outside the namespace.
+# Each guest boots a copy-on-write overlay of the image (larger than the image, so the agent grows
+# the root filesystem) with its cidata ISO as a second virtio disk.
+
+VM_NODES=(master node-1 node-2 node-3)
+VM_ENDPOINT_ADDR=192.168.220.1
+VM_ENDPOINT_PORT=8780
+VM_CLUSTER=lab
+LAB_MEM=${LAB_MEM:-1024}                # MiB per guest: four fit a 2-core, 24 GiB machine with room
+LAB_SMP=${LAB_SMP:-1}                   # vCPUs per guest; TCG runs each on one host thread
+LAB_DISK_GB=${LAB_DISK_GB:-4}           # virtual size of each guest's overlay (the image is smaller)
+LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-12h}  # every qemu runs under timeout(1)
+
+vm_say() { echo "lab: $*"; }
+vm_die() { echo "lab: error: $*" >&2; return 1; }
+
+# vm_setup DIR NETNS [BUILDDIR]
+vm_setup() {
+        VM_DIR=$1
+        VM_NS=$2
+        VM_BUILDDIR=${3:-${BUILDDIR:-$TOP/build}}
+        VM_AGENT=$VM_BUILDDIR/kube-firstboot
+        VM_SERVER=$VM_BUILDDIR/kube-firstboot-server
+        mkdir -p "$VM_DIR"
+}
+
+vm_in_ns() { ip netns exec "$VM_NS" "$@"; }
+
+# ---- acceleration -------------------------------------------------------------------------------
+# KVM only where the CPU advertises it and a test boot of the image's kernel gets going; else TCG.
+vm_pick_accel() {
+        local log
+        VM_ACCEL="tcg,tb-size=64"
+        VM_ACCEL_WHY="TCG: no vmx/svm in /proc/cpuinfo"
+        [ -z "${LAB_ACCEL:-}" ] || { VM_ACCEL=$LAB_ACCEL; VM_ACCEL_WHY="LAB_ACCEL"; return 0; }
+        grep -qwE 'vmx|svm' /proc/cpuinfo || return 0
+        VM_ACCEL_WHY="TCG: /dev/kvm not usable"
+        [ -w /dev/kvm ] || return 0
+        VM_ACCEL_WHY="TCG: a KVM test boot did not get going"
+        [ -n "${IMAGE_KERNEL:-}" ] || return 0
+        log=$VM_DIR/kvm-probe.log
+        # The kernel, no root filesystem: it must reach its panic (and, with -no-reboot, qemu exits) fast.
+        timeout -k 5 30 qemu-system-x86_64 -nodefaults -no-user-config -accel kvm -m 256 -display none \
+                -serial "file:$log" -no-reboot -kernel "$IMAGE_DIR/$IMAGE_KERNEL" \
+                -append "console=ttyS0 panic=-1 root=/dev/nonexistent" >/dev/null 2>&1 || true
+        if grep -q 'Kernel panic\|VFS: Unable to mount root\|Linux version' "$log" 2>/dev/null; then
+                VM_ACCEL=kvm
+                VM_ACCEL_WHY="KVM: vmx/svm present and a test boot worked"
+        fi
+}
+
+# ---- the image ----------------------------------------------------------------------------------
+# LAB_IMAGE_ENV names an image.env; otherwise the CentOS 7 lab image when `make image` has built one,
+# else the Debian 12 test image (built here if missing).
+vm_find_image() {
+        local env=${LAB_IMAGE_ENV:-} candidate
+        if [ -z "$env" ]; then
+                for candidate in "$TOP"/build/image/centos7/image.env "$TOP"/build/image-centos7/image.env; do
+                        [ -f "$candidate" ] && { env=$candidate; break; }
+                done
+        fi
+        if [ -z "$env" ]; then
+                env=$TOP/build/image-test/image.env
+                bash "$TOP/image/debian/build-test-image.sh" --out "$TOP/build/image-test" --builddir "$VM_BUILDDIR" ||
+                        return 1
+        fi
+        [ -f "$env" ] || { vm_die "no image: $env missing"; return 1; }
+        IMAGE_DIR=$(dirname "$(realpath "$env")")
+        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE=""
+        # shellcheck disable=SC1090
+        . "$env"
+        [ -f "$IMAGE_DIR/$IMAGE_DISK" ] || { vm_die "image disk $IMAGE_DIR/$IMAGE_DISK missing"; return 1; }
+}
+
+# ---- seeds --------------------------------------------------------------------------------------
+# vm_bearer KEY_BASE64: the cluster bearer (docs/join-protocol.md), for a server.yaml made here.
+vm_bearer() {
+        python3 -c 'import base64, hashlib, hmac, sys
+print(hmac.new(base64.b64decode(sys.argv[1]), b"kube-firstboot bearer v1", hashlib.sha256).hexdigest())' "$1"
+}
+
+# vm_seed_iso DIR: DIR/seed.iso (cidata) from DIR's meta-data, user-data and network-config.
+vm_seed_iso() {
+        local d=$1
+        rm -f "$d/seed.iso"
+        if [ -f "$d/network-config" ]; then
+                cloud-localds -N "$d/network-config" "$d/seed.iso" "$d/user-data" "$d/meta-data"
+        else
+                cloud-localds "$d/seed.iso" "$d/user-data" "$d/meta-data"
+        fi
+}
+
+# vm_make_seeds DIR: seeds of the reference lab in DIR/<node>/ (with seed.iso) and DIR/server.yaml.
+# `kube-firstboot seed --iso` where the agent has it; otherwise tests/seeds/reference with cloud-localds.
+vm_make_seeds() {
+        local out=$1 n key
+        rm -rf "$out"
+        mkdir -p "$out"
+        if "$VM_AGENT" seed --help >/dev/null 2>&1; then
+                "$VM_AGENT" seed --out "$out" --iso >"$VM_DIR/seed-generator.log" 2>&1 ||
+                        { cat "$VM_DIR/seed-generator.log" >&2; vm_die "kube-firstboot seed failed"; return 1; }
+                VM_SEED_SOURCE="kube-firstboot seed --iso"
+        else
+                for n in "${VM_NODES[@]}"; do
+                        cp -r "$TOP/tests/seeds/reference/$n" "$out/$n"
+                        vm_seed_iso "$out/$n"
+                done
+                key=$(sed -n 's/^  cluster_key: *//p' "$out/master/user-data")
+                printf 'listen: %s:%s\nclusters:\n  - name: %s\n    bearer: %s\n' "$VM_ENDPOINT_ADDR" \
+                        "$VM_ENDPOINT_PORT" "$VM_CLUSTER" "$(vm_bearer "$key")" >"$out/server.yaml"
+                chmod 0600 "$out/server.yaml"
+                VM_SEED_SOURCE="tests/seeds/reference + cloud-localds (no seed generator in this tree yet)"
+        fi
+        for n in "${VM_NODES[@]}"; do
+                [ -f "$out/$n/seed.iso" ] || { vm_die "no $out/$n/seed.iso"; return 1; }
+        done
+        [ -f "$out/server.yaml" ] || { vm_die "no $out/server.yaml"; return 1; }
+}
+
+# vm_mac SEED_DIR N: the MAC the seed's network-config names, else one derived from the node's index.
+vm_mac() {
+        local mac
+        mac=$(grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' "$1/network-config" 2>/dev/null | head -n 1)
+        echo "${mac:-52:54:00:fb:01:$(printf %02x "$2")}"
+}
+
+# ---- network ------------------------------------------------------------------------------------
+vm_net_up() {
+        local i
+        ip netns add "$VM_NS"
+        vm_in_ns ip link set lo up
+        vm_in_ns ip link add br0 type bridge
+        vm_in_ns ip addr add "$VM_ENDPOINT_ADDR/24" dev br0
+        vm_in_ns ip link set br0 up
+        for i in 0 1 2 3 4; do
+                vm_in_ns ip tuntap add dev "tap$i" mode tap
+                vm_in_ns ip link set "tap$i" master br0 up
+        done
+}
+
+vm_net_down() {
+        ip netns del "$VM_NS" 2>/dev/null || true
+}
+
+# ---- the server ---------------------------------------------------------------------------------
+# vm_server_start SEED_DIR: kube-firstboot-server in the namespace on 192.168.220.1:8780.
+vm_server_start() {
+        local seeds=$1
+        mkdir -p "$VM_DIR/server-state"
+        ip netns exec "$VM_NS" setsid "$VM_SERVER" --config "$seeds/server.yaml" \
+                --listen "$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT" --seed-dir "$seeds" \
+                --state-dir "$VM_DIR/server-state" </dev/null >>"$VM_DIR/server.log" 2>&1 &
+        echo $! >"$VM_DIR/server.pid"
+        for _ in $(seq 1 100); do
+                if vm_in_ns curl -s -o /dev/null "http://$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT/"; then
+                        return 0
+                fi
+                kill -0 "$(cat "$VM_DIR/server.pid")" 2>/dev/null ||
+                        { tail -n 5 "$VM_DIR/server.log" >&2; vm_die "server exited at start"; return 1; }
+                sleep 0.1
+        done
+        vm_die "server did not answer on $VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT within 10 s"
+}
+
+vm_server_stop() {
+        local pid
+        [ -f "$VM_DIR/server.pid" ] || return 0
+        pid=$(cat "$VM_DIR/server.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        rm -f "$VM_DIR/server.pid"
+}
+
+# vm_nodes_json: the server's GET /v1/clusters/lab/nodes ({} when it does not answer).
+vm_nodes_json() {
+        vm_in_ns curl -s -m 5 "http://$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT/v1/clusters/$VM_CLUSTER/nodes" 2>/dev/null ||
+                echo '{}'
+}
+
+# ---- guests -------------------------------------------------------------------------------------
+# vm_guest_start NAME INDEX SEED_DIR|- [EXTRA_CMDLINE [QEMU_ARGS...]]: boots NAME on tapINDEX with the
+# overlay VM_DIR/NAME/disk.qcow2 (made on first use) and SEED_DIR/seed.iso ("-": no seed at all).
+vm_guest_start() {
+        local name=$1 index=$2 seed=$3 extra=${4:-} d=$VM_DIR/$1 mac
+        shift 4 || shift $#
+        mkdir -p "$d"
+        if [ ! -f "$d/disk.qcow2" ]; then
+                qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGE_DIR/$IMAGE_DISK" "$d/disk.qcow2" "${LAB_DISK_GB}G"
+        fi
+        local args=(-name "$name" -nodefaults -no-user-config -accel "$VM_ACCEL" -m "$LAB_MEM" -smp "$LAB_SMP"
+                -display none -rtc base=utc
+                -chardev "socket,id=ser0,path=$d/console.sock,server=on,wait=off,logfile=$d/console.log,logappend=on"
+                -serial chardev:ser0
+                -drive "file=$d/disk.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap")
+        if [ "$seed" != - ]; then
+                args+=(-drive "file=$seed/seed.iso,if=virtio,format=raw,readonly=on")
+                mac=$(vm_mac "$seed" "$index")
+        else
+                mac=$(vm_mac /nonexistent "$index")
+        fi
+        args+=(-netdev "tap,id=net0,ifname=tap$index,script=no,downscript=no"
+                -device "virtio-net-pci,netdev=net0,mac=$mac")
+        if [ -n "$IMAGE_KERNEL" ]; then
+                args+=(-kernel "$IMAGE_DIR/$IMAGE_KERNEL" -append "$IMAGE_CMDLINE${extra:+ $extra}")
+                [ -z "$IMAGE_INITRD" ] || args+=(-initrd "$IMAGE_DIR/$IMAGE_INITRD")
+        fi
+        args+=("$@")
+        date +%s.%N >"$d/started"
+        ip netns exec "$VM_NS" setsid timeout -k 10 "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" \
+                </dev/null >>"$d/qemu.log" 2>&1 &
+        echo $! >"$d/qemu.pid"
+}
+
+vm_guest_running() {
+        [ -f "$VM_DIR/$1/qemu.pid" ] && kill -0 "$(cat "$VM_DIR/$1/qemu.pid")" 2>/dev/null
+}
+
+# vm_guest_stop NAME: SIGTERM to its timeout(1), which passes it on to qemu.
+vm_guest_stop() {
+        local pid
+        [ -f "$VM_DIR/$1/qemu.pid" ] || return 0
+        pid=$(cat "$VM_DIR/$1/qemu.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        rm -f "$VM_DIR/$1/qemu.pid"
+}
+
+# vm_guests_wait_exit SECONDS NAME...: until every NAME's qemu has exited; 1 on timeout.
+vm_guests_wait_exit() {
+        local limit=$1 end n running
+        shift
+        end=$(($(date +%s) + limit))
+        while :; do
+                running=""
+                for n in "$@"; do vm_guest_running "$n" && running+=" $n"; done
+                [ -n "$running" ] || return 0
+                [ "$(date +%s)" -lt "$end" ] || { vm_say "still running after ${limit} s:$running"; return 1; }
+                sleep 1
+        done
+}
+
+# ---- status -------------------------------------------------------------------------------------
+# vm_table START NAME...: the server's reports as a table, times counted from START (Unix seconds),
+# with the unit's own time where the guest's console has the test image's report.
+vm_table() {
+        local start=$1
+        shift
+        vm_nodes_json | python3 -c '
+import json, re, sys
+start = float(sys.argv[1]); lab = sys.argv[2]; names = sys.argv[3:]
+try:
+        nodes = json.load(sys.stdin)
+except ValueError:
+        nodes = {}
+fmt = "%-8s %-13s %-12s %-8s %8s %8s  %s"
+print(fmt % ("NODE", "ROLE", "STAGE", "STATUS", "AT", "UNIT", "MESSAGE"))
+for name in names:
+        r = nodes.get(name)
+        unit = "-"
+        try:
+                text = open("%s/%s/console.log" % (lab, name), errors="replace").read()
+                m = re.findall(r"KFB-LAB unit .*?ExecMainStartTimestampMonotonic=(\d+) ExecMainExitTimestampMonotonic=(\d+)", text)
+                if m and int(m[-1][1]) > 0:
+                        unit = "%.1fs" % ((int(m[-1][1]) - int(m[-1][0])) / 1e6)
+        except OSError:
+                pass
+        if not r:
+                print(fmt % (name, "-", "-", "no report", "-", unit, ""))
+                continue
+        at = "%.0fs" % (float(r.get("received", r.get("time", start))) - start)
+        print(fmt % (name, r.get("role", "?"), r.get("stage", "?"), r.get("status", "?"), at, unit,
+                     str(r.get("message", ""))[:60]))
+' "$start" "$VM_DIR" "$@"
+}
+
+# vm_all_settled NAME...: 0 when every NAME has reported stage done or status failed.
+vm_all_settled() {
+        vm_nodes_json | python3 -c '
+import json, sys
+nodes = json.load(sys.stdin)
+settled = [n for n in sys.argv[1:] if n in nodes and
+           (nodes[n].get("stage") == "done" or nodes[n].get("status") == "failed")]
+sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
+}
