@@ -18,11 +18,13 @@
 #include "role.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "path.h"
 #include "run.h"
 #include "seed.h"
 #include "seedgen.h"
 #include "state.h"
+#include "status-remote.h"
 
 #ifndef VERSION
 #define VERSION "0.1"
@@ -41,6 +43,9 @@ static const char *arg_seed = NULL;
 static const char *arg_state_dir = "/var/lib/kube-firstboot";
 static const char *arg_until = NULL;
 static bool arg_force = false;
+static const char *arg_endpoint = NULL;
+static const char *arg_cluster = "kubernetes";
+static bool arg_watch = false;
 
 struct stage {
         const char *name;
@@ -77,6 +82,8 @@ static void help(void) {
                "  plan                List the actions run would take on this host, and why\n"
                "  run [--until STAGE] Provision this host (stages: seed, host, role)\n"
                "  status              Show which stages are done for the current instance\n"
+               "  status --endpoint URL [--cluster NAME] [--watch]\n"
+               "                      Show every node's progress as the metadata endpoint has it\n"
                "  refresh-token       Control plane: renew the join token before it expires\n"
                "  seed [--inventory FILE] --out DIR [--iso] [--token] [--force]\n"
                "                      Write the NoCloud seeds of a whole lab (see seed --help, seed --example)\n"
@@ -364,6 +371,9 @@ static int cmd_status(void) {
         struct state state;
         int r;
 
+        if (arg_endpoint)
+                return status_remote(arg_endpoint, arg_cluster, arg_watch, stdout);
+
         r = state_base(base, sizeof(base));
         if (r < 0)
                 return EXIT_BAD_INPUT;
@@ -396,13 +406,16 @@ static int cmd_status(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_SEED, ARG_STATE_DIR, ARG_FORCE, ARG_VERSION, ARG_UNTIL };
+        enum { ARG_ROOT = 0x100, ARG_SEED, ARG_STATE_DIR, ARG_FORCE, ARG_VERSION, ARG_UNTIL, ARG_ENDPOINT, ARG_CLUSTER, ARG_WATCH };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "seed", required_argument, NULL, ARG_SEED },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "until", required_argument, NULL, ARG_UNTIL },
+                { "endpoint", required_argument, NULL, ARG_ENDPOINT },
+                { "cluster", required_argument, NULL, ARG_CLUSTER },
+                { "watch", no_argument, NULL, ARG_WATCH },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
@@ -440,6 +453,23 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_FORCE:
                         arg_force = true;
+                        break;
+                case ARG_ENDPOINT:
+                        if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+                                log_error("--endpoint: \"%s\" is not an http(s) URL", optarg);
+                                return EXIT_BAD_INPUT;
+                        }
+                        arg_endpoint = optarg;
+                        break;
+                case ARG_CLUSTER:
+                        if (!hostname_is_valid(optarg) || strchr(optarg, '.')) {
+                                log_error("--cluster: \"%s\" is not a cluster name ([a-z0-9-])", optarg);
+                                return EXIT_BAD_INPUT;
+                        }
+                        arg_cluster = optarg;
+                        break;
+                case ARG_WATCH:
+                        arg_watch = true;
                         break;
                 case ARG_UNTIL:
                         arg_until = optarg;

@@ -661,8 +661,10 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         }
         warn_stale(args->out, inv);
 
-        printf("Cluster %s: %zu node(s) in %s, generation %s\n", inv->cluster.cluster_name, inv->n_nodes, out,
-               generation);
+        printf("Cluster %s: %zu node(s) in %s", inv->cluster.cluster_name, inv->n_nodes, out);
+        if (n_unchanged < inv->n_nodes)
+                printf(", generation %s", generation);
+        printf("\n");
         for (size_t i = 0; i < inv->n_nodes; i++) {
                 char a[16];
                 format_ipv4(inv->nodes[i].address, a);

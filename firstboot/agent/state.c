@@ -42,6 +42,7 @@ static int state_parse(struct state *s, const char *text) {
 int state_open(const char *state_base, const char *instance_id, bool create, struct state *ret) {
         _cleanup_free_ char *text = NULL;
         char path[4200];
+        size_t size;
         int r;
 
         memset(ret, 0, sizeof(*ret));
@@ -53,11 +54,14 @@ int state_open(const char *state_base, const char *instance_id, bool create, str
                         return r;
         }
         snprintf(path, sizeof(path), "%s/stages", ret->dir);
-        r = read_file_limited(path, STATE_FILE_MAX, &text, NULL);
+        r = read_file_limited(path, STATE_FILE_MAX, &text, &size);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
+        /* a NUL would hide the stages after it */
+        if (memchr(text, 0, size))
+                return -EBADMSG;
         return state_parse(ret, text);
 }
 
@@ -121,7 +125,7 @@ int state_read_current_instance(const char *state_base, char *ret, size_t size) 
                 return r;
         while (n > 0 && text[n - 1] == '\n')
                 text[--n] = 0;
-        if (n == 0 || strchr(text, '/') || strchr(text, '\n'))
+        if (n == 0 || strlen(text) != n || strchr(text, '/') || strchr(text, '\n'))
                 return -EBADMSG;
         return strscpy(ret, size, text);
 }

@@ -14,6 +14,14 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# KFB_AGENT_WRAPPER (`make valgrind`: "valgrind --error-exitcode=99 ..."): every run of the agent goes
+# through it, by way of a wrapper script that execs it on the real binary.
+if [ -n "${KFB_AGENT_WRAPPER:-}" ]; then
+        printf '#!/bin/sh\nexec %s %s "$@"\n' "$KFB_AGENT_WRAPPER" "$AGENT" >"$WORK/kube-firstboot"
+        chmod 755 "$WORK/kube-firstboot"
+        AGENT=$WORK/kube-firstboot
+fi
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 

@@ -126,3 +126,24 @@ lab_agent() {
                 --seed "$dir/seed" "$@" >>"$dir/console.log" 2>&1 &
         LAB_AGENT_PID=$!
 }
+
+# lab_server DIR KEY_B64 SEED_DIR: kube-firstboot-server on the endpoint (192.168.220.1:8780) with the
+# bearer of KEY for cluster "lab", serving SEED_DIR as NoCloud-net seeds.
+lab_server() {
+        local dir=$1 key=$2 seeds=$3 bearer
+        bearer=$(/usr/bin/python3 "$TOP/tests/lib/join-record.py" bearer "$key")
+        mkdir -p "$dir/state"
+        cat >"$dir/server.yaml" <<YAML
+listen: 192.168.220.1:8780
+seed_dir: $seeds
+state_dir: $dir/state
+clusters:
+  - name: lab
+    bearer: $bearer
+YAML
+        ip netns exec "$(lab_ns endpoint)" "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" \
+                2>>"$dir/server.log" &
+        LAB_PIDS+=($!)
+        lab_in endpoint bash -c 'for i in $(seq 100); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
+                fail "kube-firstboot-server did not come up: $(tail -n 5 "$dir/server.log")"
+}

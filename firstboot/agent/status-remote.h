@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* `kube-firstboot status --endpoint URL`: the lab's progress as the metadata endpoint has it
+ * (GET v1/clusters/<cluster>/nodes), as a table; with watch, redrawn every few seconds until every
+ * node is done or failed. Returns an exit code: 0 all done, 1 a node failed or the endpoint is
+ * unreachable, 4 still in progress (no watch). */
+int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *out);
+
+/* Prints the table for a nodes document; returns how many nodes are (done, failed, other). */
+int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_done, unsigned *ret_failed,
+                       unsigned *ret_other);
