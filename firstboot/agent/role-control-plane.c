@@ -234,6 +234,9 @@ int step_cni(struct fb_run *run) {
         if (r < 0)
                 return log_error_errno(r, "%s: unknown @placeholder@ in the manifest", tmpl_path);
 
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
         sym_SHA256((const unsigned char *) rendered, size, digest);
         for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
                 snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
