@@ -96,7 +96,7 @@ deps-check:
 	@tests/install-deps.sh
 
 asan:
-	$(MAKE) BUILDDIR=build-asan CC=gcc CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) BUILDDIR=build-asan CC=gcc CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
 # ---- proof: fuzzing, valgrind, static analysis, benchmarks (issue 8; docs/reliability.md) ------
@@ -140,7 +140,7 @@ fuzz:
 # `make valgrind`: integration tests with the agent (KFB_AGENT_WRAPPER, tests/lib/common.sh) and the
 # server (SERVER_WRAPPER, tests/lib/server.sh) under memcheck; any error or leak fails the test.
 # VALGRIND_TESTS: run-tests.sh filters (default: the subset .ci/run can afford, see there).
-VALGRIND_TESTS ?= show-seed bad-seeds seed-http host-steps server-http server-longpoll
+VALGRIND_TESTS ?= show-seed host-steps lab-netns-server server-longpoll server-config
 VALGRIND_CMD   := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect
 valgrind: all
@@ -164,6 +164,8 @@ bench: all
 # ---- install -----------------------------------------------------------------------------------
 # Units name /usr/bin and /etc: installed with BINDIR and SYSCONFDIR put in (identical by default).
 install: all
+	@grep -qF '$(PKGDATADIR)/kube-flannel.yml.in' $(AGENT) || { echo "$(AGENT) was built for another" \
+	  "DATADIR than $(DATADIR): build with the same PREFIX/DATADIR as install (or another BUILDDIR)" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGDATADIR) \
 	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/kube-firstboot
 	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/kube-firstboot
@@ -178,11 +180,13 @@ install: all
 	$(if $(SERVER_SRC),install -m 0644 firstboot/server/server.yaml.example \
 	  $(DESTDIR)$(SYSCONFDIR)/kube-firstboot/server.yaml.example)
 	$(if $(SERVER_SRC),install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/kube-firstboot-server)
+	$(if $(SERVER_SRC),install -D -m 0644 kickstart/kube-firstboot.ks \
+	  $(DESTDIR)$(DATADIR)/kube-firstboot-server/ks/kube-firstboot.ks)
 
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILDDIR) -name '*.d' -type f 2>/dev/null)
 
 # ---- packaging: install paths, dist, rpm, image (issue 6) ---------------------------------------
 LOCALSTATEDIR ?= /var
@@ -219,8 +223,11 @@ dist:
 	@echo "  DIST    $(DIST)"
 
 # `make rpm`: binary and source RPMs from the dist tarball with rpmbuild, into BUILDDIR/rpmbuild/
-# {RPMS,SRPMS}. --nodeps: on Debian, rpm's database is empty, so the spec's BuildRequires (CentOS 7
-# package names) cannot be checked; the Debian packages tests/install-deps.sh installs provide them.
+# {RPMS,SRPMS}, built by the spec's own make (no variable of this make passed on: `make asan rpm`
+# must not package sanitizer builds). --nodeps: on Debian, rpm's database is empty, so the spec's
+# BuildRequires (CentOS 7 package names) cannot be checked; the Debian packages tests/install-deps.sh
+# installs provide them. These RPMs are for Debian-side checks (test-rpm.sh); `make image` rebuilds
+# the source RPM for el7 inside a CentOS 7 guest.
 RPM_TOPDIR   = $(abspath $(BUILDDIR))/rpmbuild
 SPEC_VERSION = $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/kube-firstboot.spec)
 rpm: dist
@@ -228,14 +235,15 @@ rpm: dist
 	  { echo "rpm/kube-firstboot.spec has Version $(SPEC_VERSION), the Makefile $(VERSION)" >&2; exit 1; }
 	rm -rf $(RPM_TOPDIR) && mkdir -p $(RPM_TOPDIR)/SOURCES
 	cp $(DIST) $(RPM_TOPDIR)/SOURCES/
-	rpmbuild -ba --nodeps --define '_topdir $(RPM_TOPDIR)' rpm/kube-firstboot.spec
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -ba --nodeps --define '_topdir $(RPM_TOPDIR)' \
+	  rpm/kube-firstboot.spec
 
 # `make image`: the lab's CentOS 7 qcow2 (image/build-centos7.sh; needs virt-customize, skopeo and the
 # CentOS, docker and kubernetes mirrors, so it is not part of `make check`, which runs its --dry-run).
 IMAGE_OUT   ?= $(BUILDDIR)/image/kube-firstboot-centos7.qcow2
 IMAGE_FLAGS ?=
 image: rpm
-	image/build-centos7.sh --rpm-dir $(RPM_TOPDIR)/RPMS --out $(IMAGE_OUT) $(IMAGE_FLAGS)
+	image/build-centos7.sh --srpm-dir $(RPM_TOPDIR)/SRPMS --out $(IMAGE_OUT) $(IMAGE_FLAGS)
 
 .PHONY: dist rpm image
 # ---- end of the packaging section ---------------------------------------------------------------

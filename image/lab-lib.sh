@@ -57,13 +57,28 @@ vm_pick_accel() {
 }
 
 # ---- the image ----------------------------------------------------------------------------------
-# LAB_IMAGE_ENV names an image.env; otherwise the CentOS 7 lab image when `make image` has built one,
-# else the Debian 12 test image (built here if missing).
+# LAB_IMAGE_ENV names an image.env; otherwise the CentOS 7 lab image when `make image` has built one
+# (image/build-centos7.sh: BUILDDIR/image/kube-firstboot-centos7.qcow2; it boots with its own
+# bootloader, serial console and net.ifnames=0 as the GenericCloud image has them), else the Debian 12
+# test image (built here if missing).
 vm_find_image() {
         local env=${LAB_IMAGE_ENV:-} candidate
         if [ -z "$env" ]; then
-                for candidate in "$TOP"/build/image/centos7/image.env "$TOP"/build/image-centos7/image.env; do
-                        [ -f "$candidate" ] && { env=$candidate; break; }
+                for candidate in "$VM_BUILDDIR/image/kube-firstboot-centos7.qcow2" \
+                        "$TOP/build/image/kube-firstboot-centos7.qcow2"; do
+                        [ -f "$candidate" ] || continue
+                        env=$VM_DIR/centos7-image.env
+                        cat >"$env" <<EOF2
+IMAGE_KIND=centos7
+IMAGE_DESC="CentOS 7 lab image (make image: kubeadm, kubelet, kubectl 1.23.6, docker 20.10)"
+IMAGE_DISK=$(basename "$candidate")
+IMAGE_UNIT_SOURCE="the kube-firstboot RPM"
+EOF2
+                        IMAGE_DIR=$(dirname "$(realpath "$candidate")")
+                        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE=""
+                        # shellcheck disable=SC1090
+                        . "$env"
+                        return 0
                 done
         fi
         if [ -z "$env" ]; then
@@ -193,7 +208,12 @@ vm_guest_start() {
         shift 4 || shift $#
         mkdir -p "$d"
         if [ ! -f "$d/disk.qcow2" ]; then
-                qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGE_DIR/$IMAGE_DISK" "$d/disk.qcow2" "${LAB_DISK_GB}G"
+                # Larger than the image, so the agent has a root filesystem to grow.
+                local want=$((LAB_DISK_GB * 1024 * 1024 * 1024)) have
+                have=$(qemu-img info -U --output=json "$IMAGE_DIR/$IMAGE_DISK" |
+                        python3 -c 'import json, sys; print(json.load(sys.stdin)["virtual-size"])')
+                [ "$want" -gt "$have" ] || want=$((have + 2 * 1024 * 1024 * 1024))
+                qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGE_DIR/$IMAGE_DISK" "$d/disk.qcow2" "$want"
         fi
         local args=(-name "$name" -nodefaults -no-user-config -accel "$VM_ACCEL" -m "$LAB_MEM" -smp "$LAB_SMP"
                 -display none -rtc base=utc
@@ -290,4 +310,14 @@ nodes = json.load(sys.stdin)
 settled = [n for n in sys.argv[1:] if n in nodes and
            (nodes[n].get("stage") == "done" or nodes[n].get("status") == "failed")]
 sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
+}
+
+# vm_console_type NAME LINE: types LINE on NAME's serial console (root is logged in there on the test
+# image), e.g. to power a guest off cleanly.
+vm_console_type() {
+        python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"\r" + sys.argv[2].encode() + b"\r")
+s.close()' "$VM_DIR/$1/console.sock" "$2"
 }

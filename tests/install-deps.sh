@@ -11,6 +11,8 @@ packages=(
         qemu-system-x86 qemu-utils debootstrap
         util-linux fdisk e2fsprogs xfsprogs cloud-guest-utils
         openssl curl python3 python3-yaml python3-cryptography iproute2 nginx-light
+        valgrind cppcheck clang-tools shellcheck
+        rpm rpmlint cpio systemd shellcheck
 )
 
 missing=()

@@ -14,32 +14,15 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
-#include <yaml.h> /* ours, which includes libyaml's: see yaml.h */
+#include "yaml-schema.h"
 
-#define MAX_LOGGED_ERRORS 20
 #define INSTANCE_ID_MAX 128
 /* kubernetes.control_plane when user-data does not say: the reference lab's master. */
 #define DEFAULT_CONTROL_PLANE "192.168.220.104"
 #define KEY_HOWTO "head -c 32 /dev/urandom | base64"
 
-struct ctx {
-        const char *name;
-        struct fb_config *c;
-        char path[256]; /* field path of the value being parsed, e.g. kube_firstboot.hosts[2].name */
-        size_t path_len;
-        int error;
-        unsigned n_errors;
-};
-
-typedef char escaped_t[80];
-
-static const char *esc(const char *s, escaped_t buf) {
-        ytree_escape(s, buf, sizeof(escaped_t));
-        return buf;
-}
-
-static struct fb_pos pos_of(const struct ctx *x, const struct ynode *n) {
-        return (struct fb_pos) { .file = x->name, .line = n->line, .column = n->column };
+static struct fb_config *config_of(struct schema_ctx *x) {
+        return x->target;
 }
 
 static void secure_zero(void *p, size_t n) {
@@ -48,388 +31,7 @@ static void secure_zero(void *p, size_t n) {
                 *v++ = 0;
 }
 
-static int error_at(struct ctx *x, const struct ynode *n, const char *fmt, ...) _printf_(3, 4);
-static int error_at(struct ctx *x, const struct ynode *n, const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
-
-        if (x->error == 0)
-                x->error = -EINVAL;
-        if (++x->n_errors > MAX_LOGGED_ERRORS) {
-                if (x->n_errors == MAX_LOGGED_ERRORS + 1)
-                        log_error("%s: more than %d errors; the rest are not shown", x->name, MAX_LOGGED_ERRORS);
-                return -EINVAL;
-        }
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (x->path_len > 0)
-                log_error("%s:%u:%u: %s: %s", x->name, n ? n->line : 1, n ? n->column : 1, x->path, msg);
-        else
-                log_error("%s:%u:%u: %s", x->name, n ? n->line : 1, n ? n->column : 1, msg);
-        return -EINVAL;
-}
-
-/* ---- field paths ------------------------------------------------------------------------------ */
-
-static size_t path_append(struct ctx *x, const char *fmt, ...) _printf_(2, 3);
-static size_t path_append(struct ctx *x, const char *fmt, ...) {
-        size_t old = x->path_len;
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(x->path + old, sizeof(x->path) - old, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                n = 0;
-        x->path_len = old + (size_t) n < sizeof(x->path) ? old + (size_t) n : sizeof(x->path) - 1;
-        return old;
-}
-
-static size_t path_key(struct ctx *x, const char *key) {
-        escaped_t e;
-        return path_append(x, "%s%s", x->path_len ? "." : "", esc(key, e));
-}
-
-static size_t path_index(struct ctx *x, size_t i) {
-        return path_append(x, "[%zu]", i);
-}
-
-static void path_restore(struct ctx *x, size_t len) {
-        x->path_len = len;
-        x->path[len] = 0;
-}
-
-/* ---- suggestions ------------------------------------------------------------------------------ */
-
-/* Optimal string alignment distance (a transposition counts as one edit). */
-static unsigned edit_distance(const char *a, const char *b) {
-        enum { MAX = 64 };
-        unsigned d[MAX + 1][MAX + 1];
-        size_t la = strlen(a), lb = strlen(b);
-
-        if (la > MAX || lb > MAX)
-                return MAX * 2;
-        for (size_t i = 0; i <= la; i++)
-                d[i][0] = (unsigned) i;
-        for (size_t j = 0; j <= lb; j++)
-                d[0][j] = (unsigned) j;
-        for (size_t i = 1; i <= la; i++)
-                for (size_t j = 1; j <= lb; j++) {
-                        unsigned cost = a[i - 1] != b[j - 1];
-                        unsigned best = d[i - 1][j] + 1;
-                        if (d[i][j - 1] + 1 < best)
-                                best = d[i][j - 1] + 1;
-                        if (d[i - 1][j - 1] + cost < best)
-                                best = d[i - 1][j - 1] + cost;
-                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                            d[i - 2][j - 2] + 1 < best)
-                                best = d[i - 2][j - 2] + 1;
-                        d[i][j] = best;
-                }
-        return d[la][lb];
-}
-
-/* The known name closest to s, if close enough to be a likely typo. names is an array of n elements
- * of size stride, each starting with a const char * (a string array or a table of struct field). */
-static const char *closest(const char *s, const void *names, size_t n, size_t stride) {
-        const char *best = NULL;
-        unsigned best_distance = ~0u;
-
-        for (size_t i = 0; i < n; i++) {
-                const char *name = *(const char *const *) (const void *) ((const char *) names + i * stride);
-                size_t len = strlen(name);
-                unsigned d = edit_distance(s, name);
-                unsigned limit = len / 3 > 2 ? (unsigned) (len / 3) : 2;
-
-                /* an abbreviation: image_repo for image_repository */
-                if (strlen(s) >= 4 && strncmp(s, name, strlen(s)) == 0)
-                        d = 1;
-                if (d <= limit && d < best_distance && d < strlen(s)) {
-                        best = name;
-                        best_distance = d;
-                }
-        }
-        return best;
-}
-
-static void list_names(const void *names, size_t n, size_t stride, char *buf, size_t size) {
-        size_t len = 0;
-
-        buf[0] = 0;
-        for (size_t i = 0; i < n; i++) {
-                const char *name = *(const char *const *) (const void *) ((const char *) names + i * stride);
-                int k = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", name);
-                if (k < 0 || (size_t) k >= size - len)
-                        break;
-                len += (size_t) k;
-        }
-}
-
-/* ---- typed values ----------------------------------------------------------------------------- */
-
-static int scalar_value(struct ctx *x, const struct ynode *v, const char **ret) {
-        if (v->type != YNODE_SCALAR)
-                return error_at(x, v, "expected a single value, got %s", ynode_type_to_string(v->type));
-        if (ynode_is_null(v))
-                return error_at(x, v, "has no value");
-        *ret = v->value;
-        return 0;
-}
-
-/* A scalar of printable ASCII that fits into size bytes with its NUL. */
-static int text_value(struct ctx *x, const struct ynode *v, size_t size, const char **ret) {
-        const char *s;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (v->length >= size)
-                return error_at(x, v, "longer than %zu characters", size - 1);
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                        return error_at(x, v, "contains a control or non-ASCII character");
-        *ret = s;
-        return 0;
-}
-
-static int choice_value(struct ctx *x, const struct ynode *v, const char *const *choices, size_t n, size_t *ret) {
-        const char *s, *suggestion;
-        char list[256];
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (streq(s, choices[i])) {
-                        *ret = i;
-                        return 0;
-                }
-        list_names(choices, n, sizeof(choices[0]), list, sizeof(list));
-        suggestion = closest(s, choices, n, sizeof(choices[0]));
-        if (suggestion)
-                return error_at(x, v, "\"%s\" is not one of: %s; did you mean %s?", esc(s, e), list, suggestion);
-        return error_at(x, v, "\"%s\" is not one of: %s", esc(s, e), list);
-}
-
-static int bool_value(struct ctx *x, const struct ynode *v, bool *ret) {
-        const char *s;
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
-                *ret = true;
-        else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
-                *ret = false;
-        else
-                return error_at(x, v, "\"%s\" is not a boolean (true, false, yes or no)", esc(s, e));
-        return 0;
-}
-
-/* 0.0.0.0/8, 127/8, 169.254/16 (link-local), 224/4 and up: never a node's or a network's address. */
-static const char *ipv4_reserved(uint32_t net, unsigned prefix) {
-        static const struct {
-                const char *text;
-                uint32_t net;
-                unsigned prefix;
-        } reserved[] = {
-                { "0.0.0.0/8", 0x00000000u, 8 },
-                { "127.0.0.0/8 (loopback)", 0x7f000000u, 8 },
-                { "169.254.0.0/16 (link-local)", 0xa9fe0000u, 16 },
-                { "224.0.0.0/3 (multicast and reserved)", 0xe0000000u, 3 },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (cidr4_overlap(net, prefix, reserved[i].net, reserved[i].prefix))
-                        return reserved[i].text;
-        return NULL;
-}
-
-static int address_value(struct ctx *x, const struct ynode *v, uint32_t *ret) {
-        const char *s, *reserved;
-        uint32_t a;
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (parse_ipv4(s, &a) < 0)
-                return error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104", esc(s, e));
-        reserved = ipv4_reserved(a, 32);
-        if (reserved)
-                return error_at(x, v, "%s is in %s", s, reserved);
-        *ret = a;
-        return 0;
-}
-
-/* "10.244.0.0/16", within [min_prefix, max_prefix]; why explains the range. */
-static int cidr_value(struct ctx *x, const struct ynode *v, unsigned min_prefix, unsigned max_prefix, const char *why,
-                      uint32_t *ret_net, unsigned *ret_prefix) {
-        const char *s, *reserved;
-        uint32_t addr;
-        unsigned prefix;
-        char net[16];
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (parse_ipv4_prefix(s, &addr, &prefix) < 0)
-                return error_at(x, v, "\"%s\" is not an IPv4 CIDR like 10.244.0.0/16", esc(s, e));
-        if (addr & ~prefix_mask(prefix)) {
-                format_ipv4(addr & prefix_mask(prefix), net);
-                return error_at(x, v, "\"%s\" has host bits set; did you mean %s/%u?", s, net, prefix);
-        }
-        if (prefix < min_prefix || prefix > max_prefix)
-                return error_at(x, v, "%s: the prefix must be /%u to /%u (%s)", s, min_prefix, max_prefix, why);
-        reserved = ipv4_reserved(addr, prefix);
-        if (reserved)
-                return error_at(x, v, "%s overlaps %s", s, reserved);
-        *ret_net = addr;
-        *ret_prefix = prefix;
-        return 0;
-}
-
-/* A DNS name (RFC 1123), any case, up to 253 characters; the last label not all digits, so that a
- * mistyped address like 192.168.1 is not taken for a name. */
-static bool dns_name_is_valid(const char *s) {
-        size_t len = strlen(s), label = 0;
-        bool all_digits = true;
-
-        if (len == 0 || len > 253)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                if (c == '.') {
-                        if (label == 0 || s[i - 1] == '-')
-                                return false;
-                        label = 0;
-                        all_digits = true;
-                        continue;
-                }
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
-                        return false;
-                if ((c == '-' && label == 0) || ++label > 63)
-                        return false;
-                if (c < '0' || c > '9')
-                        all_digits = false;
-        }
-        return label > 0 && s[len - 1] != '-' && !all_digits;
-}
-
-/* ---- mappings --------------------------------------------------------------------------------- */
-
-struct field {
-        const char *key; /* first member: closest() and list_names() read tables of fields */
-        int (*parse)(struct ctx *x, const struct ynode *key, const struct ynode *value, void *userdata);
-        const char *required; /* NULL, or the hint shown when the key is missing */
-};
-
-enum unknown_keys {
-        UNKNOWN_ERROR,  /* a typo must not pass */
-        UNKNOWN_IGNORE, /* meta-data: cloud-init has many keys we do not use */
-        UNKNOWN_NOTICE, /* top-level cloud-config: say what is ignored */
-};
-
-#define MAX_FIELDS 16
-
-static int unknown_key(struct ctx *x, const struct ynode *key, const struct field *fields, size_t n) {
-        const char *suggestion = closest(key->value, fields, n, sizeof(fields[0]));
-        size_t old = path_key(x, key->value);
-        char list[512];
-
-        if (suggestion)
-                error_at(x, key, "unknown key; did you mean %s?", suggestion);
-        else {
-                list_names(fields, n, sizeof(fields[0]), list, sizeof(list));
-                error_at(x, key, "unknown key (known keys: %s)", list);
-        }
-        path_restore(x, old);
-        return -EINVAL;
-}
-
-/* Parses map with a table of fields. owner is the key whose value map is (for "missing" errors), or
- * NULL. A null value counts as an empty mapping. seen (optional, n_fields long) tells which keys were
- * present. */
-static int parse_mapping(struct ctx *x, const struct ynode *owner, const struct ynode *map, const struct field *fields,
-                         size_t n_fields, enum unknown_keys unknown, void *userdata, bool *seen) {
-        bool present[MAX_FIELDS] = {};
-        char notice[512] = "";
-        size_t notice_len = 0;
-        int r = 0;
-
-        assert(n_fields <= MAX_FIELDS);
-
-        if (!ynode_is_null(map)) {
-                if (map->type != YNODE_MAPPING)
-                        return error_at(x, map, "expected a mapping (key: value), got %s",
-                                        ynode_type_to_string(map->type));
-                for (size_t i = 0; i < map->n_items; i++) {
-                        const struct ynode *key = map->keys[i];
-                        size_t j, old;
-
-                        for (j = 0; j < n_fields; j++)
-                                if (streq(fields[j].key, key->value))
-                                        break;
-                        if (j == n_fields) {
-                                if (unknown == UNKNOWN_ERROR)
-                                        r = unknown_key(x, key, fields, n_fields);
-                                else if (unknown == UNKNOWN_NOTICE && notice_len < sizeof(notice)) {
-                                        escaped_t e;
-                                        int k = snprintf(notice + notice_len, sizeof(notice) - notice_len,
-                                                         "%s%s (line %u)", notice_len ? ", " : "", esc(key->value, e),
-                                                         key->line);
-                                        notice_len += k > 0 ? (size_t) k : 0;
-                                }
-                                continue;
-                        }
-                        present[j] = true;
-                        old = path_key(x, key->value);
-                        if (fields[j].parse(x, key, map->items[i], userdata) < 0)
-                                r = -EINVAL;
-                        path_restore(x, old);
-                }
-        }
-        if (notice[0])
-                log_notice("%s: ignoring cloud-config keys that kube-firstboot does not use: %s", x->name, notice);
-
-        for (size_t j = 0; j < n_fields; j++) {
-                if (seen)
-                        seen[j] = present[j];
-                if (fields[j].required && !present[j]) {
-                        size_t old = path_key(x, fields[j].key);
-                        r = error_at(x, owner ? owner : map, "required but missing; %s", fields[j].required);
-                        path_restore(x, old);
-                }
-        }
-        return r;
-}
-
-/* Calls parse on every item of a list; a null value is an empty list. */
-typedef int (*item_parser)(struct ctx *x, const struct ynode *item, size_t index, void *userdata);
-
-static int parse_list(struct ctx *x, const struct ynode *v, const char *what, item_parser parse, void *userdata) {
-        int r = 0;
-
-        if (ynode_is_null(v))
-                return 0;
-        if (v->type != YNODE_SEQUENCE)
-                return error_at(x, v, "expected a list of %s, got %s", what, ynode_type_to_string(v->type));
-        for (size_t i = 0; i < v->n_items; i++) {
-                size_t old = path_index(x, i);
-                int k = parse(x, v->items[i], i, userdata);
-                path_restore(x, old);
-                if (k == -E2BIG)
-                        return -EINVAL; /* too many items: said once */
-                if (k < 0)
-                        r = k;
-        }
-        return r;
-}
-
-static int load_tree(struct ctx *x, const char *data, size_t size, struct ynode **ret) {
+static int load_tree(struct schema_ctx *x, const char *data, size_t size, struct ynode **ret) {
         int r;
 
         if (size > SEED_FILE_MAX)
@@ -442,90 +44,93 @@ static int load_tree(struct ctx *x, const char *data, size_t size, struct ynode 
 
 /* ---- meta-data -------------------------------------------------------------------------------- */
 
-static int md_instance_id(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int md_instance_id(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (v->length > INSTANCE_ID_MAX)
-                return error_at(x, v, "longer than %d characters", INSTANCE_ID_MAX);
+                return schema_error_at(x, v, "longer than %d characters", INSTANCE_ID_MAX);
         for (const char *p = s; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
                       *p == '_' || *p == ':' || *p == '-'))
-                        return error_at(x, v,
-                                        "\"%s\" may only contain letters, digits, '.', '_', ':' and '-' (it names "
-                                        "the state directory)",
-                                        esc(s, e));
+                        return schema_error_at(x, v,
+                                               "\"%s\" may only contain letters, digits, '.', '_', ':' and '-' (it "
+                                               "names the state directory)",
+                                               esc(s, e));
         if (streq(s, ".") || streq(s, ".."))
-                return error_at(x, v, "\"%s\" cannot name a state directory", s);
-        strscpy(x->c->instance_id, sizeof(x->c->instance_id), s);
-        x->c->instance_id_pos = pos_of(x, v);
+                return schema_error_at(x, v, "\"%s\" cannot name a state directory", s);
+        strscpy(config_of(x)->instance_id, sizeof(config_of(x)->instance_id), s);
+        config_of(x)->instance_id_pos = pos_of(x, v);
         return 0;
 }
 
-static int hostname_value(struct ctx *x, const struct ynode *v, char *buf, size_t size) {
+static int hostname_value(struct schema_ctx *x, const struct ynode *v, char *buf, size_t size) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (v->length > 63)
-                return error_at(x, v, "\"%s\" is longer than 63 characters (a Kubernetes node name)", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is longer than 63 characters (a Kubernetes node name)", esc(s, e));
         if (!hostname_is_valid(s)) {
                 for (const char *p = s; *p; p++)
                         if (*p >= 'A' && *p <= 'Z')
-                                return error_at(x, v, "\"%s\" must be lower case (it is the Kubernetes node name)",
-                                                esc(s, e));
-                return error_at(x, v,
-                                "\"%s\" is not a valid host name (RFC 1123: lower-case letters, digits, '-' and "
-                                "'.', labels not starting or ending with '-')",
-                                esc(s, e));
+                                return schema_error_at(x, v,
+                                                       "\"%s\" must be lower case (it is the Kubernetes node name)",
+                                                       esc(s, e));
+                return schema_error_at(x, v,
+                                       "\"%s\" is not a valid host name (RFC 1123: lower-case letters, digits, '-' and "
+                                       "'.', labels not starting or ending with '-')",
+                                       esc(s, e));
         }
         return strscpy(buf, size, s);
 }
 
-static int md_hostname(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        if (hostname_value(x, v, x->c->hostname, sizeof(x->c->hostname)) < 0)
+static int md_hostname(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        if (hostname_value(x, v, config_of(x)->hostname, sizeof(config_of(x)->hostname)) < 0)
                 return -EINVAL;
-        x->c->hostname_pos = pos_of(x, v);
+        config_of(x)->hostname_pos = pos_of(x, v);
         return 0;
 }
 
-static int md_role(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int md_role(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const roles[] = { "control-plane", "worker" };
         size_t i;
 
         if (v->type == YNODE_SCALAR && streq(v->value, "master"))
-                return error_at(x, v, "\"master\" is not one of: control-plane, worker; did you mean control-plane?");
+                return schema_error_at(x, v,
+                                       "\"master\" is not one of: control-plane, worker; did you mean control-plane?");
         if (v->type == YNODE_SCALAR && streq(v->value, "node"))
-                return error_at(x, v, "\"node\" is not one of: control-plane, worker; did you mean worker?");
-        if (choice_value(x, v, roles, ELEMENTSOF(roles), &i) < 0)
+                return schema_error_at(x, v, "\"node\" is not one of: control-plane, worker; did you mean worker?");
+        if (schema_choice(x, v, roles, ELEMENTSOF(roles), &i) < 0)
                 return -EINVAL;
-        x->c->role = i == 0 ? FB_ROLE_CONTROL_PLANE : FB_ROLE_WORKER;
-        x->c->role_pos = pos_of(x, v);
+        config_of(x)->role = i == 0 ? FB_ROLE_CONTROL_PLANE : FB_ROLE_WORKER;
+        config_of(x)->role_pos = pos_of(x, v);
         return 0;
 }
 
 static const char role_hint[] = "add \"role: control-plane\" or \"role: worker\"";
 
-static const struct field metadata_fields[] = {
+static const struct schema_field metadata_fields[] = {
         { "instance-id", md_instance_id, "every seed needs a unique instance-id" },
         { "local-hostname", md_hostname, "the node's host name" },
         { "role", md_role, role_hint },
 };
 
 /* ConfigDrive's meta_data.json: uuid, hostname, and our role under "meta" (user properties). */
-static const struct field configdrive_meta_fields[] = {
+static const struct schema_field configdrive_meta_fields[] = {
         { "role", md_role, role_hint },
 };
 
-static int md_configdrive_meta(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, configdrive_meta_fields, ELEMENTSOF(configdrive_meta_fields), UNKNOWN_IGNORE,
-                             NULL, NULL);
+static int md_configdrive_meta(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, configdrive_meta_fields, ELEMENTSOF(configdrive_meta_fields),
+                              SCHEMA_UNKNOWN_IGNORE,
+                              NULL, NULL);
 }
 
-static const struct field configdrive_fields[] = {
+static const struct schema_field configdrive_fields[] = {
         { "uuid", md_instance_id, "ConfigDrive's instance id" },
         { "hostname", md_hostname, "the node's host name" },
         { "meta", md_configdrive_meta, "a \"meta\" object with \"role\"" },
@@ -533,7 +138,7 @@ static const struct field configdrive_fields[] = {
 
 static int metadata_parse_full(const char *data, size_t size, const char *name, bool config_drive,
                                struct fb_config *c) {
-        struct ctx x = { .name = name, .c = c };
+        struct schema_ctx x = { .name = name, .target = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
 
         if (load_tree(&x, data, size, &root) < 0)
@@ -543,10 +148,12 @@ static int metadata_parse_full(const char *data, size_t size, const char *name, 
                 return -EINVAL;
         }
         if (config_drive)
-                parse_mapping(&x, NULL, root, configdrive_fields, ELEMENTSOF(configdrive_fields), UNKNOWN_IGNORE, NULL,
-                              NULL);
+                schema_mapping(&x, NULL, root, configdrive_fields, ELEMENTSOF(configdrive_fields),
+                               SCHEMA_UNKNOWN_IGNORE, NULL,
+                               NULL);
         else
-                parse_mapping(&x, NULL, root, metadata_fields, ELEMENTSOF(metadata_fields), UNKNOWN_IGNORE, NULL, NULL);
+                schema_mapping(&x, NULL, root, metadata_fields, ELEMENTSOF(metadata_fields), SCHEMA_UNKNOWN_IGNORE,
+                               NULL, NULL);
         return x.error;
 }
 
@@ -556,82 +163,85 @@ int metadata_parse(const char *data, size_t size, const char *name, struct fb_co
 
 /* ---- user-data: kube_firstboot ---------------------------------------------------------------- */
 
-static int kf_cluster(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int kf_cluster(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         const char *s;
         size_t len;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(x->c->cluster_name), &s) < 0)
+        if (schema_text(x, v, sizeof(config_of(x)->cluster_name), &s) < 0)
                 return -EINVAL;
         len = strlen(s);
         for (size_t i = 0; i < len; i++) {
                 char ch = s[i];
                 bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
                 if (!alnum && !(ch == '-' && i > 0 && i < len - 1))
-                        return error_at(x, v,
-                                        "\"%s\" may only contain lower-case letters, digits and '-', starting and "
-                                        "ending with a letter or digit (it is used in URL paths)",
-                                        esc(s, e));
+                        return schema_error_at(x, v,
+                                               "\"%s\" may only contain lower-case letters, digits and '-', starting "
+                                               "and ending with a letter or digit (it is used in URL paths)",
+                                               esc(s, e));
         }
-        return strscpy(x->c->cluster_name, sizeof(x->c->cluster_name), s);
+        return strscpy(config_of(x)->cluster_name, sizeof(config_of(x)->cluster_name), s);
 }
 
 /* http(s)://HOST[:PORT][/PATH]: HOST a DNS name or IPv4 address; no credentials, query or fragment.
  * Stored with a trailing '/', since paths are appended to it. */
-static int kf_endpoint(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        char host[256], *out = x->c->endpoint;
+static int kf_endpoint(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        char host[256], *out = config_of(x)->endpoint;
         const char *s, *rest, *authority_end, *colon;
         size_t host_len, len;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(x->c->endpoint) - 1, &s) < 0)
+        if (schema_text(x, v, sizeof(config_of(x)->endpoint) - 1, &s) < 0)
                 return -EINVAL;
         /* first, so that no other message shows a password */
         if (strchr(s, '@'))
-                return error_at(x, v, "must not contain credentials (user@ or user:password@)");
+                return schema_error_at(x, v, "must not contain credentials (user@ or user:password@)");
         if (strncmp(s, "http://", 7) == 0)
                 rest = s + 7;
         else if (strncmp(s, "https://", 8) == 0)
                 rest = s + 8;
         else
-                return error_at(x, v, "\"%s\" must start with http:// or https://", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" must start with http:// or https://", esc(s, e));
         if (strpbrk(s, "?#"))
-                return error_at(x, v, "\"%s\" must not have a query (?) or fragment (#)", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" must not have a query (?) or fragment (#)", esc(s, e));
 
         authority_end = strchr(rest, '/');
         if (!authority_end)
                 authority_end = rest + strlen(rest);
         if (rest[0] == '[')
-                return error_at(x, v, "\"%s\": IPv6 addresses are not supported", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": IPv6 addresses are not supported", esc(s, e));
         colon = memchr(rest, ':', (size_t) (authority_end - rest));
         host_len = (size_t) ((colon ? colon : authority_end) - rest);
         if (host_len == 0 || host_len >= sizeof(host))
-                return error_at(x, v, "\"%s\" has no valid host", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" has no valid host", esc(s, e));
         memcpy(host, rest, host_len);
         host[host_len] = 0;
         {
                 uint32_t a;
                 if (parse_ipv4(host, &a) < 0 && !dns_name_is_valid(host))
-                        return error_at(x, v, "\"%s\": \"%s\" is neither an IPv4 address nor a host name", esc(s, e),
-                                        host);
+                        return schema_error_at(x, v, "\"%s\": \"%s\" is neither an IPv4 address nor a host name",
+                                               esc(s, e),
+                                               host);
         }
         if (colon) {
                 char port[8];
                 size_t port_len = (size_t) (authority_end - colon - 1);
                 unsigned long long p;
                 if (port_len == 0 || port_len >= sizeof(port))
-                        return error_at(x, v, "\"%s\" has a bad port", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\" has a bad port", esc(s, e));
                 memcpy(port, colon + 1, port_len);
                 port[port_len] = 0;
                 if (parse_uint(port, 1, 65535, &p) < 0)
-                        return error_at(x, v, "\"%s\": port \"%s\" is not a number from 1 to 65535", esc(s, e), port);
+                        return schema_error_at(x, v, "\"%s\": port \"%s\" is not a number from 1 to 65535", esc(s, e),
+                                               port);
         }
         for (const char *p = authority_end; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("-._~/", *p)))
-                        return error_at(x, v, "\"%s\": the path may only contain letters, digits and -._~/", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\": the path may only contain letters, digits and -._~/",
+                                               esc(s, e));
         if (strstr(authority_end, "//") || strstr(authority_end, "/./") || strstr(authority_end, "/../"))
-                return error_at(x, v, "\"%s\": the path has an empty, . or .. segment", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": the path has an empty, . or .. segment", esc(s, e));
 
         len = strlen(s);
         memcpy(out, s, len + 1);
@@ -639,76 +249,60 @@ static int kf_endpoint(struct ctx *x, const struct ynode *key, const struct ynod
                 out[len] = '/';
                 out[len + 1] = 0;
         }
-        x->c->endpoint_pos = pos_of(x, v);
+        config_of(x)->endpoint_pos = pos_of(x, v);
         return 0;
 }
 
-static int kf_cluster_key(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int kf_cluster_key(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         uint8_t buf[32];
         size_t len = 0;
         const char *s;
         int r;
 
         /* the value is a secret: messages describe it, never show it */
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         r = base64_decode(s, buf, sizeof(buf), &len);
         if (r == -ENOBUFS)
-                r = error_at(x, v, "decodes to more than 32 bytes; it must be exactly 32 (" KEY_HOWTO ")");
+                r = schema_error_at(x, v, "decodes to more than 32 bytes; it must be exactly 32 (" KEY_HOWTO ")");
         else if (r < 0)
-                r = error_at(x, v, "is not valid base64 (standard alphabet with '=' padding, on one line)");
+                r = schema_error_at(x, v, "is not valid base64 (standard alphabet with '=' padding, on one line)");
         else if (len != 32)
-                r = error_at(x, v, "decodes to %zu bytes; it must be exactly 32 (" KEY_HOWTO ")", len);
+                r = schema_error_at(x, v, "decodes to %zu bytes; it must be exactly 32 (" KEY_HOWTO ")", len);
         else {
-                memcpy(x->c->cluster_key, buf, sizeof(buf));
-                x->c->have_cluster_key = true;
-                x->c->cluster_key_pos = pos_of(x, v);
+                memcpy(config_of(x)->cluster_key, buf, sizeof(buf));
+                config_of(x)->have_cluster_key = true;
+                config_of(x)->cluster_key_pos = pos_of(x, v);
         }
         secure_zero(buf, sizeof(buf));
         return r;
 }
 
-static int kf_token(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->c->token[0] = 0;
+static int kf_token(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        config_of(x)->token[0] = 0;
         if (ynode_is_null(v) || (v->type == YNODE_SCALAR && v->length == 0))
                 return 0; /* explicitly none */
         if (v->type != YNODE_SCALAR)
-                return error_at(x, v, "expected a single value, got %s", ynode_type_to_string(v->type));
+                return schema_error_at(x, v, "expected a single value, got %s", ynode_type_to_string(v->type));
         if (!bootstrap_token_is_valid(v->value))
-                return error_at(x, v,
-                                "is not a bootstrap token of the form [a-z0-9]{6}.[a-z0-9]{16} "
-                                "(the value is not shown)");
-        strscpy(x->c->token, sizeof(x->c->token), v->value);
-        x->c->token_pos = pos_of(x, v);
+                return schema_error_at(x, v,
+                                       "is not a bootstrap token of the form [a-z0-9]{6}.[a-z0-9]{16} "
+                                       "(the value is not shown)");
+        strscpy(config_of(x)->token, sizeof(config_of(x)->token), v->value);
+        config_of(x)->token_pos = pos_of(x, v);
         return 0;
 }
 
-static int duration_value(struct ctx *x, const struct ynode *v, unsigned long long min_s, unsigned long long max_s,
-                          const char *range, unsigned long long *ret) {
-        unsigned long long d;
-        const char *s;
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (parse_duration_s(s, &d) < 0)
-                return error_at(x, v, "\"%s\" is not a duration like 24h, 90m, 2h30m or 45s", esc(s, e));
-        if (d < min_s || d > max_s)
-                return error_at(x, v, "\"%s\" is out of range (%s)", esc(s, e), range);
-        *ret = d;
-        return 0;
+static int kf_token_ttl(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_duration(x, v, 60, 365ULL * 86400, "1m to 8760h; kubeadm's 0 = never expires is refused",
+                               &config_of(x)->token_ttl_s);
 }
 
-static int kf_token_ttl(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return duration_value(x, v, 60, 365ULL * 86400, "1m to 8760h; kubeadm's 0 = never expires is refused",
-                              &x->c->token_ttl_s);
+static int kf_join_timeout(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_duration(x, v, 60, 7ULL * 86400, "1m to 168h", &config_of(x)->join_timeout_s);
 }
 
-static int kf_join_timeout(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return duration_value(x, v, 60, 7ULL * 86400, "1m to 168h", &x->c->join_timeout_s);
-}
-
-static int host_name(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct fb_host_entry *h = userdata;
 
         if (hostname_value(x, v, h->name, sizeof(h->name)) < 0)
@@ -717,74 +311,75 @@ static int host_name(struct ctx *x, const struct ynode *key, const struct ynode 
         return 0;
 }
 
-static int host_address(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct fb_host_entry *h = userdata;
 
-        if (address_value(x, v, &h->address) < 0)
+        if (schema_address(x, v, &h->address) < 0)
                 return -EINVAL;
         h->address_pos = pos_of(x, v);
         return 0;
 }
 
-static const struct field host_entry_fields[] = {
+static const struct schema_field host_entry_fields[] = {
         { "name", host_name, "each host needs a name" },
         { "address", host_address, "each host needs an IPv4 address" },
 };
 
-static int kf_host_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int kf_host_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_host_entry *h;
 
-        if (x->c->n_hosts >= FB_MAX_HOSTS) {
-                error_at(x, item, "more than %d hosts", FB_MAX_HOSTS);
+        if (config_of(x)->n_hosts >= FB_MAX_HOSTS) {
+                schema_error_at(x, item, "more than %d hosts", FB_MAX_HOSTS);
                 return -E2BIG;
         }
-        h = &x->c->hosts[x->c->n_hosts++];
+        h = &config_of(x)->hosts[config_of(x)->n_hosts++];
         memset(h, 0, sizeof(*h));
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return error_at(x, item, "expected a mapping {name: ..., address: ...}, got %s",
-                                ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
-        return parse_mapping(x, NULL, item, host_entry_fields, ELEMENTSOF(host_entry_fields), UNKNOWN_ERROR, h, NULL);
+                return schema_error_at(x, item, "expected a mapping {name: ..., address: ...}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        return schema_mapping(x, NULL, item, host_entry_fields, ELEMENTSOF(host_entry_fields), SCHEMA_UNKNOWN_ERROR, h,
+                              NULL);
 }
 
-static int kf_hosts(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->c->n_hosts = 0;
-        return parse_list(x, v, "{name, address} mappings", kf_host_item, NULL);
+static int kf_hosts(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        config_of(x)->n_hosts = 0;
+        return schema_list(x, v, "{name, address} mappings", false, kf_host_item, NULL);
 }
 
-static int k8s_version(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         char version[32];
         unsigned major, minor, patch;
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (parse_k8s_version(s, version) < 0 || sscanf(version, "v%u.%u.%u", &major, &minor, &patch) != 3)
-                return error_at(x, v, "\"%s\" is not a Kubernetes version like v1.23.6", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a Kubernetes version like v1.23.6", esc(s, e));
         /* kubeadm's v1beta3 config exists from 1.22; dockershim, the only runtime here, is gone in 1.24 */
         if (major != 1 || minor < 22 || minor > 23)
-                return error_at(x, v,
-                                "%s is not supported: kube-firstboot drives kubeadm 1.22 or 1.23 with docker "
-                                "(dockershim was removed in 1.24)",
-                                version);
-        return strscpy(x->c->k8s.version, sizeof(x->c->k8s.version), version);
+                return schema_error_at(x, v,
+                                       "%s is not supported: kube-firstboot drives kubeadm 1.22 or 1.23 with docker "
+                                       "(dockershim was removed in 1.24)",
+                                       version);
+        return strscpy(config_of(x)->k8s.version, sizeof(config_of(x)->k8s.version), version);
 }
 
-static int k8s_control_plane(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        char host[sizeof(x->c->k8s.control_plane_host)];
+static int k8s_control_plane(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        char host[sizeof(config_of(x)->k8s.control_plane_host)];
         unsigned long long port = 6443;
         const char *s, *colon;
         uint32_t a;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(host), &s) < 0)
+        if (schema_text(x, v, sizeof(host), &s) < 0)
                 return -EINVAL;
         if (strchr(s, '[') || strchr(s, ':') != strrchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         colon = strchr(s, ':');
         if (colon) {
                 if (parse_uint(colon + 1, 1, 65535, &port) < 0)
-                        return error_at(x, v, "\"%s\": the port must be a number from 1 to 65535", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\": the port must be a number from 1 to 65535", esc(s, e));
                 memcpy(host, s, (size_t) (colon - s));
                 host[colon - s] = 0;
         } else
@@ -793,68 +388,70 @@ static int k8s_control_plane(struct ctx *x, const struct ynode *key, const struc
         if (parse_ipv4(host, &a) == 0) {
                 const char *reserved = ipv4_reserved(a, 32);
                 if (reserved)
-                        return error_at(x, v, "%s is in %s", host, reserved);
+                        return schema_error_at(x, v, "%s is in %s", host, reserved);
         } else if (!dns_name_is_valid(host))
-                return error_at(x, v, "\"%s\" is neither an IPv4 address nor a host name (HOST or HOST:PORT)",
-                                esc(s, e));
-        strscpy(x->c->k8s.control_plane_host, sizeof(x->c->k8s.control_plane_host), host);
-        x->c->k8s.control_plane_port = (unsigned) port;
-        x->c->k8s.control_plane_pos = pos_of(x, v);
+                return schema_error_at(x, v, "\"%s\" is neither an IPv4 address nor a host name (HOST or HOST:PORT)",
+                                       esc(s, e));
+        strscpy(config_of(x)->k8s.control_plane_host, sizeof(config_of(x)->k8s.control_plane_host), host);
+        config_of(x)->k8s.control_plane_port = (unsigned) port;
+        config_of(x)->k8s.control_plane_pos = pos_of(x, v);
         return 0;
 }
 
-static int k8s_image_repository(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_image_repository(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         const char *s;
         size_t len;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(x->c->k8s.image_repository), &s) < 0)
+        if (schema_text(x, v, sizeof(config_of(x)->k8s.image_repository), &s) < 0)
                 return -EINVAL;
         len = strlen(s);
         for (const char *p = s; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("._-/:", *p)))
-                        return error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
-                                        esc(s, e));
+                        return schema_error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
+                                               esc(s, e));
         if (strchr("._-/:", s[0]) || strchr("._-/:", s[len - 1]) || strstr(s, "//"))
-                return error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path", esc(s, e));
-        return strscpy(x->c->k8s.image_repository, sizeof(x->c->k8s.image_repository), s);
+                return schema_error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
+                                       esc(s, e));
+        return strscpy(config_of(x)->k8s.image_repository, sizeof(config_of(x)->k8s.image_repository), s);
 }
 
-static int k8s_service_cidr(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        if (cidr_value(x, v, 12, 28, "the API server allows at most 20 host bits", &x->c->k8s.service_net,
-                       &x->c->k8s.service_prefix) < 0)
+static int k8s_service_cidr(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        if (schema_cidr(x, v, 12, 28, "the API server allows at most 20 host bits", &config_of(x)->k8s.service_net,
+                        &config_of(x)->k8s.service_prefix) < 0)
                 return -EINVAL;
-        x->c->k8s.service_pos = pos_of(x, v);
+        config_of(x)->k8s.service_pos = pos_of(x, v);
         return 0;
 }
 
-static int k8s_pod_cidr(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        if (cidr_value(x, v, 8, 23, "every node gets a /24 of it", &x->c->k8s.pod_net, &x->c->k8s.pod_prefix) < 0)
+static int k8s_pod_cidr(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        if (schema_cidr(x, v, 8, 23, "every node gets a /24 of it", &config_of(x)->k8s.pod_net,
+                        &config_of(x)->k8s.pod_prefix) < 0)
                 return -EINVAL;
-        x->c->k8s.pod_pos = pos_of(x, v);
+        config_of(x)->k8s.pod_pos = pos_of(x, v);
         return 0;
 }
 
-static int k8s_cni(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_cni(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const cnis[] = { "flannel", "none" };
         size_t i;
 
-        if (choice_value(x, v, cnis, ELEMENTSOF(cnis), &i) < 0)
+        if (schema_choice(x, v, cnis, ELEMENTSOF(cnis), &i) < 0)
                 return -EINVAL;
-        return strscpy(x->c->k8s.cni, sizeof(x->c->k8s.cni), cnis[i]);
+        return strscpy(config_of(x)->k8s.cni, sizeof(config_of(x)->k8s.cni), cnis[i]);
 }
 
-static int k8s_runtime(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_runtime(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const runtimes[] = { "docker" };
         size_t i;
 
-        if (choice_value(x, v, runtimes, ELEMENTSOF(runtimes), &i) < 0)
+        if (schema_choice(x, v, runtimes, ELEMENTSOF(runtimes), &i) < 0)
                 return -EINVAL;
-        return strscpy(x->c->k8s.runtime, sizeof(x->c->k8s.runtime), runtimes[i]);
+        return strscpy(config_of(x)->k8s.runtime, sizeof(config_of(x)->k8s.runtime), runtimes[i]);
 }
 
-static const struct field kubernetes_fields[] = {
+static const struct schema_field kubernetes_fields[] = {
         { "version", k8s_version, NULL },
         { "control_plane", k8s_control_plane, NULL },
         { "image_repository", k8s_image_repository, NULL },
@@ -864,112 +461,104 @@ static const struct field kubernetes_fields[] = {
         { "runtime", k8s_runtime, NULL },
 };
 
-static int kf_kubernetes(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, kubernetes_fields, ELEMENTSOF(kubernetes_fields), UNKNOWN_ERROR, NULL, NULL);
+static int kf_kubernetes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, kubernetes_fields, ELEMENTSOF(kubernetes_fields), SCHEMA_UNKNOWN_ERROR, NULL,
+                              NULL);
 }
 
-static int host_swap(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_swap(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "off", "keep" };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->c->host.swap = i == 0 ? FB_SWAP_OFF : FB_SWAP_KEEP;
+        config_of(x)->host.swap = i == 0 ? FB_SWAP_OFF : FB_SWAP_KEEP;
         return 0;
 }
 
-static int host_selinux(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_selinux(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "permissive", "keep" };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->c->host.selinux = i == 0 ? FB_SELINUX_PERMISSIVE : FB_SELINUX_KEEP;
+        config_of(x)->host.selinux = i == 0 ? FB_SELINUX_PERMISSIVE : FB_SELINUX_KEEP;
         return 0;
 }
 
-static int host_firewall(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_firewall(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "open", "keep", "disable" };
         static const enum fb_firewall map[] = { FB_FIREWALL_OPEN, FB_FIREWALL_KEEP, FB_FIREWALL_DISABLE };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->c->host.firewall = map[i];
+        config_of(x)->host.firewall = map[i];
         return 0;
 }
 
-static int host_grow_root(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return bool_value(x, v, &x->c->host.grow_root);
+static int host_grow_root(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_bool(x, v, &config_of(x)->host.grow_root);
 }
 
-/* sysctl.d's rule: a key whose first separator is '/' uses '/' between components and '.' inside them. */
-static void sysctl_normalize(const char *key, char *out, size_t size) {
-        size_t first = strcspn(key, "./");
-        bool slashed = key[first] == '/';
-
-        snprintf(out, size, "%s", key);
-        if (slashed)
-                for (char *p = out; *p; p++)
-                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
-}
-
-static int host_sysctls(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_sysctls(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         /* Kubernetes networking breaks without these; host-sysctl sets them to 1 */
         static const char *const required_on[] = {
                 "net.ipv4.ip_forward",
                 "net.bridge.bridge-nf-call-iptables",
                 "net.bridge.bridge-nf-call-ip6tables",
         };
-        struct fb_config *c = x->c;
+        struct fb_config *c = config_of(x);
         int r = 0;
 
         c->host.n_sysctls = 0;
         if (ynode_is_null(v))
                 return 0;
         if (v->type != YNODE_MAPPING)
-                return error_at(x, v, "expected a mapping of sysctl keys to values, got %s",
-                                ynode_type_to_string(v->type));
+                return schema_error_at(x, v, "expected a mapping of sysctl keys to values, got %s",
+                                       ynode_type_to_string(v->type));
         for (size_t i = 0; i < v->n_items; i++) {
                 const struct ynode *k = v->keys[i], *value = v->items[i];
                 char normalized[sizeof(c->host.sysctls[0].key)];
                 struct fb_sysctl *s;
                 const char *text;
-                size_t old = path_key(x, k->value);
+                size_t old = schema_path_key(x, k->value);
                 escaped_t e;
 
                 if (c->host.n_sysctls >= FB_MAX_SYSCTLS) {
-                        r = error_at(x, k, "more than %d sysctls", FB_MAX_SYSCTLS);
-                        path_restore(x, old);
+                        r = schema_error_at(x, k, "more than %d sysctls", FB_MAX_SYSCTLS);
+                        schema_path_restore(x, old);
                         break;
                 }
                 if (!sysctl_key_is_valid(k->value)) {
-                        r = error_at(x, k, "\"%s\" is not a sysctl key like net.ipv4.ip_forward", esc(k->value, e));
-                        path_restore(x, old);
+                        r = schema_error_at(x, k, "\"%s\" is not a sysctl key like net.ipv4.ip_forward",
+                                            esc(k->value, e));
+                        schema_path_restore(x, old);
                         continue;
                 }
                 sysctl_normalize(k->value, normalized, sizeof(normalized));
-                if (text_value(x, value, sizeof(s->value), &text) < 0) {
+                if (schema_text(x, value, sizeof(s->value), &text) < 0) {
                         r = -EINVAL;
-                        path_restore(x, old);
+                        schema_path_restore(x, old);
                         continue;
                 }
                 for (size_t j = 0; j < ELEMENTSOF(required_on); j++)
                         if (streq(normalized, required_on[j]) && !streq(text, "1"))
-                                r = error_at(x, value, "\"%s\": Kubernetes needs %s = 1", esc(text, e), required_on[j]);
+                                r = schema_error_at(x, value, "\"%s\": Kubernetes needs %s = 1", esc(text, e),
+                                                    required_on[j]);
                 for (size_t j = 0; j < c->host.n_sysctls; j++)
                         if (streq(c->host.sysctls[j].key, normalized))
-                                r = error_at(x, k, "the same sysctl as line %u", c->host.sysctls[j].pos.line);
+                                r = schema_error_at(x, k, "the same sysctl as line %u", c->host.sysctls[j].pos.line);
                 s = &c->host.sysctls[c->host.n_sysctls++];
                 strscpy(s->key, sizeof(s->key), normalized);
                 strscpy(s->value, sizeof(s->value), text);
                 s->pos = pos_of(x, k);
-                path_restore(x, old);
+                schema_path_restore(x, old);
         }
         return r;
 }
 
-static const struct field host_fields[] = {
+static const struct schema_field host_fields[] = {
         { "swap", host_swap, NULL },
         { "selinux", host_selinux, NULL },
         { "firewall", host_firewall, NULL },
@@ -977,11 +566,11 @@ static const struct field host_fields[] = {
         { "sysctls", host_sysctls, NULL },
 };
 
-static int kf_host(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, host_fields, ELEMENTSOF(host_fields), UNKNOWN_ERROR, NULL, NULL);
+static int kf_host(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, host_fields, ELEMENTSOF(host_fields), SCHEMA_UNKNOWN_ERROR, NULL, NULL);
 }
 
-static const struct field kube_firstboot_fields[] = {
+static const struct schema_field kube_firstboot_fields[] = {
         { "cluster", kf_cluster, NULL },
         { "endpoint", kf_endpoint, "the metadata endpoint URL, e.g. http://192.168.220.1:8780/" },
         { "cluster_key", kf_cluster_key, "32 random bytes in base64 (" KEY_HOWTO ")" },
@@ -993,59 +582,30 @@ static const struct field kube_firstboot_fields[] = {
         { "host", kf_host, NULL },
 };
 
-static int ud_kube_firstboot(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->c->kube_firstboot_pos = pos_of(x, key);
-        return parse_mapping(x, key, v, kube_firstboot_fields, ELEMENTSOF(kube_firstboot_fields), UNKNOWN_ERROR, NULL,
-                             NULL);
+static int ud_kube_firstboot(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        config_of(x)->kube_firstboot_pos = pos_of(x, key);
+        return schema_mapping(x, key, v, kube_firstboot_fields, ELEMENTSOF(kube_firstboot_fields),
+                              SCHEMA_UNKNOWN_ERROR, NULL,
+                              NULL);
 }
 
-/* "[OPTIONS ]TYPE BASE64[ COMMENT]" as in authorized_keys(5); one line, so nothing can be smuggled in. */
-static bool ssh_key_is_valid(const char *s) {
-        static const char *const types[] = {
-                "ssh-ed25519",         "ssh-rsa",
-                "ssh-dss",             "ecdsa-sha2-nistp256",
-                "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-        };
-
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                        return false;
-        for (const char *p = s; *p; p++) {
-                if (p != s && p[-1] != ' ')
-                        continue;
-                for (size_t i = 0; i < ELEMENTSOF(types); i++) {
-                        size_t n = strlen(types[i]), blob = 0;
-                        const char *b;
-                        if (strncmp(p, types[i], n) != 0 || p[n] != ' ')
-                                continue;
-                        for (b = p + n + 1; *b && *b != ' '; b++, blob++)
-                                if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') ||
-                                      (*b >= '0' && *b <= '9') || *b == '+' || *b == '/' || *b == '='))
-                                        return false;
-                        return blob >= 16 && strncmp(p + n + 1, "AAAA", 4) == 0;
-                }
-        }
-        return false;
-}
-
-static int ud_ssh_key(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
-        struct fb_config *c = x->c;
+static int ud_ssh_key(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct fb_config *c = config_of(x);
         char *copy;
 
         if (c->n_ssh_keys >= FB_MAX_SSH_KEYS) {
-                error_at(x, item, "more than %d keys", FB_MAX_SSH_KEYS);
+                schema_error_at(x, item, "more than %d keys", FB_MAX_SSH_KEYS);
                 return -E2BIG;
         }
         if (item->type != YNODE_SCALAR || ynode_is_null(item))
-                return error_at(x, item, "expected a public key line, got %s",
-                                item->type == YNODE_SCALAR ? "nothing" : ynode_type_to_string(item->type));
+                return schema_error_at(x, item, "expected a public key line, got %s",
+                                       item->type == YNODE_SCALAR ? "nothing" : ynode_type_to_string(item->type));
         if (item->length >= FB_MAX_SSH_KEY_LEN)
-                return error_at(x, item, "longer than %d characters", FB_MAX_SSH_KEY_LEN - 1);
+                return schema_error_at(x, item, "longer than %d characters", FB_MAX_SSH_KEY_LEN - 1);
         if (!ssh_key_is_valid(item->value))
-                return error_at(x, item,
-                                "not an SSH public key line (\"TYPE BASE64 [COMMENT]\", "
-                                "e.g. ssh-ed25519 AAAA... me@host)");
+                return schema_error_at(x, item,
+                                       "not an SSH public key line (\"TYPE BASE64 [COMMENT]\", "
+                                       "e.g. ssh-ed25519 AAAA... me@host)");
         copy = strdup(item->value);
         if (!copy)
                 return log_error_errno(ENOMEM, "out of memory");
@@ -1053,14 +613,15 @@ static int ud_ssh_key(struct ctx *x, const struct ynode *item, size_t index, voi
         return 0;
 }
 
-static int ud_ssh_authorized_keys(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        for (size_t i = 0; i < x->c->n_ssh_keys; i++)
-                free(x->c->ssh_keys[i]);
-        x->c->n_ssh_keys = 0;
-        return parse_list(x, v, "public key lines", ud_ssh_key, NULL);
+static int ud_ssh_authorized_keys(struct schema_ctx *x, const struct ynode *key, const struct ynode *v,
+                                  void *userdata) {
+        for (size_t i = 0; i < config_of(x)->n_ssh_keys; i++)
+                free(config_of(x)->ssh_keys[i]);
+        config_of(x)->n_ssh_keys = 0;
+        return schema_list(x, v, "public key lines", false, ud_ssh_key, NULL);
 }
 
-static const struct field userdata_fields[] = {
+static const struct schema_field userdata_fields[] = {
         { "kube_firstboot", ud_kube_firstboot, NULL }, /* required: checked by hand, for a better hint */
         { "ssh_authorized_keys", ud_ssh_authorized_keys, NULL },
 };
@@ -1110,7 +671,7 @@ static int userdata_check_header(const char *data, size_t size, const char *name
 }
 
 int userdata_parse(const char *data, size_t size, const char *name, struct fb_config *c) {
-        struct ctx x = { .name = name, .c = c };
+        struct schema_ctx x = { .name = name, .target = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         bool seen[ELEMENTSOF(userdata_fields)];
         int r;
@@ -1126,20 +687,22 @@ int userdata_parse(const char *data, size_t size, const char *name, struct fb_co
                 log_error("%s:1:1: kube_firstboot: required but missing; the #cloud-config is empty", name);
                 return -EINVAL;
         }
-        r = parse_mapping(&x, NULL, root, userdata_fields, ELEMENTSOF(userdata_fields), UNKNOWN_NOTICE, NULL, seen);
+        r = schema_mapping(&x, NULL, root, userdata_fields, ELEMENTSOF(userdata_fields), SCHEMA_UNKNOWN_NOTICE, NULL,
+                           seen);
         if (r < 0 && root->type != YNODE_MAPPING)
                 return x.error;
         if (!seen[0]) {
                 const char *only = "kube_firstboot";
                 const struct ynode *near = NULL;
                 for (size_t i = 0; i < root->n_items && !near; i++)
-                        if (closest(root->keys[i]->value, &only, 1, sizeof(only)))
+                        if (schema_closest(root->keys[i]->value, &only, 1, sizeof(only)))
                                 near = root->keys[i];
                 if (near) {
                         escaped_t e;
-                        error_at(&x, near, "%s: unknown key; did you mean kube_firstboot?", esc(near->value, e));
+                        schema_error_at(&x, near, "%s: unknown key; did you mean kube_firstboot?", esc(near->value, e));
                 } else
-                        error_at(&x, root, "kube_firstboot: required but missing; the cluster settings go there");
+                        schema_error_at(&x, root,
+                                        "kube_firstboot: required but missing; the cluster settings go there");
         }
         if (!c->k8s.control_plane_host[0])
                 strscpy(c->k8s.control_plane_host, sizeof(c->k8s.control_plane_host), DEFAULT_CONTROL_PLANE);
@@ -1166,50 +729,50 @@ static bool ifname_is_valid(const char *s) {
         return true;
 }
 
-static int ifname_value(struct ctx *x, const struct ynode *v, char *buf, size_t size) {
+static int ifname_value(struct schema_ctx *x, const struct ynode *v, char *buf, size_t size) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (strpbrk(s, "*?["))
-                return error_at(x, v, "\"%s\": patterns are not supported; name the interface or match its MAC",
-                                esc(s, e));
+                return schema_error_at(x, v, "\"%s\": patterns are not supported; name the interface or match its MAC",
+                                       esc(s, e));
         if (!ifname_is_valid(s))
-                return error_at(x, v, "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
-                                esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
+                                       esc(s, e));
         return strscpy(buf, size, s);
 }
 
-static int mac_value(struct ctx *x, const struct ynode *v, char *buf) {
+static int mac_value(struct schema_ctx *x, const struct ynode *v, char *buf) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (parse_mac(s, buf) < 0)
-                return error_at(x, v, "\"%s\" is not a MAC address like 52:54:00:12:34:56", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a MAC address like 52:54:00:12:34:56", esc(s, e));
         return 0;
 }
 
-static int dns_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_iface *iface = userdata;
         uint32_t a;
 
-        if (address_value(x, item, &a) < 0)
+        if (schema_address(x, item, &a) < 0)
                 return -EINVAL;
         for (unsigned i = 0; i < iface->n_dns; i++)
                 if (iface->dns[i] == a)
                         return 0;
         if (iface->n_dns >= FB_MAX_DNS) {
-                error_at(x, item, "more than %d name servers", FB_MAX_DNS);
+                schema_error_at(x, item, "more than %d name servers", FB_MAX_DNS);
                 return -E2BIG;
         }
         iface->dns[iface->n_dns++] = a;
         return 0;
 }
 
-static int search_add(struct ctx *x, const struct ynode *at, struct fb_iface *iface, const char *domain) {
+static int search_add(struct schema_ctx *x, const struct ynode *at, struct fb_iface *iface, const char *domain) {
         size_t len = strlen(iface->search);
         const char *p = iface->search;
 
@@ -1222,35 +785,35 @@ static int search_add(struct ctx *x, const struct ynode *at, struct fb_iface *if
                 p += *p == ' ';
         }
         if (len + !!len + strlen(domain) >= sizeof(iface->search))
-                return error_at(x, at, "the search domains are longer than %zu characters together",
-                                sizeof(iface->search) - 1);
+                return schema_error_at(x, at, "the search domains are longer than %zu characters together",
+                                       sizeof(iface->search) - 1);
         if (len)
                 iface->search[len++] = ' ';
         memcpy(iface->search + len, domain, strlen(domain) + 1);
         return 0;
 }
 
-static int search_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, item, &s) < 0)
+        if (schema_scalar(x, item, &s) < 0)
                 return -EINVAL;
         if (!dns_name_is_valid(s))
-                return error_at(x, item, "\"%s\" is not a DNS domain", esc(s, e));
+                return schema_error_at(x, item, "\"%s\" is not a DNS domain", esc(s, e));
         return search_add(x, item, userdata, s);
 }
 
 /* cloud-init accepts a single value where a list is expected for name servers and search domains. */
-static int scalar_or_list(struct ctx *x, const struct ynode *v, const char *what, item_parser parse,
+static int scalar_or_list(struct schema_ctx *x, const struct ynode *v, const char *what, schema_item_parser parse,
                           void *userdata) {
         if (v->type == YNODE_SCALAR && !ynode_is_null(v))
                 return parse(x, v, 0, userdata);
-        return parse_list(x, v, what, parse, userdata);
+        return schema_list(x, v, what, false, parse, userdata);
 }
 
 /* Checks a static address once prefix and gateway are known, and stores it. */
-static int iface_set_static(struct ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
+static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
                             unsigned prefix, uint32_t gateway, const struct ynode *gateway_at) {
         uint32_t mask = prefix_mask(prefix);
         char text[16];
@@ -1258,17 +821,18 @@ static int iface_set_static(struct ctx *x, struct fb_iface *iface, const struct 
 
         format_ipv4(address, text);
         if (prefix < 8 || prefix > 32)
-                return error_at(x, at, "%s/%u: the prefix must be /8 to /32", text, prefix);
+                return schema_error_at(x, at, "%s/%u: the prefix must be /8 to /32", text, prefix);
         if (prefix <= 30 && ((address & ~mask) == 0 || (address & ~mask) == ~mask))
-                return error_at(x, at, "%s/%u is the %s address of its subnet, not a host address", text, prefix,
-                                (address & ~mask) == 0 ? "network" : "broadcast");
+                return schema_error_at(x, at, "%s/%u is the %s address of its subnet, not a host address", text, prefix,
+                                       (address & ~mask) == 0 ? "network" : "broadcast");
         if (gateway) {
                 char gw[16];
                 format_ipv4(gateway, gw);
                 if (gateway == address)
-                        r = error_at(x, gateway_at, "%s is the interface's own address", gw);
+                        r = schema_error_at(x, gateway_at, "%s is the interface's own address", gw);
                 else if ((gateway & mask) != (address & mask))
-                        r = error_at(x, gateway_at, "%s is not in the interface's subnet %s/%u", gw, text, prefix);
+                        r = schema_error_at(x, gateway_at, "%s is not in the interface's subnet %s/%u", gw, text,
+                                            prefix);
         }
         if (r < 0)
                 return r;
@@ -1280,32 +844,34 @@ static int iface_set_static(struct ctx *x, struct fb_iface *iface, const struct 
 }
 
 /* An interface name or MAC seen twice, or a second default gateway. */
-static int iface_check_unique(struct ctx *x, const struct fb_iface *iface, const struct ynode *at) {
-        const struct fb_config *c = x->c;
+static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
+        const struct fb_config *c = config_of(x);
 
         for (const struct fb_iface *o = c->ifaces; o < iface; o++) {
                 if (iface->name[0] && streq(o->name, iface->name))
-                        return error_at(x, at, "interface %s is configured twice (first at line %u)", iface->name,
-                                        o->pos.line);
+                        return schema_error_at(x, at, "interface %s is configured twice (first at line %u)",
+                                               iface->name,
+                                               o->pos.line);
                 if (iface->mac[0] && streq(o->mac, iface->mac))
-                        return error_at(x, at, "MAC %s is configured twice (first at line %u)", iface->mac,
-                                        o->pos.line);
+                        return schema_error_at(x, at, "MAC %s is configured twice (first at line %u)", iface->mac,
+                                               o->pos.line);
                 if (iface->gateway && o->gateway)
-                        return error_at(x, at,
-                                        "a second default gateway (the first is at line %u); only one is supported",
-                                        o->pos.line);
+                        return schema_error_at(x, at,
+                                               "a second default gateway (the first is at line %u); only one is "
+                                               "supported",
+                                               o->pos.line);
         }
         return 0;
 }
 
-static struct fb_iface *iface_new(struct ctx *x, const struct ynode *at) {
+static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) {
         struct fb_iface *iface;
 
-        if (x->c->n_ifaces >= FB_MAX_IFACES) {
-                error_at(x, at, "more than %d interfaces", FB_MAX_IFACES);
+        if (config_of(x)->n_ifaces >= FB_MAX_IFACES) {
+                schema_error_at(x, at, "more than %d interfaces", FB_MAX_IFACES);
                 return NULL;
         }
-        iface = &x->c->ifaces[x->c->n_ifaces++];
+        iface = &config_of(x)->ifaces[config_of(x)->n_ifaces++];
         memset(iface, 0, sizeof(*iface));
         iface->pos = pos_of(x, at);
         return iface;
@@ -1323,43 +889,44 @@ struct v1_subnet {
         bool have_prefix, have_netmask;
 };
 
-static int v1_subnet_type(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const types[] = { "static", "dhcp", "dhcp4" };
         struct v1_subnet *sn = userdata;
         size_t i;
 
         sn->type_node = v;
         if (v->type == YNODE_SCALAR && (strstr(v->value, "6") || strncmp(v->value, "ipv6", 4) == 0))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", v->value);
-        if (choice_value(x, v, types, ELEMENTSOF(types), &i) < 0)
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", v->value);
+        if (schema_choice(x, v, types, ELEMENTSOF(types), &i) < 0)
                 return -EINVAL;
         sn->is_static = i == 0;
         return 0;
 }
 
-static int v1_subnet_address(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
         const char *s, *reserved;
         escaped_t e;
 
         sn->address_node = v;
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (strchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (strchr(s, '/')) {
                 if (parse_ipv4_prefix(s, &sn->address, &sn->prefix) < 0)
-                        return error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24",
+                                               esc(s, e));
                 sn->have_prefix = true;
         } else if (parse_ipv4(s, &sn->address) < 0)
-                return error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
         reserved = ipv4_reserved(sn->address, 32);
         if (reserved)
-                return error_at(x, v, "\"%s\" is in %s", s, reserved);
+                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
         return 0;
 }
 
-static int v1_subnet_netmask(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
         const char *s;
         uint32_t mask;
@@ -1367,37 +934,37 @@ static int v1_subnet_netmask(struct ctx *x, const struct ynode *key, const struc
         escaped_t e;
 
         sn->netmask_node = v;
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (parse_ipv4(s, &mask) < 0)
-                return error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
         while (prefix < 32 && (mask & (0x80000000u >> prefix)))
                 prefix++;
         if (mask != prefix_mask(prefix))
-                return error_at(x, v, "%s is not a contiguous netmask", s);
+                return schema_error_at(x, v, "%s is not a contiguous netmask", s);
         sn->netmask_prefix = prefix;
         sn->have_netmask = true;
         return 0;
 }
 
-static int v1_subnet_gateway(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_gateway(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
 
         sn->gateway_node = v;
-        return address_value(x, v, &sn->gateway);
+        return schema_address(x, v, &sn->gateway);
 }
 
-static int v1_subnet_dns(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_dns(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
         return scalar_or_list(x, v, "IPv4 addresses", dns_item, sn->iface);
 }
 
-static int v1_subnet_search(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnet_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
         return scalar_or_list(x, v, "domains", search_item, sn->iface);
 }
 
-static const struct field v1_subnet_fields[] = {
+static const struct schema_field v1_subnet_fields[] = {
         { "type", v1_subnet_type, "static or dhcp" },
         { "address", v1_subnet_address, NULL },
         { "netmask", v1_subnet_netmask, NULL },
@@ -1406,7 +973,7 @@ static const struct field v1_subnet_fields[] = {
         { "dns_search", v1_subnet_search, NULL },
 };
 
-static int v1_subnet_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct v1_subnet sn = { .node = item };
         struct v1_subnet *prev = userdata; /* iface and dhcp flag */
         unsigned prefix;
@@ -1415,9 +982,10 @@ static int v1_subnet_item(struct ctx *x, const struct ynode *item, size_t index,
         sn.iface = prev->iface;
         sn.dhcp = prev->dhcp;
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return error_at(x, item, "expected a subnet mapping, got %s",
-                                ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
-        r = parse_mapping(x, NULL, item, v1_subnet_fields, ELEMENTSOF(v1_subnet_fields), UNKNOWN_ERROR, &sn, NULL);
+                return schema_error_at(x, item, "expected a subnet mapping, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        r = schema_mapping(x, NULL, item, v1_subnet_fields, ELEMENTSOF(v1_subnet_fields), SCHEMA_UNKNOWN_ERROR, &sn,
+                           NULL);
         if (r < 0 || !sn.type_node)
                 return -EINVAL;
 
@@ -1426,23 +994,25 @@ static int v1_subnet_item(struct ctx *x, const struct ynode *item, size_t index,
                                           : sn.netmask_node ? sn.netmask_node
                                                             : sn.gateway_node;
                 if (bad)
-                        return error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
+                        return schema_error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
                 if (sn.iface->address)
-                        return error_at(x, sn.type_node, "dhcp and a static address on one interface");
+                        return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
                 *sn.dhcp = true;
                 return 0;
         }
         if (!sn.address_node)
-                return error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
+                return schema_error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
         if (*sn.dhcp)
-                return error_at(x, sn.type_node, "dhcp and a static address on one interface");
+                return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
         if (sn.iface->address)
-                return error_at(x, sn.address_node, "a second static address; only one per interface is supported");
+                return schema_error_at(x, sn.address_node,
+                                       "a second static address; only one per interface is supported");
         if (sn.have_prefix && sn.have_netmask && sn.prefix != sn.netmask_prefix)
-                return error_at(x, sn.netmask_node, "/%u does not match the address's /%u", sn.netmask_prefix,
-                                sn.prefix);
+                return schema_error_at(x, sn.netmask_node, "/%u does not match the address's /%u", sn.netmask_prefix,
+                                       sn.prefix);
         if (!sn.have_prefix && !sn.have_netmask)
-                return error_at(x, sn.address_node, "has no prefix; write it as 192.168.220.104/24 or add a netmask");
+                return schema_error_at(x, sn.address_node,
+                                       "has no prefix; write it as 192.168.220.104/24 or add a netmask");
         prefix = sn.have_prefix ? sn.prefix : sn.netmask_prefix;
         return iface_set_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
 }
@@ -1452,48 +1022,48 @@ struct v1_physical {
         bool *dhcp;
 };
 
-static int v1_type_ignored(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_type_ignored(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         return 0; /* read before the table was chosen */
 }
 
-static int v1_name(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_physical *ph = userdata;
         return ifname_value(x, v, ph->iface->name, sizeof(ph->iface->name));
 }
 
-static int v1_mac(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_physical *ph = userdata;
         return mac_value(x, v, ph->iface->mac);
 }
 
-static int v1_subnets(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_subnets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_physical *ph = userdata;
         struct v1_subnet state = { .iface = ph->iface, .dhcp = ph->dhcp };
-        return parse_list(x, v, "subnets", v1_subnet_item, &state);
+        return schema_list(x, v, "subnets", false, v1_subnet_item, &state);
 }
 
-static const struct field v1_physical_fields[] = {
+static const struct schema_field v1_physical_fields[] = {
         { "type", v1_type_ignored, NULL },
         { "name", v1_name, "the interface name, e.g. eth0" },
         { "mac_address", v1_mac, NULL },
         { "subnets", v1_subnets, NULL },
 };
 
-static int v1_ns_address(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_ns_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         return scalar_or_list(x, v, "IPv4 addresses", dns_item, userdata);
 }
 
-static int v1_ns_search(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         return scalar_or_list(x, v, "domains", search_item, userdata);
 }
 
-static const struct field v1_nameserver_fields[] = {
+static const struct schema_field v1_nameserver_fields[] = {
         { "type", v1_type_ignored, NULL },
         { "address", v1_ns_address, NULL },
         { "search", v1_ns_search, NULL },
 };
 
-static int v1_config_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         static const char *const types[] = { "physical", "nameserver" };
         struct netconfig *nc = userdata;
         const struct ynode *type;
@@ -1502,47 +1072,49 @@ static int v1_config_item(struct ctx *x, const struct ynode *item, size_t index,
         int r;
 
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return error_at(x, item, "expected a mapping with a type, got %s",
-                                ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+                return schema_error_at(x, item, "expected a mapping with a type, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
         type = ynode_get(item, "type");
-        old = path_key(x, "type");
+        old = schema_path_key(x, "type");
         if (!type)
-                r = error_at(x, item, "required but missing; physical or nameserver");
+                r = schema_error_at(x, item, "required but missing; physical or nameserver");
         else if (type->type == YNODE_SCALAR && !ynode_is_null(type) && !streq(type->value, "physical") &&
                  !streq(type->value, "nameserver")) {
                 escaped_t e;
-                r = error_at(x, type, "\"%s\" is not supported; only physical interfaces and nameserver entries are",
-                             esc(type->value, e));
+                r = schema_error_at(x, type,
+                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are",
+                                    esc(type->value, e));
         } else
-                r = choice_value(x, type, types, ELEMENTSOF(types), &t);
-        path_restore(x, old);
+                r = schema_choice(x, type, types, ELEMENTSOF(types), &t);
+        schema_path_restore(x, old);
         if (r < 0)
                 return r;
 
         if (t == 1) {
                 nc->global_node = item;
-                return parse_mapping(x, NULL, item, v1_nameserver_fields, ELEMENTSOF(v1_nameserver_fields),
-                                     UNKNOWN_ERROR, &nc->global_dns, NULL);
+                return schema_mapping(x, NULL, item, v1_nameserver_fields, ELEMENTSOF(v1_nameserver_fields),
+                                      SCHEMA_UNKNOWN_ERROR, &nc->global_dns, NULL);
         }
         ph.iface = iface_new(x, item);
         if (!ph.iface)
                 return -E2BIG;
-        ph.dhcp = &nc->dhcp[ph.iface - x->c->ifaces];
-        r = parse_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), UNKNOWN_ERROR, &ph, NULL);
+        ph.dhcp = &nc->dhcp[ph.iface - config_of(x)->ifaces];
+        r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
+                           &ph, NULL);
         if (r < 0)
                 return r;
         return iface_check_unique(x, ph.iface, item);
 }
 
-static int v1_version(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v1_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         return 0; /* checked before */
 }
 
-static int v1_config(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_list(x, v, "interface and nameserver entries", v1_config_item, userdata);
+static int v1_config(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "interface and nameserver entries", false, v1_config_item, userdata);
 }
 
-static const struct field v1_fields[] = {
+static const struct schema_field v1_fields[] = {
         { "version", v1_version, NULL },
         { "config", v1_config, "a list of interfaces" },
 };
@@ -1558,82 +1130,82 @@ struct v2_ethernet {
         unsigned prefix;
 };
 
-static int v2_match_mac(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_match_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         return mac_value(x, v, eth->iface->mac);
 }
 
-static int v2_match_name(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_match_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         return ifname_value(x, v, eth->match_name, sizeof(eth->match_name));
 }
 
-static const struct field v2_match_fields[] = {
+static const struct schema_field v2_match_fields[] = {
         { "macaddress", v2_match_mac, NULL },
         { "name", v2_match_name, NULL },
 };
 
-static int v2_match(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_match(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
 
         eth->have_match = true;
         if (ynode_is_null(v) || (v->type == YNODE_MAPPING && v->n_items == 0))
-                return error_at(x, v, "is empty; match macaddress or name");
-        return parse_mapping(x, key, v, v2_match_fields, ELEMENTSOF(v2_match_fields), UNKNOWN_ERROR, eth, NULL);
+                return schema_error_at(x, v, "is empty; match macaddress or name");
+        return schema_mapping(x, key, v, v2_match_fields, ELEMENTSOF(v2_match_fields), SCHEMA_UNKNOWN_ERROR, eth, NULL);
 }
 
-static int v2_set_name(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_set_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         return ifname_value(x, v, eth->set_name, sizeof(eth->set_name));
 }
 
-static int v2_dhcp4(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_dhcp4(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         eth->dhcp4_node = v;
-        return bool_value(x, v, &eth->dhcp4);
+        return schema_bool(x, v, &eth->dhcp4);
 }
 
-static int v2_dhcp6(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_dhcp6(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         bool on;
 
-        if (bool_value(x, v, &on) < 0)
+        if (schema_bool(x, v, &on) < 0)
                 return -EINVAL;
         if (on)
-                return error_at(x, v, "IPv6 is not supported, only IPv4");
+                return schema_error_at(x, v, "IPv6 is not supported, only IPv4");
         return 0;
 }
 
-static int v2_address_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct v2_ethernet *eth = userdata;
         const char *s, *reserved;
         escaped_t e;
 
-        if (scalar_value(x, item, &s) < 0)
+        if (schema_scalar(x, item, &s) < 0)
                 return -EINVAL;
         if (strchr(s, ':'))
-                return error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+                return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (eth->address_node)
-                return error_at(x, item, "a second address; only one per interface is supported");
+                return schema_error_at(x, item, "a second address; only one per interface is supported");
         if (parse_ipv4_prefix(s, &eth->address, &eth->prefix) < 0)
-                return error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24",
-                                esc(s, e));
+                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24",
+                                       esc(s, e));
         reserved = ipv4_reserved(eth->address, 32);
         if (reserved)
-                return error_at(x, item, "\"%s\" is in %s", s, reserved);
+                return schema_error_at(x, item, "\"%s\" is in %s", s, reserved);
         eth->address_node = item;
         return 0;
 }
 
-static int v2_addresses(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         eth->addresses_node = v;
-        return parse_list(x, v, "addresses", v2_address_item, eth);
+        return schema_list(x, v, "addresses", false, v2_address_item, eth);
 }
 
-static int v2_gateway4(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_gateway4(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
         eth->gateway4_node = v;
-        return address_value(x, v, &eth->gateway4);
+        return schema_address(x, v, &eth->gateway4);
 }
 
 struct v2_route {
@@ -1642,73 +1214,74 @@ struct v2_route {
         const struct ynode *to_node, *via_node;
 };
 
-static int v2_route_to(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_route_to(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_route *rt = userdata;
         const char *s;
         escaped_t e;
 
         rt->to_node = v;
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (!streq(s, "default") && !streq(s, "0.0.0.0/0"))
-                return error_at(x, v, "\"%s\": only the default route (to: default or 0.0.0.0/0) is supported",
-                                esc(s, e));
+                return schema_error_at(x, v, "\"%s\": only the default route (to: default or 0.0.0.0/0) is supported",
+                                       esc(s, e));
         rt->is_default = true;
         return 0;
 }
 
-static int v2_route_via(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_route *rt = userdata;
         rt->via_node = v;
-        return address_value(x, v, &rt->via);
+        return schema_address(x, v, &rt->via);
 }
 
-static const struct field v2_route_fields[] = {
+static const struct schema_field v2_route_fields[] = {
         { "to", v2_route_to, "default" },
         { "via", v2_route_via, "the gateway's address" },
 };
 
-static int v2_route_item(struct ctx *x, const struct ynode *item, size_t index, void *userdata) {
+static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct v2_ethernet *eth = userdata;
         struct v2_route rt = {};
 
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return error_at(x, item, "expected a mapping {to: default, via: ADDRESS}, got %s",
-                                ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
-        if (parse_mapping(x, NULL, item, v2_route_fields, ELEMENTSOF(v2_route_fields), UNKNOWN_ERROR, &rt, NULL) < 0)
+                return schema_error_at(x, item, "expected a mapping {to: default, via: ADDRESS}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        if (schema_mapping(x, NULL, item, v2_route_fields, ELEMENTSOF(v2_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
+                           NULL) < 0)
                 return -EINVAL;
         if (eth->route_node)
-                return error_at(x, item, "a second default route");
+                return schema_error_at(x, item, "a second default route");
         eth->route_node = rt.via_node;
         eth->route_gateway = rt.via;
         return 0;
 }
 
-static int v2_routes(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_list(x, v, "routes", v2_route_item, userdata);
+static int v2_routes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "routes", false, v2_route_item, userdata);
 }
 
-static int v2_ns_addresses(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_ns_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return parse_list(x, v, "IPv4 addresses", dns_item, eth->iface);
+        return schema_list(x, v, "IPv4 addresses", false, dns_item, eth->iface);
 }
 
-static int v2_ns_search(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return parse_list(x, v, "domains", search_item, eth->iface);
+        return schema_list(x, v, "domains", false, search_item, eth->iface);
 }
 
-static const struct field v2_nameservers_fields[] = {
+static const struct schema_field v2_nameservers_fields[] = {
         { "addresses", v2_ns_addresses, NULL },
         { "search", v2_ns_search, NULL },
 };
 
-static int v2_nameservers(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, v2_nameservers_fields, ELEMENTSOF(v2_nameservers_fields), UNKNOWN_ERROR,
-                             userdata, NULL);
+static int v2_nameservers(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, v2_nameservers_fields, ELEMENTSOF(v2_nameservers_fields), SCHEMA_UNKNOWN_ERROR,
+                              userdata, NULL);
 }
 
-static const struct field v2_ethernet_fields[] = {
+static const struct schema_field v2_ethernet_fields[] = {
         { "match", v2_match, NULL },
         { "set-name", v2_set_name, NULL },
         { "dhcp4", v2_dhcp4, NULL },
@@ -1719,7 +1292,7 @@ static const struct field v2_ethernet_fields[] = {
         { "nameservers", v2_nameservers, NULL },
 };
 
-static int v2_ethernet(struct ctx *x, const struct ynode *id, const struct ynode *v, struct netconfig *nc) {
+static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struct ynode *v, struct netconfig *nc) {
         struct v2_ethernet eth = {};
         const struct ynode *gateway_node;
         uint32_t gateway;
@@ -1728,7 +1301,8 @@ static int v2_ethernet(struct ctx *x, const struct ynode *id, const struct ynode
         eth.iface = iface_new(x, id);
         if (!eth.iface)
                 return -E2BIG;
-        r = parse_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), UNKNOWN_ERROR, &eth, NULL);
+        r = schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), SCHEMA_UNKNOWN_ERROR, &eth,
+                           NULL);
         if (r < 0)
                 return r;
 
@@ -1740,44 +1314,46 @@ static int v2_ethernet(struct ctx *x, const struct ynode *id, const struct ynode
         else if (!eth.have_match) {
                 if (!ifname_is_valid(id->value)) {
                         escaped_t e;
-                        return error_at(x, id,
-                                        "\"%s\" is not an interface name; add match: {macaddress: ...} or use the name",
-                                        esc(id->value, e));
+                        return schema_error_at(x, id,
+                                               "\"%s\" is not an interface name; add match: {macaddress: ...} or use "
+                                               "the name",
+                                               esc(id->value, e));
                 }
                 strscpy(eth.iface->name, sizeof(eth.iface->name), id->value);
         }
 
         if (eth.gateway4_node && eth.route_node && eth.gateway4 != eth.route_gateway)
-                return error_at(x, eth.route_node, "differs from gateway4 (line %u)", eth.gateway4_node->line);
+                return schema_error_at(x, eth.route_node, "differs from gateway4 (line %u)", eth.gateway4_node->line);
         gateway = eth.gateway4_node ? eth.gateway4 : eth.route_gateway;
         gateway_node = eth.gateway4_node ? eth.gateway4_node : eth.route_node;
         if (eth.dhcp4 && eth.address_node)
-                return error_at(x, eth.dhcp4_node, "dhcp4 and a static address on one interface");
+                return schema_error_at(x, eth.dhcp4_node, "dhcp4 and a static address on one interface");
         if (!eth.address_node) {
                 if (gateway_node)
-                        return error_at(x, gateway_node, "a gateway needs a static address");
+                        return schema_error_at(x, gateway_node, "a gateway needs a static address");
         } else {
-                size_t old = path_key(x, "addresses");
+                size_t old = schema_path_key(x, "addresses");
                 r = iface_set_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
-                path_restore(x, old);
+                schema_path_restore(x, old);
                 if (r < 0)
                         return r;
         }
-        nc->dhcp[eth.iface - x->c->ifaces] = eth.dhcp4;
+        nc->dhcp[eth.iface - config_of(x)->ifaces] = eth.dhcp4;
         return iface_check_unique(x, eth.iface, id);
 }
 
-static int v2_ethernets(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         int r = 0;
 
         if (ynode_is_null(v))
                 return 0;
         if (v->type != YNODE_MAPPING)
-                return error_at(x, v, "expected a mapping of interface ids, got %s", ynode_type_to_string(v->type));
+                return schema_error_at(x, v, "expected a mapping of interface ids, got %s",
+                                       ynode_type_to_string(v->type));
         for (size_t i = 0; i < v->n_items; i++) {
-                size_t old = path_key(x, v->keys[i]->value);
+                size_t old = schema_path_key(x, v->keys[i]->value);
                 int k = v2_ethernet(x, v->keys[i], v->items[i], userdata);
-                path_restore(x, old);
+                schema_path_restore(x, old);
                 if (k == -E2BIG)
                         return -EINVAL;
                 if (k < 0)
@@ -1786,17 +1362,17 @@ static int v2_ethernets(struct ctx *x, const struct ynode *key, const struct yno
         return r;
 }
 
-static int v2_renderer(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_renderer(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const renderers[] = { "networkd", "NetworkManager" };
         size_t i;
-        return choice_value(x, v, renderers, ELEMENTSOF(renderers), &i); /* kube-firstboot renders it itself */
+        return schema_choice(x, v, renderers, ELEMENTSOF(renderers), &i); /* kube-firstboot renders it itself */
 }
 
-static int v2_unsupported(struct ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return error_at(x, key, "not supported; kube-firstboot configures plain ethernets only");
+static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "not supported; kube-firstboot configures plain ethernets only");
 }
 
-static const struct field v2_fields[] = {
+static const struct schema_field v2_fields[] = {
         { "version", v1_version, NULL },
         { "ethernets", v2_ethernets, "the interfaces" },
         { "renderer", v2_renderer, NULL },
@@ -1808,8 +1384,8 @@ static const struct field v2_fields[] = {
 };
 
 /* Name servers and search domains of v1's nameserver entries go to every interface. */
-static int netconfig_merge_global(struct ctx *x, struct netconfig *nc) {
-        struct fb_config *c = x->c;
+static int netconfig_merge_global(struct schema_ctx *x, struct netconfig *nc) {
+        struct fb_config *c = config_of(x);
 
         if (!nc->global_node)
                 return 0;
@@ -1824,8 +1400,9 @@ static int netconfig_merge_global(struct ctx *x, struct netconfig *nc) {
                         if (known)
                                 continue;
                         if (iface->n_dns >= FB_MAX_DNS)
-                                return error_at(x, nc->global_node,
-                                                "with the interface's own, more than %d name servers", FB_MAX_DNS);
+                                return schema_error_at(x, nc->global_node,
+                                                       "with the interface's own, more than %d name servers",
+                                                       FB_MAX_DNS);
                         iface->dns[iface->n_dns++] = nc->global_dns.dns[j];
                 }
                 while (*p) {
@@ -1843,7 +1420,7 @@ static int netconfig_merge_global(struct ctx *x, struct netconfig *nc) {
 }
 
 int netconfig_parse(const char *data, size_t size, const char *name, struct fb_config *c) {
-        struct ctx x = { .name = name, .c = c };
+        struct schema_ctx x = { .name = name, .target = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         const struct ynode *net, *version, *config;
         struct netconfig nc = {};
@@ -1858,8 +1435,8 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
                 return 0;
         }
         if (root->type != YNODE_MAPPING)
-                return error_at(&x, root, "expected a mapping with version: 1 or 2, got %s",
-                                ynode_type_to_string(root->type));
+                return schema_error_at(&x, root, "expected a mapping with version: 1 or 2, got %s",
+                                       ynode_type_to_string(root->type));
 
         net = root;
         if (ynode_get(root, "network")) {
@@ -1867,18 +1444,18 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
                 for (size_t i = 0; i < root->n_items; i++)
                         if (!streq(root->keys[i]->value, "network")) {
                                 escaped_t e;
-                                error_at(&x, root->keys[i], "%s: unknown key; everything goes under network:",
-                                         esc(root->keys[i]->value, e));
+                                schema_error_at(&x, root->keys[i], "%s: unknown key; everything goes under network:",
+                                                esc(root->keys[i]->value, e));
                         }
                 net = ynode_get(root, "network");
-                path_key(&x, "network");
+                schema_path_key(&x, "network");
                 if (ynode_is_null(net)) {
                         log_notice("%s: network: is empty; the network is left as it is", name);
                         return x.error;
                 }
                 if (net->type != YNODE_MAPPING)
-                        return error_at(&x, net, "expected a mapping with version: 1 or 2, got %s",
-                                        ynode_type_to_string(net->type));
+                        return schema_error_at(&x, net, "expected a mapping with version: 1 or 2, got %s",
+                                               ynode_type_to_string(net->type));
         }
 
         config = ynode_get(net, "config");
@@ -1888,26 +1465,27 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
         }
 
         version = ynode_get(net, "version");
-        old = path_key(&x, "version");
+        old = schema_path_key(&x, "version");
         if (!version)
-                return error_at(&x, net, "required but missing; 1 (cloud-init's v1) or 2 (netplan style)");
+                return schema_error_at(&x, net, "required but missing; 1 (cloud-init's v1) or 2 (netplan style)");
         if (version->type != YNODE_SCALAR || (!streq(version->value, "1") && !streq(version->value, "2"))) {
                 escaped_t e;
-                return error_at(&x, version, "\"%s\" is not 1 or 2",
-                                version->type == YNODE_SCALAR ? esc(version->value, e)
+                return schema_error_at(&x, version, "\"%s\" is not 1 or 2",
+                                       version->type == YNODE_SCALAR ? esc(version->value, e)
                                                               : ynode_type_to_string(version->type));
         }
-        path_restore(&x, old);
+        schema_path_restore(&x, old);
 
         if (streq(version->value, "1"))
-                parse_mapping(&x, NULL, net, v1_fields, ELEMENTSOF(v1_fields), UNKNOWN_ERROR, &nc, NULL);
+                schema_mapping(&x, NULL, net, v1_fields, ELEMENTSOF(v1_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
         else
-                parse_mapping(&x, NULL, net, v2_fields, ELEMENTSOF(v2_fields), UNKNOWN_ERROR, &nc, NULL);
+                schema_mapping(&x, NULL, net, v2_fields, ELEMENTSOF(v2_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
         if (x.error < 0)
                 return x.error;
         if (c->n_ifaces == 0)
-                return error_at(&x, net,
-                                "configures no interface (write \"config: disabled\" to leave the network alone)");
+                return schema_error_at(&x, net,
+                                       "configures no interface (write \"config: disabled\" to leave the network "
+                                       "alone)");
         if (netconfig_merge_global(&x, &nc) < 0)
                 return x.error;
         c->have_network_config = true;

@@ -15,10 +15,8 @@
 #include "macro.h"
 #include "parse.h"
 #include "seedgen.h"
-#include <yaml.h> /* ours, which includes libyaml's: see yaml.h */
+#include "yaml-schema.h"
 
-#define MAX_LOGGED_ERRORS 20
-#define MAX_FIELDS 16
 
 const char seedgen_reference_inventory[] =
         "# kube-firstboot seed inventory: the reference lab (docs/seed-generator.md).\n"
@@ -89,62 +87,19 @@ const char seedgen_reference_inventory[] =
         "    role: worker\n"
         "    mac: \"52:54:00:fb:00:6b\"\n";
 
-struct ictx {
-        const char *name;
-        struct seedgen_inventory *inv;
-        char path[256]; /* field path of the value being parsed, e.g. nodes[2].address */
-        size_t path_len;
-        int error;
-        unsigned n_errors;
-};
-
-typedef char escaped_t[80];
-
-static const char *esc(const char *s, escaped_t buf) {
-        ytree_escape(s, buf, sizeof(escaped_t));
-        return buf;
-}
-
-static struct fb_pos pos_of(const struct ictx *x, const struct ynode *n) {
-        return (struct fb_pos) { .file = x->name, .line = n->line, .column = n->column };
-}
-
-static bool count_error(struct ictx *x) {
-        if (x->error == 0)
-                x->error = -EINVAL;
-        if (++x->n_errors > MAX_LOGGED_ERRORS) {
-                if (x->n_errors == MAX_LOGGED_ERRORS + 1)
-                        log_error("%s: more than %d errors; the rest are not shown", x->name, MAX_LOGGED_ERRORS);
-                return false;
-        }
-        return true;
-}
-
-/* At a YAML node, with the current field path. */
-static int error_at(struct ictx *x, const struct ynode *n, const char *fmt, ...) _printf_(3, 4);
-static int error_at(struct ictx *x, const struct ynode *n, const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
-
-        if (!count_error(x))
-                return -EINVAL;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        log_error("%s:%u:%u: %s%s%s", x->name, n ? n->line : 1, n ? n->column : 1, x->path,
-                  x->path_len ? ": " : "", msg);
-        return -EINVAL;
+static struct seedgen_inventory *inventory_of(struct schema_ctx *x) {
+        return x->target;
 }
 
 /* At a remembered position (checks across fields, after parsing). */
-static int error_pos(struct ictx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...)
+static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...)
         _printf_(4, 5);
-static int error_pos(struct ictx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...) {
-        const struct fb_pos *p = pos && pos->file ? pos : &x->inv->top_pos;
+static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...) {
+        const struct fb_pos *p = pos && pos->file ? pos : &inventory_of(x)->top_pos;
         char msg[1024];
         va_list ap;
 
-        if (!count_error(x))
+        if (!schema_count_error(x))
                 return -EINVAL;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -153,400 +108,95 @@ static int error_pos(struct ictx *x, const struct fb_pos *pos, const char *field
         return -EINVAL;
 }
 
-/* ---- field paths ------------------------------------------------------------------------------ */
-
-static size_t path_append(struct ictx *x, const char *fmt, ...) _printf_(2, 3);
-static size_t path_append(struct ictx *x, const char *fmt, ...) {
-        size_t old = x->path_len;
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(x->path + old, sizeof(x->path) - old, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                n = 0;
-        x->path_len = old + (size_t) n < sizeof(x->path) ? old + (size_t) n : sizeof(x->path) - 1;
-        return old;
-}
-
-static size_t path_key(struct ictx *x, const char *key) {
-        escaped_t e;
-        return path_append(x, "%s%s", x->path_len ? "." : "", esc(key, e));
-}
-
-static void path_restore(struct ictx *x, size_t len) {
-        x->path_len = len;
-        x->path[len] = 0;
-}
-
-/* ---- suggestions ------------------------------------------------------------------------------ */
-
-/* Optimal string alignment distance: a transposed pair counts as one edit. */
-static unsigned edit_distance(const char *a, const char *b) {
-        enum { MAX = 64 };
-        unsigned d[MAX + 1][MAX + 1];
-        size_t la = strlen(a), lb = strlen(b);
-
-        if (la > MAX || lb > MAX)
-                return MAX * 2;
-        for (size_t i = 0; i <= la; i++)
-                d[i][0] = (unsigned) i;
-        for (size_t j = 0; j <= lb; j++)
-                d[0][j] = (unsigned) j;
-        for (size_t i = 1; i <= la; i++)
-                for (size_t j = 1; j <= lb; j++) {
-                        unsigned best = d[i - 1][j] + 1;
-                        if (d[i][j - 1] + 1 < best)
-                                best = d[i][j - 1] + 1;
-                        if (d[i - 1][j - 1] + (a[i - 1] != b[j - 1]) < best)
-                                best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                            d[i - 2][j - 2] + 1 < best)
-                                best = d[i - 2][j - 2] + 1;
-                        d[i][j] = best;
-                }
-        return d[la][lb];
-}
-
-/* names: n elements of size stride, each starting with a const char * (strings, or a field table). */
-static const char *closest(const char *s, const void *names, size_t n, size_t stride) {
-        const char *best = NULL;
-        unsigned best_distance = ~0u;
-
-        for (size_t i = 0; i < n; i++) {
-                const char *name = *(const char *const *) (const void *) ((const char *) names + i * stride);
-                size_t len = strlen(name);
-                unsigned d = edit_distance(s, name);
-                unsigned limit = len / 3 > 2 ? (unsigned) (len / 3) : 2;
-
-                if (strlen(s) >= 4 && strncmp(s, name, strlen(s)) == 0)
-                        d = 1; /* an abbreviation */
-                if (d <= limit && d < best_distance && d < strlen(s)) {
-                        best = name;
-                        best_distance = d;
-                }
-        }
-        return best;
-}
-
-static void list_names(const void *names, size_t n, size_t stride, char *buf, size_t size) {
-        size_t len = 0;
-
-        buf[0] = 0;
-        for (size_t i = 0; i < n; i++) {
-                const char *name = *(const char *const *) (const void *) ((const char *) names + i * stride);
-                int k = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", name);
-                if (k < 0 || (size_t) k >= size - len)
-                        break;
-                len += (size_t) k;
-        }
-}
-
-/* ---- typed values ----------------------------------------------------------------------------- */
-
-static int scalar_value(struct ictx *x, const struct ynode *v, const char **ret) {
-        if (v->type != YNODE_SCALAR)
-                return error_at(x, v, "expected a single value, got %s", ynode_type_to_string(v->type));
-        if (ynode_is_null(v))
-                return error_at(x, v, "has no value");
-        *ret = v->value;
-        return 0;
-}
-
-/* Printable ASCII that fits into size bytes with its NUL. */
-static int text_value(struct ictx *x, const struct ynode *v, size_t size, const char **ret) {
-        const char *s;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (v->length >= size)
-                return error_at(x, v, "longer than %zu characters", size - 1);
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                        return error_at(x, v, "contains a control or non-ASCII character");
-        *ret = s;
-        return 0;
-}
-
-static int choice_value(struct ictx *x, const struct ynode *v, const char *const *choices, size_t n, size_t *ret) {
-        const char *s, *suggestion;
-        char list[256];
+/* The inventory gives the prefix length once, as network.prefix. */
+static int address_value(struct schema_ctx *x, const struct ynode *v, uint32_t *ret) {
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (streq(s, choices[i])) {
-                        *ret = i;
-                        return 0;
-                }
-        list_names(choices, n, sizeof(choices[0]), list, sizeof(list));
-        suggestion = closest(s, choices, n, sizeof(choices[0]));
-        if (suggestion)
-                return error_at(x, v, "\"%s\" is not one of: %s; did you mean %s?", esc(s, e), list, suggestion);
-        return error_at(x, v, "\"%s\" is not one of: %s", esc(s, e), list);
-}
-
-/* 0/8, 127/8, 169.254/16, 224/3: never a node's or a network's address. */
-static const char *ipv4_reserved(uint32_t net, unsigned prefix) {
-        static const struct {
-                const char *text;
-                uint32_t net;
-                unsigned prefix;
-        } reserved[] = {
-                { "0.0.0.0/8", 0x00000000u, 8 },
-                { "127.0.0.0/8 (loopback)", 0x7f000000u, 8 },
-                { "169.254.0.0/16 (link-local)", 0xa9fe0000u, 16 },
-                { "224.0.0.0/3 (multicast and reserved)", 0xe0000000u, 3 },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (cidr4_overlap(net, prefix, reserved[i].net, reserved[i].prefix))
-                        return reserved[i].text;
-        return NULL;
-}
-
-static int address_value(struct ictx *x, const struct ynode *v, uint32_t *ret) {
-        const char *s, *reserved;
-        uint32_t a;
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (strchr(s, '/'))
-                return error_at(x, v, "\"%s\": give the address alone; the prefix length is network.prefix",
-                                esc(s, e));
-        if (parse_ipv4(s, &a) < 0)
-                return error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104", esc(s, e));
-        reserved = ipv4_reserved(a, 32);
-        if (reserved)
-                return error_at(x, v, "%s is in %s", s, reserved);
-        *ret = a;
-        return 0;
-}
-
-static int cidr_value(struct ictx *x, const struct ynode *v, unsigned min_prefix, unsigned max_prefix, const char *why,
-                      uint32_t *ret_net, unsigned *ret_prefix) {
-        const char *s, *reserved;
-        uint32_t addr;
-        unsigned prefix;
-        char net[16];
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (parse_ipv4_prefix(s, &addr, &prefix) < 0)
-                return error_at(x, v, "\"%s\" is not an IPv4 CIDR like 10.244.0.0/16", esc(s, e));
-        if (addr & ~prefix_mask(prefix)) {
-                format_ipv4(addr & prefix_mask(prefix), net);
-                return error_at(x, v, "\"%s\" has host bits set; did you mean %s/%u?", s, net, prefix);
-        }
-        if (prefix < min_prefix || prefix > max_prefix)
-                return error_at(x, v, "%s: the prefix must be /%u to /%u (%s)", s, min_prefix, max_prefix, why);
-        reserved = ipv4_reserved(addr, prefix);
-        if (reserved)
-                return error_at(x, v, "%s overlaps %s", s, reserved);
-        *ret_net = addr;
-        *ret_prefix = prefix;
-        return 0;
-}
-
-/* RFC 1123 DNS name, any case, up to 253; the last label not all digits (192.168.1 is no name). */
-static bool dns_name_is_valid(const char *s) {
-        size_t len = strlen(s), label = 0;
-        bool all_digits = true;
-
-        if (len == 0 || len > 253)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                if (c == '.') {
-                        if (label == 0 || s[i - 1] == '-')
-                                return false;
-                        label = 0;
-                        all_digits = true;
-                        continue;
-                }
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
-                        return false;
-                if ((c == '-' && label == 0) || ++label > 63)
-                        return false;
-                if (c < '0' || c > '9')
-                        all_digits = false;
-        }
-        return label > 0 && s[len - 1] != '-' && !all_digits;
-}
-
-static int duration_value(struct ictx *x, const struct ynode *v, unsigned long long min_s, unsigned long long max_s,
-                          const char *range, unsigned long long *ret) {
-        unsigned long long d;
-        const char *s;
-        escaped_t e;
-
-        if (scalar_value(x, v, &s) < 0)
-                return -EINVAL;
-        if (parse_duration_s(s, &d) < 0)
-                return error_at(x, v, "\"%s\" is not a duration like 24h, 90m, 2h30m or 45s", esc(s, e));
-        if (d < min_s || d > max_s)
-                return error_at(x, v, "\"%s\" is out of range (%s)", esc(s, e), range);
-        *ret = d;
-        return 0;
+        if (v->type == YNODE_SCALAR && !ynode_is_null(v) && !strchr(v->value, ':') && strchr(v->value, '/'))
+                return schema_error_at(x, v, "\"%s\": give the address alone; the prefix length is network.prefix",
+                                       esc(v->value, e));
+        return schema_address(x, v, ret);
 }
 
 /* ---- mappings and lists ----------------------------------------------------------------------- */
 
-struct field {
-        const char *key; /* first member: closest() and list_names() read tables of fields */
-        int (*parse)(struct ictx *x, const struct ynode *key, const struct ynode *value, void *userdata);
-        const char *required; /* NULL, or the hint when the key is missing */
-};
-
-static int parse_mapping(struct ictx *x, const struct ynode *owner, const struct ynode *map,
-                         const struct field *fields, size_t n_fields, void *userdata) {
-        bool present[MAX_FIELDS] = {};
-        int r = 0;
-
-        if (!ynode_is_null(map)) {
-                if (map->type != YNODE_MAPPING)
-                        return error_at(x, map, "expected a mapping (key: value), got %s",
-                                        ynode_type_to_string(map->type));
-                for (size_t i = 0; i < map->n_items; i++) {
-                        const struct ynode *key = map->keys[i];
-                        size_t j, old = path_key(x, key->value);
-
-                        for (j = 0; j < n_fields; j++)
-                                if (streq(fields[j].key, key->value))
-                                        break;
-                        if (j == n_fields) {
-                                const char *suggestion = closest(key->value, fields, n_fields, sizeof(fields[0]));
-                                char list[512];
-
-                                if (suggestion)
-                                        r = error_at(x, key, "unknown key; did you mean %s?", suggestion);
-                                else {
-                                        list_names(fields, n_fields, sizeof(fields[0]), list, sizeof(list));
-                                        r = error_at(x, key, "unknown key (known keys: %s)", list);
-                                }
-                        } else {
-                                present[j] = true;
-                                if (fields[j].parse(x, key, map->items[i], userdata) < 0)
-                                        r = -EINVAL;
-                        }
-                        path_restore(x, old);
-                }
-        }
-        for (size_t j = 0; j < n_fields; j++)
-                if (fields[j].required && !present[j]) {
-                        size_t old = path_key(x, fields[j].key);
-                        r = error_at(x, owner ? owner : map, "required but missing; %s", fields[j].required);
-                        path_restore(x, old);
-                }
-        return r;
-}
-
-typedef int (*item_parser)(struct ictx *x, const struct ynode *item, size_t index, void *userdata);
-
-/* A list, or (when single is set) one value standing for a list of one, as cloud-init allows. */
-static int parse_list(struct ictx *x, const struct ynode *v, const char *what, bool single, item_parser parse,
-                      void *userdata) {
-        int r = 0;
-
-        if (ynode_is_null(v))
-                return 0;
-        if (single && v->type == YNODE_SCALAR)
-                return parse(x, v, 0, userdata);
-        if (v->type != YNODE_SEQUENCE)
-                return error_at(x, v, "expected a list of %s, got %s", what, ynode_type_to_string(v->type));
-        for (size_t i = 0; i < v->n_items; i++) {
-                size_t old = path_append(x, "[%zu]", i);
-                int k = parse(x, v->items[i], i, userdata);
-                path_restore(x, old);
-                if (k == -E2BIG)
-                        return -EINVAL; /* too many: said once */
-                if (k < 0)
-                        r = k;
-        }
-        return r;
-}
-
 /* ---- cluster settings ------------------------------------------------------------------------- */
 
-static int f_cluster(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int f_cluster(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         const char *s;
         size_t len;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(c->cluster_name), &s) < 0)
+        if (schema_text(x, v, sizeof(c->cluster_name), &s) < 0)
                 return -EINVAL;
         len = strlen(s);
         for (size_t i = 0; i < len; i++) {
                 char ch = s[i];
                 bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
                 if (!alnum && !(ch == '-' && i > 0 && i < len - 1))
-                        return error_at(x, v,
-                                        "\"%s\" may only contain lower-case letters, digits and '-', starting and "
-                                        "ending with a letter or digit (it is used in URL paths)",
-                                        esc(s, e));
+                        return schema_error_at(x, v,
+                                               "\"%s\" may only contain lower-case letters, digits and '-', starting "
+                                               "and ending with a letter or digit (it is used in URL paths)",
+                                               esc(s, e));
         }
         return strscpy(c->cluster_name, sizeof(c->cluster_name), s);
 }
 
 /* http(s)://HOST[:PORT][/PATH], as the agent takes it; stored with a trailing '/'. */
-static int f_endpoint(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int f_endpoint(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         const char *s, *rest, *authority_end, *colon;
         char host[256];
         size_t host_len, len;
         uint32_t a;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(c->endpoint) - 1, &s) < 0)
+        if (schema_text(x, v, sizeof(c->endpoint) - 1, &s) < 0)
                 return -EINVAL;
         if (strchr(s, '@'))
-                return error_at(x, v, "must not contain credentials (user@ or user:password@)");
+                return schema_error_at(x, v, "must not contain credentials (user@ or user:password@)");
         if (strncmp(s, "http://", 7) == 0)
                 rest = s + 7;
         else if (strncmp(s, "https://", 8) == 0)
                 rest = s + 8;
         else
-                return error_at(x, v, "\"%s\" must start with http:// or https://", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" must start with http:// or https://", esc(s, e));
         if (strpbrk(s, "?#"))
-                return error_at(x, v, "\"%s\" must not have a query (?) or fragment (#)", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" must not have a query (?) or fragment (#)", esc(s, e));
         authority_end = strchr(rest, '/');
         if (!authority_end)
                 authority_end = rest + strlen(rest);
         if (rest[0] == '[')
-                return error_at(x, v, "\"%s\": IPv6 addresses are not supported", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": IPv6 addresses are not supported", esc(s, e));
         colon = memchr(rest, ':', (size_t) (authority_end - rest));
         host_len = (size_t) ((colon ? colon : authority_end) - rest);
         if (host_len == 0 || host_len >= sizeof(host))
-                return error_at(x, v, "\"%s\" has no valid host", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" has no valid host", esc(s, e));
         memcpy(host, rest, host_len);
         host[host_len] = 0;
         if (parse_ipv4(host, &a) < 0 && !dns_name_is_valid(host))
-                return error_at(x, v, "\"%s\": \"%s\" is neither an IPv4 address nor a host name", esc(s, e), host);
+                return schema_error_at(x, v, "\"%s\": \"%s\" is neither an IPv4 address nor a host name", esc(s, e),
+                                       host);
         if (colon) {
                 char port[8];
                 size_t port_len = (size_t) (authority_end - colon - 1);
                 unsigned long long p;
                 if (port_len == 0 || port_len >= sizeof(port))
-                        return error_at(x, v, "\"%s\" has a bad port", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\" has a bad port", esc(s, e));
                 memcpy(port, colon + 1, port_len);
                 port[port_len] = 0;
                 if (parse_uint(port, 1, 65535, &p) < 0)
-                        return error_at(x, v, "\"%s\": port \"%s\" is not a number from 1 to 65535", esc(s, e), port);
+                        return schema_error_at(x, v, "\"%s\": port \"%s\" is not a number from 1 to 65535", esc(s, e),
+                                               port);
         }
         for (const char *p = authority_end; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("-._~/", *p)))
-                        return error_at(x, v, "\"%s\": the path may only contain letters, digits and -._~/", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\": the path may only contain letters, digits and -._~/",
+                                               esc(s, e));
         if (strstr(authority_end, "//") || strstr(authority_end, "/./") || strstr(authority_end, "/../"))
-                return error_at(x, v, "\"%s\": the path has an empty, . or .. segment", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": the path has an empty, . or .. segment", esc(s, e));
         len = strlen(s);
         memcpy(c->endpoint, s, len + 1);
         if (c->endpoint[len - 1] != '/') {
@@ -557,62 +207,62 @@ static int f_endpoint(struct ictx *x, const struct ynode *key, const struct ynod
         return 0;
 }
 
-static int f_generated(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int f_generated(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         if (streq(key->value, "cluster_key"))
-                return error_at(x, key,
-                                "the cluster key is generated by kube-firstboot seed (and kept by --force); "
-                                "secrets never go in the inventory");
+                return schema_error_at(x, key,
+                                       "the cluster key is generated by kube-firstboot seed (and kept by --force); "
+                                       "secrets never go in the inventory");
         if (streq(key->value, "token"))
-                return error_at(x, key,
-                                "use kube-firstboot seed --token for a pre-shared bootstrap token; secrets never "
-                                "go in the inventory");
-        return error_at(x, key, "derived from nodes: list every machine there");
+                return schema_error_at(x, key,
+                                       "use kube-firstboot seed --token for a pre-shared bootstrap token; secrets "
+                                       "never go in the inventory");
+        return schema_error_at(x, key, "derived from nodes: list every machine there");
 }
 
-static int f_token_ttl(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return duration_value(x, v, 60, 365ULL * 86400, "1m to 8760h; kubeadm's 0 = never expires is refused",
-                              &x->inv->cluster.token_ttl_s);
+static int f_token_ttl(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_duration(x, v, 60, 365ULL * 86400, "1m to 8760h; kubeadm's 0 = never expires is refused",
+                               &inventory_of(x)->cluster.token_ttl_s);
 }
 
-static int f_join_timeout(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return duration_value(x, v, 60, 7ULL * 86400, "1m to 168h", &x->inv->cluster.join_timeout_s);
+static int f_join_timeout(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_duration(x, v, 60, 7ULL * 86400, "1m to 168h", &inventory_of(x)->cluster.join_timeout_s);
 }
 
-static int k8s_version(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int k8s_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         unsigned major, minor, patch;
         char version[32];
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (parse_k8s_version(s, version) < 0 || sscanf(version, "v%u.%u.%u", &major, &minor, &patch) != 3)
-                return error_at(x, v, "\"%s\" is not a Kubernetes version like v1.23.6", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a Kubernetes version like v1.23.6", esc(s, e));
         if (major != 1 || minor < 22 || minor > 23)
-                return error_at(x, v,
-                                "%s is not supported: kube-firstboot drives kubeadm 1.22 or 1.23 with docker "
-                                "(dockershim was removed in 1.24)",
-                                version);
+                return schema_error_at(x, v,
+                                       "%s is not supported: kube-firstboot drives kubeadm 1.22 or 1.23 with docker "
+                                       "(dockershim was removed in 1.24)",
+                                       version);
         return strscpy(c->k8s.version, sizeof(c->k8s.version), version);
 }
 
-static int k8s_control_plane(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int k8s_control_plane(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         char host[sizeof(c->k8s.control_plane_host)];
         unsigned long long port = 6443;
         const char *s, *colon;
         uint32_t a;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(host), &s) < 0)
+        if (schema_text(x, v, sizeof(host), &s) < 0)
                 return -EINVAL;
         if (strchr(s, '[') || strchr(s, ':') != strrchr(s, ':'))
-                return error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         colon = strchr(s, ':');
         if (colon) {
                 if (parse_uint(colon + 1, 1, 65535, &port) < 0)
-                        return error_at(x, v, "\"%s\": the port must be a number from 1 to 65535", esc(s, e));
+                        return schema_error_at(x, v, "\"%s\": the port must be a number from 1 to 65535", esc(s, e));
                 memcpy(host, s, (size_t) (colon - s));
                 host[colon - s] = 0;
         } else
@@ -620,74 +270,75 @@ static int k8s_control_plane(struct ictx *x, const struct ynode *key, const stru
         if (parse_ipv4(host, &a) == 0) {
                 const char *reserved = ipv4_reserved(a, 32);
                 if (reserved)
-                        return error_at(x, v, "%s is in %s", host, reserved);
+                        return schema_error_at(x, v, "%s is in %s", host, reserved);
         } else if (!dns_name_is_valid(host))
-                return error_at(x, v, "\"%s\" is neither an IPv4 address nor a host name (HOST or HOST:PORT)",
-                                esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is neither an IPv4 address nor a host name (HOST or HOST:PORT)",
+                                       esc(s, e));
         strscpy(c->k8s.control_plane_host, sizeof(c->k8s.control_plane_host), host);
         c->k8s.control_plane_port = (unsigned) port;
         c->k8s.control_plane_pos = pos_of(x, v);
-        x->inv->control_plane_set = true;
+        inventory_of(x)->control_plane_set = true;
         return 0;
 }
 
-static int k8s_image_repository(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int k8s_image_repository(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         const char *s;
         size_t len;
         escaped_t e;
 
-        if (text_value(x, v, sizeof(c->k8s.image_repository), &s) < 0)
+        if (schema_text(x, v, sizeof(c->k8s.image_repository), &s) < 0)
                 return -EINVAL;
         len = strlen(s);
         for (const char *p = s; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("._-/:", *p)))
-                        return error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
-                                        esc(s, e));
+                        return schema_error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
+                                               esc(s, e));
         if (strchr("._-/:", s[0]) || strchr("._-/:", s[len - 1]) || strstr(s, "//"))
-                return error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not an image repository like registry.example.com/path",
+                                       esc(s, e));
         return strscpy(c->k8s.image_repository, sizeof(c->k8s.image_repository), s);
 }
 
-static int k8s_service_cidr(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int k8s_service_cidr(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
 
-        if (cidr_value(x, v, 12, 28, "the API server allows at most 20 host bits", &c->k8s.service_net,
-                       &c->k8s.service_prefix) < 0)
+        if (schema_cidr(x, v, 12, 28, "the API server allows at most 20 host bits", &c->k8s.service_net,
+                        &c->k8s.service_prefix) < 0)
                 return -EINVAL;
         c->k8s.service_pos = pos_of(x, v);
         return 0;
 }
 
-static int k8s_pod_cidr(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int k8s_pod_cidr(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
 
-        if (cidr_value(x, v, 8, 23, "every node gets a /24 of it", &c->k8s.pod_net, &c->k8s.pod_prefix) < 0)
+        if (schema_cidr(x, v, 8, 23, "every node gets a /24 of it", &c->k8s.pod_net, &c->k8s.pod_prefix) < 0)
                 return -EINVAL;
         c->k8s.pod_pos = pos_of(x, v);
         return 0;
 }
 
-static int k8s_cni(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_cni(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const cnis[] = { "flannel", "none" };
         size_t i;
 
-        if (choice_value(x, v, cnis, ELEMENTSOF(cnis), &i) < 0)
+        if (schema_choice(x, v, cnis, ELEMENTSOF(cnis), &i) < 0)
                 return -EINVAL;
-        return strscpy(x->inv->cluster.k8s.cni, sizeof(x->inv->cluster.k8s.cni), cnis[i]);
+        return strscpy(inventory_of(x)->cluster.k8s.cni, sizeof(inventory_of(x)->cluster.k8s.cni), cnis[i]);
 }
 
-static int k8s_runtime(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int k8s_runtime(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const runtimes[] = { "docker" };
         size_t i;
 
-        if (choice_value(x, v, runtimes, ELEMENTSOF(runtimes), &i) < 0)
+        if (schema_choice(x, v, runtimes, ELEMENTSOF(runtimes), &i) < 0)
                 return -EINVAL;
-        return strscpy(x->inv->cluster.k8s.runtime, sizeof(x->inv->cluster.k8s.runtime), runtimes[i]);
+        return strscpy(inventory_of(x)->cluster.k8s.runtime, sizeof(inventory_of(x)->cluster.k8s.runtime), runtimes[i]);
 }
 
-static const struct field kubernetes_fields[] = {
+static const struct schema_field kubernetes_fields[] = {
         { "version", k8s_version, NULL },
         { "control_plane", k8s_control_plane, NULL },
         { "image_repository", k8s_image_repository, NULL },
@@ -697,122 +348,114 @@ static const struct field kubernetes_fields[] = {
         { "runtime", k8s_runtime, NULL },
 };
 
-static int f_kubernetes(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, kubernetes_fields, ELEMENTSOF(kubernetes_fields), NULL);
+static int f_kubernetes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, kubernetes_fields, ELEMENTSOF(kubernetes_fields), SCHEMA_UNKNOWN_ERROR, NULL,
+                              NULL);
 }
 
-static int host_swap(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_swap(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "off", "keep" };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->inv->cluster.host.swap = i == 0 ? FB_SWAP_OFF : FB_SWAP_KEEP;
+        inventory_of(x)->cluster.host.swap = i == 0 ? FB_SWAP_OFF : FB_SWAP_KEEP;
         return 0;
 }
 
-static int host_selinux(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_selinux(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "permissive", "keep" };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->inv->cluster.host.selinux = i == 0 ? FB_SELINUX_PERMISSIVE : FB_SELINUX_KEEP;
+        inventory_of(x)->cluster.host.selinux = i == 0 ? FB_SELINUX_PERMISSIVE : FB_SELINUX_KEEP;
         return 0;
 }
 
-static int host_firewall(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_firewall(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const values[] = { "open", "keep", "disable" };
         static const enum fb_firewall map[] = { FB_FIREWALL_OPEN, FB_FIREWALL_KEEP, FB_FIREWALL_DISABLE };
         size_t i;
 
-        if (choice_value(x, v, values, ELEMENTSOF(values), &i) < 0)
+        if (schema_choice(x, v, values, ELEMENTSOF(values), &i) < 0)
                 return -EINVAL;
-        x->inv->cluster.host.firewall = map[i];
+        inventory_of(x)->cluster.host.firewall = map[i];
         return 0;
 }
 
-static int host_grow_root(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_grow_root(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
-                x->inv->cluster.host.grow_root = true;
+                inventory_of(x)->cluster.host.grow_root = true;
         else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
-                x->inv->cluster.host.grow_root = false;
+                inventory_of(x)->cluster.host.grow_root = false;
         else
-                return error_at(x, v, "\"%s\" is not a boolean (true, false, yes or no)", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a boolean (true, false, yes or no)", esc(s, e));
         return 0;
 }
 
-/* sysctl.d's rule: a key whose first separator is '/' uses '/' between components and '.' inside them. */
-static void sysctl_normalize(const char *key, char *out, size_t size) {
-        size_t first = strcspn(key, "./");
-        bool slashed = key[first] == '/';
-
-        snprintf(out, size, "%s", key);
-        if (slashed)
-                for (char *p = out; *p; p++)
-                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
-}
-
-static int host_sysctls(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int host_sysctls(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const required_on[] = {
                 "net.ipv4.ip_forward",
                 "net.bridge.bridge-nf-call-iptables",
                 "net.bridge.bridge-nf-call-ip6tables",
         };
-        struct fb_config *c = &x->inv->cluster;
+        struct fb_config *c = &inventory_of(x)->cluster;
         int r = 0;
 
         c->host.n_sysctls = 0;
         if (ynode_is_null(v))
                 return 0;
         if (v->type != YNODE_MAPPING)
-                return error_at(x, v, "expected a mapping of sysctl keys to values, got %s",
-                                ynode_type_to_string(v->type));
+                return schema_error_at(x, v, "expected a mapping of sysctl keys to values, got %s",
+                                       ynode_type_to_string(v->type));
         for (size_t i = 0; i < v->n_items; i++) {
                 const struct ynode *k = v->keys[i], *value = v->items[i];
                 char normalized[sizeof(c->host.sysctls[0].key)];
                 struct fb_sysctl *s;
                 const char *text;
-                size_t old = path_key(x, k->value);
+                size_t old = schema_path_key(x, k->value);
                 escaped_t e;
 
                 if (c->host.n_sysctls >= FB_MAX_SYSCTLS) {
-                        r = error_at(x, k, "more than %d sysctls", FB_MAX_SYSCTLS);
-                        path_restore(x, old);
+                        r = schema_error_at(x, k, "more than %d sysctls", FB_MAX_SYSCTLS);
+                        schema_path_restore(x, old);
                         break;
                 }
                 if (!sysctl_key_is_valid(k->value)) {
-                        r = error_at(x, k, "\"%s\" is not a sysctl key like net.ipv4.ip_forward", esc(k->value, e));
-                        path_restore(x, old);
+                        r = schema_error_at(x, k, "\"%s\" is not a sysctl key like net.ipv4.ip_forward",
+                                            esc(k->value, e));
+                        schema_path_restore(x, old);
                         continue;
                 }
                 sysctl_normalize(k->value, normalized, sizeof(normalized));
-                if (text_value(x, value, sizeof(s->value), &text) < 0) {
+                if (schema_text(x, value, sizeof(s->value), &text) < 0) {
                         r = -EINVAL;
-                        path_restore(x, old);
+                        schema_path_restore(x, old);
                         continue;
                 }
                 for (size_t j = 0; j < ELEMENTSOF(required_on); j++)
                         if (streq(normalized, required_on[j]) && !streq(text, "1"))
-                                r = error_at(x, value, "\"%s\": Kubernetes needs %s = 1", esc(text, e), required_on[j]);
+                                r = schema_error_at(x, value, "\"%s\": Kubernetes needs %s = 1", esc(text, e),
+                                                    required_on[j]);
                 for (size_t j = 0; j < c->host.n_sysctls; j++)
                         if (streq(c->host.sysctls[j].key, normalized))
-                                r = error_at(x, k, "the same sysctl as line %u", c->host.sysctls[j].pos.line);
+                                r = schema_error_at(x, k, "the same sysctl as line %u", c->host.sysctls[j].pos.line);
                 s = &c->host.sysctls[c->host.n_sysctls++];
                 strscpy(s->key, sizeof(s->key), normalized);
                 strscpy(s->value, sizeof(s->value), text);
                 s->pos = pos_of(x, k);
-                path_restore(x, old);
+                schema_path_restore(x, old);
         }
         return r;
 }
 
-static const struct field host_fields[] = {
+static const struct schema_field host_fields[] = {
         { "swap", host_swap, NULL },
         { "selinux", host_selinux, NULL },
         { "firewall", host_firewall, NULL },
@@ -820,57 +463,27 @@ static const struct field host_fields[] = {
         { "sysctls", host_sysctls, NULL },
 };
 
-static int f_host(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, host_fields, ELEMENTSOF(host_fields), NULL);
+static int f_host(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, host_fields, ELEMENTSOF(host_fields), SCHEMA_UNKNOWN_ERROR, NULL, NULL);
 }
 
-/* "[OPTIONS ]TYPE BASE64[ COMMENT]" as in authorized_keys(5), on one line. */
-static bool ssh_key_is_valid(const char *s) {
-        static const char *const types[] = {
-                "ssh-ed25519",         "ssh-rsa",
-                "ssh-dss",             "ecdsa-sha2-nistp256",
-                "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-        };
-
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                        return false;
-        for (const char *p = s; *p; p++) {
-                if (p != s && p[-1] != ' ')
-                        continue;
-                for (size_t i = 0; i < ELEMENTSOF(types); i++) {
-                        size_t n = strlen(types[i]), blob = 0;
-                        const char *b;
-                        if (strncmp(p, types[i], n) != 0 || p[n] != ' ')
-                                continue;
-                        for (b = p + n + 1; *b && *b != ' '; b++, blob++)
-                                if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') ||
-                                      (*b >= '0' && *b <= '9') || *b == '+' || *b == '/' || *b == '='))
-                                        return false;
-                        return blob >= 16 && strncmp(p + n + 1, "AAAA", 4) == 0;
-                }
-        }
-        return false;
-}
-
-static int ssh_key_item(struct ictx *x, const struct ynode *item, size_t index, void *userdata) {
-        struct fb_config *c = &x->inv->cluster;
+static int ssh_key_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct fb_config *c = &inventory_of(x)->cluster;
         char *copy;
 
         if (c->n_ssh_keys >= FB_MAX_SSH_KEYS) {
-                error_at(x, item, "more than %d keys", FB_MAX_SSH_KEYS);
+                schema_error_at(x, item, "more than %d keys", FB_MAX_SSH_KEYS);
                 return -E2BIG;
         }
         if (item->type != YNODE_SCALAR || ynode_is_null(item))
-                return error_at(x, item, "expected a public key line, got %s",
-                                item->type == YNODE_SCALAR ? "nothing" : ynode_type_to_string(item->type));
+                return schema_error_at(x, item, "expected a public key line, got %s",
+                                       item->type == YNODE_SCALAR ? "nothing" : ynode_type_to_string(item->type));
         if (item->length >= FB_MAX_SSH_KEY_LEN)
-                return error_at(x, item, "longer than %d characters", FB_MAX_SSH_KEY_LEN - 1);
+                return schema_error_at(x, item, "longer than %d characters", FB_MAX_SSH_KEY_LEN - 1);
         if (!ssh_key_is_valid(item->value))
-                return error_at(x, item,
-                                "not an SSH public key line (\"TYPE BASE64 [COMMENT]\", e.g. ssh-ed25519 AAAA... "
-                                "me@host)");
+                return schema_error_at(x, item,
+                                       "not an SSH public key line (\"TYPE BASE64 [COMMENT]\", e.g. ssh-ed25519 "
+                                       "AAAA... me@host)");
         copy = strdup(item->value);
         if (!copy)
                 return log_error_errno(ENOMEM, "out of memory");
@@ -878,123 +491,124 @@ static int ssh_key_item(struct ictx *x, const struct ynode *item, size_t index, 
         return 0;
 }
 
-static int f_ssh_authorized_keys(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_list(x, v, "public key lines", false, ssh_key_item, NULL);
+static int f_ssh_authorized_keys(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "public key lines", false, ssh_key_item, NULL);
 }
 
 /* ---- network ---------------------------------------------------------------------------------- */
 
-static int net_prefix(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int net_prefix(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         unsigned long long prefix;
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (s[0] == '/')
                 s++;
         if (parse_uint(s, 8, 30, &prefix) < 0)
-                return error_at(x, v, "\"%s\" is not a prefix length from 8 to 30 (24 for 255.255.255.0)",
-                                esc(v->value, e));
-        x->inv->prefix = (unsigned) prefix;
-        x->inv->prefix_pos = pos_of(x, v);
+                return schema_error_at(x, v, "\"%s\" is not a prefix length from 8 to 30 (24 for 255.255.255.0)",
+                                       esc(v->value, e));
+        inventory_of(x)->prefix = (unsigned) prefix;
+        inventory_of(x)->prefix_pos = pos_of(x, v);
         return 0;
 }
 
-static int net_gateway(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        if (address_value(x, v, &x->inv->gateway) < 0)
+static int net_gateway(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        if (address_value(x, v, &inventory_of(x)->gateway) < 0)
                 return -EINVAL;
-        x->inv->gateway_pos = pos_of(x, v);
+        inventory_of(x)->gateway_pos = pos_of(x, v);
         return 0;
 }
 
-static int dns_item(struct ictx *x, const struct ynode *item, size_t index, void *userdata) {
-        struct seedgen_inventory *inv = x->inv;
+static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct seedgen_inventory *inv = inventory_of(x);
         uint32_t a;
 
         if (address_value(x, item, &a) < 0)
                 return -EINVAL;
         for (unsigned i = 0; i < inv->n_dns; i++)
                 if (inv->dns[i] == a)
-                        return error_at(x, item, "listed twice");
+                        return schema_error_at(x, item, "listed twice");
         if (inv->n_dns >= FB_MAX_DNS) {
-                error_at(x, item, "more than %d name servers", FB_MAX_DNS);
+                schema_error_at(x, item, "more than %d name servers", FB_MAX_DNS);
                 return -E2BIG;
         }
         inv->dns[inv->n_dns++] = a;
         return 0;
 }
 
-static int net_dns(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->inv->n_dns = 0;
-        return parse_list(x, v, "IPv4 addresses", true, dns_item, NULL);
+static int net_dns(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        inventory_of(x)->n_dns = 0;
+        return schema_list(x, v, "IPv4 addresses", true, dns_item, NULL);
 }
 
-static int search_item(struct ictx *x, const struct ynode *item, size_t index, void *userdata) {
-        char *search = x->inv->search;
+static int search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        char *search = inventory_of(x)->search;
         size_t len = strlen(search);
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, item, &s) < 0)
+        if (schema_scalar(x, item, &s) < 0)
                 return -EINVAL;
         if (!dns_name_is_valid(s))
-                return error_at(x, item, "\"%s\" is not a DNS domain", esc(s, e));
-        if (len + 1 + strlen(s) >= sizeof(x->inv->search))
-                return error_at(x, item, "the search domains are longer than %zu characters together",
-                                sizeof(x->inv->search) - 1);
+                return schema_error_at(x, item, "\"%s\" is not a DNS domain", esc(s, e));
+        if (len + 1 + strlen(s) >= sizeof(inventory_of(x)->search))
+                return schema_error_at(x, item, "the search domains are longer than %zu characters together",
+                                       sizeof(inventory_of(x)->search) - 1);
         if (len)
                 search[len++] = ' ';
         memcpy(search + len, s, strlen(s) + 1);
         return 0;
 }
 
-static int net_search(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->inv->search[0] = 0;
-        return parse_list(x, v, "DNS domains", true, search_item, NULL);
+static int net_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        inventory_of(x)->search[0] = 0;
+        return schema_list(x, v, "DNS domains", true, search_item, NULL);
 }
 
-static const struct field network_fields[] = {
+static const struct schema_field network_fields[] = {
         { "prefix", net_prefix, NULL },
         { "gateway", net_gateway, NULL },
         { "dns", net_dns, NULL },
         { "search", net_search, NULL },
 };
 
-static int f_network(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return parse_mapping(x, key, v, network_fields, ELEMENTSOF(network_fields), NULL);
+static int f_network(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, network_fields, ELEMENTSOF(network_fields), SCHEMA_UNKNOWN_ERROR, NULL, NULL);
 }
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
 
-static int node_name(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int node_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct seedgen_node *n = userdata;
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (v->length > 63)
-                return error_at(x, v, "\"%s\" is longer than 63 characters (a Kubernetes node name)", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is longer than 63 characters (a Kubernetes node name)", esc(s, e));
         if (!hostname_is_valid(s)) {
                 for (const char *p = s; *p; p++)
                         if (*p >= 'A' && *p <= 'Z')
-                                return error_at(x, v, "\"%s\" must be lower case (it is the Kubernetes node name)",
-                                                esc(s, e));
-                return error_at(x, v,
-                                "\"%s\" is not a valid host name (RFC 1123: lower-case letters, digits, '-' and "
-                                "'.', labels not starting or ending with '-')",
-                                esc(s, e));
+                                return schema_error_at(x, v,
+                                                       "\"%s\" must be lower case (it is the Kubernetes node name)",
+                                                       esc(s, e));
+                return schema_error_at(x, v,
+                                       "\"%s\" is not a valid host name (RFC 1123: lower-case letters, digits, '-' and "
+                                       "'.', labels not starting or ending with '-')",
+                                       esc(s, e));
         }
         if (streq(s, SEEDGEN_PXE_DIR) || streq(s, SEEDGEN_SERVER_YAML))
-                return error_at(x, v, "\"%s\" is taken: the output directory has %s beside the node directories",
-                                s, s);
+                return schema_error_at(x, v, "\"%s\" is taken: the output directory has %s beside the node directories",
+                                       s, s);
         strscpy(n->name, sizeof(n->name), s);
         n->pos = pos_of(x, v);
         return 0;
 }
 
-static int node_address(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int node_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct seedgen_node *n = userdata;
 
         if (address_value(x, v, &n->address) < 0)
@@ -1003,66 +617,68 @@ static int node_address(struct ictx *x, const struct ynode *key, const struct yn
         return 0;
 }
 
-static int node_role(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int node_role(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const roles[] = { "control-plane", "worker" };
         struct seedgen_node *n = userdata;
         size_t i;
 
         if (v->type == YNODE_SCALAR && streq(v->value, "master"))
-                return error_at(x, v, "\"master\" is not one of: control-plane, worker; did you mean control-plane?");
+                return schema_error_at(x, v,
+                                       "\"master\" is not one of: control-plane, worker; did you mean control-plane?");
         if (v->type == YNODE_SCALAR && streq(v->value, "node"))
-                return error_at(x, v, "\"node\" is not one of: control-plane, worker; did you mean worker?");
-        if (choice_value(x, v, roles, ELEMENTSOF(roles), &i) < 0)
+                return schema_error_at(x, v, "\"node\" is not one of: control-plane, worker; did you mean worker?");
+        if (schema_choice(x, v, roles, ELEMENTSOF(roles), &i) < 0)
                 return -EINVAL;
         n->role = i == 0 ? FB_ROLE_CONTROL_PLANE : FB_ROLE_WORKER;
         n->role_pos = pos_of(x, v);
         return 0;
 }
 
-static int node_mac(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int node_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct seedgen_node *n = userdata;
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         if (parse_mac(s, n->mac) < 0) {
                 n->mac[0] = 0;
-                return error_at(x, v, "\"%s\" is not a MAC address like 52:54:00:12:34:56", esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not a MAC address like 52:54:00:12:34:56", esc(s, e));
         }
         /* the low bit of the first octet marks a group address: no network card has one (parse_mac
          * wrote lower-case hex, so the second digit's value is easy) */
         if ((n->mac[1] <= '9' ? n->mac[1] - '0' : n->mac[1] - 'a' + 10) & 1) {
                 n->mac[0] = 0;
-                return error_at(x, v, "%s is a multicast address, not a network card's", s);
+                return schema_error_at(x, v, "%s is a multicast address, not a network card's", s);
         }
         n->mac_pos = pos_of(x, v);
         return 0;
 }
 
-static int node_interface(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int node_interface(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct seedgen_node *n = userdata;
         size_t len;
         const char *s;
         escaped_t e;
 
-        if (scalar_value(x, v, &s) < 0)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         len = strlen(s);
         if (strpbrk(s, "*?["))
-                return error_at(x, v, "\"%s\": patterns are not supported; name the interface", esc(s, e));
+                return schema_error_at(x, v, "\"%s\": patterns are not supported; name the interface", esc(s, e));
         if (len == 0 || len > 15 || streq(s, ".") || streq(s, ".."))
-                return error_at(x, v, "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
-                                esc(s, e));
+                return schema_error_at(x, v, "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
+                                       esc(s, e));
         for (const char *p = s; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("_.-", *p)))
-                        return error_at(x, v, "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
-                                        esc(s, e));
+                        return schema_error_at(x, v,
+                                               "\"%s\" is not an interface name (1-15 letters, digits, '_', '.', '-')",
+                                               esc(s, e));
         return strscpy(n->interface, sizeof(n->interface), s);
 }
 
-static const struct field node_fields[] = {
+static const struct schema_field node_fields[] = {
         { "name", node_name, "the node's host name" },
         { "address", node_address, "the node's IPv4 address" },
         { "role", node_role, "control-plane or worker" },
@@ -1070,12 +686,12 @@ static const struct field node_fields[] = {
         { "interface", node_interface, NULL },
 };
 
-static int node_item(struct ictx *x, const struct ynode *item, size_t index, void *userdata) {
-        struct seedgen_inventory *inv = x->inv;
+static int node_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct seedgen_inventory *inv = inventory_of(x);
         struct seedgen_node *n;
 
         if (inv->n_nodes >= SEEDGEN_MAX_NODES) {
-                error_at(x, item, "more than %d nodes", SEEDGEN_MAX_NODES);
+                schema_error_at(x, item, "more than %d nodes", SEEDGEN_MAX_NODES);
                 return -E2BIG;
         }
         n = &inv->nodes[inv->n_nodes++];
@@ -1083,18 +699,18 @@ static int node_item(struct ictx *x, const struct ynode *item, size_t index, voi
         strscpy(n->interface, sizeof(n->interface), SEEDGEN_DEFAULT_INTERFACE);
         n->pos = pos_of(x, item);
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return error_at(x, item, "expected a mapping {name, address, role[, mac, interface]}, got %s",
-                                ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
-        return parse_mapping(x, NULL, item, node_fields, ELEMENTSOF(node_fields), n);
+                return schema_error_at(x, item, "expected a mapping {name, address, role[, mac, interface]}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        return schema_mapping(x, NULL, item, node_fields, ELEMENTSOF(node_fields), SCHEMA_UNKNOWN_ERROR, n, NULL);
 }
 
-static int f_nodes(struct ictx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        x->inv->nodes_pos = pos_of(x, key);
-        x->inv->n_nodes = 0;
-        return parse_list(x, v, "nodes", false, node_item, NULL);
+static int f_nodes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        inventory_of(x)->nodes_pos = pos_of(x, key);
+        inventory_of(x)->n_nodes = 0;
+        return schema_list(x, v, "nodes", false, node_item, NULL);
 }
 
-static const struct field top_fields[] = {
+static const struct schema_field top_fields[] = {
         { "cluster", f_cluster, NULL },
         { "endpoint", f_endpoint, "the metadata endpoint URL every node reaches, e.g. http://192.168.220.1:8780/" },
         { "token_ttl", f_token_ttl, NULL },
@@ -1117,8 +733,8 @@ static void node_field(char *buf, size_t size, const struct seedgen_inventory *i
 }
 
 /* Names, addresses and MACs unique; exactly one control plane. Returns the control-plane node. */
-static const struct seedgen_node *check_nodes_unique(struct ictx *x) {
-        struct seedgen_inventory *inv = x->inv;
+static const struct seedgen_node *check_nodes_unique(struct schema_ctx *x) {
+        struct seedgen_inventory *inv = inventory_of(x);
         const struct seedgen_node *cp = NULL;
         bool role_error = false;
         char field[64], a[16];
@@ -1169,8 +785,8 @@ static const struct seedgen_node *check_nodes_unique(struct ictx *x) {
 }
 
 /* Every node in the one subnet; the pod and service networks clear of it and of each other. */
-static void check_network(struct ictx *x, const struct seedgen_node *cp) {
-        struct seedgen_inventory *inv = x->inv;
+static void check_network(struct schema_ctx *x, const struct seedgen_node *cp) {
+        struct seedgen_inventory *inv = inventory_of(x);
         struct fb_config *c = &inv->cluster;
         uint32_t mask = prefix_mask(inv->prefix);
         const struct fb_pos *subnet_pos = inv->gateway ? &inv->gateway_pos : &cp->address_pos;
@@ -1231,8 +847,8 @@ static void check_network(struct ictx *x, const struct seedgen_node *cp) {
 }
 
 /* kubernetes.control_plane: the control-plane node, by address or name; written out explicitly. */
-static void check_control_plane(struct ictx *x, const struct seedgen_node *cp) {
-        struct seedgen_inventory *inv = x->inv;
+static void check_control_plane(struct schema_ctx *x, const struct seedgen_node *cp) {
+        struct seedgen_inventory *inv = inventory_of(x);
         struct fb_config *c = &inv->cluster;
         uint32_t a;
         char text[16];
@@ -1285,7 +901,7 @@ void seedgen_inventory_done(struct seedgen_inventory *inv) {
 
 int seedgen_inventory_parse(const char *data, size_t size, const char *name, struct seedgen_inventory *inv) {
         _cleanup_(ytree_freep) struct ynode *root = NULL;
-        struct ictx x = { .inv = inv };
+        struct schema_ctx x = { .target = inv };
         const struct seedgen_node *cp;
         int r;
 
@@ -1305,9 +921,9 @@ int seedgen_inventory_parse(const char *data, size_t size, const char *name, str
                 return -EINVAL;
         }
         if (root->type != YNODE_MAPPING)
-                return error_at(&x, root, "expected a mapping of inventory keys, got %s",
-                                ynode_type_to_string(root->type));
-        parse_mapping(&x, NULL, root, top_fields, ELEMENTSOF(top_fields), NULL);
+                return schema_error_at(&x, root, "expected a mapping of inventory keys, got %s",
+                                       ynode_type_to_string(root->type));
+        schema_mapping(&x, NULL, root, top_fields, ELEMENTSOF(top_fields), SCHEMA_UNKNOWN_ERROR, NULL, NULL);
         if (x.error < 0)
                 return x.error; /* checks across fields on half-parsed input would only add noise */
 

@@ -117,13 +117,13 @@ int seedgen_instance_id(const char *cluster, const char *node, const char *gener
         return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }
 
-int seedgen_generation(time_t now, const uint8_t random[2], char ret[static 32]) {
+int seedgen_generation(time_t now, const uint8_t entropy[2], char ret[static 32]) {
         struct tm tm;
         char stamp[24];
 
         if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
                 return -EINVAL;
-        snprintf(ret, 32, "%s-%02x%02x", stamp, random[0], random[1]);
+        snprintf(ret, 32, "%s-%02x%02x", stamp, entropy[0], entropy[1]);
         return 0;
 }
 

@@ -36,6 +36,7 @@
 struct seedgen_args {
         const char *inventory;
         const char *out;
+        char out_buf[PATH_MAX]; /* out without trailing slashes */
         bool iso, token, force, new_key, example;
 };
 
@@ -164,6 +165,12 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
         if (!a->out[0] || !string_is_safe(a->out, PATH_MAX - 64)) {
                 log_error("seed: --out: not a usable directory name");
                 return SEEDGEN_EXIT_BAD_INPUT;
+        }
+        if (strscpy(a->out_buf, sizeof(a->out_buf), a->out) == 0) {
+                size_t len = strlen(a->out_buf);
+                while (len > 1 && a->out_buf[len - 1] == '/')
+                        a->out_buf[--len] = 0;
+                a->out = a->out_buf;
         }
         if (a->new_key && !a->force) {
                 log_error("seed: --new-key only applies with --force (a fresh DIR always gets a new key)");
@@ -502,6 +509,15 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 return SEEDGEN_EXIT_BAD_INPUT;
         }
 
+        if (args->iso) {
+                char exe[PATH_MAX];
+                if (spawn_find("cloud-localds", exe, sizeof(exe)) < 0) {
+                        log_error("--iso: cloud-localds not found (install cloud-image-utils on Debian and Ubuntu, "
+                                  "cloud-utils on CentOS/EPEL). Nothing was written");
+                        return SEEDGEN_EXIT_RUNTIME;
+                }
+        }
+
         /* the secrets */
         r = 0;
         if (in_use && !args->new_key) {
@@ -717,7 +733,8 @@ int seedgen_main(int argc, char *argv[]) {
         seedgen_inventory_init(inv);
         r = load_inventory(args.inventory, inv);
         if (r < 0) {
-                log_error("%s: inventory rejected; nothing was written", args.inventory ? args.inventory : BUILTIN_NAME);
+                log_error("%s: inventory rejected; nothing was written",
+                          args.inventory ? args.inventory : BUILTIN_NAME);
                 r = SEEDGEN_EXIT_BAD_INPUT;
         } else
                 r = generate(&args, inv);

@@ -80,7 +80,7 @@ int seedgen_inventory_parse(const char *data, size_t size, const char *name, str
  * that the whole fits the agent's limit of 128. -EINVAL when even that cannot fit. */
 int seedgen_instance_id(const char *cluster, const char *node, const char *generation, char *ret, size_t size);
 /* A generation: the UTC time and 4 random hex digits, "20250102T030405Z-1a2b". */
-int seedgen_generation(time_t now, const uint8_t random[2], char ret[static 32]);
+int seedgen_generation(time_t now, const uint8_t entropy[2], char ret[static 32]);
 /* "52:54:00:fb:00:68" -> "01-52-54-00-fb-00-68" (pxelinux's and GRUB's per-MAC file names). */
 void seedgen_pxe_name(const char *mac, char ret[static 21]);
 

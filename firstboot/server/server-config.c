@@ -200,7 +200,7 @@ static int for_each_pair(const struct parse_ctx *p, yaml_node_t *node, const cha
 static int limits_pair(const struct parse_ctx *p, const char *key, yaml_node_t *key_node, yaml_node_t *value,
                        void *userdata) {
         struct server_limits *l = userdata;
-        unsigned long long v;
+        unsigned long long v = 0; /* read below before r is checked */
         int r;
 
         if (streq(key, "max_body")) {

@@ -27,15 +27,16 @@ run_one() { # NAME: runs it, leaves BUILD/fuzz-work/NAME/summary
         cp -n "$top/tests/fuzz/corpus/$name"/* "$work/corpus/" 2>/dev/null || true
         [ -f "$top/tests/fuzz/$name.dict" ] && dict=(-dict="$top/tests/fuzz/$name.dict")
         # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a leak or a runaway allocation.
+        local start=$SECONDS
         "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
                 -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" >"$work/log" 2>&1 || true
-        local runs rate cov crashes
+        local runs rate cov crashes elapsed=$((SECONDS - start))
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
         rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
         cov=$(grep -o 'cov: [0-9]*' "$work/log" | tail -1 | cut -d' ' -f2)
         crashes=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
                 -o -name 'oom-*' -o -name 'slow-unit-*' \) | wc -l)
-        printf '%-14s %12s executions in %5s s  %8s/s  coverage %-6s  crashes %s\n' "$name" "${runs:-?}" "$seconds" \
+        printf '%-14s %12s executions in %5s s  %8s/s  coverage %-6s  crashes %s\n' "$name" "${runs:-?}" "$elapsed" \
                 "${rate:-?}" "${cov:-?}" "$crashes" >"$build/fuzz-work/$name.summary"
 }
 

@@ -18,7 +18,7 @@ printf '# sysctl settings\n' >"$ROOT/etc/sysctl.conf"
 printf 'DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n' >"$ROOT/etc/sysconfig/network-scripts/ifcfg-eth0"
 printf 'BOOT_IMAGE=/vmlinuz root=/dev/mapper/centos-root ro\n' >"$ROOT/proc/cmdline"
 chmod 0700 "$ROOT/root/.ssh"
-touch -d '2024-01-02 03:04:05' $(find "$ROOT")
+find "$ROOT" -exec touch -d '2024-01-02 03:04:05' {} +
 
 BIN=$WORK/bin
 make_standins "$BIN" systemctl modprobe sysctl swapoff setenforce firewall-cmd hostnamectl docker kubeadm kubectl \

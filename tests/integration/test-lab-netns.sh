@@ -127,7 +127,7 @@ rm -rf "$WORK/node-3/seed"
 cp -r "$REF/node-3" "$WORK/node-3/seed"
 lab_agent node-3 --force run
 p3=$LAB_AGENT_PID
-for i in $(seq 100); do grep -q 'expired' "$WORK/node-3/console.log" && break; sleep 0.2; done
+for _ in $(seq 100); do grep -q 'expired' "$WORK/node-3/console.log" && break; sleep 0.2; done
 grep -q 'join record at .* expired' "$WORK/node-3/console.log" || fail "node-3 did not notice the expired record"
 [ ! -e "$WORK/node-3/root/etc/kubernetes/kubelet.conf" ] || fail "node-3 joined with an expired record"
 cp "$WORK/good-record" "$WORK/nginx/www/v1/clusters/lab/join"

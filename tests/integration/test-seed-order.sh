@@ -38,7 +38,7 @@ expect_source cmdline "$R/srv/seed"
 rm "$R/proc/cmdline"
 expect_source device "$R/dev/vdb (iso9660, label cidata)"
 # Without any device list, the agent does not wait for devices that cannot appear.
-rm -r "$R/proc" "$R/dev"
+rm -r "${R:?}/proc" "${R:?}/dev"
 expect_source nocloud "$R/var/lib/cloud/seed/nocloud"
 rm -r "$R/var/lib/cloud/seed/nocloud"
 expect_source nocloud-net "$R/var/lib/cloud/seed/nocloud-net"

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Benchmark of the agent beside cloud-init, in one run (prints figures; not a test):
+#  1. `kube-firstboot show-seed` on the reference seed (tests/seeds/reference/master), RUNS times;
+#  2. the whole host stage, `run --until host`, under --root on a fresh copy of the host fixture tree
+#     each time, with the modelling stand-ins of tests/lib/host-steps.sh for every command, in a
+#     private UTS namespace, RUNS times. Its seed is tests/host-fixtures/seeds/master: the reference
+#     seed with the metadata endpoint moved to 127.0.0.1:9, where nothing listens (the reference's
+#     192.168.220.1 is not to be contacted from here);
+#  3. cloud-init (Debian's package) setting the hostname and /etc/hosts from the same NoCloud seed at
+#     boot: `cloud-init init --local` then `cloud-init init`, limited to set_hostname and
+#     update_etc_hosts, in a throw-away mount and UTS namespace (bench/cloud-init-ns.sh), RUNS times.
+# Median (and 95th percentile) wall time and peak RSS of each, and the ratios cloud-init / agent.
+# cloud-init is installed here if missing, never enabled: policy-rc.d keeps its services from starting
+# during the install, /etc/cloud/cloud-init.disabled keeps its generator from enabling it at boot, and
+# its units are masked. Nothing else is installed or removed.
+# Usage: bench/agent.sh   (as root; BUILDDIR as for the tests; RUNS, default 20)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/host-steps.sh"
+. "$TOP/bench/lib.sh"
+
+RUNS=${RUNS:-20}
+[ "$(id -u)" -eq 0 ] || fail "bench/agent.sh needs root (namespaces, installing cloud-init)"
+[ -x "$AGENT" ] || fail "no agent at $AGENT (make BUILDDIR=... first)"
+MEASURE=$(bench_measure_bin)
+SEED=$TOP/tests/seeds/reference/master
+HOST_SEED=$HOST_FIXTURES/seeds/master
+
+install_cloud_init() {
+        local made_policy=false u
+        dpkg-query -W -f='${Status}' cloud-init 2>/dev/null | grep -q 'install ok installed' && return 0
+        echo "installing cloud-init (not enabled: see the header of bench/agent.sh)"
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+                printf '#!/bin/sh\n# bench/agent.sh: no service starts while cloud-init is installed\nexit 101\n' \
+                        >/usr/sbin/policy-rc.d
+                chmod 755 /usr/sbin/policy-rc.d
+                made_policy=true
+        fi
+        mkdir -p /etc/cloud
+        touch /etc/cloud/cloud-init.disabled
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends cloud-init >/dev/null ||
+                fail "cannot install cloud-init"
+        for u in cloud-init-local.service cloud-init.service cloud-config.service cloud-final.service \
+                cloud-init-hotplugd.service cloud-init-hotplugd.socket cloud-config.target cloud-init.target; do
+                ln -sfn /dev/null "/etc/systemd/system/$u"
+        done
+        if $made_policy; then rm -f /usr/sbin/policy-rc.d; fi
+}
+
+# fresh_host DIR: a fixture root and stand-ins under DIR (not timed)
+fresh_host() {
+        rm -rf "$1"
+        host_tree "$1/root"
+        host_bin "$1/bin" "$1/root"
+}
+
+echo "kube-firstboot agent benchmark: $(bench_load)"
+echo "agent: $("$AGENT" --version | head -1), $AGENT"
+install_cloud_init
+echo "cloud-init: $(cloud-init --version 2>&1 | head -1)"
+echo "$RUNS runs each; wall time from fork to wait4, peak RSS from wait4 (ru_maxrss)"
+echo
+
+# ---- 1. show-seed ----------------------------------------------------------------------------------
+mkdir -p "$WORK/empty-root"
+: >"$WORK/show-seed.txt"
+for _ in $(seq "$RUNS"); do
+        MEASURE_QUIET=1 "$MEASURE" "$AGENT" --root "$WORK/empty-root" --seed "$SEED" show-seed >>"$WORK/show-seed.txt"
+done
+awk '$3 != 0 { exit 1 }' "$WORK/show-seed.txt" || fail "show-seed failed: $(cat "$WORK/show-seed.txt")"
+
+# ---- 2. host stage ---------------------------------------------------------------------------------
+: >"$WORK/host.txt"
+for i in $(seq "$RUNS"); do
+        fresh_host "$WORK/h"
+        KUBE_FIRSTBOOT_PATH=$WORK/h/bin MEASURE_QUIET=1 unshare -u "$MEASURE" "$AGENT" --root "$WORK/h/root" \
+                --seed "$HOST_SEED" run --until host >>"$WORK/host.txt"
+        [ "$(cat "$WORK/h/root/etc/hostname")" = master ] || fail "run $i: the host stage did not write /etc/hostname"
+done
+awk '$3 != 0 { exit 1 }' "$WORK/host.txt" || fail "the host stage failed: $(cat "$WORK/host.txt")"
+commands=$(wc -l <"$WORK/h/bin/calls.log")
+
+# ---- 3. cloud-init ---------------------------------------------------------------------------------
+# the fixture's /etc/hosts, so both start from the same file
+cp "$HOST_FIXTURES/root/etc/hosts" "$WORK/hosts"
+KFB_BENCH_NS=1 unshare -mu --propagation private bash "$TOP/bench/cloud-init-ns.sh" "$MEASURE" "$SEED" "$WORK/hosts" \
+        "$RUNS" >"$WORK/cloud-init.txt" || fail "cloud-init run failed"
+# the machine's own files were never in reach; say so from evidence
+[ ! -e /var/log/cloud-init.log ] || echo "note: /var/log/cloud-init.log exists on this machine (not from this run: it never sees /var/log)"
+
+# ---- figures ---------------------------------------------------------------------------------------
+read -r s_wall s_wall95 _ _ <<<"$(bench_stats "$WORK/show-seed.txt" 1 1000)"
+read -r s_rss s_rss95 _ _ <<<"$(bench_stats "$WORK/show-seed.txt" 2 1024)"
+read -r h_wall h_wall95 _ _ <<<"$(bench_stats "$WORK/host.txt" 1 1000)"
+read -r h_rss h_rss95 _ _ <<<"$(bench_stats "$WORK/host.txt" 2 1024)"
+read -r c_wall c_wall95 _ _ <<<"$(bench_stats "$WORK/cloud-init.txt" 1 1000)"
+read -r c_rss c_rss95 _ _ <<<"$(bench_stats "$WORK/cloud-init.txt" 2 1024)"
+
+printf '%-44s %10s %10s %12s %12s\n' "" "median ms" "p95 ms" "median MiB" "p95 MiB"
+printf '%-44s %10s %10s %12s %12s   goal < 5 ms, < 3 MiB\n' "1. kube-firstboot show-seed" "$s_wall" "$s_wall95" "$s_rss" "$s_rss95"
+printf '%-44s %10s %10s %12s %12s   goal < 10 ms, < 4 MiB\n' "2. kube-firstboot run --until host ($commands cmds)" \
+        "$h_wall" "$h_wall95" "$h_rss" "$h_rss95"
+printf '%-44s %10s %10s %12s %12s\n' "3. cloud-init init --local + init" "$c_wall" "$c_wall95" "$c_rss" "$c_rss95"
+echo
+echo "cloud-init / host stage:  $(bench_ratio "$c_wall" "$h_wall")x the time, $(bench_ratio "$c_rss" "$h_rss")x the memory   (goal >= 50x, >= 10x)"
+echo "cloud-init / show-seed:   $(bench_ratio "$c_wall" "$s_wall")x the time, $(bench_ratio "$c_rss" "$s_rss")x the memory"
+
+# ---- where the agent's time and memory go ------------------------------------------------------------
+echo
+echo "cost centres of show-seed:"
+echo "  shared libraries at start: $(LD_TRACE_LOADED_OBJECTS=1 "$AGENT" | grep -c '=>') ($(LD_TRACE_LOADED_OBJECTS=1 "$AGENT" |
+        awk '/=>/ { print $1 }' | tr '\n' ' '))"
+LD_DEBUG=statistics "$AGENT" --root "$WORK/empty-root" --seed "$SEED" show-seed 2>&1 >/dev/null |
+        sed -n 's/^ *[0-9]*: *//; /total startup time\|number of relocations:\|time needed for relocation/p' | sed 's/^/  ld.so: /' | head -4
+floor=$("$MEASURE" /bin/true)
+echo "  fork+exec floor (/bin/true): $(awk -v u="${floor%% *}" 'BEGIN { printf "%.2f", u / 1000 }') ms, $(awk -v k="$(echo "$floor" | cut -d' ' -f2)" 'BEGIN { printf "%.2f", k / 1024 }') MiB"

@@ -1,0 +1,280 @@
+#!/bin/bash
+# kube-firstboot seed (docs/seed-generator.md): the default lab's files and modes, each node's seed as
+# the agent reads it (from the directory, from the ISO made by the real cloud-localds, and over HTTP
+# from kube-firstboot-server with the URL of the generated PXE menu), the key and the bearer checked
+# against tests/lib/join-record.py, --example round trip, PXE files by MAC, --force and --new-key,
+# every refused inventory in tests/seedgen/bad/ with its FILE:LINE:COLUMN message and nothing written.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/server.sh"
+[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+JOIN_RECORD=$TOP/tests/lib/join-record.py
+NODES="master node-1 node-2 node-3"
+
+mode_of() { stat -c %a "$1"; }
+key_of() { sed -n 's/^  cluster_key: "\(.*\)"$/\1/p' "$1"; }
+field() { # FILE KEY: the first value of that key (also as a list item's first key)
+        sed -n "s/^ *\(- \)\?$2: *//p" "$1" | head -n 1
+}
+netfield() { # show-seed output, key: the value in the network-config section
+        sed -n '/^network-config:/,$p' "$1" | sed -n "s/^ *\(- \)\?$2: *//p" | head -n 1
+}
+# show-seed with the lines that differ by nature (origin, instance-id) removed
+show_stable() {
+        "$AGENT" --seed "$1" show-seed | grep -v -e '^origin:' -e '^  instance-id:'
+}
+
+# ---- the default lab ---------------------------------------------------------------------------
+LAB=$WORK/lab
+"$AGENT" seed --out "$LAB" >"$WORK/out" 2>"$WORK/err" || fail "seed --out failed: $(cat "$WORK/err")"
+assert_contains "$(cat "$WORK/out")" "Cluster lab: 4 node(s) in $LAB" "summary"
+assert_eq 755 "$(mode_of "$LAB")" "mode of the output directory"
+assert_eq 600 "$(mode_of "$LAB/server.yaml")" "mode of server.yaml"
+declare -A address=([master]=192.168.220.104 [node-1]=192.168.220.105 [node-2]=192.168.220.106 [node-3]=192.168.220.107)
+declare -A mac=([master]=68 [node-1]=69 [node-2]=6a [node-3]=6b)
+for n in $NODES; do
+        d=$LAB/$n
+        assert_eq 755 "$(mode_of "$d")" "$n: directory mode"
+        assert_eq 644 "$(mode_of "$d/meta-data")" "$n: meta-data mode"
+        assert_eq 644 "$(mode_of "$d/network-config")" "$n: network-config mode"
+        assert_eq 600 "$(mode_of "$d/user-data")" "$n: user-data mode"
+        [ ! -e "$d/seed.iso" ] || fail "$n: seed.iso without --iso"
+        "$AGENT" --seed "$d" show-seed >"$WORK/show" 2>"$WORK/err" || fail "$n: show-seed refused it: $(cat "$WORK/err")"
+        assert_eq "$n" "$(field "$WORK/show" local-hostname)" "$n: local-hostname"
+        role=worker
+        [ "$n" = master ] && role=control-plane
+        assert_eq "$role" "$(field "$WORK/show" role)" "$n: role"
+        assert_eq "${address[$n]}/24" "$(netfield "$WORK/show" address)" "$n: address"
+        assert_eq '"52:54:00:fb:00:'"${mac[$n]}"'"' "$(netfield "$WORK/show" mac)" "$n: mac"
+        assert_eq 192.168.220.1 "$(netfield "$WORK/show" gateway)" "$n: gateway"
+        assert_eq '"192.168.220.104:6443"' "$(field "$WORK/show" control_plane)" "$n: control_plane"
+        field "$WORK/show" instance-id >>"$WORK/ids"
+        # the reference lab, exactly: tests/seeds/reference holds it (plus a test-only SSH key)
+        diff <(show_stable "$TOP/tests/seeds/reference/$n" | sed '/^  ssh_authorized_keys:/,$d') \
+                <(show_stable "$d" | sed '/^  ssh_authorized_keys:/,$d') ||
+                fail "$n: the default lab differs from tests/seeds/reference/$n"
+done
+assert_eq 4 "$(sort -u "$WORK/ids" | wc -l)" "distinct instance-ids"
+grep -vqE '^lab-(master|node-[123])-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$' "$WORK/ids" && fail "instance-id format: $(cat "$WORK/ids")"
+assert_eq 1 "$(sed 's/.*-\([0-9]*T[0-9]*Z-[0-9a-f]*\)$/\1/' "$WORK/ids" | sort -u | wc -l)" "one generation for all nodes"
+ok "default lab: 4 seeds, modes, each accepted by show-seed as the reference lab, unique instance-ids"
+
+KEY=$(key_of "$LAB/master/user-data")
+[ -n "$KEY" ] || fail "no cluster_key in master's user-data"
+assert_eq 32 "$(printf '%s' "$KEY" | base64 -d | wc -c)" "cluster key length"
+for n in $NODES; do
+        cmp -s "$LAB/master/user-data" "$LAB/$n/user-data" || fail "$n: user-data differs from master's"
+done
+grep -q '^  token:' "$LAB/master/user-data" && fail "a token without --token"
+BEARER=$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")
+assert_eq "$(python3 "$JOIN_RECORD" bearer "$KEY")" "$BEARER" "bearer in server.yaml"
+assert_eq "seed_dir: \"$LAB\"" "$(grep '^seed_dir:' "$LAB/server.yaml")" "seed_dir"
+"$SERVER" --config "$LAB/server.yaml" --check-config >"$WORK/check" 2>&1 ||
+        fail "kube-firstboot-server refuses the generated server.yaml: $(cat "$WORK/check")"
+assert_contains "$(cat "$WORK/check")" "listen 0.0.0.0:8780, 1 clusters" "server --check-config"
+# secrets are written, never shown
+for s in "$KEY" "$BEARER"; do
+        grep -qF -- "$s" "$WORK/out" "$WORK/err" && fail "a secret was printed"
+done
+ok "one 32-byte key in every user-data; server.yaml's bearer is join-record.py's; the server accepts the config"
+
+# PXE menus by MAC, with the seed URL the agent takes from the kernel command line
+for n in $NODES; do
+        name=01-52-54-00-fb-00-${mac[$n]}
+        for f in "$LAB/pxe/pxelinux.cfg/$name" "$LAB/pxe/grub/grub.cfg-$name"; do
+                [ -f "$f" ] || fail "$n: no $f"
+                assert_eq 644 "$(mode_of "$f")" "$f mode"
+                assert_contains "$(cat "$f")" "inst.ks=http://192.168.220.1:8780/ks/kube-firstboot.ks kube_firstboot.seed=http://192.168.220.1:8780/v1/seeds/$n/" "$f kernel arguments"
+                assert_contains "$(cat "$f")" "centos7/initrd.img" "$f initrd"
+        done
+        grep -qx '  KERNEL centos7/vmlinuz' "$LAB/pxe/pxelinux.cfg/$name" || fail "$n: pxelinux KERNEL"
+        grep -q '^	linuxefi centos7/vmlinuz ip=dhcp ' "$LAB/pxe/grub/grub.cfg-$name" || fail "$n: GRUB linuxefi"
+done
+assert_eq 8 "$(find "$LAB/pxe" -type f | wc -l)" "PXE files"
+ok "PXE: pxelinux and GRUB menus per MAC with the kickstart and the node's seed URL"
+
+# ---- over HTTP: the output is kube-firstboot-server's seed directory ---------------------------
+# A lab whose endpoint is the server on 127.0.0.1; the node boots with its PXE menu's arguments.
+PORT=$(free_port)
+"$AGENT" seed --example | sed "s#^endpoint: .*#endpoint: http://127.0.0.1:$PORT/#" >"$WORK/loopback.yaml"
+"$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http" >/dev/null 2>"$WORK/err" ||
+        fail "loopback lab: $(cat "$WORK/err")"
+mkdir -p "$WORK/state"
+sed -e "s/^listen: .*/listen: 127.0.0.1:$PORT/" "$WORK/http/server.yaml" >"$WORK/server.yaml"
+echo "state_dir: $WORK/state" >>"$WORK/server.yaml"
+server_start "$WORK/server.yaml"
+ROOT=$WORK/root
+mkdir -p "$ROOT/proc"
+args=$(sed -n 's/^  APPEND initrd=[^ ]* //p' "$WORK/http/pxe/pxelinux.cfg/01-52-54-00-fb-00-6a")
+echo "BOOT_IMAGE=centos7/vmlinuz $args" >"$ROOT/proc/cmdline"
+"$AGENT" --root "$ROOT" show-seed >"$WORK/show" 2>"$WORK/err" || fail "show-seed over HTTP: $(cat "$WORK/err")"
+assert_eq "\"http://127.0.0.1:$PORT/v1/seeds/node-2/\"" "$(field "$WORK/show" origin)" "origin"
+assert_eq node-2 "$(field "$WORK/show" local-hostname)" "hostname over HTTP"
+assert_eq 192.168.220.106/24 "$(netfield "$WORK/show" address)" "address over HTTP"
+server_stop TERM
+ok "the node-2 PXE menu's kube_firstboot.seed= gets node-2's seed from kube-firstboot-server"
+
+# ---- --iso: cidata images made by cloud-localds ------------------------------------------------
+ISO=$WORK/iso
+"$AGENT" seed --out "$ISO" --iso >/dev/null 2>"$WORK/err" || fail "seed --iso: $(cat "$WORK/err")"
+for n in $NODES; do
+        f=$ISO/$n/seed.iso
+        assert_eq 600 "$(mode_of "$f")" "$n: seed.iso mode"
+        assert_eq cidata "$(blkid -o value -s LABEL "$f")" "$n: ISO label"
+        assert_eq iso9660 "$(blkid -o value -s TYPE "$f")" "$n: ISO type"
+        "$AGENT" --seed "$f" show-seed >"$WORK/show" 2>"$WORK/err" || fail "$n: ISO refused: $(cat "$WORK/err")"
+        assert_eq "$n" "$(field "$WORK/show" local-hostname)" "$n: hostname from the ISO"
+        diff <(show_stable "$ISO/$n") <(show_stable "$f") || fail "$n: the ISO differs from the directory"
+done
+[ -z "$(find "$ISO" -name '.seedgen-*')" ] || fail "temporary directories left behind"
+ok "--iso: a cidata ISO per node (cloud-localds), 0600, read by the agent as the directory"
+
+# cloud-localds missing: a runtime failure that says so
+rc=0
+KUBE_FIRSTBOOT_PATH=$WORK/no-tools "$AGENT" seed --out "$WORK/iso-fail" --iso >/dev/null 2>"$WORK/err" || rc=$?
+assert_eq 1 "$rc" "exit status without cloud-localds"
+assert_contains "$(cat "$WORK/err")" "cloud-localds not found" "message without cloud-localds"
+[ ! -e "$WORK/iso-fail" ] || fail "--iso without cloud-localds wrote output"
+ok "--iso without cloud-localds fails with exit 1, says why, writes nothing"
+
+# ---- --example round trip ----------------------------------------------------------------------
+"$AGENT" seed --example >"$WORK/example.yaml"
+grep -q '^# ' "$WORK/example.yaml" || fail "--example is not commented"
+EX=$WORK/example
+"$AGENT" seed --inventory "$WORK/example.yaml" --out "$EX" >/dev/null 2>"$WORK/err" || fail "example: $(cat "$WORK/err")"
+diff <(cd "$LAB" && find . | sort) <(cd "$EX" && find . | sort) || fail "--example lab has other files"
+for n in $NODES; do
+        cmp "$LAB/$n/network-config" "$EX/$n/network-config" || fail "$n: network-config differs"
+        diff <(sed 's/-[0-9]*T[0-9]*Z-[0-9a-f]*$//' "$LAB/$n/meta-data") \
+                <(sed 's/-[0-9]*T[0-9]*Z-[0-9a-f]*$//' "$EX/$n/meta-data") || fail "$n: meta-data differs"
+        diff <(grep -v '^  cluster_key:' "$LAB/$n/user-data") <(grep -v '^  cluster_key:' "$EX/$n/user-data") ||
+                fail "$n: user-data differs beyond the key"
+done
+diff -r "$LAB/pxe" "$EX/pxe" || fail "PXE menus differ"
+diff <(grep -v -e '^seed_dir:' -e '^    bearer:' "$LAB/server.yaml") \
+        <(grep -v -e '^seed_dir:' -e '^    bearer:' "$EX/server.yaml") || fail "server.yaml differs"
+[ "$(key_of "$EX/master/user-data")" != "$KEY" ] || fail "two fresh outputs share a cluster key"
+ok "--example, saved and read back, gives the default lab (apart from key and instance-ids)"
+
+# ---- an inventory of my own: some MACs, interfaces, SSH key, sysctls, --token -----------------
+cat >"$WORK/mine.yaml" <<'EOF'
+cluster: edge-lab
+endpoint: http://10.20.0.1/kfb
+token_ttl: 2h
+kubernetes:
+  control_plane: cp-1
+  pod_cidr: 172.16.0.0/16
+  service_cidr: 172.17.0.0/16
+host:
+  firewall: disable
+  sysctls:
+    net.core.somaxconn: 1024
+ssh_authorized_keys:
+  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEK57AabM2ouVSoH/ptbHn33P/Ud28LTSeHhTeJ0rErl kube-firstboot-test-only
+network:
+  prefix: 22
+nodes:
+  - name: cp-1
+    address: 10.20.1.10
+    role: control-plane
+    interface: ens3
+  - name: worker-1
+    address: 10.20.2.11
+    role: worker
+    mac: "AA:BB:CC:00:00:01"
+    interface: ens4
+  - name: worker-2
+    address: 10.20.3.12
+    role: worker
+EOF
+MINE=$WORK/mine
+"$AGENT" seed --inventory "$WORK/mine.yaml" --out "$MINE" --token >/dev/null 2>"$WORK/err" || fail "mine: $(cat "$WORK/err")"
+assert_eq "pxe/grub/grub.cfg-01-aa-bb-cc-00-00-01 pxe/pxelinux.cfg/01-aa-bb-cc-00-00-01" \
+        "$(cd "$MINE" && find pxe -type f | sort | tr '\n' ' ' | sed 's/ $//')" "PXE files only for the node with a MAC"
+assert_contains "$(cat "$MINE/pxe/pxelinux.cfg/01-aa-bb-cc-00-00-01")" \
+        "inst.ks=http://10.20.0.1/kfb/ks/kube-firstboot.ks kube_firstboot.seed=http://10.20.0.1/kfb/v1/seeds/worker-1/" "endpoint path"
+grep -q '^# listen:' "$MINE/server.yaml" || fail "an endpoint with a path must not set listen"
+"$AGENT" --seed "$MINE/worker-1" show-seed >"$WORK/show" || fail "worker-1 refused"
+assert_eq '"aa:bb:cc:00:00:01"' "$(netfield "$WORK/show" mac)" "worker-1 mac"
+assert_eq ens4 "$(netfield "$WORK/show" name)" "worker-1 interface"
+assert_eq 10.20.2.11/22 "$(netfield "$WORK/show" address)" "worker-1 address"
+assert_eq '"cp-1:6443"' "$(field "$WORK/show" control_plane)" "control_plane by name"
+assert_eq '"<redacted: bootstrap token>"' "$(field "$WORK/show" token)" "token"
+assert_eq '"1024"' "$(field "$WORK/show" net.core.somaxconn)" "sysctl"
+assert_contains "$(cat "$WORK/show")" "kube-firstboot-test-only" "ssh key"
+"$AGENT" --seed "$MINE/worker-2" show-seed >"$WORK/show" || fail "worker-2 refused"
+grep -q 'mac:' "$WORK/show" && fail "worker-2 has no MAC, yet one is configured"
+TOKEN=$(sed -n 's/^  token: "\(.*\)"$/\1/p' "$MINE/cp-1/user-data")
+[[ $TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "token format"
+for n in worker-1 worker-2; do cmp -s "$MINE/cp-1/user-data" "$MINE/$n/user-data" || fail "$n: user-data differs"; done
+ok "own inventory: MAC only where given (and PXE only for it), interface names, token, sysctls, SSH key"
+
+# ---- existing output: refused without --force, kept key with it --------------------------------
+before=$(tree_snapshot "$LAB")
+rc=0
+"$AGENT" seed --out "$LAB" >/dev/null 2>"$WORK/err" || rc=$?
+assert_eq 2 "$rc" "exit status over a non-empty --out"
+assert_contains "$(cat "$WORK/err")" "$LAB: not empty; kube-firstboot seed --force" "message"
+mkdir "$WORK/other" && echo hello >"$WORK/other/notes.txt"
+rc=0
+"$AGENT" seed --out "$WORK/other" >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "exit status over a directory with any file"
+assert_eq "notes.txt" "$(ls "$WORK/other")" "the other directory is untouched"
+[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "a refused run changed the output"
+# --force with the same inventory: same key, same instance-ids, nothing rewritten
+"$AGENT" seed --out "$LAB" --force >"$WORK/out" 2>"$WORK/err" || fail "--force: $(cat "$WORK/err")"
+[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "--force on an unchanged lab rewrote files"
+assert_contains "$(cat "$WORK/out")" "(unchanged)" "summary of an unchanged lab"
+# --force with a changed inventory: the key stays, every instance-id is new (the shared user-data changed)
+sed 's/^token_ttl: 24h/token_ttl: 12h/' "$WORK/example.yaml" >"$WORK/changed.yaml"
+"$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force >/dev/null 2>"$WORK/err" ||
+        fail "--force, changed: $(cat "$WORK/err")"
+assert_eq "$KEY" "$(key_of "$LAB/node-3/user-data")" "key kept by --force"
+grep -q '^  token_ttl: 12h$' "$LAB/node-3/user-data" || fail "the change did not reach user-data"
+for n in $NODES; do
+        grep -qxF "instance-id: $(field "$LAB/$n/meta-data" instance-id)" "$WORK/ids" &&
+                fail "$n: kept its instance-id although its seed changed"
+done
+assert_eq "$BEARER" "$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")" "bearer kept"
+# --new-key: a new key, and its bearer
+"$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force --new-key >/dev/null 2>"$WORK/err" ||
+        fail "--new-key: $(cat "$WORK/err")"
+NEW_KEY=$(key_of "$LAB/master/user-data")
+[ "$NEW_KEY" != "$KEY" ] || fail "--new-key kept the key"
+assert_eq "$(python3 "$JOIN_RECORD" bearer "$NEW_KEY")" "$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")" "new bearer"
+for n in $NODES; do assert_eq "$NEW_KEY" "$(key_of "$LAB/$n/user-data")" "$n: new key"; done
+rc=0
+"$AGENT" seed --out "$WORK/fresh" --new-key >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "--new-key without --force"
+ok "non-empty --out refused (exit 2, untouched); --force keeps key and unchanged instance-ids; --new-key"
+
+# ---- refused inventories -----------------------------------------------------------------------
+n=0
+for f in "$TOP"/tests/seedgen/bad/*.yaml; do
+        name=$(basename "$f" .yaml)
+        expected=$(sed -n '1s/^# expect: //p' "$f")
+        [ -n "$expected" ] || fail "$name: no '# expect:' line"
+        out=$WORK/bad-$name
+        rc=0
+        "$AGENT" seed --inventory "$f" --out "$out" >"$WORK/out" 2>"$WORK/err" || rc=$?
+        [ $rc -eq 2 ] || { cat "$WORK/err"; fail "$name: exit $rc, expected 2"; }
+        grep -qF -- "$f:$expected" "$WORK/err" || { cat "$WORK/err"; fail "$name: expected on stderr: $f:$expected"; }
+        grep -qF "inventory rejected; nothing was written" "$WORK/err" || fail "$name: no rejection summary"
+        [ ! -s "$WORK/out" ] || fail "$name: printed on stdout"
+        [ ! -e "$out" ] || fail "$name: wrote $out"
+        n=$((n + 1))
+done
+[ $n -ge 8 ] || fail "only $n refused inventories"
+ok "$n refused inventories, each with its FILE:LINE:COLUMN message, exit 2, nothing written"
+
+# usage errors
+for args in "" "--out" "--example --out x" "--bogus --out x" "--out $WORK/u extra"; do
+        rc=0
+        # shellcheck disable=SC2086
+        "$AGENT" seed $args >/dev/null 2>&1 || rc=$?
+        assert_eq 2 "$rc" "seed $args"
+done
+rc=0
+"$AGENT" seed --inventory "$WORK/absent.yaml" --out "$WORK/u" >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "missing inventory"
+[ ! -e "$WORK/u" ] || fail "usage errors wrote output"
+ok "usage errors exit 2"

@@ -1,0 +1,353 @@
+#!/bin/bash
+# The reference lab in real virtual machines (qemu; TCG where KVM does not work), booted as `make lab`
+# boots it, from the Debian 12 test image (image/debian/build-test-image.sh): real systemd ordering, a
+# real cidata device, real swap, a real docker restart, the agent installed by `make install`.
+#
+# Boot 1 (workers first, the master last; the server comes up 60 s after the first guest): master,
+# node-1 and node-2 with the reference seeds; node-3 with another cluster's key. node-1 and node-2 power
+# off once kube-firstboot.service is done (kernel flag kfb_lab.poweroff, test image only); the master,
+# whose API server they join, and node-3, which never finishes, are powered off from their consoles
+# afterwards. Checked from
+# outside: the serial consoles (the test image's KFB-LAB report lines), the server's node list and
+# access log, and each guest's disk after it stopped (debugfs on a raw copy; the journal with journalctl).
+# Boot 2: master, node-1 and node-2 again (nothing changes, fast) with a guest that has no seed at all
+# (the unit fails clearly and the host is left as the image made it).
+# Prints the figures: the lab's wall time, the unit's time per guest without kubeadm's and without
+# waiting for the master, the agent's peak memory, and the same for the second boot.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/image/lab-lib.sh"
+
+[ "$(id -u)" = 0 ] || fail "needs root (network namespace, tap devices, debootstrap)"
+for tool in qemu-system-x86_64 qemu-img debugfs cloud-localds curl journalctl sfdisk; do
+        command -v "$tool" >/dev/null || fail "$tool missing (tests/install-deps.sh installs it)"
+done
+[ -x "$AGENT" ] || fail "no agent at $AGENT"
+
+# ---- image, seeds, network ------------------------------------------------------------------------
+IMAGE_OUT=$TOP/build/image-test
+bash "$TOP/image/debian/build-test-image.sh" --out "$IMAGE_OUT" --builddir "$BUILDDIR" ||
+        fail "the test image did not build"
+export LAB_IMAGE_ENV=$IMAGE_OUT/image.env
+vm_setup "$WORK/lab" "kfbt$$" "$BUILDDIR"
+vm_find_image
+[ "$IMAGE_KIND" = debian12-test ] || fail "the test needs the Debian test image, not $IMAGE_KIND"
+# A private copy: another build may replace build/image-test while this test's overlays use it.
+mkdir -p "$WORK/image"
+cp --reflink=auto "$IMAGE_DIR/$IMAGE_DISK" "$IMAGE_DIR/$IMAGE_KERNEL" "$IMAGE_DIR/$IMAGE_INITRD" "$WORK/image/"
+IMAGE_DIR=$WORK/image
+vm_pick_accel
+echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
+echo "accel: $VM_ACCEL_WHY; $LAB_SMP vCPU, $LAB_MEM MiB per guest"
+
+vm_make_seeds "$WORK/seeds"
+echo "seeds: $VM_SEED_SOURCE"
+KEY=$(sed -n 's/^  cluster_key: *//p' "$WORK/seeds/master/user-data")
+[ -n "$KEY" ] || fail "no cluster_key in the master's seed"
+# node-3: another cluster's key; it must not join. It waits for a record that opens (up to its
+# join_timeout); once it has said why the master's does not, the test powers it off from its console.
+sed -i "s|^  cluster_key: .*|  cluster_key: \"$(head -c 32 /dev/urandom | base64)\"|" "$WORK/seeds/node-3/user-data"
+cmp -s "$WORK/seeds/node-3/user-data" "$WORK/seeds/node-2/user-data" && fail "node-3 seed not edited"
+vm_seed_iso "$WORK/seeds/node-3"
+
+vm_cleanup() {
+        for n in "${VM_NODES[@]}" noseed; do vm_guest_stop "$n"; done
+        [ -z "${WATCH_PID:-}" ] || kill "$WATCH_PID" 2>/dev/null || true
+        vm_server_stop
+        vm_net_down
+}
+cleanup_hooks+=(vm_cleanup)
+vm_net_up
+
+# ---- boot 1 ---------------------------------------------------------------------------------------
+LATE_FAILURES=()        # failures that do not stop the test, reported at its end
+since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
+CMDLINE_TEST="kfb_lab.poweroff"
+T0=$(date +%s.%N)
+declare -A INDEX=([master]=0 [node-1]=1 [node-2]=2 [node-3]=3 [noseed]=4)
+for n in node-1 node-2; do vm_guest_start "$n" "${INDEX[$n]}" "$WORK/seeds/$n" "$CMDLINE_TEST" -no-reboot; done
+vm_guest_start node-3 3 "$WORK/seeds/node-3" "" -no-reboot
+sleep 3
+vm_guest_start master 0 "$WORK/seeds/master" "" -no-reboot
+ok "boot 1: node-1, node-2, node-3 (wrong cluster key) started, then the master; no server yet"
+
+# The server 60 s late; meanwhile and afterwards, what the server shows, once a second (the timeline).
+sleep $((60 - 3))
+for n in "${VM_NODES[@]}"; do vm_guest_running "$n" || fail "$n stopped before the server came up"; done
+vm_server_start "$WORK/seeds"
+T_SERVER=$(date +%s.%N)
+ok "server up $(since "$T0" "$T_SERVER") s after the first guest"
+(
+        while sleep 1; do
+                printf '%s ' "$(date +%s.%N)"
+                vm_nodes_json | tr -d '\n'
+                echo
+        done
+) >"$WORK/timeline" 2>/dev/null &
+WATCH_PID=$!
+
+# node-1 and node-2 power off by themselves when their unit is done; then the master, from its console,
+# once it has reported; node-3 keeps waiting for a record that opens until it has said why this one
+# does not, and is powered off from its console too.
+if ! vm_guests_wait_exit "${VM_BOOT_LIMIT:-1200}" node-1 node-2; then
+        for n in "${VM_NODES[@]}"; do echo "== $n"; tail -n 15 "$VM_DIR/$n/console.log"; done
+        fail "boot 1: node-1 and node-2 still running"
+fi
+T_END=$(date +%s.%N)
+for _ in $(seq 1 120); do grep -q "KFB-LAB end master" "$VM_DIR/master/console.log" && break; sleep 1; done
+vm_guest_running node-3 || fail "node-3 stopped: it should still be waiting for a record that opens"
+for _ in $(seq 1 180); do grep -q 'join record at .* rejected' "$VM_DIR/node-3/console.log" && break; sleep 1; done
+vm_console_type master "systemctl poweroff"
+vm_console_type node-3 "systemctl poweroff"
+vm_guests_wait_exit 180 master node-3 || fail "master or node-3 did not power off"
+kill "$WATCH_PID" 2>/dev/null || true
+wait "$WATCH_PID" 2>/dev/null || true
+WATCH_PID=
+
+# ---- looking at boot 1 from outside ---------------------------------------------------------------
+console() { tr -d '\r' <"$VM_DIR/$1/console.log"; }
+# report NAME KEY: the value part of the last "KFB-LAB KEY ..." line of NAME's console
+report() { console "$1" | sed -n "s/^.*KFB-LAB $2 //p" | tail -n 1; }
+raw_copy() { qemu-img convert -f qcow2 -O raw "$VM_DIR/$1/disk.qcow2" "$WORK/$1.raw"; }
+# dbg NAME 'debugfs command': on the root partition (1 MiB into the disk) of NAME's raw copy
+dbg() { debugfs -R "$2" "$WORK/$1.raw?offset=1048576" 2>/dev/null; }
+cat_file() { dbg "$1" "cat $2"; }
+exists() { dbg "$1" "stat $2" | grep -q '^Inode:'; }
+
+NODES_JSON=$(vm_nodes_json)
+node_field() { echo "$NODES_JSON" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d.get(sys.argv[1], {}).get(sys.argv[2], ""))' "$1" "$2"; }
+
+for n in master node-1 node-2; do
+        console "$n" | grep -q "KFB-LAB end $n\$" || { console "$n" | tail -n 30; fail "$n: no report on its console"; }
+done
+for n in "${VM_NODES[@]}"; do raw_copy "$n"; done
+ok "node-1, node-2 powered off after their unit, master and node-3 from their consoles; consoles and disks read"
+
+IMAGE_SECTORS=$((IMAGE_ROOT_MB * 2048))
+for n in master node-1 node-2; do
+        report "$n" unit | grep -q 'Result=success' || { console "$n" | grep -v 'KFB-LAB' | tail -n 30; fail "$n: unit did not succeed: $(report "$n" unit)"; }
+        assert_eq "$n etc-hostname $n" "$(report "$n" hostname)" "$n: hostname (uname and /etc/hostname)"
+        assert_eq "present" "$(report "$n" sentinel)" "$n: success sentinel"
+        assert_eq "0" "$(report "$n" swaps)" "$n: active swaps"
+        for s in net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables net/ipv4/ip_forward; do
+                report "$n" sysctl | grep -q . || fail "$n: no sysctl report"
+                console "$n" | grep -q "KFB-LAB sysctl $s 1\$" || fail "$n: $s is not 1"
+        done
+        assert_eq "br_netfilter,overlay" "$(report "$n" modules)" "$n: kernel modules loaded"
+        # docker runs with the systemd driver, and was (re)started after the agent wrote daemon.json
+        read -r state _ driver _ started _ mtime <<<"$(report "$n" docker)"
+        assert_eq "active systemd" "$state $driver" "$n: docker state and cgroup driver"
+        [ "$started" -ge "$mtime" ] || fail "$n: docker started at $started, before daemon.json ($mtime)"
+        assert_eq "enabled" "$(report "$n" kubelet | cut -d' ' -f1)" "$n: kubelet enabled"
+        # the root partition and filesystem grew to the overlay's size
+        read -r _ disk _ part _ fs_mb <<<"$(report "$n" disk-sectors | sed 's/^/x /')"
+        [ "$part" -gt $((disk - 4096)) ] && [ "$part" -gt "$IMAGE_SECTORS" ] ||
+                fail "$n: partition $part sectors of $disk (image: $IMAGE_SECTORS)"
+        [ "$fs_mb" -gt $((LAB_DISK_GB * 1024 * 9 / 10)) ] || fail "$n: root filesystem $fs_mb MB"
+done
+assert_eq "192.168.220.104/24" "$(report master address)" "master address"
+assert_eq "192.168.220.105/24" "$(report node-1 address)" "node-1 address"
+assert_eq "192.168.220.106/24" "$(report node-2 address)" "node-2 address"
+ok "master, node-1, node-2: hostnames, addresses, swap off, sysctls, modules, docker (systemd driver, restarted), kubelet, sentinel, root grown"
+
+# node-3: did not join, and said why (on its console and in its journal).
+console node-3 | grep -q 'join record at .* rejected: .*; waiting for a good one' ||
+        fail "node-3: no word about the record that does not open"
+exists node-3 /etc/kubernetes/kubelet.conf && fail "node-3 joined"
+exists node-3 /var/lib/kubelet/config.yaml && fail "node-3 has a kubelet config"
+ok "node-3 (another cluster's key) rejected the master's record, said why, did not join"
+
+# From the disks: what the agent wrote, and what kubeadm was asked to do.
+for n in master node-1 node-2; do
+        addr=$(report "$n" address)
+        assert_eq "$n" "$(cat_file "$n" /etc/hostname)" "$n: /etc/hostname on disk"
+        hosts=$(cat_file "$n" /etc/hosts)
+        for h in "192.168.220.104 master" "192.168.220.105 node-1" "192.168.220.106 node-2" "192.168.220.107 node-3"; do
+                echo "$hosts" | grep -qE "^${h% *}[[:space:]]+${h#* }([[:space:]]|\$)" || fail "$n: /etc/hosts lacks $h"
+        done
+        echo "$hosts" | grep -q '^127.0.0.1[[:space:]]*localhost' || fail "$n: /etc/hosts lost localhost"
+        network=$(dbg "$n" "ls -p /etc/systemd/network" | awk -F/ '$6 ~ /\.network$/ { print $6 }')
+        [ -n "$network" ] || fail "$n: no .network file"
+        cat_file "$n" "/etc/systemd/network/$network" | grep -qx "Address=$addr" || fail "$n: $network lacks Address=$addr"
+        fstab=$(cat_file "$n" /etc/fstab)
+        echo "$fstab" | grep -qE '^[^#]*[[:space:]]swap[[:space:]]' && fail "$n: an active swap line in fstab"
+        echo "$fstab" | grep -qE '^#.*/swapfile' || fail "$n: swap line not commented out in fstab"
+        echo "$fstab" | grep -q '^UUID=.*[[:space:]]/[[:space:]]' || fail "$n: fstab lost the root line"
+        sysctl_files=$(dbg "$n" "ls -p /etc/sysctl.d" | awk -F/ '$6 ~ /\.conf$/ { print $6 }')
+        found=""
+        for f in $sysctl_files; do cat_file "$n" "/etc/sysctl.d/$f" | grep -qE '^net.bridge.bridge-nf-call-iptables *= *1' && found=$f; done
+        [ -n "$found" ] || fail "$n: no sysctl.d file with net.bridge.bridge-nf-call-iptables = 1"
+        found=""
+        for f in $(dbg "$n" "ls -p /etc/modules-load.d" | awk -F/ '$6 ~ /\.conf$/ { print $6 }'); do
+                m=$(cat_file "$n" "/etc/modules-load.d/$f")
+                echo "$m" | grep -qx br_netfilter && echo "$m" | grep -qx overlay && found=$f
+        done
+        [ -n "$found" ] || fail "$n: no modules-load.d file with br_netfilter and overlay"
+        cat_file "$n" /etc/docker/daemon.json | grep -q '"native.cgroupdriver=systemd"' || fail "$n: daemon.json"
+        stages=$(cat_file "$n" "/var/lib/kube-firstboot/$(cat_file "$n" /var/lib/kube-firstboot/instance)/stages" | cut -d' ' -f1 | paste -sd' ')
+        assert_eq "seed host role" "$stages" "$n: stages recorded"
+done
+ok "on disk: /etc/hostname, /etc/hosts block, .network with the static address, swap commented out, sysctl.d, modules-load.d, daemon.json, stages"
+
+# The master's init carried the seed's settings; the workers joined with its token and CA hash.
+cat_file master /usr/bin/calls.log >"$WORK/master.calls"
+assert_eq 1 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls"
+grep -q '^kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /run/kube-firstboot/kube-flannel.yml$' "$WORK/master.calls" ||
+        fail "master: flannel not applied"
+init_cfg=$(dbg master "ls -p /usr/bin/kubeadm-configs" | awk -F/ '$6 ~ /-init\.yaml$/ { print $6 }' | tail -n 1)
+cat_file master "/usr/bin/kubeadm-configs/$init_cfg" >"$WORK/init.yaml"
+for want in 'advertiseAddress: "192.168.220.104"' 'kubernetesVersion: "v1.23.6"' \
+        'imageRepository: "registry.aliyuncs.com/google_containers"' 'serviceSubnet: "10.1.0.0/16"' \
+        'podSubnet: "10.244.0.0/16"' 'cgroupDriver: systemd' 'name: "master"'; do
+        grep -qF "$want" "$WORK/init.yaml" || fail "init config lacks $want"
+done
+instance=$(cat_file master /var/lib/kube-firstboot/instance)
+token=$(cat_file master "/var/lib/kube-firstboot/$instance/token" | cut -d' ' -f1)
+[[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "master: no token in its state"
+grep -qF "token: \"$token\"" "$WORK/init.yaml" || fail "init did not use the published token"
+cat_file master /etc/kubernetes/pki/ca.crt >"$WORK/ca.crt"
+pin=sha256:$(openssl x509 -pubkey -noout -in "$WORK/ca.crt" | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
+for n in node-1 node-2; do
+        calls=$(cat_file "$n" /usr/bin/calls.log)
+        assert_eq 1 "$(echo "$calls" | grep -c '^kubeadm join ')" "$n: kubeadm join calls"
+        cfg=$(dbg "$n" "ls -p /usr/bin/kubeadm-configs" | awk -F/ '$6 ~ /-join\.yaml$/ { print $6 }' | tail -n 1)
+        cat_file "$n" "/usr/bin/kubeadm-configs/$cfg" >"$WORK/$n-join.yaml"
+        grep -qF "token: \"$token\"" "$WORK/$n-join.yaml" || fail "$n joined with another token"
+        grep -qF -- "- \"$pin\"" "$WORK/$n-join.yaml" || fail "$n joined with another CA hash"
+        grep -qF 'apiServerEndpoint: "192.168.220.104:6443"' "$WORK/$n-join.yaml" || fail "$n: wrong API server"
+        cat_file "$n" /etc/kubernetes/pki/ca.crt | cmp -s - "$WORK/ca.crt" || fail "$n: CA differs from the master's"
+        exists "$n" /etc/kubernetes/kubelet.conf || fail "$n: no kubelet.conf"
+done
+if cat_file node-3 /usr/bin/calls.log | grep -q '^kubeadm join'; then fail "node-3 ran kubeadm join"; fi
+nodes=$(cat_file master /var/lib/kubeadm-standin/cluster.json | python3 -c 'import json, sys
+print(" ".join(sorted(n["name"] for n in json.load(sys.stdin)["nodes"])))')
+assert_eq "master node-1 node-2" "$nodes" "nodes in the master's cluster state"
+ok "init with the seed's settings; node-1 and node-2 joined over the lab network with the master's token and CA hash"
+
+# What the server saw: final reports, and every node's progress on the way.
+for n in master node-1 node-2; do
+        assert_eq "done done" "$(node_field "$n" stage) $(node_field "$n" status)" "$n: last report"
+        # master: init, cni, publish, done at least; a worker: wait-record, join, done (earlier reports
+        # go out before the node has its address, and are lost)
+        puts=$(grep -c "method=PUT path=/v1/clusters/lab/nodes/$n status=20[14]" "$VM_DIR/server.log" || true)
+        [ "$puts" -ge 3 ] || fail "$n: only $puts progress reports accepted"
+        # Every report must be one the server takes; found out only now, so the rest still runs.
+        refused=$(grep "method=PUT path=/v1/clusters/lab/nodes/$n status=4" "$VM_DIR/server.log" || true)
+        [ -z "$refused" ] || LATE_FAILURES+=("$n: the server refused progress reports: $refused")
+done
+assert_eq "" "$(node_field node-3 stage)" "node-3 has no report (its bearer comes from the wrong key)"
+grep -q "method=PUT path=/v1/clusters/lab/nodes/node-3 status=401" "$VM_DIR/server.log" ||
+        fail "node-3's reports were not refused"
+grep -q "method=PUT path=/v1/clusters/lab/join status=201" "$VM_DIR/server.log" || fail "no join record published"
+seen=$(python3 -c '
+import json, sys
+seen = {}
+for line in open(sys.argv[1]):
+        try:
+                t, j = line.split(" ", 1)
+                d = json.loads(j)
+        except ValueError:
+                continue
+        for n, r in d.items():
+                s = "%s/%s" % (r.get("stage"), r.get("status"))
+                if seen.setdefault(n, [])[-1:] != [s]:
+                        seen[n].append(s)
+for n in sorted(seen):
+        print(n, " ".join(seen[n]))' "$WORK/timeline")
+echo "stages the server showed (sampled every second):"
+echo "$seen" | sed 's/^/    /'
+echo "$seen" | grep -q '^master .*done/done$' || fail "master: the server never showed done"
+ok "server: every node's progress accepted, done for master, node-1, node-2; node-3's refused (401)"
+
+# ---- figures, boot 1 ------------------------------------------------------------------------------
+all_done=$(python3 -c '
+import json, sys
+t0 = float(sys.argv[2])
+for line in open(sys.argv[1]):
+        t, j = line.split(" ", 1)
+        try:
+                d = json.loads(j)
+        except ValueError:
+                continue
+        if all(d.get(n, {}).get("stage") == "done" for n in ("master", "node-1", "node-2")):
+                print("%.0f" % (float(t) - t0))
+                break' "$WORK/timeline" "$T0")
+[ -n "$all_done" ] || fail "the timeline never showed master, node-1 and node-2 done"
+figures() { # NAME BOOT: the unit's figures of NAME's BOOTth boot that ran it (from its journal)
+        local n=$1 boot=$2 times
+        rm -rf "$WORK/$n-journal"
+        mkdir -p "$WORK/$n-journal"
+        dbg "$n" "rdump /var/log/journal $WORK/$n-journal" >/dev/null
+        times=$(python3 "$TOP/tests/lib/vm-unit-times.py" "$WORK/$n-journal/journal" | sed -n "${boot}p")
+        [ -n "$times" ] || fail "$n: no boot $boot of kube-firstboot.service in its journal"
+        printf '    %-7s %s agent-peak-rss=%s KiB\n' "$n" "$times" "$(report "$n" agent-vmhwm-kb)"
+}
+{
+        echo "FIGURES boot 1 ($VM_ACCEL_WHY): server up after $(since "$T0" "$T_SERVER") s;" \
+                "master, node-1, node-2 done $all_done s after the first qemu started; node-1 and node-2 powered off after" \
+                "$(since "$T0" "$T_END") s"
+        for n in "${VM_NODES[@]}"; do figures "$n" 1; done
+} | tee "$WORK/figures"
+
+# ---- boot 2: the same guests again, and one with no seed -------------------------------------------
+# What the agent manages, file by file with mtimes, before the second boot.
+managed_snapshot() {
+        local n=$1 out=$2 p
+        rm -rf "$out"
+        mkdir -p "$out"
+        for p in /etc/hostname /etc/hosts /etc/fstab /etc/systemd/network /etc/sysctl.d /etc/modules-load.d \
+                /etc/docker/daemon.json /etc/kubernetes /var/lib/kube-firstboot /var/lib/kubelet /root/.kube \
+                /root/.ssh /usr/bin/calls.log /usr/bin/kubeadm-configs; do
+                mkdir -p "$out$(dirname "$p")"
+                dbg "$n" "rdump $p $out$(dirname "$p")" >/dev/null
+        done
+        tree_snapshot "$out"
+}
+for n in master node-1 node-2; do managed_snapshot "$n" "$WORK/$n-before" >"$WORK/$n-before.snap"; done
+qemu-img convert -f qcow2 -O raw "$IMAGE_DIR/$IMAGE_DISK" "$WORK/image.raw"
+IMAGE_FILES="/etc/hosts /etc/hostname /etc/fstab /etc/docker/daemon.json"
+for f in $IMAGE_FILES; do dbg image "cat $f" >"$WORK/image$(echo "$f" | tr / _)"; done
+
+T1=$(date +%s.%N)
+for n in master node-1 node-2; do vm_guest_start "$n" "${INDEX[$n]}" "$WORK/seeds/$n" "$CMDLINE_TEST" -no-reboot; done
+vm_guest_start noseed 4 - "$CMDLINE_TEST" -no-reboot
+if ! vm_guests_wait_exit "${VM_BOOT_LIMIT:-600}" master node-1 node-2 noseed; then
+        for n in master node-1 node-2 noseed; do echo "== $n"; tail -n 15 "$VM_DIR/$n/console.log"; done
+        fail "boot 2: guests still running"
+fi
+T2=$(date +%s.%N)
+for n in master node-1 node-2 noseed; do raw_copy "$n"; done
+
+for n in master node-1 node-2; do
+        report "$n" unit | grep -q 'Result=success' || fail "$n: second boot's unit did not succeed"
+        console "$n" | grep -q 'was provisioned at .*: nothing to do' || fail "$n: second boot did not say nothing to do"
+        managed_snapshot "$n" "$WORK/$n-after" >"$WORK/$n-after.snap"
+        diff -u <(sed "s|$WORK/$n-before||" "$WORK/$n-before.snap") <(sed "s|$WORK/$n-after||" "$WORK/$n-after.snap") ||
+                fail "$n: the second boot changed what the agent manages"
+        assert_eq 0 "$(report "$n" swaps)" "$n: swaps after reboot"
+        assert_eq "active systemd" "$(report "$n" docker | awk '{ print $1, $3 }')" "$n: docker after reboot"
+done
+ok "second boot: nothing to do on master, node-1, node-2; no managed file changed; swap stays off"
+
+# The guest with no seed: the unit fails, saying so; the host is as the image made it.
+report noseed unit | grep -q 'Result=exit-code.*ExecMainStatus=3' || fail "noseed: unit did not fail with 3: $(report noseed unit)"
+console noseed | grep -qi 'no seed' || { console noseed | grep -v 'KFB-LAB' | tail -n 20; fail "noseed: no clear message"; }
+for f in $IMAGE_FILES; do
+        cmp -s <(cat_file noseed "$f") "$WORK/image$(echo "$f" | tr / _)" || fail "noseed: $f changed"
+done
+exists noseed /var/lib/kube-firstboot/instance && fail "noseed: an instance recorded"
+[ -z "$(dbg noseed "ls -p /etc/systemd/network" | awk -F/ '$6 ~ /\.network$/')" ] || fail "noseed: a .network file"
+assert_eq 1 "$(report noseed swaps)" "noseed: swap still on"
+assert_eq "debian-test etc-hostname debian-test" "$(report noseed hostname)" "noseed: hostname"
+ok "guest without a seed: kube-firstboot.service failed (exit 3) saying so; hostname, hosts, fstab, swap, docker untouched"
+
+{
+        echo "FIGURES boot 2: all four powered off $(since "$T1" "$T2") s after qemu started"
+        for n in master node-1 node-2; do figures "$n" 2; done
+        figures noseed 1
+} | tee -a "$WORK/figures"
+
+if [ ${#LATE_FAILURES[@]} -gt 0 ]; then
+        printf '%s\n' "${LATE_FAILURES[@]}" >&2
+        fail "${#LATE_FAILURES[@]} check(s) failed along the way (above)"
+fi
+ok "the VM lab behaved"

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/* The seed generator's pure parts: instance-ids, generations, PXE file names, the inventory parser,
+ * and the rendered seeds, which the agent's own parser must accept for every node. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config-parse.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "seed.h"
+#include "seedgen.h"
+
+static const struct seedgen_secrets secrets = {
+        .cluster_key = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                         17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 },
+        .token = "abcdef.0123456789abcdef",
+};
+
+static struct seedgen_inventory *parse(const char *text, int *ret) {
+        struct seedgen_inventory *inv = malloc(sizeof(*inv));
+
+        assert_non_null(inv);
+        seedgen_inventory_init(inv);
+        *ret = seedgen_inventory_parse(text, strlen(text), "test.yaml", inv);
+        return inv;
+}
+
+static void inventory_free(struct seedgen_inventory *inv) {
+        seedgen_inventory_done(inv);
+        free(inv);
+}
+
+/* Renders node i's seed and loads it with the agent's config_load(); returns its result. */
+static int agent_loads(const struct seedgen_inventory *inv, size_t i, struct fb_config *c) {
+        struct seed seed = {};
+        char *md = NULL, *ud = NULL, *nc = NULL;
+        size_t md_size, ud_size, nc_size;
+        char iid[160];
+        int r;
+
+        assert_int_equal(seedgen_instance_id(inv->cluster.cluster_name, inv->nodes[i].name, "20250102T030405Z-1a2b",
+                                             iid, sizeof(iid)),
+                         0);
+        assert_int_equal(seedgen_render_meta_data(inv, &inv->nodes[i], iid, &md, &md_size), 0);
+        assert_int_equal(seedgen_render_user_data(inv, &secrets, &ud, &ud_size), 0);
+        assert_int_equal(seedgen_render_network_config(inv, &inv->nodes[i], &nc, &nc_size), 0);
+        assert_int_equal(seed_set_file(&seed, SEED_META_DATA, "t/meta-data", md, md_size), 0);
+        assert_int_equal(seed_set_file(&seed, SEED_USER_DATA, "t/user-data", ud, ud_size), 0);
+        assert_int_equal(seed_set_file(&seed, SEED_NETWORK_CONFIG, "t/network-config", nc, nc_size), 0);
+        config_init(c);
+        r = config_load(&seed, c);
+        seed_done(&seed);
+        free(md);
+        free(ud);
+        free(nc);
+        return r;
+}
+
+static void test_instance_id(void **state) {
+        char id[160], cluster[64];
+
+        assert_int_equal(seedgen_instance_id("lab", "node-1", "20250102T030405Z-1a2b", id, sizeof(id)), 0);
+        assert_string_equal(id, "lab-node-1-20250102T030405Z-1a2b");
+
+        /* the longest names: the cluster part is cut so the agent's limit of 128 holds */
+        memset(cluster, 'c', 63);
+        cluster[63] = 0;
+        {
+                char node[64];
+                memset(node, 'n', 63);
+                node[63] = 0;
+                assert_int_equal(seedgen_instance_id(cluster, node, "20250102T030405Z-1a2b", id, sizeof(id)), 0);
+                assert_int_equal(strlen(id), 128);
+                assert_true(strncmp(id, "ccc", 3) == 0);
+                assert_non_null(strstr(id, node));
+                assert_true(strcmp(id + strlen(id) - 21, "20250102T030405Z-1a2b") == 0);
+        }
+        /* too small a buffer is an error, not a truncation */
+        assert_int_equal(seedgen_instance_id("lab", "node-1", "20250102T030405Z-1a2b", id, 10), -ENOBUFS);
+}
+
+static void test_generation(void **state) {
+        const uint8_t rnd[2] = { 0x1a, 0x2b };
+        char g[32];
+
+        assert_int_equal(seedgen_generation(1735787045, rnd, g), 0); /* 2025-01-02 03:04:05 UTC */
+        assert_string_equal(g, "20250102T030405Z-1a2b");
+}
+
+static void test_pxe_name(void **state) {
+        char name[21];
+
+        seedgen_pxe_name("52:54:00:fb:00:68", name);
+        assert_string_equal(name, "01-52-54-00-fb-00-68");
+}
+
+static void test_reference_inventory(void **state) {
+        struct seedgen_inventory *inv;
+        char a[16];
+        int r;
+
+        inv = parse(seedgen_reference_inventory, &r);
+        assert_int_equal(r, 0);
+        assert_string_equal(inv->cluster.cluster_name, "lab");
+        assert_string_equal(inv->cluster.endpoint, "http://192.168.220.1:8780/");
+        assert_int_equal(inv->n_nodes, 4);
+        assert_int_equal(inv->cluster.n_hosts, 4);
+        assert_string_equal(inv->nodes[0].name, "master");
+        assert_int_equal(inv->nodes[0].role, FB_ROLE_CONTROL_PLANE);
+        assert_string_equal(inv->nodes[3].mac, "52:54:00:fb:00:6b");
+        assert_string_equal(inv->nodes[2].interface, "eth0");
+        assert_false(inv->control_plane_set);
+        assert_string_equal(inv->cluster.k8s.control_plane_host, "192.168.220.104");
+        assert_int_equal(inv->cluster.k8s.control_plane_port, 6443);
+        format_ipv4(inv->subnet, a);
+        assert_string_equal(a, "192.168.220.0");
+        assert_int_equal(inv->prefix, 24);
+        assert_string_equal(inv->search, "lab.internal");
+        assert_int_equal(inv->n_dns, 1);
+        assert_int_equal(inv->cluster.token_ttl_s, 24 * 3600);
+
+        for (size_t i = 0; i < inv->n_nodes; i++) {
+                struct fb_config c;
+                assert_int_equal(agent_loads(inv, i, &c), 0);
+                assert_string_equal(c.hostname, inv->nodes[i].name);
+                assert_int_equal(c.role, inv->nodes[i].role);
+                assert_int_equal(c.ifaces[0].address, inv->nodes[i].address);
+                assert_string_equal(c.ifaces[0].mac, inv->nodes[i].mac);
+                assert_memory_equal(c.cluster_key, secrets.cluster_key, 32);
+                assert_string_equal(c.token, secrets.token);
+                assert_int_equal(c.n_hosts, 4);
+                config_done(&c);
+        }
+        inventory_free(inv);
+}
+
+/* Values a YAML 1.1 reader would take for something else must reach the agent as written. */
+static void test_quoting(void **state) {
+        static const char text[] =
+                "cluster: \"0\"\n"
+                "endpoint: https://kfb.example.org:8443/lab-1\n"
+                "host:\n"
+                "  swap: keep\n"
+                "  grow_root: no\n"
+                "  sysctls:\n"
+                "    kernel/pid_max: \"4194304\"\n"
+                "    vm.overcommit_memory: \"yes\"\n"
+                "    net.ipv4.tcp_congestion_control: 'a \"b\" \\c: #d'\n"
+                "ssh_authorized_keys:\n"
+                "  - 'no-pty,command=\"echo \\\"x\\\"\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEK57AabM2ouVSoH comment: #1'\n"
+                "network:\n"
+                "  prefix: /20\n"
+                "  dns: 10.9.0.2\n"
+                "  search: example.org\n"
+                "nodes:\n"
+                "  - {name: \"123\", address: 10.9.1.2, role: control-plane, interface: ens3}\n"
+                "  - {name: \"yes\", address: 10.9.1.3, role: worker}\n";
+        struct seedgen_inventory *inv;
+        struct fb_config c;
+        int r;
+
+        inv = parse(text, &r);
+        assert_int_equal(r, 0);
+        for (size_t i = 0; i < inv->n_nodes; i++) {
+                assert_int_equal(agent_loads(inv, i, &c), 0);
+                assert_string_equal(c.cluster_name, "0");
+                assert_string_equal(c.endpoint, "https://kfb.example.org:8443/lab-1/");
+                assert_string_equal(c.hostname, inv->nodes[i].name);
+                assert_int_equal(c.host.swap, FB_SWAP_KEEP);
+                assert_false(c.host.grow_root);
+                assert_int_equal(c.host.n_sysctls, 3);
+                assert_string_equal(c.host.sysctls[0].key, "kernel.pid_max");
+                assert_string_equal(c.host.sysctls[0].value, "4194304");
+                assert_string_equal(c.host.sysctls[1].value, "yes");
+                assert_string_equal(c.host.sysctls[2].value, "a \"b\" \\c: #d");
+                assert_int_equal(c.n_ssh_keys, 1);
+                assert_string_equal(c.ssh_keys[0], inv->cluster.ssh_keys[0]);
+                assert_int_equal(c.ifaces[0].prefix, 20);
+                assert_int_equal(c.ifaces[0].gateway, 0);
+                assert_string_equal(c.ifaces[0].search, "example.org");
+                assert_string_equal(c.k8s.control_plane_host, "10.9.1.2");
+                config_done(&c);
+        }
+        assert_string_equal(inv->nodes[0].interface, "ens3");
+        inventory_free(inv);
+}
+
+static void test_server_yaml_listen(void **state) {
+        static const char base[] = "nodes: [{name: m, address: 10.0.0.5, role: control-plane}]\nendpoint: ";
+        static const struct {
+                const char *endpoint;
+                const char *listen;
+        } cases[] = {
+                { "http://10.0.0.1:8780/", "\nlisten: 0.0.0.0:8780\n" },
+                { "http://10.0.0.1", "\nlisten: 0.0.0.0:80\n" },
+                { "http://kfb.lab:81/", "\nlisten: 0.0.0.0:81\n" },
+                { "https://10.0.0.1/", "\n# listen: the endpoint is https://" },
+                { "http://10.0.0.1/kfb/", "\n# listen: the endpoint has a path" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[256], *out = NULL;
+                struct seedgen_inventory *inv;
+                int r;
+
+                snprintf(text, sizeof(text), "%s%s\n", base, cases[i].endpoint);
+                inv = parse(text, &r);
+                assert_int_equal(r, 0);
+                assert_int_equal(seedgen_render_server_yaml(inv, "00ff", "/srv/seeds", &out, NULL), 0);
+                assert_non_null(strstr(out, cases[i].listen));
+                assert_non_null(strstr(out, "\nseed_dir: \"/srv/seeds\"\n"));
+                assert_non_null(strstr(out, "\n  - name: kubernetes\n    bearer: 00ff\n"));
+                free(out);
+                inventory_free(inv);
+        }
+}
+
+static void test_pxe(void **state) {
+        struct seedgen_inventory *inv;
+        char *out = NULL;
+        int r;
+
+        inv = parse(seedgen_reference_inventory, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(seedgen_render_pxelinux(inv, &inv->nodes[1], &out, NULL), 0);
+        assert_non_null(strstr(out, "\n  KERNEL centos7/vmlinuz\n  APPEND initrd=centos7/initrd.img ip=dhcp "
+                                    "inst.ks=http://192.168.220.1:8780/ks/kube-firstboot.ks "
+                                    "kube_firstboot.seed=http://192.168.220.1:8780/v1/seeds/node-1/\n"));
+        free(out);
+        assert_int_equal(seedgen_render_grub(inv, &inv->nodes[1], &out, NULL), 0);
+        assert_non_null(strstr(out, "\n\tlinuxefi centos7/vmlinuz ip=dhcp inst.ks="));
+        assert_non_null(strstr(out, "\n\tinitrdefi centos7/initrd.img\n}\n"));
+        {
+                /* the seed URL in the menu is what the agent finds on the kernel command line */
+                char location[256];
+                const char *args = strstr(out, "linuxefi ");
+                char line[512];
+                size_t n = strcspn(args, "\n");
+                memcpy(line, args, n);
+                line[n] = 0;
+                assert_int_equal(cmdline_find_seed(line, location, sizeof(location)), 1);
+                assert_string_equal(location, "http://192.168.220.1:8780/v1/seeds/node-1/");
+        }
+        free(out);
+        inventory_free(inv);
+}
+
+static void test_refused(void **state) {
+        static const struct {
+                const char *text;
+        } cases[] = {
+                { "endpoint: http://h/\nnodes: []\n" },
+                { "endpoint: http://h/\nnodes: [{name: a, address: 10.0.0.1, role: worker}]\n" },
+                { "endpoint: ftp://h/\nnodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n" },
+                { "endpoint: http://h/\ntoken: abcdef.0123456789abcdef\n"
+                  "nodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n" },
+                { "endpoint: http://h/\nnetwork: {prefix: 31}\n"
+                  "nodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n" },
+                { "endpoint: http://h/\nnetwork: {gateway: 10.0.0.0}\n"
+                  "nodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n" },
+                { "endpoint: http://h/\nnodes: [{name: a, address: 10.0.0.255, role: control-plane}]\n" },
+                { "endpoint: http://h/\nkubernetes: {control_plane: b}\n"
+                  "nodes: [{name: a, address: 10.0.0.1, role: control-plane}, {name: b, address: 10.0.0.2, role: worker}]\n" },
+                { "endpoint: http://h/\nhost: {sysctls: {net.ipv4.ip_forward: 0}}\n"
+                  "nodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n" },
+                { "endpoint: http://h/\nnodes: [{name: a, address: 10.0.0.1, role: control-plane, interface: \"eth*\"}]\n" },
+                { "endpoint: http://h/\nnodes: [{name: Master, address: 10.0.0.1, role: control-plane}]\n" },
+                { "- just\n- a list\n" },
+        };
+
+        log_set_max_level(LOG_CRIT);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct seedgen_inventory *inv;
+                int r;
+
+                inv = parse(cases[i].text, &r);
+                if (r != -EINVAL)
+                        fail_msg("case %zu accepted: %s", i, cases[i].text);
+                inventory_free(inv);
+        }
+        log_set_max_level(LOG_INFO);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_instance_id),      cmocka_unit_test(test_generation),
+                cmocka_unit_test(test_pxe_name),         cmocka_unit_test(test_reference_inventory),
+                cmocka_unit_test(test_quoting),          cmocka_unit_test(test_server_yaml_listen),
+                cmocka_unit_test(test_pxe),              cmocka_unit_test(test_refused),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
