@@ -49,7 +49,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/tests/replay-%)
 AGENT      := $(BUILDDIR)/kube-firstboot
 SERVER     := $(BUILDDIR)/kube-firstboot-server
 
-.PHONY: all agent server check unit integration asan install clean deps-check lint fuzz
+.PHONY: all agent server check check-vm unit integration asan install clean deps-check lint fuzz
 all: agent $(if $(SERVER_SRC),server)
 agent: $(AGENT)
 server: $(SERVER)
@@ -89,6 +89,10 @@ $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libag
 check: deps-check all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(TESTS)
 
+# The VM end-to-end test (tests/vm/): a Debian guest image and four qemu guests, apart from `make check`.
+check-vm: deps-check all
+	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh vm
+
 unit: $(UNIT_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh unit
 
@@ -105,16 +109,19 @@ SERVER_LIB_OBJ := $(filter-out %/server-main.o,$(SERVER_OBJ))
 SERVER_FUZZ_CFLAGS = -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
 SERVER_FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_DEPS))
 $(BUILDDIR)/libserver.a: $(SERVER_LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILDDIR)/tests/replay-fuzz-server-route: tests/fuzz/fuzz-server-route.c tests/fuzz/replay.c $(BUILDDIR)/libserver.a \
 		$(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
 # fuzz-joinrecord seals plaintexts itself, with libcrypto linked (the agent loads it with dlopen()).
 $(BUILDDIR)/tests/replay-fuzz-joinrecord: tests/fuzz/fuzz-joinrecord.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a \
 		$(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
 
 # `make fuzz`: every target built with clang's libFuzzer, ASan and UBSan into build-fuzz/, then run for
 # FUZZ_SECONDS each from a copy of its corpus (tests/fuzz/run-fuzz.sh prints executions and crashes).
@@ -127,10 +134,12 @@ FUZZ_CC      ?= clang
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/fuzz/%)
 $(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
 $(BUILDDIR)/fuzz/fuzz-server-route: tests/fuzz/fuzz-server-route.c $(BUILDDIR)/libserver.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz:
 	$(MAKE) BUILDDIR=build-fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -186,7 +195,8 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILDDIR) -name '*.d' -type f 2>/dev/null)
+# Only our own objects' dependency files: BUILDDIR also holds the test image's root (/etc/init.d, ...).
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o)
 
 # ---- packaging: install paths, dist, rpm, image (issue 6) ---------------------------------------
 LOCALSTATEDIR ?= /var

@@ -65,6 +65,19 @@ for t in "$top"/tests/integration/test-*.sh; do
         selected integration "$name" && run_one "$name" bash "$t"
 done
 
+# Real boots (make check-vm): only when asked for by name ("vm"), since they build a guest image and
+# boot qemu guests for many minutes.
+for t in "$top"/tests/vm/test-*.sh; do
+        [ -f "$t" ] || continue
+        name=vm/$(basename "$t" .sh)
+        for f in "${FILTER[@]}"; do
+                if [ "$f" = vm ] || [ "$f" = "$name" ]; then
+                        run_one "$name" bash "$t"
+                        break
+                fi
+        done
+done
+
 echo
 if [ $failed -gt 0 ]; then
         echo "Failed: ${failures[*]}"

@@ -273,13 +273,14 @@ for line in open(sys.argv[1]):
                 break' "$WORK/timeline" "$T0")
 [ -n "$all_done" ] || fail "the timeline never showed master, node-1 and node-2 done"
 figures() { # NAME BOOT: the unit's figures of NAME's BOOTth boot that ran it (from its journal)
-        local n=$1 boot=$2 times
+        local n=$1 boot=$2 times rss
         rm -rf "$WORK/$n-journal"
         mkdir -p "$WORK/$n-journal"
         dbg "$n" "rdump /var/log/journal $WORK/$n-journal" >/dev/null
         times=$(python3 "$TOP/tests/lib/vm-unit-times.py" "$WORK/$n-journal/journal" | sed -n "${boot}p")
         [ -n "$times" ] || fail "$n: no boot $boot of kube-firstboot.service in its journal"
-        printf '    %-7s %s agent-peak-rss=%s KiB\n' "$n" "$times" "$(report "$n" agent-vmhwm-kb)"
+        rss=$(report "$n" agent-vmhwm-kb)
+        printf '    %-7s %s agent-peak-rss=%s KiB\n' "$n" "$times" "${rss:--}"
 }
 {
         echo "FIGURES boot 1 ($VM_ACCEL_WHY): server up after $(since "$T0" "$T_SERVER") s;" \
