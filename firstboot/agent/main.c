@@ -65,6 +65,13 @@ static const struct stage stages[] = {
         { "role", "initialise the control plane, or join the cluster as a worker", role_steps },
 };
 
+/* The stage names of docs/join-protocol.md's progress reports: the role stage reports as init or join. */
+static const char *report_stage(const struct stage *st, const struct fb_config *c) {
+        if (!streq(st->name, "role"))
+                return st->name;
+        return c->role == FB_ROLE_CONTROL_PLANE ? "init" : "join";
+}
+
 static const struct stage *stage_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(stages); i++)
                 if (streq(stages[i].name, name))
@@ -299,7 +306,7 @@ static int provision(bool dry_run) {
                 if (st->steps && !(state_stage_done(&state, st->name, &usec) && !arg_force)) {
                         steps = st->steps(&config, &n_steps);
                         if (!dry_run)
-                                endpoint_report(&config, st->name, "running", st->why);
+                                endpoint_report(&config, report_stage(st, &config), "running", st->why);
                         r = run_steps(&run, steps, n_steps);
                         if (r < 0) {
                                 char reason[256];
@@ -307,7 +314,7 @@ static int provision(bool dry_run) {
                                 log_error("stage %s failed; finished stages are recorded, the next run resumes",
                                           st->name);
                                 if (!dry_run)
-                                        endpoint_report(&config, st->name, "failed", reason);
+                                        endpoint_report(&config, report_stage(st, &config), "failed", reason);
                                 return EXIT_RUNTIME;
                         }
                         if (!dry_run) {

@@ -63,3 +63,8 @@ ok "kube-firstboot status --endpoint shows the lab"
 token=$(cut -d' ' -f1 "$WORK/master/root/var/lib/kube-firstboot/lab-master-1/token")
 if grep -rqF -- "$token" "$WORK/server"; then fail "the token reached the server's files or log"; fi
 ok "no token on the server"
+
+# Every progress report was accepted: its stage names are the protocol's (docs/join-protocol.md).
+refused=$(grep -c 'method=PUT path=/v1/clusters/lab/nodes/.* status=4' "$WORK/server/server.log" || true)
+assert_eq 0 "$refused" "progress reports refused by the server"
+ok "every progress report accepted"
