@@ -11,8 +11,8 @@
 #     update_etc_hosts, in a throw-away mount and UTS namespace (bench/cloud-init-ns.sh), RUNS times.
 # Median (and 95th percentile) wall time and peak RSS of each, and the ratios cloud-init / agent.
 # cloud-init is installed here if missing, never enabled: policy-rc.d keeps its services from starting
-# during the install, /etc/cloud/cloud-init.disabled keeps its generator from enabling it at boot, and
-# its units are masked. Nothing else is installed or removed.
+# during the install, /etc/cloud/cloud-init.disabled keeps its generator from enabling it at boot, its
+# systemd units are masked and its sysvinit links disabled. Nothing else is installed or removed.
 # Usage: bench/agent.sh   (as root; BUILDDIR as for the tests; RUNS, default 20)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/common.sh"
@@ -44,6 +44,12 @@ install_cloud_init() {
                 cloud-init-hotplugd.service cloud-init-hotplugd.socket cloud-config.target cloud-init.target; do
                 ln -sfn /dev/null "/etc/systemd/system/$u"
         done
+        # and for sysvinit, whose links the package's postinst made
+        if command -v update-rc.d >/dev/null; then
+                for u in cloud-init-local cloud-init cloud-config cloud-final; do
+                        [ ! -e "/etc/init.d/$u" ] || update-rc.d "$u" disable >/dev/null 2>&1 || true
+                done
+        fi
         if $made_policy; then rm -f /usr/sbin/policy-rc.d; fi
 }
 
@@ -112,5 +118,21 @@ echo "  shared libraries at start: $(LD_TRACE_LOADED_OBJECTS=1 "$AGENT" | grep -
         awk '/=>/ { print $1 }' | tr '\n' ' '))"
 LD_DEBUG=statistics "$AGENT" --root "$WORK/empty-root" --seed "$SEED" show-seed 2>&1 >/dev/null |
         sed -n 's/^ *[0-9]*: *//; /total startup time\|number of relocations:\|time needed for relocation/p' | sed 's/^/  ld.so: /' | head -4
-floor=$("$MEASURE" /bin/true)
-echo "  fork+exec floor (/bin/true): $(awk -v u="${floor%% *}" 'BEGIN { printf "%.2f", u / 1000 }') ms, $(awk -v k="$(echo "$floor" | cut -d' ' -f2)" 'BEGIN { printf "%.2f", k / 1024 }') MiB"
+for _ in $(seq "$RUNS"); do "$MEASURE" /bin/true; done >"$WORK/floor.txt"
+read -r f_wall _ _ _ <<<"$(bench_stats "$WORK/floor.txt" 1 1000)"
+read -r f_rss _ _ _ <<<"$(bench_stats "$WORK/floor.txt" 2 1024)"
+echo "  fork+exec+wait floor here (/bin/true, median of $RUNS): $f_wall ms, $f_rss MiB"
+# one command as the host stage runs it: the modelling stand-in, reading and writing its state
+for _ in $(seq "$RUNS"); do
+        MEASURE_QUIET=1 "$MEASURE" "$WORK/h/bin/systemctl" is-enabled kubelet.service
+done >"$WORK/standin.txt"
+read -r c_cmd _ _ _ <<<"$(bench_stats "$WORK/standin.txt" 1 1000)"
+echo "cost centres of the host stage:"
+echo "  $commands commands run; one stand-in call (systemctl is-enabled) takes $c_cmd ms here (median of $RUNS),"
+echo "  so about $(awk -v n="$commands" -v f="$c_cmd" 'BEGIN { printf "%.0f", n * f }') ms of the median are the commands;" \
+        "the rest, about $(awk -v h="$h_wall" -v n="$commands" -v f="$c_cmd" 'BEGIN { r = h - n * f; printf "%.0f", r < 0 ? 0 : r }') ms," \
+        "is spawning them from the agent (fork of a larger process, closing descriptors 3-1023 in the child), the" \
+        "stand-ins' own work for changing calls, and the agent's own work"
+echo "  progress reports to the endpoint (127.0.0.1:9 here) load libcrypto (the bearer) and libcurl:"
+${CC:-cc} -O2 -o "$WORK/dlopen-cost" "$TOP/bench/dlopen-cost.c" -ldl && "$WORK/dlopen-cost" libcrypto.so.3 libcurl.so.4 |
+        sed 's/^/  /'

@@ -22,6 +22,7 @@ measure=$1 seed=$2 hosts=$3 runs=$4
 [ "$(readlink /proc/self/ns/uts)" != "$(readlink /proc/1/ns/uts)" ] || { echo "not in a private UTS namespace" >&2; exit 2; }
 
 scratch=$(mktemp -d /tmp/kfb-bench-cloud-init.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/etc-cloud"
 cp -a /etc/cloud/templates "$scratch/etc-cloud/"
 cat >"$scratch/etc-cloud/cloud.cfg" <<'EOF'
@@ -70,4 +71,3 @@ for _ in $(seq "$runs"); do
         grep -q "[[:space:]]$name\([[:space:]]\|$\)" /etc/hosts || { echo "cloud-init did not write $name into /etc/hosts" >&2; exit 1; }
         echo "$(($1 + $4)) $(($2 > $5 ? $2 : $5))"
 done
-rm -rf "$scratch"

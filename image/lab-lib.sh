@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # The reference lab in virtual machines: helpers shared by image/lab.sh (`make lab`, `make lab-down`)
-# and tests/integration/test-vm-lab.sh. Source it with TOP set; call vm_setup DIR NETNS first.
+# and tests/vm/test-vm-lab.sh. Source it with TOP set; call vm_setup DIR NETNS first.
 #
 # A private network namespace holds a bridge with the metadata endpoint's address (192.168.220.1/24)
 # and one tap device per guest; kube-firstboot-server listens there on 192.168.220.1:8780, and every
@@ -254,14 +254,21 @@ vm_guest_stop() {
         rm -f "$VM_DIR/$1/qemu.pid"
 }
 
-# vm_guests_wait_exit SECONDS NAME...: until every NAME's qemu has exited; 1 on timeout.
+# vm_guests_wait_exit SECONDS NAME...: until every NAME's qemu has exited; 1 on timeout, 2 as soon as
+# a guest's kernel panicked (its qemu may hang there).
 vm_guests_wait_exit() {
         local limit=$1 end n running
         shift
         end=$(($(date +%s) + limit))
         while :; do
                 running=""
-                for n in "$@"; do vm_guest_running "$n" && running+=" $n"; done
+                for n in "$@"; do
+                        if grep -q 'Kernel panic - not syncing' "$VM_DIR/$n/console.log" 2>/dev/null; then
+                                vm_say "$n: kernel panic: $(grep -a 'Kernel panic' "$VM_DIR/$n/console.log" | tail -n 1)"
+                                return 2
+                        fi
+                        vm_guest_running "$n" && running+=" $n"
+                done
                 [ -n "$running" ] || return 0
                 [ "$(date +%s)" -lt "$end" ] || { vm_say "still running after ${limit} s:$running"; return 1; }
                 sleep 1
@@ -315,9 +322,12 @@ sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
 # vm_console_type NAME LINE: types LINE on NAME's serial console (root is logged in there on the test
 # image), e.g. to power a guest off cleanly.
 vm_console_type() {
-        python3 -c 'import socket, sys
+        # qemu feeds the guest's UART from the socket a few bytes at a time and drops what it has not
+        # read yet when the client hangs up: stay connected a while.
+        python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.sendall(b"\r" + sys.argv[2].encode() + b"\r")
+time.sleep(5)
 s.close()' "$VM_DIR/$1/console.sock" "$2"
 }

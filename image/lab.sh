@@ -54,6 +54,7 @@ lab_up() {
         done
         vm_say "booted ${VM_NODES[*]}; waiting for every node to report done or failed (at most ${LAB_TIMEOUT} s)"
         local last="" now
+        local -A gone=()
         while :; do
                 if vm_all_settled "${VM_NODES[@]}"; then break; fi
                 now=$(date +%s)
@@ -71,7 +72,14 @@ print(" ".join("%s:%s/%s" % (n, d[n].get("stage"), d[n].get("status")) for n in 
                         last=$line
                 fi
                 for n in "${VM_NODES[@]}"; do
-                        vm_guest_running "$n" || vm_say "$n: qemu exited (see $LAB/$n/qemu.log)"
+                        [ -z "${gone[$n]:-}" ] || continue
+                        if grep -q 'Kernel panic - not syncing' "$LAB/$n/console.log" 2>/dev/null; then
+                                vm_say "$n: kernel panic (see $LAB/$n/console.log)"
+                                gone[$n]=1
+                        elif ! vm_guest_running "$n"; then
+                                vm_say "$n: qemu exited (see $LAB/$n/qemu.log)"
+                                gone[$n]=1
+                        fi
                 done
                 sleep 2
         done

@@ -142,7 +142,7 @@ static int normalise(const struct found *f, char *ret, size_t size) {
 
 int cmdline_find_seed(const char *cmdline, char *ret, size_t size) {
         struct found ds = {}, ours = {};
-        char word[WORD_MAX];
+        char word[WORD_MAX] = "";
         const char *p = cmdline;
         bool truncated, unterminated;
 

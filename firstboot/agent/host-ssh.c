@@ -138,7 +138,7 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
                 /* b holds the old lines and the keys added so far: no duplicates within the seed either */
                 if (text_has_key(b.data ? b.data : "", b.size, id, id_len))
                         continue;
-                if (b.size > 0 && b.data[b.size - 1] != '\n')
+                if (b.size > 0 && b.data && b.data[b.size - 1] != '\n')
                         r = strbuf_puts(&b, "\n");
                 if (r >= 0)
                         r = strbuf_append(&b, key, key_len);

@@ -224,7 +224,7 @@ static size_t fstab_swap_spec(const char *line, size_t len, const char **ret_spe
 }
 
 static int call_with_spec(const char *spec, size_t len, swap_device_cb cb, void *userdata) {
-        char raw[PATH_MAX], path[PATH_MAX];
+        char raw[PATH_MAX] = "", path[PATH_MAX];
 
         if (unescape_octal(spec, len, raw, sizeof(raw)) < 0 || fstab_spec_to_path(raw, path, sizeof(path)) < 0) {
                 log_warning("/etc/fstab: swap entry \"%.*s\" names no device path; no unit to mask for it",

@@ -149,8 +149,10 @@ static bool tag_is_standard(const yaml_char_t *tag) {
 static int node_new(struct loader *l, const yaml_event_t *e, enum ynode_type type, struct ynode **ret) {
         struct ynode *n;
 
-        if (l->n_nodes >= YAML_MAX_NODES)
-                return event_error(l, E2BIG, e, "more than %d YAML nodes", YAML_MAX_NODES);
+        if (l->n_nodes >= YAML_MAX_NODES) {
+                (void) event_error(l, E2BIG, e, "more than %d YAML nodes", YAML_MAX_NODES);
+                return -E2BIG;
+        }
         n = calloc(1, sizeof(*n));
         if (!n)
                 return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);

@@ -93,7 +93,7 @@ static int fsync_directory(const char *dir) {
 
 static int file_has_content(const char *path, const void *data, size_t size) {
         _cleanup_free_ char *old = NULL;
-        size_t old_size;
+        size_t old_size = 0;
         int r;
 
         r = read_file_limited(path, size, &old, &old_size);

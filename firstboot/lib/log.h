@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -27,3 +28,22 @@ int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 #define log_notice_errno(e, ...) log_internal(LOG_NOTICE, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_internal(LOG_ERR, (e), __VA_ARGS__)
+
+#ifdef __clang_analyzer__
+/* Only clang's static analyzer (scan-build, `make lint`) compiles this: it cannot see into log.c, so it
+ * is shown here what log_internal() returns, and "return log_error_errno(r, ...)" is then known to be
+ * negative instead of any int (which made it report every caller's error path as going on). */
+static inline int log_errno_result_(int error) {
+        return error == 0 ? -EIO : error < 0 ? error : -error;
+}
+#undef log_full_errno
+#undef log_debug_errno
+#undef log_notice_errno
+#undef log_warning_errno
+#undef log_error_errno
+#define log_full_errno(level, error, ...) (log_internal((level), (error), __VA_ARGS__), log_errno_result_(error))
+#define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
+#define log_notice_errno(e, ...) log_full_errno(LOG_NOTICE, (e), __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+#endif

@@ -283,7 +283,7 @@ static const char *content_type_for(const char *name) {
 }
 
 static mhd_result serve_file(struct request *req, const char *root, const char *rest, const char *content_type) {
-        struct stat st;
+        struct stat st = {};
         int fd;
 
         fd = open_beneath(root, rest, &st);

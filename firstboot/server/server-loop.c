@@ -163,7 +163,7 @@ static void accept_one(struct server *s, int fd, const struct sockaddr_in *peer,
 
 static void accept_all(struct server *s, uint64_t now) {
         for (int i = 0; i < ACCEPT_BATCH; i++) {
-                struct sockaddr_in peer;
+                struct sockaddr_in peer = {};
                 socklen_t len = sizeof(peer);
                 int fd = accept4(s->listen_fd, (struct sockaddr *) (void *) &peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 

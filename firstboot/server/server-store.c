@@ -400,7 +400,7 @@ int store_open(struct store *st, const struct server_config *config) {
 }
 
 void store_close(struct store *st) {
-        for (size_t i = 0; i < st->n_clusters; i++) {
+        for (size_t i = 0; st->clusters && i < st->n_clusters; i++) {
                 struct cluster *c = &st->clusters[i];
                 free(c->record);
                 for (size_t j = 0; j < c->n_reports; j++)

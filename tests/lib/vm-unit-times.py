@@ -6,13 +6,15 @@
 
 One line per boot that ran the unit, oldest first:
 
-  boot=N result=success|failed|stopped total=S kubeadm=S wait=S own=S
+  boot=N result=success|failed|stopped total=S kubeadm=S wait=S own=S docker=S kubectl=S
 
 total: the unit's start ("Starting ...") to its end ("Finished"/"Failed"/"Deactivated"), from
 systemd's own messages; kubeadm: the agent's kubeadm runs ("kubeadm X (attempt ..." to "kubeadm X
 succeeded/failed/timed out"); wait: a worker's time waiting for the join record and for the API server
 (the agent's "wait for the join record" step start to "join record received", and "waiting for the API
-server" to the kubeadm join that follows); own = total - kubeadm - wait, the agent's own time.
+server" to the kubeadm join that follows); own = total - kubeadm - wait, the unit's time without
+kubeadm and without waiting for the master. Of that, docker: restarting docker for the new daemon.json,
+and kubectl: applying the CNI manifest (each from the agent's line announcing it to its next line).
 """
 
 import json
@@ -51,6 +53,8 @@ def main():
                 result = "running"
                 kubeadm = wait = 0.0
                 kubeadm_since = wait_since = None
+                timed = {"docker": 0.0, "kubectl": 0.0}
+                timing = None   # (what, since): an action that lasts until the agent's next line
                 for t, message, from_systemd in boots[boot]:
                         if from_systemd and message.startswith("Starting "):
                                 start = t
@@ -70,6 +74,13 @@ def main():
                         if from_systemd:
                                 continue
                         message = message[len("kube-firstboot: "):] if message.startswith("kube-firstboot: ") else message
+                        if timing is not None:
+                                timed[timing[0]] += t - timing[1]
+                                timing = None
+                        if re.match(r"docker: (re)?start docker\.service", message):
+                                timing = ("docker", t)
+                        elif message.startswith("cni: kubectl apply"):
+                                timing = ("kubectl", t)
                         if re.search(r"^kubeadm \w+ \(attempt \d+ of \d+\)", message):
                                 if wait_since is not None:      # waiting for the API server ends here
                                         wait += t - wait_since
@@ -91,8 +102,10 @@ def main():
                         print("boot=%d result=unfinished" % n)
                         continue
                 total = end - start
-                print("boot=%d result=%s total=%.2f kubeadm=%.2f wait=%.2f own=%.2f"
-                      % (n, result, total, kubeadm, wait, total - kubeadm - wait))
+                if wait_since is not None:      # still waiting when the unit ended (stopped, timed out)
+                        wait += end - wait_since
+                print("boot=%d result=%s total=%.2f kubeadm=%.2f wait=%.2f own=%.2f docker=%.2f kubectl=%.2f"
+                      % (n, result, total, kubeadm, wait, total - kubeadm - wait, timed["docker"], timed["kubectl"]))
 
 
 if __name__ == "__main__":
