@@ -89,7 +89,7 @@ $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libag
 check: deps-check all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(TESTS)
 
-# The VM end-to-end test (tests/vm/): a Debian guest image and four qemu guests, apart from `make check`.
+# The VM end-to-end test (tests/vm/) alone: a Debian guest image and four qemu guests (also in `make check`).
 check-vm: deps-check all
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh vm
 

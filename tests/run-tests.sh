@@ -65,17 +65,11 @@ for t in "$top"/tests/integration/test-*.sh; do
         selected integration "$name" && run_one "$name" bash "$t"
 done
 
-# Real boots (make check-vm): only when asked for by name ("vm"), since they build a guest image and
-# boot qemu guests for many minutes.
+# Real boots (tests/vm/): part of everything; `make check-vm` (filter "vm") runs them alone.
 for t in "$top"/tests/vm/test-*.sh; do
         [ -f "$t" ] || continue
         name=vm/$(basename "$t" .sh)
-        for f in "${FILTER[@]}"; do
-                if [ "$f" = vm ] || [ "$f" = "$name" ]; then
-                        run_one "$name" bash "$t"
-                        break
-                fi
-        done
+        selected vm "$name" && run_one "$name" bash "$t"
 done
 
 echo
