@@ -17,6 +17,7 @@
 struct schema_ctx {
         const char *name; /* the file, in every message */
         void *target;     /* what the parser fills in: its field functions know the type */
+        struct fb_config *config; /* the cluster settings, for config-fields.h's fields */
         char path[256];   /* field path of the value being parsed, e.g. kube_firstboot.hosts[2].name */
         size_t path_len;
         int error;

@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config-parse.h"
@@ -287,12 +289,96 @@ static void test_refused(void **state) {
         log_set_max_level(LOG_INFO);
 }
 
+/* The first error that names field: its message, after "FIELD: ". */
+static void message_of(FILE *log, const char *field, char *buf, size_t size) {
+        char line[2400], needle[128];
+
+        snprintf(needle, sizeof(needle), ": %s: ", field);
+        buf[0] = 0;
+        rewind(log);
+        while (fgets(line, sizeof(line), log)) {
+                const char *p = strstr(line, needle);
+                if (p) {
+                        snprintf(buf, size, "%s", p + strlen(needle));
+                        return;
+                }
+        }
+        fail_msg("no error about %s", field);
+}
+
+/* The cluster settings are config-fields.c's in both parsers: a value refused in an inventory gets the
+ * same message as in user-data (where the field path starts with kube_firstboot.). */
+static void test_same_messages_as_user_data(void **state) {
+        static const struct {
+                const char *yaml, *field;
+        } cases[] = {
+                { "cluster: Lab", "cluster" },
+                { "endpoint: http://u:p@h/", "endpoint" },
+                { "endpoint: http://h:99999/", "endpoint" },
+                { "token_ttl: 0", "token_ttl" },
+                { "join_timeout: 200h", "join_timeout" },
+                { "kubernetes: {version: v1.24.0}", "kubernetes.version" },
+                { "kubernetes: {control_plane: \"h:0\"}", "kubernetes.control_plane" },
+                { "kubernetes: {image_repository: /x}", "kubernetes.image_repository" },
+                { "kubernetes: {service_cidr: 10.1.0.1/16}", "kubernetes.service_cidr" },
+                { "kubernetes: {pod_cidr: 10.244.0.0/24}", "kubernetes.pod_cidr" },
+                { "kubernetes: {cni: calico}", "kubernetes.cni" },
+                { "kubernetes: {runtime: containerd}", "kubernetes.runtime" },
+                { "kubernetes: {pod_cdir: 10.244.0.0/16}", "kubernetes.pod_cdir" },
+                { "host: {swap: on}", "host.swap" },
+                { "host: {selinux: enforcing}", "host.selinux" },
+                { "host: {firewall: closed}", "host.firewall" },
+                { "host: {grow_root: maybe}", "host.grow_root" },
+                { "host: {sysctls: {net.ipv4.ip_forward: \"0\"}}", "host.sysctls.net.ipv4.ip_forward" },
+                { "host: {sysctls: {\"a b\": \"1\"}}", "host.sysctls.a b" },
+                { "ssh_authorized_keys: [nokey]", "ssh_authorized_keys[0]" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                bool top = strncmp(cases[i].yaml, "ssh_", 4) == 0;
+                bool endpoint = strncmp(cases[i].yaml, "endpoint", 8) == 0;
+                char inventory[512], user_data[512], ud_field[128], expected[1024], got[1024];
+                struct seedgen_inventory *inv;
+                struct fb_config c;
+                FILE *log = tmpfile();
+                int r;
+
+                assert_non_null(log);
+                snprintf(inventory, sizeof(inventory),
+                         "%s\n%snodes: [{name: a, address: 10.0.0.1, role: control-plane}]\n", cases[i].yaml,
+                         endpoint ? "" : "endpoint: http://h/\n");
+                snprintf(user_data, sizeof(user_data),
+                         "#cloud-config\nkube_firstboot:\n  cluster_key: VEVTVC1PTkxZIGNsdXN0ZXIga2V5LCBub3Qgc2FmZSE=\n"
+                         "%s%s%s\n",
+                         endpoint ? "" : "  endpoint: http://h/\n", top ? "" : "  ", cases[i].yaml);
+                snprintf(ud_field, sizeof(ud_field), "%s%s", top ? "" : "kube_firstboot.", cases[i].field);
+
+                log_set_max_level(LOG_CRIT);
+                log_set_extra_fd(fileno(log));
+                inv = parse(inventory, &r);
+                assert_int_equal(r, -EINVAL);
+                inventory_free(inv);
+                message_of(log, cases[i].field, expected, sizeof(expected));
+                assert_int_equal(ftruncate(fileno(log), 0), 0);
+                config_init(&c);
+                assert_int_equal(userdata_parse(user_data, strlen(user_data), "t/user-data", &c), -EINVAL);
+                config_done(&c);
+                message_of(log, ud_field, got, sizeof(got));
+                log_set_extra_fd(-1);
+                log_set_max_level(LOG_INFO);
+                fclose(log);
+                if (!streq(expected, got))
+                        fail_msg("case %zu: inventory: %s  user-data: %s", i, expected, got);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_instance_id),      cmocka_unit_test(test_generation),
                 cmocka_unit_test(test_pxe_name),         cmocka_unit_test(test_reference_inventory),
                 cmocka_unit_test(test_quoting),          cmocka_unit_test(test_server_yaml_listen),
                 cmocka_unit_test(test_pxe),              cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_same_messages_as_user_data),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
