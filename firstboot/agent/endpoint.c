@@ -154,7 +154,7 @@ int endpoint_get_record(const struct fb_config *c, int wait_s, char **ret, size_
         return 1;
 }
 
-void endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message) {
+int endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message) {
         json_object *o;
         struct http_response res = {};
         char url[1024], suffix[128];
@@ -162,13 +162,14 @@ void endpoint_report(const struct fb_config *c, const char *stage, const char *s
         int r;
 
         if (!c->endpoint[0] || !c->have_cluster_key)
-                return;
+                return 0;
         snprintf(suffix, sizeof(suffix), "nodes/%s", c->hostname);
-        if (endpoint_cluster_url(c, suffix, url, sizeof(url)) < 0)
-                return;
+        r = endpoint_cluster_url(c, suffix, url, sizeof(url));
+        if (r < 0)
+                return r;
         o = json_object_new_object();
         if (!o)
-                return;
+                return -ENOMEM;
         json_object_object_add(o, "node", json_object_new_string(c->hostname));
         json_object_object_add(o, "role", json_object_new_string(role_to_string(c->role)));
         json_object_object_add(o, "stage", json_object_new_string(stage));
@@ -180,8 +181,12 @@ void endpoint_report(const struct fb_config *c, const char *stage, const char *s
         r = put(c, url, body, strlen(body), 3000, &res);
         if (r < 0)
                 log_debug("progress report to %s not delivered: %s", url, http_strerror(r));
-        else if (res.status < 200 || res.status >= 300)
+        else if (res.status < 200 || res.status >= 300) {
                 log_debug("progress report to %s answered HTTP %ld", url, res.status);
+                r = -EIO;
+        } else
+                r = 0;
         http_response_done(&res);
         json_object_put(o);
+        return r;
 }

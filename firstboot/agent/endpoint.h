@@ -19,8 +19,9 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
  * (connection refused, timeout, 5xx: -EAGAIN with the status logged at debug level). */
 int endpoint_get_record(const struct fb_config *c, int wait_s, char **ret, size_t *ret_size);
 
-/* Progress report (stage, status, message); best effort: one short try, never fails the boot. */
-void endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message);
+/* Progress report (stage, status, message); best effort: one short try, never fails the boot. Returns 0
+ * when it was delivered (or there is no endpoint to report to), -errno when not (-EIO: not a 2xx). */
+int endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message);
 
 /* Backoff used by every retry loop: base_ms doubling to cap_ms, with +-25% jitter. */
 int backoff_next_ms(int attempt, int base_ms, int cap_ms);

@@ -5,7 +5,6 @@
  * daemon.json is merged, never replaced (daemon-json.c). docker is restarted when the file changed, or
  * when a running docker still reports another driver: the second case is a run killed between the write
  * and the restart, which a "restart only if the file changed" rule would never repair. */
-#include <ctype.h>
 #include <limits.h>
 #include <time.h>
 
@@ -27,23 +26,6 @@
 
 enum unit_query { UNIT_IS_ENABLED, UNIT_IS_ACTIVE };
 
-/* systemctl's answer is its last line ("enabled"; SysV services print chkconfig's chatter first); an
- * error message instead of a state word becomes "". */
-static void unit_state_word(const char *out, char *ret, size_t size) {
-        const char *end = out + strlen(out), *start;
-
-        while (end > out && isspace((unsigned char) end[-1]))
-                end--;
-        for (start = end; start > out && start[-1] != '\n'; start--)
-                ;
-        while (start < end && isspace((unsigned char) *start))
-                start++;
-        if ((size_t) (end - start) >= size || memchr(start, ' ', end - start) || memchr(start, ':', end - start))
-                ret[0] = 0;
-        else
-                snprintf(ret, size, "%.*s", (int) (end - start), start);
-}
-
 /* systemctl is-enabled/is-active: the exit status is the answer (0 = enabled, static, ... / active); the
  * word printed is only for messages. Returns 1 yes, 0 no, -errno. */
 static int docker_unit_query(struct fb_run *run, enum unit_query q, char *ret_word, size_t size) {
@@ -57,7 +39,7 @@ static int docker_unit_query(struct fb_run *run, enum unit_query q, char *ret_wo
         if (r != 0 && strstr(out, "No such file"))
                 return log_error_errno(-ENOENT, "docker.service does not exist: is docker installed? (the image or "
                                        "kickstart installs it)");
-        unit_state_word(out, ret_word, size);
+        systemctl_state_word(out, ret_word, size);
         if (!ret_word[0]) /* an error message rather than a state */
                 snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
         return r == 0;

@@ -51,33 +51,59 @@ static int module_loaded(const char *name) {
         return file_exists(path) || module_builtin(name);
 }
 
-static int load_module(struct fb_run *run, const char *name) {
-        const char *argv[] = { "modprobe", name, NULL };
-        char what[64];
+/* Loads every module not loaded yet with one modprobe: `modprobe NAME`, or `modprobe -a NAME...` (kmod's
+ * "insert all module names on the command line") when several are missing. */
+static int load_modules(struct fb_run *run) {
+        const char *argv[ELEMENTSOF(modules) + 3];
+        bool missing[ELEMENTSOF(modules)];
+        size_t k = 0, n_missing = 0;
         int r;
 
-        r = module_loaded(name);
-        if (r < 0)
-                return r;
-        snprintf(what, sizeof(what), "load %s", name);
-        if (r > 0) {
-                run_unchanged(run, STEP, what);
-                return 0;
+        argv[k++] = "modprobe";
+        argv[k++] = "-a";
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                char what[64];
+
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                missing[i] = r == 0;
+                snprintf(what, sizeof(what), "load %s", modules[i]);
+                if (!missing[i]) {
+                        run_unchanged(run, STEP, what);
+                        continue;
+                }
+                run_action(run, STEP, what, "not loaded", "loaded");
+                argv[k++] = modules[i];
+                n_missing++;
         }
-        run_action(run, STEP, what, "not loaded", "loaded");
+        argv[k] = NULL;
+        if (n_missing == 0)
+                return 0;
         if (run->dry_run)
                 return 1;
 
+        if (n_missing == 1) { /* plain `modprobe NAME` */
+                argv[1] = argv[2];
+                argv[2] = NULL;
+        }
         r = host_command(run, argv, false, NULL);
         if (r < 0)
                 return r;
         if (r != 0)
-                return log_error_errno(-EIO, "modprobe %s failed (exit status %d; see the agent log)", name, r);
-        r = module_loaded(name);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist", name, name);
+                return log_error_errno(-EIO, "modprobe %s%s failed (exit status %d; see the agent log)",
+                                       n_missing == 1 ? "" : "-a ",
+                                       n_missing == 1 ? argv[1] : "(every missing module)", r);
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                if (!missing[i])
+                        continue;
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
+                                               modules[i], modules[i]);
+        }
         return 1;
 }
 
@@ -106,11 +132,9 @@ int step_modules(struct fb_run *run) {
                 return r;
         changed |= r > 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
-                r = load_module(run, modules[i]);
-                if (r < 0)
-                        return r;
-                changed |= r > 0;
-        }
+        r = load_modules(run);
+        if (r < 0)
+                return r;
+        changed |= r > 0;
         return changed;
 }

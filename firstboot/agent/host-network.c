@@ -312,23 +312,6 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
                                 old ? "other settings" : NULL, after);
 }
 
-/* systemctl's answer is its last line ("enabled"; SysV services print chkconfig's chatter first); an
- * error message instead of a state word becomes "". */
-static void unit_state_word(const char *out, char *ret, size_t size) {
-        const char *end = out + strlen(out), *start;
-
-        while (end > out && isspace((unsigned char) end[-1]))
-                end--;
-        for (start = end; start > out && start[-1] != '\n'; start--)
-                ;
-        while (start < end && isspace((unsigned char) *start))
-                start++;
-        if ((size_t) (end - start) >= size || memchr(start, ' ', end - start) || memchr(start, ':', end - start))
-                ret[0] = 0;
-        else
-                snprintf(ret, size, "%.*s", (int) (end - start), start);
-}
-
 static int unit_enabled(struct fb_run *run, const char *unit, char *ret_word, size_t size) {
         const char *argv[] = { "systemctl", "is-enabled", unit, NULL };
         _cleanup_free_ char *out = NULL;
@@ -342,7 +325,7 @@ static int unit_enabled(struct fb_run *run, const char *unit, char *ret_word, si
                                        "at boot (%s)", unit,
                                        streq(unit, "network") ? "CentOS 7's initscripts package provides it"
                                                               : "systemd-networkd is part of systemd");
-        unit_state_word(out, ret_word, size);
+        systemctl_state_word(out, ret_word, size);
         if (!ret_word[0])
                 snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
         return r == 0;

@@ -6,7 +6,16 @@
  * commented out earlier; they are masked first, so that a run killed after a swapoff or after the fstab
  * edit still finds all of them next time. "Masked" is what `systemctl is-enabled UNIT` says.
  * The swapoff is verified by reading /proc/swaps again: under --root that is the tree's proc/swaps, which
- * the test stand-in for swapoff (tests/stand-ins/host-model.c) updates as the kernel would. */
+ * the test stand-in for swapoff (tests/stand-ins/host-model.c) updates as the kernel would.
+ *
+ * One command per verb for all units and devices: `systemctl is-enabled U1 U2 ...`, `systemctl mask U1
+ * U2 ...` and `swapoff P1 P2 ...` all take several names (systemd 219, util-linux 2.23). systemd 219's
+ * is-enabled prints one state line per unit but stops at the first unit whose state it cannot get (a
+ * swap unit made by the fstab generator has no unit file, so "No such file or directory"), with the
+ * error on stderr, which may reach the shared pipe before the buffered stdout does. So: the state words,
+ * in order, are the first units' states; the unit after them failed (not masked: a masked unit always
+ * has a state); any after that were not asked, and are masked too (masking a masked unit changes
+ * nothing), reported with the state "unknown". */
 #include <ctype.h>
 #include <limits.h>
 
@@ -311,27 +320,33 @@ static int read_active_swaps(struct swap_list *active) {
 }
 
 static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
-        int changed = 0, r;
+        const char *argv[MAX_SWAP_DEVICES + 2];
+        size_t k = 0;
+        int r;
 
+        if (active->n == 0) {
+                run_unchanged(run, STEP, "no active swap");
+                return 0;
+        }
+        argv[k++] = "swapoff";
         for (size_t i = 0; i < active->n; i++) {
-                const char *argv[] = { "swapoff", active->paths[i], NULL };
                 char what[PATH_MAX + 16];
 
                 snprintf(what, sizeof(what), "swapoff %s", active->paths[i]);
                 run_action(run, STEP, what, "active", "off");
-                changed = 1;
-                if (run->dry_run)
-                        continue;
-                r = host_command(run, argv, false, NULL);
-                if (r < 0)
-                        return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "swapoff %s failed (exit status %d; see the agent log)",
-                                               active->paths[i], r);
+                argv[k++] = active->paths[i];
         }
-        if (active->n == 0)
-                run_unchanged(run, STEP, "no active swap");
-        return changed;
+        argv[k] = NULL;
+        if (run->dry_run)
+                return 1;
+        /* swapoff tries every device and fails if any failed; /proc/swaps then says which (verify_swaps_off) */
+        r = host_command(run, argv, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "swapoff of %zu device(s) failed (exit status %d; see the agent log)",
+                                       active->n, r);
+        return 1;
 }
 
 static int verify_swaps_off(void) {
@@ -378,51 +393,82 @@ static int fstab_update(struct fb_run *run, const char *old, const char *content
                                 "comment out the swap entries of /etc/fstab", "active swap entries", after);
 }
 
+/* A line of `systemctl is-enabled` output that is a state word ("masked", "static", ...), not an error
+ * message ("Failed to get unit file state for X: No such file or directory"). */
+static bool is_state_word(const char *line, size_t len) {
+        if (len == 0 || len > 32)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!(line[i] >= 'a' && line[i] <= 'z') && line[i] != '-')
+                        return false;
+        return true;
+}
+
 static int mask_units(struct fb_run *run, const struct swap_list *paths) {
-        int changed = 0, r;
+        const char *query[MAX_SWAP_DEVICES + 3], *mask[MAX_SWAP_DEVICES + 3];
+        char units[MAX_SWAP_DEVICES][512];
+        char states[MAX_SWAP_DEVICES][33];
+        _cleanup_free_ char *out = NULL;
+        const char *p, *end, *line;
+        size_t n = 0, n_states = 0, n_mask = 0, len;
+        int r;
 
         for (size_t i = 0; i < paths->n; i++) {
-                const char *query[] = { "systemctl", "is-enabled", NULL, NULL };
-                const char *mask[] = { "systemctl", "mask", NULL, NULL };
-                _cleanup_free_ char *state = NULL;
-                char unit[512], what[600];
-                size_t len;
-
-                r = unit_name_from_path(paths->paths[i], "swap", unit, sizeof(unit));
+                r = unit_name_from_path(paths->paths[i], "swap", units[n], sizeof(units[n]));
                 if (r < 0) {
                         log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
                         continue;
                 }
-                query[2] = mask[2] = unit;
+                n++;
+        }
+        if (n == 0)
+                return 0;
 
-                r = host_command(run, query, true, &state);
-                if (r == -ENOENT) {
-                        run_unchanged(run, STEP, "no systemctl: no swap units to mask");
-                        return changed;
-                }
-                if (r < 0)
-                        return r;
-                len = strcspn(state, "\r\n");
-                state[len] = 0;
-                if (len > 32 || strchr(state, ':') || strchr(state, ' '))
-                        state[0] = 0; /* an error message (no such unit), not a state */
-                snprintf(what, sizeof(what), "mask %s", unit);
-                if (streq(state, "masked")) {
+        query[0] = "systemctl";
+        query[1] = "is-enabled";
+        for (size_t i = 0; i < n; i++)
+                query[2 + i] = units[i];
+        query[2 + n] = NULL;
+        r = host_command(run, query, true, &out);
+        if (r == -ENOENT) {
+                run_unchanged(run, STEP, "no systemctl: no swap units to mask");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        for (p = out, end = out + strlen(out); n_states < n && text_next_line(&p, end, &line, &len);) {
+                while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+                        len--;
+                if (is_state_word(line, len))
+                        snprintf(states[n_states++], sizeof(states[0]), "%.*s", (int) len, line);
+        }
+
+        mask[0] = "systemctl";
+        mask[1] = "mask";
+        for (size_t i = 0; i < n; i++) {
+                const char *before = i < n_states ? states[i] : i == n_states ? "not masked" : "unknown";
+                char what[600];
+
+                snprintf(what, sizeof(what), "mask %s", units[i]);
+                if (streq(before, "masked")) {
                         run_unchanged(run, STEP, what);
                         continue;
                 }
-                run_action(run, STEP, what, state[0] ? state : "not masked", "masked");
-                changed = 1;
-                if (run->dry_run)
-                        continue;
-                r = host_command(run, mask, false, NULL);
-                if (r < 0)
-                        return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "systemctl mask %s failed (exit status %d; see the agent log)",
-                                               unit, r);
+                run_action(run, STEP, what, before, "masked");
+                mask[2 + n_mask++] = units[i];
         }
-        return changed;
+        mask[2 + n_mask] = NULL;
+        if (n_mask == 0)
+                return 0;
+        if (run->dry_run)
+                return 1;
+        r = host_command(run, mask, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "systemctl mask of %zu swap unit(s) failed (exit status %d; see the agent "
+                                       "log)", n_mask, r);
+        return 1;
 }
 
 int step_swap(struct fb_run *run) {

@@ -79,6 +79,22 @@ static const struct stage *stage_find(const char *name) {
         return NULL;
 }
 
+/* --until NAME: a stage, or a step of the host stage (then *ret_n_steps is how many of its steps run,
+ * that one included; 0 for a stage). NULL when it is neither. */
+static const struct stage *until_find(const char *name, size_t *ret_n_steps) {
+        const struct stage *st = stage_find(name);
+
+        *ret_n_steps = 0;
+        if (st)
+                return st;
+        for (size_t i = 0; i < host_steps_count; i++)
+                if (streq(host_steps[i].name, name)) {
+                        *ret_n_steps = i + 1;
+                        return stage_find("host");
+                }
+        return NULL;
+}
+
 static void help(void) {
         printf("Usage: kube-firstboot [OPTIONS] COMMAND\n"
                "\n"
@@ -87,7 +103,10 @@ static void help(void) {
                "Commands:\n"
                "  show-seed           Print the parsed, validated seed as YAML (secrets masked)\n"
                "  plan                List the actions run would take on this host, and why\n"
-               "  run [--until STAGE] Provision this host (stages: seed, host, role)\n"
+               "  run [--until STAGE|STEP]\n"
+               "                      Provision this host (stages: seed, host, role), or only up to and including\n"
+               "                      a step of the host stage (growroot, hostname, hosts, network, swap, modules,\n"
+               "                      sysctl, selinux, firewall, docker, kubelet, ssh; the stage is then not done)\n"
                "  status              Show which stages are done for the current instance\n"
                "  status --endpoint URL [--cluster NAME] [--watch]\n"
                "                      Show every node's progress as the metadata endpoint has it\n"
@@ -187,6 +206,24 @@ static int open_agent_log(void) {
         return fd;
 }
 
+/* The last progress report, "done": at the end of a run that provisioned the instance (always), and on a
+ * later run that has nothing else to do until the endpoint has taken it (a run killed before it got
+ * through, or an endpoint that did not take it then). The state directory's done-reported says it was
+ * delivered. */
+static void report_done(const struct fb_config *c, const char *state_dir, bool always) {
+        char path[PATH_MAX];
+        int r;
+
+        if (snprintf(path, sizeof(path), "%s/done-reported", state_dir) >= (int) sizeof(path) ||
+            (!always && file_exists(path)))
+                return;
+        if (endpoint_report(c, "done", "done", "provisioned") < 0)
+                return;
+        r = write_file_atomic(path, "done\n", 5, 0600, 0);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot write: %m", path);
+}
+
 /* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. */
 static int take_lock(const char *base) {
         char path[PATH_MAX];
@@ -215,12 +252,13 @@ static int provision(bool dry_run) {
         struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
         _cleanup_close_ int log_fd = -1, lock_fd = -1;
         const struct stage *until = NULL;
+        size_t until_n_steps = 0; /* --until a host step: run the host stage's first until_n_steps steps */
         int r;
 
         if (arg_until) {
-                until = stage_find(arg_until);
+                until = until_find(arg_until, &until_n_steps);
                 if (!until) {
-                        log_error("--until: unknown stage \"%s\"", arg_until);
+                        log_error("--until: \"%s\" is neither a stage (seed, host, role) nor a host step", arg_until);
                         return EXIT_BAD_INPUT;
                 }
         }
@@ -263,8 +301,10 @@ static int provision(bool dry_run) {
                 if (dry_run)
                         printf("Instance %s was provisioned at %s: nothing to do (--force runs again).\n",
                                config.instance_id, when);
-                else
+                else {
                         log_info("instance %s was provisioned at %s: nothing to do", config.instance_id, when);
+                        report_done(&config, state.dir, false);
+                }
                 return EXIT_OK;
         }
 
@@ -305,6 +345,8 @@ static int provision(bool dry_run) {
                         printf("Stage %s: %s\n", st->name, st->why);
                 if (st->steps && !(state_stage_done(&state, st->name, &usec) && !arg_force)) {
                         steps = st->steps(&config, &n_steps);
+                        if (st == until && until_n_steps > 0 && until_n_steps < n_steps)
+                                n_steps = until_n_steps;
                         if (!dry_run)
                                 endpoint_report(&config, report_stage(st, &config), "running", st->why);
                         r = run_steps(&run, steps, n_steps);
@@ -317,10 +359,16 @@ static int provision(bool dry_run) {
                                         endpoint_report(&config, report_stage(st, &config), "failed", reason);
                                 return EXIT_RUNTIME;
                         }
+                        if (st == until && until_n_steps > 0) {
+                                /* only part of the stage ran: a later run does it (again) in full */
+                                log_info("stopped after host step %s (--until): stage %s is not recorded as done",
+                                         steps[n_steps - 1].name, st->name);
+                                break;
+                        }
                         if (!dry_run) {
                                 r = state_mark_done(&state, st->name);
                                 if (r < 0) {
-                                        log_error_errno(r, "%s: cannot record state: %m", state.dir);
+                                        log_error_errno(r, "%s/stages: cannot record state: %m", state.dir);
                                         return EXIT_RUNTIME;
                                 }
                         }
@@ -334,7 +382,7 @@ static int provision(bool dry_run) {
         }
 
         if (!dry_run && instance_complete(&state))
-                endpoint_report(&config, "done", "done", "provisioned");
+                report_done(&config, state.dir, true);
         if (dry_run)
                 printf("\n%u action(s) to take, %u already in place.\n", run.n_changed, run.n_unchanged);
         else

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto-dl.h"
 #include "endpoint.h"
@@ -37,6 +38,24 @@ static int rooted(const char *abs, char buf[static PATH_MAX]) {
 static bool api_server_answers(struct fb_run *run, const char *admin_conf) {
         const char *argv[] = { "kubectl", "--kubeconfig", admin_conf, "get", "--raw", "/readyz", NULL };
         return spawn_simple(argv, 15000, run->log_fd) == 0;
+}
+
+/* After a reboot the kubelet needs a while to bring the static pods back: wait for an API server that
+ * kubeadm init was seen to set up, up to API_RETURN_WAIT_S, polling every few seconds. */
+#define API_RETURN_WAIT_S (5 * 60)
+static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
+        struct timespec start, now;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        log_info("the cluster was initialised; waiting up to %d s for its API server to answer", API_RETURN_WAIT_S);
+        for (;;) {
+                if (api_server_answers(run, admin_conf))
+                        return true;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - start.tv_sec >= API_RETURN_WAIT_S)
+                        return false;
+                sleep(5);
+        }
 }
 
 int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
@@ -89,7 +108,7 @@ int control_plane_token_save(struct fb_run *run, const char *token, long long ex
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
-        char admin[PATH_MAX], config_path[PATH_MAX], token[24], what[512];
+        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], token[24], what[512];
         _cleanup_free_ char *yaml = NULL;
         long long expires;
         size_t size;
@@ -97,13 +116,29 @@ int step_init(struct fb_run *run) {
 
         if (rooted(ADMIN_CONF, admin) < 0)
                 return -ENAMETOOLONG;
+        /* kubeadm init writes admin.conf early, and the API server answers long before init has made the
+         * bootstrap token: only an init seen to succeed (the marker, written right after) is finished. */
+        snprintf(marker, sizeof(marker), "%s/init-done", run->state_dir);
         if (file_exists(admin)) {
-                if (run->dry_run || api_server_answers(run, admin)) {
+                const char *reset[] = { "kubeadm", "reset", "-f", NULL };
+
+                if (run->dry_run || file_exists(marker)) {
+                        /* A control plane that init set up is never reset here: workers may have joined it
+                         * and hold its CA. If it does not come back, a person must look. */
+                        if (!run->dry_run && !api_server_answers(run, admin) && !api_server_comes_back(run, admin))
+                                return log_error_errno(ETIMEDOUT,
+                                                       "kubeadm init succeeded earlier (%s), but the API server has not "
+                                                       "answered for %d s; not resetting an initialised control plane: "
+                                                       "see journalctl -u kubelet and docker ps -a",
+                                                       marker, API_RETURN_WAIT_S);
                         run_unchanged(run, STEP, "cluster initialised (" ADMIN_CONF " present, API server answers)");
                         return 0;
                 }
-                log_warning(ADMIN_CONF " exists but the API server does not answer: an earlier init did not "
-                            "finish; resetting and initialising again");
+                log_warning(ADMIN_CONF " exists but no init was seen to succeed: an earlier init did not finish; "
+                            "resetting and initialising again");
+                r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
+                if (r != 0)
+                        log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
         }
 
         snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml (kubernetes %s, advertise "
@@ -131,6 +166,9 @@ int step_init(struct fb_run *run) {
                 return r;
         if (!file_exists(admin))
                 return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", admin);
+        r = write_file_atomic(marker, "kubeadm init succeeded\n", 23, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", marker);
         return 1;
 }
 

@@ -5,7 +5,10 @@
 #  - run gives the expected tree (tests/host-fixtures/expected/master) and the expected commands;
 #  - a second run changes no byte and no mtime, runs no mutating command, reports every action unchanged;
 #  - the seed's settings (worker ports, keep, disable, extras) and the error paths (half hosts block,
-#    modprobe failing, a sysctl the kernel lacks, firewalld absent or stopped).
+#    modprobe failing, a sysctl the kernel lacks, firewalld absent or stopped);
+#  - one command per verb for several swap units, devices and ports, also from a half-done host (one
+#    unit masked, some ports open), and the stand-ins answering the batched forms as CentOS 7's tools do;
+#  - run --until STEP: the host stage up to that step, not recorded as done.
 # It runs in a private UTS namespace so that sethostname(2) leaves the test machine's name alone.
 if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
         exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
@@ -148,12 +151,124 @@ agent "$B" "$R" "$SEEDS/node-1" run --until host 2>"$WORK/fw.err" || fail "run w
 assert_contains "$(cat "$WORK/fw.err")" "warning: $R/etc/hosts:6: gives node-1 the address 127.0.1.1, not 192.168.220.105 as the managed block does" \
         "hosts: a conflicting user line is reported"
 assert_contains "$(cat "$R/etc/hosts")" $'nas   \n127.0.1.1\tnode-1.lab node-1\n# BEGIN kube-firstboot' "hosts: the conflicting line is kept"
-assert_eq "firewall-cmd --state" "$(grep '^firewall-cmd' "$B/calls.log")" "firewalld stopped: commands"
+# no --state first: the first query's NOT_RUNNING (252) says it
+assert_eq "firewall-cmd --permanent --list-ports" "$(grep '^firewall-cmd' "$B/calls.log")" "firewalld stopped: commands"
 assert_contains "$(cat "$WORK/fw.err")" "firewall: unchanged: firewalld not running: no ports to open" "firewalld stopped"
 rm "$B/firewall-cmd"
 agent "$B" "$R" "$SEEDS/node-1" run --until host --force 2>"$WORK/fw2.err" || fail "run without firewalld failed"
 assert_contains "$(cat "$WORK/fw2.err")" "firewall: unchanged: firewalld not installed: no ports to open" "no firewalld"
 ok "firewalld stopped or absent; a conflicting hosts line is reported, and kept"
+
+# ---- batched commands from a half-done host: a unit masked in the middle, ports partly open -------------
+R=$WORK/half/root
+B=$WORK/half/bin
+host_tree "$R"
+host_bin "$B" "$R"
+touch "$B/state/units/swapfile.swap.masked"
+printf '6443/tcp\n8472/udp\n' >"$B/state/firewalld.permanent"
+printf '8472/udp\n' >"$B/state/firewalld.runtime"
+agent "$B" "$R" "$SEEDS/master" plan >"$WORK/half.plan" 2>/dev/null || fail "half-done: plan failed"
+: >"$B/calls.log"
+agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/half.err" || {
+        cat "$WORK/half.err"
+        fail "half-done: run failed"
+}
+assert_eq 'systemctl is-enabled dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
+systemctl mask dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
+swapoff /dev/dm-1 /swapfile
+modprobe br_netfilter
+firewall-cmd --permanent --list-ports
+firewall-cmd --list-ports
+firewall-cmd --permanent --add-port=2379-2380/tcp --add-port=10250-10252/tcp
+firewall-cmd --add-port=6443/tcp --add-port=2379-2380/tcp --add-port=10250-10252/tcp
+firewall-cmd --permanent --list-ports
+firewall-cmd --list-ports
+systemctl is-enabled kubelet
+systemctl enable kubelet
+systemctl is-enabled kubelet' "$(my_calls "$B/calls.log")" "half-done: commands"
+# is-enabled stopped at the first unit (no unit file state): the two after it were not asked, and are
+# masked anyway (masking a masked unit changes nothing)
+assert_contains "$(cat "$WORK/half.err")" 'swap: mask dev-dm\x2d1.swap (not masked -> masked)' "half-done: first unit"
+assert_contains "$(cat "$WORK/half.err")" 'swap: mask swapfile.swap (unknown -> masked)' "half-done: unit not asked"
+assert_contains "$(cat "$WORK/half.err")" 'firewall: unchanged: port 8472/udp open' "half-done: open port"
+diff -u <(plan_actions "$WORK/half.plan" | grep -E "$mine") <(run_actions "$WORK/half.err" | grep -E "$mine") ||
+        fail "half-done: plan's actions differ from run's"
+# once every unit is masked, one is-enabled answers for all of them (the units of fstab's commented
+# lines; /dev/dm-1 was only in /proc/swaps)
+: >"$B/calls.log"
+agent "$B" "$R" "$SEEDS/master" run --until host --force 2>"$WORK/half2.err" || fail "half-done: second run failed"
+assert_eq 'systemctl is-enabled dev-mapper-centos\x2dswap.swap swapfile.swap' \
+        "$(grep '^systemctl .*swap' "$B/calls.log")" "half-done: second run's swap commands"
+for u in swapfile.swap 'dev-mapper-centos\x2dswap.swap'; do
+        assert_contains "$(cat "$WORK/half2.err")" "swap: unchanged: mask $u" "half-done: $u masked"
+done
+ok "one command per verb for every swap unit, device and port, also from a half-done host"
+
+# ---- the stand-ins answer the batched forms as systemd 219, firewalld 0.6 and util-linux 2.23 do --------
+B=$WORK/model/bin
+host_bin "$B" "$WORK/model/root"
+mkdir -p "$WORK/model/root/proc"
+touch "$B/state/units/a.swap.masked" "$B/state/units/kubelet.service.enabled"
+out=$("$B/systemctl" is-enabled a.swap kubelet docker 2>&1) && rc=0 || rc=$?
+assert_eq "masked enabled disabled 0" "$(echo $out) $rc" "is-enabled: a line each, 0 when any is enabled"
+out=$("$B/systemctl" is-enabled a.swap b.swap kubelet 2>"$WORK/model.err") && rc=0 || rc=$?
+assert_eq "masked 1" "$(echo $out) $rc" "is-enabled stops at a unit without state"
+assert_eq 'Failed to get unit file state for b.swap: No such file or directory' "$(cat "$WORK/model.err")" \
+        "is-enabled: its error on stderr"
+out=$("$B/systemctl" disable --now firewalld 2>&1) && rc=0 || rc=$?
+assert_eq "systemctl: unrecognized option '--now' 1" "$out $rc" "systemd 219 has no --now"
+[ -f "$B/state/units/firewalld.service.enabled" ] || fail "--now refused but the unit was changed"
+out=$("$B/systemctl" enable kubelet nosuch 2>&1) && rc=0 || rc=$?
+assert_eq 1 "$rc" "enable with a missing unit fails"
+[ ! -f "$B/state/units/nosuch.service.enabled" ] || fail "enable: the missing unit was enabled"
+echo 6443/tcp >"$B/state/firewalld.permanent"
+out=$("$B/firewall-cmd" --permanent --add-port=6443/tcp --add-port=8472/udp 2>"$WORK/model.err") && rc=0 || rc=$?
+assert_eq "success 0" "$out $rc" "add-port sequence with one already open"
+assert_eq "Warning: ALREADY_ENABLED: '6443:tcp'" "$(cat "$WORK/model.err")" "ALREADY_ENABLED is a warning"
+assert_eq "6443/tcp 8472/udp" "$("$B/firewall-cmd" --list-ports --permanent)" "--permanent anywhere"
+out=$("$B/firewall-cmd" --permanent --add-port=6443/tcp --add-port=80/tcpx 2>/dev/null) && rc=0 || rc=$?
+assert_eq 0 "$rc" "a sequence with a bad item and an ALREADY_ENABLED one exits 0"
+"$B/firewall-cmd" --add-port=80 >/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq 102 "$rc" "a single bad port: INVALID_PORT"
+"$B/firewall-cmd" --add-port=80 --add-port=81/foo >/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq 254 "$rc" "only bad items with two error codes: UNKNOWN_ERROR"
+"$B/firewall-cmd" --state --permanent >/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq 2 "$rc" "stand-alone --state with other options is refused"
+"$B/firewall-cmd" --list-ports --add-port=80/tcp >/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq 2 "$rc" "--list-ports with --add-port is refused by the model"
+rm "$B/state/firewalld.running"
+out=$("$B/firewall-cmd" --permanent --list-ports 2>&1) && rc=0 || rc=$?
+assert_eq "FirewallD is not running 252" "$out $rc" "stopped firewalld: NOT_RUNNING"
+printf 'Filename\tType\tSize\tUsed\tPriority\n/dev/a partition 1 0 -2\n/b file 1 0 -3\n' >"$WORK/model/root/proc/swaps"
+"$B/swapoff" /dev/nosuch /dev/a /b >/dev/null 2>&1 && rc=0 || rc=$?
+assert_eq "255 1" "$rc $(wc -l <"$WORK/model/root/proc/swaps")" "swapoff: every device tried, 255 when one failed"
+ok "the stand-ins model the batched forms, and refuse what CentOS 7's tools refuse"
+
+# ---- run --until STEP: the host stage up to that step only, not recorded as done ----------------------
+R=$WORK/until/root
+B=$WORK/until/bin
+host_tree "$R"
+host_bin "$B" "$R"
+agent "$B" "$R" "$SEEDS/master" run --until hosts 2>"$WORK/until.err" || {
+        cat "$WORK/until.err"
+        fail "run --until hosts failed"
+}
+assert_eq "" "$(cat "$B/calls.log")" "--until hosts ran commands"
+assert_eq "master" "$(cat "$R/etc/hostname")" "--until hosts: /etc/hostname"
+assert_file_eq "$EXPECTED/master/etc/hosts" "$R/etc/hosts"
+assert_file_eq "$HOST_FIXTURES/root/etc/fstab" "$R/etc/fstab"
+assert_contains "$(cat "$WORK/until.err")" "stopped after host step hosts (--until): stage host is not recorded as done" \
+        "--until hosts says so"
+assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     pending" "--until hosts: host stage pending"
+agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/until2.err" || fail "run --until host after --until hosts failed"
+assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     done" "host stage done after the full run"
+assert_contains "$(cat "$WORK/until2.err")" "hosts: unchanged: write the managed block of /etc/hosts" "full run after --until hosts"
+rc=0
+agent "$B" "$R" "$SEEDS/master" run --until nosuch 2>"$WORK/until3.err" || rc=$?
+assert_eq 2 "$rc" "--until an unknown name: exit status"
+assert_contains "$(cat "$WORK/until3.err")" '--until: "nosuch" is neither a stage (seed, host, role) nor a host step' \
+        "--until an unknown name: message"
+ok "run --until a host step stops after it and leaves the stage pending"
 
 # ---- errors: each stops the run with a clear message, and leaves what follows untouched -------------
 # A half managed block in /etc/hosts is not guessed at.

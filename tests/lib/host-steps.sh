@@ -4,7 +4,10 @@
 # A test tree is a copy of tests/host-fixtures/root (a CentOS 7 host as cloud images ship it: swap in
 # fstab and /proc/swaps, SELinux enforcing, br_netfilter not loaded, an operator key for root). Commands
 # are replaced by tests/stand-ins/host-model.c (built here), which records each call and models its effect
-# on the tree and on its own state (units, firewalld), so a second run sees what the first one did.
+# on the tree and on its own state (units, firewalld), so a second run sees what the first one did. It
+# answers the forms CentOS 7's tools accept, several units, ports or devices per call included, with
+# their exit statuses (systemd 219, firewalld 0.6, util-linux 2.23; see its header), and refuses what
+# they refuse (`systemctl --now`, stand-alone firewall-cmd options mixed with others).
 
 HOST_FIXTURES=$TOP/tests/host-fixtures
 # Every command a host step may run: the agent's search path holds only these.

@@ -21,11 +21,24 @@
  *                    after the command acts
  *   lock             held while a call runs: one call at a time, and a test waits on it for a command
  *                    that a killed agent left running
- * Modelled: systemctl (is-enabled, is-active, enable, disable [--now], mask, start, restart, stop,
- * daemon-reload), firewall-cmd (--state, [--permanent] --list-ports / --add-port=P, --reload),
- * modprobe NAME (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0 as CentOS 7's
- * /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH (drops PATH from proc/swaps), ip (addr
- * show/replace, link show/set up, route show/replace default). */
+ * Modelled, as CentOS 7's versions behave (systemd 219, firewalld 0.6, util-linux 2.23):
+ *  - systemctl is-enabled, is-active, enable, disable, mask, start, restart, stop UNIT..., daemon-reload.
+ *    Several units per call: is-enabled prints one state line per unit and exits 0 if any is enabled
+ *    (or static), but stops at the first unit without a unit file state (no file, not masked: a swap
+ *    unit from the fstab generator), with the error on stderr and exit status 1; is-active likewise one
+ *    line per unit, 0 if any is active, 3 if none; enable checks every unit before changing any (a
+ *    missing or masked one fails the call, nothing enabled); mask masks each. `--now` (systemd 220) is
+ *    refused as systemd 219 refuses it: "unrecognized option".
+ *  - firewall-cmd --state, --reload, [--permanent] --list-ports, [--permanent] --add-port=P... (a
+ *    sequence: each item parsed as firewall-cmd does, an item already there is "Warning:
+ *    ALREADY_ENABLED" on stderr and counts as success; exit 0 when any item succeeded, else the one
+ *    error code, or UNKNOWN_ERROR 254 for several; "success" once). NOT_RUNNING (252) for everything
+ *    but --state when firewalld is stopped; stand-alone options mixed with others are refused (exit 2),
+ *    and so is --list-ports mixed with --add-port (firewall-cmd would list and silently skip the adds).
+ *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
+ *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
+ *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
+ *    show/set up, route show/replace default). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -148,57 +161,86 @@ static void unit_set(const char *unit, const char *what, bool on) {
                 (void) unlink(p);
 }
 
-static void model_systemctl(int argc, char **argv) {
-        const char *verb = argc > 1 ? argv[1] : "", *unit;
-        char full[256];
-        bool now = false;
-        int i = 2;
+static const char *unit_full(char *buf, size_t size, const char *unit) {
+        snprintf(buf, size, "%s%s", unit, strchr(unit, '.') ? "" : ".service");
+        return buf;
+}
 
-        if (i < argc && strcmp(argv[i], "--now") == 0) {
-                now = true;
-                i++;
-        }
-        if (strcmp(verb, "daemon-reload") == 0 || i >= argc)
+static void model_systemctl(int argc, char **argv) {
+        const char *verb = argc > 1 ? argv[1] : "";
+        char full[256];
+        int first = 2;
+
+        for (int i = 1; i < argc; i++)
+                if (strncmp(argv[i], "--", 2) == 0) {
+                        /* systemd 219 knows no --now (220): getopt refuses it before anything is done */
+                        fprintf(stderr, "systemctl: unrecognized option '%s'\n", argv[i]);
+                        rc = 1;
+                        return;
+                }
+        if (strcmp(verb, "daemon-reload") == 0 || first >= argc)
                 return;
-        unit = argv[i];
-        snprintf(full, sizeof(full), "%s%s", unit, strchr(unit, '.') ? "" : ".service");
 
         if (strcmp(verb, "is-enabled") == 0) {
-                if (unit_has(unit, "masked"))
-                        puts("masked"), rc = 1;
-                else if (unit_has(unit, "enabled"))
-                        puts("enabled");
-                else if (unit_has(unit, "installed"))
-                        puts("disabled"), rc = 1;
-                else
-                        printf("Failed to get unit file state for %s: No such file or directory\n", full), rc = 1;
+                bool enabled = false;
+                for (int i = first; i < argc; i++) {
+                        const char *unit = argv[i];
+                        if (unit_has(unit, "masked"))
+                                puts("masked");
+                        else if (unit_has(unit, "enabled"))
+                                puts("enabled"), enabled = true;
+                        else if (unit_has(unit, "installed"))
+                                puts("disabled");
+                        else {
+                                /* systemctl's stdout is a full buffer on a pipe, its stderr is not */
+                                fprintf(stderr, "Failed to get unit file state for %s: No such file or directory\n",
+                                        unit_full(full, sizeof(full), unit));
+                                rc = 1;
+                                return;
+                        }
+                }
+                rc = enabled ? 0 : 1;
         } else if (strcmp(verb, "is-active") == 0) {
-                if (unit_has(unit, "active"))
-                        puts("active");
-                else
-                        puts("inactive"), rc = 3;
+                rc = 3;
+                for (int i = first; i < argc; i++)
+                        if (unit_has(argv[i], "active"))
+                                puts("active"), rc = 0;
+                        else
+                                puts("inactive");
         } else if (!strcmp(verb, "enable") || !strcmp(verb, "start") || !strcmp(verb, "restart")) {
-                if (unit_has(unit, "masked"))
-                        printf("Failed to %s unit: Unit file %s is masked.\n", verb, full), rc = 1;
-                else if (!unit_has(unit, "installed"))
-                        printf("Failed to %s unit: Unit file %s does not exist.\n", verb, full), rc = 1;
-                else if (strcmp(verb, "enable") == 0) {
-                        unit_set(unit, "enabled", true);
-                        printf("Created symlink /etc/systemd/system/multi-user.target.wants/%s -> "
-                               "/usr/lib/systemd/system/%s.\n", full, full);
-                        if (now)
-                                unit_set(unit, "active", true);
-                } else
-                        unit_set(unit, "active", true);
+                for (int i = first; i < argc; i++) {
+                        unit_full(full, sizeof(full), argv[i]);
+                        if (unit_has(argv[i], "masked")) {
+                                printf("Failed to %s unit: Unit file %s is masked.\n", verb, full), rc = 1;
+                                return;
+                        }
+                        if (!unit_has(argv[i], "installed")) {
+                                printf("Failed to %s unit: Unit file %s does not exist.\n", verb, full), rc = 1;
+                                return;
+                        }
+                }
+                for (int i = first; i < argc; i++) {
+                        unit_full(full, sizeof(full), argv[i]);
+                        if (strcmp(verb, "enable") == 0) {
+                                unit_set(argv[i], "enabled", true);
+                                printf("Created symlink from /etc/systemd/system/multi-user.target.wants/%s to "
+                                       "/usr/lib/systemd/system/%s.\n", full, full);
+                        } else
+                                unit_set(argv[i], "active", true);
+                }
         } else if (!strcmp(verb, "disable") || !strcmp(verb, "stop")) {
-                if (strcmp(verb, "disable") == 0)
-                        unit_set(unit, "enabled", false);
-                if (strcmp(verb, "stop") == 0 || now)
-                        unit_set(unit, "active", false);
+                for (int i = first; i < argc; i++)
+                        unit_set(argv[i], strcmp(verb, "disable") == 0 ? "enabled" : "active", false);
         } else if (strcmp(verb, "mask") == 0) {
-                unit_set(unit, "masked", true);
-                unit_set(unit, "enabled", false);
-                printf("Created symlink /etc/systemd/system/%s -> /dev/null.\n", full);
+                for (int i = first; i < argc; i++) {
+                        unit_set(argv[i], "masked", true);
+                        unit_set(argv[i], "enabled", false);
+                        printf("Created symlink from /etc/systemd/system/%s to /dev/null.\n",
+                               unit_full(full, sizeof(full), argv[i]));
+                }
+        } else {
+                printf("systemctl model: unmodelled verb %s\n", verb);
+                rc = 1;
         }
 }
 
@@ -213,14 +255,69 @@ static bool list_has(const char *path, const char *word) {
         return found;
 }
 
+/* firewall-cmd's parse_port(): "PORT[-PORT]/PROTO". 0, or its error code. */
+static int parse_port(const char *item) {
+        const char *slash = strchr(item, '/'), *proto;
+        char *end;
+        long a, b;
+
+        if (!slash || strchr(slash + 1, '/'))
+                return 102; /* INVALID_PORT: "bad port (most likely missing protocol)" */
+        a = strtol(item, &end, 10);
+        b = a;
+        if (end != item && *end == '-')
+                b = strtol(end + 1, &end, 10);
+        if (end != slash || a < 1 || a > 65535 || b < a || b > 65535)
+                return 102; /* INVALID_PORT */
+        proto = slash + 1;
+        if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp") && strcmp(proto, "dccp"))
+                return 103; /* INVALID_PROTOCOL */
+        return 0;
+}
+
 static void model_firewall_cmd(int argc, char **argv) {
         char running[PATH_MAX], perm[PATH_MAX], now[PATH_MAX];
-        bool permanent = false;
+        const char *list;
+        bool permanent = false, state = false, reload = false, list_ports = false;
+        int n_add = 0, n_ok = 0, codes[2] = { 0, 0 }, n_codes = 0;
 
         pathf(running, "%s/state/firewalld.running", bin);
         pathf(perm, "%s/state/firewalld.permanent", bin);
         pathf(now, "%s/state/firewalld.runtime", bin);
-        if (argc > 1 && strcmp(argv[1], "--state") == 0) {
+        /* argparse: options in any order, --permanent applies to the whole call */
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--permanent") == 0)
+                        permanent = true;
+                else if (strcmp(argv[i], "--state") == 0)
+                        state = true;
+                else if (strcmp(argv[i], "--reload") == 0)
+                        reload = true;
+                else if (strcmp(argv[i], "--list-ports") == 0)
+                        list_ports = true;
+                else if (strncmp(argv[i], "--add-port=", 11) == 0)
+                        n_add++;
+                else {
+                        printf("firewall-cmd model: unmodelled option %s\n", argv[i]);
+                        rc = 2;
+                        return;
+                }
+        }
+        if ((state || reload) && (permanent || list_ports || n_add > 0 || (state && reload))) {
+                fputs("usage: see firewall-cmd man page\nCan't use stand-alone options with other options.\n", stderr);
+                rc = 2;
+                return;
+        }
+        if (list_ports && n_add > 0) {
+                printf("firewall-cmd model: --list-ports with --add-port: firewall-cmd 0.6 lists and skips the adds\n");
+                rc = 2;
+                return;
+        }
+        if (!state && !reload && !list_ports && n_add == 0) {
+                fputs("usage: see firewall-cmd man page\nNo option specified.\n", stderr);
+                rc = 2;
+                return;
+        }
+        if (state) {
                 if (exists(running))
                         puts("running");
                 else
@@ -232,50 +329,76 @@ static void model_firewall_cmd(int argc, char **argv) {
                 rc = 252;
                 return;
         }
-        for (int i = 1; i < argc; i++) {
-                const char *list = permanent ? perm : now;
-                if (strcmp(argv[i], "--permanent") == 0)
-                        permanent = true;
-                else if (strcmp(argv[i], "--list-ports") == 0) {
-                        char *t = slurp(list), *save = NULL;
-                        bool first = true;
-                        for (char *w = t ? strtok_r(t, "\n", &save) : NULL; w; w = strtok_r(NULL, "\n", &save)) {
-                                printf("%s%s", first ? "" : " ", w);
-                                first = false;
-                        }
-                        putchar('\n');
-                        free(t);
-                } else if (strncmp(argv[i], "--add-port=", 11) == 0) {
-                        const char *port = argv[i] + 11;
-                        if (!list_has(list, port)) {
-                                char line[128];
-                                snprintf(line, sizeof(line), "%s\n", port);
-                                write_text(list, line, "ae");
-                        }
-                        puts("success");
-                } else if (strcmp(argv[i], "--reload") == 0) {
-                        char *t = slurp(perm);
-                        write_text(now, t ? t : "", "we");
-                        free(t);
-                        puts("success");
-                } else {
-                        printf("unmodelled option %s\n", argv[i]);
-                        rc = 2;
-                }
+        if (reload) {
+                char *t = slurp(perm);
+                write_text(now, t ? t : "", "we");
+                free(t);
+                puts("success");
+                return;
         }
+        list = permanent ? perm : now;
+        if (list_ports) {
+                char *t = slurp(list), *save = NULL;
+                bool first = true;
+                for (char *w = t ? strtok_r(t, "\n", &save) : NULL; w; w = strtok_r(NULL, "\n", &save)) {
+                        printf("%s%s", first ? "" : " ", w);
+                        first = false;
+                }
+                putchar('\n');
+                free(t);
+                return;
+        }
+        /* the add sequence: parse every item first (a bad one is fatal only when it is the only one) */
+        for (int i = 1; i < argc; i++) {
+                const char *port;
+                int code;
+
+                if (strncmp(argv[i], "--add-port=", 11) != 0)
+                        continue;
+                port = argv[i] + 11;
+                code = parse_port(port);
+                if (code == 0 && list_has(list, port)) {
+                        /* ALREADY_ENABLED: a warning, and counted as success */
+                        fprintf(stderr, "Warning: ALREADY_ENABLED: '%.*s:%s'\n", (int) strcspn(port, "/"), port,
+                                strchr(port, '/') + 1);
+                        n_ok++;
+                        continue;
+                }
+                if (code != 0) {
+                        if (n_add == 1) {
+                                fprintf(stderr, "Error: %s: %s\n", code == 102 ? "INVALID_PORT" : "INVALID_PROTOCOL",
+                                        port);
+                                rc = code;
+                                return;
+                        }
+                        fprintf(stderr, "Warning: %s: %s\n", code == 102 ? "INVALID_PORT" : "INVALID_PROTOCOL", port);
+                        if (n_codes == 0 || (codes[0] != code && n_codes < 2))
+                                codes[n_codes++] = code;
+                        continue;
+                }
+                {
+                        char line[128];
+                        snprintf(line, sizeof(line), "%s\n", port);
+                        write_text(list, line, "ae");
+                }
+                n_ok++;
+        }
+        if (n_ok == 0) {
+                rc = n_codes == 1 ? codes[0] : 254; /* UNKNOWN_ERROR for several error codes */
+                return;
+        }
+        puts("success");
 }
 
 /* ---- modprobe, swapoff ---- */
 
-static void model_modprobe(int argc, char **argv) {
+static void model_modprobe_one(const char *module) {
         static const char *const bridge[] = { "bridge-nf-call-iptables", "bridge-nf-call-ip6tables",
                                               "bridge-nf-call-arptables" };
         char p[PATH_MAX];
 
-        if (argc < 2)
-                return;
-        mkdir_p(pathf(p, "%s/sys/module/%s", root, argv[1]));
-        if (strcmp(argv[1], "br_netfilter") != 0)
+        mkdir_p(pathf(p, "%s/sys/module/%s", root, module));
+        if (strcmp(module, "br_netfilter") != 0)
                 return;
         mkdir_p(pathf(p, "%s/proc/sys/net/bridge", root));
         for (size_t i = 0; i < 3; i++)
@@ -283,40 +406,60 @@ static void model_modprobe(int argc, char **argv) {
                         write_text(p, "0\n", "we");
 }
 
-static void model_swapoff(int argc, char **argv) {
-        char p[PATH_MAX], *t, *out, *line, *next;
-        size_t n = 0;
-        bool found = false;
-
-        pathf(p, "%s/proc/swaps", root);
-        t = slurp(p);
-        if (argc < 2 || !t) {
-                free(t);
-                printf("swapoff: %s: swapoff failed: Invalid argument\n", argc > 1 ? argv[1] : "");
-                rc = 255;
+/* modprobe NAME [PARAMS] loads one module; modprobe -a NAME... (kmod) loads each. */
+static void model_modprobe(int argc, char **argv) {
+        if (argc < 2)
+                return;
+        if (strcmp(argv[1], "-a") != 0) {
+                model_modprobe_one(argv[1]);
                 return;
         }
-        out = malloc(strlen(t) + 1);
-        if (!out)
-                die("malloc");
-        for (line = t; *line; line = next) {
-                size_t len = strcspn(line, "\n"), first = strcspn(line, " \t\n");
-                next = line + len + (line[len] ? 1 : 0);
-                if (line != t && first == strlen(argv[1]) && strncmp(line, argv[1], first) == 0) {
-                        found = true;
+        for (int i = 2; i < argc; i++)
+                model_modprobe_one(argv[i]);
+}
+
+static void model_swapoff(int argc, char **argv) {
+        char p[PATH_MAX];
+
+        pathf(p, "%s/proc/swaps", root);
+        if (argc < 2) {
+                fputs("swapoff: bad usage\n", stderr);
+                rc = 1;
+                return;
+        }
+        /* util-linux 2.23: every device is tried; any failure makes the exit status 255 */
+        for (int a = 1; a < argc; a++) {
+                char *t = slurp(p), *out, *line, *next;
+                size_t n = 0;
+                bool found = false;
+
+                if (!t) {
+                        printf("swapoff: %s: swapoff failed: Invalid argument\n", argv[a]);
+                        rc = 255;
                         continue;
                 }
-                memcpy(out + n, line, next - line);
-                n += next - line;
+                out = malloc(strlen(t) + 1);
+                if (!out)
+                        die("malloc");
+                for (line = t; *line; line = next) {
+                        size_t len = strcspn(line, "\n"), first = strcspn(line, " \t\n");
+                        next = line + len + (line[len] ? 1 : 0);
+                        if (line != t && first == strlen(argv[a]) && strncmp(line, argv[a], first) == 0) {
+                                found = true;
+                                continue;
+                        }
+                        memcpy(out + n, line, next - line);
+                        n += next - line;
+                }
+                out[n] = 0;
+                if (!found) {
+                        printf("swapoff: %s: swapoff failed: Invalid argument\n", argv[a]);
+                        rc = 255;
+                } else
+                        write_text(p, out, "we"); /* in place, as the kernel's file has no temp copies */
+                free(out);
+                free(t);
         }
-        out[n] = 0;
-        if (!found) {
-                printf("swapoff: %s: swapoff failed: Invalid argument\n", argv[1]);
-                rc = 255;
-        } else
-                write_text(p, out, "we"); /* in place, as the kernel's file has no temp copies */
-        free(out);
-        free(t);
 }
 
 /* ---- ip ---- */
