@@ -95,13 +95,8 @@ static int add_ports(struct fb_run *run, char ports[][32], const bool *missing, 
                 return 0;
         if (run->dry_run)
                 return 1;
-        r = host_command(run, argv, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "firewall-cmd %s--add-port (%zu port(s)) failed (exit status %d; see the "
-                                       "agent log)", permanent ? "--permanent " : "", m, r);
-        return 1;
+        r = host_command_ok(run, argv, "firewall-cmd %s--add-port (%zu port(s))", permanent ? "--permanent " : "", m);
+        return r < 0 ? r : 1;
 }
 
 static int firewall_open(struct fb_run *run) {
@@ -213,20 +208,14 @@ static int firewall_disable(struct fb_run *run) {
         if (run->dry_run)
                 return 1;
         if (is_enabled) {
-                r = host_command(run, disable, false, NULL);
+                r = host_command_ok(run, disable, "systemctl disable firewalld");
                 if (r < 0)
                         return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "systemctl disable firewalld failed (exit status %d; see the "
-                                               "agent log)", r);
         }
         if (is_active) {
-                r = host_command(run, stop, false, NULL);
+                r = host_command_ok(run, stop, "systemctl stop firewalld");
                 if (r < 0)
                         return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "systemctl stop firewalld failed (exit status %d; see the "
-                                               "agent log)", r);
         }
 
         r = unit_query(run, "is-enabled", enabled, sizeof(enabled));

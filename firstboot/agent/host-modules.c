@@ -87,13 +87,10 @@ static int load_modules(struct fb_run *run) {
                 argv[1] = argv[2];
                 argv[2] = NULL;
         }
-        r = host_command(run, argv, false, NULL);
+        r = host_command_ok(run, argv, "modprobe %s%s", n_missing == 1 ? "" : "-a ",
+                            n_missing == 1 ? argv[1] : "(every missing module)");
         if (r < 0)
                 return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "modprobe %s%s failed (exit status %d; see the agent log)",
-                                       n_missing == 1 ? "" : "-a ",
-                                       n_missing == 1 ? argv[1] : "(every missing module)", r);
         for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
                 if (!missing[i])
                         continue;

@@ -340,13 +340,8 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
         if (run->dry_run)
                 return 1;
         /* swapoff tries every device and fails if any failed; /proc/swaps then says which (verify_swaps_off) */
-        r = host_command(run, argv, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "swapoff of %zu device(s) failed (exit status %d; see the agent log)",
-                                       active->n, r);
-        return 1;
+        r = host_command_ok(run, argv, "swapoff of %zu device(s)", active->n);
+        return r < 0 ? r : 1;
 }
 
 static int verify_swaps_off(void) {
@@ -462,13 +457,8 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                 return 0;
         if (run->dry_run)
                 return 1;
-        r = host_command(run, mask, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "systemctl mask of %zu swap unit(s) failed (exit status %d; see the agent "
-                                       "log)", n_mask, r);
-        return 1;
+        r = host_command_ok(run, mask, "systemctl mask of %zu swap unit(s)", n_mask);
+        return r < 0 ? r : 1;
 }
 
 int step_swap(struct fb_run *run) {

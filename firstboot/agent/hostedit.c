@@ -304,6 +304,20 @@ int host_command(struct fb_run *run, const char *const argv[], bool quiet_missin
         return result.exit_status;
 }
 
+int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) {
+        char what[256];
+        va_list ap;
+        int r;
+
+        r = host_command(run, argv, false, NULL);
+        if (r <= 0)
+                return r;
+        va_start(ap, what_fmt);
+        vsnprintf(what, sizeof(what), what_fmt, ap);
+        va_end(ap);
+        return log_error_errno(-EIO, "%s failed (exit status %d; see the agent log)", what, r);
+}
+
 /* systemctl's answer is its last line ("enabled"; SysV services print chkconfig's chatter first); an
  * error message instead of a state word becomes "". */
 void systemctl_state_word(const char *out, char *ret, size_t size) {

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "macro.h"
 #include "run.h"
 
 /* Caps on the host files we read: far above any real one, low enough to bound memory. */
@@ -60,6 +61,9 @@ bool kernel_value_equal(const char *a, const char *b);
  * and, when ret_output is given, captured. Returns the exit status (>= 0), or -errno: -ENOENT when
  * the command is not installed (logged unless quiet_missing), -ETIMEDOUT, ... (always logged). */
 int host_command(struct fb_run *run, const char *const argv[], bool quiet_missing, char **ret_output);
+/* host_command() for a command that must succeed: a non-zero exit status is logged as "WHAT failed (exit
+ * status N; see the agent log)", WHAT from the format, and returned as -EIO. 0 on success. */
+int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) _printf_(3, 4);
 
 /* Removes temporary files a killed write_file_atomic() left in the directory of <rooted path>. */
 void host_clean_stale_temps(const char *rooted_path);

@@ -22,12 +22,10 @@ fi
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/netns-lab.sh"
+. "$TOP/tests/lib/role-lab.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
 [ -x "$BUILDDIR/kube-firstboot-server" ] || fail "no server at $BUILDDIR/kube-firstboot-server"
-REF=$TOP/tests/seeds/reference
-JR=$TOP/tests/lib/join-record.py
-KEY=$(sed -n 's/^  cluster_key: *//p' "$REF/master/user-data")
-[ -n "$KEY" ] || fail "no cluster_key in the reference seed"
+role_lab_keys
 PAGE=$(getconf PAGESIZE)
 
 ip link set lo up
@@ -128,49 +126,10 @@ EOF
 cc -shared -fPIC -O2 -Wall -Wextra -o "$WORK/fillshim.so" "$WORK/fillshim.c" -ldl || fail "cannot build the fill shim"
 SHIM=$WORK/fillshim.so
 
-# ---- the store and the API server's port (as in test-role-crash) ----------------------------------------
-STORE_PID=
-BEARER=$(/usr/bin/python3 "$JR" bearer "$KEY")
-store_start() { # DIR [RECORD]: kube-firstboot-server on 192.168.220.1:8780, its state in DIR (a record)
-        local dir=$1
-        store_stop
-        mkdir -p "$dir/state/clusters/lab" "$dir/seeds"
-        [ -z "${2:-}" ] || cp "$2" "$dir/state/clusters/lab/join.json"
-        printf 'listen: 192.168.220.1:8780\nseed_dir: %s\nstate_dir: %s\nclusters:\n  - name: lab\n    bearer: %s\n' \
-                "$dir/seeds" "$dir/state" "$BEARER" >"$dir/server.yaml"
-        "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" 2>>"$dir/server.log" &
-        STORE_PID=$!
-        for _ in $(seq 100); do
-                (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && return 0
-                sleep 0.05
-        done
-        fail "kube-firstboot-server did not come up: $(tail -n 5 "$dir/server.log")"
-}
-store_stop() {
-        [ -n "$STORE_PID" ] || return 0
-        kill "$STORE_PID" 2>/dev/null || true
-        wait "$STORE_PID" 2>/dev/null || true
-        STORE_PID=
-}
+# ---- the store, the API server's port, the hosts through the host stage (tests/lib/role-lab.sh) -----------
 cleanup_hooks+=(store_stop)
-/usr/bin/python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.168.220.104", 6443)); s.listen(64)
-while True:
-    c, _ = s.accept(); c.close()' &
-APISERVER_PID=$!
-cleanup_hooks+=("kill $APISERVER_PID")
-
-# ---- the hosts, through the host stage once -------------------------------------------------------------
-for h in master node-1; do
-        lab_host "$h" "$REF/$h"
-        touch "$WORK/$h/bin/kubeadm.ca-ecdsa"
-        KUBE_FIRSTBOOT_PATH="$WORK/$h/bin" "$AGENT" --root "$WORK/$h/root" --seed "$WORK/$h/seed" run --until host \
-                >"$WORK/$h.host.log" 2>&1 || { tail -n 20 "$WORK/$h.host.log"; fail "$h: host stage failed"; }
-        : >"$WORK/$h/bin/calls.log"
-        mv "$WORK/$h" "$WORK/base-$h"
-done
+role_lab_apiserver_port
+role_lab_hosts
 
 DISK=$WORK/disk
 mkdir -p "$DISK"
@@ -241,26 +200,6 @@ tree_modes() {
                 -printf '%p %y %m\n' | LC_ALL=C sort)
 }
 temp_files() { (cd "$DISK/root" && find . -name '.#kfb.*' | LC_ALL=C sort); }
-# cluster_summary STATE_JSON TOKEN: the tokens (TOKEN among them, valid), addons, applied objects, nodes.
-cluster_summary() {
-        /usr/bin/python3 - "$1" "$2" <<'PY'
-import json, sys, time
-s = json.load(open(sys.argv[1]))
-tok = [t for t in s["tokens"] if t["token"] == sys.argv[2]]
-print("tokens", len(s["tokens"]), "agent's token", "present" if tok else "ABSENT",
-      "valid" if tok and (tok[0].get("expires") or 2e9) > time.time() else "")
-print("addons", " ".join(s["addons"]))
-for a in sorted(s["applied"], key=lambda a: (a["kind"], a["name"])):
-    print("applied", a["kind"], a["name"], a["sha256"])
-print("nodes", " ".join(sorted(n["name"] for n in s["nodes"])))
-PY
-}
-report_done() { # HOST: the store's last progress report of HOST says it is done
-        local nodes
-        nodes=$(curl -sf http://192.168.220.1:8780/v1/clusters/lab/nodes) || fail "$name: the store does not answer"
-        /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); n=r[sys.argv[2]] if sys.argv[2] in r else r["nodes"][sys.argv[2]]; sys.exit(not (n["stage"]=="done" and n["status"]=="done"))' \
-                "$nodes" "$1" || fail "$name: the store's last report of $1 is not \"done\": $nodes"
-}
 master_token() { cut -d' ' -f1 "$1/var/lib/kube-firstboot/lab-master-1/token"; }
 # record_check STORE: the record opens and holds the control plane's token, CA pin and API server.
 record_check() {
