@@ -255,6 +255,7 @@ static int provision(bool dry_run) {
         size_t until_n_steps = 0; /* --until a host step: run the host stage's first until_n_steps steps */
         int r;
 
+        config_init(&config); /* before the first return: config_done() runs on it */
         if (arg_until) {
                 until = until_find(arg_until, &until_n_steps);
                 if (!until) {
@@ -263,7 +264,6 @@ static int provision(bool dry_run) {
                 }
         }
 
-        config_init(&config);
         r = load_seed(&seed, &config);
         if (r != EXIT_OK)
                 return r;
