@@ -210,27 +210,8 @@ agent_run() {
         rc=$(cat "$dir/rc")
 }
 
-# agent_files DIR: "path hash" of every file the agent writes in the role stage (the state directory,
-# /run/kube-firstboot; root's kubeconfig is compared with admin.conf separately), the content normalised:
-# the token, hex stamps and times made constant.
-agent_files() {
-        /usr/bin/python3 - "$1/root" <<'PY'
-import hashlib, os, re, sys
-root, out = sys.argv[1], []
-for top in ("var/lib/kube-firstboot", "run/kube-firstboot"):
-    for d, _, files in os.walk(os.path.join(root, top)):
-        for f in files:
-            if f.startswith(".#kfb.") or f == ".lock":
-                continue
-            with open(os.path.join(d, f), "rb") as fh:
-                t = fh.read().decode("latin-1")
-            t = re.sub(r"[a-z0-9]{6}\.[a-z0-9]{16}", "TOKEN", t)
-            t = re.sub(r"[0-9a-f]{32,}", "HEX", t)
-            t = re.sub(r"[0-9]{9,}", "TIME", t)
-            out.append("./%s %s" % (os.path.relpath(os.path.join(d, f), root), hashlib.sha256(t.encode("latin-1")).hexdigest()))
-print("\n".join(sorted(out)))
-PY
-}
+# agent_files DIR: role_agent_files (tests/lib/role-lab.sh) of DIR's root.
+agent_files() { role_agent_files "$1/root"; }
 # tree_modes DIR: every path with its type and mode, but the agent log and the stand-in's own leftovers.
 tree_modes() {
         (cd "$1/root" && find . -mindepth 1 ! -path ./var/log/kube-firstboot.log ! -name '.standin.*' \

@@ -174,26 +174,8 @@ agent_run() {
         cat "$dir/last.log" >>"$dir/run.log"
 }
 
-# agent_files: "path hash" of every file the agent writes in the role stage (the state directory,
-# /run/kube-firstboot), normalised (the token, hex stamps and times made constant).
-agent_files() {
-        /usr/bin/python3 - "$DISK/root" <<'PY'
-import hashlib, os, re, sys
-root, out = sys.argv[1], []
-for top in ("var/lib/kube-firstboot", "run/kube-firstboot"):
-    for d, _, files in os.walk(os.path.join(root, top)):
-        for f in files:
-            if f.startswith(".#kfb.") or f in (".lock", "filler"):
-                continue
-            with open(os.path.join(d, f), "rb") as fh:
-                t = fh.read().decode("latin-1")
-            t = re.sub(r"[a-z0-9]{6}\.[a-z0-9]{16}", "TOKEN", t)
-            t = re.sub(r"[0-9a-f]{32,}", "HEX", t)
-            t = re.sub(r"[0-9]{9,}", "TIME", t)
-            out.append("./%s %s" % (os.path.relpath(os.path.join(d, f), root), hashlib.sha256(t.encode("latin-1")).hexdigest()))
-print("\n".join(sorted(out)))
-PY
-}
+# agent_files: role_agent_files (tests/lib/role-lab.sh) of the disk's root (the fillers left out).
+agent_files() { role_agent_files "$DISK/root"; }
 # tree_modes: every path of the root with its type and mode (the fillers and the stand-in's leftovers aside).
 tree_modes() {
         (cd "$DISK/root" && find . -mindepth 1 ! -name filler ! -name '.standin.*' ! -name '*.lock' ! -path ./var/log \

@@ -9,7 +9,7 @@
 #  - role_lab_apiserver_port: something listening on the control plane's 192.168.220.104:6443, so a worker's
 #    wait for the API server ends (the stand-in kubeadm plays the API server itself);
 #  - role_lab_hosts: master and node-1 through the host stage once, kept as $WORK/base-HOST/{root,bin,seed};
-#  - cluster_summary and report_done: what the stand-in kubeadm's cluster and the store hold, for comparing.
+#  - role_agent_files, cluster_summary and report_done: what the stand-in kubeadm's cluster and the store hold, for comparing.
 
 role_lab_keys() {
         REF=$TOP/tests/seeds/reference
@@ -88,4 +88,26 @@ report_done() {
         nodes=$(curl -sf http://192.168.220.1:8780/v1/clusters/lab/nodes) || fail "$name: the store does not answer"
         /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); n=r[sys.argv[2]] if sys.argv[2] in r else r["nodes"][sys.argv[2]]; sys.exit(not (n["stage"]=="done" and n["status"]=="done"))' \
                 "$nodes" "$1" || fail "$name: the store's last report of $1 is not \"done\": $nodes"
+}
+
+# role_agent_files ROOT: "path hash" of every file the agent writes in the role stage (the state directory,
+# /run/kube-firstboot under ROOT; root's kubeconfig is compared with admin.conf separately), the content normalised:
+# the token, hex stamps and times made constant.
+role_agent_files() {
+        /usr/bin/python3 - "$1" <<'PY'
+import hashlib, os, re, sys
+root, out = sys.argv[1], []
+for top in ("var/lib/kube-firstboot", "run/kube-firstboot"):
+    for d, _, files in os.walk(os.path.join(root, top)):
+        for f in files:
+            if f.startswith(".#kfb.") or f in (".lock", "filler"):
+                continue
+            with open(os.path.join(d, f), "rb") as fh:
+                t = fh.read().decode("latin-1")
+            t = re.sub(r"[a-z0-9]{6}\.[a-z0-9]{16}", "TOKEN", t)
+            t = re.sub(r"[0-9a-f]{32,}", "HEX", t)
+            t = re.sub(r"[0-9]{9,}", "TIME", t)
+            out.append("./%s %s" % (os.path.relpath(os.path.join(d, f), root), hashlib.sha256(t.encode("latin-1")).hexdigest()))
+print("\n".join(sorted(out)))
+PY
 }
