@@ -94,6 +94,9 @@ s.close()' "$VM_DIR/node-2/monitor.sock" || { echo "no monitor" >"$WORK/cut.err"
         date +%s.%N >"$WORK/cut.time"
         vm_guests_wait_exit 60 node-2 || { echo "node-2 still running after system_reset" >"$WORK/cut.err"; return 1; }
         qemu-img convert -f qcow2 -O raw "$VM_DIR/node-2/disk.qcow2" "$WORK/node-2-cut.raw"
+        # what the guest's kernel does at the next mount: replay ext4's journal (the agent's fsync'd writes
+        # may be in it only); debugfs alone reads the file system as its last checkpoint left it
+        e2fsck -E journal_only -y "$WORK/node-2-cut.raw?offset=1048576" >"$WORK/cut-fsck.log" 2>&1 || true
         vm_guest_start node-2 2 "$WORK/seeds/node-2" "$CMDLINE_TEST" -no-reboot
 }
 power_cut_node2 >"$WORK/cut.log" 2>&1 &
