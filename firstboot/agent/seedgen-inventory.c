@@ -98,15 +98,11 @@ static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char 
         _printf_(4, 5);
 static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...) {
         const struct fb_pos *p = pos && pos->file ? pos : &inventory_of(x)->top_pos;
-        char msg[1024];
         va_list ap;
 
-        if (!schema_count_error(x))
-                return -EINVAL;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        schema_error_vpos(x, p->line, p->column, field, fmt, ap);
         va_end(ap);
-        log_error("%s:%u:%u: %s: %s", x->name, p->line, p->column, field, msg);
         return -EINVAL;
 }
 

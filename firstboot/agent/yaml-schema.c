@@ -25,19 +25,26 @@ bool schema_count_error(struct schema_ctx *x) {
         return true;
 }
 
-int schema_error_at_internal(struct schema_ctx *x, const struct ynode *n, const char *fmt, ...) {
+int schema_error_vpos(struct schema_ctx *x, unsigned line, unsigned column, const char *field, const char *fmt,
+                      va_list ap) {
         char msg[1024];
-        va_list ap;
 
         if (!schema_count_error(x))
                 return -EINVAL;
-        va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (x->path_len > 0)
-                log_error("%s:%u:%u: %s: %s", x->name, n ? n->line : 1, n ? n->column : 1, x->path, msg);
+        if (field)
+                log_error("%s:%u:%u: %s: %s", x->name, line, column, field, msg);
         else
-                log_error("%s:%u:%u: %s", x->name, n ? n->line : 1, n ? n->column : 1, msg);
+                log_error("%s:%u:%u: %s", x->name, line, column, msg);
+        return -EINVAL;
+}
+
+int schema_error_at_internal(struct schema_ctx *x, const struct ynode *n, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        schema_error_vpos(x, n ? n->line : 1, n ? n->column : 1, x->path_len > 0 ? x->path : NULL, fmt, ap);
+        va_end(ap);
         return -EINVAL;
 }
 

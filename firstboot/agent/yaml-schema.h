@@ -6,6 +6,8 @@
  * error code is kept in the context. */
 #pragma once
 
+#include <stdarg.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +42,9 @@ bool schema_count_error(struct schema_ctx *x);
 
 /* At a YAML node (NULL: 1:1), with the current field path. Always -EINVAL: spelled out in the macro,
  * so that static analysers see that a value parser returning 0 has set its result. */
+/* Counts the error, then logs "NAME:LINE:COLUMN: FIELD: message" (no FIELD part when it is NULL). */
+int schema_error_vpos(struct schema_ctx *x, unsigned line, unsigned column, const char *field, const char *fmt,
+                      va_list ap) _printf_(5, 0);
 int schema_error_at_internal(struct schema_ctx *x, const struct ynode *n, const char *fmt, ...) _printf_(3, 4);
 #define schema_error_at(x, n, ...) ({ schema_error_at_internal((x), (n), __VA_ARGS__); -EINVAL; })
 
