@@ -43,7 +43,7 @@ for h in master node-1 node-2; do
         wait "${pid[$h]}" || { tail -n 40 "$WORK/$h/console.log"; fail "$h: agent failed"; }
 done
 ok "master, node-1, node-2 provisioned in $(($(date +%s) - start)) s"
-for _ in $(seq 240); do
+for _ in $(seq 600); do
         grep -q "does not open with this node's cluster key" "$WORK/node-3/console.log" && break
         kill -0 "${pid[node-3]}" 2>/dev/null || break
         sleep 0.5
@@ -134,7 +134,7 @@ rm -rf "$WORK/node-3/seed"
 cp -r "$REF/node-3" "$WORK/node-3/seed"
 lab_agent node-3 --force run
 p3=$LAB_AGENT_PID
-for _ in $(seq 100); do grep -q 'expired' "$WORK/node-3/console.log" && break; sleep 0.2; done
+for _ in $(seq 1500); do grep -q 'expired' "$WORK/node-3/console.log" && break; kill -0 "$p3" 2>/dev/null || break; sleep 0.2; done
 grep -q 'join record at .* expired' "$WORK/node-3/console.log" || fail "node-3 did not notice the expired record"
 [ ! -e "$WORK/node-3/root/etc/kubernetes/kubelet.conf" ] || fail "node-3 joined with an expired record"
 cp "$WORK/good-record" "$WORK/nginx/www/v1/clusters/lab/join"

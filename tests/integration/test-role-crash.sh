@@ -237,7 +237,7 @@ record_check() {
 # wait_orphans DIR: wait until no stand-in of DIR runs (a command killed with the agent may take a moment
 # to go).
 wait_orphans() {
-        for _ in $(seq 200); do
+        for _ in $(seq 1200); do
                 pgrep -f "$1/bin/" >/dev/null || return 0
                 sleep 0.05
         done
@@ -458,8 +458,13 @@ rm -rf "$WORK/case-store"
 store_start "$WORK/case-store"
 KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --seed "$dir/seed" run >>"$dir/run.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q '^kube-firstboot: wait: wait for the join record' "$dir/run.log" && break; sleep 0.1; done
-sleep 1
+# killed once the server holds its long poll for the record (the server's status page counts it)
+for _ in $(seq 1200); do
+        [ "$(curl -s --max-time 30 http://192.168.220.1:8780/ | sed -n 's/.*<span id="waiters">\([0-9]*\)<.*/\1/p')" = 1 ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+done
+grep -q '^kube-firstboot: wait: wait for the join record' "$dir/run.log" || { cat "$dir/run.log"; fail "$name: the worker did not wait"; }
 kill -0 "$pid" 2>/dev/null || { cat "$dir/run.log"; fail "$name: the worker did not wait"; }
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true

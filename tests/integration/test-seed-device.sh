@@ -105,7 +105,9 @@ show_root "$R"
 elapsed=$(awk "BEGIN { print $(date +%s.%N) - $start }")
 expect_seed "$WORK/out" "$S/fallback"
 assert_eq "$R/var/lib/cloud/seed/nocloud" "$(origin_of "$WORK/out")" "origin"
-awk "BEGIN { exit !($elapsed >= 9.5 && $elapsed < 20) }" || fail "waited ${elapsed}s for a device, expected about 10 s"
+# the agent's own 10 s timer: never less, however fast the machine; the upper bound only tells a wait that
+# ends from one that does not
+awk "BEGIN { exit !($elapsed >= 10 && $elapsed < 120) }" || fail "waited ${elapsed}s for a device, expected about 10 s"
 assert_contains "$(cat "$WORK/err")" "waiting up to 10000 ms" "message while waiting"
 ok "mismatched node skipped; waited ${elapsed}s, then used the seed directory"
 
@@ -114,12 +116,14 @@ R=$WORK/root7
 device_root "$R" "$dev_data" vda
 "$AGENT" --root "$R" show-seed >"$WORK/out" 2>"$WORK/err" &
 agent=$!
-sleep 1.5
+# the device appears once the agent has looked, found none and said that it waits
+for _ in $(seq 1 1200); do grep -q "waiting up to 10000 ms" "$WORK/err" && break; kill -0 $agent 2>/dev/null || break; sleep 0.05; done
+grep -q "waiting up to 10000 ms" "$WORK/err" || fail "the agent did not wait for a device: $(cat "$WORK/err")"
 device_root "$R" "$dev_master" vdb
 wait $agent || fail "show-seed with a late device failed: $(cat "$WORK/err")"
 expect_seed "$WORK/out" "$S/master"
 assert_eq "$R/dev/vdb (iso9660, label cidata)" "$(origin_of "$WORK/out")" "origin"
-ok "a device that appeared 1.5 s late was found"
+ok "a device that appeared while the agent waited was found"
 
 # 8. A damaged seed volume is an error, not a reason to look elsewhere.
 "$PYTHON" - "$WORK/node-2.iso" "$WORK/bad.iso" <<'EOF'

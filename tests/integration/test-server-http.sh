@@ -13,7 +13,7 @@ LAB_BEARER=$(bearer_for lab)
 OTHER_BEARER=$(bearer_for other)
 WRONG_BEARER=$(bearer_for nobody)
 
-write_config() { # FILE [extra lines]
+write_config() { # FILE [HEADER-TIMEOUT [MAX-WAIT]]
         cat >"$1" <<EOF
 listen: 127.0.0.1:$PORT
 seed_dir: $F/seeds
@@ -26,10 +26,12 @@ clusters:
     bearer: $OTHER_BEARER
   - name: capped
     bearer: $OTHER_BEARER
+  - name: idle
+    bearer: $OTHER_BEARER
 limits:
-  header_timeout: 2s
+  header_timeout: ${2:-2s}
   connection_timeout: 5s
-  max_wait: 6s
+  max_wait: ${3:-6s}
   max_connections_per_ip: 100
   request_timeout: 3s
 EOF
@@ -59,8 +61,10 @@ put_json() { # CLUSTER-PATH BEARER FILE
 server_start "$WORK/server.yaml"
 ok "server started on port $PORT"
 
-# a long poll whose wait is over the cap: answered 404 at the cap (6 s), not at 100 s
-curl -s -o "$WORK/capped.body" -w '%{http_code}' "$URL/v1/clusters/capped/join?wait=100" >"$WORK/capped.code" &
+# a long poll whose wait is over the cap, on a cluster that never gets a record: answered 404 at the cap
+# (6 s), not at 100 s
+curl -s -o "$WORK/capped.body" -w '%{http_code} %{time_total}' --max-time 150 \
+        "$URL/v1/clusters/idle/join?wait=100" >"$WORK/capped.out" &
 capped_pid=$!
 
 # ---- status page ----------------------------------------------------------------------------
@@ -106,9 +110,8 @@ expect 404 "/ks/sub directory as a file" "$URL/ks/sub"
 expect 404 "missing file" "$URL/ks/nothing.cfg"
 expect 404 "symlink to a file outside" "$URL/ks/evil-link"
 expect 404 "file through a symlinked directory" "$URL/ks/dir-link/secret"
-t0=$(date +%s%N)
-expect 404 "a FIFO in the tree (and no hang)" --max-time 5 "$URL/ks/fifo"
-[ $(($(date +%s%N) - t0)) -lt 2000000000 ] || fail "opening a FIFO took more than 2 s"
+# opened the blocking way, a FIFO would hang the request: curl would give up (000), not get a 404
+expect 404 "a FIFO in the tree (and no hang)" --max-time 60 "$URL/ks/fifo"
 expect 400 "hidden file" "$URL/ks/.hidden"
 ok "/ks/ and /repo/ trees"
 
@@ -232,31 +235,20 @@ assert_contains "$page" "<td>node-2</td><td>worker</td><td>host</td><td>running<
 ok "progress reports and status page"
 
 # ---- long poll ------------------------------------------------------------------------------------
+# The server's own timer ends the wait: never before 2 s, however fast the machine; the upper bound
+# only tells a 2 s wait from one that does not end.
 t0=$(date +%s.%N)
-assert_eq 404 "$(code "$URL/v1/clusters/capped/join?wait=2")" "long poll without a record ends in 404"
+assert_eq 404 "$(code --max-time 60 "$URL/v1/clusters/capped/join?wait=2")" "long poll without a record ends in 404"
 elapsed=$(awk "BEGIN { print $(date +%s.%N) - $t0 }")
-awk "BEGIN { exit !($elapsed >= 1.8 && $elapsed < 4) }" || fail "wait=2 without a record took ${elapsed}s"
+awk "BEGIN { exit !($elapsed >= 2 && $elapsed < 30) }" || fail "wait=2 without a record took ${elapsed}s"
 ok "long poll without a record: 404 after ${elapsed}s"
 
-curl -s -o "$WORK/waiter.body" -w '%{http_code} %{time_total}' "$URL/v1/clusters/capped/join?wait=5" >"$WORK/waiter.out" &
-waiter=$!
-sleep 1
-seal_record capped >"$WORK/record-capped.json"
-put_at=$(date +%s.%N)
-assert_eq 201 "$(put_json capped/join "$OTHER_BEARER" "$WORK/record-capped.json")" "PUT while a client waits"
-wait "$waiter"
-done_at=$(date +%s.%N)
-read -r wcode wtime <"$WORK/waiter.out" || true
-assert_eq 200 "$wcode" "waiting client's answer"
-cmp -s "$WORK/waiter.body" "$WORK/record-capped.json" || fail "waiting client got another body"
-after_put=$(awk "BEGIN { print $done_at - $put_at }")
-# generous bounds for a loaded machine; the exact figure belongs to bench/server.sh
-awk "BEGIN { exit !($after_put < 2.0 && $wtime < 4) }" || fail "waiter answered ${after_put}s after the PUT (total ${wtime}s)"
-ok "long poll answered ${after_put}s after the PUT (total ${wtime}s), not at the end of its wait"
-
-# the capped poll started at the beginning: it ended with 404 at the 6 s cap, before the PUT above
+# the capped poll started at the beginning, on a cluster that never gets a record: 404 at the 6 s cap
 wait "$capped_pid" || true
-assert_eq 404 "$(cat "$WORK/capped.code")" "wait=100 capped to max_wait"
+read -r ccode ctime <"$WORK/capped.out" || true
+assert_eq 404 "$ccode" "wait=100 capped to max_wait"
+awk "BEGIN { exit !($ctime >= 6 && $ctime < 100) }" || fail "wait=100 with max_wait 6s ended after ${ctime}s"
+ok "wait=100 ended with 404 after ${ctime}s: capped at max_wait"
 
 # ---- malformed requests -------------------------------------------------------------------------
 raw() { server_client raw --port "$PORT"; }
@@ -279,29 +271,27 @@ expect 200 "server still serves after malformed requests" "$URL/v1/seeds/node-1/
 ok "malformed requests refused"
 
 # ---- slow clients ---------------------------------------------------------------------------------
-server_client slowloris --port "$PORT" --interval 0.4 --max 15 >"$WORK/slow1" &
+# Two clients trickle a request head faster than the 5 s idle timeout: the 2 s header timeout cuts
+# them (never before 2 s: the server's timer; the upper bound only tells a cut from none).
+server_client slowloris --port "$PORT" --interval 0.4 --max 60 >"$WORK/slow1" &
 slow1=$!
-server_client slowloris --port "$PORT" --interval 0.4 --max 15 >"$WORK/slow2" &
+server_client slowloris --port "$PORT" --interval 0.4 --max 60 >"$WORK/slow2" &
 slow2=$!
-sleep 0.5
-t0=$(date +%s%N)
-expect 200 "a normal client while two slowloris clients trickle" --max-time 2 "$URL/v1/seeds/node-1/meta-data"
-[ $(($(date +%s%N) - t0)) -lt 1500000000 ] || fail "a normal request took over 1.5 s during the slowloris"
 wait "$slow1" "$slow2"
 for f in "$WORK/slow1" "$WORK/slow2"; do
         read -r state secs status <"$f"
         assert_eq closed "$state" "slowloris client (trickling faster than the idle timeout) was closed"
-        awk "BEGIN { exit !($secs >= 1.5 && $secs < 5) }" || fail "slowloris closed after ${secs}s (header timeout 2 s)"
+        awk "BEGIN { exit !($secs >= 2 && $secs < 30) }" || fail "slowloris closed after ${secs}s (header timeout 2 s)"
         assert_eq 408 "$status" "slowloris client's answer"
 done
 grep -q 'status=408 .*end=header-timeout' "$SERVER_LOG" || fail "header timeout not in the access log"
-ok "slowloris clients timed out after $secs s with 408; others served meanwhile"
+ok "slowloris clients timed out after $secs s with 408"
 
 # a body trickled a byte at a time, each byte well within the 5 s idle timeout: cut at request_timeout
-server_client slowbody --port "$PORT" --path /v1/clusters/other/nodes/node-1 --bearer "$OTHER_BEARER" --max 15 >"$WORK/slowbody"
+server_client slowbody --port "$PORT" --path /v1/clusters/other/nodes/node-1 --bearer "$OTHER_BEARER" --max 60 >"$WORK/slowbody"
 read -r state secs status <"$WORK/slowbody" || true
 assert_eq closed "$state" "slow body was cut"
-awk "BEGIN { exit !($secs >= 2.5 && $secs < 7) }" || fail "slow body cut after ${secs}s (request timeout 3 s)"
+awk "BEGIN { exit !($secs >= 3 && $secs < 30) }" || fail "slow body cut after ${secs}s (request timeout 3 s)"
 grep -q 'method=PUT path=/v1/clusters/other/nodes/node-1 status=- .*end=request-timeout' "$SERVER_LOG" ||
         fail "request timeout not in the access log"
 ok "slow body cut after ${secs}s"
@@ -313,7 +303,9 @@ cp "$WORK/body" "$WORK/nodes.before"
 server_stop INT
 ok "SIGINT: clean exit 0"
 [ "$(stat -c %a "$F/state/clusters/lab/join.json")" = 600 ] || fail "stored record is not 0600"
-write_config "$WORK/server2.yaml"
+# From here on a 30 s header timeout and a 60 s long-poll cap (its maximum): long enough that no timer of the server
+# can fire while a check waits for an event, however slow the machine.
+write_config "$WORK/server2.yaml" 30s 60s
 server_start "$WORK/server2.yaml" --max-connections-per-ip 3
 expect 200 "record after a restart" "$URL/v1/clusters/lab/join"
 cmp -s "$WORK/body" "$WORK/record.before" || fail "record changed across the restart"
@@ -322,9 +314,47 @@ cmp -s "$WORK/body" "$WORK/nodes.before" || fail "reports changed across the res
 expect 404 "/repo/ not configured any more" "$URL/repo/repodata/repomd.xml"
 ok "restart: record and reports survive; flags override the file"
 
+# ---- long poll answered by a PUT ------------------------------------------------------------------
+# A client that the server holds (its status page counts it) when the record arrives is answered with
+# it then, not at the end of its 55 s wait.
+seal_record capped >"$WORK/record-capped.json"
+curl -s -o "$WORK/waiter.body" -w '%{http_code} %{time_total}' --max-time 150 \
+        "$URL/v1/clusters/capped/join?wait=55" >"$WORK/waiter.out" &
+waiter=$!
+server_wait_waiters "$PORT" 1
+assert_eq 201 "$(put_json capped/join "$OTHER_BEARER" "$WORK/record-capped.json")" "PUT while a client waits"
+wait "$waiter"
+read -r wcode wtime <"$WORK/waiter.out" || true
+assert_eq 200 "$wcode" "waiting client's answer"
+cmp -s "$WORK/waiter.body" "$WORK/record-capped.json" || fail "waiting client got another body"
+awk "BEGIN { exit !($wtime < 55) }" || fail "the waiting client was answered at the end of its wait (${wtime}s)"
+ok "long poll parked by the server answered with the record of a later PUT (total ${wtime}s)"
+
+# ---- slow clients do not hold up the others ------------------------------------------------------
+# Two clients keep a request head open (the header timeout is 30 s now) until a normal request has
+# been served; then they hang up themselves and report that the server never closed them.
+server_client slowloris --port "$PORT" --interval 0.4 --max 120 --ready "$WORK/slow1.ready" \
+        --until "$WORK/served" >"$WORK/slow1" &
+slow1=$!
+server_client slowloris --port "$PORT" --interval 0.4 --max 120 --ready "$WORK/slow2.ready" \
+        --until "$WORK/served" >"$WORK/slow2" &
+slow2=$!
+for _ in $(seq 1 1200); do [ -e "$WORK/slow1.ready" ] && [ -e "$WORK/slow2.ready" ] && break; sleep 0.1; done
+[ -e "$WORK/slow1.ready" ] && [ -e "$WORK/slow2.ready" ] || fail "slowloris clients did not start"
+expect 200 "a normal client while two slowloris clients trickle" --max-time 60 "$URL/v1/seeds/node-1/meta-data"
+touch "$WORK/served"
+wait "$slow1" "$slow2"
+for f in "$WORK/slow1" "$WORK/slow2"; do
+        read -r state _ <"$f"
+        assert_eq released "$state" "slowloris client still connected when the normal request was served"
+done
+ok "a normal request served while two slowloris clients held their connections"
+
+
 # ---- connection limits ---------------------------------------------------------------------------
 assert_eq 503 "$(server_client limit --port "$PORT" --hold 3)" "4th connection from one address over a limit of 3"
-sleep 0.3
+# the server counts a connection until it has seen it closed: ask until it has
+for _ in $(seq 1 600); do [ "$(code "$URL/")" = 200 ] && break; sleep 0.1; done
 expect 200 "served again once the held connections are gone" "$URL/"
 ok "per-address connection limit: 503"
 
@@ -335,16 +365,18 @@ mkdir -p "$F/state2"
 sed "s|state_dir: .*|state_dir: $F/state2|" "$WORK/server2.yaml" >"$WORK/server3.yaml"
 server_start "$WORK/server3.yaml" --max-connections 3 --max-connections-per-ip 0
 assert_eq 503 "$(server_client limit --port "$PORT" --hold 3)" "4th connection over a total limit of 3"
-sleep 0.3
 ok "total connection limit: 503"
-curl -s -o /dev/null -w '%{http_code}' "$URL/v1/clusters/other/join?wait=6" >"$WORK/pending.code" &
+# Without limits again, so that nothing but the shutdown can answer the poll with 503; the poll is
+# parked by the server (its status page counts it) before the SIGTERM. At the end of its 55 s wait it
+# would get 404, so a 503 is the shutdown's.
+server_stop TERM
+server_start "$WORK/server3.yaml"
+curl -s -o /dev/null -w '%{http_code}' --max-time 150 "$URL/v1/clusters/other/join?wait=55" >"$WORK/pending.code" &
 pending=$!
-sleep 0.5
-t0=$(date +%s%N)
+server_wait_waiters "$PORT" 1
 server_stop TERM
 wait "$pending" || true
 assert_eq 503 "$(cat "$WORK/pending.code")" "long poll pending at shutdown"
-[ $(($(date +%s%N) - t0)) -lt 3000000000 ] || fail "shutdown with a pending long poll took over 3 s"
 ok "shutdown answers pending long polls with 503 and exits 0"
 
 # ---- the access log -------------------------------------------------------------------------------

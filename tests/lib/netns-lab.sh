@@ -54,7 +54,7 @@ lab_nginx() {
         ip netns exec "$(lab_ns endpoint)" nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
         LAB_PIDS+=($!)
         LAB_NGINX_PID=$!
-        lab_in endpoint bash -c 'for i in $(seq 100); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
+        lab_in endpoint bash -c 'for i in $(seq 600); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
                 fail "nginx did not come up"
 }
 
@@ -144,6 +144,6 @@ YAML
         ip netns exec "$(lab_ns endpoint)" "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" \
                 2>>"$dir/server.log" &
         LAB_PIDS+=($!)
-        lab_in endpoint bash -c 'for i in $(seq 100); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
+        lab_in endpoint bash -c 'for i in $(seq 600); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
                 fail "kube-firstboot-server did not come up: $(tail -n 5 "$dir/server.log")"
 }

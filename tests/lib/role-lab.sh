@@ -29,7 +29,7 @@ store_start() {
                 "$dir/seeds" "$dir/state" "$BEARER" >"$dir/server.yaml"
         "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" 2>>"$dir/server.log" &
         STORE_PID=$!
-        for _ in $(seq 100); do
+        for _ in $(seq 1200); do
                 (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && return 0
                 sleep 0.05
         done

@@ -45,7 +45,7 @@ start_httpd() {
         "$PYTHON" "$TOP/tests/lib/seed-httpd.py" --dir "$dir" --port-file "$port_file" --log "$HTTPD_LOG" "$@" &
         HTTPD_PID=$!
         cleanup_hooks+=("kill $HTTPD_PID 2>/dev/null; wait $HTTPD_PID 2>/dev/null")
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 1200); do
                 [ -s "$port_file" ] && break
                 # With --down the port file only appears later: the caller passed --port.
                 [ -n "${HTTPD_FIXED_PORT:-}" ] && break

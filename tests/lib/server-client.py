@@ -2,9 +2,11 @@
 """Test clients for kube-firstboot-server that curl cannot play (loopback only).
 
   raw       --port P                 send stdin as is; print the status code of the answer, or "closed"
-  slowloris --port P --interval S --max S
+  slowloris --port P --interval S --max S [--ready FILE] [--until FILE]
                                      send a request head one header line every S seconds, never ending it;
-                                     print "closed SECONDS STATUS" when the server gives up, or "open SECONDS"
+                                     print "closed SECONDS STATUS" when the server gives up, or "open SECONDS";
+                                     --ready: create FILE once the first line is sent; --until: hang up
+                                     as soon as FILE exists and print "released SECONDS"
   slowbody  --port P --path P --bearer B [--interval S --max S]
                                      a PUT whose body trickles in a byte at a time; print as slowloris
   limit     --port P --hold N        hold N idle connections, open one more; print what that one gets
@@ -14,6 +16,7 @@
 """
 import argparse
 import json
+import os
 import select
 import socket
 import sys
@@ -53,21 +56,27 @@ def read_answer(sock, timeout):
 
 def cmd_raw(args):
     payload = sys.stdin.buffer.read()
-    with socket.create_connection((HOST, args.port), timeout=5) as s:
+    # The server answers or closes within its header timeout; 60 s only bounds a server that does neither.
+    with socket.create_connection((HOST, args.port), timeout=60) as s:
         try:
             s.sendall(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        print(status_of(read_answer(s, 5)))
+        print(status_of(read_answer(s, 60)))
 
 
 def cmd_slowloris(args):
     start = time.monotonic()
     with socket.create_connection((HOST, args.port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        if args.ready:
+            open(args.ready, "w").close()
         s.settimeout(args.interval)
         n = 0
         while time.monotonic() - start < args.max:
+            if args.until and os.path.exists(args.until):
+                print("released %.2f" % (time.monotonic() - start))
+                return
             try:
                 data = s.recv(4096)
                 print("closed %.2f %s" % (time.monotonic() - start, status_of(data)))
@@ -112,8 +121,8 @@ def cmd_slowbody(args):
 
 
 def cmd_limit(args):
+    # The server accepts connections in the order they were made, so the held ones count before the last.
     held = [socket.create_connection((HOST, args.port), timeout=5) for _ in range(args.hold)]
-    time.sleep(0.3)
     with socket.create_connection((HOST, args.port), timeout=5) as s:
         try:
             s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -293,6 +302,8 @@ def main():
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--interval", type=float, default=0.5)
     s.add_argument("--max", type=float, default=20)
+    s.add_argument("--ready")
+    s.add_argument("--until")
     sb = sub.add_parser("slowbody")
     sb.add_argument("--port", type=int, required=True)
     sb.add_argument("--path", required=True)

@@ -63,26 +63,45 @@ server_start() {
         # shellcheck disable=SC2086
         $SERVER_WRAPPER "$SERVER" --config "$config" "$@" 2>>"$SERVER_LOG" &
         SERVER_PID=$!
-        for _ in $(seq 1 300); do
+        # Polled until it answers; the bound only catches a server that never does (valgrind is slow).
+        for _ in $(seq 1 1200); do
                 if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
                         return 0
                 fi
                 kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited at start: $(tail -5 "$SERVER_LOG")"
                 sleep 0.1
         done
-        fail "server did not answer on port $port within 30 s"
+        fail "server did not answer on port $port within 120 s"
 }
 
-# server_stop [SIGNAL]: SIGTERM (or SIGNAL), and the server must exit 0 within 10 s.
+# server_waiters PORT: how many long polls the server holds now (its status page says), -1 if unknown.
+server_waiters() {
+        curl -s --max-time 30 "http://127.0.0.1:$1/" | sed -n 's/.*<span id="waiters">\([0-9]*\)<.*/\1/p' | grep . || echo -1
+}
+
+# server_wait_waiters PORT N: returns once the server holds at least N long polls (an event, not a
+# duration: a client started in the background has been read and parked by the server).
+server_wait_waiters() {
+        local n
+        for _ in $(seq 1 1200); do
+                n=$(server_waiters "$1")
+                [ "$n" -ge "$2" ] && return 0
+                sleep 0.1
+        done
+        fail "the server held $n long polls, not $2, after 120 s"
+}
+
+# server_stop [SIGNAL]: SIGTERM (or SIGNAL), and the server must exit 0 (within 60 s: valgrind's leak
+# check at exit takes a while).
 server_stop() {
         local rc=0
         [ -n "$SERVER_PID" ] || return 0
         kill -"${1:-TERM}" "$SERVER_PID"
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 600); do
                 kill -0 "$SERVER_PID" 2>/dev/null || break
                 sleep 0.1
         done
-        kill -0 "$SERVER_PID" 2>/dev/null && fail "server still running 10 s after SIG${1:-TERM}"
+        kill -0 "$SERVER_PID" 2>/dev/null && fail "server still running 60 s after SIG${1:-TERM}"
         wait "$SERVER_PID" || rc=$?
         SERVER_PID=
         [ "$rc" = 0 ] || fail "server exited with $rc after SIG${1:-TERM}: $(tail -5 "$SERVER_LOG")"
