@@ -36,7 +36,8 @@ cat >"$WORK/fillshim.c" <<'EOF'
  * KFB_FILL_AT=N            just before the agent opens its N-th write_file_atomic() temp file ("/.#kfb.";
  *                          with KFB_FILL_MATCH=TEXT, only those whose path holds TEXT count), the filler
  *                          grows until the file system has no free page left, but KFB_FILL_LEAVE (pages).
- * KFB_FILL_AT_FORK=N       the same just before the agent starts its N-th command.
+ * KFB_FILL_AT_EXEC=NAME ARG the same just before the agent's command NAME (a path's last part) with ARG as
+ *                          its first argument starts (in the child, before execve: nothing else runs then).
  * KFB_EVENT_LOG=FILE       "temp PATH" for every temp file opened, "fork" for every command. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -50,7 +51,7 @@ cat >"$WORK/fillshim.c" <<'EOF'
 #include <sys/types.h>
 #include <unistd.h>
 
-static int n_temp, n_fork;
+static int n_temp;
 
 static void event(const char *what, const char *path) {
         const char *log = getenv("KFB_EVENT_LOG");
@@ -113,14 +114,24 @@ int open(const char *path, int flags, ...) {
 
 pid_t fork(void) {
         static pid_t (*real)(void);
-        const char *at = getenv("KFB_FILL_AT_FORK");
 
         if (!real)
                 real = (pid_t (*)(void)) dlsym(RTLD_NEXT, "fork");
         event("fork", NULL);
-        if (at && atoi(at) == ++n_fork)
-                fill();
         return real();
+}
+
+int execve(const char *path, char *const argv[], char *const envp[]) {
+        static int (*real)(const char *, char *const[], char *const[]);
+        const char *at = getenv("KFB_FILL_AT_EXEC"), *base = strrchr(path, '/');
+        char cmd[256];
+
+        if (!real)
+                real = (int (*)(const char *, char *const[], char *const[])) dlsym(RTLD_NEXT, "execve");
+        snprintf(cmd, sizeof(cmd), "%s %s", base ? base + 1 : path, argv[0] && argv[1] ? argv[1] : "");
+        if (at && strcmp(at, cmd) == 0)
+                fill();
+        return real(path, argv, envp);
 }
 EOF
 cc -shared -fPIC -O2 -Wall -Wextra -o "$WORK/fillshim.so" "$WORK/fillshim.c" -ldl || fail "cannot build the fill shim"
@@ -302,7 +313,7 @@ done
 ok "root file system full at each of the agent's writes: each run failed naming the file, every file intact, the next run finished"
 
 # 2. The disk full while kubeadm init runs.
-full master "disk full when kubeadm init starts" "kubeadm init" KFB_FILL_FILE="$DISK/filler" KFB_FILL_AT_FORK=1
+full master "disk full when kubeadm init starts" "kubeadm init" KFB_FILL_FILE="$DISK/filler" KFB_FILL_AT_EXEC="kubeadm init"
 ok "disk full during kubeadm init: the agent gave up saying so, the next run finished"
 
 # 3. The state directory alone full (its own file system): from the start, and at each of its writes.
