@@ -15,7 +15,7 @@ int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_L
         unsigned char digest[SHA256_DIGEST_LENGTH];
         _cleanup_free_ unsigned char *der = NULL;
         unsigned char *p;
-        X509_PUBKEY *spki;
+        EVP_PKEY *pkey = NULL;
         X509 *cert = NULL;
         BIO *bio;
         int len, r = -EBADMSG;
@@ -34,10 +34,12 @@ int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_L
         if (!cert)
                 return -EBADMSG;
 
-        /* X509_get_X509_PUBKEY and i2d_X509_PUBKEY exist in OpenSSL 1.0.2 and 3.0 alike; the DER goes into
-         * our own buffer, so no OPENSSL_free (a macro whose function differs between versions). */
-        spki = sym_X509_get_X509_PUBKEY(cert);
-        len = spki ? sym_i2d_X509_PUBKEY(spki, NULL) : -1;
+        /* kubeadm pins the SHA-256 of the certificate's DER SubjectPublicKeyInfo. X509_get_pubkey() and
+         * i2d_PUBKEY() give it in OpenSSL 1.0.2 (CentOS 7) and 3.x alike; X509_get_X509_PUBKEY() would be
+         * shorter but is a macro in 1.0.2, not an exported function. The DER goes into our own buffer, so
+         * no OPENSSL_free (a macro whose function differs between versions). */
+        pkey = sym_X509_get_pubkey(cert);
+        len = pkey ? sym_i2d_PUBKEY(pkey, NULL) : -1;
         if (len <= 0 || len > (int) CA_CERT_MAX)
                 goto finish;
         der = malloc((size_t) len);
@@ -46,7 +48,7 @@ int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_L
                 goto finish;
         }
         p = der;
-        if (sym_i2d_X509_PUBKEY(spki, &p) != len)
+        if (sym_i2d_PUBKEY(pkey, &p) != len)
                 goto finish;
         sym_SHA256(der, (size_t) len, digest);
         memcpy(ret, "sha256:", 7);
@@ -54,6 +56,8 @@ int pubkeypin_from_pem(const char *pem, size_t size, char ret[static PUBKEYPIN_L
                 snprintf(ret + 7 + 2 * i, 3, "%02x", digest[i]);
         r = 0;
 finish:
+        if (pkey)
+                sym_EVP_PKEY_free(pkey);
         sym_X509_free(cert);
         return r;
 }

@@ -94,8 +94,11 @@ grep -ohE '\bcurl_[a-z0-9_]+[[:space:]]*\(' "$WORK/code" | sed 's/[[:space:](]*$
 mapfile -t objects < <(find "$BUILDDIR/firstboot" -name '*.o' 2>/dev/null | sort)
 [ ${#objects[@]} -gt 0 ] || fail "no objects under $BUILDDIR/firstboot: build first (make BUILDDIR=...)"
 nm -u "${objects[@]}" 2>/dev/null | awk '$1 == "U" && $2 ~ /^curl_/ { print $2 }' >"$WORK/functions.obj"
-# libcurl is dlopen()ed (firstboot/lib/curl-dl.c): the names it resolves with dlsym() count as used.
-grep -ohE '"curl_[a-z0-9_]+"' "$WORK/code" | tr -d '"' >>"$WORK/functions.obj" || true
+# libcurl is dlopen()ed: the names it resolves with dlsym(), listed in firstboot/lib/dl-symbols.h, count
+# as used.
+sed -n '/^#define LIBCURL_SYMBOLS/,/[^\\]$/p' "$TOP/firstboot/lib/dl-symbols.h" | grep -oE '\bX\(curl_[a-z0-9_]+\)' |
+        sed 's/^X(//; s/)$//' >>"$WORK/functions.obj" || true
+grep -q curl_easy_setopt "$WORK/functions.obj" || fail "no libcurl names read from firstboot/lib/dl-symbols.h"
 sort -u "$WORK/functions.src" "$WORK/functions.obj" >"$WORK/functions"
 
 [ -s "$WORK/constants" ] || fail "found no libcurl constants in the sources (is the pattern wrong?)"
