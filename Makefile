@@ -49,7 +49,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/tests/replay-%)
 AGENT      := $(BUILDDIR)/kube-firstboot
 SERVER     := $(BUILDDIR)/kube-firstboot-server
 
-.PHONY: all agent server check check-vm unit integration asan install clean deps-check lint fuzz
+.PHONY: all agent server check check-abi check-kubeadm print-link-libs check-vm unit asan install clean deps-check lint fuzz
 all: agent $(if $(SERVER_SRC),server)
 agent: $(AGENT)
 server: $(SERVER)
@@ -89,6 +89,30 @@ $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libag
 check: deps-check all $(UNIT_BIN) $(REPLAY_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(TESTS)
 
+# `make check-abi` (also part of `make check`): every symbol the programs and unit tests import, and every
+# name resolved with dlsym() (firstboot/lib/dl-symbols.h), against what CentOS 7.9's libraries export
+# (../shared/el7-abi, or KFB_EL7_ABI=DIR); gcc 4.8 and kernel 3.10 misfits in the sources; libcurl's
+# symbols against libcurl 7.29.0 (tests/abi/check-abi.py, tests/integration/test-{abi,curl-symbols}.sh).
+check-abi: deps-check all $(UNIT_BIN)
+	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh integration/test-abi integration/test-curl-symbols
+# The link flags of each program, for the ABI check (a glibc 2.17 function outside libc needs its -l).
+print-link-libs:
+	@echo $(if $(filter server,$(PROGRAM)),$(shell $(PKG_CONFIG) --libs $(SERVER_DEPS)),$(AGENT_LIBS))
+
+# `make check-kubeadm KUBEADM=/path/to/kubeadm [KUBELET=/path/to/kubelet]` (opt-in): every configuration
+# and command line the agent renders, for every seed set of tests/seeds/ and both roles, replayed against a
+# real kubeadm 1.23 in namespaces (init and join dry runs, join discovery against a fake API server, the
+# CA pin, token create, images list: tests/kubeadm/check-kubeadm.sh). Without KUBEADM it says it did not
+# run. KUBELET: default `kubelet` beside KUBEADM (preflight's KubeletVersion check runs it).
+KUBEADM ?=
+KUBELET ?=
+$(BUILDDIR)/tests/kubeadm-pin: tests/kubeadm/pin.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+check-kubeadm: $(if $(KUBEADM),deps-check all $(BUILDDIR)/tests/kubeadm-pin)
+	BUILDDIR=$(abspath $(BUILDDIR)) KUBEADM="$(KUBEADM)" KUBELET="$(KUBELET)" tests/kubeadm/check-kubeadm.sh
+
 # The VM end-to-end test (tests/vm/) alone: a Debian guest image and four qemu guests (also in `make check`).
 check-vm: deps-check all
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh vm
@@ -103,7 +127,7 @@ asan:
 	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) BUILDDIR=build-asan CC=gcc CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
-# ---- proof: fuzzing, valgrind, static analysis, benchmarks (issue 8; docs/reliability.md) ------
+# ---- proof: fuzzing, valgrind, static analysis, benchmarks (docs/reliability.md) ---------------
 # The server's objects without its main(), for the server fuzz target.
 SERVER_LIB_OBJ := $(filter-out %/server-main.o,$(SERVER_OBJ))
 SERVER_FUZZ_CFLAGS = -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
@@ -149,7 +173,7 @@ fuzz:
 # `make valgrind`: integration tests with the agent (KFB_AGENT_WRAPPER, tests/lib/common.sh) and the
 # server (SERVER_WRAPPER, tests/lib/server.sh) under memcheck; any error or leak fails the test.
 # VALGRIND_TESTS: run-tests.sh filters (default: the subset .ci/run can afford, see there).
-VALGRIND_TESTS ?= show-seed host-steps lab-netns-server server-longpoll server-config
+VALGRIND_TESTS ?= show-seed host-steps lab-netns-server server-longpoll server-config server-http seed-http
 VALGRIND_CMD   := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect
 valgrind: all
@@ -198,7 +222,7 @@ clean:
 # Only our own objects' dependency files: BUILDDIR also holds the test image's root (/etc/init.d, ...).
 -include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o)
 
-# ---- packaging: install paths, dist, rpm, image (issue 6) ---------------------------------------
+# ---- packaging: install paths, dist, rpm, image ------------------------------------------------
 LOCALSTATEDIR ?= /var
 PKGDATADIR    ?= $(DATADIR)/kube-firstboot
 DOCDIR        ?= $(DATADIR)/doc/kube-firstboot
@@ -258,7 +282,7 @@ image: rpm
 .PHONY: dist rpm image
 # ---- end of the packaging section ---------------------------------------------------------------
 
-# ---- the VM lab (issue 7): image/debian/build-test-image.sh, image/lab.sh ------------------------
+# ---- the VM lab: image/debian/build-test-image.sh, image/lab.sh ---------------------------------
 # `make image-test`: the Debian 12 test guest in build/image-test/ (debootstrap cached outside the tree).
 # `make lab` boots the reference lab in qemu and leaves it running; `make lab-down` removes it.
 image-test: all

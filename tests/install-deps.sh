@@ -13,6 +13,7 @@ packages=(
         openssl curl python3 python3-yaml python3-cryptography iproute2 nginx-light
         valgrind cppcheck clang-tools shellcheck
         rpm rpmlint cpio systemd shellcheck
+        iptables conntrack socat ebtables ethtool
 )
 
 missing=()

@@ -53,12 +53,11 @@ static void offset_to_position(const char *text, size_t size, size_t offset, uns
         *column = (unsigned) (offset - line_start) + 1;
 }
 
-static size_t tokener_parse_end(struct json_tokener *tok) {
-#if defined(JSON_C_VERSION_NUM) && JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
-        return json_tokener_get_parse_end(tok);
-#else
-        return (size_t) tok->char_offset; /* 0.11 has no accessor; the field is public there */
-#endif
+/* Where the parser stopped. json_tokener_get_parse_end() would be the accessor, but it came in json-c
+ * 0.15 and CentOS 7 has 0.11; the field it reads is public in 0.11 and still in today's versions, so one
+ * code path serves both and what runs on Debian is what runs on CentOS 7 (tests/abi/check-abi.py). */
+static size_t tokener_parse_end(const struct json_tokener *tok) {
+        return (size_t) tok->char_offset;
 }
 
 static bool only_whitespace(const char *s, size_t n) {
