@@ -16,7 +16,11 @@ CFLAGS     ?= -O2 -g
 AGENT_DEPS := yaml-0.1 blkid libcurl libcrypto json-c
 # libcurl and libcrypto are dlopen()ed (firstboot/lib/{curl,crypto}-dl.c): their headers are needed at
 # build time, their libraries only by the runs that use them. Tests link libcrypto for their own checks.
-CRYPTO_SONAME := $(shell readelf -d $$($(CC) -print-file-name=libcrypto.so) 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
+# The libcrypto of the headers the build uses (pkg-config's, as for every other library; the compiler's
+# own search path otherwise), so that a build against another OpenSSL loads that one first.
+CRYPTO_SONAME := $(shell d=$$($(PKG_CONFIG) --variable=libdir libcrypto 2>/dev/null); f=$${d:+$$d/libcrypto.so}; \
+	[ -e "$$f" ] || f=$$($(CC) -print-file-name=libcrypto.so); \
+	readelf -d "$$f" 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
 AGENT_LINK_DEPS := yaml-0.1 blkid json-c
 SERVER_DEPS := libmicrohttpd yaml-0.1 libcrypto json-c
 

@@ -68,7 +68,7 @@ grep -q '^  token:' "$LAB/master/user-data" && fail "a token without --token"
 BEARER=$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")
 assert_eq "$(python3 "$JOIN_RECORD" bearer "$KEY")" "$BEARER" "bearer in server.yaml"
 assert_eq "seed_dir: \"$LAB\"" "$(grep '^seed_dir:' "$LAB/server.yaml")" "seed_dir"
-"$SERVER" --config "$LAB/server.yaml" --check-config >"$WORK/check" 2>&1 ||
+server_cmd --config "$LAB/server.yaml" --check-config >"$WORK/check" 2>&1 ||
         fail "kube-firstboot-server refuses the generated server.yaml: $(cat "$WORK/check")"
 assert_contains "$(cat "$WORK/check")" "listen 0.0.0.0:8780, 1 clusters" "server --check-config"
 # secrets are written, never shown

@@ -9,10 +9,10 @@ check() { # CONFIG-TEXT [FLAGS...]: prints the output; sets rc
         chmod 600 "$WORK/c.yaml"
         shift
         rc=0
-        out=$("$SERVER" --config "$WORK/c.yaml" --check-config "$@" 2>&1) || rc=$?
+        out=$(server_cmd --config "$WORK/c.yaml" --check-config "$@" 2>&1) || rc=$?
 }
 
-out=$("$SERVER" --config "$TOP/firstboot/server/server.yaml.example" --check-config 2>&1) ||
+out=$(server_cmd --config "$TOP/firstboot/server/server.yaml.example" --check-config 2>&1) ||
         fail "the example config does not parse: $out"
 assert_contains "$out" "configuration ok: listen 0.0.0.0:8780, 1 clusters" "example config"
 
@@ -86,7 +86,7 @@ bad "relative --state-dir" "--state-dir: must be an absolute path" "" --state-di
 
 head -c 70000 /dev/zero | tr '\0' '#' >"$WORK/big.yaml"
 rc=0
-out=$("$SERVER" --config "$WORK/big.yaml" --check-config 2>&1) || rc=$?
+out=$(server_cmd --config "$WORK/big.yaml" --check-config 2>&1) || rc=$?
 assert_eq 2 "$rc" "config over 64 KiB"
 assert_contains "$out" "larger than 65536 bytes" "config over 64 KiB: message"
 
@@ -95,18 +95,18 @@ check "clusters:
     bearer: $good_bearer
 "
 chmod 644 "$WORK/c.yaml"
-out=$("$SERVER" --config "$WORK/c.yaml" --check-config 2>&1)
+out=$(server_cmd --config "$WORK/c.yaml" --check-config 2>&1)
 assert_contains "$out" "readable by every user" "warning for a world-readable config with bearers"
 
 rc=0
-"$SERVER" --bogus >/dev/null 2>&1 || rc=$?
+server_cmd --bogus >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "unknown flag"
 rc=0
-"$SERVER" stray-argument >/dev/null 2>&1 || rc=$?
+server_cmd stray-argument >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "stray argument"
-assert_contains "$("$SERVER" --help)" "Usage: kube-firstboot-server" "--help"
-assert_contains "$("$SERVER" --version)" "kube-firstboot-server " "--version"
+assert_contains "$(server_cmd --help)" "Usage: kube-firstboot-server" "--help"
+assert_contains "$(server_cmd --version)" "kube-firstboot-server " "--version"
 rc=0
-"$SERVER" --config "$WORK/nonexistent.yaml" >/dev/null 2>&1 || rc=$?
+server_cmd --config "$WORK/nonexistent.yaml" >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "missing config file"
 ok "config file and flags"

@@ -7,6 +7,12 @@ SERVER_CLIENT_PY=$TOP/tests/lib/server-client.py
 SERVER_PID=
 SERVER_LOG=
 
+# server_cmd ARGS...: the server in the foreground, through SERVER_WRAPPER like every other run of it.
+server_cmd() {
+        # shellcheck disable=SC2086
+        $SERVER_WRAPPER "$SERVER" "$@"
+}
+
 # server_client raw|slowloris|limit|longpoll ARGS...: see tests/lib/server-client.py
 server_client() {
         python3 "$SERVER_CLIENT_PY" "$@"
