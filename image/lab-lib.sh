@@ -13,12 +13,27 @@ VM_NODES=(master node-1 node-2 node-3)
 VM_ENDPOINT_ADDR=192.168.220.1
 VM_ENDPOINT_PORT=8780
 VM_CLUSTER=lab
-LAB_MEM=${LAB_MEM:-1024}                # MiB per guest: four fit a 2-core, 24 GiB machine with room
-LAB_SMP=${LAB_SMP:-1}                   # vCPUs per guest; TCG runs each on one host thread
+LAB_MEM=${LAB_MEM:-1024}                # MiB per worker guest: the lab fits a 2-core, 24 GiB machine with room
+LAB_SMP=${LAB_SMP:-1}                   # vCPUs per worker guest; TCG runs each on one host thread
+# The control plane (VM_CONTROL_PLANE): kubeadm init's preflight refuses fewer than 2 CPUs (NumCPU) and
+# less than 1700 MB of memory (Mem: the guest's MemTotal, which is some tens of MB below its RAM), and
+# the agent refuses such a control plane before changing anything. 2 GiB leaves room for the kernel's
+# own reservations (a CentOS 7 kernel reserves more than Debian's).
+LAB_CP_MEM=${LAB_CP_MEM:-2048}
+LAB_CP_SMP=${LAB_CP_SMP:-2}
+VM_CONTROL_PLANE=master
 LAB_DISK_GB=${LAB_DISK_GB:-4}           # virtual size of each guest's overlay (the image is smaller)
 LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-12h}  # every qemu runs under timeout(1)
 
 vm_say() { echo "lab: $*"; }
+
+# vm_guest_mem NAME, vm_guest_smp NAME: the guest's MiB and vCPUs (the control plane's, or a worker's).
+vm_guest_mem() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_MEM"; else echo "$LAB_MEM"; fi; }
+vm_guest_smp() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_SMP"; else echo "$LAB_SMP"; fi; }
+# vm_sizes: the guests' sizes in words, for the logs.
+vm_sizes() {
+        echo "$VM_CONTROL_PLANE ${LAB_CP_SMP} vCPU and ${LAB_CP_MEM} MiB, the others ${LAB_SMP} vCPU and ${LAB_MEM} MiB"
+}
 vm_die() { echo "lab: error: $*" >&2; return 1; }
 
 # vm_setup DIR NETNS [BUILDDIR]
@@ -215,7 +230,8 @@ vm_guest_start() {
                 [ "$want" -gt "$have" ] || want=$((have + 2 * 1024 * 1024 * 1024))
                 qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGE_DIR/$IMAGE_DISK" "$d/disk.qcow2" "$want"
         fi
-        local args=(-name "$name" -nodefaults -no-user-config -accel "$VM_ACCEL" -m "$LAB_MEM" -smp "$LAB_SMP"
+        local args=(-name "$name" -nodefaults -no-user-config -accel "$VM_ACCEL" -m "$(vm_guest_mem "$name")"
+                -smp "$(vm_guest_smp "$name")"
                 -display none -rtc base=utc
                 -chardev "socket,id=ser0,path=$d/console.sock,server=on,wait=off,logfile=$d/console.log,logappend=on"
                 -serial chardev:ser0

@@ -10,8 +10,9 @@
 #   image/lab.sh down      stop the guests and the server, remove the namespace and the lab's state
 #
 # Runtime state lives in lab/ at the top of the tree (ignored by git). Environment: BUILDDIR (where the
-# agent and server are built, default build), LAB_MEM (MiB per guest, 1024), LAB_SMP (vCPUs, 1),
-# LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800), LAB_ACCEL (force a qemu -accel),
+# agent and server are built, default build), LAB_CP_MEM and LAB_CP_SMP (the control plane's MiB and
+# vCPUs, 2048 and 2: kubeadm's preflight wants 2 CPUs and 1700 MB), LAB_MEM and LAB_SMP (each worker's,
+# 1024 and 1), LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800), LAB_ACCEL (force a qemu -accel),
 # LAB_IMAGE_ENV (an image.env to boot instead of the default choice).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,7 +40,7 @@ lab_up() {
         vm_say "image: $IMAGE_DESC"
         vm_say "       $IMAGE_DIR/$IMAGE_DISK; kube-firstboot.service from ${IMAGE_UNIT_SOURCE:-the image}"
         vm_say "seeds: $VM_SEED_SOURCE"
-        vm_say "accel: $VM_ACCEL_WHY; ${LAB_SMP} vCPU and ${LAB_MEM} MiB per guest; disks ${LAB_DISK_GB} GiB"
+        vm_say "accel: $VM_ACCEL_WHY; $(vm_sizes); disks ${LAB_DISK_GB} GiB"
         printf 'LAB_NS=%s\nLAB_STARTED=%s\n' "$NS" "$(date +%s)" >"$LAB/lab.env"
         trap 'echo "lab: interrupted; the lab stays up (make lab-down stops it)" >&2' INT
         vm_net_up

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config-fields.h"
 #include "log.h"
@@ -223,6 +224,7 @@ static int k8s_version(struct schema_ctx *x, const struct ynode *key, const stru
                                        "%s is not supported: kube-firstboot drives kubeadm 1.22 or 1.23 with docker "
                                        "(dockershim was removed in 1.24)",
                                        version);
+        config_of(x)->k8s.version_pos = pos_of(x, v);
         return strscpy(config_of(x)->k8s.version, sizeof(config_of(x)->k8s.version), version);
 }
 
@@ -312,6 +314,44 @@ static int k8s_runtime(struct schema_ctx *x, const struct ynode *key, const stru
         return strscpy(config_of(x)->k8s.runtime, sizeof(config_of(x)->k8s.runtime), runtimes[i]);
 }
 
+/* One name of ignore_preflight_errors. Only the checks of the machine's size: a lab of small VMs may
+ * knowingly run a control plane on 1 CPU or 1 GiB, while every other kubeadm check points at something
+ * that breaks the cluster, which the seed should fix instead. Any case, as kubeadm compares them. */
+static int k8s_ignore_preflight_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct fb_config *c = config_of(x);
+        const char *s, *suggestion;
+        char names[64];
+        escaped_t e;
+
+        if (schema_scalar(x, item, &s) < 0)
+                return -EINVAL;
+        schema_list_names(fb_preflight_names, FB_PREFLIGHT_N, sizeof(fb_preflight_names[0]), names, sizeof(names));
+        if (strcasecmp(s, "all") == 0)
+                return schema_error_at(x, item,
+                                       "\"%s\" would turn every preflight error into a warning; name the checks "
+                                       "(%s)", esc(s, e), names);
+        for (size_t i = 0; i < FB_PREFLIGHT_N; i++)
+                if (strcasecmp(s, fb_preflight_names[i]) == 0) {
+                        if (c->k8s.ignore_preflight & (1u << i))
+                                return schema_error_at(x, item, "%s is listed twice", fb_preflight_names[i]);
+                        c->k8s.ignore_preflight |= 1u << i;
+                        return 0;
+                }
+        suggestion = schema_closest(s, fb_preflight_names, FB_PREFLIGHT_N, sizeof(fb_preflight_names[0]));
+        if (suggestion)
+                return schema_error_at(x, item, "\"%s\" is not one of: %s; did you mean %s?", esc(s, e), names,
+                                       suggestion);
+        return schema_error_at(x, item,
+                               "\"%s\" is not one of: %s (only the checks of the machine's size may be ignored; "
+                               "fix what the others find)",
+                               esc(s, e), names);
+}
+
+static int k8s_ignore_preflight(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        config_of(x)->k8s.ignore_preflight = 0;
+        return schema_list(x, v, "kubeadm preflight check names", false, k8s_ignore_preflight_item, NULL);
+}
+
 static const struct schema_field kubernetes_fields[] = {
         { "version", k8s_version, NULL },
         { "control_plane", k8s_control_plane, NULL },
@@ -320,6 +360,7 @@ static const struct schema_field kubernetes_fields[] = {
         { "pod_cidr", k8s_pod_cidr, NULL },
         { "cni", k8s_cni, NULL },
         { "runtime", k8s_runtime, NULL },
+        { "ignore_preflight_errors", k8s_ignore_preflight, NULL },
 };
 
 int config_field_kubernetes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {

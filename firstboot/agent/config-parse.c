@@ -1390,6 +1390,8 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
         show_cidr(f, 6, "pod_cidr", c->k8s.pod_net, c->k8s.pod_prefix);
         show_kv(f, 6, "cni", c->k8s.cni);
         show_kv(f, 6, "runtime", c->k8s.runtime);
+        preflight_names_join(c->k8s.ignore_preflight, buf, sizeof(buf));
+        fprintf(f, "      ignore_preflight_errors: [%s]\n", buf);
         fprintf(f, "    host:\n");
         show_kv(f, 6, "swap", swap_to_string(c->host.swap));
         show_kv(f, 6, "selinux", selinux_to_string(c->host.selinux));

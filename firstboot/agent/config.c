@@ -1,10 +1,26 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "macro.h"
 #include "parse.h"
+
+const char *const fb_preflight_names[FB_PREFLIGHT_N] = { "NumCPU", "Mem" };
+
+void preflight_names_join(unsigned bits, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < FB_PREFLIGHT_N; i++)
+                if (bits & (1u << i)) {
+                        int k = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", fb_preflight_names[i]);
+                        if (k < 0 || (size_t) k >= size - len)
+                                break;
+                        len += (size_t) k;
+                }
+}
 
 void config_init(struct fb_config *c) {
         memset(c, 0, sizeof(*c));

@@ -20,6 +20,17 @@ enum fb_swap { FB_SWAP_OFF, FB_SWAP_KEEP };
 enum fb_selinux { FB_SELINUX_PERMISSIVE, FB_SELINUX_KEEP };
 enum fb_firewall { FB_FIREWALL_OPEN, FB_FIREWALL_KEEP, FB_FIREWALL_DISABLE };
 
+/* kubeadm preflight checks a seed may list in kubernetes.ignore_preflight_errors (bits), in the order they
+ * are rendered; fb_preflight_names[] holds their names as kubeadm prints them. */
+enum {
+        FB_PREFLIGHT_NUMCPU = 1 << 0,
+        FB_PREFLIGHT_MEM = 1 << 1,
+};
+#define FB_PREFLIGHT_N 2
+extern const char *const fb_preflight_names[FB_PREFLIGHT_N];
+/* The names of bits, ", "-separated, in that order ("" for none). */
+void preflight_names_join(unsigned bits, char *buf, size_t size);
+
 /* Where a value came from, for error messages: "meta-data:3:17". */
 struct fb_pos {
         const char *file; /* static or owned by the seed; NULL when the value is a default */
@@ -80,7 +91,8 @@ struct fb_config {
                 uint32_t pod_net; unsigned pod_prefix;         /* 10.244.0.0/16 */
                 char cni[16];                /* "flannel" or "none" */
                 char runtime[16];            /* "docker" */
-                struct fb_pos control_plane_pos, service_pos, pod_pos;
+                unsigned ignore_preflight;    /* FB_PREFLIGHT_* bits; none by default */
+                struct fb_pos version_pos, control_plane_pos, service_pos, pod_pos;
         } k8s;
 
         struct {

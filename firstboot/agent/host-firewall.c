@@ -22,13 +22,17 @@
 #define MAX_PORTS 8
 #define FIREWALLD_NOT_RUNNING 252 /* firewall-cmd's NOT_RUNNING exit status */
 
+/* The ports other machines reach on this one, as kubeadm 1.23 sets a node up. Not 10251/10252, the old
+ * insecure ports kubeadm turns off, nor their successors: the scheduler and the controller manager serve
+ * on 10259 and 10257, which kubeadm binds to 127.0.0.1 (--bind-address), so nothing from outside ever
+ * connects to them and opening them would only widen the host's surface. */
 static size_t role_ports(const struct fb_config *c, char ports[][32]) {
         size_t n = 0;
 
         if (c->role == FB_ROLE_CONTROL_PLANE) {
                 snprintf(ports[n++], 32, "%u/tcp", c->k8s.control_plane_port ? c->k8s.control_plane_port : 6443);
-                snprintf(ports[n++], 32, "2379-2380/tcp");  /* etcd */
-                snprintf(ports[n++], 32, "10250-10252/tcp"); /* kubelet, scheduler, controller-manager */
+                snprintf(ports[n++], 32, "2379-2380/tcp");  /* etcd: clients and peers */
+                snprintf(ports[n++], 32, "10250/tcp");      /* kubelet API (the API server's exec, logs) */
         } else {
                 snprintf(ports[n++], 32, "10250/tcp");       /* kubelet */
                 snprintf(ports[n++], 32, "30000-32767/tcp"); /* NodePort services */

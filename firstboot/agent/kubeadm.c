@@ -40,6 +40,14 @@ static void node_registration(FILE *f, const struct fb_config *c) {
                    "  name: \"%s\"\n"
                    "  criSocket: \"%s\"\n",
                 c->hostname, CRI_SOCKET_DOCKER);
+        if (c->k8s.ignore_preflight) {
+                /* Only what the seed lists (kubernetes.ignore_preflight_errors), in kubeadm's spelling; join does
+                 * not run these control-plane checks, but the seed is the same for every node. */
+                fprintf(f, "  ignorePreflightErrors:\n");
+                for (size_t i = 0; i < FB_PREFLIGHT_N; i++)
+                        if (c->k8s.ignore_preflight & (1u << i))
+                                fprintf(f, "  - \"%s\"\n", fb_preflight_names[i]);
+        }
         if (addr) {
                 /* Lab VMs often have a second (NAT) interface; without node-ip the kubelet may pick it. */
                 char ip[16];

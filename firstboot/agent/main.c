@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "path.h"
+#include "preflight.h"
 #include "run.h"
 #include "seed.h"
 #include "seedgen.h"
@@ -243,6 +244,11 @@ static int take_lock(const char *base) {
         return fd; /* held until exit */
 }
 
+static void print_plan_header(const struct seed *seed, const struct fb_config *c) {
+        printf("Seed: %s\nInstance: %s\nHost: %s (%s)\n\n", seed->origin, c->instance_id, c->hostname,
+               role_to_string(c->role));
+}
+
 /* run and plan share this: plan is a run with dry_run set. */
 static int provision(bool dry_run) {
         _cleanup_(seed_done) struct seed seed = {};
@@ -253,6 +259,7 @@ static int provision(bool dry_run) {
         _cleanup_close_ int log_fd = -1, lock_fd = -1;
         const struct stage *until = NULL;
         size_t until_n_steps = 0; /* --until a host step: run the host stage's first until_n_steps steps */
+        bool checked = false;     /* the checks before any change ran (and plan's header is printed) */
         int r;
 
         config_init(&config); /* before the first return: config_done() runs on it */
@@ -281,6 +288,28 @@ static int provision(bool dry_run) {
                 return EXIT_RUNTIME;
         }
         run.state_dir = state.dir;
+
+        /* What kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
+         * plane too small) is checked before the first change, the lock file and the agent's state included,
+         * so that a seed that does not fit this machine leaves it as it was. Not for an instance that is
+         * provisioned (a later kubelet upgrade must not fail its boots), nor for run --until seed, which
+         * changes nothing of the host. */
+        if (until != stage_find("seed") && !(instance_complete(&state) && !arg_force)) {
+                char reason[256];
+
+                if (dry_run)
+                        print_plan_header(&seed, &config);
+                checked = true;
+                if (preflight_check(&config, dry_run, reason, sizeof(reason)) < 0) {
+                        if (dry_run)
+                                printf("run would refuse this host before any change (exit status 2).\n");
+                        else {
+                                log_error("refused before any change; nothing was changed");
+                                endpoint_report(&config, "seed", "failed", reason);
+                        }
+                        return EXIT_BAD_INPUT;
+                }
+        }
         if (!dry_run) {
                 lock_fd = take_lock(base);
                 if (lock_fd < 0)
@@ -308,10 +337,10 @@ static int provision(bool dry_run) {
                 return EXIT_OK;
         }
 
-        if (dry_run)
-                printf("Seed: %s\nInstance: %s\nHost: %s (%s)\n\n", seed.origin, config.instance_id,
-                       config.hostname, role_to_string(config.role));
-        else {
+        if (dry_run) {
+                if (!checked)
+                        print_plan_header(&seed, &config);
+        } else {
                 log_info("seed from %s: instance %s, host %s, role %s", seed.origin, config.instance_id,
                          config.hostname, role_to_string(config.role));
                 if (arg_force && state.n_done > 0) {

@@ -178,6 +178,11 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
         yaml_cidr(o.f, 4, "pod_cidr", c->k8s.pod_net, c->k8s.pod_prefix);
         yaml_kv(o.f, 4, "cni", c->k8s.cni);
         yaml_kv(o.f, 4, "runtime", c->k8s.runtime);
+        if (c->k8s.ignore_preflight) {
+                char names[64];
+                preflight_names_join(c->k8s.ignore_preflight, names, sizeof(names));
+                fprintf(o.f, "    ignore_preflight_errors: [%s]\n", names);
+        }
         fprintf(o.f, "  host:\n");
         yaml_kv(o.f, 4, "swap", swap_to_string(c->host.swap));
         yaml_kv(o.f, 4, "selinux", selinux_to_string(c->host.selinux));

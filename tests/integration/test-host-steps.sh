@@ -56,9 +56,9 @@ for u in 'dev-dm\x2d1.swap' swapfile.swap 'dev-mapper-centos\x2dswap.swap'; do
 done
 [ -f "$B/state/units/kubelet.service.enabled" ] || fail "kubelet not enabled"
 [ ! -f "$B/state/units/kubelet.service.active" ] || fail "kubelet was started"
-assert_eq "6443/tcp 2379-2380/tcp 10250-10252/tcp 8472/udp" "$(tr '\n' ' ' <"$B/state/firewalld.permanent" | sed 's/ $//')" \
+assert_eq "6443/tcp 2379-2380/tcp 10250/tcp 8472/udp" "$(tr '\n' ' ' <"$B/state/firewalld.permanent" | sed 's/ $//')" \
         "permanent ports"
-assert_eq "6443/tcp 2379-2380/tcp 10250-10252/tcp 8472/udp" "$(tr '\n' ' ' <"$B/state/firewalld.runtime" | sed 's/ $//')" \
+assert_eq "6443/tcp 2379-2380/tcp 10250/tcp 8472/udp" "$(tr '\n' ' ' <"$B/state/firewalld.runtime" | sed 's/ $//')" \
         "runtime ports"
 ok "run ran the expected commands"
 
@@ -179,8 +179,8 @@ swapoff /dev/dm-1 /swapfile
 modprobe br_netfilter
 firewall-cmd --permanent --list-ports
 firewall-cmd --list-ports
-firewall-cmd --permanent --add-port=2379-2380/tcp --add-port=10250-10252/tcp
-firewall-cmd --add-port=6443/tcp --add-port=2379-2380/tcp --add-port=10250-10252/tcp
+firewall-cmd --permanent --add-port=2379-2380/tcp --add-port=10250/tcp
+firewall-cmd --add-port=6443/tcp --add-port=2379-2380/tcp --add-port=10250/tcp
 firewall-cmd --permanent --list-ports
 firewall-cmd --list-ports
 systemctl is-enabled kubelet

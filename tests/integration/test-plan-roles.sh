@@ -2,6 +2,10 @@
 # plan for both roles, through every stage: it lists the role stage's actions (init, CNI, publish on the
 # control plane; wait and join on a worker), runs no mutating command, loads what it needs (the CNI
 # manifest digest needs libcrypto, loaded on first use) and leaves the tree alone.
+# The checks before any change: a kubernetes.version that does not fit the installed kubelet (newer, too
+# old, none), a control plane below kubeadm's 2 CPUs and 1700 MB unless the seed's
+# ignore_preflight_errors lists the check: plan shows them, plan and run exit 2 and change nothing, not
+# even the agent's state; a provisioned instance and run --until seed are not checked.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
@@ -30,3 +34,132 @@ for want in '  wait       would wait for the join record at' \
 done
 if grep -q 'kubeadm init' "$WORK/node-1.plan"; then fail "worker plan has kubeadm init"; fi
 ok "plan lists every stage's actions for both roles and changes nothing"
+
+B=$WORK/master/bin
+for want in "  kubelet    ok      kubelet 1.23.6 ($B/kubelet) fits kubernetes.version v1.23.6" \
+        '  NumCPU     ok      2 CPUs (/proc/cpuinfo; kubeadm init needs 2)' \
+        '  Mem        ok      1819 MB of memory (MemTotal of /proc/meminfo; kubeadm init needs 1700 MB)'; do
+        grep -qF -- "$want" "$WORK/master.plan" || fail "master plan lacks: $want"
+done
+grep -qF -- "  kubelet    ok      kubelet 1.23.6 ($WORK/node-1/bin/kubelet) fits" "$WORK/node-1.plan" ||
+        fail "node-1 plan lacks the kubelet check"
+if grep -qE '^  (NumCPU|Mem) ' "$WORK/node-1.plan"; then fail "a worker's plan checks the control plane's size"; fi
+ok "plan shows the checks before any change: the kubelet on both roles, CPUs and memory on the control plane"
+
+# ---------------------------------------------------------------- checks before any change
+# check_case NAME NODE [VERSION]: host NAME, a fresh fixture tree with the stand-ins (kubelet 1.23.6), and a
+# copy of NODE's fixture seed, its kubernetes.version set to VERSION.
+check_case() {
+        local d=$WORK/$1
+        rm -rf "$d"
+        host_tree "$d/root"
+        host_bin "$d/bin" "$d/root"
+        mkdir -p "$d/seed"
+        cp "$SEEDS/$2"/* "$d/seed/"
+        [ -z "${3:-}" ] || sed -i "s/^    version: v1.23.6\$/    version: $3/" "$d/seed/user-data"
+        grep -q "^    version: ${3:-v1.23.6}\$" "$d/seed/user-data" || fail "$1: the seed's version was not set"
+}
+# agent_on NAME ARGS...: the agent on host NAME without a network; stdout in NAME/out, stderr in NAME/err,
+# exit status in $rc.
+agent_on() {
+        local d=$WORK/$1
+        shift
+        rc=0
+        unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --seed "$d/seed" "$@" >"$d/out" 2>"$d/err" ||
+                rc=$?
+}
+# refused NAME: plan and run on host NAME exit 2 and leave every byte of the tree (the agent's state
+# directory, lock and log included) as it was; no command is run (kubelet --version, a query, is not
+# recorded). The run's stderr is in NAME/err, the plan's output in NAME/plan and NAME/plan.err.
+refused() {
+        local d=$WORK/$1 before
+        before=$(tree_snapshot "$d/root")
+        : >"$d/bin/calls.log"
+        agent_on "$1" plan
+        [ "$rc" -eq 2 ] || { cat "$d/out" "$d/err"; fail "$1: plan exited $rc, expected 2"; }
+        mv "$d/out" "$d/plan"
+        mv "$d/err" "$d/plan.err"
+        grep -qx 'run would refuse this host before any change (exit status 2).' "$d/plan" || fail "$1: plan's last word"
+        if grep -q '^Stage ' "$d/plan"; then fail "$1: a refused plan lists stages"; fi
+        agent_on "$1" run
+        [ "$rc" -eq 2 ] || { cat "$d/err"; fail "$1: run exited $rc, expected 2"; }
+        assert_contains "$(cat "$d/err")" "refused before any change; nothing was changed" "$1: run's summary"
+        assert_eq "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
+        assert_eq "" "$(cat "$d/bin/calls.log")" "$1: plan or run ran commands"
+}
+
+check_case skew master v1.22.4
+d=$WORK/skew
+at=$(grep -n '^    version: ' "$d/seed/user-data" | cut -d: -f1)
+want="$d/seed/user-data:$at:14: kube_firstboot.kubernetes.version: v1.22.4 does not fit the installed kubelet 1.23.6 ($d/bin/kubelet --version): a kubelet newer than the control plane is refused by kubeadm init's preflight check KubeletVersion"
+refused skew
+assert_contains "$(cat "$d/err")" "$want" "skew: run names the seed's line, the field and the kubelet"
+assert_contains "$(cat "$d/plan.err")" "$want" "skew: plan's error"
+grep -qxF '  kubelet    REFUSED kubelet 1.23.6 is newer than kubernetes.version v1.22.4' "$d/plan" ||
+        { cat "$d/plan"; fail "skew: plan does not show the refusal"; }
+check_case skew-worker node-1 v1.22.4
+refused skew-worker
+assert_contains "$(cat "$WORK/skew-worker/err")" "kube_firstboot.kubernetes.version: v1.22.4 does not fit the installed kubelet 1.23.6" \
+        "a worker refuses a kubelet newer than the cluster too"
+ok "kubernetes.version v1.22.4 with kubelet 1.23.6: plan shows it, plan and run refuse (both roles), nothing changed"
+
+check_case old master
+echo v1.21.14 >"$WORK/old/bin/kubelet.version"
+refused old
+assert_contains "$(cat "$WORK/old/err")" "kube_firstboot.kubernetes.version: v1.23.6 does not fit the installed kubelet 1.21.14 ($WORK/old/bin/kubelet --version): kubeadm's preflight check KubeletVersion refuses a kubelet more than one minor version older than the control plane; install kubelet 1.23" \
+        "old: message"
+check_case none master
+rm "$WORK/none/bin/kubelet"
+refused none
+assert_contains "$(cat "$WORK/none/err")" "kubelet is not installed (not found on the search path): kubeadm's preflight check KubeletVersion refuses a host without it" \
+        "none: message"
+check_case older master
+echo v1.22.0 >"$WORK/older/bin/kubelet.version"
+agent_on older plan
+[ "$rc" -eq 0 ] || { cat "$WORK/older/err"; fail "kubelet 1.22.0 with v1.23.6: plan exited $rc"; }
+grep -qF "  kubelet    ok      kubelet 1.22.0 ($WORK/older/bin/kubelet) fits kubernetes.version v1.23.6" "$WORK/older/out" ||
+        fail "kubelet one minor older: not shown as fitting"
+ok "a kubelet too old or missing is refused; one minor older fits"
+
+check_case small master
+printf 'processor\t: 0\nmodel name\t: QEMU Virtual CPU\n\n' >"$WORK/small/root/proc/cpuinfo"
+printf 'MemTotal:        1008664 kB\nMemFree:          503000 kB\n' >"$WORK/small/root/proc/meminfo"
+refused small
+assert_contains "$(cat "$WORK/small/err")" "kubeadm's preflight check NumCPU refuses this control plane: the number of available CPUs 1 is less than the required 2 (/proc/cpuinfo); give the machine 2 CPUs, or list NumCPU in kube_firstboot.kubernetes.ignore_preflight_errors" \
+        "small: NumCPU"
+assert_contains "$(cat "$WORK/small/err")" "kubeadm's preflight check Mem refuses this control plane: the system RAM (985 MB) is less than the minimum 1700 MB (MemTotal of /proc/meminfo)" \
+        "small: Mem"
+grep -qxF '  NumCPU     REFUSED 1 CPU, kubeadm init needs 2' "$WORK/small/plan" || fail "small: plan's NumCPU"
+grep -qxF '  Mem        REFUSED 985 MB of memory, kubeadm init needs 1700 MB' "$WORK/small/plan" || fail "small: plan's Mem"
+sed -i 's/^    runtime: docker$/&\n    ignore_preflight_errors: [NumCPU]/' "$WORK/small/seed/user-data"
+refused small
+grep -qxF '  NumCPU     ignored 1 CPU, kubeadm init needs 2 (listed in ignore_preflight_errors: a warning)' "$WORK/small/plan" ||
+        { cat "$WORK/small/plan"; fail "small: NumCPU not shown as ignored"; }
+if grep -q 'check NumCPU refuses' "$WORK/small/err"; then fail "small: an ignored NumCPU refused"; fi
+assert_contains "$(cat "$WORK/small/err")" "check Mem refuses this control plane" "small: Mem still refuses"
+sed -i 's/^    ignore_preflight_errors: \[NumCPU\]$/    ignore_preflight_errors: [NumCPU, mem]/' "$WORK/small/seed/user-data"
+before=$(tree_snapshot "$WORK/small/root")
+agent_on small plan
+[ "$rc" -eq 0 ] || { cat "$WORK/small/out" "$WORK/small/err"; fail "small with NumCPU and Mem ignored: plan exited $rc"; }
+assert_contains "$(cat "$WORK/small/err")" "kubeadm's preflight check Mem: the system RAM (985 MB) is less than the minimum 1700 MB (MemTotal of /proc/meminfo); ignored as kube_firstboot.kubernetes.ignore_preflight_errors lists it: kubeadm only warns" \
+        "small: an ignored check warns"
+grep -qxF '  Mem        ignored 985 MB of memory, kubeadm init needs 1700 MB (listed in ignore_preflight_errors: a warning)' "$WORK/small/out" ||
+        fail "small: Mem not shown as ignored"
+grep -qF '  init       would kubeadm init --config /run/kube-firstboot/kubeadm-init.yaml' "$WORK/small/out" ||
+        fail "small: the plan goes on to the stages"
+assert_eq "$before" "$(tree_snapshot "$WORK/small/root")" "small: plan changed the tree"
+ok "a control plane of 1 CPU and 1 GiB is refused (NumCPU, Mem) unless ignore_preflight_errors lists the check"
+
+# Not checked: a provisioned instance (a later kubelet upgrade must not fail its boots), run --until seed.
+check_case provisioned master v1.22.4
+mkdir -p "$WORK/provisioned/root/var/lib/kube-firstboot/lab-master-1"
+printf 'seed 1700000000000000\nhost 1700000001000000\nrole 1700000002000000\n' \
+        >"$WORK/provisioned/root/var/lib/kube-firstboot/lab-master-1/stages"
+agent_on provisioned plan
+[ "$rc" -eq 0 ] || { cat "$WORK/provisioned/err"; fail "provisioned: plan exited $rc"; }
+assert_contains "$(cat "$WORK/provisioned/out")" "Instance lab-master-1 was provisioned at" "provisioned: nothing to do"
+agent_on provisioned run
+[ "$rc" -eq 0 ] || { cat "$WORK/provisioned/err"; fail "provisioned: run exited $rc"; }
+agent_on skew run --until seed
+[ "$rc" -eq 0 ] || { cat "$WORK/skew/err"; fail "run --until seed exited $rc"; }
+ok "a provisioned instance and run --until seed are not checked"

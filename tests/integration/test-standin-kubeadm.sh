@@ -9,21 +9,34 @@ FIX=$TOP/tests/fixtures/kubeadm
 ENDPOINT=192.168.220.104:6443
 TOKEN=4kfq2x.1uxgk0vf7n9lz3qa   # the fixture's bootstrap token
 
-# host NAME: a bin directory with the stand-ins and a root tree for one machine.
+# host NAME: a bin directory with the stand-ins (kubeadm, kubectl, and the kubelet whose version kubeadm's
+# preflight asks for, 1.23.6) and a root tree for one machine.
 host() {
         local d=$WORK/$1
         mkdir -p "$d/bin" "$d/root"
         ln -s "$TOP/tests/stand-ins/kubeadm" "$d/bin/kubeadm"
         ln -s "$TOP/tests/stand-ins/kubectl" "$d/bin/kubectl"
+        ln -s "$TOP/tests/stand-ins/kubelet" "$d/bin/kubelet"
         echo "$d/root" >"$d/bin/kubeadm.root"
 }
-# on NAME COMMAND ARG...: runs a stand-in of host NAME with an empty environment, as the agent does;
-# sets $out (stdout and stderr) and $rc.
+# machine NAME CPUS MEM_KB: the processors and the memory of host NAME, as its /proc shows them; kubeadm
+# init's preflight counts these (NumCPU, Mem), not the test machine's.
+machine() {
+        local p=$WORK/$1/root/proc i
+        mkdir -p "$p"
+        : >"$p/cpuinfo"
+        for ((i = 0; i < $2; i++)); do printf 'processor\t: %d\nmodel name\t: QEMU Virtual CPU\n\n' "$i" >>"$p/cpuinfo"; done
+        printf 'MemTotal:       %8d kB\nMemFree:        %8d kB\n' "$3" "$(($3 / 2))" >"$p/meminfo"
+}
+VM_2G=2028060   # MemTotal of a 2 GiB VM: 1980 MB
+VM_1G=1008664   # of a 1 GiB VM: 985 MB, as kubeadm reports it
+# on NAME COMMAND ARG...: runs a stand-in of host NAME as the agent runs commands: an environment of only
+# PATH, the host's bin directory; sets $out (stdout and stderr) and $rc.
 on() {
         local name=$1 cmd=$2
         shift 2
         rc=0
-        env -i "$WORK/$name/bin/$cmd" "$@" >"$WORK/out" 2>&1 || rc=$?
+        env -i PATH="$WORK/$name/bin" "$WORK/$name/bin/$cmd" "$@" >"$WORK/out" 2>&1 || rc=$?
         out=$(cat "$WORK/out")
 }
 expect_ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $out"; }
@@ -55,6 +68,7 @@ EOF
 
 # ---------------------------------------------------------------- init with the fixture
 host master
+machine master 2 $VM_2G
 M=$WORK/master/root
 on master kubeadm init --config "$FIX/init.yaml"
 expect_ok "init with the fixture"
@@ -129,6 +143,7 @@ ok "kubectl get --raw /readyz answers ok through admin.conf"
 
 # ---------------------------------------------------------------- ECDSA CA, init with flags
 host other
+machine other 2 $VM_2G
 touch "$WORK/other/bin/kubeadm.ca-ecdsa"
 on other kubeadm init --apiserver-advertise-address=192.168.220.104 --image-repository registry.aliyuncs.com/google_containers \
         --service-cidr=10.1.0.0/16 --pod-network-cidr=10.244.0.0/16 --kubernetes-version v1.23.6 --node-name other
@@ -196,6 +211,7 @@ ok "join with token and pin, by flags and by JoinConfiguration; the nodes are in
 
 # ---------------------------------------------------------------- config and flag validation
 host check
+machine check 2 $VM_2G
 echo "$STATE" >"$WORK/check/bin/kubeadm.cluster"
 on check kubeadm init --config "$FIX/init.yaml" --token $TOKEN --pod-network-cidr 10.244.0.0/16
 expect_fail "mixing --config and flags" "can not mix '--config' with arguments [pod-network-cidr token]"
@@ -248,6 +264,7 @@ ok "strict config decoding, field validation and kubeadm's flag rules"
 
 # ---------------------------------------------------------------- preflight
 host preflight
+machine preflight 2 $VM_2G
 touch "$WORK/preflight/bin/kubeadm.ca-ecdsa"    # ECDSA keys: the RSA path is covered above, and ECDSA is faster
 P=$WORK/preflight/root
 mkdir -p "$P/proc/sys/net/ipv4" "$P/proc/sys/net/bridge"
@@ -270,8 +287,93 @@ on preflight kubeadm init --config "$FIX/init.yaml"
 expect_fail "second init" "[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists"
 ok "preflight: swap, sysctls, existing control plane; --ignore-preflight-errors"
 
+# ---------------------------------------------------------------- preflight: the machine's size, the kubelet
+# kubeadm 1.23's words (cmd/kubeadm/app/preflight/checks.go), the block around them, exit status 1.
+PF_HEAD='error execution phase preflight: [preflight] Some fatal errors occurred:'
+PF_TAIL='[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`
+To see the stack trace of this error execute with --v=5 or higher'
+host small
+machine small 1 $VM_1G
+touch "$WORK/small/bin/kubeadm.ca-ecdsa"
+S=$WORK/small/root
+on small kubeadm init --config "$FIX/init.yaml"
+expect_fail "1 CPU and 1 GiB" "$PF_HEAD
+	[ERROR NumCPU]: the number of available CPUs 1 is less than the required 2
+	[ERROR Mem]: the system RAM (985 MB) is less than the minimum 1700 MB
+$PF_TAIL"
+[ ! -e "$S/etc/kubernetes" ] || fail "a refused init wrote files"
+machine small 2 1740799
+on small kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_fail "2 CPUs, 1699 MB" "$PF_HEAD
+	[ERROR Mem]: the system RAM (1699 MB) is less than the minimum 1700 MB
+$PF_TAIL"
+machine small 2 1740800
+on small kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_ok "2 CPUs and 1700 MB are enough"
+machine small 1 $VM_1G
+on small kubeadm init --config "$FIX/init.yaml" --ignore-preflight-errors=NumCPU --dry-run
+expect_fail "only NumCPU ignored" "$PF_HEAD
+	[ERROR Mem]: the system RAM (985 MB) is less than the minimum 1700 MB
+$PF_TAIL"
+assert_contains "$out" "	[WARNING NumCPU]: the number of available CPUs 1 is less than the required 2" "ignored NumCPU warns"
+on small kubeadm init --config "$FIX/init.yaml" --ignore-preflight-errors=numcpu,MEM --dry-run
+expect_ok "--ignore-preflight-errors=numcpu,MEM (any case)"
+on small kubeadm init --config "$FIX/init.yaml" --ignore-preflight-errors=all --dry-run
+expect_ok "--ignore-preflight-errors=all"
+on small kubeadm init --config "$FIX/init.yaml" --ignore-preflight-errors=all,NumCPU --dry-run
+expect_fail "all beside a name" "ignore-preflight-errors: Invalid value: \"all,numcpu\": don't specify individual checks if 'all' is used"
+sed 's/^  criSocket: .*/&\n  ignorePreflightErrors: ["all"]/' "$FIX/init.yaml" >"$WORK/all.yaml"
+on small kubeadm init --config "$WORK/all.yaml" --dry-run
+expect_fail "all in a config file" "ignorePreflightErrors: Invalid value: \"all\": 'all' cannot be used in configuration file"
+sed 's/^  criSocket: .*/&\n  ignorePreflightErrors: ["NumCPU", "Mem"]/' "$FIX/init.yaml" >"$WORK/small.yaml"
+grep -q '^  ignorePreflightErrors: \["NumCPU", "Mem"\]$' "$WORK/small.yaml" || fail "no ignorePreflightErrors in the config"
+on small kubeadm init --config "$WORK/small.yaml"
+expect_ok "NumCPU and Mem in nodeRegistration.ignorePreflightErrors"
+assert_contains "$out" "	[WARNING NumCPU]: the number of available CPUs 1 is less than the required 2
+	[WARNING Mem]: the system RAM (985 MB) is less than the minimum 1700 MB" "ignored checks warn"
+[ -s "$S/etc/kubernetes/manifests/kube-apiserver.yaml" ] || fail "init with ignored checks wrote no control plane"
+ok "NumCPU and Mem with kubeadm's words; ignorePreflightErrors and --ignore-preflight-errors (any case, all)"
+
+host skew
+machine skew 2 $VM_2G
+K=$WORK/skew/root
+sed 's/v1.23.6/v1.22.4/' "$FIX/init.yaml" >"$WORK/v122.yaml"
+on skew kubeadm init --config "$WORK/v122.yaml"
+expect_fail "kubelet 1.23.6, control plane v1.22.4" "$PF_HEAD
+	[ERROR KubeletVersion]: the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: \"1.23.6\" Control plane version: \"1.22.4\"
+$PF_TAIL"
+case "$out" in *"Pulling images"* | *ImagePull*) fail "images pulled although the node checks failed" ;; esac
+on skew kubeadm init --config "$WORK/v122.yaml" --ignore-preflight-errors=KubeletVersion
+expect_fail "KubeletVersion ignored: v1.22's images are not there (offline)" \
+        "[ERROR ImagePull]: failed to pull image registry.aliyuncs.com/google_containers/kube-apiserver:v1.22.4"
+assert_contains "$out" '	[WARNING KubeletVersion]: the kubelet version is higher than the control plane version.' \
+        "ignored KubeletVersion warns"
+echo v1.24.1 >"$WORK/skew/bin/kubelet.version"
+on skew kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_fail "kubelet 1.24.1, control plane v1.23.6" '[ERROR KubeletVersion]: the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: "1.24.1" Control plane version: "1.23.6"'
+echo v1.21.14 >"$WORK/skew/bin/kubelet.version"
+on skew kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_fail "kubelet 1.21.14" '[ERROR KubeletVersion]: Kubelet version "1.21.14" is lower than kubeadm can support. Please upgrade kubelet'
+echo v1.22.0 >"$WORK/skew/bin/kubelet.version"
+on skew kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_ok "kubelet 1.22.0 with a v1.23.6 control plane (one minor older)"
+rm "$WORK/skew/bin/kubelet.version" "$WORK/skew/bin/kubelet"
+on skew kubeadm init --config "$FIX/init.yaml" --dry-run
+expect_fail "no kubelet on PATH" "[ERROR KubeletVersion]: couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in \$PATH"
+[ ! -e "$K/etc/kubernetes" ] || fail "refused inits wrote files"
+host old-node
+echo "$STATE" >"$WORK/old-node/bin/kubeadm.cluster"
+echo v1.21.14 >"$WORK/old-node/bin/kubelet.version"
+on old-node kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name old-node
+expect_fail "join with kubelet 1.21.14" "$PF_HEAD
+	[ERROR KubeletVersion]: Kubelet version \"1.21.14\" is lower than kubeadm can support. Please upgrade kubelet
+$PF_TAIL"
+[ -z "$(ls -A "$WORK/old-node/root")" ] || fail "a refused join wrote files"
+ok "KubeletVersion: newer than the control plane, older than 1.22.0, missing, with kubeadm's words"
+
 # ---------------------------------------------------------------- failure on demand, reset
 host flaky
+machine flaky 2 $VM_2G
 touch "$WORK/flaky/bin/kubeadm.ca-ecdsa"
 F=$WORK/flaky/root
 echo "init 2" >"$WORK/flaky/bin/kubeadm.fail"
@@ -343,7 +445,7 @@ pids=()
 for n in 5 6 7; do
         host node-$n
         echo "$STATE" >"$WORK/node-$n/bin/kubeadm.cluster"
-        env -i "$WORK/node-$n/bin/kubeadm" join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" \
+        env -i PATH="$WORK/node-$n/bin" "$WORK/node-$n/bin/kubeadm" join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" \
                 --node-name node-$n >"$WORK/join-$n.log" 2>&1 &
         pids+=($!)
 done

@@ -40,7 +40,7 @@ cp --reflink=auto "$IMAGE_DIR/$IMAGE_DISK" "$IMAGE_DIR/$IMAGE_KERNEL" "$IMAGE_DI
 IMAGE_DIR=$WORK/image
 vm_pick_accel
 echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
-echo "accel: $VM_ACCEL_WHY; $LAB_SMP vCPU, $LAB_MEM MiB per guest"
+echo "accel: $VM_ACCEL_WHY; $(vm_sizes)"
 
 vm_make_seeds "$WORK/seeds"
 echo "seeds: $VM_SEED_SOURCE"
@@ -188,6 +188,19 @@ assert_eq "192.168.220.104/24" "$(report master address)" "master address"
 assert_eq "192.168.220.105/24" "$(report node-1 address)" "node-1 address"
 assert_eq "192.168.220.106/24" "$(report node-2 address)" "node-2 address"
 ok "master, node-1, node-2: hostnames, addresses, swap off, sysctls, modules, docker (systemd driver, restarted), kubelet, sentinel, root grown"
+
+# The control plane is as large as kubeadm's preflight wants it (the stand-in kubeadm in the guest counts
+# the guest's CPUs and memory, as the real one does), and the agent checked it and the kubelet first.
+read -r _ cpus _ mem <<<"$(report master machine)"
+[ "${cpus:-0}" -ge 2 ] && [ "${mem:-0}" -ge 1700 ] ||
+        fail "master: ${cpus:-?} CPUs and ${mem:-?} MB; kubeadm's preflight (NumCPU, Mem) wants 2 and 1700"
+console master | grep -q "before any change: NumCPU ok: $cpus CPUs" || fail "master: the agent did not check its CPUs"
+console master | grep -q "before any change: Mem ok: $mem MB of memory" || fail "master: the agent did not check its memory"
+for n in master node-1 node-2; do
+        console "$n" | grep -qF 'before any change: kubelet ok: kubelet 1.23.6 (/usr/bin/kubelet) fits kubernetes.version v1.23.6' ||
+                fail "$n: the agent did not check the kubelet's version"
+done
+ok "master: $cpus CPUs and $mem MB, checked by the agent before any change (NumCPU, Mem); the kubelet checked on every node"
 
 # node-3: did not join, and said why (on its console and in its journal).
 console node-3 | grep -q 'join record at .* rejected: .*; waiting for a good one' ||
