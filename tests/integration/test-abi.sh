@@ -32,7 +32,9 @@ int main(void) {
                (int) json_tokener_get_parse_end(t);
 }
 C
-cc $(pkg-config --cflags json-c blkid) -o "$WORK/new" "$WORK/new.c" $(pkg-config --libs json-c blkid)
+read -ra cflags <<<"$(pkg-config --cflags json-c blkid)"
+read -ra libs <<<"$(pkg-config --libs json-c blkid)"
+cc "${cflags[@]}" -o "$WORK/new" "$WORK/new.c" "${libs[@]}"
 mkdir -p "$WORK/src"
 printf '#include <dlfcn.h>\nvoid *f(void *h) { return dlsym(h, "x"); }\n#define T(x) _Generic((x), int: 1)\nint g(void) { return O_TMPFILE; }\n/* _Generic in a comment does not count */\n' \
         >"$WORK/src/bad.c"
