@@ -188,7 +188,7 @@ vm_server_start() {
                 --listen "$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT" --seed-dir "$seeds" \
                 --state-dir "$VM_DIR/server-state" </dev/null >>"$VM_DIR/server.log" 2>&1 &
         echo $! >"$VM_DIR/server.pid"
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 600); do
                 if vm_in_ns curl -s -o /dev/null "http://$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT/"; then
                         return 0
                 fi
@@ -196,7 +196,7 @@ vm_server_start() {
                         { tail -n 5 "$VM_DIR/server.log" >&2; vm_die "server exited at start"; return 1; }
                 sleep 0.1
         done
-        vm_die "server did not answer on $VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT within 10 s"
+        vm_die "server did not answer on $VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT within 60 s"
 }
 
 vm_server_stop() {

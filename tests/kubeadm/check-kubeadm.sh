@@ -351,7 +351,7 @@ fake_start() {
         ip netns exec "$(lab_ns "$CP")" "$PY" "$FAKE_API" --listen "$addr:$port" --cert "$d/apiserver.crt" \
                 --key "$d/apiserver.key" --objects "$objects" --log "$log" --ready "$d/ready" 2>"$d/stderr" &
         FAKE_PID=$!
-        for _ in $(seq 200); do [ -e "$d/ready" ] && return 0; kill -0 $FAKE_PID 2>/dev/null || break; sleep 0.05; done
+        for _ in $(seq 1200); do [ -e "$d/ready" ] && return 0; kill -0 $FAKE_PID 2>/dev/null || break; sleep 0.05; done
         fail "the fake API server did not start: $(cat "$d/stderr")"
 }
 fake_stop() {
