@@ -31,14 +31,33 @@ WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wpointer-arith 
 	-Wno-missing-field-initializers -Werror=implicit-function-declaration -Werror=return-type
 
 BASE_CFLAGS := -std=gnu99 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARNINGS) \
-	-Ifirstboot/lib -Ifirstboot/agent -fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2
-ALL_CFLAGS  = $(BASE_CFLAGS) $(if $(CRYPTO_SONAME),-DCRYPTO_SONAME='"$(CRYPTO_SONAME)"') \
-	$(shell $(PKG_CONFIG) --cflags $(AGENT_DEPS)) $(CFLAGS) $(EXTRA_CFLAGS)
-AGENT_LIBS  = $(shell $(PKG_CONFIG) --libs $(AGENT_LINK_DEPS)) -ldl
+	-fno-strict-aliasing -fstack-protector-strong -D_FORTIFY_SOURCE=2
+# Each $(shell) runs once, here, not once per object.
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(AGENT_DEPS))
+AGENT_LIBS  := $(shell $(PKG_CONFIG) --libs $(AGENT_LINK_DEPS)) -ldl
+MHD_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+SERVER_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVER_DEPS))
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka libcrypto)
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto)
+# Include paths per directory: lib/ sees only itself; the agent and the seed generator see lib/ and the
+# agent's stage folders; the server sees lib/ and itself. Tests see what the code they test sees.
+LIB_INCLUDES    := -Ifirstboot/lib
+AGENT_INCLUDES  := -Ifirstboot/lib -Ifirstboot/agent -Ifirstboot/seedgen
+SERVER_INCLUDES := -Ifirstboot/lib -Ifirstboot/server
+ALL_CFLAGS  = $(BASE_CFLAGS) $(INCLUDES) $(if $(CRYPTO_SONAME),-DCRYPTO_SONAME='"$(CRYPTO_SONAME)"') \
+	$(DEPS_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS    ?=
 
 LIB_SRC    := $(sort $(wildcard firstboot/lib/*.c))
-AGENT_SRC  := $(sort $(filter-out firstboot/agent/main.c,$(wildcard firstboot/agent/*.c)))
+# The agent: its stages in folders (seed/, config/, plan/, host/, role/, join/, report/, seed/fs/), and the
+# seed generator, which the agent runs as `kube-firstboot seed`.
+AGENT_DIRS := $(sort $(dir $(wildcard firstboot/agent/*/ firstboot/agent/*/*/)))
+AGENT_SRC  := $(sort $(wildcard firstboot/agent/*.c $(addsuffix *.c,$(AGENT_DIRS)) firstboot/seedgen/*.c))
+AGENT_SRC  := $(filter-out firstboot/agent/main.c,$(AGENT_SRC))
+# ar keeps members by file name: two sources with one name would silently drop one from the archive.
+ifneq ($(words $(sort $(notdir $(AGENT_SRC)))),$(words $(AGENT_SRC)))
+$(error two agent sources share a file name: $(sort $(notdir $(AGENT_SRC))))
+endif
 SERVER_SRC := $(sort $(wildcard firstboot/server/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -60,6 +79,11 @@ server: $(SERVER)
 
 # `make V=1` shows the full command lines.
 Q := $(if $(V),,@)
+$(BUILDDIR)/firstboot/lib/%.o: INCLUDES = $(LIB_INCLUDES)
+$(BUILDDIR)/firstboot/agent/%.o $(BUILDDIR)/firstboot/seedgen/%.o: INCLUDES = $(AGENT_INCLUDES)
+$(BUILDDIR)/firstboot/server/%.o: INCLUDES = $(SERVER_INCLUDES) $(MHD_CFLAGS)
+$(BUILDDIR)/tests/%: INCLUDES = $(AGENT_INCLUDES)
+$(BUILDDIR)/fuzz/%: INCLUDES = $(AGENT_INCLUDES)
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
@@ -74,13 +98,12 @@ $(AGENT): $(BUILDDIR)/firstboot/agent/main.o $(BUILDDIR)/libagent.a $(BUILDDIR)/
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
 $(SERVER): $(SERVER_OBJ) $(BUILDDIR)/libfirstboot.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs $(SERVER_DEPS))
-$(SERVER_OBJ): ALL_CFLAGS += -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
 $(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs cmocka libcrypto)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(TEST_LIBS)
 
 $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
@@ -101,10 +124,10 @@ check-abi: deps-check all $(UNIT_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh integration/test-abi integration/test-curl-symbols
 # The link flags of each program, for the ABI check (a glibc 2.17 function outside libc needs its -l).
 print-link-libs:
-	@echo $(if $(filter server,$(PROGRAM)),$(shell $(PKG_CONFIG) --libs $(SERVER_DEPS)),$(AGENT_LIBS))
+	@echo $(if $(filter server,$(PROGRAM)),$(SERVER_LIBS),$(AGENT_LIBS))
 
 # `make check-kubeadm KUBEADM=/path/to/kubeadm [KUBELET=/path/to/kubelet]` (opt-in): every configuration
-# and command line the agent renders, for every seed set of tests/seeds/ and both roles, replayed against a
+# and command line the agent renders, for every seed set of tests/data/seeds/ and both roles, replayed against a
 # real kubeadm 1.23 in namespaces (init and join dry runs, join discovery against a fake API server, the
 # CA pin, token create, images list: tests/kubeadm/check-kubeadm.sh). Without KUBEADM it says it did not
 # run. KUBELET: default `kubelet` beside KUBEADM (preflight's KubeletVersion check runs it).
@@ -125,7 +148,7 @@ unit: $(UNIT_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh unit
 
 deps-check:
-	@tests/install-deps.sh
+	@tools/install-deps.sh
 
 asan:
 	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) BUILDDIR=build-asan CC=gcc CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -134,8 +157,8 @@ asan:
 # ---- proof: fuzzing, valgrind, static analysis, benchmarks (docs/reliability.md) ---------------
 # The server's objects without its main(), for the server fuzz target.
 SERVER_LIB_OBJ := $(filter-out %/server-main.o,$(SERVER_OBJ))
-SERVER_FUZZ_CFLAGS = -Ifirstboot/server $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
-SERVER_FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_DEPS))
+SERVER_FUZZ_CFLAGS = $(SERVER_INCLUDES) $(MHD_CFLAGS)
+SERVER_FUZZ_LIBS = $(SERVER_LIBS)
 $(BUILDDIR)/libserver.a: $(SERVER_LIB_OBJ)
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -149,7 +172,7 @@ $(BUILDDIR)/tests/replay-fuzz-joinrecord: tests/fuzz/fuzz-joinrecord.c tests/fuz
 		$(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(CRYPTO_LIBS)
 
 # `make fuzz`: every target built with clang's libFuzzer, ASan and UBSan into build-fuzz/, then run for
 # FUZZ_SECONDS each from a copy of its corpus (tests/fuzz/run-fuzz.sh prints executions and crashes).
@@ -163,7 +186,7 @@ FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/fuzz/%)
 $(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(CRYPTO_LIBS)
 $(BUILDDIR)/fuzz/fuzz-server-route: tests/fuzz/fuzz-server-route.c $(BUILDDIR)/libserver.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
@@ -185,9 +208,9 @@ valgrind: all
 	  BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(VALGRIND_TESTS)
 
 # `make lint`: cppcheck and clang's scan-build over the agent and the server, shellcheck over every
-# shell script (tests/lint.sh; cppcheck's suppressions are justified in tests/cppcheck.supp).
+# shell script (tools/lint.sh; cppcheck's suppressions are justified in tools/cppcheck.supp).
 lint:
-	tests/lint.sh
+	tools/lint.sh
 
 # `make bench`: scripts that print figures (docs/performance.md), not tests.
 bench: all
@@ -235,7 +258,7 @@ AGENT_UNITS   := firstboot/units/kube-firstboot.service firstboot/units/kube-fir
 SERVER_UNIT   := firstboot/server/kube-firstboot-server.service
 UNIT_SUBST     = sed -e 's|/usr/bin/kube-firstboot|$(BINDIR)/kube-firstboot|g' \
 	-e 's|/etc/kube-firstboot/|$(SYSCONFDIR)/kube-firstboot/|g'
-# The agent reads the flannel manifest where `make install` puts it (firstboot/agent/role.h).
+# The agent reads the flannel manifest where `make install` puts it (firstboot/agent/role/role.h).
 ALL_CFLAGS    += -DPKGDATADIR='"$(PKGDATADIR)"'
 
 # `make dist`: BUILDDIR/kube-firstboot-VERSION.tar.gz, every file git knows or would add (tracked, and
@@ -263,7 +286,7 @@ dist:
 # `make rpm`: binary and source RPMs from the dist tarball with rpmbuild, into BUILDDIR/rpmbuild/
 # {RPMS,SRPMS}, built by the spec's own make (no variable of this make passed on: `make asan rpm`
 # must not package sanitizer builds). --nodeps: on Debian, rpm's database is empty, so the spec's
-# BuildRequires (CentOS 7 package names) cannot be checked; the Debian packages tests/install-deps.sh
+# BuildRequires (CentOS 7 package names) cannot be checked; the Debian packages tools/install-deps.sh
 # installs provide them. These RPMs are for Debian-side checks (test-rpm.sh); `make image` rebuilds
 # the source RPM for el7 inside a CentOS 7 guest.
 RPM_TOPDIR   = $(abspath $(BUILDDIR))/rpmbuild

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Benchmark of the agent beside cloud-init, in one run (prints figures; not a test):
-#  1. `kube-firstboot show-seed` on the reference seed (tests/seeds/reference/master), RUNS times;
+#  1. `kube-firstboot show-seed` on the reference seed (tests/data/seeds/reference/master), RUNS times;
 #  2. the whole host stage, `run --until host`, under --root on a fresh copy of the host fixture tree
 #     each time, with the modelling stand-ins of tests/lib/host-steps.sh for every command, in a
-#     private UTS namespace, RUNS times. Its seed is tests/host-fixtures/seeds/master: the reference
+#     private UTS namespace, RUNS times. Its seed is tests/data/host-fixtures/seeds/master: the reference
 #     seed with the metadata endpoint moved to 127.0.0.1:9, where nothing listens (the reference's
 #     192.168.220.1 is not to be contacted from here);
 #  2h. like for like with 3: only what cloud-init does there, `run --until hosts` (the host stage's steps
@@ -28,7 +28,7 @@ RUNS=${RUNS:-20}
 [ "$(id -u)" -eq 0 ] || fail "bench/agent.sh needs root (namespaces, installing cloud-init)"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (make BUILDDIR=... first)"
 MEASURE=$(bench_measure_bin)
-SEED=$TOP/tests/seeds/reference/master
+SEED=$TOP/tests/data/seeds/reference/master
 HOST_SEED=$HOST_FIXTURES/seeds/master
 
 install_cloud_init() {

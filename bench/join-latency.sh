@@ -4,7 +4,7 @@
 #  - a plain store: nginx with WebDAV PUT (as tests/lib/netns-lab.sh runs it), which ignores ?wait= and
 #    answers 404 at once, so the worker polls about once a second;
 #  - the long-poll server, kube-firstboot-server, which holds the worker's GET until the record comes.
-# Each run: a worker (tests/seeds/reference/node-1, its endpoint moved to the store on 127.0.0.1) whose host
+# Each run: a worker (tests/data/seeds/reference/node-1, its endpoint moved to the store on 127.0.0.1) whose host
 # stage is already done starts `run` and waits for the record; after it has said so, and a random
 # 0.2-1.4 s more (so the PUT falls anywhere in a plain store's poll cycle), curl PUTs a record sealed
 # with tests/lib/join-record.py. Latency: from curl's exit (the PUT complete) to the first line that the
@@ -21,9 +21,9 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-20}
 [ "$(id -u)" -eq 0 ] || fail "bench/join-latency.sh needs root (unshare -u for the worker's hostname step)"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
-"$TOP/bench/install-deps.sh"
+"$TOP/tools/install-bench-deps.sh"
 JR=$TOP/tests/lib/join-record.py
-SEED_SRC=$TOP/tests/seeds/reference/node-1
+SEED_SRC=$TOP/tests/data/seeds/reference/node-1
 KEY=$(sed -n 's/^  cluster_key: *//p' "$SEED_SRC/user-data")
 CLUSTER=$(sed -n 's/^  cluster: *//p' "$SEED_SRC/user-data")
 [ -n "$KEY" ] && [ -n "$CLUSTER" ] || fail "no cluster_key or cluster in $SEED_SRC/user-data"

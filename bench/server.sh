@@ -14,7 +14,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 ROUNDS=${ROUNDS:-2}
 
-"$TOP/bench/install-deps.sh"
+"$TOP/tools/install-bench-deps.sh"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -ge $((WAITERS + 200)) ] || fail "need $((WAITERS + 200)) file descriptors, have $(ulimit -n)"
 

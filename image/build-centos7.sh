@@ -53,7 +53,7 @@ KUBE_IMAGES=(
         "coredns:v1.8.6"
 )
 # Flannel's images: the manifest the agent applies names them; @FLANNEL_REGISTRY@ is what the agent
-# puts there (FLANNEL_REGISTRY in firstboot/agent/role-control-plane.c).
+# puts there (FLANNEL_REGISTRY in firstboot/agent/role/control-plane.c).
 FLANNEL_MANIFEST=$top/firstboot/data/kube-flannel.yml.in
 FLANNEL_REGISTRY=docker.io/flannel
 IMAGES_DIR=/var/lib/kube-firstboot/images

@@ -128,7 +128,7 @@ vm_seed_iso() {
 }
 
 # vm_make_seeds DIR: seeds of the reference lab in DIR/<node>/ (with seed.iso) and DIR/server.yaml.
-# `kube-firstboot seed --iso` where the agent has it; otherwise tests/seeds/reference with cloud-localds.
+# `kube-firstboot seed --iso` where the agent has it; otherwise tests/data/seeds/reference with cloud-localds.
 vm_make_seeds() {
         local out=$1 n key
         rm -rf "$out"
@@ -139,14 +139,14 @@ vm_make_seeds() {
                 VM_SEED_SOURCE="kube-firstboot seed --iso"
         else
                 for n in "${VM_NODES[@]}"; do
-                        cp -r "$TOP/tests/seeds/reference/$n" "$out/$n"
+                        cp -r "$TOP/tests/data/seeds/reference/$n" "$out/$n"
                         vm_seed_iso "$out/$n"
                 done
                 key=$(sed -n 's/^  cluster_key: *//p' "$out/master/user-data")
                 printf 'listen: %s:%s\nclusters:\n  - name: %s\n    bearer: %s\n' "$VM_ENDPOINT_ADDR" \
                         "$VM_ENDPOINT_PORT" "$VM_CLUSTER" "$(vm_bearer "$key")" >"$out/server.yaml"
                 chmod 0600 "$out/server.yaml"
-                VM_SEED_SOURCE="tests/seeds/reference + cloud-localds (no seed generator in this tree yet)"
+                VM_SEED_SOURCE="tests/data/seeds/reference + cloud-localds (no seed generator in this tree yet)"
         fi
         for n in "${VM_NODES[@]}"; do
                 [ -f "$out/$n/seed.iso" ] || { vm_die "no $out/$n/seed.iso"; return 1; }

@@ -10,22 +10,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "config-parse.h"
-#include "config.h"
+#include "config/config-parse.h"
+#include "config/config.h"
 #include "fileio.h"
-#include "endpoint.h"
-#include "host.h"
-#include "role.h"
+#include "join/endpoint.h"
+#include "host/host.h"
+#include "role/role.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "path.h"
-#include "preflight.h"
-#include "run.h"
-#include "seed.h"
+#include "plan/preflight.h"
+#include "engine.h"
+#include "seed/seed.h"
 #include "seedgen.h"
 #include "state.h"
-#include "status-remote.h"
+#include "report/status-remote.h"
 
 #ifndef VERSION
 #define VERSION "0.1"

@@ -41,7 +41,7 @@ die() { echo "image-test: error: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, file ownership in the image)"
 for tool in debootstrap mkfs.ext4 sfdisk qemu-img systemctl; do
-        command -v "$tool" >/dev/null || die "$tool missing (tests/install-deps.sh installs it)"
+        command -v "$tool" >/dev/null || die "$tool missing (tools/install-deps.sh installs it)"
 done
 
 packages() { sed 's/#.*//' "$HERE/packages" | awk 'NF { print $1 }'; }

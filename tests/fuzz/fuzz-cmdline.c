@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "seed.h"
+#include "seed/seed.h"
 
 #define INPUT_MAX 65536
 

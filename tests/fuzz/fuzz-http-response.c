@@ -32,13 +32,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "endpoint.h"
+#include "config/config.h"
+#include "join/endpoint.h"
 #include "http.h"
-#include "joinrecord.h"
+#include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
-#include "seed.h"
+#include "seed/seed.h"
 
 #define INPUT_MAX (64 * 1024)
 

@@ -4,8 +4,8 @@
 #include <stdint.h>
 
 #include "log.h"
-#include "seed-volume.h"
-#include "seed.h"
+#include "seed/volume.h"
+#include "seed/seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "joinrecord.h"
+#include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"

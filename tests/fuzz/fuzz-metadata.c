@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "config-parse.h"
+#include "config/config-parse.h"
 #include "log.h"
-#include "seed.h"
+#include "seed/seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config-parse.h"
+#include "config/config-parse.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-parse.h"
+#include "config/config-parse.h"
 #include "log.h"
-#include "seed.h"
+#include "seed/seed.h"
 #include "seedgen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

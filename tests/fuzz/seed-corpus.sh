@@ -9,7 +9,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 iso=$top/tests/fuzz/corpus/iso9660
 fat=$top/tests/fuzz/corpus/fat
-src=$top/tests/seed-sources
+src=$top/tests/data/seed-sources
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

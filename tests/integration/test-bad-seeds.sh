@@ -1,10 +1,10 @@
 #!/bin/bash
-# Every case in tests/bad-seeds/: `show-seed` and `run` exit 2 with the case's expected error line
+# Every case in tests/data/bad-seeds/: `show-seed` and `run` exit 2 with the case's expected error line
 # (FILE:LINE:COLUMN: field: message) on stderr, print nothing on stdout (show-seed), run no command,
 # and leave the --root tree byte-for-byte unchanged (contents, modes, sizes, mtimes, no new files).
 . "$(dirname "$0")/../lib/common.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
-CASES=$TOP/tests/bad-seeds
+CASES=$TOP/tests/data/bad-seeds
 
 # A small CentOS-like tree with the files the agent would touch, and an empty /var/lib.
 ROOT=$WORK/root
@@ -61,7 +61,7 @@ ok "$n bad seeds rejected with their expected error, exit 2, tree unchanged, no 
 
 # The same checks notice a change: a good seed's run does write state under --root.
 # In an empty network namespace: the reference seed reports progress to 192.168.220.1.
-unshare -n env KUBE_FIRSTBOOT_PATH=$BIN "$AGENT" --root "$ROOT" --seed "$TOP/tests/seeds/reference/master" run --until seed \
+unshare -n env KUBE_FIRSTBOOT_PATH=$BIN "$AGENT" --root "$ROOT" --seed "$TOP/tests/data/seeds/reference/master" run --until seed \
         >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "reference seed: run --until seed failed"; }
 [ "$before" != "$(tree_snapshot "$ROOT")" ] || fail "tree_snapshot did not see the good seed's state"
 ok "a good seed's run is seen as a change (the snapshot comparison works)"

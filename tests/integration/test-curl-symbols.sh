@@ -15,7 +15,7 @@ NOT_API="CURL_DISABLE_DEPRECATION"
 # Debian's place first: asking man(1) costs a few hundred milliseconds per page.
 symbols_page=$MAN3/libcurl-symbols.3.gz
 [ -r "$symbols_page" ] || symbols_page=$(man -w 3 libcurl-symbols 2>/dev/null || true)
-[ -n "$symbols_page" ] && [ -r "$symbols_page" ] || fail "libcurl-symbols(3) not found: install libcurl4-doc (tests/install-deps.sh lists it)"
+[ -n "$symbols_page" ] && [ -r "$symbols_page" ] || fail "libcurl-symbols(3) not found: install libcurl4-doc (tools/install-deps.sh lists it)"
 
 # "SYMBOL VERSION" for every symbol of libcurl-symbols(3).
 zcat -f "$symbols_page" | awk '/^\.IP /{sym=$2; next} sym && /^Introduced in /{print sym, $3; sym=""}' \

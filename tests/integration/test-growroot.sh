@@ -16,7 +16,7 @@
 
 [ "$(id -u)" -eq 0 ] || fail "this test needs root (loop devices, mount)"
 for c in losetup sfdisk partx growpart mkfs.ext4 resize2fs dumpe2fs e2fsck mkfs.xfs xfs_growfs xfs_info mount umount; do
-        command -v "$c" >/dev/null || fail "$c is missing (tests/install-deps.sh installs it)"
+        command -v "$c" >/dev/null || fail "$c is missing (tools/install-deps.sh installs it)"
 done
 # The tools growpart itself calls must be the real ones: the stand-in bin comes first, the system after.
 REAL_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

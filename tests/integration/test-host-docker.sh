@@ -7,7 +7,7 @@
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/host-cases.sh"
 
-FIX=$TOP/tests/fixtures/daemon-json
+FIX=$TOP/tests/data/fixtures/daemon-json
 DJ=etc/docker/daemon.json
 QUERIES='systemctl is-enabled docker
 systemctl is-active docker

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The host steps hostname, hosts, swap, modules, sysctl, selinux, firewall, kubelet and ssh against a
-# fixture tree (tests/host-fixtures/root) under --root, commands replaced by the modelling stand-in:
+# fixture tree (tests/data/host-fixtures/root) under --root, commands replaced by the modelling stand-in:
 #  - plan changes nothing and lists exactly the actions run then takes;
-#  - run gives the expected tree (tests/host-fixtures/expected/master) and the expected commands;
+#  - run gives the expected tree (tests/data/host-fixtures/expected/master) and the expected commands;
 #  - a second run changes no byte and no mtime, runs no mutating command, reports every action unchanged;
 #  - the seed's settings (worker ports, keep, disable, extras) and the error paths (half hosts block,
 #    modprobe failing, a sysctl the kernel lacks, firewalld absent or stopped);
@@ -44,7 +44,7 @@ agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/run1.err" || {
 assert_eq "master" "$(hostname)" "running hostname"
 
 expected_tree "$WORK/expected-master" master
-diff -u <(host_files "$WORK/expected-master") <(host_files "$R") || fail "tree differs from tests/host-fixtures/expected/master"
+diff -u <(host_files "$WORK/expected-master") <(host_files "$R") || fail "tree differs from tests/data/host-fixtures/expected/master"
 for f in $(cd "$EXPECTED/master" && find . -type f); do
         assert_file_eq "$EXPECTED/master/$f" "$R/$f"
 done

@@ -10,7 +10,7 @@
 
 SCRIPT=$TOP/image/build-centos7.sh
 [ -x "$SCRIPT" ] || fail "$SCRIPT missing or not executable"
-command -v shellcheck >/dev/null || fail "shellcheck missing (tests/install-deps.sh installs it)"
+command -v shellcheck >/dev/null || fail "shellcheck missing (tools/install-deps.sh installs it)"
 shellcheck "$SCRIPT" || fail "shellcheck image/build-centos7.sh"
 ok "shellcheck clean"
 
@@ -88,14 +88,14 @@ ok "swap off, SELinux permissive, cloud-init removed, docker and kube-firstboot 
 
 # The images: what kubeadm 1.23.6 pulls from the agent's default image repository, and what the
 # agent's flannel manifest names with the agent's registry.
-images_dir=$(sed -n 's/^#define IMAGES_DIR "\(.*\)"$/\1/p' "$TOP/firstboot/agent/role.h")
-repo=$(grep -o '"registry[^"]*"' "$TOP/firstboot/agent/config.c" | tr -d '"')
-k8s=$(grep -o '"v1\.[0-9]*\.[0-9]*"' "$TOP/firstboot/agent/config.c" | tr -d '"')
-flannel_registry=$(sed -n 's/^#define FLANNEL_REGISTRY "\(.*\)"$/\1/p' "$TOP/firstboot/agent/role-control-plane.c")
+images_dir=$(sed -n 's/^#define IMAGES_DIR "\(.*\)"$/\1/p' "$TOP/firstboot/agent/role/role.h")
+repo=$(grep -o '"registry[^"]*"' "$TOP/firstboot/agent/config/config.c" | tr -d '"')
+k8s=$(grep -o '"v1\.[0-9]*\.[0-9]*"' "$TOP/firstboot/agent/config/config.c" | tr -d '"')
+flannel_registry=$(sed -n 's/^#define FLANNEL_REGISTRY "\(.*\)"$/\1/p' "$TOP/firstboot/agent/role/control-plane.c")
 assert_eq /var/lib/kube-firstboot/images "$images_dir" "IMAGES_DIR in role.h"
 assert_eq registry.aliyuncs.com/google_containers "$repo" "the agent's default image repository"
 assert_eq v1.23.6 "$k8s" "the agent's default kubernetes version"
-assert_eq docker.io/flannel "$flannel_registry" "FLANNEL_REGISTRY in role-control-plane.c"
+assert_eq docker.io/flannel "$flannel_registry" "FLANNEL_REGISTRY in role/control-plane.c"
 expected=(
         "$repo/kube-apiserver:$k8s" "$repo/kube-controller-manager:$k8s" "$repo/kube-scheduler:$k8s"
         "$repo/kube-proxy:$k8s" "$repo/pause:3.6" "$repo/etcd:3.5.1-0" "$repo/coredns:v1.8.6"

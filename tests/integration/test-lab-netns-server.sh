@@ -8,7 +8,7 @@
 . "$TOP/tests/lib/netns-lab.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
 [ -x "$BUILDDIR/kube-firstboot-server" ] || fail "no server at $BUILDDIR/kube-firstboot-server"
-REF=$TOP/tests/seeds/reference
+REF=$TOP/tests/data/seeds/reference
 KEY=$(sed -n 's/^  cluster_key: *//p' "$REF/master/user-data")
 
 lab_net_up

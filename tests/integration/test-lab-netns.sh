@@ -12,7 +12,7 @@
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/netns-lab.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
-REF=$TOP/tests/seeds/reference
+REF=$TOP/tests/data/seeds/reference
 JR=$TOP/tests/lib/join-record.py
 KEY=$(sed -n 's/^  cluster_key: *//p' "$REF/master/user-data")
 [ -n "$KEY" ] || fail "no cluster_key in the reference seed"

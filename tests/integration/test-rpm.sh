@@ -7,7 +7,7 @@
 . "$TOP/tests/lib/common.sh"
 
 for tool in rpmbuild rpmlint rpm2cpio cpio; do
-        command -v "$tool" >/dev/null || fail "$tool missing (tests/install-deps.sh installs rpm, rpmlint and cpio)"
+        command -v "$tool" >/dev/null || fail "$tool missing (tools/install-deps.sh installs rpm, rpmlint and cpio)"
 done
 
 version=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$TOP/Makefile")

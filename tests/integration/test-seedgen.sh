@@ -3,7 +3,7 @@
 # the agent reads it (from the directory, from the ISO made by the real cloud-localds, and over HTTP
 # from kube-firstboot-server with the URL of the generated PXE menu), the key and the bearer checked
 # against tests/lib/join-record.py, --example round trip, PXE files by MAC, --force and --new-key,
-# every refused inventory in tests/seedgen/bad/ with its FILE:LINE:COLUMN message and nothing written.
+# every refused inventory in tests/data/seedgen-bad/ with its FILE:LINE:COLUMN message and nothing written.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/server.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
@@ -48,10 +48,10 @@ for n in $NODES; do
         assert_eq 192.168.220.1 "$(netfield "$WORK/show" gateway)" "$n: gateway"
         assert_eq '"192.168.220.104:6443"' "$(field "$WORK/show" control_plane)" "$n: control_plane"
         field "$WORK/show" instance-id >>"$WORK/ids"
-        # the reference lab, exactly: tests/seeds/reference holds it (plus a test-only SSH key)
-        diff <(show_stable "$TOP/tests/seeds/reference/$n" | sed '/^  ssh_authorized_keys:/,$d') \
+        # the reference lab, exactly: tests/data/seeds/reference holds it (plus a test-only SSH key)
+        diff <(show_stable "$TOP/tests/data/seeds/reference/$n" | sed '/^  ssh_authorized_keys:/,$d') \
                 <(show_stable "$d" | sed '/^  ssh_authorized_keys:/,$d') ||
-                fail "$n: the default lab differs from tests/seeds/reference/$n"
+                fail "$n: the default lab differs from tests/data/seeds/reference/$n"
 done
 assert_eq 4 "$(sort -u "$WORK/ids" | wc -l)" "distinct instance-ids"
 grep -vqE '^lab-(master|node-[123])-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$' "$WORK/ids" && fail "instance-id format: $(cat "$WORK/ids")"
@@ -249,7 +249,7 @@ ok "non-empty --out refused (exit 2, untouched); --force keeps key and unchanged
 
 # ---- refused inventories -----------------------------------------------------------------------
 n=0
-for f in "$TOP"/tests/seedgen/bad/*.yaml; do
+for f in "$TOP"/tests/data/seedgen-bad/*.yaml; do
         name=$(basename "$f" .yaml)
         expected=$(sed -n '1s/^# expect: //p' "$f")
         [ -n "$expected" ] || fail "$name: no '# expect:' line"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# show-seed on the four reference seeds (tests/seeds/reference): exit 0, the right values for each node,
+# show-seed on the four reference seeds (tests/data/seeds/reference): exit 0, the right values for each node,
 # secrets masked (never the cluster key or a token, in any form), nothing on stderr, nothing written
 # under --root. Also a token-bearing variant and JSON meta-data as cloud-localds writes it.
 . "$(dirname "$0")/../lib/common.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
-REF=$TOP/tests/seeds/reference
+REF=$TOP/tests/data/seeds/reference
 KEY_B64=VEVTVC1PTkxZIGNsdXN0ZXIga2V5LCBub3Qgc2FmZSE=
 KEY_TEXT="TEST-ONLY cluster key, not safe!"
 

@@ -5,7 +5,7 @@
 # kubeadm 1.23 rejects (and what the stand-in is stricter about), fail on demand, and reset cleans up.
 . "$(dirname "$0")/../lib/common.sh"
 
-FIX=$TOP/tests/fixtures/kubeadm
+FIX=$TOP/tests/data/fixtures/kubeadm
 ENDPOINT=192.168.220.104:6443
 TOKEN=4kfq2x.1uxgk0vf7n9lz3qa   # the fixture's bootstrap token
 

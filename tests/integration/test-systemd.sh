@@ -4,18 +4,18 @@
 # The systemd units as `make install` installs them: systemd-analyze verify in a scratch root (the
 # installed tree plus this host's standard units, so ExecStart binaries and man pages are looked up
 # there), any output counting as a failure (verify only warns about unknown keys); every directive and
-# enumerated value in systemd 219's set (tests/fixtures/systemd-219-directives.txt), because Debian's
+# enumerated value in systemd 219's set (tests/data/fixtures/systemd-219-directives.txt), because Debian's
 # verify accepts newer ones; the checker rejecting newer directives itself; what each unit must say;
 # install paths substituted into the units; an install refused for a binary built for another DATADIR.
 . "$TOP/tests/lib/common.sh"
 
-DIRECTIVES=$TOP/tests/fixtures/systemd-219-directives.txt
+DIRECTIVES=$TOP/tests/data/fixtures/systemd-219-directives.txt
 UNITS=(firstboot/units/kube-firstboot.service firstboot/units/kube-firstboot-refresh.service
        firstboot/units/kube-firstboot-refresh.timer firstboot/server/kube-firstboot-server.service)
 
 # make install below gets only the variables given here, none from an outer make (MAKEFLAGS)
 unset MAKEFLAGS MFLAGS MAKELEVEL
-command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (tests/install-deps.sh installs systemd)"
+command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (tools/install-deps.sh installs systemd)"
 for b in kube-firstboot kube-firstboot-server; do [ -x "$BUILDDIR/$b" ] || fail "build first: $BUILDDIR/$b"; done
 
 # check_219 UNIT-FILE: prints one line per directive or value systemd 219 does not know.

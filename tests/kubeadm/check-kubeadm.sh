@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make check-kubeadm KUBEADM=PATH [KUBELET=PATH]`: the real kubeadm 1.23 binary at PATH over every
-# configuration and command line the agent renders, for every seed set in tests/seeds/ and both roles.
+# configuration and command line the agent renders, for every seed set in tests/data/seeds/ and both roles.
 #
 # 1. Render: the namespace lab of tests/lib/netns-lab.sh (kube-firstboot-server as the store, the stand-in
 #    kubeadm/kubectl, twice: an RSA and an ECDSA cluster CA) runs the agent on every host of the seed set,
@@ -724,7 +724,7 @@ PY
 
 ROOT_WORK=$WORK
 FIRST=
-for seed in "$TOP"/tests/seeds/*/; do
+for seed in "$TOP"/tests/data/seeds/*/; do
         seed=${seed%/}
         for ca in rsa ecdsa; do
                 run_lab "$seed" "$ca"

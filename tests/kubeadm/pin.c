@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pubkeypin.h"
+#include "join/pubkeypin.h"
 
 int main(int argc, char **argv) {
         char pin[PUBKEYPIN_LEN + 1];

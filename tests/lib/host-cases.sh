@@ -8,7 +8,7 @@
 # seed, its endpoint on loopback). The agent runs the host stage (run --until host) in a private UTS namespace, so the hostname
 # step leaves this machine's name alone.
 
-REF_SEED=$TOP/tests/seeds/reference/master
+REF_SEED=$TOP/tests/data/seeds/reference/master
 
 # case_dir D [network]: a fresh case; "network" keeps the seed's network-config.
 case_dir() {

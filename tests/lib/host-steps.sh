@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Helpers for the host-step integration tests (tests/integration/test-host-*.sh). Source after common.sh.
 #
-# A test tree is a copy of tests/host-fixtures/root (a CentOS 7 host as cloud images ship it: swap in
+# A test tree is a copy of tests/data/host-fixtures/root (a CentOS 7 host as cloud images ship it: swap in
 # fstab and /proc/swaps, SELinux enforcing, br_netfilter not loaded, an operator key for root). Commands
 # are replaced by tests/stand-ins/host-model.c (built here), which records each call and models its effect
 # on the tree and on its own state (units, firewalld), so a second run sees what the first one did. It
@@ -9,7 +9,7 @@
 # their exit statuses (systemd 219, firewalld 0.6, util-linux 2.23; see its header), and refuses what
 # they refuse (`systemctl --now`, stand-alone firewall-cmd options mixed with others).
 
-HOST_FIXTURES=$TOP/tests/host-fixtures
+HOST_FIXTURES=$TOP/tests/data/host-fixtures
 # Every command a host step may run: the agent's search path holds only these.
 HOST_COMMANDS=(systemctl firewall-cmd modprobe swapoff docker ip growpart xfs_growfs resize2fs partx
         blockdev udevadm findmnt lsblk networkctl nmcli ifup ifdown hostnamectl)
@@ -91,7 +91,7 @@ host_snapshot() {
         host_files "$1"
 }
 
-# expected_tree DIR NAME: the fixture tree with tests/host-fixtures/expected/NAME laid over it (files that
+# expected_tree DIR NAME: the fixture tree with tests/data/host-fixtures/expected/NAME laid over it (files that
 # the run changes or creates) and the modes of NAME.modes ("path mode" lines; "path/ mode" makes an empty
 # directory).
 expected_tree() {

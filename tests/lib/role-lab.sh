@@ -12,7 +12,7 @@
 #  - role_agent_files, cluster_summary and report_done: what the stand-in kubeadm's cluster and the store hold, for comparing.
 
 role_lab_keys() {
-        REF=$TOP/tests/seeds/reference
+        REF=$TOP/tests/data/seeds/reference
         JR=$TOP/tests/lib/join-record.py
         KEY=$(sed -n 's/^  cluster_key: *//p' "$REF/master/user-data")
         [ -n "$KEY" ] || fail "no cluster_key in the reference seed"

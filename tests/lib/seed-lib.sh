@@ -1,5 +1,5 @@
 # Helpers for the seed source tests (test-seed-*.sh). Source after common.sh.
-REF=$TOP/tests/seeds/reference
+REF=$TOP/tests/data/seeds/reference
 # Debian's interpreter: a pyenv shim on PATH can take seconds to start.
 if [ -z "${PYTHON:-}" ]; then
         if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi

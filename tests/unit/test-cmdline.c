@@ -11,7 +11,7 @@
 
 #include "log.h"
 #include "macro.h"
-#include "seed.h"
+#include "seed/seed.h"
 
 static void expect_location(const char *cmdline, const char *want) {
         char location[4096] = "unchanged";

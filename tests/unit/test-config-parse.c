@@ -11,13 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config-parse.h"
-#include "config.h"
+#include "config/config-parse.h"
+#include "config/config.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
-#include "seed.h"
-#include <yaml.h> /* the tree loader (firstboot/agent/yaml.h) */
+#include "seed/seed.h"
+#include "config/yaml-tree.h"
 
 /* ---- log capture ------------------------------------------------------------------------------ */
 
@@ -254,7 +254,7 @@ static void load_reference(const char *node, struct seed *s, struct fb_config *c
         char dir[PATH_MAX];
         int r;
 
-        snprintf(dir, sizeof(dir), "%s/tests/seeds/reference/%s", top(), node);
+        snprintf(dir, sizeof(dir), "%s/tests/data/seeds/reference/%s", top(), node);
         memset(s, 0, sizeof(*s));
         assert_int_equal(seed_read_dir(dir, s), 0);
         config_init(c);

@@ -3,7 +3,7 @@
  *
  * Outputs are checked by meaning (parsed back with json-c: same keys in the same order, same values,
  * exec-opts as expected); the examples from docker's documentation are also compared byte for byte with
- * the reviewed files tests/fixtures/daemon-json/NAME.expected (made with Debian 12's json-c 0.16).
+ * the reviewed files tests/data/fixtures/daemon-json/NAME.expected (made with Debian 12's json-c 0.16).
  *
  * json-c 0.11 (CentOS 7, where the agent runs) escapes every "/" as "\/" and has no flag against it
  * (JSON_C_TO_STRING_NOSLASHESCAPE came with 0.13), so there the file reads "\/var\/lib\/docker". The
@@ -20,7 +20,7 @@
 
 #include <json.h>
 
-#include "daemon-json.h"
+#include "host/daemon-json.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -349,7 +349,7 @@ static char *read_fixture(const char *name, size_t *size) {
         char path[4096];
         char *text = NULL;
 
-        snprintf(path, sizeof(path), "%s/tests/fixtures/daemon-json/%s", top ? top : ".", name);
+        snprintf(path, sizeof(path), "%s/tests/data/fixtures/daemon-json/%s", top ? top : ".", name);
         if (read_file_limited(path, DAEMON_JSON_MAX, &text, size) < 0)
                 fail_msg("cannot read %s (set TOP to the source tree)", path);
         return text;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "hostedit.h"
+#include "config/config.h"
+#include "host/hostedit.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"

@@ -12,12 +12,12 @@
 
 #include <cmocka.h>
 
-#include "fat.h"
+#include "seed/fs/fat.h"
 #include "fileio.h"
-#include "iso9660.h"
+#include "seed/fs/iso9660.h"
 #include "log.h"
-#include "seed-volume.h"
-#include "seed.h"
+#include "seed/volume.h"
+#include "seed/seed.h"
 
 static char *load(const char *rel, size_t *size) {
         const char *top = getenv("TOP");
@@ -49,7 +49,7 @@ static int read_corpus(const char *rel, const char *type, const char *label, str
         return r;
 }
 
-#define SMALL "tests/seed-sources/small/"
+#define SMALL "tests/data/seed-sources/small/"
 
 static void test_iso_cloud_localds(void **state) {
         static const char *const images[] = {
@@ -150,8 +150,8 @@ static void test_configdrive(void **state) {
                 assert_int_equal(read_corpus(cases[i].image, cases[i].type, cases[i].label, &s), 0);
                 /* meta_data.json as it is: the parser maps it (config_drive), and its messages point into it. */
                 assert_true(s.config_drive);
-                assert_file(&s, SEED_META_DATA, "tests/seed-sources/configdrive/openstack/latest/meta_data.json");
-                assert_file(&s, SEED_USER_DATA, "tests/seed-sources/configdrive/openstack/latest/user_data");
+                assert_file(&s, SEED_META_DATA, "tests/data/seed-sources/configdrive/openstack/latest/meta_data.json");
+                assert_file(&s, SEED_USER_DATA, "tests/data/seed-sources/configdrive/openstack/latest/user_data");
                 snprintf(name, sizeof(name), "%s:openstack/latest/meta_data.json", cases[i].image);
                 assert_string_equal(s.name[SEED_META_DATA], name);
                 assert_null(s.data[SEED_NETWORK_CONFIG]);
@@ -564,7 +564,7 @@ static void test_image_files(void **state) {
         {
                 struct seed s = {};
                 char path[4096];
-                snprintf(path, sizeof(path), "%s/tests/seed-sources/small/meta-data", top ? top : ".");
+                snprintf(path, sizeof(path), "%s/tests/data/seed-sources/small/meta-data", top ? top : ".");
                 assert_int_equal(seed_read_image(path, &s), -EINVAL); /* no filesystem */
                 assert_int_equal(seed_read_image("/dev/null", &s), -EINVAL);
                 assert_int_equal(seed_read_image("/nonexistent/seed.iso", &s), -ENOENT);

@@ -10,12 +10,12 @@
 #include <openssl/sha.h>
 
 #include "fileio.h"
-#include "joinrecord.h"
+#include "join/joinrecord.h"
 #include "macro.h"
 #include "parse.h"
-#include "pubkeypin.h"
+#include "join/pubkeypin.h"
 #include "spawn.h"
-#include "token.h"
+#include "role/token.h"
 
 static const uint8_t key_a[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config-parse.h"
-#include "config.h"
-#include "joinrecord.h"
-#include "kubeadm.h"
+#include "config/config-parse.h"
+#include "config/config.h"
+#include "join/joinrecord.h"
+#include "role/kubeadm.h"
 #include "log.h"
-#include "preflight.h"
+#include "plan/preflight.h"
 
 #define KEY_B64 "VEVTVC1PTkxZIGNsdXN0ZXIga2V5LCBub3Qgc2FmZSE="
 #define MD "instance-id: i-1\nlocal-hostname: master\nrole: control-plane\n"
@@ -144,7 +144,7 @@ static void test_ignore_preflight_errors(void **state) {
         free(text);
         config_done(&c);
 
-        /* refused: the messages themselves are tests/bad-seeds/5[4-8]-* */
+        /* refused: the messages themselves are tests/data/bad-seeds/5[4-8]-* */
         log_set_max_level(LOG_CRIT);
         assert_int_equal(load(&c, UD "    ignore_preflight_errors: [all]\n"), -EINVAL);
         config_done(&c);

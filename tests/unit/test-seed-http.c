@@ -23,7 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "macro.h"
-#include "seed.h"
+#include "seed/seed.h"
 
 struct server {
         pid_t pid;
@@ -60,7 +60,7 @@ static void copy_file(const char *from, const char *to) {
         free(data);
 }
 
-/* Starts the server on a seed directory holding the given files of tests/seed-sources/small. */
+/* Starts the server on a seed directory holding the given files of tests/data/seed-sources/small. */
 static void server_start(struct server *s, const char *const *files, const char *const *extra) {
         char port_file[128], log_file[128], script[4096], path[4096];
         const char *argv[32];
@@ -71,7 +71,7 @@ static void server_start(struct server *s, const char *const *files, const char 
         assert_non_null(mkdtemp(s->dir));
         for (size_t i = 0; files && files[i]; i++) {
                 char from[4096];
-                snprintf(from, sizeof(from), "%s/tests/seed-sources/small/%s", top(), files[i]);
+                snprintf(from, sizeof(from), "%s/tests/data/seed-sources/small/%s", top(), files[i]);
                 snprintf(path, sizeof(path), "%s/seed/%s", s->dir, files[i]);
                 copy_file(from, path);
         }
@@ -139,7 +139,7 @@ static void assert_seed_file(const struct seed *s, enum seed_file f, const char 
         char path[4096], *want = NULL;
         size_t size;
 
-        snprintf(path, sizeof(path), "%s/tests/seed-sources/small/%s", top(), name);
+        snprintf(path, sizeof(path), "%s/tests/data/seed-sources/small/%s", top(), name);
         assert_int_equal(read_file_limited(path, 1024 * 1024, &want, &size), 0);
         assert_non_null(s->data[f]);
         assert_int_equal(s->size[f], size);

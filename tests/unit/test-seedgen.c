@@ -11,11 +11,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config-parse.h"
+#include "config/config-parse.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
-#include "seed.h"
+#include "seed/seed.h"
 #include "seedgen.h"
 
 static const struct seedgen_secrets secrets = {

@@ -22,7 +22,7 @@
 
 [ "$(id -u)" = 0 ] || fail "needs root (network namespace, tap devices, debootstrap)"
 for tool in qemu-system-x86_64 qemu-img debugfs cloud-localds curl journalctl sfdisk; do
-        command -v "$tool" >/dev/null || fail "$tool missing (tests/install-deps.sh installs it)"
+        command -v "$tool" >/dev/null || fail "$tool missing (tools/install-deps.sh installs it)"
 done
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
 

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/* docker with the systemd cgroup driver, matching kubelet (kubeadm 1.22+ configures kubelet for systemd;
+ * docker's default is cgroupfs, and with the two differing kubelet refuses to start).
+ *
+ * daemon.json is merged, never replaced (daemon-json.c). docker is restarted when the file changed, or
+ * when a running docker still reports another driver: the second case is a run killed between the write
+ * and the restart, which a "restart only if the file changed" rule would never repair. */
+#include <limits.h>
+#include <time.h>
+
+#include "host/daemon-json.h"
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "spawn.h"
+
+#define STEP "docker"
+#define DAEMON_JSON "/etc/docker/daemon.json"
+#define DOCKER_INFO_TIMEOUT_MS (30 * 1000)
+/* docker answers once systemctl start returns (Type=notify), but its socket can lag behind on a slow
+ * first boot: retry for up to a minute, quickly at first. */
+#define DOCKER_VERIFY_DEADLINE_MS (60 * 1000)
+
+enum unit_query { UNIT_IS_ENABLED, UNIT_IS_ACTIVE };
+
+/* systemctl is-enabled/is-active: the exit status is the answer (0 = enabled, static, ... / active); the
+ * word printed is only for messages. Returns 1 yes, 0 no, -errno. */
+static int docker_unit_query(struct fb_run *run, enum unit_query q, char *ret_word, size_t size) {
+        const char *argv[] = { "systemctl", q == UNIT_IS_ENABLED ? "is-enabled" : "is-active", "docker", NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0 && strstr(out, "No such file"))
+                return log_error_errno(-ENOENT, "docker.service does not exist: is docker installed? (the image or "
+                                       "kickstart installs it)");
+        systemctl_state_word(out, ret_word, size);
+        if (!ret_word[0]) /* an error message rather than a state */
+                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
+        return r == 0;
+}
+
+static int systemctl_docker(struct fb_run *run, const char *verb) {
+        const char *argv[] = { "systemctl", verb, "docker", NULL };
+        int r;
+
+        r = host_command(run, argv, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "systemctl %s docker failed (exit status %d): see the agent log and "
+                                       "journalctl -u docker", verb, r);
+        return 0;
+}
+
+/* `docker info --format '{{.CgroupDriver}}'` once: 0 with the driver's name, -EAGAIN when docker did not
+ * answer (not running yet, socket not there), other -errno when it cannot be run at all. */
+static int docker_cgroup_driver(struct fb_run *run, char *ret, size_t size) {
+        const char *argv[] = { "docker", "info", "--format", "{{.CgroupDriver}}", NULL };
+        struct spawn_options opts = {
+                .timeout_ms = DOCKER_INFO_TIMEOUT_MS,
+                .log_fd = run->log_fd,
+                .capture_max = 4096,
+        };
+        struct spawn_result result;
+        const char *p;
+        size_t len;
+        int r;
+
+        r = spawn_run(argv, &opts, &result);
+        if (r < 0) {
+                spawn_result_done(&result);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "docker: command not found on the search path (is docker installed?)");
+                return log_error_errno(r, "docker info: cannot run: %m");
+        }
+        if (result.timed_out || result.exit_status != 0 || !result.output) {
+                spawn_result_done(&result);
+                return -EAGAIN;
+        }
+        p = result.output + strspn(result.output, " \t\r\n");
+        len = strcspn(p, " \t\r\n");
+        snprintf(ret, size, "%.*s", (int) (len >= size ? size - 1 : len), p);
+        spawn_result_done(&result);
+        return ret[0] ? 0 : -EAGAIN;
+}
+
+static long long now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int docker_verify(struct fb_run *run) {
+        long long deadline = now_ms() + DOCKER_VERIFY_DEADLINE_MS;
+        unsigned delay_ms = 250;
+        char driver[64];
+        int r;
+
+        for (;;) {
+                r = docker_cgroup_driver(run, driver, sizeof(driver));
+                if (r != -EAGAIN)
+                        break;
+                if (now_ms() + delay_ms > deadline)
+                        return log_error_errno(-ETIMEDOUT, "docker did not answer `docker info` within %d s after "
+                                               "it was started: see journalctl -u docker",
+                                               DOCKER_VERIFY_DEADLINE_MS / 1000);
+                log_debug("docker info: no answer yet, retrying in %u ms", delay_ms);
+                usleep(delay_ms * 1000);
+                delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+        }
+        if (r < 0)
+                return r;
+        if (!streq(driver, "systemd"))
+                return log_error_errno(-EIO, "docker reports cgroup driver \"%s\" after the restart, not systemd: is "
+                                       "exec-opts also given on dockerd's command line (docker.service, "
+                                       "/etc/sysconfig/docker)? dockerd then ignores or refuses daemon.json",
+                                       driver);
+        log_debug("docker reports cgroup driver systemd");
+        return 0;
+}
+
+int step_docker(struct fb_run *run) {
+        _cleanup_(daemon_json_change_done) struct daemon_json_change change = {};
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX], word[64], driver[64];
+        bool file_changed, did_something = false, need_verify = true;
+        size_t size = 0;
+        int r;
+
+        if (!streq(run->config->k8s.runtime, "docker"))
+                return log_error_errno(-EOPNOTSUPP, "k8s runtime \"%s\" is not supported: only docker is",
+                                       run->config->k8s.runtime);
+
+        r = root_path(path, sizeof(path), DAEMON_JSON);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", DAEMON_JSON);
+        r = read_file_limited(path, DAEMON_JSON_MAX, &text, &size);
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,
+                                       DAEMON_JSON_MAX / 1024);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "%s: cannot read: %m", path);
+
+        r = daemon_json_merge(path, text, size, &change);
+        if (r < 0)
+                return r;
+        file_changed = r > 0;
+        if (file_changed) {
+                run_action(run, STEP, text ? "merge the systemd cgroup driver into " DAEMON_JSON : "create " DAEMON_JSON,
+                           change.exec_opts_before, change.exec_opts_after);
+                did_something = true;
+                if (!run->dry_run) {
+                        host_clean_stale_temps(path);
+                        /* new: 0644 in a new 0755 /etc/docker, as the docker packages make them */
+                        r = write_file_atomic(path, change.content, change.size, 0644, WRITE_ATOMIC_MKDIR);
+                        if (r < 0)
+                                return log_error_errno(r, "%s: cannot write: %m (the previous content is intact)",
+                                                       path);
+                }
+        } else
+                run_unchanged(run, STEP, DAEMON_JSON " asks for the systemd cgroup driver");
+
+        r = docker_unit_query(run, UNIT_IS_ENABLED, word, sizeof(word));
+        if (r < 0)
+                return r;
+        if (r > 0)
+                run_unchanged(run, STEP, "enable docker.service");
+        else if (streq(word, "masked"))
+                return log_error_errno(-EPERM, "docker.service is masked: unmask it (systemctl unmask docker) or the "
+                                       "node cannot run pods");
+        else {
+                run_action(run, STEP, "enable docker.service", word, "enabled");
+                did_something = true;
+                if (!run->dry_run) {
+                        r = systemctl_docker(run, "enable");
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        r = docker_unit_query(run, UNIT_IS_ACTIVE, word, sizeof(word));
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                run_action(run, STEP, "start docker.service", word, "active");
+                did_something = true;
+                if (!run->dry_run) {
+                        r = systemctl_docker(run, "start");
+                        if (r < 0)
+                                return r;
+                }
+        } else if (file_changed) {
+                run_action(run, STEP, "restart docker.service for the new daemon.json", "active",
+                           "active, cgroup driver systemd");
+                did_something = true;
+                if (!run->dry_run) {
+                        r = systemctl_docker(run, "restart");
+                        if (r < 0)
+                                return r;
+                }
+        } else {
+                r = docker_cgroup_driver(run, driver, sizeof(driver));
+                if (r < 0 && r != -EAGAIN)
+                        return r;
+                if (r == 0 && !streq(driver, "systemd")) {
+                        /* daemon.json is right but docker was not restarted after it was written */
+                        run_action(run, STEP, "restart docker.service: it still runs with the old cgroup driver",
+                                   driver, "systemd");
+                        did_something = true;
+                        if (!run->dry_run) {
+                                r = systemctl_docker(run, "restart");
+                                if (r < 0)
+                                        return r;
+                        }
+                } else if (r == 0) {
+                        run_unchanged(run, STEP, "docker.service runs with the systemd cgroup driver");
+                        need_verify = false;
+                } else if (run->dry_run)
+                        run_unchanged(run, STEP, "docker.service is active (docker info did not answer: run checks "
+                                      "its cgroup driver)");
+        }
+
+        if (!run->dry_run && need_verify) {
+                r = docker_verify(run);
+                if (r < 0)
+                        return r;
+                if (!did_something)
+                        run_unchanged(run, STEP, "docker.service runs with the systemd cgroup driver");
+        }
+        return did_something;
+}

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/* Root partition and filesystem grown to the whole disk, as cloud-init's growpart and resizefs modules
+ * do: a cloud image is made small and booted on a larger disk.
+ *
+ * The root device comes from /proc/self/mountinfo (the last mount on "/") and sysfs: /sys/dev/block/
+ * MAJ:MIN is the partition, its parent directory the disk. Sizes in sysfs are 512-byte units whatever
+ * the sector size. The partition is grown with growpart when growpart would find room (the same rule:
+ * at least 1 MiB free after it, the last 33 sectors kept for a GPT backup header, up to the next
+ * partition); growpart's "NOCHANGE" is an answer, not an error. The filesystem is grown when the
+ * partition was grown now, or when it is clearly smaller than its device: a run killed between growpart
+ * and resize2fs is repaired by the next one. Under --root every path (mountinfo, sysfs, /dev) is read in
+ * the tree, and the mount point given to xfs_growfs is the tree's root. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "spawn.h"
+
+#define STEP "growroot"
+#define MOUNTINFO_MAX (8 * 1024 * 1024)
+#define SYSFS_ATTR_MAX 4096
+#define MIB (1024ULL * 1024ULL)
+#define GROWPART_FUDGE_BYTES MIB   /* growpart's FUDGE: less room than this is NOCHANGE */
+#define GPT_BACKUP_SECTORS 33ULL   /* growpart keeps these (logical sectors) free at the end */
+/* resize2fs and xfs_growfs may stop short of the device's end (ext4 drops a last group too small for its
+ * own metadata, a few MiB at most): a smaller gap is "full size", so a second run does nothing. */
+#define FS_SLACK_BYTES (32 * MIB)
+#define GROWPART_TIMEOUT_MS (5 * 60 * 1000)
+#define FS_GROW_TIMEOUT_MS (30 * 60 * 1000) /* online resize of a large filesystem takes minutes */
+
+/* The stable XFS_IOC_FSGEOMETRY_V1 of <xfs/xfs_fs.h> (xfslibs-dev), defined here to need no headers. */
+struct xfs_fsop_geom_v1 {
+        uint32_t blocksize, rtextsize, agblocks, agcount, logblocks, sectsize, inodesize, imaxpct;
+        uint64_t datablocks, rtblocks, rtextents, logstart;
+        unsigned char uuid[16];
+        uint32_t sunit, swidth;
+        int32_t version;
+        uint32_t flags, logsectsize, rtsectsize, dirblocksize;
+};
+#define XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct xfs_fsop_geom_v1)
+_Static_assert(sizeof(struct xfs_fsop_geom_v1) == 112, "XFS_IOC_FSGEOMETRY_V1 layout");
+
+struct root_mount {
+        unsigned major, minor;
+        char fstype[32];
+        char mountpoint[PATH_MAX]; /* as mountinfo names it: "/" */
+};
+
+struct root_device {
+        char sysfs[PATH_MAX];     /* resolved /sys/devices/... of the root's block device */
+        char name[64];            /* its /dev name: vda1 */
+        bool is_partition;
+        unsigned partnum;
+        char disk_name[64];       /* vda */
+        uint64_t start, size;     /* 512-byte units */
+        uint64_t disk_size;
+        uint64_t limit;           /* where growpart would end the partition (exclusive), 512-byte units */
+};
+
+static const char *format_size(uint64_t bytes, char buf[static 32]) {
+        if (bytes >= 10 * 1024 * MIB)
+                snprintf(buf, 32, "%.1f GiB", (double) bytes / (double) (1024 * MIB));
+        else
+                snprintf(buf, 32, "%llu MiB", (unsigned long long) ((bytes + MIB / 2) / MIB));
+        return buf;
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo */
+static void unescape_octal(char *s) {
+        char *out = s;
+
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+                    s[3] <= '7') {
+                        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+                        s += 3;
+                } else
+                        *out++ = *s;
+        }
+        *out = 0;
+}
+
+/* The last mount on "/" in mountinfo ("36 1 253:1 / / rw,relatime shared:1 - xfs /dev/vda1 rw"): with
+ * stacked mounts the last one is the one visible. -ENOENT when there is none. */
+static int find_root_mount(const char *text, size_t size, struct root_mount *ret) {
+        const char *p = text, *end = text + size, *line;
+        size_t len;
+        bool found = false;
+
+        while (text_next_line(&p, end, &line, &len)) {
+                char buf[4096], *fields[32], *save = NULL;
+                size_t n = 0, dash;
+                unsigned major, minor;
+                char extra;
+
+                if (len >= sizeof(buf))
+                        continue;
+                memcpy(buf, line, len);
+                buf[len] = 0;
+                for (char *w = strtok_r(buf, " \t", &save); w && n < ELEMENTSOF(fields); w = strtok_r(NULL, " \t", &save))
+                        fields[n++] = w;
+                for (dash = 6; dash < n && !streq(fields[dash], "-"); dash++)
+                        ;
+                if (n < 7 || dash + 1 >= n)
+                        continue;
+                unescape_octal(fields[4]);
+                if (!streq(fields[4], "/"))
+                        continue;
+                if (sscanf(fields[2], "%u:%u%c", &major, &minor, &extra) != 2)
+                        continue;
+                ret->major = major;
+                ret->minor = minor;
+                snprintf(ret->fstype, sizeof(ret->fstype), "%s", fields[dash + 1]);
+                snprintf(ret->mountpoint, sizeof(ret->mountpoint), "%s", fields[4]);
+                found = true;
+        }
+        return found ? 0 : -ENOENT;
+}
+
+/* A sysfs attribute under an already resolved (rooted) directory. */
+static int sysfs_read(const char *dir, const char *attr, char *ret, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t n;
+
+        if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        if (read_file_limited(path, SYSFS_ATTR_MAX, &text, &n) < 0)
+                return -ENOENT;
+        while (n > 0 && isspace((unsigned char) text[n - 1]))
+                text[--n] = 0;
+        return strscpy(ret, size, text);
+}
+
+static int sysfs_read_u64(const char *dir, const char *attr, uint64_t *ret) {
+        char value[64], *end;
+        int r;
+
+        r = sysfs_read(dir, attr, value, sizeof(value));
+        if (r < 0)
+                return log_error_errno(r, "%s/%s: cannot read", dir, attr);
+        errno = 0;
+        *ret = strtoull(value, &end, 10);
+        if (errno != 0 || end == value || *end != 0)
+                return log_error_errno(-EINVAL, "%s/%s: \"%s\" is not a number", dir, attr, value);
+        return 0;
+}
+
+static bool sysfs_has(const char *dir, const char *entry) {
+        char path[PATH_MAX];
+
+        if (snprintf(path, sizeof(path), "%s/%s", dir, entry) >= (int) sizeof(path))
+                return false;
+        return file_exists(path);
+}
+
+/* The /dev name from uevent's DEVNAME (cciss!c0d0 is cciss/c0d0), else the sysfs name. */
+static void device_name(const char *dir, char *ret, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        const char *p, *end, *line, *base = strrchr(dir, '/');
+        size_t n, len;
+
+        snprintf(ret, size, "%s", base ? base + 1 : dir);
+        if (snprintf(path, sizeof(path), "%s/uevent", dir) >= (int) sizeof(path) ||
+            read_file_limited(path, SYSFS_ATTR_MAX, &text, &n) < 0)
+                return;
+        for (p = text, end = text + n; text_next_line(&p, end, &line, &len);)
+                if (len > 8 && memcmp(line, "DEVNAME=", 8) == 0 && len - 8 < size && !memmem(line, len, "..", 2)) {
+                        snprintf(ret, size, "%.*s", (int) (len - 8), line + 8);
+                        return;
+                }
+}
+
+/* Where growpart would end the partition: before the next partition's start, and never in the last 33
+ * logical sectors of the disk. */
+static int partition_limit(const char *disk_dir, struct root_device *dev) {
+        uint64_t limit, sector = 512, gpt_keep;
+        char value[32];
+        DIR *d;
+        struct dirent *de;
+
+        if (sysfs_read(disk_dir, "queue/logical_block_size", value, sizeof(value)) >= 0) {
+                uint64_t v = strtoull(value, NULL, 10);
+                if (v >= 512 && v % 512 == 0)
+                        sector = v;
+        }
+        gpt_keep = GPT_BACKUP_SECTORS * (sector / 512);
+        limit = dev->disk_size > gpt_keep ? dev->disk_size - gpt_keep : 0;
+
+        d = opendir(disk_dir);
+        if (!d)
+                return log_error_errno(errno, "%s: cannot list: %m", disk_dir);
+        while ((de = readdir(d))) {
+                char part_dir[PATH_MAX];
+                uint64_t start;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (snprintf(part_dir, sizeof(part_dir), "%s/%s", disk_dir, de->d_name) >= (int) sizeof(part_dir) ||
+                    !sysfs_has(part_dir, "partition") || sysfs_read(part_dir, "start", value, sizeof(value)) < 0)
+                        continue;
+                start = strtoull(value, NULL, 10);
+                if (start > dev->start && start < limit)
+                        limit = start;
+        }
+        closedir(d);
+        dev->limit = limit;
+        return 0;
+}
+
+/* 1 with dev filled, 0 when the root is on something this step does not grow (logged, reported). */
+static int find_root_device(struct fb_run *run, const struct root_mount *m, struct root_device *dev) {
+        char link[PATH_MAX], what[128], value[32];
+        int r;
+
+        r = root_pathf(link, sizeof(link), "/sys/dev/block/%u:%u", m->major, m->minor);
+        if (r < 0)
+                return log_error_errno(r, "/sys/dev/block: path too long under --root");
+        if (!realpath(link, dev->sysfs)) {
+                snprintf(what, sizeof(what), "root device %u:%u is no block device: not grown", m->major, m->minor);
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+        if (sysfs_has(dev->sysfs, "dm") || sysfs_has(dev->sysfs, "md")) {
+                /* LVM or RAID: the physical volume and the logical volume would both need growing */
+                snprintf(what, sizeof(what), "root is on device-mapper or md (%u:%u): not grown", m->major, m->minor);
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+        device_name(dev->sysfs, dev->name, sizeof(dev->name));
+
+        dev->is_partition = sysfs_has(dev->sysfs, "partition");
+        if (!dev->is_partition)
+                return sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0 ? -EIO : 1;
+
+        {
+                char disk_dir[PATH_MAX];
+                char *slash;
+                uint64_t partnum;
+
+                if (sysfs_read(dev->sysfs, "partition", value, sizeof(value)) < 0 ||
+                    (partnum = strtoull(value, NULL, 10)) == 0 || partnum > 4096)
+                        return log_error_errno(-EINVAL, "%s/partition: not a partition number", dev->sysfs);
+                dev->partnum = (unsigned) partnum;
+                snprintf(disk_dir, sizeof(disk_dir), "%s", dev->sysfs);
+                slash = strrchr(disk_dir, '/');
+                if (!slash || slash == disk_dir)
+                        return log_error_errno(-EINVAL, "%s: a partition without a parent disk", dev->sysfs);
+                *slash = 0;
+                device_name(disk_dir, dev->disk_name, sizeof(dev->disk_name));
+                if (sysfs_read_u64(dev->sysfs, "start", &dev->start) < 0 ||
+                    sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0 ||
+                    sysfs_read_u64(disk_dir, "size", &dev->disk_size) < 0)
+                        return -EIO;
+                r = partition_limit(disk_dir, dev);
+                if (r < 0)
+                        return r;
+        }
+        return 1;
+}
+
+/* A /dev node as commands must see it: <root>/dev/NAME with symlinks resolved (in a --root test tree
+ * <root>/dev may point at the real /dev). */
+static int dev_node(const char *name, char *ret, size_t size) {
+        char path[PATH_MAX], resolved[PATH_MAX];
+        int r;
+
+        r = root_pathf(path, sizeof(path), "/dev/%s", name);
+        if (r < 0)
+                return log_error_errno(r, "/dev/%s: path too long under --root", name);
+        if (realpath(path, resolved))
+                return strscpy(ret, size, resolved);
+        return strscpy(ret, size, path);
+}
+
+static uint32_t le32(const unsigned char *p) {
+        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* ext2/3/4: blocks from the superblock, read through the block device: the mounted filesystem keeps its
+ * superblock in the device's page cache, so this sees an online resize at once. */
+static int ext_size(const char *device, uint64_t *ret) {
+        _cleanup_close_ int fd = -1;
+        unsigned char sb[1024];
+        uint64_t blocks;
+        uint32_t log_block_size;
+        ssize_t n;
+
+        fd = open(device, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open to read the ext superblock: %m", device);
+        n = pread(fd, sb, sizeof(sb), 1024);
+        if (n != (ssize_t) sizeof(sb))
+                return log_error_errno(n < 0 ? errno : EIO, "%s: cannot read the ext superblock", device);
+        if (sb[0x38] != 0x53 || sb[0x39] != 0xef)
+                return log_error_errno(-EINVAL, "%s: no ext2/3/4 superblock", device);
+        log_block_size = le32(sb + 0x18);
+        if (log_block_size > 6)
+                return log_error_errno(-EINVAL, "%s: ext superblock with block size 1024 << %u", device, log_block_size);
+        blocks = le32(sb + 0x04);
+        if (le32(sb + 0x60) & 0x80) /* INCOMPAT_64BIT */
+                blocks |= (uint64_t) le32(sb + 0x150) << 32;
+        *ret = blocks * (1024ULL << log_block_size);
+        return 0;
+}
+
+/* xfs: the data section's size from the mounted filesystem (xfs keeps its superblock in its own buffers,
+ * so the device may show an old one). */
+static int xfs_size(const char *mountpoint, uint64_t *ret) {
+        _cleanup_close_ int fd = -1;
+        struct xfs_fsop_geom_v1 geo = {};
+
+        fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open: %m", mountpoint);
+        if (ioctl(fd, XFS_IOC_FSGEOMETRY_V1, &geo) < 0)
+                return log_error_errno(errno, "%s: cannot get the xfs geometry (is it the mounted xfs root?): %m",
+                                       mountpoint);
+        *ret = geo.datablocks * geo.blocksize;
+        return 0;
+}
+
+static bool fs_is_ext(const char *fstype) {
+        return streq(fstype, "ext2") || streq(fstype, "ext3") || streq(fstype, "ext4");
+}
+
+static int fs_size(const struct root_mount *m, const char *device, const char *mountpoint, uint64_t *ret) {
+        return fs_is_ext(m->fstype) ? ext_size(device, ret) : xfs_size(mountpoint, ret);
+}
+
+/* Runs a growth tool with its own timeout; returns the exit status, output captured for growpart. */
+static int run_tool(struct fb_run *run, const char *const argv[], int timeout_ms, char **ret_output) {
+        struct spawn_options opts = {
+                .timeout_ms = timeout_ms,
+                .log_fd = run->log_fd,
+                .capture_max = ret_output ? 64 * 1024 : 0,
+        };
+        struct spawn_result result;
+        int r;
+
+        log_debug("running %s %s %s", argv[0], argv[1] ? argv[1] : "", argv[1] && argv[2] ? argv[2] : "");
+        r = spawn_run(argv, &opts, &result);
+        if (r == -ENOENT) {
+                spawn_result_done(&result);
+                return log_error_errno(r, "%s: command not found on the search path (is %s installed?)", argv[0],
+                                       streq(argv[0], "growpart") ? "cloud-utils-growpart" :
+                                       streq(argv[0], "xfs_growfs") ? "xfsprogs" : "e2fsprogs");
+        }
+        if (r < 0) {
+                spawn_result_done(&result);
+                return log_error_errno(r, "%s: cannot run: %m", argv[0]);
+        }
+        if (result.timed_out) {
+                spawn_result_done(&result);
+                return log_error_errno(-ETIMEDOUT, "%s: timed out after %d s, killed", argv[0], timeout_ms / 1000);
+        }
+        if (ret_output)
+                *ret_output = TAKE_PTR(result.output);
+        spawn_result_done(&result);
+        return result.exit_status;
+}
+
+/* growpart [--dry-run] DISK N: 1 changed (or would), 0 NOCHANGE, -errno. */
+static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool dry_run) {
+        char num[16];
+        const char *argv[] = { "growpart", disk, num, NULL, NULL };
+        const char *argv_dry[] = { "growpart", "--dry-run", disk, num, NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
+
+        snprintf(num, sizeof(num), "%u", partnum);
+        r = run_tool(run, dry_run ? argv_dry : argv, GROWPART_TIMEOUT_MS, &out);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+        if (r == 1 && out && strstr(out, "NOCHANGE"))
+                return 0;
+        return log_error_errno(-EIO, "growpart %s%s %u failed (exit status %d): see the agent log",
+                               dry_run ? "--dry-run " : "", disk, partnum, r);
+}
+
+static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret_grown) {
+        char disk[PATH_MAX], what[PATH_MAX + 64], before[32], after[32];
+        uint64_t end = dev->start + dev->size, old_size = dev->size;
+        int r;
+
+        *ret_grown = false;
+        snprintf(what, sizeof(what), "partition %u of /dev/%s reaches the end of the disk", dev->partnum,
+                 dev->disk_name);
+        if (dev->limit <= end || (dev->limit - end) * 512 < GROWPART_FUDGE_BYTES) {
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+
+        r = dev_node(dev->disk_name, disk, sizeof(disk));
+        if (r < 0)
+                return r;
+        /* growpart itself decides (partition table type, 2 TiB limit of MBR): ask it without changing anything */
+        r = growpart(run, disk, dev->partnum, true);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                snprintf(what, sizeof(what), "partition %u of /dev/%s: growpart finds no room to grow it",
+                         dev->partnum, dev->disk_name);
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+
+        snprintf(what, sizeof(what), "grow partition %u of /dev/%s (growpart)", dev->partnum, dev->disk_name);
+        run_action(run, STEP, what, format_size(dev->size * 512, before),
+                   format_size((dev->limit - dev->start) * 512, after));
+        if (run->dry_run) {
+                dev->size = dev->limit - dev->start; /* what the filesystem step will see */
+                *ret_grown = true;
+                return 1;
+        }
+
+        r = growpart(run, disk, dev->partnum, false);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_error_errno(-EIO, "growpart %s %u: NOCHANGE, after its dry run found room to grow", disk,
+                                       dev->partnum);
+        if (sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0)
+                return -EIO;
+        if (dev->size <= old_size)
+                return log_error_errno(-EIO, "growpart %s %u: the kernel still sees the partition's old size (%s); "
+                                       "a reboot would pick up the new partition table", disk, dev->partnum,
+                                       format_size(dev->size * 512, before));
+        *ret_grown = true;
+        return 1;
+}
+
+static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
+                           bool partition_grown) {
+        char device[PATH_MAX], mountpoint[PATH_MAX], what[PATH_MAX + 64], before[32], after[32];
+        uint64_t fs_bytes, dev_bytes = dev->size * 512, new_bytes;
+        bool ext = fs_is_ext(m->fstype);
+        int r;
+
+        r = dev_node(dev->name, device, sizeof(device));
+        if (r < 0)
+                return r;
+        r = root_path(mountpoint, sizeof(mountpoint), m->mountpoint);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", m->mountpoint);
+
+        r = fs_size(m, device, mountpoint, &fs_bytes);
+        if (r < 0)
+                return r;
+        if (!partition_grown && (fs_bytes >= dev_bytes || dev_bytes - fs_bytes <= FS_SLACK_BYTES)) {
+                snprintf(what, sizeof(what), "the %s filesystem fills /dev/%s", m->fstype, dev->name);
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+
+        snprintf(what, sizeof(what), "grow the %s filesystem on /dev/%s (%s)", m->fstype, dev->name,
+                 ext ? "resize2fs" : "xfs_growfs");
+        run_action(run, STEP, what, format_size(fs_bytes, before), format_size(dev_bytes, after));
+        if (run->dry_run)
+                return 1;
+
+        {
+                const char *argv[] = { ext ? "resize2fs" : "xfs_growfs", ext ? device : mountpoint, NULL };
+                r = run_tool(run, argv, FS_GROW_TIMEOUT_MS, NULL);
+                if (r < 0)
+                        return r;
+                if (r != 0)
+                        return log_error_errno(-EIO, "%s %s failed (exit status %d): see the agent log", argv[0], argv[1],
+                                               r);
+        }
+        r = fs_size(m, device, mountpoint, &new_bytes);
+        if (r < 0)
+                return r;
+        if (new_bytes < dev_bytes && dev_bytes - new_bytes > FS_SLACK_BYTES)
+                return log_error_errno(-EIO, "the %s filesystem on /dev/%s is %s after growing, its device %s",
+                                       m->fstype, dev->name, format_size(new_bytes, before),
+                                       format_size(dev_bytes, after));
+        return 1;
+}
+
+int step_growroot(struct fb_run *run) {
+        _cleanup_free_ char *text = NULL;
+        struct root_mount mount = {};
+        struct root_device dev = {};
+        char what[128];
+        bool partition_grown = false;
+        size_t size;
+        int r, changed = 0;
+
+        if (!run->config->host.grow_root) {
+                run_unchanged(run, STEP, "grow_root is off in the seed");
+                return 0;
+        }
+
+        r = host_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, &size);
+        if (r == -ENOENT) {
+                /* only a tree without /proc (a chroot, a --root test tree): there is no root mount to grow */
+                run_unchanged(run, STEP, "no /proc/self/mountinfo: the root mount is unknown, not grown");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (find_root_mount(text, size, &mount) < 0)
+                return log_error_errno(-ENOENT, "/proc/self/mountinfo: no mount on /");
+        if (!fs_is_ext(mount.fstype) && !streq(mount.fstype, "xfs")) {
+                snprintf(what, sizeof(what), "root filesystem is %s (only ext2/3/4 and xfs are grown)", mount.fstype);
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+
+        r = find_root_device(run, &mount, &dev);
+        if (r <= 0)
+                return r;
+
+        if (dev.is_partition) {
+                r = grow_partition(run, &dev, &partition_grown);
+                if (r < 0)
+                        return r;
+                changed |= r > 0;
+        }
+        r = grow_filesystem(run, &mount, &dev, partition_grown);
+        if (r < 0)
+                return r;
+        return changed | (r > 0);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "engine.h"
+
+/* The host stage: every host step of the reference procedure, in order (host.c holds the table). */
+extern const struct fb_step host_steps[];
+extern const size_t host_steps_count;
+
+/* One function per step, each in its own file host-NAME.c. */
+int step_growroot(struct fb_run *run);
+int step_hostname(struct fb_run *run);
+int step_hosts(struct fb_run *run);
+int step_network(struct fb_run *run);
+int step_swap(struct fb_run *run);
+int step_modules(struct fb_run *run);
+int step_sysctl(struct fb_run *run);
+int step_selinux(struct fb_run *run);
+int step_firewall(struct fb_run *run);
+int step_docker(struct fb_run *run);
+int step_kubelet(struct fb_run *run);
+int step_ssh(struct fb_run *run);

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "spawn.h"
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
+
+int strbuf_append(struct strbuf *b, const char *s, size_t n) {
+        if (b->size + n + 1 > b->allocated) {
+                size_t want = b->allocated ? b->allocated : 256;
+                char *p;
+
+                while (want < b->size + n + 1) {
+                        if (want > HOST_FILE_MAX * 4)
+                                return -EFBIG;
+                        want *= 2;
+                }
+                p = realloc(b->data, want);
+                if (!p)
+                        return -ENOMEM;
+                b->data = p;
+                b->allocated = want;
+        }
+        memcpy(b->data + b->size, s, n);
+        b->size += n;
+        b->data[b->size] = 0;
+        return 0;
+}
+
+int strbuf_puts(struct strbuf *b, const char *s) {
+        return strbuf_append(b, s, strlen(s));
+}
+
+int strbuf_printf(struct strbuf *b, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -EINVAL;
+        if ((size_t) n >= sizeof(buf))
+                return -ENAMETOOLONG; /* only used for short, bounded lines */
+        return strbuf_append(b, buf, n);
+}
+
+void strbuf_done(struct strbuf *b) {
+        free(b->data);
+        b->data = NULL;
+        b->size = b->allocated = 0;
+}
+
+int strbuf_steal(struct strbuf *b, char **ret, size_t *ret_size) {
+        if (!b->data) {
+                int r = strbuf_append(b, "", 0);
+                if (r < 0)
+                        return r;
+        }
+        *ret = b->data;
+        *ret_size = b->size;
+        b->data = NULL;
+        b->size = b->allocated = 0;
+        return 0;
+}
+
+bool text_next_line(const char **p, const char *end, const char **line, size_t *len) {
+        const char *nl;
+
+        if (*p >= end)
+                return false;
+        nl = memchr(*p, '\n', end - *p);
+        *line = *p;
+        *len = nl ? (size_t) (nl - *p) : (size_t) (end - *p);
+        *p = nl ? nl + 1 : end;
+        return true;
+}
+
+int host_read_file(const char *abs_path, size_t max, char **ret, size_t *ret_size) {
+        char path[PATH_MAX];
+        int r;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs_path);
+        r = read_file_limited(path, max, ret, ret_size);
+        if (r == -ENOENT)
+                return r;
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s: larger than %zu bytes, refusing to edit it", path, max);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read: %m", path);
+        return 0;
+}
+
+void host_clean_stale_temps(const char *rooted_path) {
+        char dir[PATH_MAX];
+        const char *slash = strrchr(rooted_path, '/');
+        DIR *d;
+        struct dirent *de;
+
+        if (!slash || (size_t) (slash - rooted_path) >= sizeof(dir))
+                return;
+        if (slash == rooted_path)
+                strcpy(dir, "/");
+        else {
+                memcpy(dir, rooted_path, slash - rooted_path);
+                dir[slash - rooted_path] = 0;
+        }
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (strncmp(de->d_name, HOST_TEMP_PREFIX, strlen(HOST_TEMP_PREFIX)) != 0)
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        log_debug("%s/%s: removed the temporary file of an interrupted write", dir, de->d_name);
+        }
+        closedir(d);
+}
+
+int host_update_file(struct fb_run *run, const char *step, const char *abs_path, const char *old,
+                     size_t old_size, const char *data, size_t size, mode_t mode, unsigned flags,
+                     const char *what, const char *before, const char *after) {
+        char path[PATH_MAX];
+        int r;
+
+        if (old && old_size == size && memcmp(old, data, size) == 0) {
+                run_unchanged(run, step, what);
+                return 0;
+        }
+        run_action(run, step, what, before, after);
+        if (run->dry_run)
+                return 1;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs_path);
+        host_clean_stale_temps(path);
+        r = write_file_atomic(path, data, size, mode, flags);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m (the file is as it was)", path);
+        return 1;
+}
+
+static bool on_kernel_fs(int fd) {
+        struct statfs sfs;
+
+        if (fstatfs(fd, &sfs) < 0)
+                return false;
+        return (unsigned long) sfs.f_type == (unsigned long) PROC_SUPER_MAGIC ||
+               (unsigned long) sfs.f_type == (unsigned long) SYSFS_MAGIC ||
+               (unsigned long) sfs.f_type == (unsigned long) SELINUX_MAGIC;
+}
+
+int host_write_kernel_value(const char *abs_path, const char *value) {
+        char path[PATH_MAX], line[HOST_KERNEL_VALUE_MAX];
+        _cleanup_close_ int fd = -1;
+        size_t len = strlen(value);
+        ssize_t n;
+        int r;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs_path);
+        if (len + 2 > sizeof(line))
+                return log_error_errno(-E2BIG, "%s: value too long", path);
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open for writing: %m", path);
+
+        if (!on_kernel_fs(fd)) {
+                memcpy(line, value, len);
+                line[len] = '\n';
+                close(fd);
+                fd = -1;
+                host_clean_stale_temps(path);
+                r = write_file_atomic(path, line, len + 1, 0644, 0);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot write: %m (the file is as it was)", path);
+                return 0;
+        }
+
+        /* The kernel takes the value from one write(2); a short write would set a truncated value. */
+        n = write(fd, value, len);
+        if (n < 0)
+                return log_error_errno(errno, "%s: cannot write \"%s\": %m", path, value);
+        if ((size_t) n != len)
+                return log_error_errno(-EIO, "%s: short write of \"%s\"", path, value);
+        return 0;
+}
+
+int host_read_kernel_value(const char *abs_path, char *ret, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t n;
+        char *p;
+        int r;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs_path);
+        r = read_file_limited(path, HOST_KERNEL_VALUE_MAX, &text, &n);
+        if (r == -ENOENT)
+                return r;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read: %m", path);
+        while (n > 0 && isspace((unsigned char) text[n - 1]))
+                text[--n] = 0;
+        for (p = text; isspace((unsigned char) *p); p++)
+                ;
+        if (strscpy(ret, size, p) < 0)
+                return log_error_errno(-E2BIG, "%s: value longer than %zu bytes", path, size - 1);
+        return 0;
+}
+
+bool kernel_value_equal(const char *a, const char *b) {
+        for (;;) {
+                while (*a == ' ' || *a == '\t')
+                        a++;
+                while (*b == ' ' || *b == '\t')
+                        b++;
+                if (!*a || !*b)
+                        return !*a && !*b;
+                /* compare one word */
+                while (*a && *a != ' ' && *a != '\t' && *a == *b)
+                        a++, b++;
+                if ((*a && *a != ' ' && *a != '\t') || (*b && *b != ' ' && *b != '\t'))
+                        return false;
+        }
+}
+
+int host_command(struct fb_run *run, const char *const argv[], bool quiet_missing, char **ret_output) {
+        struct spawn_options opts = {
+                .timeout_ms = HOST_COMMAND_TIMEOUT_MS,
+                .log_fd = run->log_fd,
+                .capture_max = ret_output ? HOST_COMMAND_OUTPUT_MAX : 0,
+        };
+        struct spawn_result result;
+        char cmdline[512];
+        size_t n = 0;
+        int r;
+
+        for (size_t i = 0; argv[i] && n < sizeof(cmdline) - 1; i++) {
+                int k = snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "", argv[i]);
+                if (k < 0)
+                        break;
+                n += (size_t) k;
+                if (n >= sizeof(cmdline))
+                        n = sizeof(cmdline) - 1;
+        }
+        cmdline[n] = 0;
+        log_debug("running %s", cmdline);
+
+        r = spawn_run(argv, &opts, &result);
+        if (r == -ENOENT) {
+                spawn_result_done(&result);
+                if (!quiet_missing)
+                        log_error("%s: command not found on the search path (is it installed?)", argv[0]);
+                return r;
+        }
+        if (r < 0) {
+                spawn_result_done(&result);
+                return log_error_errno(r, "%s: cannot run: %m", cmdline);
+        }
+        if (result.timed_out) {
+                spawn_result_done(&result);
+                return log_error_errno(-ETIMEDOUT, "%s: timed out after %d s, killed", cmdline,
+                                       HOST_COMMAND_TIMEOUT_MS / 1000);
+        }
+        if (ret_output) {
+                if (!result.output) {
+                        result.output = strdup("");
+                        if (!result.output)
+                                return log_error_errno(-ENOMEM, "out of memory");
+                }
+                *ret_output = result.output;
+                result.output = NULL;
+        }
+        spawn_result_done(&result);
+        return result.exit_status;
+}
+
+int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) {
+        char what[256];
+        va_list ap;
+        int r;
+
+        r = host_command(run, argv, false, NULL);
+        if (r <= 0)
+                return r;
+        va_start(ap, what_fmt);
+        vsnprintf(what, sizeof(what), what_fmt, ap);
+        va_end(ap);
+        return log_error_errno(-EIO, "%s failed (exit status %d; see the agent log)", what, r);
+}
+
+/* systemctl's answer is its last line ("enabled"; SysV services print chkconfig's chatter first); an
+ * error message instead of a state word becomes "". */
+void systemctl_state_word(const char *out, char *ret, size_t size) {
+        const char *end = out + strlen(out), *start;
+
+        while (end > out && isspace((unsigned char) end[-1]))
+                end--;
+        for (start = end; start > out && start[-1] != '\n'; start--)
+                ;
+        while (start < end && isspace((unsigned char) *start))
+                start++;
+        if ((size_t) (end - start) >= size || memchr(start, ' ', end - start) || memchr(start, ':', end - start))
+                ret[0] = 0;
+        else
+                snprintf(ret, size, "%.*s", (int) (end - start), start);
+}

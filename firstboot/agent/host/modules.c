@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* br_netfilter (without it the bridge sysctls do not exist: the reference guide forgets it) and
+ * overlay (docker's overlay2 storage): loaded now, and listed in modules-load.d for every boot.
+ *
+ * "Loaded" means /sys/module/NAME exists (the kernel creates it for every loaded module), or the module
+ * is built into the running kernel (listed in /lib/modules/RELEASE/modules.builtin). After modprobe the
+ * same check must hold, or the step fails. Under --root both paths are read inside the tree, so a test
+ * stand-in for modprobe proves the load by creating <root>/sys/module/NAME, as the kernel would. */
+#include <limits.h>
+#include <sys/utsname.h>
+
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+
+#define STEP "modules"
+#define MODULES_LOAD_FILE "/etc/modules-load.d/kube-firstboot.conf"
+
+static const char *const modules[] = { "br_netfilter", "overlay" };
+
+static bool module_builtin(const char *name) {
+        _cleanup_free_ char *text = NULL;
+        struct utsname u;
+        char abs[PATH_MAX], want[64];
+        const char *p, *end, *line;
+        size_t size, len, wl;
+
+        if (uname(&u) < 0)
+                return false;
+        if (snprintf(abs, sizeof(abs), "/lib/modules/%s/modules.builtin", u.release) >= (int) sizeof(abs))
+                return false;
+        if (host_read_file(abs, 4 * HOST_FILE_MAX, &text, &size) < 0)
+                return false;
+        wl = (size_t) snprintf(want, sizeof(want), "/%s.ko", name);
+        for (p = text, end = text + size; text_next_line(&p, end, &line, &len);)
+                if (len >= wl && memcmp(line + len - wl, want, wl) == 0)
+                        return true;
+        return false;
+}
+
+static int module_loaded(const char *name) {
+        char path[PATH_MAX];
+        int r;
+
+        r = root_pathf(path, sizeof(path), "/sys/module/%s", name);
+        if (r < 0)
+                return log_error_errno(r, "/sys/module/%s: path too long under --root", name);
+        return file_exists(path) || module_builtin(name);
+}
+
+/* Loads every module not loaded yet with one modprobe: `modprobe NAME`, or `modprobe -a NAME...` (kmod's
+ * "insert all module names on the command line") when several are missing. */
+static int load_modules(struct fb_run *run) {
+        const char *argv[ELEMENTSOF(modules) + 3];
+        bool missing[ELEMENTSOF(modules)];
+        size_t k = 0, n_missing = 0;
+        int r;
+
+        argv[k++] = "modprobe";
+        argv[k++] = "-a";
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                char what[64];
+
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                missing[i] = r == 0;
+                snprintf(what, sizeof(what), "load %s", modules[i]);
+                if (!missing[i]) {
+                        run_unchanged(run, STEP, what);
+                        continue;
+                }
+                run_action(run, STEP, what, "not loaded", "loaded");
+                argv[k++] = modules[i];
+                n_missing++;
+        }
+        argv[k] = NULL;
+        if (n_missing == 0)
+                return 0;
+        if (run->dry_run)
+                return 1;
+
+        if (n_missing == 1) { /* plain `modprobe NAME` */
+                argv[1] = argv[2];
+                argv[2] = NULL;
+        }
+        r = host_command_ok(run, argv, "modprobe %s%s", n_missing == 1 ? "" : "-a ",
+                            n_missing == 1 ? argv[1] : "(every missing module)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                if (!missing[i])
+                        continue;
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
+                                               modules[i], modules[i]);
+        }
+        return 1;
+}
+
+int step_modules(struct fb_run *run) {
+        struct strbuf b = {};
+        _cleanup_free_ char *old = NULL, *content = NULL;
+        size_t old_size = 0, size;
+        int r, changed = 0;
+
+        r = strbuf_puts(&b, "# kube-firstboot: kernel modules kubeadm needs at every boot\n"
+                            "# (br_netfilter for the bridge sysctls, overlay for docker's overlay2).\n");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(modules); i++)
+                r = strbuf_printf(&b, "%s\n", modules[i]);
+        if (r >= 0)
+                r = strbuf_steal(&b, &content, &size);
+        strbuf_done(&b);
+        if (r < 0)
+                return log_error_errno(r, "out of memory");
+
+        r = host_read_file(MODULES_LOAD_FILE, HOST_FILE_MAX, &old, &old_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = host_update_file(run, STEP, MODULES_LOAD_FILE, old, old_size, content, size, 0644, WRITE_ATOMIC_MKDIR,
+                             "write " MODULES_LOAD_FILE, old ? "other content" : "absent", "br_netfilter overlay");
+        if (r < 0)
+                return r;
+        changed |= r > 0;
+
+        r = load_modules(run);
+        if (r < 0)
+                return r;
+        changed |= r > 0;
+        return changed;
+}

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/* Static IPv4 address from network-config: the reference lab gives every node a fixed address "so the
+ * cluster does not break when addresses change".
+ *
+ * Two renderers, picked from /etc/os-release: ifcfg files for the network service on CentOS/RHEL-like
+ * systems, a .network file for systemd-networkd elsewhere (the Debian test guests). The address is also
+ * applied now with ip(8), so the rest of the first boot (kubeadm's advertise address) does not wait for
+ * a reboot. Each `ip` change is made only when `ip` shows it missing. */
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "path.h"
+
+#define STEP "network"
+#define OS_RELEASE_MAX (64 * 1024)
+#define SYSFS_ATTR_MAX 4096 /* sysfs reports every attribute as 4096 bytes long */
+#define IFCFG_DIR "/etc/sysconfig/network-scripts"
+#define NETWORKD_DIR "/etc/systemd/network"
+
+enum renderer { RENDERER_IFCFG, RENDERER_NETWORKD };
+
+static const char *const networkd_units[] = {
+        "/lib/systemd/system/systemd-networkd.service",
+        "/usr/lib/systemd/system/systemd-networkd.service",
+};
+
+/* One KEY=value of os-release(5): quotes removed, backslash escapes taken literally. "" when absent. */
+static void os_release_value(const char *text, size_t size, const char *key, char *ret, size_t ret_size) {
+        const char *p = text, *end = text + size, *line;
+        size_t len, key_len = strlen(key);
+
+        ret[0] = 0;
+        while (text_next_line(&p, end, &line, &len)) {
+                size_t n = 0;
+
+                if (len <= key_len || memcmp(line, key, key_len) != 0 || line[key_len] != '=')
+                        continue;
+                line += key_len + 1;
+                len -= key_len + 1;
+                if (len >= 2 && (line[0] == '"' || line[0] == '\'') && line[len - 1] == line[0]) {
+                        line++;
+                        len -= 2;
+                }
+                for (size_t i = 0; i < len && n + 1 < ret_size; i++)
+                        if (line[i] != '\\')
+                                ret[n++] = line[i];
+                ret[n] = 0;
+        }
+}
+
+static bool word_in_list(const char *word, const char *const *list) {
+        for (; *list; list++)
+                if (streq(word, *list))
+                        return true;
+        return false;
+}
+
+static int pick_renderer(enum renderer *ret) {
+        static const char *const rhel_ids[] = { "centos", "rhel", "rocky", "almalinux", "fedora", NULL };
+        static const char *const rhel_likes[] = { "rhel", "fedora", "centos", NULL };
+        _cleanup_free_ char *text = NULL;
+        char id[64], id_like[256], path[PATH_MAX];
+        size_t size = 0;
+        int r;
+
+        r = host_read_file("/etc/os-release", OS_RELEASE_MAX, &text, &size);
+        if (r == -ENOENT)
+                r = host_read_file("/usr/lib/os-release", OS_RELEASE_MAX, &text, &size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r < 0) {
+                id[0] = id_like[0] = 0;
+                log_debug("no /etc/os-release or /usr/lib/os-release");
+        } else {
+                os_release_value(text, size, "ID", id, sizeof(id));
+                os_release_value(text, size, "ID_LIKE", id_like, sizeof(id_like));
+        }
+
+        if (word_in_list(id, rhel_ids)) {
+                *ret = RENDERER_IFCFG;
+                return 0;
+        }
+        for (char *save = NULL, *w = strtok_r(id_like, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                if (word_in_list(w, rhel_likes)) {
+                        *ret = RENDERER_IFCFG;
+                        return 0;
+                }
+
+        for (size_t i = 0; i < ELEMENTSOF(networkd_units); i++) {
+                r = root_path(path, sizeof(path), networkd_units[i]);
+                if (r < 0)
+                        return log_error_errno(r, "%s: path too long under --root", networkd_units[i]);
+                if (file_exists(path)) {
+                        *ret = RENDERER_NETWORKD;
+                        return 0;
+                }
+        }
+        return log_error_errno(-EOPNOTSUPP, "cannot configure the static address from network-config: /etc/os-release "
+                               "says ID=%s ID_LIKE=%s (not CentOS/RHEL-like, which gets ifcfg files) and "
+                               "systemd-networkd is not installed (no %s or %s)",
+                               id[0] ? id : "(none)", id_like[0] ? id_like : "(none)", networkd_units[0],
+                               networkd_units[1]);
+}
+
+/* Names end up in file names and shell-sourced ifcfg files: plain characters only. */
+static bool iface_name_is_safe(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= IFNAMSIZ || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char) *s) && !strchr("_.-", *s))
+                        return false;
+        return true;
+}
+
+static bool search_is_safe(const char *s) {
+        for (; *s; s++)
+                if (!isalnum((unsigned char) *s) && !strchr("_.- ", *s))
+                        return false;
+        return true;
+}
+
+/* A sysfs attribute, whitespace trimmed; quiet: absent or unreadable entries are simply not candidates. */
+static int sysfs_read(const char *abs_path, char *ret, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        const char *p;
+        size_t n;
+        int r;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return r;
+        r = read_file_limited(path, SYSFS_ATTR_MAX, &text, &n);
+        if (r < 0)
+                return r;
+        while (n > 0 && isspace((unsigned char) text[n - 1]))
+                text[--n] = 0;
+        for (p = text; isspace((unsigned char) *p); p++)
+                ;
+        return strscpy(ret, size, p);
+}
+
+static bool iface_is_physical(const char *name) {
+        char path[PATH_MAX];
+
+        if (root_pathf(path, sizeof(path), "/sys/class/net/%s/device", name) < 0)
+                return false;
+        return file_exists(path);
+}
+
+/* The interface's name now: by MAC from /sys/class/net/STAR/address, else the configured name, which
+ * must exist. Interfaces are never renamed here. */
+static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
+        char path[PATH_MAX], found[2][IFNAMSIZ] = { "", "" }; /* [1]: physical devices */
+        unsigned n_found[2] = { 0, 0 }, k;
+        DIR *d;
+        struct dirent *de;
+        int r;
+
+        if (!iface->mac[0]) {
+                if (!iface_name_is_safe(iface->name))
+                        return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain "
+                                               "interface name", iface->name);
+                r = root_pathf(path, sizeof(path), "/sys/class/net/%s", iface->name);
+                if (r < 0)
+                        return log_error_errno(r, "/sys/class/net/%s: path too long under --root", iface->name);
+                if (!file_exists(path))
+                        return log_error_errno(-ENODEV, "network-config: interface %s does not exist (no %s)",
+                                               iface->name, path);
+                strcpy(ret, iface->name);
+                return 0;
+        }
+
+        r = root_path(path, sizeof(path), "/sys/class/net");
+        if (r < 0)
+                return log_error_errno(r, "/sys/class/net: path too long under --root");
+        d = opendir(path);
+        if (!d)
+                return log_error_errno(errno, "%s: cannot list the network interfaces: %m", path);
+        while ((de = readdir(d))) {
+                char attr[PATH_MAX], mac[64];
+
+                if (de->d_name[0] == '.' || !iface_name_is_safe(de->d_name))
+                        continue;
+                if (snprintf(attr, sizeof(attr), "/sys/class/net/%s/address", de->d_name) >= (int) sizeof(attr))
+                        continue;
+                if (sysfs_read(attr, mac, sizeof(mac)) < 0)
+                        continue;
+                for (char *c = mac; *c; c++)
+                        *c = (char) tolower((unsigned char) *c);
+                if (!streq(mac, iface->mac))
+                        continue;
+                /* bridges, VLANs and bonds copy their parent's MAC: a real device wins over them */
+                k = iface_is_physical(de->d_name) ? 1 : 0;
+                if (n_found[k]++ == 0)
+                        strcpy(found[k], de->d_name); /* iface_name_is_safe(): shorter than IFNAMSIZ */
+        }
+        closedir(d);
+
+        k = n_found[1] > 0 ? 1 : 0;
+        if (n_found[k] == 0)
+                return log_error_errno(-ENODEV, "network-config: no interface has MAC %s (none in %s)", iface->mac,
+                                       path);
+        if (n_found[k] > 1)
+                return log_error_errno(-ENOTUNIQ, "network-config: several interfaces have MAC %s; name the "
+                                       "interface instead", iface->mac);
+        if (iface->name[0] && !streq(iface->name, found[k]))
+                return log_error_errno(-EINVAL, "network-config: the interface with MAC %s is %s, not %s (interfaces "
+                                       "are not renamed here)", iface->mac, found[k], iface->name);
+        strcpy(ret, found[k]);
+        return 0;
+}
+
+static int render_ifcfg(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
+        _cleanup_(strbuf_done) struct strbuf b = {};
+        char addr[16];
+        int r = 0;
+
+        format_ipv4(iface->address, addr);
+        r |= strbuf_puts(&b, "# Written by kube-firstboot from the seed's network-config. The whole file is rewritten on\n"
+                             "# every run, so nothing of an earlier configuration (BOOTPROTO=dhcp, an old IPADDR) lingers.\n"
+                             "# NM_CONTROLLED=no: the network service owns this interface, and NetworkManager, where\n"
+                             "# installed, does not replace the static address with one of its own.\n");
+        r |= strbuf_printf(&b, "DEVICE=%s\n", name);
+        if (iface->mac[0])
+                r |= strbuf_printf(&b, "HWADDR=%s\n", iface->mac);
+        r |= strbuf_puts(&b, "TYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n");
+        r |= strbuf_printf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
+        if (iface->gateway) {
+                format_ipv4(iface->gateway, addr);
+                r |= strbuf_printf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
+        } else
+                r |= strbuf_puts(&b, "DEFROUTE=no\n");
+        for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
+                format_ipv4(iface->dns[i], addr);
+                r |= strbuf_printf(&b, "DNS%u=%s\n", i + 1, addr);
+        }
+        if (iface->search[0])
+                r |= strbuf_printf(&b, "DOMAIN=\"%s\"\n", iface->search);
+        r |= strbuf_puts(&b, "NM_CONTROLLED=no\n");
+        if (r < 0)
+                return -ENOMEM;
+        return strbuf_steal(&b, ret, ret_size);
+}
+
+static int render_networkd(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
+        _cleanup_(strbuf_done) struct strbuf b = {};
+        char addr[16];
+        int r = 0;
+
+        format_ipv4(iface->address, addr);
+        r |= strbuf_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        if (iface->mac[0])
+                r |= strbuf_printf(&b, "[Match]\nMACAddress=%s\n", iface->mac);
+        else
+                r |= strbuf_printf(&b, "[Match]\nName=%s\n", name);
+        r |= strbuf_printf(&b, "\n[Network]\nAddress=%s/%u\n", addr, iface->prefix);
+        if (iface->gateway) {
+                format_ipv4(iface->gateway, addr);
+                r |= strbuf_printf(&b, "Gateway=%s\n", addr);
+        }
+        for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
+                format_ipv4(iface->dns[i], addr);
+                r |= strbuf_printf(&b, "DNS=%s\n", addr);
+        }
+        if (iface->search[0])
+                r |= strbuf_printf(&b, "Domains=%s\n", iface->search);
+        if (r < 0)
+                return -ENOMEM;
+        return strbuf_steal(&b, ret, ret_size);
+}
+
+static int write_config_file(struct fb_run *run, enum renderer renderer, const struct fb_iface *iface,
+                             const char *name) {
+        _cleanup_free_ char *old = NULL, *data = NULL;
+        char abs_path[PATH_MAX], what[PATH_MAX + 32], after[64], addr[16];
+        size_t old_size = 0, size = 0;
+        int r;
+
+        if (renderer == RENDERER_IFCFG)
+                r = snprintf(abs_path, sizeof(abs_path), IFCFG_DIR "/ifcfg-%s", name);
+        else
+                r = snprintf(abs_path, sizeof(abs_path), NETWORKD_DIR "/10-kube-firstboot-%s.network", name);
+        if (r < 0 || (size_t) r >= sizeof(abs_path))
+                return log_error_errno(-ENAMETOOLONG, "%s: interface name too long", name);
+
+        r = renderer == RENDERER_IFCFG ? render_ifcfg(iface, name, &data, &size)
+                                       : render_networkd(iface, name, &data, &size);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot render: %m", abs_path);
+
+        r = host_read_file(abs_path, HOST_FILE_MAX, &old, &old_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+
+        format_ipv4(iface->address, addr);
+        snprintf(after, sizeof(after), "static %s/%u", addr, iface->prefix);
+        snprintf(what, sizeof(what), "write %s", abs_path);
+        return host_update_file(run, STEP, abs_path, old, old_size, data, size, 0644, WRITE_ATOMIC_MKDIR, what,
+                                old ? "other settings" : NULL, after);
+}
+
+static int unit_enabled(struct fb_run *run, const char *unit, char *ret_word, size_t size) {
+        const char *argv[] = { "systemctl", "is-enabled", unit, NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0 && strstr(out, "No such file"))
+                return log_error_errno(-ENOENT, "%s.service does not exist, so nothing would apply the static address "
+                                       "at boot (%s)", unit,
+                                       streq(unit, "network") ? "CentOS 7's initscripts package provides it"
+                                                              : "systemd-networkd is part of systemd");
+        systemctl_state_word(out, ret_word, size);
+        if (!ret_word[0])
+                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
+        return r == 0;
+}
+
+static int systemctl(struct fb_run *run, const char *verb, const char *unit) {
+        const char *argv[] = { "systemctl", verb, unit, NULL };
+        int r;
+
+        r = host_command(run, argv, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "systemctl %s %s failed (exit status %d): see the agent log", verb, unit, r);
+        return 0;
+}
+
+/* The renderer's service must read the new files at the next boot; systemd-networkd, when it runs, also
+ * now, or it would apply its old view at the next link event. The network service of CentOS is never
+ * restarted: that takes every interface down and up (and the node's connections with it), and ip(8) has
+ * already applied the address. */
+static int renderer_service(struct fb_run *run, enum renderer renderer, bool files_changed) {
+        const char *unit = renderer == RENDERER_IFCFG ? "network" : "systemd-networkd";
+        const char *is_active[] = { "systemctl", "is-active", unit, NULL };
+        char word[64], what[96];
+        bool changed = false;
+        int r;
+
+        r = unit_enabled(run, unit, word, sizeof(word));
+        if (r < 0)
+                return r;
+        snprintf(what, sizeof(what), "enable %s.service", unit);
+        if (r > 0)
+                run_unchanged(run, STEP, what);
+        else {
+                run_action(run, STEP, what, word, "enabled");
+                changed = true;
+                if (!run->dry_run) {
+                        r = systemctl(run, "enable", unit);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (renderer != RENDERER_NETWORKD || !files_changed)
+                return changed;
+        r = host_command(run, is_active, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0) /* not running: it reads the file when it starts at the next boot */
+                return changed;
+        run_action(run, STEP, "restart systemd-networkd.service to read the new file", "active", "active");
+        if (!run->dry_run) {
+                r = systemctl(run, "restart", unit);
+                if (r < 0)
+                        return r;
+        }
+        return 1;
+}
+
+/* Whether `ip -o -4 addr show dev NAME` lists want ("192.168.220.104/24"); ret_list gets every IPv4
+ * address seen, for plan's "before". */
+static int iface_has_address(struct fb_run *run, const char *name, const char *want, char *ret_list, size_t size) {
+        const char *argv[] = { "ip", "-o", "-4", "addr", "show", "dev", name, NULL };
+        _cleanup_free_ char *out = NULL;
+        bool found = false;
+        size_t n = 0;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip -o -4 addr show dev %s failed (exit status %d)", name, r);
+
+        ret_list[0] = 0;
+        for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
+             prev = w, w = strtok_r(NULL, " \t\r\n\\", &save)) {
+                if (!prev || !streq(prev, "inet"))
+                        continue;
+                if (streq(w, want))
+                        found = true;
+                if (n + strlen(w) + 3 < size)
+                        n += (size_t) snprintf(ret_list + n, size - n, "%s%s", n ? ", " : "", w);
+        }
+        if (!ret_list[0])
+                snprintf(ret_list, size, "none");
+        return found;
+}
+
+/* Whether `ip -o link show dev NAME` lists UP among the interface's flags ("<BROADCAST,MULTICAST,UP,...>"). */
+static int iface_is_up(struct fb_run *run, const char *name) {
+        const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
+        _cleanup_free_ char *out = NULL;
+        char *flags, *flags_end;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip -o link show dev %s failed (exit status %d)", name, r);
+        flags = strchr(out, '<');
+        flags_end = flags ? strchr(flags, '>') : NULL;
+        if (!flags_end)
+                return log_error_errno(-EBADMSG, "ip -o link show dev %s: no <FLAGS> in its output", name);
+        *flags_end = 0;
+        for (char *save = NULL, *f = strtok_r(flags + 1, ",", &save); f; f = strtok_r(NULL, ",", &save))
+                if (streq(f, "UP"))
+                        return 1;
+        return 0;
+}
+
+/* Whether `ip route show default` has "default via GW dev NAME"; ret_current gets the first default. */
+static int default_route_present(struct fb_run *run, const char *gateway, const char *name, char *ret_current,
+                                 size_t size) {
+        const char *argv[] = { "ip", "route", "show", "default", NULL };
+        _cleanup_free_ char *out = NULL, *want = NULL;
+        const char *p, *end, *line;
+        size_t len;
+        bool found = false;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip route show default failed (exit status %d)", r);
+        if (asprintf(&want, "default via %s dev %s", gateway, name) < 0)
+                return log_error_errno(-ENOMEM, "out of memory");
+
+        snprintf(ret_current, size, "none");
+        for (p = out, end = out + strlen(out); text_next_line(&p, end, &line, &len);) {
+                size_t want_len = strlen(want);
+
+                if (len < 8 || memcmp(line, "default ", 8) != 0)
+                        continue;
+                if (streq(ret_current, "none"))
+                        snprintf(ret_current, size, "%.*s", (int) len, line);
+                if (len >= want_len && memcmp(line, want, want_len) == 0 &&
+                    (len == want_len || line[want_len] == ' '))
+                        found = true;
+        }
+        return found;
+}
+
+static int run_ip(struct fb_run *run, const char *const argv[]) {
+        int r = host_command(run, argv, false, NULL);
+
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "%s %s %s ... failed (exit status %d): see the agent log", argv[0],
+                                       argv[1], argv[2], r);
+        return 0;
+}
+
+static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *name, bool set_default_route) {
+        char addr[16], want[32], list[256], what[128];
+        bool changed = false;
+        int r;
+
+        format_ipv4(iface->address, addr);
+        snprintf(want, sizeof(want), "%s/%u", addr, iface->prefix);
+
+        r = iface_has_address(run, name, want, list, sizeof(list));
+        if (r < 0)
+                return r;
+        snprintf(what, sizeof(what), "add address %s to %s now", want, name);
+        if (r > 0)
+                run_unchanged(run, STEP, what);
+        else {
+                const char *argv[] = { "ip", "addr", "replace", want, "dev", name, NULL };
+                run_action(run, STEP, what, list, want);
+                changed = true;
+                if (!run->dry_run) {
+                        r = run_ip(run, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        r = iface_is_up(run, name);
+        if (r < 0)
+                return r;
+        snprintf(what, sizeof(what), "bring %s up now", name);
+        if (r > 0)
+                run_unchanged(run, STEP, what);
+        else {
+                const char *argv[] = { "ip", "link", "set", name, "up", NULL };
+                run_action(run, STEP, what, "down", "up");
+                changed = true;
+                if (!run->dry_run) {
+                        r = run_ip(run, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (set_default_route) {
+                char gateway[16], current[256], after[64];
+
+                format_ipv4(iface->gateway, gateway);
+                r = default_route_present(run, gateway, name, current, sizeof(current));
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
+                if (r > 0)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
+                        snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
+                        run_action(run, STEP, what, current, after);
+                        changed = true;
+                        if (!run->dry_run) {
+                                r = run_ip(run, argv);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+        return changed;
+}
+
+int step_network(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        char names[FB_MAX_IFACES][IFNAMSIZ];
+        enum renderer renderer;
+        bool changed = false, files_changed = false, have_static = false, route_set = false;
+        int r;
+
+        if (!c->have_network_config || c->n_ifaces == 0) {
+                run_unchanged(run, STEP, "no network-config in the seed: addresses left as they are");
+                return 0;
+        }
+
+        /* Everything is checked before anything is written. */
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                const struct fb_iface *iface = &c->ifaces[i];
+
+                if (!iface->address)
+                        continue;
+                have_static = true;
+                if (iface->prefix > 32)
+                        return log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
+                if (!search_is_safe(iface->search))
+                        return log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
+                                               "a domain cannot have", iface->search);
+                r = iface_resolve(iface, names[i]);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++)
+                        if (c->ifaces[j].address && streq(names[j], names[i]))
+                                return log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
+                                                       names[i]);
+        }
+        if (!have_static) {
+                run_unchanged(run, STEP, "network-config has no static address (DHCP): left to the distribution");
+                return 0;
+        }
+
+        r = pick_renderer(&renderer);
+        if (r < 0)
+                return r;
+        log_debug("network: rendering %s", renderer == RENDERER_IFCFG ? "ifcfg files" : "systemd-networkd files");
+
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                if (!c->ifaces[i].address)
+                        continue;
+                r = write_config_file(run, renderer, &c->ifaces[i], names[i]);
+                if (r < 0)
+                        return r;
+                files_changed = files_changed || r > 0;
+        }
+        r = renderer_service(run, renderer, files_changed);
+        if (r < 0)
+                return r;
+        changed = files_changed || r > 0;
+
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                const struct fb_iface *iface = &c->ifaces[i];
+                bool route = false;
+
+                if (!iface->address)
+                        continue;
+                /* one default route: the first interface with a gateway gets it */
+                if (iface->gateway && !route_set)
+                        route = route_set = true;
+                r = apply_now(run, iface, names[i], route);
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
+        }
+        return changed;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* SELinux permissive, as the kubeadm install guide for CentOS 7 does: SELINUX=permissive in
+ * /etc/selinux/config for the next boots (only that line changes; "disabled" stays disabled, since
+ * turning it into permissive would relabel the whole disk at the next boot), and now by writing 0 to
+ * /sys/fs/selinux/enforce, which is all setenforce(8) does. */
+#include <ctype.h>
+
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+
+#define STEP "selinux"
+#define SELINUX_CONFIG "/etc/selinux/config"
+#define SELINUX_ENFORCE "/sys/fs/selinux/enforce"
+#define SELINUX_TAG "SELINUX="
+
+int selinux_config_permissive(const char *old, size_t old_size, char **ret, size_t *ret_size,
+                              char *ret_old_mode, size_t old_mode_size) {
+        const char *p = old, *end = old + old_size, *line;
+        size_t len, tag_len = strlen(SELINUX_TAG);
+        bool found = false;
+        struct strbuf b = {};
+        int r = 0;
+
+        if (old_mode_size > 0)
+                snprintf(ret_old_mode, old_mode_size, "absent");
+
+        while (r >= 0 && text_next_line(&p, end, &line, &len)) {
+                bool has_newline = p > line + len;
+                const char *s = line, *e = line + len, *v;
+
+                /* libselinux reads the first SELINUX= line, tag at the start, leading blanks allowed. */
+                while (s < e && (*s == ' ' || *s == '\t'))
+                        s++;
+                if (!found && (size_t) (e - s) >= tag_len && memcmp(s, SELINUX_TAG, tag_len) == 0) {
+                        found = true;
+                        v = s + tag_len;
+                        while (e > v && isspace((unsigned char) e[-1]))
+                                e--;
+                        if (old_mode_size > 0)
+                                snprintf(ret_old_mode, old_mode_size, "%.*s", (int) (e - v), v);
+                        if ((size_t) (e - v) == strlen("enforcing") && strncasecmp(v, "enforcing", e - v) == 0) {
+                                r = strbuf_append(&b, line, s - line); /* keep the indentation */
+                                if (r >= 0)
+                                        r = strbuf_puts(&b, SELINUX_TAG "permissive");
+                                if (r >= 0 && has_newline)
+                                        r = strbuf_puts(&b, "\n");
+                                continue;
+                        }
+                }
+                r = strbuf_append(&b, line, len + (has_newline ? 1 : 0));
+        }
+        if (r >= 0 && !found) {
+                if (b.size > 0 && b.data[b.size - 1] != '\n')
+                        r = strbuf_puts(&b, "\n");
+                if (r >= 0)
+                        r = strbuf_puts(&b, SELINUX_TAG "permissive\n");
+        }
+        if (r >= 0)
+                r = strbuf_steal(&b, ret, ret_size);
+        strbuf_done(&b);
+        return r;
+}
+
+static int selinux_config(struct fb_run *run) {
+        _cleanup_free_ char *old = NULL, *content = NULL;
+        size_t old_size, size;
+        char old_mode[32];
+        int r;
+
+        r = host_read_file(SELINUX_CONFIG, HOST_FILE_MAX, &old, &old_size);
+        if (r == -ENOENT) {
+                run_unchanged(run, STEP, SELINUX_CONFIG " absent: SELinux is not installed");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = selinux_config_permissive(old, old_size, &content, &size, old_mode, sizeof(old_mode));
+        if (r < 0)
+                return log_error_errno(r, SELINUX_CONFIG ": cannot build the new content: %m");
+        if (!string_is_safe(old_mode, sizeof(old_mode) - 1))
+                snprintf(old_mode, sizeof(old_mode), "other");
+        return host_update_file(run, STEP, SELINUX_CONFIG, old, old_size, content, size, 0644, 0,
+                                "set SELINUX=permissive in " SELINUX_CONFIG, old_mode, "permissive");
+}
+
+static int selinux_now(struct fb_run *run) {
+        char value[16];
+        int r;
+
+        r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
+        if (r == -ENOENT) {
+                run_unchanged(run, STEP, "SELinux not enabled in the kernel: nothing to switch now");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (!streq(value, "1")) {
+                run_unchanged(run, STEP, "SELinux permissive now");
+                return 0;
+        }
+        run_action(run, STEP, "switch SELinux to permissive now (setenforce 0)", "enforcing", "permissive");
+        if (run->dry_run)
+                return 1;
+        r = host_write_kernel_value(SELINUX_ENFORCE, "0");
+        if (r < 0)
+                return r;
+        r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
+        if (r < 0)
+                return r == -ENOENT ? log_error_errno(r, SELINUX_ENFORCE " vanished after writing it") : r;
+        if (!streq(value, "0"))
+                return log_error_errno(-EIO, SELINUX_ENFORCE ": wrote 0 but it still reads %s (a policy forbids "
+                                       "setenforce?)", value);
+        return 1;
+}
+
+int step_selinux(struct fb_run *run) {
+        int r, changed = 0;
+
+        if (run->config->host.selinux == FB_SELINUX_KEEP) {
+                run_unchanged(run, STEP, "SELinux left as it is (host.selinux: keep)");
+                return 0;
+        }
+        r = selinux_config(run);
+        if (r < 0)
+                return r;
+        changed |= r > 0;
+        r = selinux_now(run);
+        if (r < 0)
+                return r;
+        changed |= r > 0;
+        return changed;
+}

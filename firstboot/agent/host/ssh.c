@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* The cloud-config's ssh_authorized_keys for root, merged into /root/.ssh/authorized_keys (directory
+ * 0700, file 0600, as sshd's StrictModes wants): keys already there, whatever their options or comment,
+ * are not added twice, and every existing line stays byte for byte. Keys are never logged: only counts. */
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "host/host.h"
+#include "host/hostedit.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+
+#define STEP "ssh"
+#define SSH_DIR "/root/.ssh"
+#define AUTHORIZED_KEYS "/root/.ssh/authorized_keys"
+
+static bool is_key_type(const char *s, size_t len) {
+        static const char *const prefixes[] = { "ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-" };
+
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+                size_t pl = strlen(prefixes[i]);
+                if (len > pl && memcmp(s, prefixes[i], pl) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The part of a line that names the key: "TYPE BLOB" (options before and comment after left out),
+ * or the whole trimmed line when it holds no recognisable key. */
+static void key_identity(const char *line, size_t len, const char **ret, size_t *ret_len) {
+        const char *p = line, *end = line + len;
+
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+                end--;
+        *ret = p;
+        *ret_len = end - p;
+
+        while (p < end) {
+                const char *tok = p, *blob, *blob_end;
+                bool quoted = false;
+
+                /* options may hold quoted blanks: command="a b" */
+                while (p < end && (quoted || (*p != ' ' && *p != '\t'))) {
+                        if (*p == '"')
+                                quoted = !quoted;
+                        p++;
+                }
+                if (is_key_type(tok, p - tok)) {
+                        blob = p;
+                        while (blob < end && (*blob == ' ' || *blob == '\t'))
+                                blob++;
+                        blob_end = blob;
+                        while (blob_end < end && *blob_end != ' ' && *blob_end != '\t')
+                                blob_end++;
+                        if (blob_end > blob) {
+                                *ret = tok;
+                                *ret_len = blob_end - tok;
+                        }
+                        return;
+                }
+                while (p < end && (*p == ' ' || *p == '\t'))
+                        p++;
+        }
+}
+
+static bool line_is_key(const char *line, size_t len) {
+        while (len > 0 && (*line == ' ' || *line == '\t'))
+                line++, len--;
+        return len > 0 && *line != '#' && *line != '\r';
+}
+
+/* Do the two identities name the same key? Blanks between type and blob may differ. */
+static bool same_identity(const char *a, size_t al, const char *b, size_t bl) {
+        const char *ae = a + al, *be = b + bl;
+
+        while (a < ae && b < be) {
+                bool ab = *a == ' ' || *a == '\t', bb = *b == ' ' || *b == '\t';
+                if (ab && bb) {
+                        while (a < ae && (*a == ' ' || *a == '\t'))
+                                a++;
+                        while (b < be && (*b == ' ' || *b == '\t'))
+                                b++;
+                        continue;
+                }
+                if (*a != *b)
+                        return false;
+                a++, b++;
+        }
+        return a == ae && b == be;
+}
+
+static bool text_has_key(const char *text, size_t size, const char *id, size_t id_len) {
+        const char *p = text, *end = text + size, *line;
+        size_t len;
+
+        while (text_next_line(&p, end, &line, &len)) {
+                const char *lid;
+                size_t lid_len;
+
+                if (!line_is_key(line, len))
+                        continue;
+                key_identity(line, len, &lid, &lid_len);
+                if (same_identity(lid, lid_len, id, id_len))
+                        return true;
+        }
+        return false;
+}
+
+int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, size_t n_keys, char **ret,
+                          size_t *ret_size, unsigned *ret_n_added, unsigned *ret_n_before) {
+        const char *p = old, *end = old + old_size, *line;
+        struct strbuf b = {};
+        unsigned n_before = 0, n_added = 0;
+        size_t len;
+        int r;
+
+        while (text_next_line(&p, end, &line, &len))
+                if (line_is_key(line, len))
+                        n_before++;
+
+        r = strbuf_append(&b, old, old_size);
+        for (size_t i = 0; r >= 0 && i < n_keys; i++) {
+                const char *key = keys[i], *id;
+                size_t key_len = strcspn(key, "\r\n"), id_len;
+
+                while (key_len > 0 && (*key == ' ' || *key == '\t'))
+                        key++, key_len--;
+                while (key_len > 0 && (key[key_len - 1] == ' ' || key[key_len - 1] == '\t'))
+                        key_len--;
+
+                if (!line_is_key(key, key_len))
+                        continue;
+                key_identity(key, key_len, &id, &id_len);
+                /* b holds the old lines and the keys added so far: no duplicates within the seed either */
+                if (text_has_key(b.data ? b.data : "", b.size, id, id_len))
+                        continue;
+                if (b.size > 0 && b.data && b.data[b.size - 1] != '\n')
+                        r = strbuf_puts(&b, "\n");
+                if (r >= 0)
+                        r = strbuf_append(&b, key, key_len);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
+                n_added++;
+        }
+        if (r >= 0)
+                r = strbuf_steal(&b, ret, ret_size);
+        strbuf_done(&b);
+        if (r < 0)
+                return r;
+        *ret_n_added = n_added;
+        *ret_n_before = n_before;
+        return 0;
+}
+
+static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bool directory) {
+        char path[PATH_MAX], what[PATH_MAX + 32], before[16], after[16];
+        struct stat st;
+        int r;
+
+        r = root_path(path, sizeof(path), abs_path);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs_path);
+        if (lstat(path, &st) < 0) {
+                if (errno != ENOENT)
+                        return log_error_errno(errno, "%s: cannot stat: %m", path);
+                if (!directory)
+                        return 0; /* the file is created with its mode */
+                snprintf(what, sizeof(what), "create %s", abs_path);
+                snprintf(after, sizeof(after), "%04o", (unsigned) mode);
+                run_action(run, STEP, what, NULL, after);
+                if (run->dry_run)
+                        return 1;
+                r = mkdir_p(path, mode);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot create: %m", path);
+                if (chmod(path, mode) < 0) /* whatever the umask */
+                        return log_error_errno(errno, "%s: cannot chmod: %m", path);
+                return 1;
+        }
+        if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
+                                       directory ? "directory" : "regular file");
+        snprintf(what, sizeof(what), "mode of %s", abs_path);
+        if ((st.st_mode & 07777) == mode) {
+                run_unchanged(run, STEP, what);
+                return 0;
+        }
+        snprintf(before, sizeof(before), "%04o", (unsigned) (st.st_mode & 07777));
+        snprintf(after, sizeof(after), "%04o", (unsigned) mode);
+        snprintf(what, sizeof(what), "set the mode of %s", abs_path);
+        run_action(run, STEP, what, before, after);
+        if (run->dry_run)
+                return 1;
+        if (chmod(path, mode) < 0)
+                return log_error_errno(errno, "%s: cannot chmod: %m", path);
+        return 1;
+}
+
+int step_ssh(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        _cleanup_free_ char *old = NULL, *content = NULL;
+        size_t old_size = 0, size;
+        unsigned n_added, n_before;
+        char before[32], after[32];
+        int r, changed = 0;
+
+        if (c->n_ssh_keys == 0) {
+                run_unchanged(run, STEP, "no ssh_authorized_keys in the seed");
+                return 0;
+        }
+
+        r = ensure_mode(run, SSH_DIR, 0700, true);
+        if (r < 0)
+                return r;
+        changed |= r > 0;
+
+        r = host_read_file(AUTHORIZED_KEYS, HOST_FILE_MAX, &old, &old_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = authorized_keys_merge(old ? old : "", old_size, c->ssh_keys, c->n_ssh_keys, &content, &size, &n_added,
+                                  &n_before);
+        if (r < 0)
+                return log_error_errno(r, AUTHORIZED_KEYS ": cannot build the new content: %m");
+
+        if (n_added > 0) {
+                if (old)
+                        snprintf(before, sizeof(before), "%u key(s)", n_before);
+                else
+                        snprintf(before, sizeof(before), "absent");
+                snprintf(after, sizeof(after), "%u key(s)", n_before + n_added);
+                r = host_update_file(run, STEP, AUTHORIZED_KEYS, NULL, 0, content, size, 0600, WRITE_ATOMIC_SECRET,
+                                     "add the seed's keys to " AUTHORIZED_KEYS, before, after);
+                if (r < 0)
+                        return r;
+                changed |= r > 0;
+        } else {
+                run_unchanged(run, STEP, "every key of the seed in " AUTHORIZED_KEYS);
+                r = ensure_mode(run, AUTHORIZED_KEYS, 0600, false);
+                if (r < 0)
+                        return r;
+                changed |= r > 0;
+        }
+        return changed;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "join/endpoint.h"
+#include "http.h"
+#include "join/joinrecord.h"
+#include "log.h"
+#include "macro.h"
+#include "random.h"
+
+#define REPORT_MESSAGE_MAX 256
+
+static long long monotonic_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int backoff_next_ms(int attempt, int base_ms, int cap_ms) {
+        long long d = base_ms;
+        uint16_t jitter = 0;
+
+        for (int i = 0; i < attempt && d < cap_ms; i++)
+                d *= 2;
+        if (d > cap_ms)
+                d = cap_ms;
+        (void) random_bytes(&jitter, sizeof(jitter));
+        /* +-25%, so that many workers started together do not hit the endpoint in lockstep */
+        d = d * 3 / 4 + (long long) (d / 2) * jitter / 65535;
+        return (int) d;
+}
+
+int endpoint_cluster_url(const struct fb_config *c, const char *suffix, char *buf, size_t size) {
+        size_t n = strlen(c->endpoint);
+        int k = snprintf(buf, size, "%s%sv1/clusters/%s/%s", c->endpoint, n > 0 && c->endpoint[n - 1] == '/' ? "" : "/",
+                         c->cluster_name, suffix);
+        return k < 0 || (size_t) k >= size ? -ENAMETOOLONG : 0;
+}
+
+static int bearer_header(const struct fb_config *c, char buf[static 100]) {
+        char bearer[JOIN_BEARER_LEN + 1];
+        int r = join_bearer(c->cluster_key, bearer);
+        if (r < 0)
+                return r;
+        snprintf(buf, 100, "Authorization: Bearer %s", bearer);
+        secure_erase(bearer, sizeof(bearer));
+        return 0;
+}
+
+static int put(const struct fb_config *c, const char *url, const char *body, size_t size, long timeout_ms,
+               struct http_response *res) {
+        char auth[100];
+        const char *headers[] = { auth, NULL };
+        struct http_request req = {
+                .method = "PUT",
+                .url = url,
+                .body = body,
+                .body_size = size,
+                .content_type = "application/json",
+                .headers = headers,
+                .timeout_ms = timeout_ms,
+                .max_response = 64 * 1024,
+        };
+        int r;
+
+        r = bearer_header(c, auth);
+        if (r < 0)
+                return r;
+        r = http_request(&req, res);
+        secure_erase(auth, sizeof(auth));
+        return r;
+}
+
+int endpoint_put_record(const struct fb_config *c, const char *body, size_t size, int deadline_ms) {
+        long long deadline = monotonic_ms() + deadline_ms;
+        char url[1024];
+        int r;
+
+        r = endpoint_cluster_url(c, "join", url, sizeof(url));
+        if (r < 0)
+                return log_error_errno(r, "endpoint URL too long");
+
+        for (int attempt = 0;; attempt++) {
+                struct http_response res = {};
+                int delay;
+
+                r = put(c, url, body, size, 15000, &res);
+                if (r >= 0 && res.status >= 200 && res.status < 300) {
+                        http_response_done(&res);
+                        return 0;
+                }
+                if (r >= 0 && res.status >= 400 && res.status < 500 && res.status != 404 && res.status != 408 &&
+                    res.status != 429) {
+                        /* 401/403: the endpoint does not accept our bearer: a different cluster key. */
+                        log_error("%s: PUT refused with HTTP %ld%s", url, res.status,
+                                  res.status == 401 || res.status == 403 ? " (the endpoint expects another cluster key)"
+                                                                         : "");
+                        http_response_done(&res);
+                        return -EACCES;
+                }
+                if (r >= 0)
+                        log_notice("%s: PUT answered HTTP %ld; retrying", url, res.status);
+                else
+                        log_notice("%s: PUT failed: %s; retrying", url, http_strerror(r));
+                http_response_done(&res);
+
+                delay = backoff_next_ms(attempt, 500, 15000);
+                if (monotonic_ms() + delay > deadline)
+                        return log_error_errno(ETIMEDOUT, "%s: could not publish the join record before the deadline",
+                                               url);
+                usleep((useconds_t) delay * 1000);
+        }
+}
+
+int endpoint_get_record(const struct fb_config *c, int wait_s, char **ret, size_t *ret_size) {
+        char url[1100], base[1024];
+        struct http_response res = {};
+        struct http_request req = {
+                .url = url,
+                .connect_timeout_ms = 5000,
+                .timeout_ms = (wait_s + 10) * 1000L,
+                .max_response = JOIN_RECORD_MAX,
+        };
+        int r;
+
+        r = endpoint_cluster_url(c, "join", base, sizeof(base));
+        if (r < 0)
+                return r;
+        snprintf(url, sizeof(url), "%s?wait=%d", base, wait_s);
+
+        r = http_request(&req, &res);
+        if (r < 0) {
+                log_debug("%s: %s", base, http_strerror(r));
+                http_response_done(&res);
+                return r;
+        }
+        if (res.status == 404) {
+                http_response_done(&res);
+                return 0;
+        }
+        if (res.status != 200) {
+                log_debug("%s: HTTP %ld", base, res.status);
+                http_response_done(&res);
+                return -EAGAIN;
+        }
+        *ret = res.body;
+        *ret_size = res.size;
+        res.body = NULL;
+        http_response_done(&res);
+        return 1;
+}
+
+int endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message) {
+        json_object *o;
+        struct http_response res = {};
+        char url[1024], suffix[128];
+        const char *body;
+        int r;
+
+        if (!c->endpoint[0] || !c->have_cluster_key)
+                return 0;
+        snprintf(suffix, sizeof(suffix), "nodes/%s", c->hostname);
+        r = endpoint_cluster_url(c, suffix, url, sizeof(url));
+        if (r < 0)
+                return r;
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "node", json_object_new_string(c->hostname));
+        json_object_object_add(o, "role", json_object_new_string(role_to_string(c->role)));
+        json_object_object_add(o, "stage", json_object_new_string(stage));
+        json_object_object_add(o, "status", json_object_new_string(status));
+        json_object_object_add(o, "message", json_object_new_string_len(message, (int) strnlen(message, REPORT_MESSAGE_MAX)));
+        json_object_object_add(o, "time", json_object_new_int64((int64_t) time(NULL)));
+        body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+        r = put(c, url, body, strlen(body), 3000, &res);
+        if (r < 0)
+                log_debug("progress report to %s not delivered: %s", url, http_strerror(r));
+        else if (res.status < 200 || res.status >= 300) {
+                log_debug("progress report to %s answered HTTP %ld", url, res.status);
+                r = -EIO;
+        } else
+                r = 0;
+        http_response_done(&res);
+        json_object_put(o);
+        return r;
+}

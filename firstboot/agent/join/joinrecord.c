@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto-dl.h"
+#include "join/joinrecord.h"
+#include "macro.h"
+#include "parse.h"
+#include "random.h"
+
+#define NONCE_SIZE 12
+#define TAG_SIZE 16
+#define BEARER_LABEL "kube-firstboot bearer v1"
+
+static void json_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+static void cipher_ctx_freep(EVP_CIPHER_CTX **ctx) {
+        if (*ctx)
+                sym_EVP_CIPHER_CTX_free(*ctx);
+}
+
+static char *record_to_json(const struct join_record *rec) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *hashes = json_object_new_array();
+        const char *s;
+
+        if (!o || !hashes)
+                return NULL;
+        for (unsigned i = 0; i < rec->n_ca_cert_hashes; i++)
+                json_object_array_add(hashes, json_object_new_string(rec->ca_cert_hashes[i]));
+        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "cluster", json_object_new_string(rec->cluster));
+        json_object_object_add(o, "api_server", json_object_new_string(rec->api_server));
+        json_object_object_add(o, "token", json_object_new_string(rec->token));
+        json_object_object_add(o, "ca_cert_hashes", hashes);
+        hashes = NULL; /* owned by o now */
+        json_object_object_add(o, "issued", json_object_new_int64(rec->issued));
+        json_object_object_add(o, "expires", json_object_new_int64(rec->expires));
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        return s ? strdup(s) : NULL;
+}
+
+/* Parses a JSON object of at most max bytes; NULL unless it is an object. */
+static json_object *parse_object(const char *data, size_t size, size_t max) {
+        json_tokener *tok;
+        json_object *o;
+
+        if (size > max || memchr(data, 0, size))
+                return NULL;
+        tok = json_tokener_new_ex(8);
+        if (!tok)
+                return NULL;
+        o = json_tokener_parse_ex(tok, data, (int) size);
+        if (o && (json_tokener_get_error(tok) != json_tokener_success || tok->char_offset != (int) size ||
+                  !json_object_is_type(o, json_type_object))) {
+                json_object_put(o);
+                o = NULL;
+        }
+        json_tokener_free(tok);
+        return o;
+}
+
+static const char *get_string(json_object *o, const char *key, size_t max) {
+        json_object *v;
+        const char *s;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        s = json_object_get_string(v);
+        return s && strlen(s) <= max && string_is_safe(s, max) ? s : NULL;
+}
+
+static int get_int64(json_object *o, const char *key, int64_t *ret) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+                return -EINVAL;
+        *ret = json_object_get_int64(v);
+        return 0;
+}
+
+static bool is_pubkeypin(const char *s) {
+        if (strlen(s) != PUBKEYPIN_LEN || strncmp(s, "sha256:", 7) != 0)
+                return false;
+        for (const char *p = s + 7; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return false;
+        return true;
+}
+
+/* host:port, the host an IPv4 address or an RFC 1123 name: it ends up in kubeadm's config. */
+static bool api_server_is_valid(const char *s) {
+        const char *colon = strrchr(s, ':');
+        unsigned long long port;
+        char host[256];
+        uint32_t addr;
+
+        if (!colon || (size_t) (colon - s) >= sizeof(host) || colon == s)
+                return false;
+        memcpy(host, s, colon - s);
+        host[colon - s] = 0;
+        if (parse_uint(colon + 1, 1, 65535, &port) < 0)
+                return false;
+        return parse_ipv4(host, &addr) == 0 || hostname_is_valid(host);
+}
+
+static int record_from_json(const char *data, size_t size, struct join_record *rec) {
+        _cleanup_json_ json_object *o = parse_object(data, size, JOIN_RECORD_MAX);
+        json_object *hashes;
+        const char *s;
+        int64_t version;
+
+        if (!o)
+                return -EINVAL;
+        memset(rec, 0, sizeof(*rec));
+        if (get_int64(o, "version", &version) < 0 || version != 1)
+                return -EINVAL;
+        s = get_string(o, "cluster", sizeof(rec->cluster) - 1);
+        if (!s)
+                return -EINVAL;
+        strscpy(rec->cluster, sizeof(rec->cluster), s);
+        s = get_string(o, "api_server", sizeof(rec->api_server) - 1);
+        if (!s || !api_server_is_valid(s))
+                return -EINVAL;
+        strscpy(rec->api_server, sizeof(rec->api_server), s);
+        s = get_string(o, "token", sizeof(rec->token) - 1);
+        if (!s || !bootstrap_token_is_valid(s))
+                return -EINVAL;
+        strscpy(rec->token, sizeof(rec->token), s);
+        if (!json_object_object_get_ex(o, "ca_cert_hashes", &hashes) || !json_object_is_type(hashes, json_type_array))
+                return -EINVAL;
+        /* int in json-c 0.11, size_t in 0.16: go through size_t either way */
+        for (size_t i = 0, n = (size_t) json_object_array_length(hashes); i < n; i++) {
+                json_object *h = json_object_array_get_idx(hashes, i);
+                if (rec->n_ca_cert_hashes >= JOIN_RECORD_MAX_HASHES || !json_object_is_type(h, json_type_string) ||
+                    !is_pubkeypin(json_object_get_string(h)))
+                        return -EINVAL;
+                strscpy(rec->ca_cert_hashes[rec->n_ca_cert_hashes++], PUBKEYPIN_LEN + 1, json_object_get_string(h));
+        }
+        if (rec->n_ca_cert_hashes == 0)
+                return -EINVAL;
+        if (get_int64(o, "issued", &rec->issued) < 0 || get_int64(o, "expires", &rec->expires) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record *rec, char **ret, size_t *ret_size) {
+        _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = NULL;
+        _cleanup_free_ char *plain = NULL;
+        _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_free_ char *sealed_b64 = NULL;
+        _cleanup_json_ json_object *env = NULL;
+        uint8_t nonce[NONCE_SIZE];
+        char nonce_b64[32];
+        size_t plain_len, b64_size;
+        int len, total, r;
+        const char *s;
+
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        plain = record_to_json(rec);
+        if (!plain)
+                return -ENOMEM;
+        plain_len = strlen(plain);
+        r = random_bytes(nonce, sizeof(nonce));
+        if (r < 0)
+                goto finish;
+
+        r = -ENOMEM;
+        sealed = malloc(plain_len + TAG_SIZE);
+        ctx = sym_EVP_CIPHER_CTX_new();
+        if (!sealed || !ctx)
+                goto finish;
+        r = -EIO;
+        if (sym_EVP_EncryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
+            sym_EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+            sym_EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *) rec->cluster, (int) strlen(rec->cluster)) != 1 ||
+            sym_EVP_EncryptUpdate(ctx, sealed, &len, (const uint8_t *) plain, (int) plain_len) != 1)
+                goto finish;
+        total = len;
+        if (sym_EVP_EncryptFinal_ex(ctx, sealed + total, &len) != 1)
+                goto finish;
+        total += len;
+        if (sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, sealed + total) != 1)
+                goto finish;
+        total += TAG_SIZE;
+
+        b64_size = ((size_t) total + 2) / 3 * 4 + 1;
+        r = -ENOMEM;
+        sealed_b64 = malloc(b64_size);
+        if (!sealed_b64)
+                goto finish;
+        base64_encode(sealed, (size_t) total, sealed_b64, b64_size);
+        base64_encode(nonce, sizeof(nonce), nonce_b64, sizeof(nonce_b64));
+
+        env = json_object_new_object();
+        if (!env)
+                goto finish;
+        json_object_object_add(env, "version", json_object_new_int(1));
+        json_object_object_add(env, "cluster", json_object_new_string(rec->cluster));
+        json_object_object_add(env, "alg", json_object_new_string("A256GCM"));
+        json_object_object_add(env, "nonce", json_object_new_string(nonce_b64));
+        json_object_object_add(env, "sealed", json_object_new_string(sealed_b64));
+        s = json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN);
+        if (!s || strlen(s) > JOIN_RECORD_MAX) {
+                r = s ? -E2BIG : -ENOMEM;
+                goto finish;
+        }
+        *ret = strdup(s);
+        if (!*ret)
+                goto finish;
+        if (ret_size)
+                *ret_size = strlen(*ret);
+        r = 0;
+finish:
+        if (plain)
+                secure_erase(plain, strlen(plain));
+        return r;
+}
+
+int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, const char *data, size_t size,
+                     struct join_record *ret) {
+        _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = NULL;
+        _cleanup_json_ json_object *env = parse_object(data, size, JOIN_RECORD_MAX);
+        _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_free_ char *plain = NULL;
+        uint8_t nonce[NONCE_SIZE + 3];
+        const char *s, *alg, *env_cluster, *nonce_b64;
+        size_t nonce_len, sealed_len, sealed_max;
+        int64_t version;
+        int len, total, r;
+
+        if (!env || get_int64(env, "version", &version) < 0 || version != 1)
+                return -EINVAL;
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        alg = get_string(env, "alg", 16);
+        env_cluster = get_string(env, "cluster", 63);
+        nonce_b64 = get_string(env, "nonce", 32);
+        s = get_string(env, "sealed", JOIN_RECORD_MAX);
+        if (!alg || !streq(alg, "A256GCM") || !env_cluster || !nonce_b64 || !s)
+                return -EINVAL;
+        if (!streq(env_cluster, cluster))
+                return -EXDEV;
+        if (base64_decode(nonce_b64, nonce, sizeof(nonce), &nonce_len) < 0 || nonce_len != NONCE_SIZE)
+                return -EINVAL;
+        sealed_max = strlen(s) / 4 * 3;
+        sealed = malloc(sealed_max + 1);
+        if (!sealed)
+                return -ENOMEM;
+        if (base64_decode(s, sealed, sealed_max, &sealed_len) < 0 || sealed_len <= TAG_SIZE)
+                return -EINVAL;
+        plain = malloc(sealed_len + 1);
+        ctx = sym_EVP_CIPHER_CTX_new();
+        if (!plain || !ctx)
+                return -ENOMEM;
+
+        r = -EIO;
+        if (sym_EVP_DecryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
+            sym_EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+            sym_EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *) cluster, (int) strlen(cluster)) != 1 ||
+            sym_EVP_DecryptUpdate(ctx, (uint8_t *) plain, &len, sealed, (int) (sealed_len - TAG_SIZE)) != 1 ||
+            sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, sealed + sealed_len - TAG_SIZE) != 1)
+                goto finish;
+        total = len;
+        if (sym_EVP_DecryptFinal_ex(ctx, (uint8_t *) plain + total, &len) != 1) {
+                r = -EBADMSG; /* the tag does not match: wrong key or tampered */
+                goto finish;
+        }
+        total += len;
+        plain[total] = 0;
+
+        r = record_from_json(plain, (size_t) total, ret);
+        if (r >= 0 && !streq(ret->cluster, cluster))
+                r = -EXDEV;
+finish:
+        if (plain)
+                secure_erase(plain, sealed_len);
+        return r;
+}
+
+int join_bearer(const uint8_t key[JOIN_KEY_SIZE], char ret[static JOIN_BEARER_LEN + 1]) {
+        unsigned char mac[32];
+        unsigned int mac_len = 0;
+
+        if (dlopen_crypto() < 0)
+                return -EOPNOTSUPP;
+        if (!sym_HMAC(sym_EVP_sha256(), key, JOIN_KEY_SIZE, (const unsigned char *) BEARER_LABEL, strlen(BEARER_LABEL), mac,
+                  &mac_len) ||
+            mac_len != sizeof(mac))
+                return -EIO;
+        for (unsigned i = 0; i < sizeof(mac); i++)
+                snprintf(ret + 2 * i, 3, "%02x", mac[i]);
+        return 0;
+}

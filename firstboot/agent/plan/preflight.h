@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+
+/* What kubeadm's preflight (or the version skew a worker would run at) refuses for certain and the host
+ * stage cannot fix, checked before the first change to the host, so that a seed that does not fit this
+ * machine changes nothing:
+ *  - the installed kubelet (`kubelet --version`, found on the agent's search path) must fit
+ *    kubernetes.version: not of a newer minor (kubeadm init's check KubeletVersion; on a worker the
+ *    kubelet would be newer than the API server), not older than one minor below (kubeadm's minimum);
+ *  - a control plane needs 2 CPUs (check NumCPU) and 1700 MB of memory (check Mem), as kubeadm init
+ *    counts them (/proc/cpuinfo, MemTotal of /proc/meminfo, under --root), unless the seed lists the
+ *    check in kubernetes.ignore_preflight_errors (then kubeadm only warns, and so does this).
+ * Every refusal is logged as an error (the version's at the seed's file, line and column). With print
+ * (plan), each check is also listed on stdout. Returns 0 when nothing refuses, -EINVAL when something
+ * does; reason (may be NULL) gets the first refusal in short, for the progress report. */
+int preflight_check(const struct fb_config *c, bool print, char *reason, size_t reason_size);
+
+/* "Kubernetes v1.23.6" (kubelet --version's output, surrounding blank lines and blanks allowed) into its
+ * numbers. -EINVAL when the output is anything else. */
+int preflight_parse_kubelet_version(const char *output, unsigned ret[3]);
+
+/* Whether a kubelet of version kubelet fits the control-plane version seed (each major, minor, patch):
+ * 0, or 1 when the kubelet is of a newer minor (or major), -1 when it is older than one minor below. */
+int preflight_kubelet_fit(const unsigned kubelet[3], const unsigned seed[3]);

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/* The control plane: kubeadm init, root's kubeconfig, the CNI, the join record. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto-dl.h"
+#include "join/endpoint.h"
+#include "fileio.h"
+#include "join/joinrecord.h"
+#include "role/kubeadm.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "path.h"
+#include "join/pubkeypin.h"
+#include "random.h"
+#include "role/role.h"
+#include "spawn.h"
+#include "role/token.h"
+
+#define FLANNEL_REGISTRY "docker.io/flannel"
+#define MANIFEST_MAX (256 * 1024)
+#define INIT_ATTEMPTS 3
+#define INIT_TIMEOUT_MS (10 * 60 * 1000)
+
+static int rooted(const char *abs, char buf[static PATH_MAX]) {
+        int r = root_path(buf, PATH_MAX, abs);
+        if (r < 0)
+                return log_error_errno(r, "%s: path too long under --root", abs);
+        return 0;
+}
+
+/* kubectl --kubeconfig admin.conf get --raw /readyz: does the API server answer? */
+static bool api_server_answers(struct fb_run *run, const char *admin_conf) {
+        const char *argv[] = { "kubectl", "--kubeconfig", admin_conf, "get", "--raw", "/readyz", NULL };
+        return spawn_simple(argv, 15000, run->log_fd) == 0;
+}
+
+/* After a reboot the kubelet needs a while to bring the static pods back: wait for an API server that
+ * kubeadm init was seen to set up, up to API_RETURN_WAIT_S, polling every few seconds. */
+#define API_RETURN_WAIT_S (5 * 60)
+static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
+        struct timespec start, now;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        log_info("the cluster was initialised; waiting up to %d s for its API server to answer", API_RETURN_WAIT_S);
+        for (;;) {
+                if (api_server_answers(run, admin_conf))
+                        return true;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - start.tv_sec >= API_RETURN_WAIT_S)
+                        return false;
+                sleep(5);
+        }
+}
+
+int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
+        const struct fb_config *c = run->config;
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        long long expires;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/token", run->state_dir);
+        r = read_file_limited(path, 128, &text, NULL);
+        if (r >= 0) {
+                char t[32];
+                if (sscanf(text, "%31s %lld", t, &expires) == 2 && bootstrap_token_is_valid(t)) {
+                        strscpy(token, 24, t);
+                        *ret_expires = expires;
+                        secure_erase(text, strlen(text));
+                        return 0;
+                }
+                log_warning("%s: unreadable, making a new token", path);
+        } else if (r != -ENOENT)
+                return log_error_errno(r, "%s: cannot read: %m", path);
+
+        if (c->token[0])
+                strscpy(token, 24, c->token);
+        else {
+                r = bootstrap_token_generate(token);
+                if (r < 0)
+                        return log_error_errno(r, "cannot generate a bootstrap token: %m");
+        }
+        *ret_expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        if (run->dry_run)
+                return 0;
+        return control_plane_token_save(run, token, *ret_expires);
+}
+
+int control_plane_token_save(struct fb_run *run, const char *token, long long expires) {
+        char path[PATH_MAX], text[64];
+        int n, r;
+
+        snprintf(path, sizeof(path), "%s/token", run->state_dir);
+        n = snprintf(text, sizeof(text), "%s %lld\n", token, expires);
+        r = write_file_atomic(path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
+        secure_erase(text, sizeof(text));
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", path);
+        return 0;
+}
+
+int step_init(struct fb_run *run) {
+        static const char STEP[] = "init";
+        const struct fb_config *c = run->config;
+        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], token[24], what[512];
+        _cleanup_free_ char *yaml = NULL;
+        long long expires;
+        size_t size;
+        int r;
+
+        if (rooted(ADMIN_CONF, admin) < 0)
+                return -ENAMETOOLONG;
+        /* kubeadm init writes admin.conf early, and the API server answers long before init has made the
+         * bootstrap token: only an init seen to succeed (the marker, written right after) is finished. */
+        snprintf(marker, sizeof(marker), "%s/init-done", run->state_dir);
+        if (file_exists(admin)) {
+                const char *reset[] = { "kubeadm", "reset", "-f", NULL };
+
+                if (run->dry_run || file_exists(marker)) {
+                        /* A control plane that init set up is never reset here: workers may have joined it
+                         * and hold its CA. If it does not come back, a person must look. */
+                        if (!run->dry_run && !api_server_answers(run, admin) && !api_server_comes_back(run, admin))
+                                return log_error_errno(ETIMEDOUT,
+                                                       "kubeadm init succeeded earlier (%s), but the API server has not "
+                                                       "answered for %d s; not resetting an initialised control plane: "
+                                                       "see journalctl -u kubelet and docker ps -a",
+                                                       marker, API_RETURN_WAIT_S);
+                        run_unchanged(run, STEP, "cluster initialised (" ADMIN_CONF " present, API server answers)");
+                        return 0;
+                }
+                log_warning(ADMIN_CONF " exists but no init was seen to succeed: an earlier init did not finish; "
+                            "resetting and initialising again");
+                r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
+                if (r != 0)
+                        log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
+        }
+
+        snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml (kubernetes %s, advertise "
+                 "%s:%u, pod network %s)", c->k8s.version, c->k8s.control_plane_host, c->k8s.control_plane_port,
+                 c->k8s.cni);
+        run_action(run, STEP, what, "not initialised", "control plane");
+        if (run->dry_run)
+                return 1;
+
+        r = control_plane_token(run, token, &expires);
+        if (r < 0)
+                return r;
+        r = kubeadm_render_init(c, token, &yaml, &size);
+        secure_erase(token, sizeof(token));
+        if (r < 0)
+                return log_error_errno(r, "cannot render the kubeadm configuration: %m");
+        r = write_run_file("kubeadm-init.yaml", yaml, size, config_path, sizeof(config_path));
+        secure_erase(yaml, size);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-init.yaml");
+
+        endpoint_report(c, "init", "running", "kubeadm init started");
+        r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+        if (r < 0)
+                return r;
+        if (!file_exists(admin))
+                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", admin);
+        r = write_file_atomic(marker, "kubeadm init succeeded\n", 23, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", marker);
+        return 1;
+}
+
+int step_kubeconfig(struct fb_run *run) {
+        static const char STEP[] = "kubeconfig";
+        char admin[PATH_MAX], dest[PATH_MAX], dir[PATH_MAX];
+        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *old = NULL;
+        size_t size, old_size;
+        int r;
+
+        if (rooted(ADMIN_CONF, admin) < 0 || rooted("/root/.kube/config", dest) < 0 || rooted("/root/.kube", dir) < 0)
+                return -ENAMETOOLONG;
+        r = read_file_limited(admin, 1024 * 1024, &data, &size);
+        if (r == -ENOENT && run->dry_run) {
+                run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", NULL, "admin kubeconfig");
+                return 1;
+        }
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read: %m", admin);
+        r = read_file_limited(dest, 1024 * 1024, &old, &old_size);
+        if (r >= 0 && old_size == size && memcmp(old, data, size) == 0) {
+                run_unchanged(run, STEP, "/root/.kube/config is the admin kubeconfig");
+                return 0;
+        }
+        run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", r >= 0 ? "different" : NULL,
+                   "admin kubeconfig");
+        if (run->dry_run)
+                return 1;
+        r = mkdir_p(dir, 0700);
+        if (r >= 0)
+                r = write_file_atomic(dest, data, size, 0600, WRITE_ATOMIC_SECRET);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", dest);
+        return 1;
+}
+
+/* Replaces every @NAME@ of the template that vars names; fails on one it does not know. */
+static int render_template(const char *tmpl, const char *const vars[][2], size_t n_vars, char **ret, size_t *ret_size) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        const char *p = tmpl;
+
+        if (!f)
+                return -ENOMEM;
+        while (*p) {
+                const char *at = strchr(p, '@'), *end;
+                size_t i;
+
+                if (!at) {
+                        fputs(p, f);
+                        break;
+                }
+                fwrite(p, 1, (size_t) (at - p), f);
+                end = strchr(at + 1, '@');
+                for (i = 0; end && i < n_vars; i++)
+                        if (strlen(vars[i][0]) == (size_t) (end - at - 1) && strncmp(at + 1, vars[i][0], end - at - 1) == 0)
+                                break;
+                if (!end || i == n_vars) {
+                        fclose(f);
+                        free(buf);
+                        return -EBADMSG;
+                }
+                fputs(vars[i][1], f);
+                p = end + 1;
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_size = size;
+        return 0;
+}
+
+int step_cni(struct fb_run *run) {
+        static const char STEP[] = "cni";
+        const struct fb_config *c = run->config;
+        char tmpl_path[PATH_MAX], admin[PATH_MAX], manifest[PATH_MAX], marker[PATH_MAX], pod[32], digest_hex[66];
+        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL;
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        size_t size;
+        int r;
+
+        if (streq(c->k8s.cni, "none")) {
+                run_unchanged(run, STEP, "no CNI requested (kubernetes.cni: none)");
+                return 0;
+        }
+        if (rooted(PKGDATADIR "/kube-flannel.yml.in", tmpl_path) < 0 || rooted(ADMIN_CONF, admin) < 0)
+                return -ENAMETOOLONG;
+        r = read_file_limited(tmpl_path, MANIFEST_MAX, &tmpl, NULL);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read the flannel manifest: %m", tmpl_path);
+        format_ipv4(c->k8s.pod_net, pod);
+        snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), "/%u", c->k8s.pod_prefix);
+        {
+                const char *const vars[][2] = { { "POD_CIDR", pod }, { "FLANNEL_REGISTRY", FLANNEL_REGISTRY } };
+                r = render_template(tmpl, vars, ELEMENTSOF(vars), &rendered, &size);
+        }
+        if (r < 0)
+                return log_error_errno(r, "%s: unknown @placeholder@ in the manifest", tmpl_path);
+
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        sym_SHA256((const unsigned char *) rendered, size, digest);
+        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+                snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
+        snprintf(marker, sizeof(marker), "%s/cni-applied", run->state_dir);
+        if (read_file_limited(marker, 128, &applied, NULL) >= 0 && strncmp(applied, digest_hex, 64) == 0) {
+                run_unchanged(run, STEP, "flannel manifest applied");
+                return 0;
+        }
+        run_action(run, STEP, "kubectl apply -f " RUN_DIR "/kube-flannel.yml (flannel, vxlan)", NULL, pod);
+        if (run->dry_run)
+                return 1;
+
+        r = write_run_file("kube-flannel.yml", rendered, size, manifest, sizeof(manifest));
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kube-flannel.yml");
+        endpoint_report(c, "cni", "running", "applying flannel");
+        for (int attempt = 1;; attempt++) {
+                /* The API server may still be settling right after init: a few tries. */
+                const char *argv[] = { "kubectl", "--kubeconfig", admin, "apply", "-f", manifest, NULL };
+                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
+                if (r == 0)
+                        break;
+                if (attempt >= 5)
+                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
+                                               AGENT_LOG);
+                sleep((unsigned) attempt * 2);
+        }
+        strcat(digest_hex, "\n");
+        r = write_file_atomic(marker, digest_hex, 65, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", marker);
+        return 1;
+}
+
+int publish_record(struct fb_run *run, const char *token, long long expires) {
+        const struct fb_config *c = run->config;
+        struct join_record rec = {};
+        char ca[PATH_MAX];
+        _cleanup_free_ char *sealed = NULL;
+        size_t size;
+        int r;
+
+        if (rooted(CA_CERT, ca) < 0)
+                return -ENAMETOOLONG;
+        strscpy(rec.cluster, sizeof(rec.cluster), c->cluster_name);
+        r = kubeadm_api_server(c, rec.api_server, sizeof(rec.api_server));
+        if (r < 0)
+                return log_error_errno(r, "API server address too long");
+        strscpy(rec.token, sizeof(rec.token), token);
+        r = pubkeypin_from_file(ca, rec.ca_cert_hashes[0]);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot compute the CA certificate hash: %m", ca);
+        rec.n_ca_cert_hashes = 1;
+        rec.issued = (int64_t) time(NULL);
+        rec.expires = expires;
+
+        r = join_record_seal(c->cluster_key, &rec, &sealed, &size);
+        secure_erase(&rec, sizeof(rec));
+        if (r < 0)
+                return log_error_errno(r, "cannot seal the join record: %m");
+        r = endpoint_put_record(c, sealed, size, (int) (c->join_timeout_s * 1000));
+        if (r < 0)
+                return r;
+        log_info("join record published (token expires in %lld min)", (expires - (long long) time(NULL)) / 60);
+        return 0;
+}
+
+int step_publish(struct fb_run *run) {
+        static const char STEP[] = "publish";
+        const struct fb_config *c = run->config;
+        char marker[PATH_MAX], token[24], stamp[128], url[1024];
+        _cleanup_free_ char *published = NULL;
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        long long expires;
+        int r, n;
+
+        r = endpoint_cluster_url(c, "join", url, sizeof(url));
+        if (r < 0)
+                return log_error_errno(r, "endpoint URL too long");
+        if (!c->have_cluster_key)
+                return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot seal a join record");
+        if (run->dry_run) {
+                run_action(run, STEP, "seal the join record and PUT it to", NULL, url);
+                return 1;
+        }
+        r = control_plane_token(run, token, &expires);
+        if (r < 0)
+                return r;
+        r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        /* What was published is remembered by a hash of token and expiry, never the token itself. */
+        n = snprintf(stamp, sizeof(stamp), "%s %lld", token, expires);
+        sym_SHA256((const unsigned char *) stamp, (size_t) n, digest);
+        secure_erase(stamp, sizeof(stamp));
+        for (int i = 0; i < 16; i++)
+                snprintf(stamp + 2 * i, 3, "%02x", digest[i]);
+        snprintf(stamp + 32, sizeof(stamp) - 32, " %lld\n", expires);
+        snprintf(marker, sizeof(marker), "%s/published", run->state_dir);
+        if (read_file_limited(marker, 128, &published, NULL) >= 0 && streq(published, stamp)) {
+                run_unchanged(run, STEP, "join record published");
+                secure_erase(token, sizeof(token));
+                return 0;
+        }
+        run_action(run, STEP, "seal the join record and PUT it to", NULL, url);
+        endpoint_report(c, "publish", "running", "publishing the join record");
+        r = publish_record(run, token, expires);
+        secure_erase(token, sizeof(token));
+        if (r < 0)
+                return r;
+        r = write_file_atomic(marker, stamp, strlen(stamp), 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %m", marker);
+        return 1;
+}
+
+int refresh_token(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        char token[24], fresh[24], admin[PATH_MAX], ttl[32];
+        long long expires, now = (long long) time(NULL), left;
+        int r;
+
+        if (c->role != FB_ROLE_CONTROL_PLANE)
+                return log_error_errno(EINVAL, "refresh-token runs on the control plane only (this node is a %s)",
+                                       role_to_string(c->role));
+        if (rooted(ADMIN_CONF, admin) < 0)
+                return -ENAMETOOLONG;
+        if (!file_exists(admin)) {
+                log_info("cluster not initialised yet (" ADMIN_CONF " absent): nothing to refresh");
+                return 0;
+        }
+        r = control_plane_token(run, token, &expires);
+        if (r < 0)
+                return r;
+        secure_erase(token, sizeof(token));
+        left = expires - now;
+        /* Renew once less than a third of the token's life is left, so a node rebuilt days later still
+         * finds a token that works. */
+        if (left > (long long) c->token_ttl_s / 3) {
+                log_info("join token valid for %lld more minutes: nothing to do", left / 60);
+                return 0;
+        }
+        if (run->dry_run) {
+                printf("would create a new bootstrap token and republish the join record\n");
+                return 1;
+        }
+
+        r = bootstrap_token_generate(fresh);
+        if (r < 0)
+                return log_error_errno(r, "cannot generate a bootstrap token: %m");
+        format_go_duration(c->token_ttl_s, ttl);
+        {
+                const char *argv[] = { "kubeadm", "token", "create", fresh, "--ttl", ttl, "--description",
+                                       "kube-firstboot join token", "--kubeconfig", admin, NULL };
+                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
+        }
+        if (r != 0) {
+                secure_erase(fresh, sizeof(fresh));
+                return log_error_errno(r < 0 ? r : EIO, "kubeadm token create failed; see " AGENT_LOG);
+        }
+        expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        r = control_plane_token_save(run, fresh, expires);
+        if (r >= 0)
+                r = publish_record(run, fresh, expires);
+        secure_erase(fresh, sizeof(fresh));
+        if (r < 0)
+                return r;
+        log_info("new join token created and published (valid %llu min)", c->token_ttl_s / 60);
+        return 1;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "engine.h"
+
+/* The role stage: kubeadm init, CNI and publishing on the control plane; waiting for the join record
+ * and kubeadm join on a worker. */
+
+#define ADMIN_CONF "/etc/kubernetes/admin.conf"
+#define KUBELET_CONF "/etc/kubernetes/kubelet.conf"
+#define CA_CERT "/etc/kubernetes/pki/ca.crt"
+#define RUN_DIR "/run/kube-firstboot"
+#define SUCCESS_SENTINEL RUN_DIR "/bootstrap-success.complete"
+#define IMAGES_DIR "/var/lib/kube-firstboot/images"
+#define AGENT_LOG "/var/log/kube-firstboot.log"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/kube-firstboot"
+#endif
+
+/* The steps for this node's role. */
+const struct fb_step *role_steps(const struct fb_config *c, size_t *ret_n);
+
+/* Shared by both roles (role-common.c). */
+int step_images(struct fb_run *run);
+int step_done(struct fb_run *run);
+int step_init(struct fb_run *run);
+int step_kubeconfig(struct fb_run *run);
+int step_cni(struct fb_run *run);
+int step_publish(struct fb_run *run);
+int step_wait_record(struct fb_run *run);
+int step_join(struct fb_run *run);
+
+/* Runs kubeadm SUBCOMMAND with a --config file, with `kubeadm reset -f` and a pause between attempts.
+ * Output goes to the agent log, a summary to the journal. */
+int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
+                             int timeout_ms);
+
+/* Writes a 0600 file under RUN_DIR (0700); ret_path gets the real path. */
+int write_run_file(const char *name, const char *data, size_t size, char *ret_path, size_t path_size);
+
+/* The control plane's token: the seed's, or one kept 0600 in the state directory (generated once).
+ * expires is when it stops working (Unix seconds), from when it was first used. */
+int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires);
+int control_plane_token_save(struct fb_run *run, const char *token, long long expires);
+
+/* refresh-token: a new token once less than a third of the published one's life is left. */
+int refresh_token(struct fb_run *run);
+
+/* Seals and publishes the record for token (control plane; also used by refresh-token). */
+int publish_record(struct fb_run *run, const char *token, long long expires);

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/* Finds the seed volume among the block devices: a filesystem labelled cidata (NoCloud) or config-2
+ * (ConfigDrive), in any case, as cloud-init looks for LABEL=cidata, LABEL=CIDATA and LABEL_FATBOOT=cidata.
+ * Candidates come from /proc/partitions and /sys/class/block (a CD-ROM drive may be missing from
+ * /proc/partitions), each opened as /dev/NAME under --root and checked against its device number. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "seed/volume.h"
+#include "seed/seed.h"
+
+#define CANDIDATES_MAX 256
+#define PARTITIONS_MAX (256 * 1024)
+#define DEVICE_NAME_MAX 64
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 1000
+
+struct candidate {
+        char name[DEVICE_NAME_MAX];
+        dev_t devnum;
+        bool has_devnum;
+};
+
+struct candidates {
+        struct candidate list[CANDIDATES_MAX];
+        size_t n;
+        bool overflow;
+};
+
+enum match {
+        MATCH_NONE,
+        MATCH_CONFIG_DRIVE,
+        MATCH_NOCLOUD,
+};
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(uint64_t ms) {
+        struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 };
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* Kernel device names: letters, digits and a few punctuation marks; sysfs writes '/' as '!'. */
+static bool device_name_valid(const char *s) {
+        if (!*s || *s == '.' || strlen(s) >= DEVICE_NAME_MAX || strstr(s, ".."))
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      strchr("._-+:!", *s)))
+                        return false;
+        return true;
+}
+
+static void candidate_add(struct candidates *c, const char *name, bool has_devnum, dev_t devnum) {
+        char fixed[DEVICE_NAME_MAX];
+
+        if (!device_name_valid(name))
+                return;
+        snprintf(fixed, sizeof(fixed), "%s", name);
+        for (char *p = fixed; *p; p++)
+                if (*p == '!')
+                        *p = '/';
+        for (size_t i = 0; i < c->n; i++)
+                if (streq(c->list[i].name, fixed))
+                        return;
+        if (c->n >= CANDIDATES_MAX) {
+                c->overflow = true;
+                return;
+        }
+        snprintf(c->list[c->n].name, sizeof(c->list[c->n].name), "%s", fixed);
+        c->list[c->n].has_devnum = has_devnum;
+        c->list[c->n].devnum = devnum;
+        c->n++;
+}
+
+/* "major minor #blocks name" lines after a header. Returns 0, or -ENOENT when the file is absent. */
+static int candidates_from_partitions(struct candidates *c) {
+        _cleanup_free_ char *data = NULL;
+        char path[PATH_MAX];
+        int r;
+
+        r = root_path(path, sizeof(path), "/proc/partitions");
+        if (r < 0)
+                return r;
+        r = read_file_limited(path, PARTITIONS_MAX, &data, NULL);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_debug_errno(r, "%s: cannot read: %m", path);
+                return -ENOENT;
+        }
+        for (char *line = data, *next; line && *line; line = next) {
+                unsigned major, minor;
+                unsigned long long blocks;
+                char name[DEVICE_NAME_MAX];
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (sscanf(line, "%u %u %llu %63s", &major, &minor, &blocks, name) == 4)
+                        candidate_add(c, name, true, makedev(major, minor));
+        }
+        return 0;
+}
+
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* /sys/class/block/NAME/dev holds "major:minor". Returns 0, or -ENOENT when the directory is absent. */
+static int candidates_from_sysfs(struct candidates *c) {
+        char path[PATH_MAX], *names[CANDIDATES_MAX];
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        r = root_path(path, sizeof(path), "/sys/class/block");
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return -ENOENT;
+        while ((de = readdir(d)) && n < CANDIDATES_MAX) {
+                if (!device_name_valid(de->d_name))
+                        continue;
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        break;
+                n++;
+        }
+        closedir(d);
+        /* readdir order is arbitrary; sorted, the choice between two seed volumes is reproducible. */
+        qsort(names, n, sizeof(names[0]), compare_names);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *dev = NULL;
+                unsigned major, minor;
+                bool has = false;
+
+                if (root_pathf(path, sizeof(path), "/sys/class/block/%s/dev", names[i]) >= 0 &&
+                    read_file_limited(path, 64, &dev, NULL) >= 0 && sscanf(dev, "%u:%u", &major, &minor) == 2)
+                        has = true;
+                candidate_add(c, names[i], has, has ? makedev(major, minor) : 0);
+                free(names[i]);
+        }
+        return 0;
+}
+
+static enum match label_match(const char *label) {
+        if (ascii_strcasecmp(label, "cidata") == 0)
+                return MATCH_NOCLOUD;
+        if (ascii_strcasecmp(label, "config-2") == 0)
+                return MATCH_CONFIG_DRIVE;
+        return MATCH_NONE;
+}
+
+/* Probes one candidate. Returns the match and leaves the open descriptor in *ret_fd for a match. */
+static enum match probe_candidate(const struct candidate *cand, char *path, size_t path_size, char *type,
+                                  size_t type_size, char *label, size_t label_size, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        enum match m;
+        struct stat st;
+        int r;
+
+        if (root_pathf(path, path_size, "/dev/%s", cand->name) < 0)
+                return MATCH_NONE;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                log_debug_errno(errno, "%s: cannot open: %m", path);
+                return MATCH_NONE;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
+                log_debug("%s: not a block device", path);
+                return MATCH_NONE;
+        }
+        if (cand->has_devnum && st.st_rdev != cand->devnum) {
+                log_debug("%s: device %u:%u, but the kernel lists %s as %u:%u; skipped", path, major(st.st_rdev),
+                          minor(st.st_rdev), cand->name, major(cand->devnum), minor(cand->devnum));
+                return MATCH_NONE;
+        }
+        r = volume_probe(fd, type, type_size, label, label_size);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_debug_errno(r, "%s: probe failed: %m", path);
+                return MATCH_NONE;
+        }
+        m = label_match(label);
+        if (m == MATCH_NONE)
+                return MATCH_NONE;
+        if (!streq(type, "iso9660") && !streq(type, "vfat")) {
+                /* cloud-init considers only these two types, too. */
+                log_warning("%s: labelled \"%s\" but holds %s, not iso9660 or vfat; ignored", path, label, type);
+                return MATCH_NONE;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return m;
+}
+
+/* One pass over the devices. 1 when a seed volume was found and read, 0 when there is none, -ENOENT when
+ * this root has no device lists at all, other -errno (logged) when the seed volume is unreadable. */
+static int scan_once(struct seed *ret) {
+        struct candidates c = {};
+        _cleanup_close_ int best_fd = -1;
+        char best_path[PATH_MAX], best_type[64], best_label[256];
+        enum match best = MATCH_NONE;
+        int r_partitions, r_sysfs, r;
+
+        r_partitions = candidates_from_partitions(&c);
+        r_sysfs = candidates_from_sysfs(&c);
+        if (r_partitions == -ENOENT && r_sysfs == -ENOENT)
+                return -ENOENT;
+        if (c.overflow)
+                log_debug("more than %d block devices; only the first are looked at", CANDIDATES_MAX);
+
+        for (size_t i = 0; i < c.n; i++) {
+                char path[PATH_MAX], type[64], label[256];
+                int fd = -1;
+                enum match m;
+
+                m = probe_candidate(&c.list[i], path, sizeof(path), type, sizeof(type), label, sizeof(label), &fd);
+                if (m == MATCH_NONE)
+                        continue;
+                if (m > best) {
+                        if (best != MATCH_NONE)
+                                log_notice("%s (label %s) is preferred over %s (label %s): NoCloud before ConfigDrive",
+                                           path, label, best_path, best_label);
+                        closep(&best_fd);
+                        best_fd = fd;
+                        best = m;
+                        snprintf(best_path, sizeof(best_path), "%s", path);
+                        snprintf(best_type, sizeof(best_type), "%s", type);
+                        snprintf(best_label, sizeof(best_label), "%s", label);
+                } else {
+                        log_warning("%s is labelled \"%s\" too; using %s", path, label, best_path);
+                        closep(&fd);
+                }
+        }
+        if (best == MATCH_NONE)
+                return 0;
+
+        log_debug("seed volume %s (%s, label %s)", best_path, best_type, best_label);
+        r = seed_read_fd(best_fd, best_path, best_type, best_label, ret);
+        if (r < 0)
+                return r == -ENOENT ? -EINVAL : r; /* -ENOENT would mean "no device" to the caller */
+        return 1;
+}
+
+int seed_find_device(int wait_ms, struct seed *ret) {
+        uint64_t deadline = now_ms() + (wait_ms > 0 ? (uint64_t) wait_ms : 0), delay = BACKOFF_FIRST_MS;
+        bool announced = false;
+        int r;
+
+        for (;;) {
+                uint64_t now;
+
+                r = scan_once(ret);
+                if (r == -ENOENT) {
+                        log_debug("no /proc/partitions or /sys/class/block under the root: no block devices to scan");
+                        return -ENOENT;
+                }
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return 0;
+
+                now = now_ms();
+                if (now >= deadline)
+                        break;
+                if (!announced) {
+                        log_info("no volume labelled cidata or config-2 yet; waiting up to %d ms for one to appear",
+                                 wait_ms);
+                        announced = true;
+                }
+                sleep_ms(delay < deadline - now ? delay : deadline - now);
+                delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+        }
+        log_debug("no volume labelled cidata or config-2 after %d ms", wait_ms);
+        return -ENOENT;
+}

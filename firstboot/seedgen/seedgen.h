@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "join/joinrecord.h"
+
+/* `kube-firstboot seed`: the NoCloud seeds of a whole lab from one inventory (docs/seed-generator.md).
+ * seedgen-inventory.c reads and checks the inventory, seedgen-render.c turns it into file contents
+ * (pure functions), seedgen.c is the command: secrets, the output directory, cloud-localds. */
+
+#define SEEDGEN_MAX_NODES FB_MAX_HOSTS        /* every node is in user-data's hosts list */
+#define SEEDGEN_INVENTORY_MAX (256 * 1024)
+#define SEEDGEN_DEFAULT_INTERFACE "eth0"
+#define SEEDGEN_DEFAULT_PREFIX 24
+/* Top-level names in the output directory that a node directory must not take. */
+#define SEEDGEN_PXE_DIR "pxe"
+#define SEEDGEN_SERVER_YAML "server.yaml"
+/* The installer's kernel and initrd, relative to the TFTP root (docs/seed-generator.md). */
+#define SEEDGEN_PXE_KERNEL "centos7/vmlinuz"
+#define SEEDGEN_PXE_INITRD "centos7/initrd.img"
+/* Below the endpoint, as kube-firstboot-server serves its ks_dir. */
+#define SEEDGEN_KICKSTART_PATH "ks/kube-firstboot.ks"
+
+enum {
+        SEEDGEN_EXIT_OK = 0,
+        SEEDGEN_EXIT_RUNTIME = 1,   /* writing or cloud-localds failed */
+        SEEDGEN_EXIT_BAD_INPUT = 2, /* bad inventory or usage, or output in the way: nothing written */
+};
+
+struct seedgen_node {
+        char name[64];
+        uint32_t address;               /* host byte order */
+        enum fb_role role;
+        char mac[18];                   /* lower case, "" when not given */
+        char interface[16];             /* default eth0 */
+        struct fb_pos pos, address_pos, role_pos, mac_pos; /* pos: of the name */
+};
+
+struct seedgen_inventory {
+        char name[4200];                /* file name in messages */
+        /* The cluster settings, parsed into the agent's own structure (config_init()'s defaults);
+         * hosts is derived from the nodes, cluster_key and token stay empty (they are generated). */
+        struct fb_config cluster;
+        bool control_plane_set;         /* kubernetes.control_plane given, else the control-plane node */
+
+        unsigned prefix;                /* network.prefix, default 24 */
+        uint32_t gateway;               /* 0: none */
+        uint32_t dns[FB_MAX_DNS];
+        unsigned n_dns;
+        char search[256];               /* space separated */
+        uint32_t subnet;                /* the lab's subnet: the gateway's, else the control plane's */
+        struct fb_pos prefix_pos, gateway_pos, nodes_pos, top_pos;
+
+        struct seedgen_node nodes[SEEDGEN_MAX_NODES];
+        size_t n_nodes;
+};
+
+/* The secrets every node shares. */
+struct seedgen_secrets {
+        uint8_t cluster_key[JOIN_KEY_SIZE];
+        char token[24];                 /* "" without --token */
+};
+
+/* The reference lab, commented: printed by --example, and what `seed` uses without --inventory. */
+extern const char seedgen_reference_inventory[];
+
+void seedgen_inventory_init(struct seedgen_inventory *inv);
+void seedgen_inventory_done(struct seedgen_inventory *inv);
+
+/* Parses and checks an inventory. Every problem is logged once as "NAME:LINE:COLUMN: field: message";
+ * returns -EINVAL (or -E2BIG, -EFBIG) after all of them. */
+int seedgen_inventory_parse(const char *data, size_t size, const char *name, struct seedgen_inventory *inv);
+
+/* The instance-id of a node in a generation: "<cluster>-<node>-<generation>", the cluster part cut so
+ * that the whole fits the agent's limit of 128. -EINVAL when even that cannot fit. */
+int seedgen_instance_id(const char *cluster, const char *node, const char *generation, char *ret, size_t size);
+/* A generation: the UTC time and 4 random hex digits, "20250102T030405Z-1a2b". */
+int seedgen_generation(time_t now, const uint8_t entropy[2], char ret[static 32]);
+/* "52:54:00:fb:00:68" -> "01-52-54-00-fb-00-68" (pxelinux's and GRUB's per-MAC file names). */
+void seedgen_pxe_name(const char *mac, char ret[static 21]);
+
+/* File contents, malloc'd and NUL-terminated. Only user-data and server.yaml hold secrets. */
+int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct seedgen_secrets *secrets,
+                             char **ret, size_t *ret_size);
+int seedgen_render_meta_data(const struct seedgen_inventory *inv, const struct seedgen_node *node,
+                             const char *instance_id, char **ret, size_t *ret_size);
+int seedgen_render_network_config(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                                  size_t *ret_size);
+int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *bearer, const char *seed_dir,
+                               char **ret, size_t *ret_size);
+int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                            size_t *ret_size);
+int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
+                        size_t *ret_size);
+
+/* The command: argv[0] is "seed", the rest its options. Returns an exit status (SEEDGEN_EXIT_*). */
+int seedgen_main(int argc, char *argv[]);
