@@ -11,10 +11,6 @@
 #include "macro.h"
 #include "parse.h"
 
-static struct fb_config *config_of(struct schema_ctx *x) {
-        return x->user;
-}
-
 /* ---- values ----------------------------------------------------------------------------------- */
 
 /* "[OPTIONS ]TYPE BASE64[ COMMENT]" as in authorized_keys(5); one line, so nothing can be smuggled in. */

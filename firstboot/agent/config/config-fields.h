@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The cluster settings' fields, one function per key, shared by user-data's kube_firstboot: mapping
- * (config-parse.c) and the seed generator's inventory (seedgen-inventory.c), so that both take the
+ * (user-data.c) and the seed generator's inventory (seedgen-inventory.c), so that both take the
  * same values with the same messages. Each writes into the struct fb_config that the schema context's
  * user pointer points at. Each parser lists them in its own table of fields, beside the keys only it has
  * (user-data: cluster_key, token, hosts; the inventory: network, nodes). */
@@ -11,6 +11,11 @@
 
 #include "config/config.h"
 #include "yaml-schema.h"
+
+/* The struct fb_config that every field function writes into. */
+static inline struct fb_config *config_of(struct schema_ctx *x) {
+        return x->user;
+}
 
 /* cluster, endpoint, token_ttl, join_timeout, kubernetes: {...}, host: {...}, ssh_authorized_keys */
 int config_field_cluster(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata);

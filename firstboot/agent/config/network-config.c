@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/* network-config: cloud-init's version 1 (config: [...]) or netplan-style version 2 (ethernets:), also
+ * wrapped in "network:", into this node's interfaces: a static address with prefix, gateway, name
+ * servers and search domains, or DHCP. */
+#include <stdint.h>
+#include <string.h>
+
+#include "config/config-fields.h"
+#include "config/config-parse.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "yaml-schema.h"
+
+/* what to do instead of a pattern in an interface name */
+#define IFNAME_HINT "name the interface or match its MAC"
+
+struct netconfig {
+        struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
+        bool dhcp[FB_MAX_IFACES];
+        const struct ynode *global_node;
+};
+
+static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct fb_iface *iface = userdata;
+        uint32_t a;
+
+        if (schema_address(x, item, &a) < 0)
+                return -EINVAL;
+        for (unsigned i = 0; i < iface->n_dns; i++)
+                if (iface->dns[i] == a)
+                        return 0;
+        if (iface->n_dns >= FB_MAX_DNS) {
+                schema_error_at(x, item, "more than %d name servers", FB_MAX_DNS);
+                return -E2BIG;
+        }
+        iface->dns[iface->n_dns++] = a;
+        return 0;
+}
+
+static int search_add(struct schema_ctx *x, const struct ynode *at, struct fb_iface *iface, const char *domain) {
+        size_t len = strlen(iface->search);
+        const char *p = iface->search;
+
+        /* already there? */
+        while (*p) {
+                size_t n = strcspn(p, " ");
+                if (n == strlen(domain) && strncmp(p, domain, n) == 0)
+                        return 0;
+                p += n;
+                p += *p == ' ';
+        }
+        if (len + !!len + strlen(domain) >= sizeof(iface->search))
+                return schema_error_at(x, at, "the search domains are longer than %zu characters together",
+                                       sizeof(iface->search) - 1);
+        if (len)
+                iface->search[len++] = ' ';
+        memcpy(iface->search + len, domain, strlen(domain) + 1);
+        return 0;
+}
+
+static int search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        const char *s;
+
+        if (config_domain_value(x, item, &s) < 0)
+                return -EINVAL;
+        return search_add(x, item, userdata, s);
+}
+
+/* cloud-init accepts a single value where a list is expected for name servers and search domains. */
+static int scalar_or_list(struct schema_ctx *x, const struct ynode *v, const char *what, schema_item_parser parse,
+                          void *userdata) {
+        if (v->type == YNODE_SCALAR && !ynode_is_null(v))
+                return parse(x, v, 0, userdata);
+        return schema_list(x, v, what, false, parse, userdata);
+}
+
+/* Checks a static address once prefix and gateway are known, and stores it. */
+static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
+                            unsigned prefix, uint32_t gateway, const struct ynode *gateway_at) {
+        uint32_t mask = prefix_mask(prefix);
+        char text[16];
+        int r = 0;
+
+        format_ipv4(address, text);
+        if (prefix < 8 || prefix > 32)
+                return schema_error_at(x, at, "%s/%u: the prefix must be /8 to /32", text, prefix);
+        if (prefix <= 30 && ((address & ~mask) == 0 || (address & ~mask) == ~mask))
+                return schema_error_at(x, at, "%s/%u is the %s address of its subnet, not a host address", text, prefix,
+                                       (address & ~mask) == 0 ? "network" : "broadcast");
+        if (gateway) {
+                char gw[16];
+                format_ipv4(gateway, gw);
+                if (gateway == address)
+                        r = schema_error_at(x, gateway_at, "%s is the interface's own address", gw);
+                else if ((gateway & mask) != (address & mask))
+                        r = schema_error_at(x, gateway_at, "%s is not in the interface's subnet %s/%u", gw, text,
+                                            prefix);
+        }
+        if (r < 0)
+                return r;
+        iface->address = address;
+        iface->prefix = prefix;
+        iface->gateway = gateway;
+        iface->pos = pos_of(x, at);
+        return 0;
+}
+
+/* An interface name or MAC seen twice, or a second default gateway. */
+static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
+        const struct fb_config *c = config_of(x);
+
+        for (const struct fb_iface *o = c->ifaces; o < iface; o++) {
+                if (iface->name[0] && streq(o->name, iface->name))
+                        return schema_error_at(x, at, "interface %s is configured twice (first at line %u)",
+                                               iface->name,
+                                               o->pos.line);
+                if (iface->mac[0] && streq(o->mac, iface->mac))
+                        return schema_error_at(x, at, "MAC %s is configured twice (first at line %u)", iface->mac,
+                                               o->pos.line);
+                if (iface->gateway && o->gateway)
+                        return schema_error_at(x, at,
+                                               "a second default gateway (the first is at line %u); only one is "
+                                               "supported",
+                                               o->pos.line);
+        }
+        return 0;
+}
+
+static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) {
+        struct fb_iface *iface;
+
+        if (config_of(x)->n_ifaces >= FB_MAX_IFACES) {
+                schema_error_at(x, at, "more than %d interfaces", FB_MAX_IFACES);
+                return NULL;
+        }
+        iface = &config_of(x)->ifaces[config_of(x)->n_ifaces++];
+        memset(iface, 0, sizeof(*iface));
+        iface->pos = pos_of(x, at);
+        return iface;
+}
+
+/* v1: config: [{type: physical, name, mac_address, subnets: [...]}, {type: nameserver, ...}] */
+
+struct v1_subnet {
+        struct fb_iface *iface;
+        bool *dhcp;
+        const struct ynode *node, *type_node, *address_node, *netmask_node, *gateway_node;
+        bool is_static;
+        uint32_t address, gateway;
+        unsigned prefix, netmask_prefix;
+        bool have_prefix, have_netmask;
+};
+
+static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        static const char *const types[] = { "static", "dhcp", "dhcp4" };
+        struct v1_subnet *sn = userdata;
+        size_t i;
+
+        sn->type_node = v;
+        if (v->type == YNODE_SCALAR && (strstr(v->value, "6") || strncmp(v->value, "ipv6", 4) == 0))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", v->value);
+        if (schema_choice(x, v, types, ELEMENTSOF(types), &i) < 0)
+                return -EINVAL;
+        sn->is_static = i == 0;
+        return 0;
+}
+
+static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        const char *s, *reserved;
+        escaped_t e;
+
+        sn->address_node = v;
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (strchr(s, '/')) {
+                if (parse_ipv4_prefix(s, &sn->address, &sn->prefix) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24",
+                                               esc(s, e));
+                sn->have_prefix = true;
+        } else if (parse_ipv4(s, &sn->address) < 0)
+                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
+        reserved = ipv4_reserved(sn->address, 32);
+        if (reserved)
+                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
+        return 0;
+}
+
+static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        const char *s;
+        uint32_t mask;
+        unsigned prefix = 0;
+        escaped_t e;
+
+        sn->netmask_node = v;
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_ipv4(s, &mask) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
+        while (prefix < 32 && (mask & (0x80000000u >> prefix)))
+                prefix++;
+        if (mask != prefix_mask(prefix))
+                return schema_error_at(x, v, "%s is not a contiguous netmask", s);
+        sn->netmask_prefix = prefix;
+        sn->have_netmask = true;
+        return 0;
+}
+
+static int v1_subnet_gateway(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_subnet *sn = userdata;
+
+        sn->gateway_node = v;
+        return schema_address(x, v, &sn->gateway);
+}
+
+static int v1_subnet_dns(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        return scalar_or_list(x, v, "IPv4 addresses", dns_item, sn->iface);
+}
+
+static int v1_subnet_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        return scalar_or_list(x, v, "domains", search_item, sn->iface);
+}
+
+static const struct schema_field v1_subnet_fields[] = {
+        { "type", v1_subnet_type, "static or dhcp" },
+        { "address", v1_subnet_address, NULL },
+        { "netmask", v1_subnet_netmask, NULL },
+        { "gateway", v1_subnet_gateway, NULL },
+        { "dns_nameservers", v1_subnet_dns, NULL },
+        { "dns_search", v1_subnet_search, NULL },
+};
+
+static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v1_subnet sn = { .node = item };
+        struct v1_subnet *prev = userdata; /* iface and dhcp flag */
+        unsigned prefix;
+        int r;
+
+        sn.iface = prev->iface;
+        sn.dhcp = prev->dhcp;
+        if (ynode_is_null(item) || item->type != YNODE_MAPPING)
+                return schema_error_at(x, item, "expected a subnet mapping, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        r = schema_mapping(x, NULL, item, v1_subnet_fields, ELEMENTSOF(v1_subnet_fields), SCHEMA_UNKNOWN_ERROR, &sn,
+                           NULL);
+        if (r < 0 || !sn.type_node)
+                return -EINVAL;
+
+        if (!sn.is_static) {
+                const struct ynode *bad = sn.address_node ? sn.address_node
+                                          : sn.netmask_node ? sn.netmask_node
+                                                            : sn.gateway_node;
+                if (bad)
+                        return schema_error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
+                if (sn.iface->address)
+                        return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
+                *sn.dhcp = true;
+                return 0;
+        }
+        if (!sn.address_node)
+                return schema_error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
+        if (*sn.dhcp)
+                return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
+        if (sn.iface->address)
+                return schema_error_at(x, sn.address_node,
+                                       "a second static address; only one per interface is supported");
+        if (sn.have_prefix && sn.have_netmask && sn.prefix != sn.netmask_prefix)
+                return schema_error_at(x, sn.netmask_node, "/%u does not match the address's /%u", sn.netmask_prefix,
+                                       sn.prefix);
+        if (!sn.have_prefix && !sn.have_netmask)
+                return schema_error_at(x, sn.address_node,
+                                       "has no prefix; write it as 192.168.220.104/24 or add a netmask");
+        prefix = sn.have_prefix ? sn.prefix : sn.netmask_prefix;
+        return iface_set_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+}
+
+struct v1_physical {
+        struct fb_iface *iface;
+        bool *dhcp;
+};
+
+static int v1_type_ignored(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return 0; /* read before the table was chosen */
+}
+
+static int v1_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        return config_ifname_value(x, v, IFNAME_HINT, ph->iface->name, sizeof(ph->iface->name));
+}
+
+static int v1_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        return config_mac_value(x, v, ph->iface->mac);
+}
+
+static int v1_subnets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        struct v1_subnet state = { .iface = ph->iface, .dhcp = ph->dhcp };
+        return schema_list(x, v, "subnets", false, v1_subnet_item, &state);
+}
+
+static const struct schema_field v1_physical_fields[] = {
+        { "type", v1_type_ignored, NULL },
+        { "name", v1_name, "the interface name, e.g. eth0" },
+        { "mac_address", v1_mac, NULL },
+        { "subnets", v1_subnets, NULL },
+};
+
+static int v1_ns_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return scalar_or_list(x, v, "IPv4 addresses", dns_item, userdata);
+}
+
+static int v1_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return scalar_or_list(x, v, "domains", search_item, userdata);
+}
+
+static const struct schema_field v1_nameserver_fields[] = {
+        { "type", v1_type_ignored, NULL },
+        { "address", v1_ns_address, NULL },
+        { "search", v1_ns_search, NULL },
+};
+
+static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        static const char *const types[] = { "physical", "nameserver" };
+        struct netconfig *nc = userdata;
+        const struct ynode *type;
+        struct v1_physical ph;
+        size_t t = 0, old;
+        int r;
+
+        if (ynode_is_null(item) || item->type != YNODE_MAPPING)
+                return schema_error_at(x, item, "expected a mapping with a type, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        type = ynode_get(item, "type");
+        old = schema_path_key(x, "type");
+        if (!type)
+                r = schema_error_at(x, item, "required but missing; physical or nameserver");
+        else if (type->type == YNODE_SCALAR && !ynode_is_null(type) && !streq(type->value, "physical") &&
+                 !streq(type->value, "nameserver")) {
+                escaped_t e;
+                r = schema_error_at(x, type,
+                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are",
+                                    esc(type->value, e));
+        } else
+                r = schema_choice(x, type, types, ELEMENTSOF(types), &t);
+        schema_path_restore(x, old);
+        if (r < 0)
+                return r;
+
+        if (t == 1) {
+                nc->global_node = item;
+                return schema_mapping(x, NULL, item, v1_nameserver_fields, ELEMENTSOF(v1_nameserver_fields),
+                                      SCHEMA_UNKNOWN_ERROR, &nc->global_dns, NULL);
+        }
+        ph.iface = iface_new(x, item);
+        if (!ph.iface)
+                return -E2BIG;
+        ph.dhcp = &nc->dhcp[ph.iface - config_of(x)->ifaces];
+        r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
+                           &ph, NULL);
+        if (r < 0)
+                return r;
+        return iface_check_unique(x, ph.iface, item);
+}
+
+static int v1_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return 0; /* checked before */
+}
+
+static int v1_config(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "interface and nameserver entries", false, v1_config_item, userdata);
+}
+
+static const struct schema_field v1_fields[] = {
+        { "version", v1_version, NULL },
+        { "config", v1_config, "a list of interfaces" },
+};
+
+/* v2: ethernets: {ID: {match: {macaddress, name}, set-name, dhcp4, addresses, gateway4, routes, nameservers}} */
+
+struct v2_ethernet {
+        struct fb_iface *iface;
+        char match_name[16], set_name[16];
+        bool dhcp4, have_match;
+        const struct ynode *dhcp4_node, *addresses_node, *address_node, *gateway4_node, *route_node;
+        uint32_t address, gateway4, route_gateway;
+        unsigned prefix;
+};
+
+static int v2_match_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return config_mac_value(x, v, eth->iface->mac);
+}
+
+static int v2_match_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return config_ifname_value(x, v, IFNAME_HINT, eth->match_name, sizeof(eth->match_name));
+}
+
+static const struct schema_field v2_match_fields[] = {
+        { "macaddress", v2_match_mac, NULL },
+        { "name", v2_match_name, NULL },
+};
+
+static int v2_match(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+
+        eth->have_match = true;
+        if (ynode_is_null(v) || (v->type == YNODE_MAPPING && v->n_items == 0))
+                return schema_error_at(x, v, "is empty; match macaddress or name");
+        return schema_mapping(x, key, v, v2_match_fields, ELEMENTSOF(v2_match_fields), SCHEMA_UNKNOWN_ERROR, eth, NULL);
+}
+
+static int v2_set_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return config_ifname_value(x, v, IFNAME_HINT, eth->set_name, sizeof(eth->set_name));
+}
+
+static int v2_dhcp4(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        eth->dhcp4_node = v;
+        return schema_bool(x, v, &eth->dhcp4);
+}
+
+static int v2_dhcp6(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        bool on;
+
+        if (schema_bool(x, v, &on) < 0)
+                return -EINVAL;
+        if (on)
+                return schema_error_at(x, v, "IPv6 is not supported, only IPv4");
+        return 0;
+}
+
+static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        const char *s, *reserved;
+        escaped_t e;
+
+        if (schema_scalar(x, item, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (eth->address_node)
+                return schema_error_at(x, item, "a second address; only one per interface is supported");
+        if (parse_ipv4_prefix(s, &eth->address, &eth->prefix) < 0)
+                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24",
+                                       esc(s, e));
+        reserved = ipv4_reserved(eth->address, 32);
+        if (reserved)
+                return schema_error_at(x, item, "\"%s\" is in %s", s, reserved);
+        eth->address_node = item;
+        return 0;
+}
+
+static int v2_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        eth->addresses_node = v;
+        return schema_list(x, v, "addresses", false, v2_address_item, eth);
+}
+
+static int v2_gateway4(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        eth->gateway4_node = v;
+        return schema_address(x, v, &eth->gateway4);
+}
+
+struct v2_route {
+        bool is_default;
+        uint32_t via;
+        const struct ynode *to_node, *via_node;
+};
+
+static int v2_route_to(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_route *rt = userdata;
+        const char *s;
+        escaped_t e;
+
+        rt->to_node = v;
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (!streq(s, "default") && !streq(s, "0.0.0.0/0"))
+                return schema_error_at(x, v, "\"%s\": only the default route (to: default or 0.0.0.0/0) is supported",
+                                       esc(s, e));
+        rt->is_default = true;
+        return 0;
+}
+
+static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_route *rt = userdata;
+        rt->via_node = v;
+        return schema_address(x, v, &rt->via);
+}
+
+static const struct schema_field v2_route_fields[] = {
+        { "to", v2_route_to, "default" },
+        { "via", v2_route_via, "the gateway's address" },
+};
+
+static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        struct v2_route rt = {};
+
+        if (ynode_is_null(item) || item->type != YNODE_MAPPING)
+                return schema_error_at(x, item, "expected a mapping {to: default, via: ADDRESS}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        if (schema_mapping(x, NULL, item, v2_route_fields, ELEMENTSOF(v2_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
+                           NULL) < 0)
+                return -EINVAL;
+        if (eth->route_node)
+                return schema_error_at(x, item, "a second default route");
+        eth->route_node = rt.via_node;
+        eth->route_gateway = rt.via;
+        return 0;
+}
+
+static int v2_routes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "routes", false, v2_route_item, userdata);
+}
+
+static int v2_ns_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return schema_list(x, v, "IPv4 addresses", false, dns_item, eth->iface);
+}
+
+static int v2_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return schema_list(x, v, "domains", false, search_item, eth->iface);
+}
+
+static const struct schema_field v2_nameservers_fields[] = {
+        { "addresses", v2_ns_addresses, NULL },
+        { "search", v2_ns_search, NULL },
+};
+
+static int v2_nameservers(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_mapping(x, key, v, v2_nameservers_fields, ELEMENTSOF(v2_nameservers_fields), SCHEMA_UNKNOWN_ERROR,
+                              userdata, NULL);
+}
+
+static const struct schema_field v2_ethernet_fields[] = {
+        { "match", v2_match, NULL },
+        { "set-name", v2_set_name, NULL },
+        { "dhcp4", v2_dhcp4, NULL },
+        { "dhcp6", v2_dhcp6, NULL },
+        { "addresses", v2_addresses, NULL },
+        { "gateway4", v2_gateway4, NULL },
+        { "routes", v2_routes, NULL },
+        { "nameservers", v2_nameservers, NULL },
+};
+
+static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struct ynode *v, struct netconfig *nc) {
+        struct v2_ethernet eth = {};
+        const struct ynode *gateway_node;
+        uint32_t gateway;
+        int r;
+
+        eth.iface = iface_new(x, id);
+        if (!eth.iface)
+                return -E2BIG;
+        r = schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), SCHEMA_UNKNOWN_ERROR, &eth,
+                           NULL);
+        if (r < 0)
+                return r;
+
+        /* the name the interface ends up with: set-name, else the matched name, else the id (no match) */
+        if (eth.set_name[0])
+                strscpy(eth.iface->name, sizeof(eth.iface->name), eth.set_name);
+        else if (eth.match_name[0])
+                strscpy(eth.iface->name, sizeof(eth.iface->name), eth.match_name);
+        else if (!eth.have_match) {
+                if (!ifname_is_valid(id->value)) {
+                        escaped_t e;
+                        return schema_error_at(x, id,
+                                               "\"%s\" is not an interface name; add match: {macaddress: ...} or use "
+                                               "the name",
+                                               esc(id->value, e));
+                }
+                strscpy(eth.iface->name, sizeof(eth.iface->name), id->value);
+        }
+
+        if (eth.gateway4_node && eth.route_node && eth.gateway4 != eth.route_gateway)
+                return schema_error_at(x, eth.route_node, "differs from gateway4 (line %u)", eth.gateway4_node->line);
+        gateway = eth.gateway4_node ? eth.gateway4 : eth.route_gateway;
+        gateway_node = eth.gateway4_node ? eth.gateway4_node : eth.route_node;
+        if (eth.dhcp4 && eth.address_node)
+                return schema_error_at(x, eth.dhcp4_node, "dhcp4 and a static address on one interface");
+        if (!eth.address_node) {
+                if (gateway_node)
+                        return schema_error_at(x, gateway_node, "a gateway needs a static address");
+        } else {
+                size_t old = schema_path_key(x, "addresses");
+                r = iface_set_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
+                schema_path_restore(x, old);
+                if (r < 0)
+                        return r;
+        }
+        nc->dhcp[eth.iface - config_of(x)->ifaces] = eth.dhcp4;
+        return iface_check_unique(x, eth.iface, id);
+}
+
+static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        int r = 0;
+
+        if (ynode_is_null(v))
+                return 0;
+        if (v->type != YNODE_MAPPING)
+                return schema_error_at(x, v, "expected a mapping of interface ids, got %s",
+                                       ynode_type_to_string(v->type));
+        for (size_t i = 0; i < v->n_items; i++) {
+                size_t old = schema_path_key(x, v->keys[i]->value);
+                int k = v2_ethernet(x, v->keys[i], v->items[i], userdata);
+                schema_path_restore(x, old);
+                if (k == -E2BIG)
+                        return -EINVAL;
+                if (k < 0)
+                        r = k;
+        }
+        return r;
+}
+
+static int v2_renderer(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        static const char *const renderers[] = { "networkd", "NetworkManager" };
+        size_t i;
+        return schema_choice(x, v, renderers, ELEMENTSOF(renderers), &i); /* kube-firstboot renders it itself */
+}
+
+static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "not supported; kube-firstboot configures plain ethernets only");
+}
+
+static const struct schema_field v2_fields[] = {
+        { "version", v1_version, NULL },
+        { "ethernets", v2_ethernets, "the interfaces" },
+        { "renderer", v2_renderer, NULL },
+        { "bonds", v2_unsupported, NULL },
+        { "bridges", v2_unsupported, NULL },
+        { "vlans", v2_unsupported, NULL },
+        { "wifis", v2_unsupported, NULL },
+        { "tunnels", v2_unsupported, NULL },
+};
+
+/* Name servers and search domains of v1's nameserver entries go to every interface. */
+static int netconfig_merge_global(struct schema_ctx *x, struct netconfig *nc) {
+        struct fb_config *c = config_of(x);
+
+        if (!nc->global_node)
+                return 0;
+        for (size_t i = 0; i < c->n_ifaces; i++) {
+                struct fb_iface *iface = &c->ifaces[i];
+                const char *p = nc->global_dns.search;
+
+                for (unsigned j = 0; j < nc->global_dns.n_dns; j++) {
+                        bool known = false;
+                        for (unsigned k = 0; k < iface->n_dns; k++)
+                                known |= iface->dns[k] == nc->global_dns.dns[j];
+                        if (known)
+                                continue;
+                        if (iface->n_dns >= FB_MAX_DNS)
+                                return schema_error_at(x, nc->global_node,
+                                                       "with the interface's own, more than %d name servers",
+                                                       FB_MAX_DNS);
+                        iface->dns[iface->n_dns++] = nc->global_dns.dns[j];
+                }
+                while (*p) {
+                        char domain[256];
+                        size_t n = strcspn(p, " ");
+                        memcpy(domain, p, n);
+                        domain[n] = 0;
+                        if (search_add(x, nc->global_node, iface, domain) < 0)
+                                return -EINVAL;
+                        p += n;
+                        p += *p == ' ';
+                }
+        }
+        return 0;
+}
+
+int netconfig_parse(const char *data, size_t size, const char *name, struct fb_config *c) {
+        struct schema_ctx x = { .name = name, .user = c };
+        _cleanup_(ytree_freep) struct ynode *root = NULL;
+        const struct ynode *net, *version, *config;
+        struct netconfig nc = {};
+        size_t old;
+
+        c->n_ifaces = 0;
+        c->have_network_config = false;
+        if (config_load_tree(&x, data, size, &root) < 0)
+                return x.error;
+        if (ynode_is_null(root)) {
+                log_notice("%s: empty; the network is left as it is", name);
+                return 0;
+        }
+        if (root->type != YNODE_MAPPING)
+                return schema_error_at(&x, root, "expected a mapping with version: 1 or 2, got %s",
+                                       ynode_type_to_string(root->type));
+
+        net = root;
+        if (ynode_get(root, "network")) {
+                /* cloud-init also takes the config wrapped in "network:" */
+                for (size_t i = 0; i < root->n_items; i++)
+                        if (!streq(root->keys[i]->value, "network")) {
+                                escaped_t e;
+                                schema_error_at(&x, root->keys[i], "%s: unknown key; everything goes under network:",
+                                                esc(root->keys[i]->value, e));
+                        }
+                net = ynode_get(root, "network");
+                schema_path_key(&x, "network");
+                if (ynode_is_null(net)) {
+                        log_notice("%s: network: is empty; the network is left as it is", name);
+                        return x.error;
+                }
+                if (net->type != YNODE_MAPPING)
+                        return schema_error_at(&x, net, "expected a mapping with version: 1 or 2, got %s",
+                                               ynode_type_to_string(net->type));
+        }
+
+        config = ynode_get(net, "config");
+        if (config && config->type == YNODE_SCALAR && streq(config->value, "disabled")) {
+                log_info("%s: config: disabled; the network is left as it is", name);
+                return x.error;
+        }
+
+        version = ynode_get(net, "version");
+        old = schema_path_key(&x, "version");
+        if (!version)
+                return schema_error_at(&x, net, "required but missing; 1 (cloud-init's v1) or 2 (netplan style)");
+        if (version->type != YNODE_SCALAR || (!streq(version->value, "1") && !streq(version->value, "2"))) {
+                escaped_t e;
+                return schema_error_at(&x, version, "\"%s\" is not 1 or 2",
+                                       version->type == YNODE_SCALAR ? esc(version->value, e)
+                                                              : ynode_type_to_string(version->type));
+        }
+        schema_path_restore(&x, old);
+
+        if (streq(version->value, "1"))
+                schema_mapping(&x, NULL, net, v1_fields, ELEMENTSOF(v1_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
+        else
+                schema_mapping(&x, NULL, net, v2_fields, ELEMENTSOF(v2_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
+        if (x.error < 0)
+                return x.error;
+        if (c->n_ifaces == 0)
+                return schema_error_at(&x, net,
+                                       "configures no interface (write \"config: disabled\" to leave the network "
+                                       "alone)");
+        if (netconfig_merge_global(&x, &nc) < 0)
+                return x.error;
+        c->have_network_config = true;
+        return 0;
+}

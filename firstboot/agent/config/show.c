@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* show-seed: the validated configuration as YAML, secrets (cluster key, token) masked. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/config-parse.h"
+#include "macro.h"
+#include "parse.h"
+
+/* Plain when a YAML 1.1 reader would take it as the same string; double-quoted otherwise. */
+static void show_string(FILE *f, const char *s) {
+        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
+        bool plain = s[0] != 0;
+        size_t dots = 0;
+
+        for (const char *p = s; *p && plain; p++) {
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("._/-", *p)))
+                        plain = false;
+                dots += *p == '.';
+        }
+        if (plain && !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '/'))
+                plain = (s[0] >= '0' && s[0] <= '9') && (dots >= 2 || strchr(s, '/')); /* addresses, CIDRs */
+        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
+                if (strcasecmp(s, special[i]) == 0)
+                        plain = false;
+        if (plain) {
+                fputs(s, f);
+                return;
+        }
+        fputc('"', f);
+        for (const char *p = s; *p; p++) {
+                unsigned char ch = (unsigned char) *p;
+                if (ch == '"' || ch == '\\')
+                        fprintf(f, "\\%c", ch);
+                else if (ch < 0x20 || ch == 0x7f)
+                        fprintf(f, "\\x%02x", ch);
+                else
+                        fputc(ch, f);
+        }
+        fputc('"', f);
+}
+
+static void show_kv(FILE *f, int indent, const char *key, const char *value) {
+        fprintf(f, "%*s", indent, "");
+        show_string(f, key);
+        fputs(": ", f);
+        show_string(f, value);
+        fputc('\n', f);
+}
+
+static void show_duration(FILE *f, int indent, const char *key, unsigned long long s) {
+        char buf[64] = "";
+        size_t len = 0;
+
+        if (s / 3600)
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%lluh", s / 3600);
+        if (s % 3600 / 60)
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%llum", s % 3600 / 60);
+        if (s % 60 || len == 0)
+                snprintf(buf + len, sizeof(buf) - len, "%llus", s % 60);
+        show_kv(f, indent, key, buf);
+}
+
+static void show_cidr(FILE *f, int indent, const char *key, uint32_t net, unsigned prefix) {
+        char a[16], buf[24];
+        format_ipv4(net, a);
+        snprintf(buf, sizeof(buf), "%s/%u", a, prefix);
+        show_kv(f, indent, key, buf);
+}
+
+void config_show(FILE *f, const struct fb_config *c, const char *origin) {
+        char a[16], buf[512];
+
+        fprintf(f, "# kube-firstboot show-seed: the validated seed; secrets are masked\n");
+        show_kv(f, 0, "origin", origin ? origin : "");
+        fprintf(f, "meta-data:\n");
+        show_kv(f, 2, "instance-id", c->instance_id);
+        show_kv(f, 2, "local-hostname", c->hostname);
+        show_kv(f, 2, "role", role_to_string(c->role));
+
+        fprintf(f, "user-data:\n  kube_firstboot:\n");
+        show_kv(f, 4, "cluster", c->cluster_name);
+        show_kv(f, 4, "endpoint", c->endpoint);
+        fprintf(f, "    cluster_key: %s\n", c->have_cluster_key ? "\"<redacted: 32 bytes>\"" : "null");
+        fprintf(f, "    token: %s\n", c->token[0] ? "\"<redacted: bootstrap token>\"" : "null");
+        show_duration(f, 4, "token_ttl", c->token_ttl_s);
+        show_duration(f, 4, "join_timeout", c->join_timeout_s);
+        fprintf(f, "    hosts:%s\n", c->n_hosts ? "" : " []");
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                format_ipv4(c->hosts[i].address, a);
+                fprintf(f, "      - name: %s\n        address: %s\n", c->hosts[i].name, a);
+        }
+        fprintf(f, "    kubernetes:\n");
+        show_kv(f, 6, "version", c->k8s.version);
+        snprintf(buf, sizeof(buf), "%s:%u", c->k8s.control_plane_host, c->k8s.control_plane_port);
+        show_kv(f, 6, "control_plane", buf);
+        show_kv(f, 6, "image_repository", c->k8s.image_repository);
+        show_cidr(f, 6, "service_cidr", c->k8s.service_net, c->k8s.service_prefix);
+        show_cidr(f, 6, "pod_cidr", c->k8s.pod_net, c->k8s.pod_prefix);
+        show_kv(f, 6, "cni", c->k8s.cni);
+        show_kv(f, 6, "runtime", c->k8s.runtime);
+        preflight_names_join(c->k8s.ignore_preflight, buf, sizeof(buf));
+        fprintf(f, "      ignore_preflight_errors: [%s]\n", buf);
+        fprintf(f, "    host:\n");
+        show_kv(f, 6, "swap", swap_to_string(c->host.swap));
+        show_kv(f, 6, "selinux", selinux_to_string(c->host.selinux));
+        show_kv(f, 6, "firewall", firewall_to_string(c->host.firewall));
+        fprintf(f, "      grow_root: %s\n", c->host.grow_root ? "true" : "false");
+        fprintf(f, "      sysctls:%s\n", c->host.n_sysctls ? "" : " {}");
+        for (size_t i = 0; i < c->host.n_sysctls; i++)
+                show_kv(f, 8, c->host.sysctls[i].key, c->host.sysctls[i].value);
+        fprintf(f, "  ssh_authorized_keys:%s\n", c->n_ssh_keys ? "" : " []");
+        for (size_t i = 0; i < c->n_ssh_keys; i++) {
+                fprintf(f, "    - ");
+                show_string(f, c->ssh_keys[i]);
+                fputc('\n', f);
+        }
+
+        if (!c->have_network_config) {
+                fprintf(f, "network-config: null  # none: the network is left as it is\n");
+                return;
+        }
+        fprintf(f, "network-config:\n  interfaces:\n");
+        for (size_t i = 0; i < c->n_ifaces; i++) {
+                const struct fb_iface *iface = &c->ifaces[i];
+                bool first = true;
+
+#define ITEM(key) fprintf(f, "%s%s: ", first ? "    - " : "      ", key), first = false
+                if (iface->name[0]) {
+                        ITEM("name");
+                        show_string(f, iface->name);
+                        fputc('\n', f);
+                }
+                if (iface->mac[0]) {
+                        ITEM("mac");
+                        fprintf(f, "\"%s\"\n", iface->mac);
+                }
+                ITEM("address");
+                if (iface->address) {
+                        format_ipv4(iface->address, a);
+                        fprintf(f, "%s/%u\n", a, iface->prefix);
+                } else
+                        fprintf(f, "dhcp\n");
+#undef ITEM
+                if (iface->gateway) {
+                        format_ipv4(iface->gateway, a);
+                        fprintf(f, "      gateway: %s\n", a);
+                }
+                if (iface->n_dns) {
+                        fprintf(f, "      dns: [");
+                        for (unsigned j = 0; j < iface->n_dns; j++) {
+                                format_ipv4(iface->dns[j], a);
+                                fprintf(f, "%s%s", j ? ", " : "", a);
+                        }
+                        fprintf(f, "]\n");
+                }
+                if (iface->search[0]) {
+                        const char *p = iface->search;
+                        fprintf(f, "      search: [");
+                        while (*p) {
+                                size_t n = strcspn(p, " ");
+                                fprintf(f, "%s%.*s", p == iface->search ? "" : ", ", (int) n, p);
+                                p += n;
+                                p += *p == ' ';
+                        }
+                        fprintf(f, "]\n");
+                }
+        }
+}
