@@ -3,15 +3,21 @@
  * cloudinit/sources/DataSourceNoCloud.py): a word "ds=nocloud" or "ds=nocloud-net", followed by
  * ";key=value" pairs where "s" or "seedfrom" names the seed. The last such word wins, as in cloud-init.
  * "kube_firstboot.seed=LOCATION" is ours and wins over ds=. Words are split as the kernel splits them:
- * at white space outside double quotes, the quotes removed. */
+ * at white space outside double quotes, the quotes removed. The "cmdline" seed source at the end reads
+ * <root>/proc/cmdline and the seed it names. */
+#include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "path.h"
 #include "seed/seed.h"
 
+#define CMDLINE_MAX 8192
 #define WORD_MAX 4096
 #define OUR_KEY "kube_firstboot.seed="
 
@@ -175,3 +181,30 @@ int cmdline_find_seed(const char *cmdline, char *ret, size_t size) {
                 return normalise(&ds, ret, size);
         return 0;
 }
+
+/* The seed that <root>/proc/cmdline names, if any. */
+static int cmdline_probe(const struct seed_options *opts, struct seed *ret) {
+        _cleanup_free_ char *cmdline = NULL;
+        char path[PATH_MAX], location[CMDLINE_MAX];
+        int r;
+
+        r = root_path(path, sizeof(path), "/proc/cmdline");
+        if (r >= 0)
+                r = read_file_limited(path, CMDLINE_MAX - 1, &cmdline, NULL);
+        if (r >= 0) {
+                r = cmdline_find_seed(cmdline, location, sizeof(location));
+                if (r < 0)
+                        return r; /* logged by cmdline_find_seed(), with the reason */
+                if (r > 0) {
+                        log_debug("kernel command line names seed %s", location);
+                        r = seed_read_location(location, true, opts->http_deadline_ms, ret);
+                        if (r < 0)
+                                return r;
+                        return 1;
+                }
+        } else if (r != -ENOENT)
+                log_warning_errno(r, "%s: cannot read: %m", path);
+        return 0;
+}
+
+const struct seed_source seed_source_cmdline = { .name = "cmdline", .probe = cmdline_probe };

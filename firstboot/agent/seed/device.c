@@ -294,3 +294,12 @@ int seed_find_device(int wait_ms, struct seed *ret) {
         log_debug("no volume labelled cidata or config-2 after %d ms", wait_ms);
         return -ENOENT;
 }
+
+static int device_probe(const struct seed_options *opts, struct seed *ret) {
+        int r = seed_find_device(opts->device_wait_ms, ret);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+const struct seed_source seed_source_device = { .name = "device", .probe = device_probe };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Seed discovery: tries each source in order and stops at the first that has a seed. */
+/* Seed discovery: the sources in their search order, the first that has a seed wins; and what every
+ * source shares: the seed's files, a seed directory, the readers of a named location. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,6 @@
 #include "macro.h"
 #include "path.h"
 #include "seed/seed.h"
-
-#define CMDLINE_MAX 8192
 
 static const char *const seed_file_names[_SEED_FILE_MAX] = {
         [SEED_META_DATA] = "meta-data",
@@ -96,7 +95,7 @@ static bool is_url(const char *s) {
 }
 
 /* --seed or a kernel command line location: a URL, a directory, or an image file / block device. */
-static int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret) {
+int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret) {
         char path[PATH_MAX];
         struct stat st;
         int r;
@@ -126,49 +125,29 @@ static int seed_read_location(const char *location, bool rooted, int http_deadli
         return seed_read_image(path, ret);
 }
 
-int seed_find(const struct seed_options *opts, struct seed *ret) {
+/* --seed: taken as given (relative paths allowed, not put under --root: the operator named it). */
+static int option_probe(const struct seed_options *opts, struct seed *ret) {
+        int r;
+
+        if (!opts->explicit_source)
+                return 0;
+        r = seed_read_location(opts->explicit_source, false, opts->http_deadline_ms, ret);
+        if (r < 0)
+                return r == -ENOENT ? -EINVAL : r;
+        return 1;
+}
+
+const struct seed_source seed_source_option = { .name = "--seed", .probe = option_probe };
+
+/* Seed directories baked into the image. */
+static int dirs_probe(const struct seed_options *opts, struct seed *ret) {
         static const char *const seed_dirs[] = {
                 "/var/lib/cloud/seed/nocloud",
                 "/var/lib/cloud/seed/nocloud-net",
         };
-        _cleanup_free_ char *cmdline = NULL;
-        char path[PATH_MAX], location[CMDLINE_MAX];
+        char path[PATH_MAX];
         int r;
 
-        /* 1. --seed: taken as given (relative paths allowed, not put under --root: the operator named it). */
-        if (opts->explicit_source) {
-                r = seed_read_location(opts->explicit_source, false, opts->http_deadline_ms, ret);
-                if (r < 0)
-                        return r == -ENOENT ? -EINVAL : r;
-                return seed_check_complete(ret);
-        }
-
-        /* 2. The kernel command line. */
-        r = root_path(path, sizeof(path), "/proc/cmdline");
-        if (r >= 0)
-                r = read_file_limited(path, CMDLINE_MAX - 1, &cmdline, NULL);
-        if (r >= 0) {
-                r = cmdline_find_seed(cmdline, location, sizeof(location));
-                if (r < 0)
-                        return r; /* logged by cmdline_find_seed(), with the reason */
-                if (r > 0) {
-                        log_debug("kernel command line names seed %s", location);
-                        r = seed_read_location(location, true, opts->http_deadline_ms, ret);
-                        if (r < 0)
-                                return r;
-                        return seed_check_complete(ret);
-                }
-        } else if (r != -ENOENT)
-                log_warning_errno(r, "%s: cannot read: %m", path);
-
-        /* 3. A cidata / config-2 volume. */
-        r = seed_find_device(opts->device_wait_ms, ret);
-        if (r >= 0)
-                return seed_check_complete(ret);
-        if (r != -ENOENT)
-                return r;
-
-        /* 4. Seed directories baked into the image. */
         for (size_t i = 0; i < ELEMENTSOF(seed_dirs); i++) {
                 r = root_path(path, sizeof(path), seed_dirs[i]);
                 if (r < 0)
@@ -178,7 +157,35 @@ int seed_find(const struct seed_options *opts, struct seed *ret) {
                         continue;
                 if (r < 0)
                         return r;
-                return seed_check_complete(ret);
+                return 1;
+        }
+        return 0;
+}
+
+const struct seed_source seed_source_dirs = { .name = "nocloud-dir", .probe = dirs_probe };
+
+/* The operator's choice first, then what the machine was booted with, then what it was built with. */
+static const struct seed_source *const search_order[] = {
+        &seed_source_option,
+        &seed_source_cmdline,
+        &seed_source_device,
+        &seed_source_dirs,
+};
+
+const struct seed_source *const *seed_search_order(size_t *n_ret) {
+        *n_ret = ELEMENTSOF(search_order);
+        return search_order;
+}
+
+int seed_find(const struct seed_options *opts, struct seed *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(search_order); i++) {
+                int r = search_order[i]->probe(opts, ret);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        log_debug("seed from source %s: %s", search_order[i]->name, ret->origin);
+                        return seed_check_complete(ret);
+                }
         }
 
         log_error("no seed found: no --seed, no ds=nocloud on the kernel command line, no volume labelled "

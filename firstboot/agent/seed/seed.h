@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* A NoCloud seed as found: the raw bytes of its files and where they came from. Parsing happens
- * elsewhere (config-parse.c); the sources only find and read, within size limits. */
+ * elsewhere (config/); the sources only find and read, within size limits. */
 
 #define SEED_FILE_MAX (256 * 1024) /* each of meta-data, user-data, network-config, vendor-data */
 
@@ -40,15 +40,46 @@ struct seed_options {
         int http_deadline_ms;         /* overall deadline for NoCloud-net */
 };
 
-/* Finds and reads the seed, in this order: --seed, the kernel command line, a cidata/config-2 block
- * device, /var/lib/cloud/seed/nocloud{,-net}. All host paths go through --root. Returns 0 on success,
- * -ENOENT when no seed exists anywhere (logged), other -errno on failure (logged). */
+/* Finds and reads the seed, asking the sources in their search order (seed.c): --seed, the kernel
+ * command line, a cidata/config-2 block device, /var/lib/cloud/seed/nocloud{,-net}. All host paths go
+ * through --root. Returns 0 on success, -ENOENT when no seed exists anywhere (logged), other -errno on
+ * failure (logged). */
 int seed_find(const struct seed_options *opts, struct seed *ret);
 
-/* The individual sources. */
+/* A place a seed can come from; each source's file defines its entry (seed_source_cmdline in cmdline.c,
+ * ...), seed.c puts them in the search order. */
+struct seed_source {
+        const char *name; /* "cmdline", "device", ...: for the debug log */
+        /* Looks for this source's seed: 1 (the seed in ret) when found, 0 when this source has none,
+         * -errno (logged) when it names or holds a seed that cannot be read, which ends the search. */
+        int (*probe)(const struct seed_options *opts, struct seed *ret);
+};
+
+extern const struct seed_source seed_source_option;  /* --seed (seed.c) */
+extern const struct seed_source seed_source_cmdline; /* ds=nocloud;s=... or kube_firstboot.seed= (cmdline.c) */
+extern const struct seed_source seed_source_device;  /* a volume labelled cidata or config-2 (device.c) */
+extern const struct seed_source seed_source_dirs;    /* /var/lib/cloud/seed/nocloud{,-net} (seed.c) */
+
+/* The search order: n_ret entries. */
+const struct seed_source *const *seed_search_order(size_t *n_ret);
+
+/* The readers of a location that --seed or the kernel command line names: seed_read_location() picks
+ * one by its kind. rooted: a host path, under --root (the kernel command line's); else taken as given. */
+int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret);
 int seed_read_dir(const char *dir, struct seed *ret);          /* real path (already rooted) */
 int seed_read_image(const char *path, struct seed *ret);       /* iso9660 or FAT image or device */
-int seed_read_url(const char *url, int deadline_ms, struct seed *ret);
+int seed_read_url(const char *url, int deadline_ms, struct seed *ret); /* NoCloud-net (seed-http.c) */
+
+/* Seed volumes (image.c), on top of the volume layer (volume.h) and its filesystem readers (fs/). */
+struct volume;
+/* Reads the seed files from a volume whose filesystem type ("iso9660" or "vfat") is known. label may
+ * be NULL. ConfigDrive layout when the label is config-2 (any case), or when the root has neither
+ * meta-data nor user-data but openstack/latest/meta_data.json exists. Sets ret->origin. Returns 0 when
+ * at least one seed file was read; -EINVAL (logged) when the volume holds none; -EBADMSG, -EFBIG,
+ * -EIO (logged) when the volume is corrupt, a file too large, or unreadable. */
+int seed_read_volume(const struct volume *v, const char *type, const char *label, struct seed *ret);
+/* Reads a seed from an open image file or block device, already probed. */
+int seed_read_fd(int fd, const char *path, const char *type, const char *label, struct seed *ret);
 /* Scans block devices (via <root>/proc/partitions and <root>/dev) with libblkid for a volume labelled
  * cidata/CIDATA (NoCloud) or config-2/CONFIG-2 (ConfigDrive), retrying while devices appear for up to
  * wait_ms; -ENOENT when there is none. */

@@ -4,12 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seed/seed.h"
-
 /* A seed volume (image file, block device, or a buffer for tests and fuzzers), read in user space:
  * the kernel may lack iso9660/vfat drivers, and untrusted media should not reach kernel filesystem
- * code anyway. The readers (iso9660.c, fat.c) only ever read through volume_read(), which refuses
- * anything outside [0, size). */
+ * code anyway. The readers (fs/iso9660.c, fs/fat.c) only ever read through volume_read(), which refuses
+ * anything outside [0, size). This layer and the readers below it know nothing of seeds (seed.h). */
 struct volume {
         int fd;              /* pread() from it when >= 0 ... */
         const uint8_t *data; /* ... else from this buffer */
@@ -24,18 +22,8 @@ int volume_read(const struct volume *v, uint64_t offset, void *buf, size_t size)
 /* Case-insensitive ASCII comparison, as the vfat driver and the plain-ISO name mapping compare. */
 int ascii_strcasecmp(const char *a, const char *b);
 
-/* Reads the seed files from a volume whose filesystem type ("iso9660" or "vfat") is known. label may
- * be NULL. ConfigDrive layout when the label is config-2 (any case), or when the root has neither
- * meta-data nor user-data but openstack/latest/meta_data.json exists. Sets ret->origin. Returns 0 when
- * at least one seed file was read; -EINVAL (logged) when the volume holds none; -EBADMSG, -EFBIG,
- * -EIO (logged) when the volume is corrupt, a file too large, or unreadable. */
-int seed_read_volume(const struct volume *v, const char *type, const char *label, struct seed *ret);
-
 /* Identifies the filesystem on fd with libblkid: TYPE into type, LABEL (or LABEL_FATBOOT) into label
  * ("" when none). 0 when a filesystem was found, -ENOENT when none, -EUCLEAN when the probe is
  * ambivalent, other -errno on failure. Logs nothing: the callers decide how much it matters. */
 int volume_probe(int fd, char *type, size_t type_size, char *label, size_t label_size);
-
-/* Reads a seed from an open image file or block device, already probed. */
-int seed_read_fd(int fd, const char *path, const char *type, const char *label, struct seed *ret);
 
