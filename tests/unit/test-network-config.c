@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* network-config (config/network-config.c): cloud-init's v1 and netplan-style v2 forms, the network:
+ * wrapper, "config: disabled", and the errors with their positions. */
+#include "config-test.h"
+
+static void test_netconfig_v1_forms(void **state) {
+        struct fb_config c;
+
+        /* address + netmask, nameserver entry merged into every interface, a dhcp interface */
+        expect_ok(&c, MD, UD,
+                  "network:\n"
+                  "  version: 1\n"
+                  "  config:\n"
+                  "    - type: physical\n"
+                  "      name: ens3\n"
+                  "      mac_address: 52:54:00:AB:CD:EF\n"
+                  "      subnets:\n"
+                  "        - type: static\n"
+                  "          address: 192.168.220.104\n"
+                  "          netmask: 255.255.255.0\n"
+                  "          gateway: 192.168.220.1\n"
+                  "          dns_nameservers: 192.168.220.2\n"
+                  "    - type: physical\n"
+                  "      name: ens4\n"
+                  "      subnets: [{type: dhcp}]\n"
+                  "    - type: nameserver\n"
+                  "      address: [192.168.220.1, 192.168.220.2]\n"
+                  "      search: [a.example, b.example]\n");
+        assert_true(c.have_network_config);
+        assert_int_equal(c.n_ifaces, 2);
+        assert_string_equal(c.ifaces[0].name, "ens3");
+        assert_string_equal(c.ifaces[0].mac, "52:54:00:ab:cd:ef");
+        assert_int_equal(c.ifaces[0].address, 0xc0a8dc68u);
+        assert_int_equal(c.ifaces[0].prefix, 24);
+        assert_int_equal(c.ifaces[0].pos.line, 9);
+        assert_int_equal(c.ifaces[0].pos.column, 20);
+        assert_int_equal(c.ifaces[0].n_dns, 2);
+        assert_int_equal(c.ifaces[0].dns[0], 0xc0a8dc02u);
+        assert_int_equal(c.ifaces[0].dns[1], 0xc0a8dc01u);
+        assert_string_equal(c.ifaces[0].search, "a.example b.example");
+        assert_string_equal(c.ifaces[1].name, "ens4");
+        assert_int_equal(c.ifaces[1].address, 0);
+        assert_int_equal(c.ifaces[1].n_dns, 2);
+        config_done(&c);
+
+        /* config: disabled, and an empty file: no network config at all */
+        expect_ok(&c, MD, UD, "network:\n  config: disabled\n");
+        assert_false(c.have_network_config);
+        config_done(&c);
+        expect_ok(&c, MD, UD, "# nothing\n");
+        assert_false(c.have_network_config);
+        assert_int_equal(c.n_ifaces, 0);
+        config_done(&c);
+}
+
+static void test_netconfig_v2_forms(void **state) {
+        struct fb_config c;
+
+        expect_ok(&c, MD, UD,
+                  "network:\n"
+                  "  version: 2\n"
+                  "  renderer: networkd\n"
+                  "  ethernets:\n"
+                  "    id0:\n"
+                  "      match: {macaddress: \"52:54:00:12:34:56\"}\n"
+                  "      addresses: [192.168.220.104/24]\n"
+                  "      routes:\n"
+                  "        - to: default\n"
+                  "          via: 192.168.220.1\n"
+                  "      nameservers: {addresses: [1.1.1.1], search: [lab]}\n"
+                  "    byname:\n"
+                  "      match: {name: ens4}\n"
+                  "      dhcp4: true\n"
+                  "    eth2: {dhcp4: no, dhcp6: false}\n");
+        assert_int_equal(c.n_ifaces, 3);
+        assert_string_equal(c.ifaces[0].name, ""); /* matched by MAC only */
+        assert_string_equal(c.ifaces[0].mac, "52:54:00:12:34:56");
+        assert_int_equal(c.ifaces[0].address, 0xc0a8dc68u);
+        assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
+        assert_int_equal(c.ifaces[0].dns[0], 0x01010101u);
+        assert_string_equal(c.ifaces[0].search, "lab");
+        assert_int_equal(c.ifaces[0].pos.line, 7);
+        assert_int_equal(c.ifaces[0].pos.column, 19);
+        assert_string_equal(c.ifaces[1].name, "ens4");
+        assert_int_equal(c.ifaces[1].address, 0);
+        assert_string_equal(c.ifaces[2].name, "eth2");
+        config_done(&c);
+
+        /* v2 without the network: wrapper, gateway4 and a route that agree */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets:\n  eth0:\n    addresses: [\"192.168.220.104/24\"]\n    gateway4: 192.168.220.1\n"
+                  "    routes: [{to: 0.0.0.0/0, via: 192.168.220.1}]\n");
+        assert_string_equal(c.ifaces[0].name, "eth0");
+        assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
+        config_done(&c);
+}
+
+static void test_netconfig_errors(void **state) {
+        static const struct {
+                const char *nc, *expected;
+        } cases[] = {
+                { "config: []\n", "/seed/network-config:1:1: version: required but missing; 1 (cloud-init's v1) or 2" },
+                { "version: 3\n", "/seed/network-config:1:10: version: \"3\" is not 1 or 2" },
+                { "- a\n", "/seed/network-config:1:1: expected a mapping with version: 1 or 2, got a list" },
+                { "network:\n  version: 1\nextra: 1\n", "/seed/network-config:3:1: extra: unknown key; everything goes under network:" },
+                { "version: 1\nconfig: []\n", "/seed/network-config:1:1: configures no interface" },
+                { "version: 1\n", "/seed/network-config:1:1: config: required but missing" },
+                { "version: 1\nconfigs: []\n", "/seed/network-config:2:1: configs: unknown key; did you mean config?" },
+                { "version: 1\nconfig:\n  - type: bond\n    name: bond0\n",
+                  "/seed/network-config:3:11: config[0].type: \"bond\" is not supported; only physical interfaces and nameserver" },
+                { "version: 1\nconfig:\n  - name: eth0\n", "/seed/network-config:3:5: config[0].type: required but missing" },
+                { "version: 1\nconfig:\n  - type: physical\n", "/seed/network-config:3:5: config[0].name: required but missing" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mtu: 9000\n",
+                  "/seed/network-config:5:5: config[0].mtu: unknown key (known keys: type, name, mac_address, subnets)" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0/1\n", "config[0].name: \"eth0/1\" is not an interface name" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mac_address: 52:54:00:12:34\n",
+                  "config[0].mac_address: \"52:54:00:12:34\" is not a MAC address" },
+                { NC_V1("192.168.220.104") "        dns_nameservers: [\"2001:db8::1\"]\n",
+                  "/seed/network-config:9:27: config[0].subnets[0].dns_nameservers[0]: \"2001:db8::1\": IPv6 is not supported" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static6\n"
+                  "        address: 2001:db8::2/64\n",
+                  "/seed/network-config:6:15: config[0].subnets[0].type: \"static6\": IPv6 is not supported, only IPv4" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n",
+                  "/seed/network-config:6:9: config[0].subnets[0]: a static subnet needs an address" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n"
+                  "        address: 192.168.220.104\n",
+                  "/seed/network-config:7:18: config[0].subnets[0]: has no prefix; write it as 192.168.220.104/24 or add a netmask" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n"
+                  "        address: 192.168.220.104/24\n        netmask: 255.255.0.0\n",
+                  "config[0].subnets[0]: /16 does not match the address's /24" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n"
+                  "        address: 192.168.220.104\n        netmask: 255.0.255.0\n",
+                  "config[0].subnets[0].netmask: 255.0.255.0 is not a contiguous netmask" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: dhcp\n"
+                  "        address: 192.168.220.104/24\n",
+                  "/seed/network-config:7:18: config[0].subnets[0]: a dhcp subnet cannot have an address, netmask or gateway" },
+                { NC_V1("192.168.220.104") "      - type: static\n        address: 192.168.220.5/24\n",
+                  "/seed/network-config:10:18: config[0].subnets[1]: a second static address; only one per interface" },
+                { NC_V1("192.168.220.104") "      - type: dhcp\n", "config[0].subnets[1]: dhcp and a static address on one interface" },
+                { NC_V1("192.168.220.0"), "/seed/network-config:7:18: config[0].subnets[0]: 192.168.220.0/24 is the network address" },
+                { NC_V1("192.168.220.255"), "192.168.220.255/24 is the broadcast address of its subnet" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n"
+                  "        address: 192.168.220.104/24\n        gateway: 192.168.221.1\n",
+                  "/seed/network-config:8:18: config[0].subnets[0]: 192.168.221.1 is not in the interface's subnet 192.168.220.104/24" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n"
+                  "        address: 192.168.220.104/24\n        gateway: 192.168.220.104\n",
+                  "192.168.220.104 is the interface's own address" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n  - type: physical\n    name: eth0\n",
+                  "/seed/network-config:5:5: config[1]: interface eth0 is configured twice" },
+                { "version: 1\nconfig:\n  - {type: physical, name: a, mac_address: \"52:54:00:00:00:01\"}\n"
+                  "  - {type: physical, name: b, mac_address: \"52:54:00:00:00:01\"}\n",
+                  "config[1]: MAC 52:54:00:00:00:01 is configured twice" },
+                { "version: 1\nconfig:\n  - type: nameserver\n    address: [1.1.1.1, 1.0.0.1, 8.8.8.8, 8.8.4.4, 9.9.9.9]\n"
+                  "  - {type: physical, name: a}\n",
+                  "config[0].address[4]: more than 4 name servers" },
+                { "version: 1\nconfig:\n  - type: nameserver\n    search: [\"bad domain\"]\n",
+                  "config[0].search[0]: \"bad domain\" is not a DNS domain" },
+                { "version: 2\n", "/seed/network-config:1:1: ethernets: required but missing" },
+                { "version: 2\nbonds: {}\nethernets: {eth0: {}}\n",
+                  "/seed/network-config:2:1: bonds: not supported; kube-firstboot configures plain ethernets only" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24, 192.168.220.105/24]\n",
+                  "/seed/network-config:4:37: ethernets.eth0.addresses[1]: a second address; only one per interface" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [\"2001:db8::1/64\"]\n",
+                  "ethernets.eth0.addresses[0]: \"2001:db8::1/64\": IPv6 is not supported, only IPv4" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104]\n",
+                  "ethernets.eth0.addresses[0]: \"192.168.220.104\" is not an IPv4 address with prefix" },
+                { "version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [192.168.220.104/24]\n",
+                  "/seed/network-config:4:12: ethernets.eth0: dhcp4 and a static address on one interface" },
+                { "version: 2\nethernets:\n  eth0:\n    dhcp6: true\n", "ethernets.eth0.dhcp6: IPv6 is not supported, only IPv4" },
+                { "version: 2\nethernets:\n  eth0:\n    gateway4: 192.168.220.1\n",
+                  "/seed/network-config:4:15: ethernets.eth0: a gateway needs a static address" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n    routes: [{to: 10.0.0.0/8, via: 192.168.220.1}]\n",
+                  "ethernets.eth0.routes[0].to: \"10.0.0.0/8\": only the default route (to: default or 0.0.0.0/0) is supported" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n    gateway4: 192.168.220.1\n"
+                  "    routes: [{to: default, via: 192.168.220.2}]\n",
+                  "ethernets.eth0: differs from gateway4 (line 5)" },
+                { "version: 2\nethernets:\n  id0:\n    match: {name: \"en*\"}\n",
+                  "ethernets.id0.match.name: \"en*\": patterns are not supported" },
+                { "version: 2\nethernets:\n  id0:\n    match: {driver: virtio}\n",
+                  "ethernets.id0.match.driver: unknown key (known keys: macaddress, name)" },
+                { "version: 2\nethernets:\n  id0:\n    match: {}\n", "ethernets.id0.match: is empty; match macaddress or name" },
+                { "version: 2\nethernets:\n  \"my nic\": {}\n",
+                  "/seed/network-config:3:3: ethernets.my nic: \"my nic\" is not an interface name; add match" },
+                { "version: 2\nethernets:\n  eth0:\n    mtu: 1500\n", "ethernets.eth0.mtu: unknown key" },
+                { "version: 2\nethernets:\n  eth0: {addresses: [10.0.0.1/24], gateway4: 10.0.0.254}\n"
+                  "  eth1: {addresses: [10.1.0.1/24], gateway4: 10.1.0.254}\n",
+                  "/seed/network-config:4:3: ethernets.eth1: a second default gateway (the first is at line 3)" },
+                { "version: 2\nethernets:\n  eth0: {renderer: x}\n", "ethernets.eth0.renderer: unknown key" },
+                { "version: 2\nrenderer: systemd\nethernets: {eth0: {}}\n",
+                  "renderer: \"systemd\" is not one of: networkd, NetworkManager" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(MD, UD, cases[i].nc, cases[i].expected);
+}
+
+static void test_netconfig_too_many_interfaces(void **state) {
+        char nc[4096];
+        size_t len = (size_t) sprintf(nc, "version: 2\nethernets:\n");
+
+        for (int i = 0; i <= FB_MAX_IFACES; i++)
+                len += (size_t) sprintf(nc + len, "  eth%d: {}\n", i);
+        expect_error(MD, UD, nc, "/seed/network-config:11:3: ethernets.eth8: more than 8 interfaces");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_netconfig_v1_forms),
+                cmocka_unit_test(test_netconfig_v2_forms),
+                cmocka_unit_test(test_netconfig_errors),
+                cmocka_unit_test(test_netconfig_too_many_interfaces),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
