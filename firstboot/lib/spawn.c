@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "spawn.h"
+#include "time-util.h"
 
 static const char *search_path(void) {
         const char *p = getenv(SPAWN_PATH_ENV);
@@ -41,12 +42,6 @@ int spawn_find(const char *name, char *ret, size_t size) {
                 p = end + 1;
         }
         return -ENOENT;
-}
-
-static long long now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void spawn_result_done(struct spawn_result *result) {
@@ -98,7 +93,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         char exe[PATH_MAX];
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
         size_t capacity = 0, stdin_done = 0;
-        long long deadline;
+        usec_t deadline;
         sigset_t sigchld, saved_mask;
         bool out_open = true;
         pid_t pid;
@@ -141,10 +136,10 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 in_pipe[1] = -1;
         }
 
-        deadline = now_ms() + (opts->timeout_ms > 0 ? opts->timeout_ms : 300000);
+        deadline = deadline_in_ms(opts->timeout_ms > 0 ? opts->timeout_ms : 300000);
         while (out_open) {
                 struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { in_pipe[1], POLLOUT, 0 } };
-                long long left = deadline - now_ms();
+                long long left = deadline_remaining_ms(deadline);
                 char buf[4096];
                 ssize_t n;
 
@@ -219,7 +214,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                         goto reaped;
                 if (w < 0 && errno != EINTR)
                         break;
-                left = deadline - now_ms();
+                left = deadline_remaining_ms(deadline);
                 if (left <= 0) {
                         result->timed_out = 1;
                         break;
@@ -235,7 +230,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 for (int i = 0; i < 20; i++) {
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 goto reaped;
-                        usleep(50000);
+                        sleep_ms(50);
                 }
                 kill(-pid, SIGKILL);
         }

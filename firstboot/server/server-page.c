@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "server-util.h"
+#include "time-util.h"
 #include "server.h"
 
 #define REFRESH_SECONDS 5
@@ -58,7 +59,7 @@ static void cluster_section(struct strbuf *b, const struct cluster *c, int64_t n
 
 int status_page(const struct server *s, char **ret, size_t *ret_size) {
         struct strbuf b = {};
-        int64_t now = wall_time();
+        int64_t now = now_realtime_sec();
         char when[32];
 
         strbuf_printf(&b,

@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "server-store.h"
 #include "server-util.h"
+#include "time-util.h"
 
 static const char *const stages[] = { "seed", "host", "init", "cni", "publish", "wait-record", "join", "done" };
 static const char *const statuses[] = { "running", "done", "failed" };
@@ -225,7 +226,7 @@ int report_parse(const char *node, const char *data, size_t size, bool stored, s
                 }
                 r->received = t;
         } else
-                r->received = wall_time();
+                r->received = now_realtime_sec();
 
         if (report_serialize(r) < 0) {
                 report_free(r);
@@ -316,7 +317,7 @@ static void load_record(struct store *st, struct cluster *c) {
         }
         c->record = TAKE_PTR(data);
         c->record_size = size;
-        c->record_received = stat(path, &stbuf) == 0 ? (int64_t) stbuf.st_mtime : wall_time();
+        c->record_received = stat(path, &stbuf) == 0 ? (int64_t) stbuf.st_mtime : now_realtime_sec();
 }
 
 static void load_reports(struct store *st, struct cluster *c) {
@@ -437,7 +438,7 @@ int store_put_record(struct store *st, struct cluster *c, const char *data, size
         free(c->record);
         c->record = copy;
         c->record_size = size;
-        c->record_received = wall_time();
+        c->record_received = now_realtime_sec();
         return r;
 }
 

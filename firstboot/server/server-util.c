@@ -7,17 +7,6 @@
 
 #include "server-util.h"
 
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-int64_t wall_time(void) {
-        return (int64_t) time(NULL);
-}
-
 void format_utc(int64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
         struct tm tm;

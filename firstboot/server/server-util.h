@@ -9,9 +9,6 @@
 
 /* Small helpers shared by the server's modules. */
 
-uint64_t now_usec(void);        /* CLOCK_MONOTONIC */
-int64_t wall_time(void);        /* Unix seconds */
-
 /* "2025-11-28 18:40:00Z"; buf of at least 24 bytes. */
 void format_utc(int64_t t, char *buf, size_t size);
 

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "report/status-remote.h"
+#include "time-util.h"
 
 #define NODES_MAX (1024 * 1024)
 #define MAX_ROWS 1024
@@ -117,7 +118,7 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                         http_response_done(&res);
                         if (!watch)
                                 return 1;
-                        sleep(WATCH_INTERVAL_S);
+                        sleep_ms(WATCH_INTERVAL_S * 1000);
                         continue;
                 }
                 if (watch && isatty(fileno(out)))
@@ -135,6 +136,6 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                         return 0;
                 if (!watch)
                         return 4;
-                sleep(WATCH_INTERVAL_S);
+                sleep_ms(WATCH_INTERVAL_S * 1000);
         }
 }

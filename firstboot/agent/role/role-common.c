@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -167,6 +168,10 @@ int step_done(struct fb_run *run) {
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms) {
+        struct backoff b;
+
+        /* 2 s, 4 s, 8 s, ... between attempts */
+        backoff_init(&b, 2000, 60000, BACKOFF_NO_DEADLINE);
         for (int attempt = 1;; attempt++) {
                 const char *argv[] = { "kubeadm", subcommand, "--config", config_path, NULL };
                 const char *reset[] = { "kubeadm", "reset", "-f", NULL };
@@ -193,6 +198,6 @@ int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const c
                 r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
                 if (r != 0)
                         log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
-                sleep((unsigned) (2 << (attempt - 1)));
+                (void) backoff_wait(&b);
         }
 }
