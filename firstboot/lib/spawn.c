@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "macro.h"
 #include "spawn.h"
 #include "time-util.h"
@@ -92,7 +93,8 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         static const struct spawn_options defaults = { .log_fd = -1 };
         char exe[PATH_MAX];
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
-        size_t capacity = 0, stdin_done = 0;
+        struct buffer output;
+        size_t stdin_done = 0;
         usec_t deadline;
         sigset_t sigchld, saved_mask;
         bool out_open = true;
@@ -103,6 +105,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         result->exit_status = -1;
         if (!opts)
                 opts = &defaults;
+        buffer_init(&output, opts->capture_max);
 
         r = spawn_find(argv[0], exe, sizeof(exe));
         if (r < 0)
@@ -177,29 +180,17 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 }
                 if (opts->log_fd >= 0)
                         (void) !write(opts->log_fd, buf, n);
-                if (opts->capture_max > 0 && result->output_size < opts->capture_max) {
+                if (opts->capture_max > 0 && output.len < opts->capture_max) {
                         size_t take = (size_t) n;
-                        if (take > opts->capture_max - result->output_size)
-                                take = opts->capture_max - result->output_size;
-                        if (result->output_size + take + 1 > capacity) {
-                                size_t want = capacity ? capacity * 2 : 8192;
-                                char *p;
-                                while (want < result->output_size + take + 1)
-                                        want *= 2;
-                                p = realloc(result->output, want);
-                                if (!p) {
-                                        r = -ENOMEM;
-                                        result->timed_out = 0;
-                                        kill(-pid, SIGKILL);
-                                        (void) waitpid(pid, &status, 0);
-                                        goto finish;
-                                }
-                                result->output = p;
-                                capacity = want;
+                        if (take > opts->capture_max - output.len)
+                                take = opts->capture_max - output.len;
+                        r = buffer_append(&output, buf, take);
+                        if (r < 0) {
+                                result->timed_out = 0;
+                                kill(-pid, SIGKILL);
+                                (void) waitpid(pid, &status, 0);
+                                goto finish;
                         }
-                        memcpy(result->output + result->output_size, buf, take);
-                        result->output_size += take;
-                        result->output[result->output_size] = 0;
                 }
         }
 
@@ -241,9 +232,10 @@ reaped:
                 result->exit_status = WEXITSTATUS(status);
         else if (WIFSIGNALED(status))
                 result->exit_status = 128 + WTERMSIG(status);
-        r = 0;
+        r = output.data ? buffer_steal(&output, &result->output, &result->output_size) : 0;
 
 finish:
+        buffer_free(&output);
         sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         for (int i = 0; i < 2; i++) {
                 if (out_pipe[i] >= 0)

@@ -476,14 +476,14 @@ int store_put_report(struct store *st, struct cluster *c, const char *node, cons
 }
 
 int store_reports_json(const struct cluster *c, char **ret, size_t *ret_size) {
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(SERVER_RESPONSE_MAX);
 
-        strbuf_puts(&b, "{");
+        buffer_puts(&b, "{");
         for (size_t i = 0; i < c->n_reports; i++) {
                 /* node names are [a-z0-9.-] only: nothing to escape */
-                strbuf_printf(&b, "%s\"%s\":", i ? "," : "", c->reports[i]->node);
-                strbuf_append(&b, c->reports[i]->json, c->reports[i]->json_size);
+                buffer_appendf(&b, "%s\"%s\":", i ? "," : "", c->reports[i]->node);
+                buffer_append(&b, c->reports[i]->json, c->reports[i]->json_size);
         }
-        strbuf_puts(&b, "}\n");
-        return strbuf_finish(&b, ret, ret_size);
+        buffer_puts(&b, "}\n");
+        return buffer_steal(&b, ret, ret_size);
 }
