@@ -10,6 +10,7 @@
 #include "buffer.h"
 #include "fileio.h"
 #include "macro.h"
+#include "secret.h"
 
 int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_size) {
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(max);
@@ -74,7 +75,7 @@ static int fsync_directory(const char *dir) {
 }
 
 static int file_has_content(const char *path, const void *data, size_t size) {
-        _cleanup_free_ char *old = NULL;
+        _cleanup_erase_free_ char *old = NULL; /* may be a secret's previous value */
         size_t old_size = 0;
         int r;
 
