@@ -29,6 +29,7 @@
 #include "spawn.h"
 #include "role/token.h"
 #include "secret.h"
+#include "time-util.h"
 
 #define ISO_MAX (64 * 1024 * 1024)
 #define CLOUD_LOCALDS_TIMEOUT_MS (2 * 60 * 1000)
@@ -521,7 +522,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 ret = SEEDGEN_EXIT_RUNTIME;
                 goto finish;
         }
-        if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation(time(NULL), rnd, generation) < 0) {
+        if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
                 ret = SEEDGEN_EXIT_RUNTIME;
                 goto finish;

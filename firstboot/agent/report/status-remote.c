@@ -42,7 +42,7 @@ int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_d
         json_tokener *tok;
         json_object *root;
         size_t n = 0;
-        time_t now = time(NULL);
+        time_t now = (time_t) now_realtime_sec();
 
         *ret_done = *ret_failed = *ret_other = 0;
         if (size > NODES_MAX)

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backoff.h"
@@ -87,7 +86,7 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                 if (r < 0)
                         return log_error_errno(r, "cannot generate a bootstrap token: %m");
         }
-        *ret_expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        *ret_expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         if (run->dry_run)
                 return 0;
         return control_plane_token_save(run, token, *ret_expires);
@@ -332,7 +331,7 @@ int publish_record(struct fb_run *run, const char *token, long long expires) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot compute the CA certificate hash: %m", ca);
         rec.n_ca_cert_hashes = 1;
-        rec.issued = (int64_t) time(NULL);
+        rec.issued = now_realtime_sec();
         rec.expires = expires;
 
         r = join_record_seal(c->cluster_key, &rec, &sealed, &size);
@@ -341,7 +340,7 @@ int publish_record(struct fb_run *run, const char *token, long long expires) {
         r = endpoint_put_record(c, sealed, size, (int) (c->join_timeout_s * 1000));
         if (r < 0)
                 return r;
-        log_info("join record published (token expires in %lld min)", (expires - (long long) time(NULL)) / 60);
+        log_info("join record published (token expires in %lld min)", (expires - (long long) now_realtime_sec()) / 60);
         return 0;
 }
 
@@ -400,7 +399,7 @@ int refresh_token(struct fb_run *run) {
         char token[24], fresh[24];
         CLEANUP_ERASE(token);
         CLEANUP_ERASE(fresh);
-        long long expires, now = (long long) time(NULL), left;
+        long long expires, now = (long long) now_realtime_sec(), left;
         int r;
 
         if (c->role != FB_ROLE_CONTROL_PLANE)
@@ -438,7 +437,7 @@ int refresh_token(struct fb_run *run) {
         }
         if (r != 0)
                 return log_error_errno(r < 0 ? r : EIO, "kubeadm token create failed; see " AGENT_LOG);
-        expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         r = control_plane_token_save(run, fresh, expires);
         if (r >= 0)
                 r = publish_record(run, fresh, expires);

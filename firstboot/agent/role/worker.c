@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "backoff.h"
 #include "join/endpoint.h"
@@ -102,10 +101,10 @@ int step_wait_record(struct fb_run *run) {
                                 }
                                 snprintf(last, sizeof(last), "a record that does not open");
                                 pause = &rejected;
-                        } else if (record.expires <= (int64_t) time(NULL)) {
+                        } else if (record.expires <= now_realtime_sec()) {
                                 if (last_open_error != -ESTALE)
                                         log_warning("join record at %s expired %lld s ago; waiting for a fresh one", url,
-                                                    (long long) time(NULL) - (long long) record.expires);
+                                                    (long long) now_realtime_sec() - (long long) record.expires);
                                 last_open_error = -ESTALE;
                                 snprintf(last, sizeof(last), "an expired record");
                                 secure_erase(&record, sizeof(record));
