@@ -165,7 +165,7 @@ static int load_seed(struct seed *seed, struct fb_config *config) {
 
 static int cmd_show_seed(void) {
         _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config;
+        _cleanup_(config_done) struct fb_config config = {};
         int r;
 
         config_init(&config);
@@ -252,7 +252,7 @@ static void print_plan_header(const struct seed *seed, const struct fb_config *c
 /* run and plan share this: plan is a run with dry_run set. */
 static int provision(bool dry_run) {
         _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config;
+        _cleanup_(config_done) struct fb_config config = {};
         char base[PATH_MAX];
         struct state state;
         struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
@@ -421,7 +421,7 @@ static int provision(bool dry_run) {
 
 static int cmd_refresh_token(void) {
         _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config;
+        _cleanup_(config_done) struct fb_config config = {};
         _cleanup_close_ int log_fd = -1, lock_fd = -1;
         struct fb_run run = { .log_fd = -1 };
         char base[PATH_MAX];

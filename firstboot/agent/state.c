@@ -1,19 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "fileio.h"
 #include "macro.h"
 #include "state.h"
+#include "time-util.h"
 
 #define STATE_FILE_MAX 4096
-
-static uint64_t now_usec(void) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        return (uint64_t) tv.tv_sec * 1000000 + (uint64_t) tv.tv_usec;
-}
 
 static int state_parse(struct state *s, const char *text) {
         const char *p = text;
@@ -92,7 +86,7 @@ int state_mark_done(struct state *s, const char *stage) {
         if (s->n_done >= STATE_MAX_STAGES || strlen(stage) >= sizeof(s->done[0].name))
                 return -E2BIG;
         strscpy(s->done[s->n_done].name, sizeof(s->done[0].name), stage);
-        s->done[s->n_done].usec = now_usec();
+        s->done[s->n_done].usec = now_realtime_usec();
         s->n_done++;
         return state_save(s);
 }

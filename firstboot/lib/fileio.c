@@ -7,31 +7,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "fileio.h"
 #include "macro.h"
+#include "secret.h"
 
 int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t allocated = 0, size = 0;
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(max);
 
         for (;;) {
-                ssize_t n;
+                char chunk[8192];
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+                int r;
 
-                if (size + 1 >= allocated) {
-                        size_t want = allocated ? allocated * 2 : 4096;
-                        char *p;
-
-                        if (want > max + 2)
-                                want = max + 2;
-                        if (want <= size + 1)
-                                return -EFBIG;
-                        p = realloc(buf, want);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = want;
-                }
-                n = read(fd, buf + size, allocated - size - 1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -39,16 +27,11 @@ int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_size) {
                 }
                 if (n == 0)
                         break;
-                size += n;
-                if (size > max)
-                        return -EFBIG;
+                r = buffer_append(&b, chunk, (size_t) n);
+                if (r < 0)
+                        return r == -E2BIG ? -EFBIG : r;
         }
-
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
+        return buffer_steal(&b, ret, ret_size);
 }
 
 int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_size) {
@@ -92,7 +75,7 @@ static int fsync_directory(const char *dir) {
 }
 
 static int file_has_content(const char *path, const void *data, size_t size) {
-        _cleanup_free_ char *old = NULL;
+        _cleanup_erase_free_ char *old = NULL; /* may be a secret's previous value */
         size_t old_size = 0;
         int r;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "http.h"
 #include "macro.h"
 
@@ -23,43 +24,19 @@
 #define DEFAULT_MAX_RESPONSE (1024 * 1024)
 #define MAX_REDIRECTS 5L
 
-struct sink {
-        char *buf;
-        size_t size, allocated, max;
-        bool too_large;
-};
-
 struct source {
         const char *data;
         size_t size, pos;
 };
 
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        struct sink *s = userdata;
+        struct buffer *body = userdata;
         size_t n = size * nmemb;
 
         if (nmemb != 0 && n / nmemb != size)
                 return 0;
-        if (n > s->max - s->size) {
-                s->too_large = true;
+        if (buffer_append(body, ptr, n) < 0)
                 return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
-        }
-        if (s->size + n + 1 > s->allocated) {
-                size_t want = s->allocated ? s->allocated : 4096;
-                char *p;
-                while (want < s->size + n + 1)
-                        want *= 2;
-                if (want > s->max + 1)
-                        want = s->max + 1;
-                p = realloc(s->buf, want);
-                if (!p)
-                        return 0;
-                s->buf = p;
-                s->allocated = want;
-        }
-        memcpy(s->buf + s->size, ptr, n);
-        s->size += n;
-        s->buf[s->size] = 0;
         return n;
 }
 
@@ -74,7 +51,7 @@ static size_t read_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
         return n;
 }
 
-static int curlcode_to_errno(CURLcode c, const struct sink *sink) {
+static int curlcode_to_errno(CURLcode c, const struct buffer *body) {
         switch (c) {
         case CURLE_OPERATION_TIMEDOUT:
                 return -ETIMEDOUT;
@@ -91,7 +68,7 @@ static int curlcode_to_errno(CURLcode c, const struct sink *sink) {
         case CURLE_FILESIZE_EXCEEDED:
                 return -EFBIG;
         case CURLE_WRITE_ERROR:
-                return sink->too_large ? -EFBIG : -ENOMEM;
+                return body->error == -E2BIG ? -EFBIG : -ENOMEM;
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
                 return -EINVAL;
@@ -165,7 +142,7 @@ void http_response_done(struct http_response *r) {
 int http_request(const struct http_request *req, struct http_response *ret) {
         const long protocols = CURLPROTO_HTTP | CURLPROTO_HTTPS;
         char errbuf[CURL_ERROR_SIZE] = "";
-        struct sink sink = { .max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE };
+        struct buffer body = BUFFER_INIT(req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE);
         struct source source = { .data = req->body, .size = req->body_size };
         struct curl_slist *headers = NULL;
         bool put = false;
@@ -222,7 +199,7 @@ int http_request(const struct http_request *req, struct http_response *ret) {
                 c = sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
         if (c == CURLE_OK)
                 /* Refuses early when Content-Length announces too much; write_body() enforces it anyway. */
-                c = sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long) (sink.max < (size_t) LONG_MAX ? sink.max : LONG_MAX));
+                c = sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long) (body.max < (size_t) LONG_MAX ? body.max : LONG_MAX));
         if (c == CURLE_OK)
                 /* The agent talks to a metadata endpoint on the lab network, never through a proxy that the
                  * environment may name. */
@@ -234,7 +211,7 @@ int http_request(const struct http_request *req, struct http_response *ret) {
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
         if (c == CURLE_OK)
-                c = sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+                c = sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
         if (c == CURLE_OK && req->ca_file)
                 c = sym_curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
         if (c == CURLE_OK && put) {
@@ -279,7 +256,7 @@ int http_request(const struct http_request *req, struct http_response *ret) {
         c = sym_curl_easy_perform(curl);
         if (c != CURLE_OK) {
                 snprintf(ret->error, sizeof(ret->error), "%s", errbuf[0] ? errbuf : sym_curl_easy_strerror(c));
-                r = curlcode_to_errno(c, &sink);
+                r = curlcode_to_errno(c, &body);
                 goto finish;
         }
         if (sym_curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ret->status) != CURLE_OK || ret->status == 0) {
@@ -290,26 +267,17 @@ int http_request(const struct http_request *req, struct http_response *ret) {
         /* libcurl reports a body cut short by a closed connection itself (CURLE_PARTIAL_FILE); this also
          * catches a length mismatch it let pass. */
         if (sym_curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD, &content_length) == CURLE_OK &&
-            content_length >= 0 && (double) sink.size != content_length) {
-                snprintf(ret->error, sizeof(ret->error), "received %zu bytes of %.0f announced", sink.size,
+            content_length >= 0 && (double) body.len != content_length) {
+                snprintf(ret->error, sizeof(ret->error), "received %zu bytes of %.0f announced", body.len,
                          content_length);
                 r = -EPIPE;
                 goto finish;
         }
 
-        if (!sink.buf) {
-                sink.buf = strdup("");
-                if (!sink.buf) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-        }
-        ret->body = TAKE_PTR(sink.buf);
-        ret->size = sink.size;
-        r = 0;
+        r = buffer_steal(&body, &ret->body, &ret->size);
 
 finish:
-        free(sink.buf);
+        buffer_free(&body);
         sym_curl_slist_free_all(headers);
         sym_curl_easy_cleanup(curl);
         return r;

@@ -13,6 +13,10 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _noreturn_ __attribute__((noreturn))
 #define _warn_unused_ __attribute__((warn_unused_result))
+#define CONCATENATE_(a, b) a##b
+#define CONCATENATE(a, b) CONCATENATE_(a, b)
+/* A name no other declaration in the scope has. */
+#define UNIQUE(prefix) CONCATENATE(prefix, __COUNTER__)
 
 static inline void freep(void *p) {
         free(*(void **) p);

@@ -26,9 +26,3 @@ int random_bytes(void *buf, size_t n) {
         }
         return 0;
 }
-
-void secure_erase(void *p, size_t n) {
-        volatile unsigned char *v = p;
-        while (n--)
-                *v++ = 0;
-}

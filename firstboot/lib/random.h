@@ -6,6 +6,3 @@
 /* Cryptographic random bytes from /dev/urandom (CentOS 7's kernel 3.10 has no getrandom(2)). */
 int random_bytes(void *buf, size_t n);
 
-/* Overwrites memory that held a secret, in a way the compiler may not drop (no explicit_bzero in
- * glibc 2.17). */
-void secure_erase(void *p, size_t n);

@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "macro.h"
 #include "spawn.h"
+#include "time-util.h"
 
 static const char *search_path(void) {
         const char *p = getenv(SPAWN_PATH_ENV);
@@ -41,12 +43,6 @@ int spawn_find(const char *name, char *ret, size_t size) {
                 p = end + 1;
         }
         return -ENOENT;
-}
-
-static long long now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void spawn_result_done(struct spawn_result *result) {
@@ -97,8 +93,9 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         static const struct spawn_options defaults = { .log_fd = -1 };
         char exe[PATH_MAX];
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
-        size_t capacity = 0, stdin_done = 0;
-        long long deadline;
+        struct buffer output;
+        size_t stdin_done = 0;
+        usec_t deadline;
         sigset_t sigchld, saved_mask;
         bool out_open = true;
         pid_t pid;
@@ -108,6 +105,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         result->exit_status = -1;
         if (!opts)
                 opts = &defaults;
+        buffer_init(&output, opts->capture_max);
 
         r = spawn_find(argv[0], exe, sizeof(exe));
         if (r < 0)
@@ -141,10 +139,10 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 in_pipe[1] = -1;
         }
 
-        deadline = now_ms() + (opts->timeout_ms > 0 ? opts->timeout_ms : 300000);
+        deadline = deadline_in_ms(opts->timeout_ms > 0 ? opts->timeout_ms : 300000);
         while (out_open) {
                 struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { in_pipe[1], POLLOUT, 0 } };
-                long long left = deadline - now_ms();
+                long long left = deadline_remaining_ms(deadline);
                 char buf[4096];
                 ssize_t n;
 
@@ -182,29 +180,17 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 }
                 if (opts->log_fd >= 0)
                         (void) !write(opts->log_fd, buf, n);
-                if (opts->capture_max > 0 && result->output_size < opts->capture_max) {
+                if (opts->capture_max > 0 && output.len < opts->capture_max) {
                         size_t take = (size_t) n;
-                        if (take > opts->capture_max - result->output_size)
-                                take = opts->capture_max - result->output_size;
-                        if (result->output_size + take + 1 > capacity) {
-                                size_t want = capacity ? capacity * 2 : 8192;
-                                char *p;
-                                while (want < result->output_size + take + 1)
-                                        want *= 2;
-                                p = realloc(result->output, want);
-                                if (!p) {
-                                        r = -ENOMEM;
-                                        result->timed_out = 0;
-                                        kill(-pid, SIGKILL);
-                                        (void) waitpid(pid, &status, 0);
-                                        goto finish;
-                                }
-                                result->output = p;
-                                capacity = want;
+                        if (take > opts->capture_max - output.len)
+                                take = opts->capture_max - output.len;
+                        r = buffer_append(&output, buf, take);
+                        if (r < 0) {
+                                result->timed_out = 0;
+                                kill(-pid, SIGKILL);
+                                (void) waitpid(pid, &status, 0);
+                                goto finish;
                         }
-                        memcpy(result->output + result->output_size, buf, take);
-                        result->output_size += take;
-                        result->output[result->output_size] = 0;
                 }
         }
 
@@ -219,7 +205,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                         goto reaped;
                 if (w < 0 && errno != EINTR)
                         break;
-                left = deadline - now_ms();
+                left = deadline_remaining_ms(deadline);
                 if (left <= 0) {
                         result->timed_out = 1;
                         break;
@@ -235,7 +221,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 for (int i = 0; i < 20; i++) {
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 goto reaped;
-                        usleep(50000);
+                        sleep_ms(50);
                 }
                 kill(-pid, SIGKILL);
         }
@@ -246,9 +232,10 @@ reaped:
                 result->exit_status = WEXITSTATUS(status);
         else if (WIFSIGNALED(status))
                 result->exit_status = 128 + WTERMSIG(status);
-        r = 0;
+        r = output.data ? buffer_steal(&output, &result->output, &result->output_size) : 0;
 
 finish:
+        buffer_free(&output);
         sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         for (int i = 0; i < 2; i++) {
                 if (out_pipe[i] >= 0)

@@ -10,7 +10,7 @@
 
 #include "macro.h"
 #include "parse.h"
-#include "random.h"
+#include "secret.h"
 #include "seedgen.h"
 
 struct out {
@@ -34,9 +34,10 @@ static int out_close(struct out *o, bool secret, char **ret, size_t *ret_size) {
                 failed = true;
         o->f = NULL;
         if (failed || !o->buf) {
-                if (o->buf && secret)
-                        secure_erase(o->buf, o->size);
-                free(o->buf);
+                if (secret)
+                        erase_and_free(o->buf);
+                else
+                        free(o->buf);
                 return -ENOMEM;
         }
         *ret = o->buf;
@@ -138,7 +139,9 @@ void seedgen_pxe_name(const char *mac, char ret[static 21]) {
 int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct seedgen_secrets *secrets,
                              char **ret, size_t *ret_size) {
         const struct fb_config *c = &inv->cluster;
-        char key[64], a[16], control_plane[300];
+        char a[16], control_plane[300];
+        char key[64];
+        CLEANUP_ERASE(key);
         struct out o;
         int r;
 
@@ -206,7 +209,6 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
                         fputc('\n', o.f);
                 }
         }
-        secure_erase(key, sizeof(key));
         return out_close(&o, true, ret, ret_size);
 }
 

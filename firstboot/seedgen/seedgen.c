@@ -28,6 +28,8 @@
 #include "seedgen.h"
 #include "spawn.h"
 #include "role/token.h"
+#include "secret.h"
+#include "time-util.h"
 
 #define ISO_MAX (64 * 1024 * 1024)
 #define CLOUD_LOCALDS_TIMEOUT_MS (2 * 60 * 1000)
@@ -57,13 +59,6 @@ static void node_files_free(struct node_files *n, size_t count) {
                 free(n[i].grub);
         }
         free(n);
-}
-
-static void free_secret(char **p, size_t size) {
-        if (*p)
-                secure_erase(*p, size);
-        free(*p);
-        *p = NULL;
 }
 
 static void help(void) {
@@ -235,8 +230,8 @@ static int existing_secrets(const char *dir, const struct seedgen_inventory *inv
         if (!d)
                 return log_error_errno(errno, "%s: cannot read: %m", dir);
         while ((de = readdir(d))) {
-                _cleanup_free_ char *data = NULL;
-                _cleanup_(config_done) struct fb_config c;
+                _cleanup_erase_free_ char *data = NULL;
+                _cleanup_(config_done) struct fb_config c = {};
                 char path[PATH_MAX];
                 size_t size;
 
@@ -255,7 +250,6 @@ static int existing_secrets(const char *dir, const struct seedgen_inventory *inv
                         break;
                 }
                 r = userdata_parse(data, size, path, &c);
-                secure_erase(data, size);
                 if (r < 0) {
                         log_error("%s: cannot keep this lab's cluster key: the user-data above does not parse; "
                                   "fix or remove it, or use --new-key",
@@ -277,8 +271,6 @@ static int existing_secrets(const char *dir, const struct seedgen_inventory *inv
                         r = -EINVAL;
                         break;
                 }
-                secure_erase(c.cluster_key, sizeof(c.cluster_key));
-                secure_erase(c.token, sizeof(c.token));
         }
         closedir(d);
         if (r < 0) {
@@ -325,22 +317,19 @@ static void existing_instance_id(const char *path, char *ret, size_t size) {
 }
 
 static bool file_equals(const char *path, const char *data, size_t size) {
-        _cleanup_free_ char *old = NULL;
+        _cleanup_erase_free_ char *old = NULL;
         size_t old_size;
-        bool same;
 
         if (read_file_limited(path, size, &old, &old_size) < 0)
                 return false;
-        same = old_size == size && memcmp(old, data, size) == 0;
-        secure_erase(old, old_size);
-        return same;
+        return old_size == size && memcmp(old, data, size) == 0;
 }
 
 /* The agent's own parser on a node's seed as it will be written (file names as on disk). */
 static int check_seed(const char *dir, const char *meta_data, size_t meta_data_size, const char *user_data,
                       size_t user_data_size, const char *network_config, size_t network_config_size) {
         _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config c;
+        _cleanup_(config_done) struct fb_config c = {};
         char name[PATH_MAX + 32];
         int r;
 
@@ -358,26 +347,19 @@ static int check_seed(const char *dir, const char *meta_data, size_t meta_data_s
         }
         if (r < 0)
                 return log_error_errno(r, "%s: seed too large", dir);
-        r = config_load(&seed, &c);
-        if (seed.data[SEED_USER_DATA])
-                secure_erase(seed.data[SEED_USER_DATA], seed.size[SEED_USER_DATA]);
-        secure_erase(c.cluster_key, sizeof(c.cluster_key));
-        return r;
+        return config_load(&seed, &c);
 }
 
 /* After writing: the seed as the agent will find it, from the directory or from the ISO. */
 static int verify_written(const char *source, bool image, const struct seedgen_node *node) {
         _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config c;
+        _cleanup_(config_done) struct fb_config c = {};
         int r;
 
         config_init(&c);
         r = image ? seed_read_image(source, &seed) : seed_read_dir(source, &seed);
         if (r >= 0)
                 r = config_load(&seed, &c);
-        if (seed.data[SEED_USER_DATA])
-                secure_erase(seed.data[SEED_USER_DATA], seed.size[SEED_USER_DATA]);
-        secure_erase(c.cluster_key, sizeof(c.cluster_key));
         if (r < 0)
                 return log_error_errno(r, "%s: the seed just written does not read back as the agent reads it "
                                           "(above): this is a bug in kube-firstboot seed",
@@ -396,7 +378,7 @@ static int make_iso(const char *out, const char *node_dir) {
         char tmpdir[PATH_MAX], tmp_iso[PATH_MAX], iso[PATH_MAX], md[PATH_MAX], ud[PATH_MAX], nc[PATH_MAX];
         struct spawn_options opts = { .timeout_ms = CLOUD_LOCALDS_TIMEOUT_MS, .log_fd = -1, .capture_max = 4096 };
         struct spawn_result result = { .exit_status = -1 };
-        _cleanup_free_ char *data = NULL;
+        _cleanup_erase_free_ char *data = NULL;
         size_t size = 0;
         int r;
 
@@ -444,8 +426,6 @@ static int make_iso(const char *out, const char *node_dir) {
         if (r < 0)
                 log_error_errno(r, "%s: cannot write: %m", iso);
 finish:
-        if (data)
-                secure_erase(data, size);
         spawn_result_done(&result);
         (void) unlink(tmp_iso);
         (void) rmdir(tmpdir);
@@ -492,10 +472,13 @@ static int absolute_dir(const char *dir, char ret[static PATH_MAX]) {
 
 static int generate(const struct seedgen_args *args, struct seedgen_inventory *inv) {
         struct seedgen_secrets secrets = {};
+        CLEANUP_ERASE(secrets);
         struct node_files *files = NULL;
-        char *user_data = NULL, *server_yaml = NULL;
+        _cleanup_erase_free_ char *user_data = NULL, *server_yaml = NULL;
         size_t user_data_size = 0, server_yaml_size = 0, n_unchanged = 0, n_pxe = 0;
-        char generation[32], out[PATH_MAX], bearer[JOIN_BEARER_LEN + 1], path[PATH_MAX + 64];
+        char generation[32], out[PATH_MAX], path[PATH_MAX + 64];
+        char bearer[JOIN_BEARER_LEN + 1];
+        CLEANUP_ERASE(bearer);
         uint8_t rnd[2];
         int in_use, ret = SEEDGEN_EXIT_BAD_INPUT, r;
 
@@ -539,7 +522,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 ret = SEEDGEN_EXIT_RUNTIME;
                 goto finish;
         }
-        if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation(time(NULL), rnd, generation) < 0) {
+        if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
                 ret = SEEDGEN_EXIT_RUNTIME;
                 goto finish;
@@ -703,12 +686,8 @@ finish:
                 log_error("%s: writing the seeds failed; the output may be incomplete: fix the cause and run again "
                           "with --force",
                           args->out);
-        free_secret(&user_data, user_data_size);
-        free_secret(&server_yaml, server_yaml_size);
         if (files)
                 node_files_free(files, inv->n_nodes);
-        secure_erase(&secrets, sizeof(secrets));
-        secure_erase(bearer, sizeof(bearer));
         return ret;
 }
 

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "secret.h"
 #include "server-config.h"
 #include "server-util.h"
 
@@ -357,7 +358,7 @@ int server_config_parse(struct server_config *c, const char *data, size_t size, 
 }
 
 int server_config_load(struct server_config *c, const char *path) {
-        _cleanup_free_ char *data = NULL;
+        _cleanup_erase_free_ char *data = NULL; /* holds the bearers */
         struct stat st;
         size_t size;
         int r;

@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "server-util.h"
+#include "time-util.h"
 #include "server.h"
 
 #define URL_MAX 1024

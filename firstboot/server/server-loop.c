@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "server-util.h"
+#include "time-util.h"
 #include "server.h"
 
 #define ACCEPT_BATCH 64
@@ -319,7 +320,7 @@ int server_init(struct server *s, struct server_config *config) {
                 .mhd_fd = -1,
                 .slots_head = -1,
                 .slots_tail = -1,
-                .started = wall_time(),
+                .started = now_realtime_sec(),
         };
 
         raise_nofile(s);

@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "server-store.h"
 #include "server-util.h"
+#include "time-util.h"
 
 static const char *const stages[] = { "seed", "host", "init", "cni", "publish", "wait-record", "join", "done" };
 static const char *const statuses[] = { "running", "done", "failed" };
@@ -225,7 +226,7 @@ int report_parse(const char *node, const char *data, size_t size, bool stored, s
                 }
                 r->received = t;
         } else
-                r->received = wall_time();
+                r->received = now_realtime_sec();
 
         if (report_serialize(r) < 0) {
                 report_free(r);
@@ -316,7 +317,7 @@ static void load_record(struct store *st, struct cluster *c) {
         }
         c->record = TAKE_PTR(data);
         c->record_size = size;
-        c->record_received = stat(path, &stbuf) == 0 ? (int64_t) stbuf.st_mtime : wall_time();
+        c->record_received = stat(path, &stbuf) == 0 ? (int64_t) stbuf.st_mtime : now_realtime_sec();
 }
 
 static void load_reports(struct store *st, struct cluster *c) {
@@ -437,7 +438,7 @@ int store_put_record(struct store *st, struct cluster *c, const char *data, size
         free(c->record);
         c->record = copy;
         c->record_size = size;
-        c->record_received = wall_time();
+        c->record_received = now_realtime_sec();
         return r;
 }
 
@@ -475,14 +476,14 @@ int store_put_report(struct store *st, struct cluster *c, const char *node, cons
 }
 
 int store_reports_json(const struct cluster *c, char **ret, size_t *ret_size) {
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(SERVER_RESPONSE_MAX);
 
-        strbuf_puts(&b, "{");
+        buffer_puts(&b, "{");
         for (size_t i = 0; i < c->n_reports; i++) {
                 /* node names are [a-z0-9.-] only: nothing to escape */
-                strbuf_printf(&b, "%s\"%s\":", i ? "," : "", c->reports[i]->node);
-                strbuf_append(&b, c->reports[i]->json, c->reports[i]->json_size);
+                buffer_appendf(&b, "%s\"%s\":", i ? "," : "", c->reports[i]->node);
+                buffer_append(&b, c->reports[i]->json, c->reports[i]->json_size);
         }
-        strbuf_puts(&b, "}\n");
-        return strbuf_finish(&b, ret, ret_size);
+        buffer_puts(&b, "}\n");
+        return buffer_steal(&b, ret, ret_size);
 }

@@ -1,22 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "server-util.h"
-
-uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-int64_t wall_time(void) {
-        return (int64_t) time(NULL);
-}
 
 void format_utc(int64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
@@ -108,64 +96,7 @@ bool text_is_printable_utf8(const char *s, size_t len) {
         return true;
 }
 
-static bool strbuf_reserve(struct strbuf *b, size_t extra) {
-        size_t want;
-        char *p;
-
-        if (b->failed)
-                return false;
-        if (b->len + extra + 1 <= b->alloc)
-                return true;
-        want = b->alloc ? b->alloc : 256;
-        while (want < b->len + extra + 1) {
-                if (want > SIZE_MAX / 2) {
-                        b->failed = true;
-                        return false;
-                }
-                want *= 2;
-        }
-        p = realloc(b->data, want);
-        if (!p) {
-                b->failed = true;
-                return false;
-        }
-        b->data = p;
-        b->alloc = want;
-        return true;
-}
-
-void strbuf_append(struct strbuf *b, const char *s, size_t len) {
-        if (!strbuf_reserve(b, len))
-                return;
-        memcpy(b->data + b->len, s, len);
-        b->len += len;
-        b->data[b->len] = 0;
-}
-
-void strbuf_puts(struct strbuf *b, const char *s) {
-        strbuf_append(b, s, strlen(s));
-}
-
-void strbuf_printf(struct strbuf *b, const char *fmt, ...) {
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-                b->failed = true;
-                return;
-        }
-        if (!strbuf_reserve(b, (size_t) n))
-                return;
-        va_start(ap, fmt);
-        vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
-        va_end(ap);
-        b->len += (size_t) n;
-}
-
-void strbuf_put_html(struct strbuf *b, const char *s) {
+void buffer_put_html(struct buffer *b, const char *s) {
         const char *run = s;
 
         for (; *s; s++) {
@@ -189,30 +120,11 @@ void strbuf_put_html(struct strbuf *b, const char *s) {
                 default:
                         continue;
                 }
-                strbuf_append(b, run, (size_t) (s - run));
-                strbuf_puts(b, entity);
+                buffer_append(b, run, (size_t) (s - run));
+                buffer_puts(b, entity);
                 run = s + 1;
         }
-        strbuf_append(b, run, (size_t) (s - run));
-}
-
-int strbuf_finish(struct strbuf *b, char **ret, size_t *ret_size) {
-        if (!strbuf_reserve(b, 0)) {
-                strbuf_done(b);
-                return -ENOMEM;
-        }
-        *ret = TAKE_PTR(b->data);
-        if (ret_size)
-                *ret_size = b->len;
-        b->len = b->alloc = 0;
-        return 0;
-}
-
-void strbuf_done(struct strbuf *b) {
-        free(b->data);
-        b->data = NULL;
-        b->len = b->alloc = 0;
-        b->failed = false;
+        buffer_append(b, run, (size_t) (s - run));
 }
 
 static bool log_safe(unsigned char c) {

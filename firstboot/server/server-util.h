@@ -5,12 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buffer.h"
 #include "macro.h"
 
 /* Small helpers shared by the server's modules. */
-
-uint64_t now_usec(void);        /* CLOCK_MONOTONIC */
-int64_t wall_time(void);        /* Unix seconds */
 
 /* "2025-11-28 18:40:00Z"; buf of at least 24 bytes. */
 void format_utc(int64_t t, char *buf, size_t size);
@@ -29,20 +27,11 @@ bool secret_equal(const char *expected, const char *given);
 /* Well-formed UTF-8 without control characters (tab, newline and DEL included). */
 bool text_is_printable_utf8(const char *s, size_t len);
 
-/* A growable NUL-terminated buffer. On allocation failure it remembers the error and drops further
- * appends; strbuf_finish() then returns -ENOMEM. */
-struct strbuf {
-        char *data;
-        size_t len, alloc;
-        bool failed;
-};
-void strbuf_append(struct strbuf *b, const char *s, size_t len);
-void strbuf_puts(struct strbuf *b, const char *s);
-void strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+/* Generated responses (status page, reports): far above any lab's, low enough to bound memory. */
+#define SERVER_RESPONSE_MAX (16 * 1024 * 1024)
+
 /* Appends s with & < > " ' replaced by entities. */
-void strbuf_put_html(struct strbuf *b, const char *s);
-int strbuf_finish(struct strbuf *b, char **ret, size_t *ret_size);
-void strbuf_done(struct strbuf *b);
+void buffer_put_html(struct buffer *b, const char *s);
 
 /* Copies s into buf for a log line: bytes outside a safe set become %XX, and a long value is cut with
  * "..." so one line stays one line. */

@@ -207,7 +207,7 @@ static void fz_route(char *target) {
 static void fz_body(const char *body, size_t size) {
         char err[192];
         struct report *r = NULL, *again = NULL;
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(SERVER_RESPONSE_MAX);
         char *html = NULL;
 
         if (record_check("lab", body, size, err, sizeof(err)) == 0 && size > JOIN_RECORD_MAX)
@@ -220,8 +220,8 @@ static void fz_body(const char *body, size_t size) {
                 if (report_parse("node-1", r->json, r->json_size, true, &again, err, sizeof(err)) != 0 ||
                     !streq(again->json, r->json))
                         abort();
-                strbuf_put_html(&b, r->message);
-                if (strbuf_finish(&b, &html, NULL) < 0 || strpbrk(html, "<>\"'"))
+                buffer_put_html(&b, r->message);
+                if (buffer_steal(&b, &html, NULL) < 0 || strpbrk(html, "<>\"'"))
                         abort();
                 free(html);
                 report_free(again);

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "macro.h"
 #include "seed/seed.h"
+#include "time-util.h"
 
 struct server {
         pid_t pid;
@@ -43,12 +44,6 @@ static const char *python(void) {
                 return p;
         /* Debian's own interpreter: a pyenv shim on PATH can take seconds to start. */
         return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 static void copy_file(const char *from, const char *to) {
@@ -97,7 +92,7 @@ static void server_start(struct server *s, const char *const *files, const char 
                 _exit(127);
         }
 
-        for (deadline = now_ms() + 20000; now_ms() < deadline; usleep(20000)) {
+        for (deadline = deadline_in_ms(20000); !deadline_passed(deadline); sleep_ms(20)) {
                 char *data = NULL;
                 if (read_file_limited(port_file, 64, &data, NULL) == 0) {
                         s->port = atoi(data);
@@ -206,10 +201,10 @@ static void test_faults_are_retried(void **state) {
 
 static void expect_timeout(const char *url, int deadline_ms) {
         struct seed s = {};
-        uint64_t start = now_ms(), elapsed;
+        uint64_t start = now_usec() / USEC_PER_MSEC, elapsed;
 
         assert_int_equal(seed_read_url(url, deadline_ms, &s), -ETIMEDOUT);
-        elapsed = now_ms() - start;
+        elapsed = now_usec() / USEC_PER_MSEC - start;
         /* Never before the deadline, however fast the machine; the upper bound only tells "gave up at the
          * deadline" from "waited for the server" (a hanging server holds on for 100 s). */
         if (elapsed + 50 < (uint64_t) deadline_ms || elapsed > (uint64_t) deadline_ms + 30000)
@@ -272,10 +267,10 @@ static void test_too_large(void **state) {
         snprintf(path, sizeof(path), "%s/seed/user-data", srv.dir);
         assert_true(write_file_atomic(path, big, SEED_FILE_MAX + 1, 0644, 0) >= 0);
         free(big);
-        start = now_ms();
+        start = now_usec() / USEC_PER_MSEC;
         assert_int_equal(seed_read_url(srv.url, 20000, &s), -EFBIG);
         /* Final at once: no retries (one request), not after waiting out the 20 s deadline. */
-        assert_true(now_ms() - start < 15000);
+        assert_true(now_usec() / USEC_PER_MSEC - start < 15000);
         assert_int_equal(server_requests(&srv, "user-data"), 1);
         seed_done(&s);
 
@@ -401,10 +396,10 @@ static void test_http_timeouts(void **state) {
 
         server_start(&srv, required_files, hang);
         snprintf(url, sizeof(url), "%smeta-data", srv.url);
-        start = now_ms();
+        start = now_usec() / USEC_PER_MSEC;
         assert_int_equal(http_request(&(struct http_request) { .url = url, .timeout_ms = 500 }, &resp), -ETIMEDOUT);
         /* the 500 ms timeout ended it: the server answers only after 1 s, which would be a 200 */
-        assert_in_range(now_ms() - start, 450, 30000);
+        assert_in_range(now_usec() / USEC_PER_MSEC - start, 450, 30000);
         server_stop(&srv);
 }
 

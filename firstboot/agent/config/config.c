@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "macro.h"
 #include "parse.h"
+#include "secret.h"
 
 const char *const fb_preflight_names[FB_PREFLIGHT_N] = { "NumCPU", "Mem" };
 
@@ -42,6 +43,8 @@ void config_init(struct fb_config *c) {
 }
 
 void config_done(struct fb_config *c) {
+        secure_erase(c->cluster_key, sizeof(c->cluster_key));
+        secure_erase(c->token, sizeof(c->token));
         for (size_t i = 0; i < c->n_ssh_keys; i++)
                 free(c->ssh_keys[i]);
         c->n_ssh_keys = 0;

@@ -6,8 +6,8 @@
  * when a running docker still reports another driver: the second case is a run killed between the write
  * and the restart, which a "restart only if the file changed" rule would never repair. */
 #include <limits.h>
-#include <time.h>
 
+#include "backoff.h"
 #include "host/daemon-json.h"
 #include "fileio.h"
 #include "host/host.h"
@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "path.h"
 #include "spawn.h"
+#include "time-util.h"
 
 #define STEP "docker"
 #define DAEMON_JSON "/etc/docker/daemon.json"
@@ -90,29 +91,21 @@ static int docker_cgroup_driver(struct fb_run *run, char *ret, size_t size) {
         return ret[0] ? 0 : -EAGAIN;
 }
 
-static long long now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int docker_verify(struct fb_run *run) {
-        long long deadline = now_ms() + DOCKER_VERIFY_DEADLINE_MS;
-        unsigned delay_ms = 250;
+        struct backoff b;
         char driver[64];
         int r;
 
+        backoff_init(&b, 250, 5000, deadline_in_ms(DOCKER_VERIFY_DEADLINE_MS));
         for (;;) {
                 r = docker_cgroup_driver(run, driver, sizeof(driver));
                 if (r != -EAGAIN)
                         break;
-                if (now_ms() + delay_ms > deadline)
+                log_debug("docker info: no answer yet, retrying");
+                if (backoff_wait(&b) < 0)
                         return log_error_errno(-ETIMEDOUT, "docker did not answer `docker info` within %d s after "
                                                "it was started: see journalctl -u docker",
                                                DOCKER_VERIFY_DEADLINE_MS / 1000);
-                log_debug("docker info: no answer yet, retrying in %u ms", delay_ms);
-                usleep(delay_ms * 1000);
-                delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
         }
         if (r < 0)
                 return r;

@@ -22,66 +22,6 @@
 #define SELINUX_MAGIC 0xf97cff8c
 #endif
 
-int strbuf_append(struct strbuf *b, const char *s, size_t n) {
-        if (b->size + n + 1 > b->allocated) {
-                size_t want = b->allocated ? b->allocated : 256;
-                char *p;
-
-                while (want < b->size + n + 1) {
-                        if (want > HOST_FILE_MAX * 4)
-                                return -EFBIG;
-                        want *= 2;
-                }
-                p = realloc(b->data, want);
-                if (!p)
-                        return -ENOMEM;
-                b->data = p;
-                b->allocated = want;
-        }
-        memcpy(b->data + b->size, s, n);
-        b->size += n;
-        b->data[b->size] = 0;
-        return 0;
-}
-
-int strbuf_puts(struct strbuf *b, const char *s) {
-        return strbuf_append(b, s, strlen(s));
-}
-
-int strbuf_printf(struct strbuf *b, const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return -EINVAL;
-        if ((size_t) n >= sizeof(buf))
-                return -ENAMETOOLONG; /* only used for short, bounded lines */
-        return strbuf_append(b, buf, n);
-}
-
-void strbuf_done(struct strbuf *b) {
-        free(b->data);
-        b->data = NULL;
-        b->size = b->allocated = 0;
-}
-
-int strbuf_steal(struct strbuf *b, char **ret, size_t *ret_size) {
-        if (!b->data) {
-                int r = strbuf_append(b, "", 0);
-                if (r < 0)
-                        return r;
-        }
-        *ret = b->data;
-        *ret_size = b->size;
-        b->data = NULL;
-        b->size = b->allocated = 0;
-        return 0;
-}
-
 bool text_next_line(const char **p, const char *end, const char **line, size_t *len) {
         const char *nl;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Shared by the host steps: a small string buffer, file and command helpers that report every action
+/* Shared by the host steps: file and command helpers that report every action
  * through run_action()/run_unchanged(), and the pure text transformations of the steps (declared here
  * so the unit tests reach them; each lives in the step file that uses it). */
 
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buffer.h"
 #include "config/config.h"
 #include "macro.h"
 #include "engine.h"
@@ -18,22 +19,12 @@
 #define HOST_KERNEL_VALUE_MAX 4096
 #define HOST_COMMAND_TIMEOUT_MS (2 * 60 * 1000)
 #define HOST_COMMAND_OUTPUT_MAX (64 * 1024)
+/* Cap on a file we write: what we read plus our additions. */
+#define HOST_TEXT_MAX (4 * HOST_FILE_MAX)
 
 /* write_file_atomic()'s temporary name prefix (fileio.c): a SIGKILL between its mkostemp() and its
  * rename() leaves such a file behind; the next write into that directory removes it. */
 #define HOST_TEMP_PREFIX ".#kfb."
-
-struct strbuf {
-        char *data; /* NUL-terminated once anything was appended */
-        size_t size, allocated;
-};
-
-int strbuf_append(struct strbuf *b, const char *s, size_t n);
-int strbuf_puts(struct strbuf *b, const char *s);
-int strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_done(struct strbuf *b);
-/* Hands the buffer out (never NULL: an empty string when nothing was appended). */
-int strbuf_steal(struct strbuf *b, char **ret, size_t *ret_size);
 
 /* Walks text line by line. line/len exclude the '\n'; *next moves past it. false at the end. */
 bool text_next_line(const char **p, const char *end, const char **line, size_t *len);

@@ -14,16 +14,16 @@
 #define STEP "hosts"
 
 int hosts_render_block(const struct fb_config *c, char **ret, size_t *ret_size, unsigned *ret_n_nodes) {
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         char addr[16];
         bool self_listed = false;
         unsigned n = 0;
         int r;
 
-        r = strbuf_puts(&b, HOSTS_BLOCK_BEGIN "\n");
+        r = buffer_puts(&b, HOSTS_BLOCK_BEGIN "\n");
         for (size_t i = 0; r >= 0 && i < c->n_hosts; i++) {
                 format_ipv4(c->hosts[i].address, addr);
-                r = strbuf_printf(&b, "%s %s\n", addr, c->hosts[i].name);
+                r = buffer_appendf(&b, "%s %s\n", addr, c->hosts[i].name);
                 self_listed = self_listed || streq(c->hosts[i].name, c->hostname);
                 n++;
         }
@@ -31,15 +31,15 @@ int hosts_render_block(const struct fb_config *c, char **ret, size_t *ret_size, 
                 uint32_t self = config_node_address(c);
                 if (self) {
                         format_ipv4(self, addr);
-                        r = strbuf_printf(&b, "%s %s\n", addr, c->hostname);
+                        r = buffer_appendf(&b, "%s %s\n", addr, c->hostname);
                         n++;
                 }
         }
         if (r >= 0)
-                r = strbuf_puts(&b, HOSTS_BLOCK_END "\n");
+                r = buffer_puts(&b, HOSTS_BLOCK_END "\n");
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         if (r >= 0 && ret_n_nodes)
                 *ret_n_nodes = n;
         return r;
@@ -62,7 +62,7 @@ int hosts_merge(const char *old, size_t old_size, const char *block, size_t bloc
         const char *p = old, *end = old + old_size, *line;
         const char *block_start = NULL, *block_end = NULL;
         unsigned lineno = 0, begin_lineno = 0;
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         size_t len;
         int r;
 
@@ -97,21 +97,21 @@ int hosts_merge(const char *old, size_t old_size, const char *block, size_t bloc
         }
 
         if (block_start) {
-                r = strbuf_append(&b, old, block_start - old);
+                r = buffer_append(&b, old, block_start - old);
                 if (r >= 0)
-                        r = strbuf_append(&b, block, block_size);
+                        r = buffer_append(&b, block, block_size);
                 if (r >= 0)
-                        r = strbuf_append(&b, block_end, end - block_end);
+                        r = buffer_append(&b, block_end, end - block_end);
         } else {
-                r = strbuf_append(&b, old, old_size);
+                r = buffer_append(&b, old, old_size);
                 if (r >= 0 && old_size > 0 && old[old_size - 1] != '\n')
-                        r = strbuf_puts(&b, "\n");
+                        r = buffer_puts(&b, "\n");
                 if (r >= 0)
-                        r = strbuf_append(&b, block, block_size);
+                        r = buffer_append(&b, block, block_size);
         }
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot build the new content: %m", name);
         return 0;

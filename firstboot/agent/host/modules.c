@@ -105,18 +105,18 @@ static int load_modules(struct fb_run *run) {
 }
 
 int step_modules(struct fb_run *run) {
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         _cleanup_free_ char *old = NULL, *content = NULL;
         size_t old_size = 0, size;
         int r, changed = 0;
 
-        r = strbuf_puts(&b, "# kube-firstboot: kernel modules kubeadm needs at every boot\n"
+        r = buffer_puts(&b, "# kube-firstboot: kernel modules kubeadm needs at every boot\n"
                             "# (br_netfilter for the bridge sysctls, overlay for docker's overlay2).\n");
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(modules); i++)
-                r = strbuf_printf(&b, "%s\n", modules[i]);
+                r = buffer_appendf(&b, "%s\n", modules[i]);
         if (r >= 0)
-                r = strbuf_steal(&b, &content, &size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, &content, &size);
+        buffer_free(&b);
         if (r < 0)
                 return log_error_errno(r, "out of memory");
 

@@ -224,62 +224,62 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
 }
 
 static int render_ifcfg(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
-        _cleanup_(strbuf_done) struct strbuf b = {};
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         char addr[16];
         int r = 0;
 
         format_ipv4(iface->address, addr);
-        r |= strbuf_puts(&b, "# Written by kube-firstboot from the seed's network-config. The whole file is rewritten on\n"
+        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config. The whole file is rewritten on\n"
                              "# every run, so nothing of an earlier configuration (BOOTPROTO=dhcp, an old IPADDR) lingers.\n"
                              "# NM_CONTROLLED=no: the network service owns this interface, and NetworkManager, where\n"
                              "# installed, does not replace the static address with one of its own.\n");
-        r |= strbuf_printf(&b, "DEVICE=%s\n", name);
+        r |= buffer_appendf(&b, "DEVICE=%s\n", name);
         if (iface->mac[0])
-                r |= strbuf_printf(&b, "HWADDR=%s\n", iface->mac);
-        r |= strbuf_puts(&b, "TYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n");
-        r |= strbuf_printf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
+                r |= buffer_appendf(&b, "HWADDR=%s\n", iface->mac);
+        r |= buffer_puts(&b, "TYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n");
+        r |= buffer_appendf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
         if (iface->gateway) {
                 format_ipv4(iface->gateway, addr);
-                r |= strbuf_printf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
+                r |= buffer_appendf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
         } else
-                r |= strbuf_puts(&b, "DEFROUTE=no\n");
+                r |= buffer_puts(&b, "DEFROUTE=no\n");
         for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
                 format_ipv4(iface->dns[i], addr);
-                r |= strbuf_printf(&b, "DNS%u=%s\n", i + 1, addr);
+                r |= buffer_appendf(&b, "DNS%u=%s\n", i + 1, addr);
         }
         if (iface->search[0])
-                r |= strbuf_printf(&b, "DOMAIN=\"%s\"\n", iface->search);
-        r |= strbuf_puts(&b, "NM_CONTROLLED=no\n");
+                r |= buffer_appendf(&b, "DOMAIN=\"%s\"\n", iface->search);
+        r |= buffer_puts(&b, "NM_CONTROLLED=no\n");
         if (r < 0)
                 return -ENOMEM;
-        return strbuf_steal(&b, ret, ret_size);
+        return buffer_steal(&b, ret, ret_size);
 }
 
 static int render_networkd(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
-        _cleanup_(strbuf_done) struct strbuf b = {};
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         char addr[16];
         int r = 0;
 
         format_ipv4(iface->address, addr);
-        r |= strbuf_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
         if (iface->mac[0])
-                r |= strbuf_printf(&b, "[Match]\nMACAddress=%s\n", iface->mac);
+                r |= buffer_appendf(&b, "[Match]\nMACAddress=%s\n", iface->mac);
         else
-                r |= strbuf_printf(&b, "[Match]\nName=%s\n", name);
-        r |= strbuf_printf(&b, "\n[Network]\nAddress=%s/%u\n", addr, iface->prefix);
+                r |= buffer_appendf(&b, "[Match]\nName=%s\n", name);
+        r |= buffer_appendf(&b, "\n[Network]\nAddress=%s/%u\n", addr, iface->prefix);
         if (iface->gateway) {
                 format_ipv4(iface->gateway, addr);
-                r |= strbuf_printf(&b, "Gateway=%s\n", addr);
+                r |= buffer_appendf(&b, "Gateway=%s\n", addr);
         }
         for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
                 format_ipv4(iface->dns[i], addr);
-                r |= strbuf_printf(&b, "DNS=%s\n", addr);
+                r |= buffer_appendf(&b, "DNS=%s\n", addr);
         }
         if (iface->search[0])
-                r |= strbuf_printf(&b, "Domains=%s\n", iface->search);
+                r |= buffer_appendf(&b, "Domains=%s\n", iface->search);
         if (r < 0)
                 return -ENOMEM;
-        return strbuf_steal(&b, ret, ret_size);
+        return buffer_steal(&b, ret, ret_size);
 }
 
 static int write_config_file(struct fb_run *run, enum renderer renderer, const struct fb_iface *iface,

@@ -22,7 +22,7 @@ int selinux_config_permissive(const char *old, size_t old_size, char **ret, size
         const char *p = old, *end = old + old_size, *line;
         size_t len, tag_len = strlen(SELINUX_TAG);
         bool found = false;
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         int r = 0;
 
         if (old_mode_size > 0)
@@ -43,25 +43,25 @@ int selinux_config_permissive(const char *old, size_t old_size, char **ret, size
                         if (old_mode_size > 0)
                                 snprintf(ret_old_mode, old_mode_size, "%.*s", (int) (e - v), v);
                         if ((size_t) (e - v) == strlen("enforcing") && strncasecmp(v, "enforcing", e - v) == 0) {
-                                r = strbuf_append(&b, line, s - line); /* keep the indentation */
+                                r = buffer_append(&b, line, s - line); /* keep the indentation */
                                 if (r >= 0)
-                                        r = strbuf_puts(&b, SELINUX_TAG "permissive");
+                                        r = buffer_puts(&b, SELINUX_TAG "permissive");
                                 if (r >= 0 && has_newline)
-                                        r = strbuf_puts(&b, "\n");
+                                        r = buffer_puts(&b, "\n");
                                 continue;
                         }
                 }
-                r = strbuf_append(&b, line, len + (has_newline ? 1 : 0));
+                r = buffer_append(&b, line, len + (has_newline ? 1 : 0));
         }
         if (r >= 0 && !found) {
-                if (b.size > 0 && b.data[b.size - 1] != '\n')
-                        r = strbuf_puts(&b, "\n");
+                if (b.len > 0 && b.data[b.len - 1] != '\n')
+                        r = buffer_puts(&b, "\n");
                 if (r >= 0)
-                        r = strbuf_puts(&b, SELINUX_TAG "permissive\n");
+                        r = buffer_puts(&b, SELINUX_TAG "permissive\n");
         }
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         return r;
 }
 

@@ -113,7 +113,7 @@ static bool text_has_key(const char *text, size_t size, const char *id, size_t i
 int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, size_t n_keys, char **ret,
                           size_t *ret_size, unsigned *ret_n_added, unsigned *ret_n_before) {
         const char *p = old, *end = old + old_size, *line;
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         unsigned n_before = 0, n_added = 0;
         size_t len;
         int r;
@@ -122,7 +122,7 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
                 if (line_is_key(line, len))
                         n_before++;
 
-        r = strbuf_append(&b, old, old_size);
+        r = buffer_append(&b, old, old_size);
         for (size_t i = 0; r >= 0 && i < n_keys; i++) {
                 const char *key = keys[i], *id;
                 size_t key_len = strcspn(key, "\r\n"), id_len;
@@ -136,19 +136,19 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
                         continue;
                 key_identity(key, key_len, &id, &id_len);
                 /* b holds the old lines and the keys added so far: no duplicates within the seed either */
-                if (text_has_key(b.data ? b.data : "", b.size, id, id_len))
+                if (text_has_key(b.data ? b.data : "", b.len, id, id_len))
                         continue;
-                if (b.size > 0 && b.data && b.data[b.size - 1] != '\n')
-                        r = strbuf_puts(&b, "\n");
+                if (b.len > 0 && b.data && b.data[b.len - 1] != '\n')
+                        r = buffer_puts(&b, "\n");
                 if (r >= 0)
-                        r = strbuf_append(&b, key, key_len);
+                        r = buffer_append(&b, key, key_len);
                 if (r >= 0)
-                        r = strbuf_puts(&b, "\n");
+                        r = buffer_puts(&b, "\n");
                 n_added++;
         }
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         if (r < 0)
                 return r;
         *ret_n_added = n_added;

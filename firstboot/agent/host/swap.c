@@ -247,7 +247,7 @@ int fstab_disable_swap(const char *old, size_t old_size, swap_device_cb cb, void
                        size_t *ret_size, unsigned *ret_n_commented) {
         const char *p = old, *end = old + old_size, *line, *spec;
         size_t len, marker_len = strlen(FSTAB_SWAP_MARKER), spec_len;
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         unsigned n = 0;
         int r = 0;
 
@@ -261,18 +261,18 @@ int fstab_disable_swap(const char *old, size_t old_size, swap_device_cb cb, void
                 } else {
                         spec_len = fstab_swap_spec(line, len, &spec);
                         if (spec_len > 0) {
-                                r = strbuf_puts(&b, FSTAB_SWAP_MARKER);
+                                r = buffer_puts(&b, FSTAB_SWAP_MARKER);
                                 n++;
                                 if (r >= 0 && cb)
                                         r = call_with_spec(spec, spec_len, cb, userdata);
                         }
                 }
                 if (r >= 0)
-                        r = strbuf_append(&b, line, len + (has_newline ? 1 : 0));
+                        r = buffer_append(&b, line, len + (has_newline ? 1 : 0));
         }
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         if (r >= 0 && ret_n_commented)
                 *ret_n_commented = n;
         return r;

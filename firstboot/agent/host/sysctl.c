@@ -65,15 +65,15 @@ size_t sysctl_settings(const struct fb_config *c, struct sysctl_setting *ret, si
 }
 
 int sysctl_render(const struct sysctl_setting *s, size_t n, char **ret, size_t *ret_size) {
-        struct strbuf b = {};
+        struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         int r;
 
-        r = strbuf_puts(&b, "# kube-firstboot: sysctls kubeadm needs (the reference set and the seed's extras).\n");
+        r = buffer_puts(&b, "# kube-firstboot: sysctls kubeadm needs (the reference set and the seed's extras).\n");
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = strbuf_printf(&b, "%s = %s\n", s[i].key, s[i].value);
+                r = buffer_appendf(&b, "%s = %s\n", s[i].key, s[i].value);
         if (r >= 0)
-                r = strbuf_steal(&b, ret, ret_size);
-        strbuf_done(&b);
+                r = buffer_steal(&b, ret, ret_size);
+        buffer_free(&b);
         return r;
 }
 

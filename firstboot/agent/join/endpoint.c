@@ -2,37 +2,17 @@
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "backoff.h"
 #include "join/endpoint.h"
 #include "http.h"
 #include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
-#include "random.h"
+#include "secret.h"
+#include "time-util.h"
 
 #define REPORT_MESSAGE_MAX 256
-
-static long long monotonic_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int backoff_next_ms(int attempt, int base_ms, int cap_ms) {
-        long long d = base_ms;
-        uint16_t jitter = 0;
-
-        for (int i = 0; i < attempt && d < cap_ms; i++)
-                d *= 2;
-        if (d > cap_ms)
-                d = cap_ms;
-        (void) random_bytes(&jitter, sizeof(jitter));
-        /* +-25%, so that many workers started together do not hit the endpoint in lockstep */
-        d = d * 3 / 4 + (long long) (d / 2) * jitter / 65535;
-        return (int) d;
-}
 
 int endpoint_cluster_url(const struct fb_config *c, const char *suffix, char *buf, size_t size) {
         size_t n = strlen(c->endpoint);
@@ -43,17 +23,18 @@ int endpoint_cluster_url(const struct fb_config *c, const char *suffix, char *bu
 
 static int bearer_header(const struct fb_config *c, char buf[static 100]) {
         char bearer[JOIN_BEARER_LEN + 1];
+        CLEANUP_ERASE(bearer);
         int r = join_bearer(c->cluster_key, bearer);
         if (r < 0)
                 return r;
         snprintf(buf, 100, "Authorization: Bearer %s", bearer);
-        secure_erase(bearer, sizeof(bearer));
         return 0;
 }
 
 static int put(const struct fb_config *c, const char *url, const char *body, size_t size, long timeout_ms,
                struct http_response *res) {
         char auth[100];
+        CLEANUP_ERASE(auth);
         const char *headers[] = { auth, NULL };
         struct http_request req = {
                 .method = "PUT",
@@ -70,13 +51,11 @@ static int put(const struct fb_config *c, const char *url, const char *body, siz
         r = bearer_header(c, auth);
         if (r < 0)
                 return r;
-        r = http_request(&req, res);
-        secure_erase(auth, sizeof(auth));
-        return r;
+        return http_request(&req, res);
 }
 
 int endpoint_put_record(const struct fb_config *c, const char *body, size_t size, int deadline_ms) {
-        long long deadline = monotonic_ms() + deadline_ms;
+        struct backoff b;
         char url[1024];
         int r;
 
@@ -84,9 +63,9 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
         if (r < 0)
                 return log_error_errno(r, "endpoint URL too long");
 
-        for (int attempt = 0;; attempt++) {
+        backoff_init(&b, 500, 15000, deadline_in_ms(deadline_ms));
+        for (;;) {
                 struct http_response res = {};
-                int delay;
 
                 r = put(c, url, body, size, 15000, &res);
                 if (r >= 0 && res.status >= 200 && res.status < 300) {
@@ -108,11 +87,9 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
                         log_notice("%s: PUT failed: %s; retrying", url, http_strerror(r));
                 http_response_done(&res);
 
-                delay = backoff_next_ms(attempt, 500, 15000);
-                if (monotonic_ms() + delay > deadline)
+                if (backoff_wait(&b) < 0)
                         return log_error_errno(ETIMEDOUT, "%s: could not publish the join record before the deadline",
                                                url);
-                usleep((useconds_t) delay * 1000);
         }
 }
 
@@ -175,7 +152,7 @@ int endpoint_report(const struct fb_config *c, const char *stage, const char *st
         json_object_object_add(o, "stage", json_object_new_string(stage));
         json_object_object_add(o, "status", json_object_new_string(status));
         json_object_object_add(o, "message", json_object_new_string_len(message, (int) strnlen(message, REPORT_MESSAGE_MAX)));
-        json_object_object_add(o, "time", json_object_new_int64((int64_t) time(NULL)));
+        json_object_object_add(o, "time", json_object_new_int64(now_realtime_sec()));
         body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
         r = put(c, url, body, strlen(body), 3000, &res);

@@ -23,5 +23,3 @@ int endpoint_get_record(const struct fb_config *c, int wait_s, char **ret, size_
  * when it was delivered (or there is no endpoint to report to), -errno when not (-EIO: not a 2xx). */
 int endpoint_report(const struct fb_config *c, const char *stage, const char *status, const char *message);
 
-/* Backoff used by every retry loop: base_ms doubling to cap_ms, with +-25% jitter. */
-int backoff_next_ms(int attempt, int base_ms, int cap_ms);

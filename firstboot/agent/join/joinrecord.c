@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "random.h"
+#include "secret.h"
 
 #define NONCE_SIZE 12
 #define TAG_SIZE 16
@@ -150,9 +151,9 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
 
 int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record *rec, char **ret, size_t *ret_size) {
         _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = NULL;
-        _cleanup_free_ char *plain = NULL;
-        _cleanup_free_ uint8_t *sealed = NULL;
-        _cleanup_free_ char *sealed_b64 = NULL;
+        _cleanup_erase_free_ char *plain = NULL;
+        _cleanup_erase_free_ uint8_t *sealed = NULL;
+        _cleanup_erase_free_ char *sealed_b64 = NULL;
         _cleanup_json_ json_object *env = NULL;
         uint8_t nonce[NONCE_SIZE];
         char nonce_b64[32];
@@ -219,8 +220,6 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
                 *ret_size = strlen(*ret);
         r = 0;
 finish:
-        if (plain)
-                secure_erase(plain, strlen(plain));
         return r;
 }
 
@@ -228,8 +227,8 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
                      struct join_record *ret) {
         _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = NULL;
         _cleanup_json_ json_object *env = parse_object(data, size, JOIN_RECORD_MAX);
-        _cleanup_free_ uint8_t *sealed = NULL;
-        _cleanup_free_ char *plain = NULL;
+        _cleanup_erase_free_ uint8_t *sealed = NULL;
+        _cleanup_erase_free_ char *plain = NULL;
         uint8_t nonce[NONCE_SIZE + 3];
         const char *s, *alg, *env_cluster, *nonce_b64;
         size_t nonce_len, sealed_len, sealed_max;
@@ -282,13 +281,12 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         if (r >= 0 && !streq(ret->cluster, cluster))
                 r = -EXDEV;
 finish:
-        if (plain)
-                secure_erase(plain, sealed_len);
         return r;
 }
 
 int join_bearer(const uint8_t key[JOIN_KEY_SIZE], char ret[static JOIN_BEARER_LEN + 1]) {
         unsigned char mac[32];
+        CLEANUP_ERASE(mac);
         unsigned int mac_len = 0;
 
         if (dlopen_crypto() < 0)

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "report/status-remote.h"
+#include "time-util.h"
 
 #define NODES_MAX (1024 * 1024)
 #define MAX_ROWS 1024
@@ -41,7 +42,7 @@ int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_d
         json_tokener *tok;
         json_object *root;
         size_t n = 0;
-        time_t now = time(NULL);
+        time_t now = (time_t) now_realtime_sec();
 
         *ret_done = *ret_failed = *ret_other = 0;
         if (size > NODES_MAX)
@@ -117,7 +118,7 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                         http_response_done(&res);
                         if (!watch)
                                 return 1;
-                        sleep(WATCH_INTERVAL_S);
+                        sleep_ms(WATCH_INTERVAL_S * 1000);
                         continue;
                 }
                 if (watch && isatty(fileno(out)))
@@ -135,6 +136,6 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                         return 0;
                 if (!watch)
                         return 4;
-                sleep(WATCH_INTERVAL_S);
+                sleep_ms(WATCH_INTERVAL_S * 1000);
         }
 }

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "crypto-dl.h"
 #include "join/endpoint.h"
 #include "fileio.h"
@@ -21,6 +21,8 @@
 #include "role/role.h"
 #include "spawn.h"
 #include "role/token.h"
+#include "secret.h"
+#include "time-util.h"
 
 #define FLANNEL_REGISTRY "docker.io/flannel"
 #define MANIFEST_MAX (256 * 1024)
@@ -44,23 +46,21 @@ static bool api_server_answers(struct fb_run *run, const char *admin_conf) {
  * kubeadm init was seen to set up, up to API_RETURN_WAIT_S, polling every few seconds. */
 #define API_RETURN_WAIT_S (5 * 60)
 static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
-        struct timespec start, now;
+        struct backoff b;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
+        backoff_init(&b, 5000, 5000, deadline_in_ms(API_RETURN_WAIT_S * 1000LL));
         log_info("the cluster was initialised; waiting up to %d s for its API server to answer", API_RETURN_WAIT_S);
         for (;;) {
                 if (api_server_answers(run, admin_conf))
                         return true;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (now.tv_sec - start.tv_sec >= API_RETURN_WAIT_S)
+                if (backoff_wait(&b) < 0)
                         return false;
-                sleep(5);
         }
 }
 
 int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_erase_free_ char *text = NULL;
         char path[PATH_MAX];
         long long expires;
         int r;
@@ -69,10 +69,10 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
         r = read_file_limited(path, 128, &text, NULL);
         if (r >= 0) {
                 char t[32];
+                CLEANUP_ERASE(t);
                 if (sscanf(text, "%31s %lld", t, &expires) == 2 && bootstrap_token_is_valid(t)) {
                         strscpy(token, 24, t);
                         *ret_expires = expires;
-                        secure_erase(text, strlen(text));
                         return 0;
                 }
                 log_warning("%s: unreadable, making a new token", path);
@@ -86,7 +86,7 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                 if (r < 0)
                         return log_error_errno(r, "cannot generate a bootstrap token: %m");
         }
-        *ret_expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        *ret_expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         if (run->dry_run)
                 return 0;
         return control_plane_token_save(run, token, *ret_expires);
@@ -94,12 +94,12 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
 
 int control_plane_token_save(struct fb_run *run, const char *token, long long expires) {
         char path[PATH_MAX], text[64];
+        CLEANUP_ERASE(text);
         int n, r;
 
         snprintf(path, sizeof(path), "%s/token", run->state_dir);
         n = snprintf(text, sizeof(text), "%s %lld\n", token, expires);
         r = write_file_atomic(path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
-        secure_erase(text, sizeof(text));
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write: %m", path);
         return 0;
@@ -108,8 +108,10 @@ int control_plane_token_save(struct fb_run *run, const char *token, long long ex
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
-        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], token[24], what[512];
-        _cleanup_free_ char *yaml = NULL;
+        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], what[512];
+        char token[24];
+        CLEANUP_ERASE(token);
+        _cleanup_erase_free_ char *yaml = NULL;
         long long expires;
         size_t size;
         int r;
@@ -152,11 +154,9 @@ int step_init(struct fb_run *run) {
         if (r < 0)
                 return r;
         r = kubeadm_render_init(c, token, &yaml, &size);
-        secure_erase(token, sizeof(token));
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
         r = write_run_file("kubeadm-init.yaml", yaml, size, config_path, sizeof(config_path));
-        secure_erase(yaml, size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-init.yaml");
 
@@ -251,6 +251,7 @@ int step_cni(struct fb_run *run) {
         char tmpl_path[PATH_MAX], admin[PATH_MAX], manifest[PATH_MAX], marker[PATH_MAX], pod[32], digest_hex[66];
         _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL;
         unsigned char digest[SHA256_DIGEST_LENGTH];
+        struct backoff b;
         size_t size;
         int r;
 
@@ -291,6 +292,7 @@ int step_cni(struct fb_run *run) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kube-flannel.yml");
         endpoint_report(c, "cni", "running", "applying flannel");
+        backoff_init(&b, 2000, 8000, BACKOFF_NO_DEADLINE);
         for (int attempt = 1;; attempt++) {
                 /* The API server may still be settling right after init: a few tries. */
                 const char *argv[] = { "kubectl", "--kubeconfig", admin, "apply", "-f", manifest, NULL };
@@ -300,7 +302,7 @@ int step_cni(struct fb_run *run) {
                 if (attempt >= 5)
                         return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
                                                AGENT_LOG);
-                sleep((unsigned) attempt * 2);
+                (void) backoff_wait(&b);
         }
         strcat(digest_hex, "\n");
         r = write_file_atomic(marker, digest_hex, 65, 0600, 0);
@@ -312,8 +314,9 @@ int step_cni(struct fb_run *run) {
 int publish_record(struct fb_run *run, const char *token, long long expires) {
         const struct fb_config *c = run->config;
         struct join_record rec = {};
+        CLEANUP_ERASE(rec);
         char ca[PATH_MAX];
-        _cleanup_free_ char *sealed = NULL;
+        _cleanup_erase_free_ char *sealed = NULL;
         size_t size;
         int r;
 
@@ -328,24 +331,25 @@ int publish_record(struct fb_run *run, const char *token, long long expires) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot compute the CA certificate hash: %m", ca);
         rec.n_ca_cert_hashes = 1;
-        rec.issued = (int64_t) time(NULL);
+        rec.issued = now_realtime_sec();
         rec.expires = expires;
 
         r = join_record_seal(c->cluster_key, &rec, &sealed, &size);
-        secure_erase(&rec, sizeof(rec));
         if (r < 0)
                 return log_error_errno(r, "cannot seal the join record: %m");
         r = endpoint_put_record(c, sealed, size, (int) (c->join_timeout_s * 1000));
         if (r < 0)
                 return r;
-        log_info("join record published (token expires in %lld min)", (expires - (long long) time(NULL)) / 60);
+        log_info("join record published (token expires in %lld min)", (expires - (long long) now_realtime_sec()) / 60);
         return 0;
 }
 
 int step_publish(struct fb_run *run) {
         static const char STEP[] = "publish";
         const struct fb_config *c = run->config;
-        char marker[PATH_MAX], token[24], stamp[128], url[1024];
+        char marker[PATH_MAX], stamp[128], url[1024];
+        char token[24];
+        CLEANUP_ERASE(token);
         _cleanup_free_ char *published = NULL;
         unsigned char digest[SHA256_DIGEST_LENGTH];
         long long expires;
@@ -376,13 +380,11 @@ int step_publish(struct fb_run *run) {
         snprintf(marker, sizeof(marker), "%s/published", run->state_dir);
         if (read_file_limited(marker, 128, &published, NULL) >= 0 && streq(published, stamp)) {
                 run_unchanged(run, STEP, "join record published");
-                secure_erase(token, sizeof(token));
                 return 0;
         }
         run_action(run, STEP, "seal the join record and PUT it to", NULL, url);
         endpoint_report(c, "publish", "running", "publishing the join record");
         r = publish_record(run, token, expires);
-        secure_erase(token, sizeof(token));
         if (r < 0)
                 return r;
         r = write_file_atomic(marker, stamp, strlen(stamp), 0600, 0);
@@ -393,8 +395,11 @@ int step_publish(struct fb_run *run) {
 
 int refresh_token(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char token[24], fresh[24], admin[PATH_MAX], ttl[32];
-        long long expires, now = (long long) time(NULL), left;
+        char admin[PATH_MAX], ttl[32];
+        char token[24], fresh[24];
+        CLEANUP_ERASE(token);
+        CLEANUP_ERASE(fresh);
+        long long expires, now = (long long) now_realtime_sec(), left;
         int r;
 
         if (c->role != FB_ROLE_CONTROL_PLANE)
@@ -409,7 +414,6 @@ int refresh_token(struct fb_run *run) {
         r = control_plane_token(run, token, &expires);
         if (r < 0)
                 return r;
-        secure_erase(token, sizeof(token));
         left = expires - now;
         /* Renew once less than a third of the token's life is left, so a node rebuilt days later still
          * finds a token that works. */
@@ -431,15 +435,12 @@ int refresh_token(struct fb_run *run) {
                                        "kube-firstboot join token", "--kubeconfig", admin, NULL };
                 r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
         }
-        if (r != 0) {
-                secure_erase(fresh, sizeof(fresh));
+        if (r != 0)
                 return log_error_errno(r < 0 ? r : EIO, "kubeadm token create failed; see " AGENT_LOG);
-        }
-        expires = (long long) time(NULL) + (long long) c->token_ttl_s;
+        expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         r = control_plane_token_save(run, fresh, expires);
         if (r >= 0)
                 r = publish_record(run, fresh, expires);
-        secure_erase(fresh, sizeof(fresh));
         if (r < 0)
                 return r;
         log_info("new join token created and published (valid %llu min)", c->token_ttl_s / 60);

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backoff.h"
+#include "buffer.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -15,6 +17,7 @@
 #include "spawn.h"
 
 #define MAX_IMAGE_TARBALLS 64
+#define IMAGES_LOADED_MAX (64 * 1024) /* the state file naming the tarballs loaded */
 
 static const struct fb_step control_plane_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
@@ -62,9 +65,11 @@ int write_run_file(const char *name, const char *data, size_t size, char *ret_pa
 int step_images(struct fb_run *run) {
         static const char STEP[] = "images";
         char dir[PATH_MAX], marker[PATH_MAX];
-        _cleanup_free_ char *loaded = NULL;
+        _cleanup_buffer_ struct buffer loaded = BUFFER_INIT(IMAGES_LOADED_MAX);
+        _cleanup_free_ char *text = NULL;
         struct dirent **names = NULL;
         int n, r = 0, changed = 0, seen = 0;
+        size_t size = 0;
 
         r = root_path(dir, sizeof(dir), IMAGES_DIR);
         if (r < 0)
@@ -77,12 +82,14 @@ int step_images(struct fb_run *run) {
                 return 0;
         }
         snprintf(marker, sizeof(marker), "%s/images-loaded", run->state_dir);
-        r = read_file_limited(marker, 64 * 1024, &loaded, NULL);
+        r = read_file_limited(marker, IMAGES_LOADED_MAX, &text, &size);
         if (r < 0 && r != -ENOENT) {
                 log_error_errno(r, "%s: cannot read: %m", marker);
                 goto finish;
         }
-        r = 0;
+        r = buffer_append(&loaded, text, r < 0 ? 0 : size);
+        if (r < 0)
+                goto finish;
 
         for (int i = 0; i < n; i++) {
                 const char *name = names[i]->d_name;
@@ -101,7 +108,7 @@ int step_images(struct fb_run *run) {
                         continue;
                 snprintf(key, sizeof(key), "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime);
                 snprintf(what, sizeof(what), "docker load -i %s", name);
-                if (loaded && strstr(loaded, key)) {
+                if (loaded.data && strstr(loaded.data, key)) {
                         run_unchanged(run, STEP, what);
                         continue;
                 }
@@ -118,17 +125,12 @@ int step_images(struct fb_run *run) {
                                             r < 0 ? "could not run" : "non-zero exit");
                         goto finish;
                 }
-                {
-                        size_t old = loaded ? strlen(loaded) : 0, add = strlen(key);
-                        char *p = realloc(loaded, old + add + 1);
-                        if (!p) {
-                                r = -ENOMEM;
-                                goto finish;
-                        }
-                        memcpy(p + old, key, add + 1);
-                        loaded = p;
+                r = buffer_puts(&loaded, key);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot remember %s: %m", marker, name);
+                        goto finish;
                 }
-                r = write_file_atomic(marker, loaded, strlen(loaded), 0600, 0);
+                r = write_file_atomic(marker, loaded.data, loaded.len, 0600, 0);
                 if (r < 0) {
                         log_error_errno(r, "%s: cannot write: %m", marker);
                         goto finish;
@@ -167,6 +169,10 @@ int step_done(struct fb_run *run) {
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms) {
+        struct backoff b;
+
+        /* 2 s, 4 s, 8 s, ... between attempts */
+        backoff_init(&b, 2000, 60000, BACKOFF_NO_DEADLINE);
         for (int attempt = 1;; attempt++) {
                 const char *argv[] = { "kubeadm", subcommand, "--config", config_path, NULL };
                 const char *reset[] = { "kubeadm", "reset", "-f", NULL };
@@ -193,6 +199,6 @@ int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const c
                 r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
                 if (r != 0)
                         log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
-                sleep((unsigned) (2 << (attempt - 1)));
+                (void) backoff_wait(&b);
         }
 }

@@ -4,10 +4,12 @@
 #include "macro.h"
 #include "random.h"
 #include "role/token.h"
+#include "secret.h"
 
 int bootstrap_token_generate(char ret[static 24]) {
         static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
         uint8_t pool[64];
+        CLEANUP_ERASE(pool);
         size_t used = sizeof(pool);
         int r;
 
@@ -28,6 +30,5 @@ int bootstrap_token_generate(char ret[static 24]) {
                 used++;
         }
         ret[23] = 0;
-        secure_erase(pool, sizeof(pool));
         return 0;
 }

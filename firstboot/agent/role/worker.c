@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "backoff.h"
 #include "join/endpoint.h"
 #include "http.h"
 #include "fileio.h"
@@ -20,8 +19,9 @@
 #include "log.h"
 #include "macro.h"
 #include "path.h"
-#include "random.h"
 #include "role/role.h"
+#include "secret.h"
+#include "time-util.h"
 
 #define JOIN_ATTEMPTS 4
 #define JOIN_TIMEOUT_MS (10 * 60 * 1000)
@@ -32,12 +32,6 @@
 /* The record opened by the wait step, for the join step; wiped after use. */
 static struct join_record record;
 static bool have_record;
-
-static long long monotonic_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool already_joined(void) {
         char path[PATH_MAX];
@@ -59,9 +53,10 @@ static const char *open_error(int r) {
 int step_wait_record(struct fb_run *run) {
         static const char STEP[] = "wait";
         const struct fb_config *c = run->config;
-        long long start = monotonic_ms(), deadline, next_progress;
+        usec_t start = now_usec(), deadline, next_progress;
         char url[1024], last[300] = "no answer yet";
-        int last_open_error = 0, attempt = 0, r;
+        struct backoff rejected, failing, no_record;
+        int last_open_error = 0, r;
 
         r = endpoint_cluster_url(c, "join", url, sizeof(url));
         if (r < 0)
@@ -77,17 +72,22 @@ int step_wait_record(struct fb_run *run) {
                 return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
 
         endpoint_report(c, "wait-record", "running", "waiting for the join record");
-        deadline = start + (long long) c->join_timeout_s * 1000;
-        next_progress = start + PROGRESS_EVERY_S * 1000;
+        deadline = start + (usec_t) c->join_timeout_s * USEC_PER_SEC;
+        next_progress = start + PROGRESS_EVERY_S * USEC_PER_SEC;
+        /* A record that does not open, or a failing server, is retried with backoff; while there is no
+         * record yet, a store that ignores ?wait= and answers at once is polled about once a second. */
+        backoff_init(&rejected, 1000, 15000, deadline);
+        backoff_init(&failing, 500, 15000, deadline);
+        backoff_init(&no_record, 1000, 1000, deadline);
 
         for (;;) {
-                _cleanup_free_ char *body = NULL;
-                long long t0 = monotonic_ms(), now;
+                _cleanup_erase_free_ char *body = NULL;
+                usec_t t0 = now_usec(), now;
+                struct backoff *pause = NULL;
                 size_t size = 0;
-                int delay = 0;
 
                 r = endpoint_get_record(c, LONG_POLL_S, &body, &size);
-                now = monotonic_ms();
+                now = now_usec();
                 if (r > 0) {
                         r = join_record_open(c->cluster_key, c->cluster_name, body, size, &record);
                         if (r < 0) {
@@ -100,42 +100,40 @@ int step_wait_record(struct fb_run *run) {
                                         last_open_error = r;
                                 }
                                 snprintf(last, sizeof(last), "a record that does not open");
-                                delay = backoff_next_ms(attempt++, 1000, 15000);
-                        } else if (record.expires <= (int64_t) time(NULL)) {
+                                pause = &rejected;
+                        } else if (record.expires <= now_realtime_sec()) {
                                 if (last_open_error != -ESTALE)
                                         log_warning("join record at %s expired %lld s ago; waiting for a fresh one", url,
-                                                    (long long) time(NULL) - (long long) record.expires);
+                                                    (long long) now_realtime_sec() - (long long) record.expires);
                                 last_open_error = -ESTALE;
                                 snprintf(last, sizeof(last), "an expired record");
                                 secure_erase(&record, sizeof(record));
-                                delay = backoff_next_ms(attempt++, 1000, 15000);
+                                pause = &rejected;
                         } else {
                                 have_record = true;
-                                log_info("join record received after %lld s (API server %s)", (now - start) / 1000,
-                                         record.api_server);
+                                log_info("join record received after %llu s (API server %s)",
+                                         (unsigned long long) ((now - start) / USEC_PER_SEC), record.api_server);
                                 return 1;
                         }
                 } else if (r == 0) {
                         snprintf(last, sizeof(last), "no record yet (404)");
-                        attempt = 0;
-                        /* A store that ignores ?wait= answers at once: poll about once a second. */
-                        if (now - t0 < 1000)
-                                delay = backoff_next_ms(0, 1000, 1000);
+                        backoff_reset(&rejected);
+                        backoff_reset(&failing);
+                        if (now - t0 < USEC_PER_SEC)
+                                pause = &no_record;
                 } else {
                         snprintf(last, sizeof(last), "%s", r == -EAGAIN ? "server error" : http_strerror(r));
-                        delay = backoff_next_ms(attempt++, 500, 15000);
+                        pause = &failing;
                 }
 
                 if (now >= next_progress) {
-                        log_info("still waiting for the join record at %s (%lld s; last: %s)", url, (now - start) / 1000,
-                                 last);
-                        next_progress = now + PROGRESS_EVERY_S * 1000;
+                        log_info("still waiting for the join record at %s (%llu s; last: %s)", url,
+                                 (unsigned long long) ((now - start) / USEC_PER_SEC), last);
+                        next_progress = now + PROGRESS_EVERY_S * USEC_PER_SEC;
                 }
-                if (now + delay >= deadline)
+                if (pause ? backoff_wait(pause) < 0 : deadline_passed(deadline))
                         return log_error_errno(ETIMEDOUT, "no usable join record at %s after %llu s (last: %s)", url,
                                                c->join_timeout_s, last);
-                if (delay > 0)
-                        usleep((useconds_t) delay * 1000);
         }
 }
 
@@ -170,9 +168,10 @@ static bool tcp_port_answers(const char *host_port, int timeout_ms) {
 int step_join(struct fb_run *run) {
         static const char STEP[] = "join";
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *yaml = NULL;
+        _cleanup_erase_free_ char *yaml = NULL;
         char config_path[PATH_MAX], what[400];
-        long long start;
+        usec_t next_progress;
+        struct backoff b;
         size_t size;
         int r;
 
@@ -191,21 +190,22 @@ int step_join(struct fb_run *run) {
         snprintf(what, sizeof(what), "kubeadm join %s --config " RUN_DIR "/kubeadm-join.yaml", record.api_server);
         run_action(run, STEP, what, "not joined", "worker");
 
-        start = monotonic_ms();
+        backoff_init(&b, 1000, 1000, deadline_in_ms(API_WAIT_S * 1000LL));
+        next_progress = now_usec();
         while (!tcp_port_answers(record.api_server, 3000)) {
-                if (monotonic_ms() - start > API_WAIT_S * 1000LL)
+                if (now_usec() >= next_progress) {
+                        log_info("waiting for the API server %s to answer", record.api_server);
+                        next_progress = now_usec() + PROGRESS_EVERY_S * USEC_PER_SEC;
+                }
+                if (backoff_wait(&b) < 0)
                         return log_error_errno(ETIMEDOUT, "the API server %s did not answer within %d s",
                                                record.api_server, API_WAIT_S);
-                if ((monotonic_ms() - start) / 1000 % 30 == 0)
-                        log_info("waiting for the API server %s to answer", record.api_server);
-                sleep(1);
         }
 
         r = kubeadm_render_join(c, &record, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
         r = write_run_file("kubeadm-join.yaml", yaml, size, config_path, sizeof(config_path));
-        secure_erase(yaml, size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-join.yaml");
 

@@ -12,14 +12,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 
+#include "backoff.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
 #include "seed/volume.h"
 #include "seed/seed.h"
+#include "time-util.h"
 
 #define CANDIDATES_MAX 256
 #define PARTITIONS_MAX (256 * 1024)
@@ -44,18 +45,6 @@ enum match {
         MATCH_CONFIG_DRIVE,
         MATCH_NOCLOUD,
 };
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(uint64_t ms) {
-        struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
 
 /* Kernel device names: letters, digits and a few punctuation marks; sysfs writes '/' as '!'. */
 static bool device_name_valid(const char *s) {
@@ -263,13 +252,13 @@ static int scan_once(struct seed *ret) {
 }
 
 int seed_find_device(int wait_ms, struct seed *ret) {
-        uint64_t deadline = now_ms() + (wait_ms > 0 ? (uint64_t) wait_ms : 0), delay = BACKOFF_FIRST_MS;
+        usec_t deadline = deadline_in_ms(wait_ms);
         bool announced = false;
+        struct backoff b;
         int r;
 
+        backoff_init(&b, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, deadline);
         for (;;) {
-                uint64_t now;
-
                 r = scan_once(ret);
                 if (r == -ENOENT) {
                         log_debug("no /proc/partitions or /sys/class/block under the root: no block devices to scan");
@@ -280,16 +269,15 @@ int seed_find_device(int wait_ms, struct seed *ret) {
                 if (r > 0)
                         return 0;
 
-                now = now_ms();
-                if (now >= deadline)
+                if (deadline_passed(deadline))
                         break;
                 if (!announced) {
                         log_info("no volume labelled cidata or config-2 yet; waiting up to %d ms for one to appear",
                                  wait_ms);
                         announced = true;
                 }
-                sleep_ms(delay < deadline - now ? delay : deadline - now);
-                delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+                /* Cut short at the deadline: the last scan is at the deadline. */
+                (void) backoff_wait(&b);
         }
         log_debug("no volume labelled cidata or config-2 after %d ms", wait_ms);
         return -ENOENT;

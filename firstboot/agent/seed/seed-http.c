@@ -4,19 +4,18 @@
  * answers, 5xx, 408, 429 and a 404 on a required file are retried with capped exponential backoff and
  * jitter until the overall deadline (taking a 404 as final is Afterburn's bug 632). A 404 on an optional
  * file means the file is absent. */
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "backoff.h"
 #include "http.h"
 #include "log.h"
 #include "macro.h"
 #include "seed/seed.h"
+#include "time-util.h"
 
 #define URL_MAX 2048
 #define CONNECT_TIMEOUT_MS 5000
@@ -24,51 +23,6 @@
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS 10000
 #define PROGRESS_EVERY_MS 30000 /* how often a still-failing fetch says so above debug level */
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(uint64_t ms) {
-        struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-/* xorshift64*: plenty for spreading retries; seeded from /dev/urandom so that machines booted together
- * do not retry in lockstep. */
-static uint64_t jitter_next(uint64_t *state) {
-        uint64_t x = *state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        *state = x;
-        return x * UINT64_C(2685821657736338717);
-}
-
-static uint64_t jitter_seed(void) {
-        uint64_t seed = 0;
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-        if (fd >= 0) {
-                if (read(fd, &seed, sizeof(seed)) != (ssize_t) sizeof(seed))
-                        seed = 0;
-                close(fd);
-        }
-        if (seed == 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                seed = (uint64_t) ts.tv_nsec ^ ((uint64_t) ts.tv_sec << 20) ^ ((uint64_t) getpid() << 40);
-        }
-        return seed ? seed : 1;
-}
-
-/* "Equal jitter": half the delay fixed, half random. */
-static uint64_t jittered(uint64_t delay, uint64_t *state) {
-        return delay / 2 + jitter_next(state) % (delay / 2 + 1);
-}
 
 /* Only plain http(s)://host[:port]/path URLs: no credentials (they would end up in logs), no query or
  * fragment (file names are appended), no control characters or spaces. */
@@ -106,8 +60,7 @@ static int check_base_url(const char *url, char *ret, size_t size) {
 struct fetch {
         const char *url;
         bool required;
-        uint64_t deadline;
-        uint64_t *jitter;
+        usec_t deadline;
 };
 
 static bool retryable_status(long status, bool required) {
@@ -116,17 +69,20 @@ static bool retryable_status(long status, bool required) {
 
 /* One file, retried until the deadline. 0 with the body in ret, -ENOENT for an absent optional file. */
 static int fetch_file(const struct fetch *f, struct http_response *ret) {
-        uint64_t start = now_ms(), last_report = 0, delay = BACKOFF_FIRST_MS;
+        usec_t start = now_usec(), last_report = 0;
         char last_error[300] = "";
         unsigned attempts = 0;
+        struct backoff b;
         int r;
 
+        backoff_init(&b, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, f->deadline);
         for (;;) {
-                uint64_t now = now_ms(), remaining = f->deadline > now ? f->deadline - now : 0;
+                long long remaining = deadline_remaining_ms(f->deadline);
                 struct http_request req = {
                         .url = f->url,
                         .max_response = SEED_FILE_MAX,
                 };
+                usec_t now;
 
                 if (remaining == 0) {
                         if (attempts == 0)
@@ -134,7 +90,8 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                                                        f->url);
                         return log_error_errno(ETIMEDOUT, "%s: no usable answer after %u attempts in %llu s (last: "
                                                "%s)", f->url, attempts,
-                                               (unsigned long long) (now - start + 500) / 1000, last_error);
+                                               (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC + 500) / 1000,
+                                               last_error);
                 }
                 req.connect_timeout_ms = (long) (remaining < CONNECT_TIMEOUT_MS ? remaining : CONNECT_TIMEOUT_MS);
                 req.timeout_ms = (long) (remaining < REQUEST_TIMEOUT_MS ? remaining : REQUEST_TIMEOUT_MS);
@@ -169,28 +126,23 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                         snprintf(last_error, sizeof(last_error), "%s: %s", http_strerror(r), ret->error);
                 http_response_done(ret);
 
-                now = now_ms();
-                if (attempts == 1 || now - last_report >= PROGRESS_EVERY_MS) {
+                now = now_usec();
+                if (attempts == 1 || now - last_report >= PROGRESS_EVERY_MS * USEC_PER_MSEC) {
                         log_notice("%s: %s; retrying for up to %llu s more", f->url, last_error,
-                                   (unsigned long long) (f->deadline > now ? f->deadline - now : 0) / 1000);
+                                   (unsigned long long) deadline_remaining_ms(f->deadline) / 1000);
                         last_report = now;
                 } else
                         log_debug("%s: attempt %u: %s", f->url, attempts, last_error);
 
-                if (f->deadline > now) {
-                        uint64_t pause = jittered(delay, f->jitter);
-                        sleep_ms(pause < f->deadline - now ? pause : f->deadline - now);
-                }
-                delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+                /* At the deadline, the check at the top gives up. */
+                (void) backoff_wait(&b);
         }
 }
 
 int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
         char base[URL_MAX];
-        uint64_t jitter = jitter_seed();
         struct fetch f = {
-                .deadline = now_ms() + (deadline_ms > 0 ? (uint64_t) deadline_ms : 0),
-                .jitter = &jitter,
+                .deadline = deadline_in_ms(deadline_ms),
         };
         int r;
 

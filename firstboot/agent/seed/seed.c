@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "path.h"
+#include "secret.h"
 #include "seed/seed.h"
 
 static const char *const seed_file_names[_SEED_FILE_MAX] = {
@@ -26,7 +27,7 @@ const char *seed_file_to_string(enum seed_file f) {
 
 void seed_done(struct seed *s) {
         for (int i = 0; i < _SEED_FILE_MAX; i++) {
-                free(s->data[i]);
+                erase_and_free(s->data[i]); /* user-data holds the cluster key */
                 s->data[i] = NULL;
                 s->size[i] = 0;
         }

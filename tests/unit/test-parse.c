@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* firstboot/lib/parse.c: the strict parsers for values from outside, at their edges and on bad input. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parse.h"
+
+static void test_ipv4(void **state) {
+        static const char *const bad[] = {
+                "", "1.2.3", "1.2.3.4.", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1..3.4",
+                ".1.2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "0x1.2.3.4", "1.2.3.4/24", "a.b.c.d", "4294967296",
+        };
+        uint32_t a = 7;
+        char buf[16];
+
+        assert_int_equal(parse_ipv4("192.168.220.104", &a), 0);
+        assert_int_equal(a, 0xc0a8dc68u);
+        format_ipv4(a, buf);
+        assert_string_equal(buf, "192.168.220.104");
+        assert_int_equal(parse_ipv4("0.0.0.0", &a), 0);
+        assert_int_equal(a, 0);
+        assert_int_equal(parse_ipv4("255.255.255.255", &a), 0);
+        assert_int_equal(a, 0xffffffffu);
+        format_ipv4(a, buf);
+        assert_string_equal(buf, "255.255.255.255");
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                a = 7;
+                if (parse_ipv4(bad[i], &a) != -EINVAL)
+                        fail_msg("\"%s\" accepted", bad[i]);
+                assert_int_equal(a, 7); /* untouched on error */
+        }
+}
+
+static void test_prefix_and_cidr(void **state) {
+        uint32_t a;
+        unsigned p;
+
+        assert_int_equal(prefix_mask(0), 0);
+        assert_int_equal(prefix_mask(1), 0x80000000u);
+        assert_int_equal(prefix_mask(24), 0xffffff00u);
+        assert_int_equal(prefix_mask(32), 0xffffffffu);
+
+        assert_int_equal(parse_ipv4_prefix("192.168.220.104/24", &a, &p), 0);
+        assert_int_equal(a, 0xc0a8dc68u);
+        assert_int_equal(p, 24);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/0", &a, &p), 0);
+        assert_int_equal(p, 0);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/32", &a, &p), 0);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/33", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/024", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("/24", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("10.0.0.1/24/1", &a, &p), -EINVAL);
+        assert_int_equal(parse_ipv4_prefix("1111111111111111111111111111111111/8", &a, &p), -EINVAL);
+
+        /* a network: no host bits */
+        assert_int_equal(parse_cidr4("10.244.0.0/16", &a, &p), 0);
+        assert_int_equal(a, 0x0af40000u);
+        assert_int_equal(p, 16);
+        assert_int_equal(parse_cidr4("10.244.0.1/16", &a, &p), -EINVAL);
+        assert_int_equal(parse_cidr4("0.0.0.0/0", &a, &p), 0);
+        assert_int_equal(parse_cidr4("1.0.0.0/0", &a, &p), -EINVAL);
+        assert_int_equal(parse_cidr4("10.1.2.3/32", &a, &p), 0);
+
+        assert_true(cidr4_overlap(0x0af40000u, 16, 0x0af40100u, 24)); /* 10.244/16 holds 10.244.1/24 */
+        assert_true(cidr4_overlap(0x0af40100u, 24, 0x0af40000u, 16));
+        assert_false(cidr4_overlap(0x0a010000u, 16, 0x0af40000u, 16));
+        assert_true(cidr4_overlap(0, 0, 0xc0a80000u, 16)); /* /0 holds everything */
+        assert_false(cidr4_overlap(0xc0a8dc00u, 24, 0xc0a8dd00u, 24)); /* neighbours */
+}
+
+static void test_hostname(void **state) {
+        char s[80];
+
+        assert_true(hostname_is_valid("master"));
+        assert_true(hostname_is_valid("node-1"));
+        assert_true(hostname_is_valid("a"));
+        assert_true(hostname_is_valid("1"));
+        assert_true(hostname_is_valid("node-1.lab.example"));
+        assert_false(hostname_is_valid(""));
+        assert_false(hostname_is_valid("-node"));
+        assert_false(hostname_is_valid("node-"));
+        assert_false(hostname_is_valid("Node"));
+        assert_false(hostname_is_valid("node_1"));
+        assert_false(hostname_is_valid("node 1"));
+        assert_false(hostname_is_valid(".node"));
+        assert_false(hostname_is_valid("node."));
+        assert_false(hostname_is_valid("a..b"));
+        assert_false(hostname_is_valid("a-.b"));
+        assert_false(hostname_is_valid("a.-b"));
+        memset(s, 'a', 63);
+        s[63] = 0;
+        assert_true(hostname_is_valid(s));
+        s[63] = 'a';
+        s[64] = 0;
+        assert_false(hostname_is_valid(s));
+}
+
+static void test_bootstrap_token(void **state) {
+        assert_true(bootstrap_token_is_valid("abcdef.0123456789abcdef"));
+        assert_true(bootstrap_token_is_valid("000000.0000000000000000"));
+        assert_false(bootstrap_token_is_valid("ABCDEF.0123456789abcdef"));
+        assert_false(bootstrap_token_is_valid("abcdef0123456789abcdef"));
+        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcde"));
+        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcdefa"));
+        assert_false(bootstrap_token_is_valid("abcde.f0123456789abcdef"));
+        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcd.f"));
+        assert_false(bootstrap_token_is_valid("abcdef-0123456789abcdef"));
+        assert_false(bootstrap_token_is_valid(""));
+}
+
+static void test_mac(void **state) {
+        char m[18];
+
+        assert_int_equal(parse_mac("52:54:00:FB:00:6a", m), 0);
+        assert_string_equal(m, "52:54:00:fb:00:6a");
+        assert_int_equal(parse_mac("52:54:00:fb:00", m), -EINVAL);
+        assert_int_equal(parse_mac("52:54:00:fb:00:6a:", m), -EINVAL);
+        assert_int_equal(parse_mac("52-54-00-fb-00-6a", m), -EINVAL);
+        assert_int_equal(parse_mac("52:54:00:fb:00:6g", m), -EINVAL);
+        assert_int_equal(parse_mac("525:4:00:fb:00:6a", m), -EINVAL);
+        assert_int_equal(parse_mac("", m), -EINVAL);
+}
+
+static void test_base64(void **state) {
+        static const struct {
+                const char *plain, *encoded;
+        } vectors[] = { /* RFC 4648, section 10 */
+                        { "", "" },           { "f", "Zg==" },          { "fo", "Zm8=" },
+                        { "foo", "Zm9v" },    { "foob", "Zm9vYg==" },   { "fooba", "Zm9vYmE=" },
+                        { "foobar", "Zm9vYmFy" } };
+        static const char *const bad[] = { "Zg=", "Zg", "Z===", "====", "Zg==Zg==", "Z=g=", "Zm9v\n", "Zm9v YmFy",
+                                           "Zm-v", "Zm_v", "Zm9v=" };
+        uint8_t out[16], all[256];
+        char enc[400];
+        size_t n;
+
+        for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+                size_t len = strlen(vectors[i].plain);
+                assert_int_equal(base64_encode((const uint8_t *) vectors[i].plain, len, enc, sizeof(enc)),
+                                 (int) strlen(vectors[i].encoded));
+                assert_string_equal(enc, vectors[i].encoded);
+                assert_int_equal(base64_decode(vectors[i].encoded, out, sizeof(out), &n), 0);
+                assert_int_equal(n, len);
+                assert_memory_equal(out, vectors[i].plain, len);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (base64_decode(bad[i], out, sizeof(out), &n) != -EINVAL)
+                        fail_msg("\"%s\" decoded", bad[i]);
+
+        /* every byte value, and "+/" */
+        for (int i = 0; i < 256; i++)
+                all[i] = (uint8_t) i;
+        assert_int_equal(base64_encode(all, sizeof(all), enc, sizeof(enc)), 344);
+        assert_non_null(strchr(enc, '+'));
+        assert_non_null(strchr(enc, '/'));
+        {
+                uint8_t back[256];
+                assert_int_equal(base64_decode(enc, back, sizeof(back), &n), 0);
+                assert_int_equal(n, 256);
+                assert_memory_equal(back, all, 256);
+                assert_int_equal(base64_decode(enc, back, 255, &n), -ENOBUFS);
+        }
+
+        /* output buffers: exactly enough, one short */
+        assert_int_equal(base64_encode((const uint8_t *) "foo", 3, enc, 5), 4);
+        assert_int_equal(base64_encode((const uint8_t *) "foo", 3, enc, 4), -ENOBUFS);
+        assert_int_equal(base64_decode("Zm9vYg==", out, 4, &n), 0);
+        assert_int_equal(base64_decode("Zm9vYg==", out, 3, &n), -ENOBUFS);
+}
+
+static void test_uint(void **state) {
+        unsigned long long v = 7;
+
+        assert_int_equal(parse_uint("0", 0, 10, &v), 0);
+        assert_int_equal(v, 0);
+        assert_int_equal(parse_uint("10", 0, 10, &v), 0);
+        assert_int_equal(v, 10);
+        assert_int_equal(parse_uint("18446744073709551609", 0, ~0ULL, &v), 0);
+        assert_true(v == ~0ULL - 6);
+        v = 7;
+        assert_int_equal(parse_uint("18446744073709551616", 0, ~0ULL, &v), -ERANGE);
+        assert_int_equal(parse_uint("99999999999999999999999", 0, ~0ULL, &v), -ERANGE);
+        assert_int_equal(parse_uint("11", 0, 10, &v), -ERANGE);
+        assert_int_equal(parse_uint("4", 5, 10, &v), -ERANGE);
+        assert_int_equal(v, 7);
+        assert_int_equal(parse_uint("", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint("01", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint("+1", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint("-1", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint(" 1", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint("1 ", 0, 10, &v), -EINVAL);
+        assert_int_equal(parse_uint("1e3", 0, 10000, &v), -EINVAL);
+        assert_int_equal(parse_uint("0x10", 0, 100, &v), -EINVAL);
+        assert_int_equal(v, 7);
+}
+
+static void test_duration(void **state) {
+        unsigned long long s = 7;
+
+        assert_int_equal(parse_duration_s("24h", &s), 0);
+        assert_int_equal(s, 86400);
+        assert_int_equal(parse_duration_s("90m", &s), 0);
+        assert_int_equal(s, 5400);
+        assert_int_equal(parse_duration_s("45s", &s), 0);
+        assert_int_equal(s, 45);
+        assert_int_equal(parse_duration_s("2h30m", &s), 0);
+        assert_int_equal(s, 9000);
+        assert_int_equal(parse_duration_s("1h1m1s", &s), 0);
+        assert_int_equal(s, 3661);
+        assert_int_equal(parse_duration_s("3600", &s), 0);
+        assert_int_equal(s, 3600);
+        assert_int_equal(parse_duration_s("0", &s), 0);
+        assert_int_equal(s, 0);
+        /* at most ten years */
+        assert_int_equal(parse_duration_s("87600h", &s), 0);
+        assert_int_equal(s, 315360000);
+        s = 7;
+        assert_int_equal(parse_duration_s("87601h", &s), -ERANGE);
+        assert_int_equal(parse_duration_s("315360001", &s), -EINVAL); /* too many seconds, and no unit */
+        assert_int_equal(parse_duration_s("9999999999h", &s), -ERANGE);
+        assert_int_equal(parse_duration_s("1d", &s), -EINVAL);
+        assert_int_equal(parse_duration_s("h", &s), -EINVAL);
+        assert_int_equal(parse_duration_s("1h ", &s), -EINVAL);
+        assert_int_equal(parse_duration_s("-1h", &s), -EINVAL);
+        assert_int_equal(parse_duration_s("1.5h", &s), -EINVAL);
+        assert_true(parse_duration_s("", &s) < 0);
+        assert_int_equal(s, 7);
+}
+
+static void test_k8s_version(void **state) {
+        char v[32];
+
+        assert_int_equal(parse_k8s_version("v1.23.6", v), 0);
+        assert_string_equal(v, "v1.23.6");
+        assert_int_equal(parse_k8s_version("1.23.6", v), 0);
+        assert_string_equal(v, "v1.23.6");
+        assert_int_equal(parse_k8s_version("v1.0.0", v), 0);
+        assert_int_equal(parse_k8s_version("v99.999.999", v), 0);
+        assert_string_equal(v, "v99.999.999");
+        assert_int_equal(parse_k8s_version("v0.23.6", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v100.1.1", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v1.1000.1", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v01.23.6", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v1.23", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v1.23.6-rc1", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v1.23.6.1", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("vv1.23.6", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("V1.23.6", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("", v), -EINVAL);
+        assert_int_equal(parse_k8s_version("v", v), -EINVAL);
+}
+
+static void test_sysctl_key(void **state) {
+        char s[140];
+
+        assert_true(sysctl_key_is_valid("net.ipv4.ip_forward"));
+        assert_true(sysctl_key_is_valid("net/bridge/bridge-nf-call-iptables"));
+        assert_true(sysctl_key_is_valid("kernel.pid_max"));
+        assert_true(sysctl_key_is_valid("net.ipv4.conf.eth0/1.rp_filter")); /* a VLAN interface name */
+        assert_false(sysctl_key_is_valid(""));
+        assert_false(sysctl_key_is_valid(".net"));
+        assert_false(sysctl_key_is_valid("/net"));
+        assert_false(sysctl_key_is_valid("net."));
+        assert_false(sysctl_key_is_valid("net/"));
+        assert_false(sysctl_key_is_valid("net..ipv4"));
+        assert_false(sysctl_key_is_valid("net//ipv4"));
+        assert_false(sysctl_key_is_valid("net/../../etc/passwd"));
+        assert_false(sysctl_key_is_valid("net.ipv4 .x"));
+        assert_false(sysctl_key_is_valid("net.ipv4=1"));
+        memset(s, 'a', 127);
+        s[127] = 0;
+        assert_true(sysctl_key_is_valid(s));
+        s[127] = 'a';
+        s[128] = 0;
+        assert_false(sysctl_key_is_valid(s));
+}
+
+static void test_string_is_safe(void **state) {
+        assert_true(string_is_safe("", 0));
+        assert_true(string_is_safe("abc", 3));
+        assert_false(string_is_safe("abcd", 3));
+        assert_true(string_is_safe("with space ~!", 100));
+        assert_false(string_is_safe("tab\there", 100));
+        assert_false(string_is_safe("new\nline", 100));
+        assert_false(string_is_safe("del\x7f", 100));
+        assert_false(string_is_safe("\x1b[31m", 100));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_ipv4),        cmocka_unit_test(test_prefix_and_cidr),
+                cmocka_unit_test(test_hostname),    cmocka_unit_test(test_bootstrap_token),
+                cmocka_unit_test(test_mac),         cmocka_unit_test(test_base64),
+                cmocka_unit_test(test_uint),        cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_k8s_version), cmocka_unit_test(test_sysctl_key),
+                cmocka_unit_test(test_string_is_safe),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
