@@ -52,7 +52,7 @@ static const struct command_option {
 
 struct command {
         const char *name;
-        const char *help;          /* one line; the handler's own --help says more */
+        const char *help;          /* its line in --help */
         unsigned options;          /* OPT_*: the command options it takes */
         int (*handler)(void);      /* returns the exit status */
         int (*main)(int argc, char *argv[]); /* or: takes the rest of the line, argv[0] being its name */
@@ -60,7 +60,7 @@ struct command {
 
 static int exit_status(enum fb_failure failure) {
         if (failure != FB_SUCCESS)
-                log_debug("failed: %s", fb_failure_to_string(failure));
+                log_debug("failure class: %s", fb_failure_to_string(failure));
         return fb_exit_status(failure);
 }
 
