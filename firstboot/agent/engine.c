@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "log.h"
+#include "config/config-parse.h"
 #include "engine.h"
+#include "fileio.h"
+#include "host/host.h"
+#include "join/endpoint.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "plan/preflight.h"
+#include "role/role.h"
 
 void run_action(struct fb_run *run, const char *step, const char *what, const char *before, const char *after) {
         run->n_changed++;
@@ -38,4 +53,493 @@ int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps) {
                         changed = 1;
         }
         return changed;
+}
+
+/* ---- The engine ---- */
+
+/* What the stages of one command hand each other. */
+struct engine_context {
+        const struct engine_options *opts;
+        bool dry_run;
+        struct seed seed;
+        struct fb_config config;
+        char state_base[PATH_MAX]; /* real (rooted) --state-dir */
+        struct state state;
+        struct fb_run run;
+        const struct engine_stage *until; /* --until: the last stage to run, or NULL */
+        size_t until_n_steps;             /* --until a host step: run the host stage's first until_n_steps */
+        bool checked;                     /* the checks before any change ran (and plan's header is printed) */
+        bool finished;                    /* nothing (more) to do: no further stage runs */
+        bool stopped;                     /* --until reached: only the stages marked always run */
+        int lock_fd, log_fd;
+};
+
+static void engine_context_init(struct engine_context *ctx, const struct engine_options *o, bool dry_run) {
+        memset(ctx, 0, sizeof(*ctx));
+        ctx->opts = o;
+        ctx->dry_run = dry_run;
+        config_init(&ctx->config);
+        ctx->run = (struct fb_run) { .config = &ctx->config, .seed = &ctx->seed, .dry_run = dry_run, .log_fd = -1 };
+        ctx->lock_fd = ctx->log_fd = -1;
+}
+
+static void engine_context_done(struct engine_context *ctx) {
+        if (ctx->log_fd >= 0) {
+                log_set_extra_fd(-1);
+                close(ctx->log_fd);
+        }
+        if (ctx->lock_fd >= 0)
+                close(ctx->lock_fd);
+        config_done(&ctx->config);
+        seed_done(&ctx->seed);
+}
+
+static void format_time(uint64_t usec, char buf[static 64]) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(buf, 64, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+const struct engine_stage *engine_first_pending(const struct state *state) {
+        for (size_t i = 0; i < engine_stages_count; i++)
+                if (engine_stages[i].mark && !state_stage_done(state, engine_stages[i].mark, NULL))
+                        return &engine_stages[i];
+        return NULL;
+}
+
+static bool instance_complete(const struct state *state) {
+        return !engine_first_pending(state);
+}
+
+/* The last marked stage: its mark's time is when the instance was provisioned. */
+static const char *last_mark(void) {
+        const char *mark = NULL;
+        for (size_t i = 0; i < engine_stages_count; i++)
+                if (engine_stages[i].mark)
+                        mark = engine_stages[i].mark;
+        return mark;
+}
+
+static const struct engine_stage *stage_with_mark(const char *mark) {
+        for (size_t i = 0; i < engine_stages_count; i++)
+                if (engine_stages[i].mark && streq(engine_stages[i].mark, mark))
+                        return &engine_stages[i];
+        return NULL;
+}
+
+const struct engine_stage *engine_until_find(const char *name, size_t *ret_n_steps) {
+        const struct engine_stage *st = stage_with_mark(name);
+
+        *ret_n_steps = 0;
+        if (st)
+                return st;
+        for (size_t i = 0; i < host_steps_count; i++)
+                if (streq(host_steps[i].name, name)) {
+                        *ret_n_steps = i + 1;
+                        return stage_with_mark("host");
+                }
+        return NULL;
+}
+
+const char *engine_report_stage(const struct engine_stage *st, const struct fb_config *c) {
+        if (!streq(st->mark, "role"))
+                return st->mark;
+        return c->role == FB_ROLE_CONTROL_PLANE ? "init" : "join";
+}
+
+/* Command output and a copy of every message go to a 0600 log: kubeadm's output can hold tokens. */
+static int open_agent_log(void) {
+        char path[PATH_MAX];
+        int fd;
+
+        if (root_path(path, sizeof(path), AGENT_LOG) < 0 || mkdir_parents(path, 0755) < 0)
+                return -1;
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0) {
+                log_warning_errno(errno, "%s: cannot open: %m; command output is not kept", path);
+                return -1;
+        }
+        (void) fchmod(fd, 0600);
+        log_set_extra_fd(fd);
+        return fd;
+}
+
+/* The last progress report, "done": at the end of a run that provisioned the instance (always), and on a
+ * later run that has nothing else to do until the endpoint has taken it (a run killed before it got
+ * through, or an endpoint that did not take it then). The state directory's done-reported says it was
+ * delivered. */
+static void report_done(const struct fb_config *c, const char *state_dir, bool always) {
+        char path[PATH_MAX];
+        int r;
+
+        if (snprintf(path, sizeof(path), "%s/done-reported", state_dir) >= (int) sizeof(path) ||
+            (!always && file_exists(path)))
+                return;
+        if (endpoint_report(c, "done", "done", "provisioned") < 0)
+                return;
+        r = write_file_atomic(path, "done\n", 5, 0600, 0);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot write: %m", path);
+}
+
+/* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. Returns
+ * the descriptor, held until the command ends, or -EBUSY when another agent holds it, or another -errno. */
+static int take_lock(const char *base) {
+        char path[PATH_MAX];
+        int fd;
+
+        if (snprintf(path, sizeof(path), "%s/.lock", base) >= (int) sizeof(path) || mkdir_p(base, 0755) < 0)
+                return log_error_errno(ENAMETOOLONG, "%s: cannot create the state directory", base);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "%s: cannot open: %m", path);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                close(fd);
+                return log_error_errno(r, "%s: %s", path,
+                                       r == -EBUSY ? "another kube-firstboot is running" : "cannot lock: %m");
+        }
+        return fd;
+}
+
+static enum fb_failure engine_lock(struct engine_context *ctx) {
+        ctx->lock_fd = take_lock(ctx->state_base);
+        if (ctx->lock_fd == -EBUSY)
+                return FB_FAILURE_TRANSIENT;
+        return ctx->lock_fd < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS;
+}
+
+static enum fb_failure engine_state_base(struct engine_context *ctx) {
+        int r = root_path(ctx->state_base, sizeof(ctx->state_base), ctx->opts->state_dir);
+        if (r < 0) {
+                log_error_errno(r, "--state-dir: path too long");
+                return FB_FAILURE_USAGE;
+        }
+        return FB_SUCCESS;
+}
+
+static enum fb_failure engine_state_open(struct engine_context *ctx, bool create) {
+        int r = state_open(ctx->state_base, ctx->config.instance_id, create, &ctx->state);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot %s state: %m", ctx->state.dir, create ? "open" : "read");
+                return FB_FAILURE_INTERNAL;
+        }
+        ctx->run.state_dir = ctx->state.dir;
+        return FB_SUCCESS;
+}
+
+static enum fb_failure engine_mark(struct engine_context *ctx, const struct engine_stage *st) {
+        int r = state_mark_done(&ctx->state, st->mark);
+        if (r < 0) {
+                log_error_errno(r, "%s/stages: cannot record state: %m", ctx->state.dir);
+                return FB_FAILURE_INTERNAL;
+        }
+        return FB_SUCCESS;
+}
+
+/* seed: finds and reads the seed. */
+static enum fb_failure stage_seed(struct engine_context *ctx, const struct engine_stage *st) {
+        struct seed_options opts = {
+                .explicit_source = ctx->opts->seed_source,
+                .device_wait_ms = 10000,
+                .http_deadline_ms = 5 * 60 * 1000,
+        };
+        enum fb_failure failure;
+
+        return seed_find(&opts, &ctx->seed, &failure) < 0 ? failure : FB_SUCCESS;
+}
+
+/* config: parses and validates all of the seed, before anything changes. */
+static enum fb_failure stage_config(struct engine_context *ctx, const struct engine_stage *st) {
+        if (config_load(&ctx->seed, &ctx->config) < 0) {
+                log_error("seed from %s rejected; nothing was changed", ctx->seed.origin);
+                return FB_FAILURE_BAD_INPUT;
+        }
+        if (streq(ctx->config.instance_id, "iid-local01"))
+                log_warning("%s: instance-id: \"iid-local01\" is cloud-localds' default, shared by every "
+                            "seed made without meta-data; a cloned disk will not be seen as a new instance",
+                            ctx->seed.name[SEED_META_DATA]);
+        return FB_SUCCESS;
+}
+
+static void print_plan_header(const struct engine_context *ctx) {
+        printf("Seed: %s\nInstance: %s\nHost: %s (%s)\n\n", ctx->seed.origin, ctx->config.instance_id,
+               ctx->config.hostname, role_to_string(ctx->config.role));
+}
+
+/* plan: what kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
+ * plane too small) is checked before the first change, the lock file and the agent's state included, so
+ * that a seed that does not fit this machine leaves it as it was. Not for an instance that is provisioned
+ * (a later kubelet upgrade must not fail its boots), nor for run --until seed, which changes nothing of the
+ * host. Then, under the lock, the instance is recorded and the seed stage marked done. */
+static enum fb_failure stage_plan(struct engine_context *ctx, const struct engine_stage *st) {
+        const struct engine_options *o = ctx->opts;
+        struct fb_config *c = &ctx->config;
+        enum fb_failure f;
+        int r;
+
+        f = engine_state_base(ctx);
+        if (f == FB_SUCCESS)
+                f = engine_state_open(ctx, false);
+        if (f != FB_SUCCESS)
+                return f;
+
+        if (ctx->until != st && !(instance_complete(&ctx->state) && !o->force)) {
+                char reason[256];
+
+                if (ctx->dry_run)
+                        print_plan_header(ctx);
+                ctx->checked = true;
+                if (preflight_check(c, ctx->dry_run, reason, sizeof(reason)) < 0) {
+                        if (ctx->dry_run)
+                                printf("run would refuse this host before any change (exit status %d).\n",
+                                       fb_exit_status(FB_FAILURE_REFUSED));
+                        else {
+                                log_error("refused before any change; nothing was changed");
+                                endpoint_report(c, st->mark, "failed", reason);
+                        }
+                        return FB_FAILURE_REFUSED;
+                }
+        }
+        if (!ctx->dry_run) {
+                f = engine_lock(ctx);
+                if (f == FB_SUCCESS) /* reread under the lock: another run may have finished meanwhile */
+                        f = engine_state_open(ctx, false);
+                if (f != FB_SUCCESS)
+                        return f;
+        }
+
+        if (instance_complete(&ctx->state) && !o->force) {
+                uint64_t usec = 0;
+                char when[64];
+                state_stage_done(&ctx->state, last_mark(), &usec);
+                format_time(usec, when);
+                if (ctx->dry_run)
+                        printf("Instance %s was provisioned at %s: nothing to do (--force runs again).\n",
+                               c->instance_id, when);
+                else {
+                        log_info("instance %s was provisioned at %s: nothing to do", c->instance_id, when);
+                        report_done(c, ctx->state.dir, false);
+                }
+                ctx->finished = true;
+                return FB_SUCCESS;
+        }
+
+        if (ctx->dry_run) {
+                if (!ctx->checked)
+                        print_plan_header(ctx);
+                printf("Stage %s: %s\n", st->mark, st->why);
+                printf("  %-10s done\n", st->mark);
+                return FB_SUCCESS;
+        }
+
+        log_info("seed from %s: instance %s, host %s, role %s", ctx->seed.origin, c->instance_id, c->hostname,
+                 role_to_string(c->role));
+        if (o->force && ctx->state.n_done > 0) {
+                r = state_reset(&ctx->state);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot reset state: %m", ctx->state.dir);
+                        return FB_FAILURE_INTERNAL;
+                }
+        }
+        r = state_write_current_instance(ctx->state_base, c->instance_id);
+        if (r >= 0)
+                r = state_open(ctx->state_base, c->instance_id, true, &ctx->state);
+        if (r >= 0)
+                r = state_mark_done(&ctx->state, st->mark);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot record state: %m", ctx->state_base);
+                return FB_FAILURE_INTERNAL;
+        }
+        ctx->log_fd = open_agent_log();
+        ctx->run.log_fd = ctx->log_fd;
+        endpoint_report(c, st->mark, "done", "seed read and validated");
+        return FB_SUCCESS;
+}
+
+/* host and role: their steps in order, unless the state says the stage is done; progress reported. */
+static enum fb_failure stage_steps(struct engine_context *ctx, const struct engine_stage *st) {
+        const struct fb_step *steps;
+        size_t n_steps;
+        int r;
+
+        if (ctx->dry_run)
+                printf("Stage %s: %s\n", st->mark, st->why);
+        if (state_stage_done(&ctx->state, st->mark, NULL) && !ctx->opts->force) {
+                if (ctx->dry_run)
+                        printf("  %-10s done\n", st->mark);
+                else
+                        log_info("stage %s already done for this instance", st->mark);
+                return FB_SUCCESS;
+        }
+
+        steps = st->steps(&ctx->config, &n_steps);
+        if (st == ctx->until && ctx->until_n_steps > 0 && ctx->until_n_steps < n_steps)
+                n_steps = ctx->until_n_steps;
+        if (!ctx->dry_run)
+                endpoint_report(&ctx->config, engine_report_stage(st, &ctx->config), "running", st->why);
+        r = run_steps(&ctx->run, steps, n_steps);
+        if (r < 0) {
+                char reason[256];
+                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->mark, strerror(-r));
+                log_error("stage %s failed; finished stages are recorded, the next run resumes", st->mark);
+                if (!ctx->dry_run)
+                        endpoint_report(&ctx->config, engine_report_stage(st, &ctx->config), "failed", reason);
+                return FB_FAILURE_HOST;
+        }
+        if (st == ctx->until && ctx->until_n_steps > 0) {
+                /* only part of the stage ran: a later run does it (again) in full */
+                log_info("stopped after host step %s (--until): stage %s is not recorded as done",
+                         steps[n_steps - 1].name, st->mark);
+                ctx->stopped = true;
+                return FB_SUCCESS;
+        }
+        return ctx->dry_run ? FB_SUCCESS : engine_mark(ctx, st);
+}
+
+/* report: "done" to the endpoint once the instance is complete, and the count of actions. */
+static enum fb_failure stage_report(struct engine_context *ctx, const struct engine_stage *st) {
+        if (!ctx->dry_run && instance_complete(&ctx->state))
+                report_done(&ctx->config, ctx->state.dir, true);
+        if (ctx->dry_run)
+                printf("\n%u action(s) to take, %u already in place.\n", ctx->run.n_changed, ctx->run.n_unchanged);
+        else
+                log_info("%u change(s) made, %u already in place", ctx->run.n_changed, ctx->run.n_unchanged);
+        return FB_SUCCESS;
+}
+
+static const struct fb_step *host_stage_steps(const struct fb_config *c, size_t *ret_n) {
+        *ret_n = host_steps_count;
+        return host_steps;
+}
+
+const struct engine_stage engine_stages[] = {
+        { "seed", NULL, NULL, false, stage_seed, NULL },
+        { "config", NULL, NULL, false, stage_config, NULL },
+        { "plan", "seed", "find, read and validate the NoCloud seed; remember the instance", false, stage_plan, NULL },
+        { "host", "host", "prepare the host for kubeadm (reference steps 1-6)", false, stage_steps, host_stage_steps },
+        { "role", "role", "initialise the control plane, or join the cluster as a worker", false, stage_steps,
+          role_steps },
+        { "report", NULL, NULL, true, stage_report, NULL },
+};
+const size_t engine_stages_count = ELEMENTSOF(engine_stages);
+
+/* Runs the stages in order, through the one named last (NULL: all of them). */
+static enum fb_failure engine_run(struct engine_context *ctx, const char *last) {
+        for (size_t i = 0; i < engine_stages_count && !ctx->finished; i++) {
+                const struct engine_stage *st = &engine_stages[i];
+                enum fb_failure f;
+
+                if (ctx->stopped && !st->always)
+                        continue;
+                f = st->run(ctx, st);
+                if (f != FB_SUCCESS)
+                        return f;
+                if (st == ctx->until)
+                        ctx->stopped = true;
+                if (last && streq(st->name, last))
+                        break;
+        }
+        return FB_SUCCESS;
+}
+
+enum fb_failure engine_provision(const struct engine_options *o, bool dry_run) {
+        struct engine_context ctx;
+        enum fb_failure f = FB_SUCCESS;
+
+        engine_context_init(&ctx, o, dry_run);
+        if (o->until) {
+                ctx.until = engine_until_find(o->until, &ctx.until_n_steps);
+                if (!ctx.until) {
+                        log_error("--until: \"%s\" is neither a stage (seed, host, role) nor a host step", o->until);
+                        f = FB_FAILURE_USAGE;
+                }
+        }
+        if (f == FB_SUCCESS)
+                f = engine_run(&ctx, NULL);
+        engine_context_done(&ctx);
+        return f;
+}
+
+enum fb_failure engine_show_seed(const struct engine_options *o) {
+        struct engine_context ctx;
+        enum fb_failure f;
+
+        engine_context_init(&ctx, o, true);
+        f = engine_run(&ctx, "config");
+        if (f == FB_SUCCESS)
+                config_show(stdout, &ctx.config, ctx.seed.origin);
+        engine_context_done(&ctx);
+        return f;
+}
+
+enum fb_failure engine_refresh_token(const struct engine_options *o) {
+        struct engine_context ctx;
+        enum fb_failure f;
+
+        engine_context_init(&ctx, o, false);
+        f = engine_run(&ctx, "config");
+        if (f == FB_SUCCESS && root_path(ctx.state_base, sizeof(ctx.state_base), o->state_dir) < 0) {
+                log_error_errno(ENAMETOOLONG, "%s: cannot open state: %m", o->state_dir);
+                f = FB_FAILURE_INTERNAL;
+        }
+        if (f == FB_SUCCESS)
+                f = engine_state_open(&ctx, true);
+        if (f == FB_SUCCESS)
+                f = engine_lock(&ctx);
+        if (f == FB_SUCCESS) {
+                ctx.log_fd = open_agent_log();
+                ctx.run.log_fd = ctx.log_fd;
+                if (refresh_token(&ctx.run) < 0)
+                        f = FB_FAILURE_HOST;
+        }
+        engine_context_done(&ctx);
+        return f;
+}
+
+enum fb_failure engine_status(const struct engine_options *o) {
+        struct engine_context ctx;
+        char iid[256];
+        enum fb_failure f;
+        int r;
+
+        engine_context_init(&ctx, o, true);
+        f = engine_state_base(&ctx);
+        if (f != FB_SUCCESS)
+                goto finish;
+        r = state_read_current_instance(ctx.state_base, iid, sizeof(iid));
+        if (r == -ENOENT) {
+                printf("No instance has run yet (%s/instance is absent).\n", ctx.state_base);
+                goto finish;
+        }
+        if (r < 0) {
+                log_error_errno(r, "%s/instance: cannot read: %m", ctx.state_base);
+                f = FB_FAILURE_INTERNAL;
+                goto finish;
+        }
+        r = state_open(ctx.state_base, iid, false, &ctx.state);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read state: %m", ctx.state.dir);
+                f = FB_FAILURE_INTERNAL;
+                goto finish;
+        }
+        printf("Instance: %s\n", iid);
+        for (size_t i = 0; i < engine_stages_count; i++) {
+                const char *mark = engine_stages[i].mark;
+                uint64_t usec;
+                char when[64];
+
+                if (!mark)
+                        continue;
+                if (state_stage_done(&ctx.state, mark, &usec)) {
+                        format_time(usec, when);
+                        printf("  %-8s done     %s\n", mark, when);
+                } else
+                        printf("  %-8s pending\n", mark);
+        }
+        printf("Provisioning %s.\n", instance_complete(&ctx.state) ? "complete" : "incomplete");
+finish:
+        engine_context_done(&ctx);
+        return f;
 }

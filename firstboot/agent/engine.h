@@ -4,7 +4,9 @@
 #include <stdbool.h>
 
 #include "config/config.h"
+#include "exit-status.h"
 #include "seed/seed.h"
+#include "state.h"
 
 /* What a stage or step needs: the configuration, whether it only plans, and where to log. */
 struct fb_run {
@@ -31,3 +33,45 @@ void run_unchanged(struct fb_run *run, const char *step, const char *what);
 
 /* Runs a table of steps in order; stops at the first failure. Returns >0 if any changed. */
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps);
+
+/* ---- The engine: the stages of a run, in order, each with the state mark it completes ---- */
+
+/* What the commands take from the command line. */
+struct engine_options {
+        const char *seed_source; /* --seed, or NULL: search the usual places */
+        const char *state_dir;   /* --state-dir, a path under --root */
+        const char *until;       /* run --until STAGE|STEP, or NULL */
+        bool force;              /* --force: run again an instance that is provisioned */
+};
+
+struct engine_context;
+
+/* A stage: seed (find), config (parse and validate), plan (the checks before any change, the lock, the
+ * instance), host, role, report. Stages with a mark are the ones `status` lists and --until names; the
+ * mark is recorded in the state directory when the stage completes, so that a run killed halfway resumes
+ * at the first stage without it. */
+struct engine_stage {
+        const char *name;
+        const char *mark;   /* the stage name users see (state, status, --until, plan); NULL: none */
+        const char *why;    /* plan prints it for a marked stage */
+        bool always;        /* runs even after --until stopped the run (the final report) */
+        enum fb_failure (*run)(struct engine_context *ctx, const struct engine_stage *st);
+        const struct fb_step *(*steps)(const struct fb_config *c, size_t *ret_n); /* for the step stages */
+};
+
+extern const struct engine_stage engine_stages[];
+extern const size_t engine_stages_count;
+
+/* --until NAME: the stage with that mark, or a step of the host stage (then *ret_n_steps is how many of
+ * its steps run, that one included; 0 for a whole stage). NULL when it is neither. */
+const struct engine_stage *engine_until_find(const char *name, size_t *ret_n_steps);
+/* The first marked stage not recorded as done, where a run resumes; NULL when the instance is complete. */
+const struct engine_stage *engine_first_pending(const struct state *state);
+/* The stage name of docs/join-protocol.md's progress reports: the role stage reports as init or join. */
+const char *engine_report_stage(const struct engine_stage *st, const struct fb_config *c);
+
+/* The commands. Each logs what failed and returns its class (FB_SUCCESS when all went well). */
+enum fb_failure engine_provision(const struct engine_options *o, bool dry_run); /* run; plan with dry_run */
+enum fb_failure engine_show_seed(const struct engine_options *o);
+enum fb_failure engine_status(const struct engine_options *o);
+enum fb_failure engine_refresh_token(const struct engine_options *o);

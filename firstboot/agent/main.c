@@ -1,99 +1,149 @@
 /* SPDX-License-Identifier: MIT */
-/* kube-firstboot: turns a freshly booted machine into a kubeadm node, driven by its NoCloud seed. */
-#include <fcntl.h>
+/* kube-firstboot: turns a freshly booted machine into a kubeadm node, driven by its NoCloud seed.
+ * This file parses the command line and dispatches through the command table; the stages of a run are
+ * engine.c's. */
 #include <getopt.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "config/config-parse.h"
-#include "config/config.h"
-#include "fileio.h"
-#include "join/endpoint.h"
+#include "engine.h"
+#include "exit-status.h"
 #include "host/host.h"
-#include "role/role.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "path.h"
-#include "plan/preflight.h"
-#include "engine.h"
-#include "seed/seed.h"
-#include "seedgen.h"
-#include "state.h"
 #include "report/status-remote.h"
+#include "seedgen.h"
 
 #ifndef VERSION
 #define VERSION "0.1"
 #endif
 
-/* Exit codes (docs/kube-firstboot.8). */
-enum {
-        EXIT_OK = 0,
-        EXIT_RUNTIME = 1,   /* a step failed at run time */
-        EXIT_BAD_INPUT = 2, /* bad seed or bad usage: nothing was changed */
-        EXIT_NO_SEED = 3,   /* no seed found anywhere */
-};
-
 static const char *arg_root = NULL;
-static const char *arg_seed = NULL;
-static const char *arg_state_dir = "/var/lib/kube-firstboot";
-static const char *arg_until = NULL;
-static bool arg_force = false;
+static struct engine_options arg_engine = { .state_dir = "/var/lib/kube-firstboot" };
 static const char *arg_endpoint = NULL;
 static const char *arg_cluster = "kubernetes";
 static bool arg_watch = false;
 
-struct stage {
+/* The options that only some commands take. */
+enum {
+        OPT_UNTIL = 1 << 0,
+        OPT_FORCE = 1 << 1,
+        OPT_ENDPOINT = 1 << 2,
+        OPT_CLUSTER = 1 << 3,
+        OPT_WATCH = 1 << 4,
+};
+/* Given to a command that does not take them, these are refused; the others have always been ignored
+ * there, and scripts may pass them. */
+#define OPT_REFUSED_ELSEWHERE OPT_UNTIL
+
+static const struct command_option {
+        unsigned flag;
         const char *name;
-        const char *why;
-        const struct fb_step *(*steps)(const struct fb_config *c, size_t *ret_n);
+        const char *synopsis;
+} command_options[] = {
+        { OPT_UNTIL, "until", "[--until STAGE|STEP]" },
+        { OPT_FORCE, "force", "[--force]" },
+        { OPT_ENDPOINT, "endpoint", "[--endpoint URL" }, /* the two below only go with it */
+        { OPT_CLUSTER, "cluster", "[--cluster NAME]" },
+        { OPT_WATCH, "watch", "[--watch]]" },
 };
 
-static const struct fb_step *host_stage_steps(const struct fb_config *c, size_t *ret_n) {
-        *ret_n = host_steps_count;
-        return host_steps;
-}
-
-/* The stages `run` goes through, in order. "seed" is special: it is what every command does first. */
-static const struct stage stages[] = {
-        { "seed", "find, read and validate the NoCloud seed; remember the instance", NULL },
-        { "host", "prepare the host for kubeadm (reference steps 1-6)", host_stage_steps },
-        { "role", "initialise the control plane, or join the cluster as a worker", role_steps },
+struct command {
+        const char *name;
+        const char *help;          /* its line in --help */
+        unsigned options;          /* OPT_*: the command options it takes */
+        int (*handler)(void);      /* returns the exit status */
+        int (*main)(int argc, char *argv[]); /* or: takes the rest of the line, argv[0] being its name */
 };
 
-/* The stage names of docs/join-protocol.md's progress reports: the role stage reports as init or join. */
-static const char *report_stage(const struct stage *st, const struct fb_config *c) {
-        if (!streq(st->name, "role"))
-                return st->name;
-        return c->role == FB_ROLE_CONTROL_PLANE ? "init" : "join";
+static int exit_status(enum fb_failure failure) {
+        if (failure != FB_SUCCESS)
+                log_debug("failure class: %s", fb_failure_to_string(failure));
+        return fb_exit_status(failure);
 }
 
-static const struct stage *stage_find(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(stages); i++)
-                if (streq(stages[i].name, name))
-                        return &stages[i];
+static int cmd_show_seed(void) {
+        return exit_status(engine_show_seed(&arg_engine));
+}
+
+static int cmd_plan(void) {
+        return exit_status(engine_provision(&arg_engine, true));
+}
+
+static int cmd_run(void) {
+        return exit_status(engine_provision(&arg_engine, false));
+}
+
+static int cmd_status(void) {
+        if (arg_endpoint)
+                return status_remote(arg_endpoint, arg_cluster, arg_watch, stdout);
+        return exit_status(engine_status(&arg_engine));
+}
+
+static int cmd_refresh_token(void) {
+        return exit_status(engine_refresh_token(&arg_engine));
+}
+
+static const struct command commands[] = {
+        { "show-seed", "Print the parsed, validated seed as YAML (secrets masked)", 0, cmd_show_seed, NULL },
+        { "plan", "List the actions run would take on this host, and why", OPT_FORCE, cmd_plan, NULL },
+        { "run", "Provision this host, or only up to and including a stage or host step",
+          OPT_UNTIL | OPT_FORCE, cmd_run, NULL },
+        { "status", "Show which stages are done here; with --endpoint, every node's progress",
+          OPT_ENDPOINT | OPT_CLUSTER | OPT_WATCH, cmd_status, NULL },
+        { "refresh-token", "Control plane: renew the join token before it expires", 0, cmd_refresh_token, NULL },
+        { "seed", "Write the NoCloud seeds of a whole lab (see seed --help, seed --example)", 0, NULL, seedgen_main },
+};
+
+static const struct command *command_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i].name, name))
+                        return &commands[i];
         return NULL;
 }
 
-/* --until NAME: a stage, or a step of the host stage (then *ret_n_steps is how many of its steps run,
- * that one included; 0 for a stage). NULL when it is neither. */
-static const struct stage *until_find(const char *name, size_t *ret_n_steps) {
-        const struct stage *st = stage_find(name);
+#define HELP_COLUMN 22
 
-        *ret_n_steps = 0;
-        if (st)
-                return st;
-        for (size_t i = 0; i < host_steps_count; i++)
-                if (streq(host_steps[i].name, name)) {
-                        *ret_n_steps = i + 1;
-                        return stage_find("host");
+static void help_command(const struct command *cmd) {
+        int n = printf("  %s", cmd->name);
+
+        if (cmd->main)
+                n += printf(" [OPTIONS]");
+        for (size_t i = 0; i < ELEMENTSOF(command_options); i++)
+                if (cmd->options & command_options[i].flag)
+                        n += printf(" %s", command_options[i].synopsis);
+        if (n >= HELP_COLUMN) {
+                printf("\n");
+                n = 0;
+        }
+        printf("%*s%s\n", HELP_COLUMN - n, "", cmd->help);
+}
+
+/* The names --until takes, from the engine's stage table and the host stage's steps. */
+static void help_until(void) {
+        const char *sep = "";
+        int n;
+
+        n = printf("%*s--until: stages ", HELP_COLUMN, "");
+        for (size_t i = 0; i < engine_stages_count; i++)
+                if (engine_stages[i].mark) {
+                        n += printf("%s%s", sep, engine_stages[i].mark);
+                        sep = ", ";
                 }
-        return NULL;
+        n += printf("; host steps ");
+        sep = "";
+        for (size_t i = 0; i < host_steps_count; i++) {
+                if (n > 100) {
+                        printf(",\n%*s", HELP_COLUMN, "");
+                        n = HELP_COLUMN;
+                        sep = "";
+                }
+                n += printf("%s%s", sep, host_steps[i].name);
+                sep = ", ";
+        }
+        printf("\n%*s(after a host step, the stage is not recorded as done)\n", HELP_COLUMN, "");
 }
 
 static void help(void) {
@@ -101,392 +151,48 @@ static void help(void) {
                "\n"
                "Turn a freshly booted machine into a kubeadm node from its cloud-init NoCloud seed.\n"
                "\n"
-               "Commands:\n"
-               "  show-seed           Print the parsed, validated seed as YAML (secrets masked)\n"
-               "  plan                List the actions run would take on this host, and why\n"
-               "  run [--until STAGE|STEP]\n"
-               "                      Provision this host (stages: seed, host, role), or only up to and including\n"
-               "                      a step of the host stage (growroot, hostname, hosts, network, swap, modules,\n"
-               "                      sysctl, selinux, firewall, docker, kubelet, ssh; the stage is then not done)\n"
-               "  status              Show which stages are done for the current instance\n"
-               "  status --endpoint URL [--cluster NAME] [--watch]\n"
-               "                      Show every node's progress as the metadata endpoint has it\n"
-               "  refresh-token       Control plane: renew the join token before it expires\n"
-               "  seed [--inventory FILE] --out DIR [--iso] [--token] [--force]\n"
-               "                      Write the NoCloud seeds of a whole lab (see seed --help, seed --example)\n"
-               "\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                help_command(&commands[i]);
+                if (commands[i].options & OPT_UNTIL)
+                        help_until();
+        }
+        printf("\n"
                "Options:\n"
                "  --root DIR          Operate on the tree under DIR instead of /\n"
                "  --seed SOURCE       Seed directory, image/ISO file, block device or http(s) URL\n"
                "  --state-dir DIR     State directory (default /var/lib/kube-firstboot, under --root)\n"
-               "  --force             Run again even if this instance was already provisioned\n"
+               "  --force             plan, run: run again even if this instance was already provisioned\n"
                "  -v, --verbose       Log debug messages\n"
                "  -q, --quiet         Log warnings and errors only\n"
                "  -h, --help          Show this help\n"
                "      --version       Show the version\n"
                "\n"
-               "Exit status: 0 ok, 1 runtime failure, 2 bad seed or usage (nothing changed), 3 no seed.\n"
-               "See kube-firstboot(8).\n");
+               "Exit status: %d ok, %d runtime failure, %d bad seed or usage (nothing changed), %d no seed.\n"
+               "See kube-firstboot(8).\n",
+               FB_EXIT_OK, FB_EXIT_RUNTIME, FB_EXIT_BAD_INPUT, FB_EXIT_NO_SEED);
 }
 
-static int state_base(char *buf, size_t size) {
-        return root_path(buf, size, arg_state_dir);
-}
+/* Refuses an option given to a command that does not take it (those of OPT_REFUSED_ELSEWHERE); cmd is NULL
+ * for an unknown command. */
+static int check_options(const struct command *cmd, unsigned given) {
+        unsigned taken = cmd ? cmd->options : 0;
 
-/* Finds, reads and validates the seed. Exit code on failure. */
-static int load_seed(struct seed *seed, struct fb_config *config) {
-        struct seed_options opts = {
-                .explicit_source = arg_seed,
-                .device_wait_ms = 10000,
-                .http_deadline_ms = 5 * 60 * 1000,
-        };
-        int r;
+        for (size_t i = 0; i < ELEMENTSOF(command_options); i++) {
+                const struct command_option *o = &command_options[i];
+                char takers[128];
+                size_t n = 0;
 
-        r = seed_find(&opts, seed);
-        if (r == -ENOENT)
-                return EXIT_NO_SEED;
-        if (r == -EINVAL || r == -EFBIG || r == -E2BIG || r == -EBADMSG)
-                return EXIT_BAD_INPUT;
-        if (r < 0)
-                return EXIT_RUNTIME;
-
-        config_init(config);
-        r = config_load(seed, config);
-        if (r < 0) {
-                log_error("seed from %s rejected; nothing was changed", seed->origin);
-                return EXIT_BAD_INPUT;
+                if (!(given & ~taken & OPT_REFUSED_ELSEWHERE & o->flag))
+                        continue;
+                takers[0] = 0;
+                for (size_t j = 0; j < ELEMENTSOF(commands) && n < sizeof(takers); j++)
+                        if (commands[j].options & o->flag)
+                                n += snprintf(takers + n, sizeof(takers) - n, "%s%s", n ? ", " : "", commands[j].name);
+                log_error("--%s only applies to %s", o->name, takers);
+                return -EINVAL;
         }
-        if (streq(config->instance_id, "iid-local01"))
-                log_warning("%s: instance-id: \"iid-local01\" is cloud-localds' default, shared by every "
-                            "seed made without meta-data; a cloned disk will not be seen as a new instance",
-                            seed->name[SEED_META_DATA]);
-        return EXIT_OK;
-}
-
-static int cmd_show_seed(void) {
-        _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config = {};
-        int r;
-
-        config_init(&config);
-        r = load_seed(&seed, &config);
-        if (r != EXIT_OK)
-                return r;
-        config_show(stdout, &config, seed.origin);
-        return EXIT_OK;
-}
-
-static void format_time(uint64_t usec, char buf[static 64]) {
-        time_t t = (time_t) (usec / 1000000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(buf, 64, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
-static bool instance_complete(const struct state *state) {
-        for (size_t i = 0; i < ELEMENTSOF(stages); i++)
-                if (!state_stage_done(state, stages[i].name, NULL))
-                        return false;
-        return true;
-}
-
-/* Command output and a copy of every message go to a 0600 log: kubeadm's output can hold tokens. */
-static int open_agent_log(void) {
-        char path[PATH_MAX];
-        int fd;
-
-        if (root_path(path, sizeof(path), AGENT_LOG) < 0 || mkdir_parents(path, 0755) < 0)
-                return -1;
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0) {
-                log_warning_errno(errno, "%s: cannot open: %m; command output is not kept", path);
-                return -1;
-        }
-        (void) fchmod(fd, 0600);
-        log_set_extra_fd(fd);
-        return fd;
-}
-
-/* The last progress report, "done": at the end of a run that provisioned the instance (always), and on a
- * later run that has nothing else to do until the endpoint has taken it (a run killed before it got
- * through, or an endpoint that did not take it then). The state directory's done-reported says it was
- * delivered. */
-static void report_done(const struct fb_config *c, const char *state_dir, bool always) {
-        char path[PATH_MAX];
-        int r;
-
-        if (snprintf(path, sizeof(path), "%s/done-reported", state_dir) >= (int) sizeof(path) ||
-            (!always && file_exists(path)))
-                return;
-        if (endpoint_report(c, "done", "done", "provisioned") < 0)
-                return;
-        r = write_file_atomic(path, "done\n", 5, 0600, 0);
-        if (r < 0)
-                log_warning_errno(r, "%s: cannot write: %m", path);
-}
-
-/* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. */
-static int take_lock(const char *base) {
-        char path[PATH_MAX];
-        int fd;
-
-        if (snprintf(path, sizeof(path), "%s/.lock", base) >= (int) sizeof(path) || mkdir_p(base, 0755) < 0)
-                return log_error_errno(ENAMETOOLONG, "%s: cannot create the state directory", base);
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", path);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
-                close(fd);
-                return log_error_errno(r, "%s: %s", path,
-                                       r == -EBUSY ? "another kube-firstboot is running" : "cannot lock: %m");
-        }
-        return fd; /* held until exit */
-}
-
-static void print_plan_header(const struct seed *seed, const struct fb_config *c) {
-        printf("Seed: %s\nInstance: %s\nHost: %s (%s)\n\n", seed->origin, c->instance_id, c->hostname,
-               role_to_string(c->role));
-}
-
-/* run and plan share this: plan is a run with dry_run set. */
-static int provision(bool dry_run) {
-        _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config = {};
-        char base[PATH_MAX];
-        struct state state;
-        struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
-        _cleanup_close_ int log_fd = -1, lock_fd = -1;
-        const struct stage *until = NULL;
-        size_t until_n_steps = 0; /* --until a host step: run the host stage's first until_n_steps steps */
-        bool checked = false;     /* the checks before any change ran (and plan's header is printed) */
-        int r;
-
-        config_init(&config); /* before the first return: config_done() runs on it */
-        if (arg_until) {
-                until = until_find(arg_until, &until_n_steps);
-                if (!until) {
-                        log_error("--until: \"%s\" is neither a stage (seed, host, role) nor a host step", arg_until);
-                        return EXIT_BAD_INPUT;
-                }
-        }
-
-        r = load_seed(&seed, &config);
-        if (r != EXIT_OK)
-                return r;
-        run.config = &config;
-        run.seed = &seed;
-
-        r = state_base(base, sizeof(base));
-        if (r < 0) {
-                log_error_errno(r, "--state-dir: path too long");
-                return EXIT_BAD_INPUT;
-        }
-        r = state_open(base, config.instance_id, false, &state);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot read state: %m", state.dir);
-                return EXIT_RUNTIME;
-        }
-        run.state_dir = state.dir;
-
-        /* What kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
-         * plane too small) is checked before the first change, the lock file and the agent's state included,
-         * so that a seed that does not fit this machine leaves it as it was. Not for an instance that is
-         * provisioned (a later kubelet upgrade must not fail its boots), nor for run --until seed, which
-         * changes nothing of the host. */
-        if (until != stage_find("seed") && !(instance_complete(&state) && !arg_force)) {
-                char reason[256];
-
-                if (dry_run)
-                        print_plan_header(&seed, &config);
-                checked = true;
-                if (preflight_check(&config, dry_run, reason, sizeof(reason)) < 0) {
-                        if (dry_run)
-                                printf("run would refuse this host before any change (exit status 2).\n");
-                        else {
-                                log_error("refused before any change; nothing was changed");
-                                endpoint_report(&config, "seed", "failed", reason);
-                        }
-                        return EXIT_BAD_INPUT;
-                }
-        }
-        if (!dry_run) {
-                lock_fd = take_lock(base);
-                if (lock_fd < 0)
-                        return EXIT_RUNTIME;
-                /* reread under the lock: another run may have finished meanwhile */
-                r = state_open(base, config.instance_id, false, &state);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot read state: %m", state.dir);
-                        return EXIT_RUNTIME;
-                }
-        }
-
-        if (instance_complete(&state) && !arg_force) {
-                uint64_t usec = 0;
-                char when[64];
-                state_stage_done(&state, stages[ELEMENTSOF(stages) - 1].name, &usec);
-                format_time(usec, when);
-                if (dry_run)
-                        printf("Instance %s was provisioned at %s: nothing to do (--force runs again).\n",
-                               config.instance_id, when);
-                else {
-                        log_info("instance %s was provisioned at %s: nothing to do", config.instance_id, when);
-                        report_done(&config, state.dir, false);
-                }
-                return EXIT_OK;
-        }
-
-        if (dry_run) {
-                if (!checked)
-                        print_plan_header(&seed, &config);
-        } else {
-                log_info("seed from %s: instance %s, host %s, role %s", seed.origin, config.instance_id,
-                         config.hostname, role_to_string(config.role));
-                if (arg_force && state.n_done > 0) {
-                        r = state_reset(&state);
-                        if (r < 0) {
-                                log_error_errno(r, "%s: cannot reset state: %m", state.dir);
-                                return EXIT_RUNTIME;
-                        }
-                }
-                r = state_write_current_instance(base, config.instance_id);
-                if (r >= 0)
-                        r = state_open(base, config.instance_id, true, &state);
-                if (r >= 0)
-                        r = state_mark_done(&state, "seed");
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot record state: %m", base);
-                        return EXIT_RUNTIME;
-                }
-                log_fd = open_agent_log();
-                run.log_fd = log_fd;
-                endpoint_report(&config, "seed", "done", "seed read and validated");
-        }
-
-        for (size_t i = 0; i < ELEMENTSOF(stages); i++) {
-                const struct stage *st = &stages[i];
-                const struct fb_step *steps;
-                size_t n_steps;
-                uint64_t usec;
-
-                if (dry_run)
-                        printf("Stage %s: %s\n", st->name, st->why);
-                if (st->steps && !(state_stage_done(&state, st->name, &usec) && !arg_force)) {
-                        steps = st->steps(&config, &n_steps);
-                        if (st == until && until_n_steps > 0 && until_n_steps < n_steps)
-                                n_steps = until_n_steps;
-                        if (!dry_run)
-                                endpoint_report(&config, report_stage(st, &config), "running", st->why);
-                        r = run_steps(&run, steps, n_steps);
-                        if (r < 0) {
-                                char reason[256];
-                                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->name, strerror(-r));
-                                log_error("stage %s failed; finished stages are recorded, the next run resumes",
-                                          st->name);
-                                if (!dry_run)
-                                        endpoint_report(&config, report_stage(st, &config), "failed", reason);
-                                return EXIT_RUNTIME;
-                        }
-                        if (st == until && until_n_steps > 0) {
-                                /* only part of the stage ran: a later run does it (again) in full */
-                                log_info("stopped after host step %s (--until): stage %s is not recorded as done",
-                                         steps[n_steps - 1].name, st->name);
-                                break;
-                        }
-                        if (!dry_run) {
-                                r = state_mark_done(&state, st->name);
-                                if (r < 0) {
-                                        log_error_errno(r, "%s/stages: cannot record state: %m", state.dir);
-                                        return EXIT_RUNTIME;
-                                }
-                        }
-                } else if (dry_run)
-                        printf("  %-10s done\n", st->name);
-                else if (st->steps)
-                        log_info("stage %s already done for this instance", st->name);
-
-                if (st == until)
-                        break;
-        }
-
-        if (!dry_run && instance_complete(&state))
-                report_done(&config, state.dir, true);
-        if (dry_run)
-                printf("\n%u action(s) to take, %u already in place.\n", run.n_changed, run.n_unchanged);
-        else
-                log_info("%u change(s) made, %u already in place", run.n_changed, run.n_unchanged);
-        return EXIT_OK;
-}
-
-static int cmd_refresh_token(void) {
-        _cleanup_(seed_done) struct seed seed = {};
-        _cleanup_(config_done) struct fb_config config = {};
-        _cleanup_close_ int log_fd = -1, lock_fd = -1;
-        struct fb_run run = { .log_fd = -1 };
-        char base[PATH_MAX];
-        struct state state;
-        int r;
-
-        config_init(&config);
-        r = load_seed(&seed, &config);
-        if (r != EXIT_OK)
-                return r;
-        run.config = &config;
-        run.seed = &seed;
-        r = state_base(base, sizeof(base));
-        if (r >= 0)
-                r = state_open(base, config.instance_id, true, &state);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot open state: %m", base);
-                return EXIT_RUNTIME;
-        }
-        run.state_dir = state.dir;
-        lock_fd = take_lock(base);
-        if (lock_fd < 0)
-                return EXIT_RUNTIME;
-        log_fd = open_agent_log();
-        run.log_fd = log_fd;
-        return refresh_token(&run) < 0 ? EXIT_RUNTIME : EXIT_OK;
-}
-
-static int cmd_status(void) {
-        char base[PATH_MAX], iid[256];
-        struct state state;
-        int r;
-
-        if (arg_endpoint)
-                return status_remote(arg_endpoint, arg_cluster, arg_watch, stdout);
-
-        r = state_base(base, sizeof(base));
-        if (r < 0)
-                return EXIT_BAD_INPUT;
-        r = state_read_current_instance(base, iid, sizeof(iid));
-        if (r == -ENOENT) {
-                printf("No instance has run yet (%s/instance is absent).\n", base);
-                return EXIT_OK;
-        }
-        if (r < 0) {
-                log_error_errno(r, "%s/instance: cannot read: %m", base);
-                return EXIT_RUNTIME;
-        }
-        r = state_open(base, iid, false, &state);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot read state: %m", state.dir);
-                return EXIT_RUNTIME;
-        }
-        printf("Instance: %s\n", iid);
-        for (size_t i = 0; i < ELEMENTSOF(stages); i++) {
-                uint64_t usec;
-                char when[64];
-                if (state_stage_done(&state, stages[i].name, &usec)) {
-                        format_time(usec, when);
-                        printf("  %-8s done     %s\n", stages[i].name, when);
-                } else
-                        printf("  %-8s pending\n", stages[i].name);
-        }
-        printf("Provisioning %s.\n", instance_complete(&state) ? "complete" : "incomplete");
-        return EXIT_OK;
+        return 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -506,57 +212,66 @@ int main(int argc, char *argv[]) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
         };
-        const char *command = NULL;
-        int c, r;
+        const int usage_error = fb_exit_status(FB_FAILURE_USAGE);
+        const char *name = NULL;
+        const struct command *cmd;
+        unsigned given = 0; /* OPT_*: the command options on the line */
+        int c;
 
         /* Options may come before or after the command ("run --until host"). "-": non-options come back
-         * in order as 1, so that `seed` can take the rest of the line for options of its own. */
+         * in order as 1, so that a command with options of its own (seed) can take the rest of the line. */
         while ((c = getopt_long(argc, argv, "-vqh", options, NULL)) >= 0) {
                 switch (c) {
                 case 1:
-                        if (command) {
+                        if (name) {
                                 log_error("too many arguments (see --help)");
-                                return EXIT_BAD_INPUT;
+                                return usage_error;
                         }
-                        command = optarg;
-                        if (streq(command, "seed"))
-                                return seedgen_main(argc - optind + 1, argv + optind - 1);
+                        name = optarg;
+                        cmd = command_find(name);
+                        if (cmd && cmd->main)
+                                return cmd->main(argc - optind + 1, argv + optind - 1);
                         break;
                 case ARG_ROOT:
                         arg_root = optarg;
                         break;
                 case ARG_SEED:
-                        arg_seed = optarg;
+                        arg_engine.seed_source = optarg;
                         break;
                 case ARG_STATE_DIR:
                         if (optarg[0] != '/') {
                                 log_error("--state-dir: \"%s\" is not an absolute path", optarg);
-                                return EXIT_BAD_INPUT;
+                                return usage_error;
                         }
-                        arg_state_dir = optarg;
+                        arg_engine.state_dir = optarg;
                         break;
                 case ARG_FORCE:
-                        arg_force = true;
+                        arg_engine.force = true;
+                        given |= OPT_FORCE;
                         break;
                 case ARG_ENDPOINT:
                         if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
                                 log_error("--endpoint: \"%s\" is not an http(s) URL", optarg);
-                                return EXIT_BAD_INPUT;
+                                return usage_error;
                         }
                         arg_endpoint = optarg;
+                        given |= OPT_ENDPOINT;
                         break;
                 case ARG_CLUSTER:
                         if (!hostname_is_valid(optarg) || strchr(optarg, '.')) {
                                 log_error("--cluster: \"%s\" is not a cluster name ([a-z0-9-])", optarg);
-                                return EXIT_BAD_INPUT;
+                                return usage_error;
                         }
                         arg_cluster = optarg;
+                        given |= OPT_CLUSTER;
                         break;
                 case ARG_WATCH:
                         arg_watch = true;
+                        given |= OPT_WATCH;
                         break;
                 case ARG_UNTIL:
-                        arg_until = optarg;
+                        arg_engine.until = optarg;
+                        given |= OPT_UNTIL;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -566,42 +281,34 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'h':
                         help();
-                        return EXIT_OK;
+                        return FB_EXIT_OK;
                 case ARG_VERSION:
                         printf("kube-firstboot %s\n", VERSION);
-                        return EXIT_OK;
+                        return FB_EXIT_OK;
                 default:
-                        return EXIT_BAD_INPUT;
+                        return usage_error;
                 }
         }
-        if (!command && optind < argc) /* after "--" */
-                command = argv[optind++];
-        if (!command || optind != argc) {
-                log_error(!command ? "no command given (see --help)" : "too many arguments (see --help)");
-                return EXIT_BAD_INPUT;
+        if (!name && optind < argc) /* after "--" */
+                name = argv[optind++];
+        if (!name || optind != argc) {
+                log_error(!name ? "no command given (see --help)" : "too many arguments (see --help)");
+                return usage_error;
         }
 
-        r = root_set(arg_root);
-        if (r < 0) {
+        if (root_set(arg_root) < 0) {
                 log_error("--root: \"%s\" must be an absolute path", arg_root);
-                return EXIT_BAD_INPUT;
+                return usage_error;
         }
-        if (arg_until && !streq(command, "run")) {
-                log_error("--until only applies to run");
-                return EXIT_BAD_INPUT;
+        /* a command that takes the rest of the line is only one as the first word ("-- seed" is not) */
+        cmd = command_find(name);
+        if (cmd && !cmd->handler)
+                cmd = NULL;
+        if (check_options(cmd, given) < 0)
+                return usage_error;
+        if (!cmd) {
+                log_error("unknown command \"%s\" (see --help)", name);
+                return usage_error;
         }
-
-        if (streq(command, "show-seed"))
-                return cmd_show_seed();
-        if (streq(command, "plan"))
-                return provision(true);
-        if (streq(command, "run"))
-                return provision(false);
-        if (streq(command, "status"))
-                return cmd_status();
-        if (streq(command, "refresh-token"))
-                return cmd_refresh_token();
-
-        log_error("unknown command \"%s\" (see --help)", command);
-        return EXIT_BAD_INPUT;
+        return cmd->handler();
 }

@@ -136,30 +136,30 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                         break;
                 case 'h':
                         help();
-                        return SEEDGEN_EXIT_OK;
+                        return FB_EXIT_OK;
                 default:
-                        return SEEDGEN_EXIT_BAD_INPUT;
+                        return FB_EXIT_BAD_INPUT;
                 }
         }
         if (optind < argc) {
                 log_error("seed: unexpected argument \"%s\" (see kube-firstboot seed --help)", argv[optind]);
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         }
         if (a->example) {
                 if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key) {
                         log_error("seed: --example takes no other option");
-                        return SEEDGEN_EXIT_BAD_INPUT;
+                        return FB_EXIT_BAD_INPUT;
                 }
                 return -1;
         }
         if (!a->out) {
                 log_error("seed: --out DIR is required (see kube-firstboot seed --help)");
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         }
         /* it is written into server.yaml and into messages */
         if (!a->out[0] || !string_is_safe(a->out, PATH_MAX - 64)) {
                 log_error("seed: --out: not a usable directory name");
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         }
         if (strscpy(a->out_buf, sizeof(a->out_buf), a->out) == 0) {
                 size_t len = strlen(a->out_buf);
@@ -169,7 +169,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
         }
         if (a->new_key && !a->force) {
                 log_error("seed: --new-key only applies with --force (a fresh DIR always gets a new key)");
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         }
         return -1;
 }
@@ -480,16 +480,16 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         char bearer[JOIN_BEARER_LEN + 1];
         CLEANUP_ERASE(bearer);
         uint8_t rnd[2];
-        int in_use, ret = SEEDGEN_EXIT_BAD_INPUT, r;
+        int in_use, ret = FB_EXIT_BAD_INPUT, r;
 
         in_use = out_dir_in_use(args->out);
         if (in_use < 0)
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         if (in_use && !args->force) {
                 log_error("%s: not empty; kube-firstboot seed --force regenerates the seeds there, keeping their "
                           "cluster key (--new-key for a new one). Nothing was written",
                           args->out);
-                return SEEDGEN_EXIT_BAD_INPUT;
+                return FB_EXIT_BAD_INPUT;
         }
 
         if (args->iso) {
@@ -497,7 +497,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 if (spawn_find("cloud-localds", exe, sizeof(exe)) < 0) {
                         log_error("--iso: cloud-localds not found (install cloud-image-utils on Debian and Ubuntu, "
                                   "cloud-utils on CentOS/EPEL). Nothing was written");
-                        return SEEDGEN_EXIT_RUNTIME;
+                        return FB_EXIT_RUNTIME;
                 }
         }
 
@@ -507,24 +507,24 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 r = existing_secrets(args->out, inv, args->token, &secrets);
                 if (r < 0) {
                         log_error("nothing was written");
-                        return SEEDGEN_EXIT_BAD_INPUT;
+                        return FB_EXIT_BAD_INPUT;
                 }
         }
         if (r == 0) {
                 r = random_bytes(secrets.cluster_key, sizeof(secrets.cluster_key));
                 if (r < 0) {
                         log_error_errno(r, "/dev/urandom: %m");
-                        return SEEDGEN_EXIT_RUNTIME;
+                        return FB_EXIT_RUNTIME;
                 }
         }
         if (args->token && !secrets.token[0] && bootstrap_token_generate(secrets.token) < 0) {
                 log_error("cannot generate a bootstrap token");
-                ret = SEEDGEN_EXIT_RUNTIME;
+                ret = FB_EXIT_RUNTIME;
                 goto finish;
         }
         if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
-                ret = SEEDGEN_EXIT_RUNTIME;
+                ret = FB_EXIT_RUNTIME;
                 goto finish;
         }
 
@@ -532,7 +532,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         files = calloc(inv->n_nodes, sizeof(*files));
         if (!files || seedgen_render_user_data(inv, &secrets, &user_data, &user_data_size) < 0) {
                 log_error("out of memory");
-                ret = SEEDGEN_EXIT_RUNTIME;
+                ret = FB_EXIT_RUNTIME;
                 goto finish;
         }
         for (size_t i = 0; i < inv->n_nodes; i++) {
@@ -552,7 +552,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                         r = seedgen_render_grub(inv, node, &f->grub, &f->grub_size);
                 if (r < 0) {
                         log_error("out of memory");
-                        ret = SEEDGEN_EXIT_RUNTIME;
+                        ret = FB_EXIT_RUNTIME;
                         goto finish;
                 }
 
@@ -563,7 +563,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                         r = seedgen_render_meta_data(inv, node, old_id, &f->meta_data, &f->meta_data_size);
                         if (r < 0) {
                                 log_error("out of memory");
-                                ret = SEEDGEN_EXIT_RUNTIME;
+                                ret = FB_EXIT_RUNTIME;
                                 goto finish;
                         }
                         snprintf(path, sizeof(path), "%s/meta-data", f->dir);
@@ -587,7 +587,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                         r = seedgen_render_meta_data(inv, node, f->instance_id, &f->meta_data, &f->meta_data_size);
                         if (r < 0) {
                                 log_error("out of memory");
-                                ret = SEEDGEN_EXIT_RUNTIME;
+                                ret = FB_EXIT_RUNTIME;
                                 goto finish;
                         }
                 }
@@ -601,7 +601,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         }
 
         /* write */
-        ret = SEEDGEN_EXIT_RUNTIME;
+        ret = FB_EXIT_RUNTIME;
         r = mkdir_p(args->out, 0755);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot create: %m", args->out);
@@ -679,10 +679,10 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 printf("Seed ISOs: %s/<node>/seed.iso (label cidata; they hold the cluster key)\n", out);
         if (n_unchanged > 0)
                 log_info("%zu seed(s) unchanged: same instance-id, nothing rewritten", n_unchanged);
-        ret = SEEDGEN_EXIT_OK;
+        ret = FB_EXIT_OK;
 
 finish:
-        if (ret == SEEDGEN_EXIT_RUNTIME)
+        if (ret == FB_EXIT_RUNTIME)
                 log_error("%s: writing the seeds failed; the output may be incomplete: fix the cause and run again "
                           "with --force",
                           args->out);
@@ -701,20 +701,20 @@ int seedgen_main(int argc, char *argv[]) {
                 return r;
         if (args.example) {
                 fputs(seedgen_reference_inventory, stdout);
-                return fflush(stdout) == 0 ? SEEDGEN_EXIT_OK : SEEDGEN_EXIT_RUNTIME;
+                return fflush(stdout) == 0 ? FB_EXIT_OK : FB_EXIT_RUNTIME;
         }
 
         inv = malloc(sizeof(*inv));
         if (!inv) {
                 log_error("out of memory");
-                return SEEDGEN_EXIT_RUNTIME;
+                return FB_EXIT_RUNTIME;
         }
         seedgen_inventory_init(inv);
         r = load_inventory(args.inventory, inv);
         if (r < 0) {
                 log_error("%s: inventory rejected; nothing was written",
                           args.inventory ? args.inventory : BUILTIN_NAME);
-                r = SEEDGEN_EXIT_BAD_INPUT;
+                r = FB_EXIT_BAD_INPUT;
         } else
                 r = generate(&args, inv);
         seedgen_inventory_done(inv);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "exit-status.h"
 #include "join/joinrecord.h"
 
 /* `kube-firstboot seed`: the NoCloud seeds of a whole lab from one inventory (docs/seed-generator.md).
@@ -25,12 +26,6 @@
 #define SEEDGEN_PXE_INITRD "centos7/initrd.img"
 /* Below the endpoint, as kube-firstboot-server serves its ks_dir. */
 #define SEEDGEN_KICKSTART_PATH "ks/kube-firstboot.ks"
-
-enum {
-        SEEDGEN_EXIT_OK = 0,
-        SEEDGEN_EXIT_RUNTIME = 1,   /* writing or cloud-localds failed */
-        SEEDGEN_EXIT_BAD_INPUT = 2, /* bad inventory or usage, or output in the way: nothing written */
-};
 
 struct seedgen_node {
         char name[64];
@@ -98,5 +93,7 @@ int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct se
 int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                         size_t *ret_size);
 
-/* The command: argv[0] is "seed", the rest its options. Returns an exit status (SEEDGEN_EXIT_*). */
+/* The command: argv[0] is "seed", the rest its options. Returns an exit status: FB_EXIT_OK, FB_EXIT_RUNTIME
+ * (writing or cloud-localds failed) or FB_EXIT_BAD_INPUT (bad inventory or usage, or output in the way:
+ * nothing written). */
 int seedgen_main(int argc, char *argv[]);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "exit-status.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
@@ -15,12 +16,6 @@
 #ifndef VERSION
 #define VERSION "0.1"
 #endif
-
-enum {
-        EXIT_OK = 0,
-        EXIT_RUNTIME = 1,
-        EXIT_USAGE = 2,
-};
 
 static void help(void) {
         printf("Usage: kube-firstboot-server [OPTIONS]\n"
@@ -214,12 +209,12 @@ int main(int argc, char *argv[]) {
         server_config_init(&config);
         if (!config.seed_dir || !config.state_dir) {
                 log_error("out of memory");
-                return EXIT_RUNTIME;
+                return fb_exit_status(FB_FAILURE_INTERNAL);
         }
         r = parse_argv(argc, argv, &config, &check_only);
         if (r <= 0) {
                 server_config_done(&config);
-                return r < 0 ? EXIT_USAGE : EXIT_OK;
+                return fb_exit_status(r < 0 ? FB_FAILURE_BAD_INPUT : FB_SUCCESS);
         }
         if (config.limits.max_per_ip > config.limits.max_connections)
                 config.limits.max_per_ip = config.limits.max_connections;
@@ -228,7 +223,7 @@ int main(int argc, char *argv[]) {
                        (config.listen_addr >> 16) & 255, (config.listen_addr >> 8) & 255, config.listen_addr & 255,
                        config.listen_port, config.n_clusters);
                 server_config_done(&config);
-                return EXIT_OK;
+                return FB_EXIT_OK;
         }
         if (config.n_clusters == 0)
                 log_warning("no cluster is configured: join records and progress reports are refused");
@@ -239,5 +234,5 @@ int main(int argc, char *argv[]) {
                 r = server_run(&server);
         server_done(&server);
         server_config_done(&config);
-        return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+        return fb_exit_status(r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
 }

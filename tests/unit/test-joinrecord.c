@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The join record seal, the bearer, bootstrap tokens and kubeadm's CA pin. */
+/* The join record seal, the bearer and kubeadm's CA pin (bootstrap tokens: test-token.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,6 @@
 #include "parse.h"
 #include "join/pubkeypin.h"
 #include "spawn.h"
-#include "role/token.h"
 
 static const uint8_t key_a[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
@@ -162,21 +161,6 @@ static void test_bearer(void **state) {
         }
 }
 
-static void test_token_format(void **state) {
-        int counts[36] = {};
-        for (int i = 0; i < 2000; i++) {
-                char t[24];
-                assert_int_equal(bootstrap_token_generate(t), 0);
-                assert_true(bootstrap_token_is_valid(t));
-                for (int j = 0; j < 23; j++)
-                        if (j != 6)
-                                counts[t[j] <= '9' ? t[j] - '0' : t[j] - 'a' + 10]++;
-        }
-        /* 44,000 draws over 36 symbols: about 1222 each; a modulo bias or a broken alphabet shows far off. */
-        for (int k = 0; k < 36; k++)
-                assert_true(counts[k] > 1000 && counts[k] < 1450);
-}
-
 /* The CA pin equals `openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum`. */
 static void check_pin_against_openssl(const char *const keygen_args[]) {
         char dir[] = "/tmp/kfb-pin.XXXXXX", key[64], crt[64], pub[64], der[64], pin[PUBKEYPIN_LEN + 1];
@@ -252,7 +236,7 @@ int main(void) {
                 cmocka_unit_test(test_wrong_key),           cmocka_unit_test(test_other_cluster),
                 cmocka_unit_test(test_tampered),            cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_oversized),           cmocka_unit_test(test_bearer),
-                cmocka_unit_test(test_token_format),        cmocka_unit_test(test_pubkeypin_rsa),
+                cmocka_unit_test(test_pubkeypin_rsa),
                 cmocka_unit_test(test_pubkeypin_ecdsa),     cmocka_unit_test(test_pubkeypin_garbage),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,12 +93,20 @@ static int root_teardown(void **state) {
 /* Runs seed_find() with opts; returns its result, the seed in *s (seed_done() it), the log in `logged`. */
 static int find(const char *explicit_source, struct seed *s) {
         struct seed_options opts = { .explicit_source = explicit_source, .device_wait_ms = 0, .http_deadline_ms = 1000 };
+        enum fb_failure failure;
         int r;
 
         memset(s, 0, sizeof(*s));
         capture_start();
-        r = seed_find(&opts, s);
+        r = seed_find(&opts, s, &failure);
         capture_end();
+        /* The failure class travels with the result: no seed anywhere is its own class (exit 3). */
+        if (r == 0)
+                assert_int_equal(failure, FB_SUCCESS);
+        else if (r == -ENOENT)
+                assert_int_equal(failure, FB_FAILURE_NO_SEED);
+        else
+                assert_int_not_equal(failure, FB_SUCCESS);
         return r;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exit-status.h"
 #include "http.h"
 #include "log.h"
 #include "macro.h"
@@ -101,7 +102,7 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
         if (snprintf(url, sizeof(url), "%s%sv1/clusters/%s/nodes", endpoint, len && endpoint[len - 1] == '/' ? "" : "/",
                      cluster) >= (int) sizeof(url)) {
                 log_error("--endpoint: URL too long");
-                return 2;
+                return FB_EXIT_BAD_INPUT;
         }
         for (;;) {
                 struct http_request req = { .url = url, .timeout_ms = 10000, .max_response = NODES_MAX };
@@ -117,7 +118,7 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                                 log_error("%s: HTTP %ld", url, res.status);
                         http_response_done(&res);
                         if (!watch)
-                                return 1;
+                                return FB_EXIT_RUNTIME;
                         sleep_ms(WATCH_INTERVAL_S * 1000);
                         continue;
                 }
@@ -127,15 +128,15 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                 http_response_done(&res);
                 if (r < 0) {
                         log_error("%s: not a nodes document", url);
-                        return 1;
+                        return FB_EXIT_RUNTIME;
                 }
                 fflush(out);
                 if (failed > 0)
-                        return 1;
+                        return FB_EXIT_RUNTIME;
                 if (r > 0 && other == 0)
-                        return 0;
+                        return FB_EXIT_OK;
                 if (!watch)
-                        return 4;
+                        return FB_EXIT_IN_PROGRESS;
                 sleep_ms(WATCH_INTERVAL_S * 1000);
         }
 }

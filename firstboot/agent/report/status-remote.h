@@ -6,8 +6,8 @@
 
 /* `kube-firstboot status --endpoint URL`: the lab's progress as the metadata endpoint has it
  * (GET v1/clusters/<cluster>/nodes), as a table; with watch, redrawn every few seconds until every
- * node is done or failed. Returns an exit code: 0 all done, 1 a node failed or the endpoint is
- * unreachable, 4 still in progress (no watch). */
+ * node is done or failed. Returns an exit status: FB_EXIT_OK all done, FB_EXIT_RUNTIME a node failed or the
+ * endpoint is unreachable, FB_EXIT_IN_PROGRESS still in progress (no watch). */
 int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *out);
 
 /* Prints the table for a nodes document; returns how many nodes are (done, failed, other). */

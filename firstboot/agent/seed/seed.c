@@ -178,7 +178,7 @@ const struct seed_source *const *seed_search_order(size_t *n_ret) {
         return search_order;
 }
 
-int seed_find(const struct seed_options *opts, struct seed *ret) {
+static int seed_find_sources(const struct seed_options *opts, struct seed *ret) {
         for (size_t i = 0; i < ELEMENTSOF(search_order); i++) {
                 int r = search_order[i]->probe(opts, ret);
                 if (r < 0)
@@ -192,4 +192,38 @@ int seed_find(const struct seed_options *opts, struct seed *ret) {
         log_error("no seed found: no --seed, no ds=nocloud on the kernel command line, no volume labelled "
                   "cidata or config-2, and nothing in /var/lib/cloud/seed/nocloud{,-net}");
         return -ENOENT;
+}
+
+/* The sources report a seed or location they cannot use (bad URL, damaged volume, file over the limit,
+ * no meta-data) as -EINVAL, -EFBIG, -E2BIG or -EBADMSG, and the network's failures as http_request()'s
+ * codes; this is where those meanings are known, so the class is set here and travels with the error. */
+static enum fb_failure seed_failure(int r) {
+        switch (r) {
+        case 0:
+                return FB_SUCCESS;
+        case -ENOENT:
+                return FB_FAILURE_NO_SEED;
+        case -EINVAL:
+        case -EFBIG:
+        case -E2BIG:
+        case -EBADMSG:
+                return FB_FAILURE_BAD_INPUT;
+        case -ETIMEDOUT:
+        case -ECONNREFUSED:
+        case -EHOSTUNREACH:
+        case -EPIPE:
+        case -EPROTO:
+                return FB_FAILURE_TRANSIENT;
+        case -ENOMEM:
+                return FB_FAILURE_INTERNAL;
+        default:
+                return FB_FAILURE_HOST;
+        }
+}
+
+int seed_find(const struct seed_options *opts, struct seed *ret, enum fb_failure *ret_failure) {
+        int r = seed_find_sources(opts, ret);
+
+        *ret_failure = seed_failure(r < 0 ? r : 0);
+        return r;
 }

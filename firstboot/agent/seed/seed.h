@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "exit-status.h"
+
 /* A NoCloud seed as found: the raw bytes of its files and where they came from. Parsing happens
  * elsewhere (config/); the sources only find and read, within size limits. */
 
@@ -43,8 +45,10 @@ struct seed_options {
 /* Finds and reads the seed, asking the sources in their search order (seed.c): --seed, the kernel
  * command line, a cidata/config-2 block device, /var/lib/cloud/seed/nocloud{,-net}. All host paths go
  * through --root. Returns 0 on success, -ENOENT when no seed exists anywhere (logged), other -errno on
- * failure (logged). */
-int seed_find(const struct seed_options *opts, struct seed *ret);
+ * failure (logged); *ret_failure says which kind of failure it was (FB_FAILURE_NO_SEED,
+ * FB_FAILURE_BAD_INPUT for a seed or location that cannot be used, FB_FAILURE_TRANSIENT for a network
+ * failure, ...). */
+int seed_find(const struct seed_options *opts, struct seed *ret, enum fb_failure *ret_failure);
 
 /* A place a seed can come from; each source's file defines its entry (seed_source_cmdline in cmdline.c,
  * ...), seed.c puts them in the search order. */
