@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -13,6 +14,31 @@
 
 #include "macro.h"
 #include "spawn.h"
+
+/* Descriptors the agent inherited from whoever started it (a shell, a test harness) are not its own and
+ * may lack close-on-exec; commands must not get them. They are marked once, before main(), while they are
+ * the only ones open; everything opened later is close-on-exec where it is opened. */
+__attribute__((constructor)) static void mark_inherited_cloexec(void) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        long max;
+
+        if (d) {
+                while ((de = readdir(d))) {
+                        int fd = atoi(de->d_name);
+                        if (fd > STDERR_FILENO && fd != dirfd(d))
+                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                }
+                closedir(d);
+                return;
+        }
+        /* no /proc yet: every descriptor number up to the limit */
+        max = sysconf(_SC_OPEN_MAX);
+        if (max < 0 || max > 65536)
+                max = 65536;
+        for (int fd = STDERR_FILENO + 1; fd < max; fd++)
+                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 static const char *search_path(void) {
         const char *p = getenv(SPAWN_PATH_ENV);
