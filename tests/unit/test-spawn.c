@@ -28,6 +28,8 @@
 #include "macro.h"
 #include "spawn.h"
 
+#define SIGRTMIN_GLIBC 32 /* the kernel's first real-time signal, which glibc keeps for itself with 33 */
+
 static char scratch[64]; /* /tmp/kfb-test-spawn.XXXXXX */
 
 /* ---- the commands ------------------------------------------------------------------------------ */
@@ -133,9 +135,13 @@ static int command_main(const char *name, int argc, char **argv) {
                 FILE *f = fopen("/proc/self/status", "re");
                 if (!f)
                         return 99;
+                /* Signal n is bit n-1. 32 and 33 are glibc's own (thread cancellation, setxid): its
+                 * sigaction() refuses them, so whatever the test harness left there stays (and every
+                 * glibc program sets its own handlers for them when it starts): not counted. */
                 while (fgets(line, sizeof(line), f))
                         if (strncmp(line, "SigBlk:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0)
-                                fputs(line, stdout);
+                                printf("%.7s %016llx\n", line,
+                                       strtoull(line + 7, NULL, 16) & ~(3ULL << (SIGRTMIN_GLIBC - 1)));
                 fclose(f);
                 printf("session leader: %s\ngroup leader: %s\n", getsid(0) == getpid() ? "yes" : "no",
                        getpgrp() == getpid() ? "yes" : "no");
@@ -372,7 +378,7 @@ static void test_signal_state_and_session(void **state) {
         sigprocmask(SIG_SETMASK, &saved, NULL);
         signal(SIGUSR2, saved_usr2);
         assert_int_equal(res.exit_status, 0);
-        assert_string_equal(res.output, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+        assert_string_equal(res.output, "SigBlk: 0000000000000000\nSigIgn: 0000000000000000\n"
                                         "session leader: yes\ngroup leader: yes\n");
         spawn_result_done(&res);
 }
