@@ -164,7 +164,7 @@ echo "cost centres of the host stage:"
 echo "  $commands commands run; one stand-in call (systemctl is-enabled) takes $c_cmd ms here (median of $RUNS),"
 echo "  so about $(awk -v n="$commands" -v f="$c_cmd" 'BEGIN { printf "%.0f", n * f }') ms of the median are the commands;" \
         "the rest, about $(awk -v h="$h_wall" -v n="$commands" -v f="$c_cmd" 'BEGIN { r = h - n * f; printf "%.0f", r < 0 ? 0 : r }') ms," \
-        "is spawning them from the agent (fork of a larger process, closing descriptors 3-1023 in the child), the" \
+        "is spawning them from the agent (vfork+execve: the agent is not copied, nothing is closed in the child), the" \
         "stand-ins' own work for changing calls, and the agent's own work"
 echo "  progress reports to the endpoint (127.0.0.1:9 here) load libcrypto (the bearer) and libcurl:"
 ${CC:-cc} -O2 -o "$WORK/dlopen-cost" "$TOP/bench/dlopen-cost.c" -ldl &&

@@ -6,6 +6,7 @@
 #include "curl-dl.h"
 #include <errno.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,14 @@ struct source {
         const char *data;
         size_t size, pos;
 };
+
+/* libcurl 7.29 creates its sockets without SOCK_CLOEXEC: this opens them so that no command the agent
+ * starts inherits one (lib/spawn.c closes nothing by hand). */
+static curl_socket_t open_socket_cloexec(void *userdata, curlsocktype purpose, struct curl_sockaddr *address) {
+        (void) userdata;
+        (void) purpose;
+        return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
 
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct buffer *body = userdata;
@@ -192,6 +201,8 @@ int http_request(const struct http_request *req, struct http_response *ret) {
                 c = sym_curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        if (c == CURLE_OK)
+                c = sym_curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket_cloexec);
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                                      req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -15,6 +16,31 @@
 #include "macro.h"
 #include "spawn.h"
 #include "time-util.h"
+
+/* Descriptors the agent inherited from whoever started it (a shell, a test harness) are not its own and
+ * may lack close-on-exec; commands must not get them. They are marked once, before main(), while they are
+ * the only ones open; everything opened later is close-on-exec where it is opened. */
+__attribute__((constructor)) static void mark_inherited_cloexec(void) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        long max;
+
+        if (d) {
+                while ((de = readdir(d))) {
+                        int fd = atoi(de->d_name);
+                        if (fd > STDERR_FILENO && fd != dirfd(d))
+                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                }
+                closedir(d);
+                return;
+        }
+        /* no /proc yet: every descriptor number up to the limit */
+        max = sysconf(_SC_OPEN_MAX);
+        if (max < 0 || max > 65536)
+                max = 65536;
+        for (int fd = STDERR_FILENO + 1; fd < max; fd++)
+                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 static const char *search_path(void) {
         const char *p = getenv(SPAWN_PATH_ENV);
@@ -51,52 +77,80 @@ void spawn_result_done(struct spawn_result *result) {
         result->output_size = 0;
 }
 
-static _noreturn_ void child(const char *exe, const char *const argv[], int in_fd, int out_fd,
-                             const struct spawn_options *opts) {
-        char path_env[PATH_MAX + 8];
-        const char *env[32];
-        size_t n = 0;
-        int fd;
+/* What the child needs, all prepared by the parent: the child runs on the parent's memory until execve(). */
+struct child_setup {
+        const char *exe;
+        char *const *argv;
+        char *const *envp;
+        int in_fd, out_fd;
+};
 
-        (void) setsid(); /* own process group, so a timeout kills everything it started */
+/* The vfork()ed child. It shares the parent's memory (the parent is suspended until execve() or _exit()),
+ * so it makes system calls only: no stdio, no malloc, nothing written but its stack frame and errno. Nothing
+ * is closed by hand: every descriptor of the agent is close-on-exec (tests/abi/check-abi.py refuses an
+ * open, socket, pipe or dup without it), and the three dup2()s here are the only ones the command gets. */
+static _noreturn_ void exec_child(const struct child_setup *c) {
+        struct sigaction dfl;
+        sigset_t none;
+        int sig;
 
-        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
+        (void) setsid(); /* own session and process group, so a timeout kills everything it started */
+
+        if (dup2(c->in_fd, STDIN_FILENO) < 0 || dup2(c->out_fd, STDOUT_FILENO) < 0 ||
+            dup2(c->out_fd, STDERR_FILENO) < 0)
                 _exit(127);
-        for (fd = 3; fd < 1024; fd++)
-                (void) close(fd);
 
-        /* Signals blocked or ignored by us must not leak into the command. */
-        {
-                sigset_t all;
-                int sig;
-                sigemptyset(&all);
-                sigprocmask(SIG_SETMASK, &all, NULL);
-                for (sig = 1; sig < NSIG; sig++)
-                        (void) signal(sig, SIG_DFL);
-        }
+        /* Signals handled, ignored or blocked by us must not leak into the command. The parent blocked
+         * every signal before vfork(), so none of its handlers runs here on its memory; the dispositions
+         * are reset before the mask is cleared. */
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        for (sig = 1; sig < NSIG; sig++)
+                (void) sigaction(sig, &dfl, NULL);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
 
-        snprintf(path_env, sizeof(path_env), "PATH=%s", search_path());
-        env[n++] = path_env;
-        env[n++] = "LANG=C";
-        env[n++] = "LC_ALL=C";
-        env[n++] = "HOME=/root";
-        if (opts && opts->extra_env)
-                for (size_t i = 0; opts->extra_env[i] && n < ELEMENTSOF(env) - 1; i++)
-                        env[n++] = opts->extra_env[i];
-        env[n] = NULL;
-
-        execve(exe, (char *const *) argv, (char *const *) env);
+        execve(c->exe, c->argv, c->envp);
         _exit(127);
+}
+
+/* vfork() in a frame of its own: the child never returns into spawn_run(), whose locals stay the
+ * parent's. glibc 2.17's posix_spawn() would do the same, but has no way to start a new session
+ * (POSIX_SPAWN_SETSID came with 2.26), and the command has always had one. */
+static __attribute__((noinline)) pid_t start_child(const struct child_setup *c) {
+        pid_t pid = vfork();
+
+        if (pid == 0)
+                exec_child(c);
+        return pid;
+}
+
+/* A pipe end that landed on 0-2 (the agent was started with one of them closed) would be overwritten,
+ * or left close-on-exec, by the child's dup2()s: moves it above. */
+static int move_above_stdio(int *fd) {
+        int moved;
+
+        if (*fd > STDERR_FILENO)
+                return 0;
+        moved = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        if (moved < 0)
+                return negative_errno();
+        close(*fd);
+        *fd = moved;
+        return 0;
 }
 
 int spawn_run(const char *const argv[], const struct spawn_options *opts, struct spawn_result *result) {
         static const struct spawn_options defaults = { .log_fd = -1 };
-        char exe[PATH_MAX];
+        char exe[PATH_MAX], path_env[PATH_MAX + 8];
+        const char *env[32];
+        struct child_setup setup;
+        size_t n_env = 0;
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
         struct buffer output;
         size_t stdin_done = 0;
         usec_t deadline;
-        sigset_t sigchld, saved_mask;
+        sigset_t sigchld, saved_mask, loop_mask, all;
         bool out_open = true;
         pid_t pid;
         int status = 0, r;
@@ -111,6 +165,16 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         if (r < 0)
                 return r;
 
+        snprintf(path_env, sizeof(path_env), "PATH=%s", search_path());
+        env[n_env++] = path_env;
+        env[n_env++] = "LANG=C";
+        env[n_env++] = "LC_ALL=C";
+        env[n_env++] = "HOME=/root";
+        if (opts->extra_env)
+                for (size_t i = 0; opts->extra_env[i] && n_env < ELEMENTSOF(env) - 1; i++)
+                        env[n_env++] = opts->extra_env[i];
+        env[n_env] = NULL;
+
         sigemptyset(&sigchld);
         sigaddset(&sigchld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &sigchld, &saved_mask);
@@ -119,14 +183,26 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 r = negative_errno();
                 goto finish;
         }
-
-        pid = fork();
-        if (pid < 0) {
-                r = negative_errno();
+        r = move_above_stdio(&in_pipe[0]);
+        if (r >= 0)
+                r = move_above_stdio(&out_pipe[1]);
+        if (r < 0)
                 goto finish;
-        }
-        if (pid == 0)
-                child(exe, argv, in_pipe[0], out_pipe[1], opts);
+
+        setup = (struct child_setup) {
+                .exe = exe,
+                .argv = (char *const *) argv,
+                .envp = (char *const *) env,
+                .in_fd = in_pipe[0],
+                .out_fd = out_pipe[1],
+        };
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &loop_mask);
+        pid = start_child(&setup);
+        r = pid < 0 ? negative_errno() : 0;
+        sigprocmask(SIG_SETMASK, &loop_mask, NULL);
+        if (r < 0)
+                goto finish;
 
         close(out_pipe[1]);
         out_pipe[1] = -1;

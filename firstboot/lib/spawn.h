@@ -5,7 +5,10 @@
 
 /* Runs commands without a shell: argv[0] is a bare name looked up on a fixed search path (never the
  * caller's $PATH), the child gets a minimal environment, stdin from /dev/null (or the given data), and is
- * killed with its whole process group when the timeout passes. */
+ * killed with its whole process group when the timeout passes. Started with vfork()+execve() in a new
+ * session, the command gets descriptors 0-2 and nothing else because every other descriptor of the
+ * program is close-on-exec: those it inherited are marked so before main(), and all it opens must be
+ * (tests/abi/check-abi.py refuses an open, socket, pipe, dup or fopen without the flag in firstboot/). */
 
 #define SPAWN_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* Environment variable that replaces the search path; the tests point it at recording stand-ins. */

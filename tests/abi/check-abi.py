@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """check-abi: does what we built run on CentOS 7.9's libraries, and compile with its gcc 4.8?
 
-  check-abi.py --el7 DIR [--dl-table FILE] [--sources DIR]... [--link-libs PROGRAM=FLAGS]... BINARY...
+  check-abi.py --el7 DIR [--dl-table FILE] [--sources DIR]... [--cloexec DIR]... [--link-libs PROGRAM=FLAGS]...
+               BINARY...
 
 DIR holds what CentOS 7.9's libraries export (README.md there): OpenSSL 1.0.2k's libeay.num, libblkid
 2.23.2's version script, the dynamic functions of libyaml 0.1.4, json-c 0.11 and libmicrohttpd 0.9.33,
@@ -16,7 +17,10 @@ and glibc 2.17's abilists. It checks:
  3. every name in the --dl-table (the one list of functions resolved with dlsym()) against its library
     (libcurl's names are checked by test-curl-symbols.sh against libcurl-symbols(3));
  4. in the C sources: no dlopen()/dlsym() outside firstboot/lib/dlfcn-util.c, no construct gcc 4.8
-    rejects, and no kernel interface newer than 3.10.
+    rejects, and no kernel interface newer than 3.10;
+ 5. in the C sources under --cloexec (firstboot/): every call that makes a descriptor makes it
+    close-on-exec (CLOEXEC_CALLS), because firstboot/lib/spawn.c starts commands without closing anything
+    by hand: a descriptor without the flag would reach every command the agent runs.
 Prints one line per problem and exits 1 if there is any; exits 0 with a summary otherwise.
 Python 3.6 (CentOS 7's python3) is enough to run it.
 """
@@ -66,6 +70,62 @@ KERNEL310 = [
     (r"\b(copy_file_range|SYS_copy_file_range)\b", "copy_file_range (4.5)"),
     (r"\bEPOLLEXCLUSIVE\b", "EPOLLEXCLUSIVE (4.5)"),
 ]
+
+# Calls that make a descriptor, and the flag each must be given (searched in the call's arguments, comments
+# removed): None means the call cannot make a close-on-exec descriptor at all, so use the one that can.
+CLOEXEC_CALLS = [
+    ("open", "O_CLOEXEC"), ("openat", "O_CLOEXEC"), ("pipe2", "O_CLOEXEC"), ("dup3", "O_CLOEXEC"),
+    ("mkostemp", "O_CLOEXEC"), ("mkostemps", "O_CLOEXEC"),
+    ("socket", "SOCK_CLOEXEC"), ("socketpair", "SOCK_CLOEXEC"), ("accept4", "SOCK_CLOEXEC"),
+    ("inotify_init1", "IN_CLOEXEC"), ("epoll_create1", "EPOLL_CLOEXEC"), ("signalfd", "SFD_CLOEXEC"),
+    ("timerfd_create", "TFD_CLOEXEC"), ("eventfd", "EFD_CLOEXEC"),
+    ("creat", None), ("pipe", None), ("dup", None), ("accept", None), ("mkstemp", None), ("mkstemps", None),
+    ("inotify_init", None), ("epoll_create", None), ("freopen", None), ("tmpfile", None),
+]
+# The one place a descriptor is handed to a command on purpose: the spawned child's stdin/stdout/stderr.
+DUP2_ALLOWED = "firstboot/lib/spawn.c"
+
+
+def call_arguments(code, start):
+    """The text between the parenthesis at code[start] and its match (or the rest, unbalanced)."""
+    depth = 0
+    for i in range(start, len(code)):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return code[start + 1:i]
+    return code[start + 1:]
+
+
+def check_cloexec(rel, code, problems):
+    """Refuses a descriptor made without close-on-exec. code: comments blanked, string literals kept (for
+    fopen()'s mode)."""
+    def where(pos):
+        return "%s:%d" % (rel, code.count("\n", 0, pos) + 1)
+    for name, flag in CLOEXEC_CALLS:
+        # a call, not a member (ops->open) nor a longer name (fopen, open_log)
+        for m in re.finditer(r"(?<![\w.>])%s\s*\(" % name, code):
+            args = call_arguments(code, m.end() - 1)
+            if flag is None:
+                problems.append("%s: %s() makes a descriptor without close-on-exec; commands would inherit it "
+                                "(firstboot/lib/spawn.c closes nothing): use its CLOEXEC form" % (where(m.start()), name))
+            elif not re.search(r"\b%s\b" % flag, args):
+                problems.append("%s: %s() without %s: commands would inherit the descriptor (firstboot/lib/spawn.c "
+                                "closes nothing)" % (where(m.start()), name, flag))
+    for m in re.finditer(r"(?<![\w.>])dup2\s*\(", code):
+        if not rel.endswith(DUP2_ALLOWED):
+            problems.append("%s: dup2() makes a descriptor without close-on-exec: use dup3(..., O_CLOEXEC) "
+                            "(only %s hands descriptors to a command)" % (where(m.start()), DUP2_ALLOWED))
+    for m in re.finditer(r"\bF_DUPFD\b", code):
+        problems.append("%s: F_DUPFD without close-on-exec: use F_DUPFD_CLOEXEC" % where(m.start()))
+    for m in re.finditer(r"(?<![\w.>])fopen\s*\(", code):
+        mode = re.search(r',\s*"([^"]*)"\s*$', call_arguments(code, m.end() - 1))
+        if not mode or "e" not in mode.group(1):
+            problems.append('%s: fopen() without "e" in its mode (O_CLOEXEC): commands would inherit the '
+                            "descriptor" % where(m.start()))
+
 
 # glibc 2.17 libraries other than libc, and the link flag that brings each in on CentOS 7.
 GLIBC_LIB_FLAG = {"libpthread": "-lpthread", "librt": "-lrt", "libdl": "-ldl", "libm": "-lm",
@@ -256,20 +316,23 @@ def dl_table(path):
     return out
 
 
-def strip_comments(path):
-    """The source with comments and string literals blanked, line numbers kept."""
+def strip_comments(path, keep_strings=False):
+    """The source with comments and string literals blanked (or kept), line numbers kept."""
     text = open(path, errors="replace").read()
 
     def blank(m):
         s = m.group(0)
+        if keep_strings and not s.startswith("/"):
+            return s
         if s.startswith("/") or s.startswith("'"):
             return re.sub(r"[^\n]", " ", s) if s.startswith("/") else "' '"
         return '""'
     return re.sub(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', blank, text, flags=re.S)
 
 
-def check_sources(dirs, top, problems):
+def check_sources(dirs, top, problems, cloexec_dirs=()):
     n = 0
+    cloexec_dirs = [os.path.abspath(d) + os.sep for d in cloexec_dirs]
     for d in dirs:
         for root, _, files in os.walk(d):
             for fn in sorted(files):
@@ -279,6 +342,8 @@ def check_sources(dirs, top, problems):
                 rel = os.path.relpath(path, top)
                 n += 1
                 code = strip_comments(path)
+                if any(os.path.abspath(path).startswith(c) for c in cloexec_dirs):
+                    check_cloexec(rel, strip_comments(path, keep_strings=True), problems)
                 for lineno, line in enumerate(code.split("\n"), 1):
                     if re.search(r"\b(dlopen|dlsym|dlvsym)\s*\(", line) and not rel.endswith("lib/dlfcn-util.c"):
                         problems.append("%s:%d: dlopen()/dlsym() outside firstboot/lib/dlfcn-util.c: every name "
@@ -297,6 +362,8 @@ def main():
     ap.add_argument("--el7", required=True)
     ap.add_argument("--dl-table")
     ap.add_argument("--sources", action="append", default=[], help="a directory of C sources (repeatable)")
+    ap.add_argument("--cloexec", action="append", default=[],
+                    help="a directory of --sources whose descriptors must all be close-on-exec (repeatable)")
     ap.add_argument("--top", default=os.getcwd())
     ap.add_argument("--link-libs", action="append", default=[], help="BINARY-BASENAME=FLAGS (repeatable)")
     ap.add_argument("binaries", nargs="*")
@@ -323,8 +390,10 @@ def main():
             problems.append("%s: no CentOS 7.9 list to check the dlsym() names of %s" % (args.dl_table, lib))
         summary.append("dlsym(): %s" % ", ".join("%d names of %s" % (len(v), k) for k, v in sorted(table.items())))
     if args.sources:
-        n = check_sources(args.sources, args.top, problems)
-        summary.append("%d C files: no dlsym() outside the table, no gcc 4.8 or kernel 3.10 misfit" % n)
+        n = check_sources(args.sources, args.top, problems, args.cloexec)
+        summary.append("%d C files: no dlsym() outside the table, no gcc 4.8 or kernel 3.10 misfit%s" %
+                       (n, "; every descriptor close-on-exec in %s" % ", ".join(
+                           os.path.relpath(d, args.top) for d in args.cloexec) if args.cloexec else ""))
 
     for p in problems:
         print("check-abi: " + p)

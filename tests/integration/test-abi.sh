@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-abi: every symbol the agent (with its seed generator), the server and the unit tests import,
 # and every name the agent resolves with dlsym(), is exported by the library version CentOS 7.9 has; no
-# construct gcc 4.8 rejects and no kernel interface newer than 3.10 in the sources (tests/abi/check-abi.py).
+# construct gcc 4.8 rejects and no kernel interface newer than 3.10 in the sources, and every descriptor
+# firstboot/ makes close-on-exec (tests/abi/check-abi.py).
 # The lists of what CentOS 7.9's libraries export are data kept beside the checkout, not in it:
 # KFB_EL7_ABI, or ../shared/el7-abi. libcurl's names: test-curl-symbols.sh.
 . "$(dirname "$0")/../lib/common.sh"
@@ -50,6 +51,32 @@ for want in "X509_get_X509_PUBKEY is resolved with dlsym() but not exported by O
 done
 grep -q "HMAC" "$WORK/bad.out" && fail "check-abi refused HMAC, which 1.0.2k exports"
 grep -q "bad.c:5" "$WORK/bad.out" && fail "check-abi read a comment as code"
+# Descriptors without close-on-exec (firstboot/lib/spawn.c closes nothing in the child), over two lines,
+# beside the forms that are right and the names that only look like the calls.
+mkdir -p "$WORK/fds"
+cat >"$WORK/fds/fds.c" <<'C'
+int f(const char *p, int d, int e[2]) {
+        int a = open(p, O_RDONLY), b = openat(d, p,
+                                              O_RDONLY | O_CLOEXEC);
+        int c = socket(AF_INET, SOCK_STREAM, 0), s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        FILE *g = fopen(p, "r"), *h = fopen(p, "re");
+        (void) pipe(e);
+        (void) dup2(a, 1);
+        (void) fcntl(a, F_DUPFD, 3);
+        (void) fcntl(a, F_DUPFD_CLOEXEC, 3);
+        return ops->open(p) + open_log(p) + b + c + s; /* open(p, 0) in a comment */
+}
+C
+if "${CHECK[@]}" --sources "$WORK/fds" --cloexec "$WORK/fds" >"$WORK/fds.out" 2>&1; then
+        fail "check-abi accepted descriptors without close-on-exec: $(cat "$WORK/fds.out")"
+fi
+for want in "fds.c:2: open() without O_CLOEXEC" "fds.c:4: socket() without SOCK_CLOEXEC" \
+        'fds.c:5: fopen() without "e"' "fds.c:6: pipe() makes a descriptor without close-on-exec" \
+        "fds.c:7: dup2() makes a descriptor without close-on-exec" "fds.c:8: F_DUPFD without close-on-exec"; do
+        grep -qF "$want" "$WORK/fds.out" || fail "check-abi did not say [$want]: $(cat "$WORK/fds.out")"
+done
+assert_eq 6 "$(grep -c '^check-abi: ' "$WORK/fds.out")" "check-abi's complaints about $WORK/fds/fds.c: $(cat "$WORK/fds.out")"
+ok "the checker refuses open, socket, fopen, pipe, dup2 and F_DUPFD without close-on-exec, over line breaks too"
 # Debian's libyaml and libmicrohttpd export their functions unversioned: lists without two names the
 # programs use stand for a CentOS 7 that lacks them.
 cp -r "$EL7" "$WORK/el7" && chmod -R u+w "$WORK/el7"
@@ -73,6 +100,7 @@ mapfile -t unit_tests < <(find "$BUILDDIR/tests" -maxdepth 1 -name 'test-*' -typ
 [ ${#unit_tests[@]} -gt 0 ] || fail "no unit tests under $BUILDDIR/tests (make check builds them)"
 if ! "${CHECK[@]}" --dl-table "$TOP/firstboot/lib/dl-symbols.h" \
         --sources "$TOP/firstboot" --sources "$TOP/tests/unit" --sources "$TOP/tests/fuzz" --sources "$TOP/tests/stand-ins" \
+        --cloexec "$TOP/firstboot" \
         --link-libs "kube-firstboot=$agent_libs" --link-libs "kube-firstboot-server=$server_libs" \
         "${binaries[@]}" "${unit_tests[@]}" >"$WORK/out" 2>&1; then
         cat "$WORK/out" >&2

@@ -21,6 +21,8 @@
  *                    after the command acts
  *   lock             held while a call runs: one call at a time, and a test waits on it for a command
  *                    that a killed agent left running
+ *   fds.log          when it exists: one line a call, "NAME: FD..." the descriptors open when the
+ *                    command started (tests/integration/test-spawn-fds.sh)
  * Modelled, as CentOS 7's versions behave (systemd 219, firewalld 0.6, util-linux 2.23):
  *  - systemctl is-enabled, is-active, enable, disable, mask, start, restart, stop UNIT..., daemon-reload.
  *    Several units per call: is-enabled prints one state line per unit and exits 0 if any is enabled
@@ -39,6 +41,7 @@
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
  *    show/set up, route show/replace default). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -525,13 +528,36 @@ static void killat(long total, const char *when) {
         free(t);
 }
 
+/* The descriptors open now (the listing's own left out), in ascending order, as " 0 1 2". */
+static void open_fds(char *ret, size_t size) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        bool open_fd[1024] = { false };
+        size_t n = 0;
+
+        ret[0] = 0;
+        if (!d)
+                die("/proc/self/fd");
+        while ((de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                if (de->d_name[0] != '.' && fd != dirfd(d))
+                        open_fd[fd >= 0 && fd < 1024 ? fd : 1023] = true;
+        }
+        closedir(d);
+        for (int fd = 0; fd < 1024 && n < size; fd++)
+                if (open_fd[fd])
+                        n += (size_t) snprintf(ret + n, size - n, " %d", fd);
+}
+
 int main(int argc, char **argv) {
-        char p[PATH_MAX], line[4096], exe[PATH_MAX], *t;
+        char p[PATH_MAX], line[4096], exe[PATH_MAX], fds[256], *t;
         const char *slash;
         long count, total;
         ssize_t len;
         size_t n;
         int lock;
+
+        open_fds(fds, sizeof(fds)); /* before this program opens anything */
 
         /* argv[0] is the bare name the agent looked up; /proc/self/exe is the hard link it ran. */
         len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -542,6 +568,10 @@ int main(int argc, char **argv) {
         snprintf(bin, sizeof(bin), "%.*s", (int) (slash - exe), exe);
         name = slash + 1;
         mkdir_p(pathf(p, "%s/state/units", bin));
+        if (exists(pathf(p, "%s/fds.log", bin))) {
+                snprintf(line, sizeof(line), "%s:%s\n", name, fds);
+                write_text(p, line, "ae");
+        }
 
         lock = open(pathf(p, "%s/lock", bin), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (lock < 0 || flock(lock, LOCK_EX) < 0)
