@@ -380,8 +380,9 @@ static int provision(bool dry_run) {
                                 endpoint_report(&config, report_stage(st, &config), "running", st->why);
                         r = run_steps(&run, steps, n_steps);
                         if (r < 0) {
-                                char reason[256];
-                                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->name, strerror(-r));
+                                char reason[256], error[64];
+                                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->name,
+                                         errno_text(r, error, sizeof(error)));
                                 log_error("stage %s failed; finished stages are recorded, the next run resumes",
                                           st->name);
                                 if (!dry_run)
