@@ -60,12 +60,17 @@ $(error two agent sources share a file name: $(sort $(notdir $(AGENT_SRC))))
 endif
 SERVER_SRC := $(sort $(wildcard firstboot/server/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
+# The unit tests' own helpers (tests/unit/*.c not named test-*, e.g. log-capture.c): linked into each test.
+UNIT_HELPER_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILDDIR)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILDDIR)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
+UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILDDIR)/%.o)
+# made only for the unit tests' pattern rule: kept, not removed as intermediate files
+.SECONDARY: $(UNIT_HELPER_OBJ)
 # Fuzz targets built with the normal compiler and a replay main(), so `make check` replays corpora.
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/tests/replay-%)
 
@@ -100,7 +105,7 @@ $(AGENT): $(BUILDDIR)/firstboot/agent/main.o $(BUILDDIR)/libagent.a $(BUILDDIR)/
 $(SERVER): $(SERVER_OBJ) $(BUILDDIR)/libfirstboot.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
-$(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
+$(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(UNIT_HELPER_OBJ) $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(TEST_LIBS)
@@ -247,7 +252,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # Only our own objects' dependency files: BUILDDIR also holds the test image's root (/etc/init.d, ...).
--include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o)
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o $(UNIT_HELPER_OBJ))
 
 # ---- packaging: install paths, dist, rpm, image ------------------------------------------------
 LOCALSTATEDIR ?= /var

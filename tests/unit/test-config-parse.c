@@ -13,41 +13,16 @@
 
 #include "config/config-parse.h"
 #include "config/config.h"
+#include "log-capture.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "seed/seed.h"
 #include "config/yaml-tree.h"
 
-/* ---- log capture ------------------------------------------------------------------------------ */
+/* ---- log capture: tests/unit/log-capture.h --------------------------------------------------- */
 
-static FILE *capture;
-static char logged[64 * 1024];
-
-static void capture_start(void) {
-        capture = tmpfile();
-        assert_non_null(capture);
-        log_set_extra_fd(fileno(capture));
-        log_set_max_level(LOG_CRIT); /* keep the test output quiet; everything goes to the capture */
-}
-
-static const char *capture_end(void) {
-        size_t n;
-
-        log_set_extra_fd(-1);
-        log_set_max_level(LOG_INFO);
-        rewind(capture);
-        n = fread(logged, 1, sizeof(logged) - 1, capture);
-        logged[n] = 0;
-        fclose(capture);
-        capture = NULL;
-        return logged;
-}
-
-static void assert_logged(const char *log, const char *needle) {
-        if (!strstr(log, needle))
-                fail_msg("expected in the log:\n  %s\nlog was:\n%s", needle, log);
-}
+static const char *logged = ""; /* the log of the last capture */
 
 /* ---- seeds ------------------------------------------------------------------------------------ */
 
@@ -95,10 +70,10 @@ static const char *load_error(const char *md, const char *ud, const char *nc, in
         struct fb_config c;
         int r;
 
-        capture_start();
+        log_capture_start();
         r = load(&c, md, ud, nc);
         config_done(&c);
-        capture_end();
+        logged = log_capture_end();
         if (r != expected_r)
                 fail_msg("expected %d, got %d; log:\n%s", expected_r, r, logged);
         return logged;
@@ -111,9 +86,9 @@ static void expect_error(const char *md, const char *ud, const char *nc, const c
 static void expect_ok(struct fb_config *c, const char *md, const char *ud, const char *nc) {
         int r;
 
-        capture_start();
+        log_capture_start();
         r = load(c, md, ud, nc);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("expected success, got %d; log:\n%s", r, logged);
 }
@@ -127,9 +102,9 @@ static const char *top(void) {
 
 static int yload(const char *s, struct ynode **ret) {
         int r;
-        capture_start();
+        log_capture_start();
         r = ytree_load(s, strlen(s), "t.yaml", ret);
-        capture_end();
+        logged = log_capture_end();
         return r;
 }
 
@@ -258,9 +233,9 @@ static void load_reference(const char *node, struct seed *s, struct fb_config *c
         memset(s, 0, sizeof(*s));
         assert_int_equal(seed_read_dir(dir, s), 0);
         config_init(c);
-        capture_start();
+        log_capture_start();
         r = config_load(s, c);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("reference seed %s: %d\n%s", node, r, logged);
 }
@@ -423,9 +398,9 @@ static void test_configdrive(void **state) {
         assert_int_equal(seed_set_file(&s, SEED_USER_DATA, "/cd/openstack/latest/user_data", UD HOSTS, strlen(UD HOSTS)), 0);
         s.config_drive = true;
         config_init(&c);
-        capture_start();
+        log_capture_start();
         r = config_load(&s, &c);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("%s", logged);
         assert_string_equal(c.instance_id, "83679162-1378-4288-a2d4-70e13ec132aa");
@@ -435,9 +410,9 @@ static void test_configdrive(void **state) {
 
         assert_int_equal(seed_set_file(&s, SEED_META_DATA, "/cd/meta_data.json", md2, strlen(md2)), 0);
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_load(&s, &c), -EINVAL);
-        capture_end();
+        logged = log_capture_end();
         assert_logged(logged, "/cd/meta_data.json:1:1: meta: required but missing");
         config_done(&c);
         seed_done(&s);
@@ -591,12 +566,12 @@ static void test_userdata_values(void **state) {
                 char ud[1024];
                 struct fb_config c;
                 snprintf(ud, sizeof(ud), "%s%s", UD, ok[i].yaml);
-                capture_start();
+                log_capture_start();
                 if (load(&c, MD, ud, NULL) != 0) {
-                        capture_end();
+                        logged = log_capture_end();
                         fail_msg("%s: %s", ok[i].yaml, logged);
                 }
-                capture_end();
+                logged = log_capture_end();
                 config_done(&c);
         }
 }
@@ -1132,9 +1107,9 @@ static void test_validate_ok_cases(void **state) {
         config_done(&c);
         /* config_validate alone, on a config_init()ed struct: the defaults are consistent */
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_validate(&c), 0);
-        capture_end();
+        logged = log_capture_end();
         config_done(&c);
 }
 
@@ -1149,9 +1124,9 @@ static void test_load_reports_every_file(void **state) {
         assert_int_equal(seed_set_file(&s, SEED_USER_DATA, "/s/user-data", ud, strlen(ud)), 0);
         assert_int_equal(seed_set_file(&s, SEED_NETWORK_CONFIG, "/s/network-config", nc, strlen(nc)), 0);
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_load(&s, &c), -EINVAL);
-        capture_end();
+        logged = log_capture_end();
         assert_logged(logged, "/s/meta-data:2:17: local-hostname: \"M\" must be lower case");
         assert_logged(logged, "/s/user-data:5:12: kube_firstboot.cluster: \"X\" may only contain");
         assert_logged(logged, "/s/network-config:1:10: version: \"9\" is not 1 or 2");
