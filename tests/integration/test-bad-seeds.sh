@@ -49,11 +49,7 @@ for dir in "$CASES"/*/; do
                 fi
                 [ ! -s "$BIN/calls.log" ] || fail "$name: $cmd ran commands: $(cat "$BIN/calls.log")"
         done
-        after=$(tree_snapshot "$ROOT")
-        [ "$before" = "$after" ] || {
-                diff <(echo "$before") <(echo "$after") || true
-                fail "$name: show-seed or run changed the --root tree"
-        }
+        assert_tree_same "$before" "$(tree_snapshot "$ROOT")" "$name: show-seed or run changed the --root tree"
         n=$((n + 1))
 done
 [ $n -ge 40 ] || fail "only $n bad-seed cases (at least 40 expected)"

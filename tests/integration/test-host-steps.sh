@@ -31,7 +31,7 @@ agent "$B" "$R" "$SEEDS/master" plan >"$WORK/plan.out" 2>"$WORK/plan.err" || {
         cat "$WORK/plan.err"
         fail "plan failed"
 }
-assert_eq "$before" "$(tree_snapshot "$R")" "plan changed the tree"
+assert_tree_same "$before" "$(tree_snapshot "$R")" "plan changed the tree"
 assert_eq "" "$(mutating_calls "$B/calls.log")" "plan ran mutating commands"
 assert_eq "kfb-test-before" "$(hostname)" "plan set the hostname"
 ok "plan changes nothing"
@@ -44,7 +44,7 @@ agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/run1.err" || {
 assert_eq "master" "$(hostname)" "running hostname"
 
 expected_tree "$WORK/expected-master" master
-diff -u <(host_files "$WORK/expected-master") <(host_files "$R") || fail "tree differs from tests/data/host-fixtures/expected/master"
+assert_tree_same "$(host_files "$WORK/expected-master")" "$(host_files "$R")" "tree differs from tests/data/host-fixtures/expected/master"
 for f in $(cd "$EXPECTED/master" && find . -type f); do
         assert_file_eq "$EXPECTED/master/$f" "$R/$f"
 done
@@ -86,7 +86,7 @@ agent "$B" "$R" "$SEEDS/master" run --until host --force 2>"$WORK/run2.err" || {
         cat "$WORK/run2.err"
         fail "second run failed"
 }
-diff -u <(echo "$snap1") <(host_snapshot "$R") || fail "second run changed bytes or mtimes"
+assert_tree_same "$snap1" "$(host_snapshot "$R")" "second run changed bytes or mtimes"
 tail -n +"$((calls_before + 1))" "$B/calls.log" >"$WORK/calls2.log"
 assert_eq "" "$(mutating_calls "$WORK/calls2.log")" "second run ran mutating commands"
 assert_eq "" "$(run_actions "$WORK/run2.err")" "second run reported actions"

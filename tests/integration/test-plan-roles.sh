@@ -18,7 +18,7 @@ for node in master node-1; do
         before=$(tree_snapshot "$R")
         unshare -n env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEEDS/$node" plan >"$WORK/$node.plan" 2>&1 ||
                 { cat "$WORK/$node.plan"; fail "$node: plan failed"; }
-        assert_eq "$before" "$(tree_snapshot "$R")" "$node: plan changed the tree"
+        assert_tree_same "$before" "$(tree_snapshot "$R")" "$node: plan changed the tree"
         assert_eq "" "$(mutating_calls "$B/calls.log")" "$node: plan ran mutating commands"
         grep -q '^Stage role: ' "$WORK/$node.plan" || fail "$node: no role stage in the plan"
 done
@@ -84,7 +84,7 @@ refused() {
         agent_on "$1" run
         [ "$rc" -eq 2 ] || { cat "$d/err"; fail "$1: run exited $rc, expected 2"; }
         assert_contains "$(cat "$d/err")" "refused before any change; nothing was changed" "$1: run's summary"
-        assert_eq "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
+        assert_tree_same "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
         assert_eq "" "$(cat "$d/bin/calls.log")" "$1: plan or run ran commands"
 }
 
@@ -147,7 +147,7 @@ grep -qxF '  Mem        ignored 985 MB of memory, kubeadm init needs 1700 MB (li
         fail "small: Mem not shown as ignored"
 grep -qF '  init       would kubeadm init --config /run/kube-firstboot/kubeadm-init.yaml' "$WORK/small/out" ||
         fail "small: the plan goes on to the stages"
-assert_eq "$before" "$(tree_snapshot "$WORK/small/root")" "small: plan changed the tree"
+assert_tree_same "$before" "$(tree_snapshot "$WORK/small/root")" "small: plan changed the tree"
 ok "a control plane of 1 CPU and 1 GiB is refused (NumCPU, Mem) unless ignore_preflight_errors lists the check"
 
 # Not checked: a provisioned instance (a later kubelet upgrade must not fail its boots), run --until seed.

@@ -149,7 +149,7 @@ for n in $NODES; do
         diff <(grep -v '^  cluster_key:' "$LAB/$n/user-data") <(grep -v '^  cluster_key:' "$EX/$n/user-data") ||
                 fail "$n: user-data differs beyond the key"
 done
-diff -r "$LAB/pxe" "$EX/pxe" || fail "PXE menus differ"
+assert_tree_same "$(tree_snapshot --portable "$LAB/pxe")" "$(tree_snapshot --portable "$EX/pxe")" "PXE menus differ"
 diff <(grep -v -e '^seed_dir:' -e '^    bearer:' "$LAB/server.yaml") \
         <(grep -v -e '^seed_dir:' -e '^    bearer:' "$EX/server.yaml") || fail "server.yaml differs"
 [ "$(key_of "$EX/master/user-data")" != "$KEY" ] || fail "two fresh outputs share a cluster key"
@@ -219,10 +219,10 @@ rc=0
 "$AGENT" seed --out "$WORK/other" >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "exit status over a directory with any file"
 assert_eq "notes.txt" "$(ls "$WORK/other")" "the other directory is untouched"
-[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "a refused run changed the output"
+assert_tree_same "$before" "$(tree_snapshot "$LAB")" "a refused run changed the output"
 # --force with the same inventory: same key, same instance-ids, nothing rewritten
 "$AGENT" seed --out "$LAB" --force >"$WORK/out" 2>"$WORK/err" || fail "--force: $(cat "$WORK/err")"
-[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "--force on an unchanged lab rewrote files"
+assert_tree_same "$before" "$(tree_snapshot "$LAB")" "--force on an unchanged lab rewrote files"
 assert_contains "$(cat "$WORK/out")" "(unchanged)" "summary of an unchanged lab"
 # --force with a changed inventory: the key stays, every instance-id is new (the shared user-data changed)
 sed 's/^token_ttl: 24h/token_ttl: 12h/' "$WORK/example.yaml" >"$WORK/changed.yaml"

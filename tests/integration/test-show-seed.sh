@@ -102,5 +102,5 @@ assert_contains "$(cat "$WORK/err")" "instance-id: \"iid-local01\" is cloud-loca
 assert_no_secrets "JSON seed"
 ok "JSON meta-data and the defaults"
 
-assert_eq "$before" "$(tree_snapshot "$ROOT")" "show-seed changed the --root tree"
+assert_tree_same "$before" "$(tree_snapshot "$ROOT")" "show-seed changed the --root tree"
 ok "show-seed wrote nothing under --root"

@@ -51,13 +51,9 @@ run_host() {
         agent_run "$d" run --until host "$@" || { cat "$d/out" >&2; fail "$d: run --until host $* failed"; }
 }
 
-# snapshot D: every path of D/root with type, mode, size, mtime and content hash; the agent's state
-# (rewritten by --force) and its log left out.
+# snapshot D: tree_snapshot of D/root, the agent's state (rewritten by --force) and its log left out.
 snapshot() {
-        (cd "$1/root" && find . \( -path ./var/lib/kube-firstboot -o -path ./var/log/kube-firstboot.log \) -prune -o \
-                -printf '%p %y %m %s %T@\n' | sort &&
-                find . \( -path ./var/lib/kube-firstboot -o -path ./var/log/kube-firstboot.log \) -prune -o -type f -print0 |
-                sort -z | xargs -0 -r sha256sum)
+        tree_snapshot --exclude '^\./var/lib/kube-firstboot(/|$)|^\./var/log/kube-firstboot\.log$' "$1/root"
 }
 
 # calls D REGEX: the recorded calls matching REGEX (extended), in order.
