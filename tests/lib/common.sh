@@ -56,7 +56,7 @@ make_standins() {
 # "PATH sha256 HASH" of every file; --exclude leaves out paths that match the extended regular expression
 # (e.g. '^\./var/log(/|$)').
 tree_snapshot() {
-        local stat=1 content= exclude='^$' top
+        local stat=1 content='' exclude='^$' top
         while [ $# -gt 1 ]; do
                 case "$1" in
                 --portable) stat= ;;
