@@ -17,7 +17,7 @@ docker_calls() { calls "$1" '^(systemctl [a-z-]+ docker|docker )'; }
 
 # second_run D: run again (--force), nothing may change; docker only queried.
 second_run() {
-        local d=$1 before after
+        local d=$1 before
         before=$(snapshot "$d")
         run_host "$d" --force
         assert_tree_same "$before" "$(snapshot "$d")" "$d: the second run changed the tree"

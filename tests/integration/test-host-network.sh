@@ -23,7 +23,7 @@ ip_state() {
 }
 
 second_run() {
-        local d=$1 before after
+        local d=$1 before
         before=$(snapshot "$d")
         run_host "$d" --force
         assert_tree_same "$before" "$(snapshot "$d")" "$d: the second run changed the tree"
