@@ -90,10 +90,8 @@ temp_files() { # DIR: leftover temporary files outside the agent's state directo
 REF=$WORK/ref
 host_tree "$REF/root"
 host_bin "$REF/bin" "$REF/root"
-LD_PRELOAD=$SHIM KFB_RENAME_LOG=$WORK/renames.log agent "$REF/bin" "$REF/root" "$SEED" run --until host 2>"$WORK/ref.err" || {
-        cat "$WORK/ref.err"
-        fail "reference run failed"
-}
+LD_PRELOAD=$SHIM KFB_RENAME_LOG=$WORK/renames.log run_cmd -o "$WORK/ref.out" -e "$WORK/ref.err" -m "reference run" \
+        agent "$REF/bin" "$REF/root" "$SEED" run --until host
 ref_files=$(host_files "$REF/root")
 ref_state=$(model_state "$REF/bin")
 n_renames=$(wc -l <"$WORK/renames.log")
@@ -144,10 +142,8 @@ crash_case() { # NAME, then env assignments / killat spec given by the caller th
         }
         check_whole "$dir/root" "$name, after the kill"
         rm -f "$dir/bin/killat"
-        KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --seed "$SEED" run --until host 2>"$WORK/resumed.err" || {
-                cat "$WORK/resumed.err"
-                fail "$name: the run after the kill failed"
-        }
+        KUBE_FIRSTBOOT_PATH="$dir/bin" run_cmd -o "$WORK/resumed.out" -e "$WORK/resumed.err" \
+                -m "$name: the run after the kill" "$AGENT" --root "$dir/root" --seed "$SEED" run --until host
         assert_tree_same "$ref_files" "$(host_files "$dir/root")" "$name: end state differs from an uninterrupted run"
         diff -u <(echo "$ref_state") <(model_state "$dir/bin") || fail "$name: units or firewall differ from an uninterrupted run"
         assert_eq "" "$(temp_files "$dir/root")" "$name: temporary files left behind"

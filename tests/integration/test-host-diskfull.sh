@@ -50,10 +50,7 @@ stages_ok() { # ROOT: the stages file, if any, is whole
 REF=$WORK/ref
 tree_on "$REF" "$REF/root"
 host_bin "$REF/bin" "$REF/root"
-agent "$REF/bin" "$REF/root" "$SEED" run --until host 2>"$WORK/ref.err" || {
-        cat "$WORK/ref.err"
-        fail "reference run failed"
-}
+run_cmd -o "$WORK/ref.out" -e "$WORK/ref.err" -m "reference run" agent "$REF/bin" "$REF/root" "$SEED" run --until host
 ref_files=$(contents "$REF/root" "$REF/other")
 
 declare -A allowed
@@ -76,10 +73,8 @@ for ((n = 0; n <= 64; n++)); do
         tree_on "$WORK/case" "$R"
         host_bin "$WORK/case/bin" "$R"
         # the seed stage's state first: this test is about the host stage's writes
-        agent "$WORK/case/bin" "$R" "$SEED" run --until seed 2>"$WORK/seed.err" || {
-                cat "$WORK/seed.err"
-                fail "n=$n: seed stage failed on the roomy tmpfs"
-        }
+        run_cmd -o "$WORK/seed.out" -e "$WORK/seed.err" -m "n=$n: seed stage on the roomy tmpfs" \
+                agent "$WORK/case/bin" "$R" "$SEED" run --until seed
         : >"$WORK/case/bin/calls.log"
         dd if=/dev/zero of="$DISK/filler" bs="$PAGE" 2>/dev/null && fail "the filler did not fill the tmpfs"
         [ "$n" -gt 0 ] && truncate -s "-$((n * PAGE))" "$DISK/filler"

@@ -14,10 +14,7 @@ echo localhost >"$ROOT/etc/hostname"
 before=$(tree_snapshot "$ROOT")
 
 show() { # seed-dir -> $WORK/out, $WORK/err
-        "$AGENT" --root "$ROOT" --seed "$1" show-seed >"$WORK/out" 2>"$WORK/err" || {
-                cat "$WORK/err"
-                fail "show-seed $1 failed"
-        }
+        run_cmd -o "$WORK/out" -e "$WORK/err" -m "show-seed $1" "$AGENT" --root "$ROOT" --seed "$1" show-seed
 }
 
 assert_no_secrets() {

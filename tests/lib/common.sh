@@ -35,6 +35,42 @@ assert_file_eq() { # expected-file actual-file
         diff -u "$1" "$2" || fail "$2 differs from $1"
 }
 
+# run_cmd [-x STATUS] [-o OUT] [-e ERR] [-m WHAT] [--] COMMAND ARGS... : runs COMMAND with its stdout in OUT
+# and its stderr in ERR (default $WORK/out and $WORK/err; ERR may be OUT), its exit status in RUN_STATUS.
+# When that is not STATUS (default 0; "any" takes every status), the test fails naming WHAT (default:
+# the command line), both statuses, and the last lines of stdout and stderr. Variables for COMMAND go
+# before run_cmd: KUBE_FIRSTBOOT_PATH=DIR run_cmd "$AGENT" ...
+run_cmd() {
+        local want=0 out=$WORK/out err=$WORK/err what=''
+        while [ $# -gt 0 ]; do
+                case "$1" in
+                -x) want=$2; shift 2 ;;
+                -o) out=$2; shift 2 ;;
+                -e) err=$2; shift 2 ;;
+                -m) what=$2; shift 2 ;;
+                --) shift; break ;;
+                *) break ;;
+                esac
+        done
+        RUN_STATUS=0
+        if [ "$out" = "$err" ]; then
+                "$@" >"$out" 2>&1 || RUN_STATUS=$?
+        else
+                "$@" >"$out" 2>"$err" || RUN_STATUS=$?
+        fi
+        [ "$want" = any ] || [ "$RUN_STATUS" = "$want" ] && return 0
+        {
+                echo "--- $* exited $RUN_STATUS, expected $want"
+                echo "--- its stdout ($out), last 20 lines:"
+                tail -n 20 "$out"
+                if [ "$out" != "$err" ]; then
+                        echo "--- its stderr ($err), last 20 lines:"
+                        tail -n 20 "$err"
+                fi
+        } >&2
+        fail "${what:-$1}: exit status $RUN_STATUS, expected $want"
+}
+
 # make_standins DIR NAME... : DIR/NAME -> recorder; prints nothing. Use with
 #   KUBE_FIRSTBOOT_PATH=DIR "$AGENT" ...
 make_standins() {
