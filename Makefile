@@ -77,7 +77,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/tests/replay-%)
 AGENT      := $(BUILDDIR)/kube-firstboot
 SERVER     := $(BUILDDIR)/kube-firstboot-server
 
-.PHONY: all agent server check check-abi check-kubeadm print-link-libs check-vm unit asan install clean deps-check lint fuzz
+.PHONY: all agent server check check-abi check-kubeadm print-link-libs check-vm unit asan install clean deps-check
 all: agent $(if $(SERVER_SRC),server)
 agent: $(AGENT)
 server: $(SERVER)
@@ -213,7 +213,8 @@ valgrind: all
 	  BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(VALGRIND_TESTS)
 
 # `make lint`: cppcheck and clang's scan-build over the agent and the server, shellcheck over every
-# shell script (tools/lint.sh; cppcheck's suppressions are justified in tools/cppcheck.supp).
+# shell script, and no call of a banned function in firstboot/ (tools/lint.sh; cppcheck's suppressions
+# are justified in tools/cppcheck.supp, each banned function's reason is in tools/banned-functions.txt).
 lint:
 	tools/lint.sh
 
