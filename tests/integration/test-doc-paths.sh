@@ -5,8 +5,8 @@
 . "$TOP/tests/lib/common.sh"
 cd "$TOP" || fail "cannot enter $TOP"
 
-# DOC: the repository paths written in DOC, one per line as "DOC:LINE: PATH" (for the Makefile, in its
-# comments only).
+# doc_paths DOC...: the repository paths written in each DOC, one per line as "DOC:LINE: PATH" (for
+# the Makefile, in its comments only).
 doc_paths() {
         python3 - "$@" <<'PY'
 import re, sys
@@ -37,6 +37,15 @@ for doc in sys.argv[1:]:
                 print("%s:%d: %s" % (doc, n, q))
 PY
 }
+
+# the extraction itself, on a document of its own
+printf '%s\n' 'See firstboot/lib/{log,parse}.h, `tests/unit/test-*.c` and ../shared/firstboot/x.c;' \
+        'build/tests/test-log and firstboot/agent/gone.c.' >"$WORK/doc.md"
+assert_eq "$WORK/doc.md:1: firstboot/lib/log.h
+$WORK/doc.md:1: firstboot/lib/parse.h
+$WORK/doc.md:1: tests/unit/test-*.c
+$WORK/doc.md:2: firstboot/agent/gone.c" "$(doc_paths "$WORK/doc.md")" "paths found in a sample document"
+ok "paths found: {a,b} expanded, patterns kept, build outputs and paths outside the tree left out"
 
 missing=0
 checked=0
