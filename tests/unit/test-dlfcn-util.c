@@ -55,36 +55,33 @@ static void test_loads_every_symbol(void **state) {
         assert_string_equal(log, "");
 }
 
-static void test_missing_symbol_refuses_all(void **state) {
-        struct dl_library lib = { "libm", libm_sonames, ELEMENTSOF(libm_sonames), partial_symbols,
-                                  ELEMENTSOF(partial_symbols), 0 };
-        const char *log;
-
+/* Loads lib, which must fail, and again, which must fail at once: no pointer left set; the log. */
+static const char *refused(struct dl_library *lib) {
         reset();
         log_capture_start();
-        assert_int_equal(dl_library_load(&lib), -EOPNOTSUPP);
-        /* cos and sqrt were found, and are unset again: no caller can use half a library */
+        assert_int_equal(dl_library_load(lib), -EOPNOTSUPP);
+        assert_int_equal(lib->state, -1);
+        /* symbols found before the missing one are unset again: no caller can use half a library */
         assert_null(sym_cos);
         assert_null(sym_sqrt);
         assert_null(sym_kfb_no_such_function);
-        assert_int_equal(dl_library_load(&lib), -EOPNOTSUPP); /* not tried again, not logged again */
-        log = log_capture_end();
-        assert_string_equal(log, "kube-firstboot: error: libm lacks kfb_no_such_function\n");
+        assert_int_equal(dl_library_load(lib), -EOPNOTSUPP); /* not tried again, not logged again */
+        return log_capture_end();
+}
+
+static void test_missing_symbol_refuses_all(void **state) {
+        struct dl_library lib = { "libm", libm_sonames, ELEMENTSOF(libm_sonames), partial_symbols,
+                                  ELEMENTSOF(partial_symbols), 0 };
+
+        assert_string_equal(refused(&lib), "kube-firstboot: error: libm lacks kfb_no_such_function\n");
 }
 
 static void test_missing_library(void **state) {
         struct dl_library lib = { "libkfb", missing_sonames, ELEMENTSOF(missing_sonames), libm_symbols,
                                   ELEMENTSOF(libm_symbols), 0 };
-        const char *log;
+        const char *log = refused(&lib);
 
-        reset();
-        log_capture_start();
-        assert_int_equal(dl_library_load(&lib), -EOPNOTSUPP);
-        assert_int_equal(lib.state, -1);
-        assert_null(sym_cos);
-        assert_int_equal(dl_library_load(&lib), -EOPNOTSUPP);
-        log = log_capture_end();
-        /* the first soname's dlerror() */
+        /* the first soname's dlerror(), once */
         assert_logged(log, "kube-firstboot: error: cannot load libkfb (libkfb-not-there.so.0: ");
         assert_null(strstr(strchr(log, '\n') + 1, "cannot load"));
 }
