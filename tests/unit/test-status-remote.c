@@ -89,12 +89,16 @@ static void test_hostile_fields(void **state) {
         struct shown s = PRINT("{\"evil\\u001b]0;owned\\u0007\": {\"role\": \"worker\", \"stage\": 7,"
                                " \"status\": \"\\u001b[2Jdone\", \"message\": \"line\\nfeed\\r\\u009b31m\"},"
                                " \"ok\": {\"role\": [\"control-plane\"], \"stage\": null, \"status\": {},"
-                               " \"message\": \"\\u007f\"}, \"skipped\": \"not an object\", \"also\": 42}");
+                               " \"message\": \"\\u007f\"}, \"skipped\": \"not an object\", \"also\": 42,"
+                               " \"w\": {\"role\": \"worker\", \"stage\": \"join\", \"status\": \"running\","
+                               " \"message\": \"\\u009b2J C1 CSI\"}, \"\\u0085x\": {\"message\": \"n\u00e4me ok\"}}");
 
-        assert_int_equal(s.r, 2);
-        assert_int_equal(s.other, 2);
+        assert_int_equal(s.r, 4);
+        assert_int_equal(s.other, 4);
         assert_string_equal(strchr(s.text, '\n') + 1, "?                worker        -            ?             -  ?\n"
-                                                      "ok               -             -            -             -  ?\n");
+                                                      "?                -             -            -             -  n\u00e4me ok\n"
+                                                      "ok               -             -            -             -  ?\n"
+                                                      "w                worker        join         running       -  ?\n");
         for (const char *p = s.text; *p; p++)
                 if ((unsigned char) *p < 0x20 && *p != '\n')
                         fail_msg("control character 0x%02x in the output", (unsigned char) *p);
