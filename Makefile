@@ -60,19 +60,24 @@ $(error two agent sources share a file name: $(sort $(notdir $(AGENT_SRC))))
 endif
 SERVER_SRC := $(sort $(wildcard firstboot/server/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
+# The unit tests' own helpers (tests/unit/*.c not named test-*, e.g. log-capture.c): linked into each test.
+UNIT_HELPER_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILDDIR)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILDDIR)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILDDIR)/tests/%)
+UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILDDIR)/%.o)
+# made only for the unit tests' pattern rule: kept, not removed as intermediate files
+.SECONDARY: $(UNIT_HELPER_OBJ)
 # Fuzz targets built with the normal compiler and a replay main(), so `make check` replays corpora.
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILDDIR)/tests/replay-%)
 
 AGENT      := $(BUILDDIR)/kube-firstboot
 SERVER     := $(BUILDDIR)/kube-firstboot-server
 
-.PHONY: all agent server check check-abi check-kubeadm print-link-libs check-vm unit asan install clean deps-check lint fuzz
+.PHONY: all agent server check check-abi check-kubeadm print-link-libs check-vm unit asan install clean deps-check
 all: agent $(if $(SERVER_SRC),server)
 agent: $(AGENT)
 server: $(SERVER)
@@ -100,7 +105,7 @@ $(AGENT): $(BUILDDIR)/firstboot/agent/main.o $(BUILDDIR)/libagent.a $(BUILDDIR)/
 $(SERVER): $(SERVER_OBJ) $(BUILDDIR)/libfirstboot.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
-$(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
+$(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(UNIT_HELPER_OBJ) $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(TEST_LIBS)
@@ -208,7 +213,8 @@ valgrind: all
 	  BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh $(VALGRIND_TESTS)
 
 # `make lint`: cppcheck and clang's scan-build over the agent and the server, shellcheck over every
-# shell script (tools/lint.sh; cppcheck's suppressions are justified in tools/cppcheck.supp).
+# shell script, and no call of a banned function in firstboot/ (tools/lint.sh; cppcheck's suppressions
+# are justified in tools/cppcheck.supp, each banned function's reason is in tools/banned-functions.txt).
 lint:
 	tools/lint.sh
 
@@ -247,7 +253,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # Only our own objects' dependency files: BUILDDIR also holds the test image's root (/etc/init.d, ...).
--include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o)
+-include $(patsubst %.o,%.d,$(LIB_OBJ) $(AGENT_OBJ) $(SERVER_OBJ) $(BUILDDIR)/firstboot/agent/main.o $(UNIT_HELPER_OBJ))
 
 # ---- packaging: install paths, dist, rpm, image ------------------------------------------------
 LOCALSTATEDIR ?= /var

@@ -14,13 +14,26 @@
 #     path shellcheck cannot resolve (those libraries are checked on their own here); and, for the
 #     sourced libraries only (no #! line), SC2034 "appears unused": they set variables for the scripts
 #     that source them.
-# Usage: tools/lint.sh [cppcheck|scan-build|shellcheck]...   (default: all three)
+#  4. banned: no call in firstboot/ of a function listed in tools/banned-functions.txt (each with the
+#     reason and what to use instead), after comments, strings and character constants are blanked out, so
+#     that only calls count: a name followed by "(", not part of a longer identifier (snprintf,
+#     strerror_r) and not a member (".system(", "->system(").
+# Usage: tools/lint.sh [cppcheck|scan-build|shellcheck|banned]...   (default: all four)
+#        tools/lint.sh banned FILE...   the banned-function check of these files only (its test uses it)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+caller_dir=$PWD
 cd "$top" || exit 1
 failed=()
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(cppcheck scan-build shellcheck)
+[ ${#checks[@]} -gt 0 ] || checks=(cppcheck scan-build shellcheck banned)
+banned_files=()
+if [ "${checks[0]}" = banned ] && [ ${#checks[@]} -gt 1 ]; then
+        for f in "${checks[@]:1}"; do
+                case "$f" in /*) banned_files+=("$f") ;; *) banned_files+=("$caller_dir/$f") ;; esac
+        done
+        checks=(banned)
+fi
 
 need() { # COMMAND PACKAGE
         command -v "$1" >/dev/null && return 0
@@ -90,11 +103,50 @@ run_shellcheck() {
         return $rc
 }
 
+# The banned-function check proper: perl -e "$banned_perl" LIST FILE...
+read -r -d '' banned_perl <<'PERL'
+my $list = shift;
+my (%why, $found);
+open(my $fh, "<", $list) or die "banned: $list: $!\n";
+while (<$fh>) {
+        next if /^\s*(#|$)/;
+        my ($name, $reason) = /^(\w+)\s+(.+?)\s*$/ or die "banned: $list:$.: not NAME REASON\n";
+        $why{$name} = $reason;
+}
+my $names = join("|", map { quotemeta } sort keys %why);
+for my $file (@ARGV) {
+        open(my $in, "<", $file) or die "banned: $file: $!\n";
+        local $/;
+        my $text = <$in>;
+        # comments, strings and character constants become blanks; newlines stay, and line numbers with them
+        $text =~ s{/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'}{ (my $m = $&) =~ s/[^\n]/ /g; $m }gse;
+        while ($text =~ /(?<![\w.])(?<!->)\b($names)\s*\(/g) {
+                my $line = 1 + (substr($text, 0, $-[0]) =~ tr/\n//);
+                print "$file:$line: $1(): $why{$1}\n";
+                $found++;
+        }
+}
+exit($found ? 1 : 0);
+PERL
+
+# Prints FILE:LINE: NAME(): REASON for every call of a banned function in the C files named (default:
+# every .c and .h under firstboot/); fails when there is one.
+run_banned() {
+        local list=tools/banned-functions.txt files=("$@")
+        [ ${#files[@]} -gt 0 ] || mapfile -t files < <(find firstboot -name '*.[ch]' | sort)
+        [ ${#files[@]} -gt 0 ] || { echo "banned: no C files" >&2; return 1; }
+        perl -e "$banned_perl" "$top/$list" "${files[@]}"
+        local rc=$?
+        [ $rc -eq 0 ] && echo "banned: ${#files[@]} files, none calls a function of $list"
+        return $rc
+}
+
 for c in "${checks[@]}"; do
         case "$c" in
         cppcheck) run_cppcheck || failed+=(cppcheck) ;;
         scan-build) run_scan_build || failed+=(scan-build) ;;
         shellcheck) run_shellcheck || failed+=(shellcheck) ;;
+        banned) run_banned "${banned_files[@]}" || failed+=(banned) ;;
         *) echo "lint: unknown check $c" >&2; exit 2 ;;
         esac
 done

@@ -381,8 +381,8 @@ static enum fb_failure stage_steps(struct engine_context *ctx, const struct engi
                 endpoint_report(&ctx->config, engine_report_stage(st, &ctx->config), "running", st->why);
         r = run_steps(&ctx->run, steps, n_steps);
         if (r < 0) {
-                char reason[256];
-                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->mark, strerror(-r));
+                char reason[256], error[64];
+                snprintf(reason, sizeof(reason), "stage %s failed: %s", st->mark, errno_text(r, error, sizeof(error)));
                 log_error("stage %s failed; finished stages are recorded, the next run resumes", st->mark);
                 if (!ctx->dry_run)
                         endpoint_report(&ctx->config, engine_report_stage(st, &ctx->config), "failed", reason);

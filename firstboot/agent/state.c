@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fileio.h"
 #include "macro.h"
+#include "parse.h"
 #include "state.h"
 #include "time-util.h"
 
@@ -14,13 +16,16 @@ static int state_parse(struct state *s, const char *text) {
 
         s->n_done = 0;
         while (*p) {
-                char name[32];
+                char name[32] = "";
                 unsigned long long usec;
                 const char *eol = strchr(p, '\n');
-                int n = 0;
+                /* "STAGE USEC": a name of [a-z-], blanks, a number, the end of the line */
+                size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz-"), blanks = strspn(p + n, " \t");
 
-                if (sscanf(p, "%31[a-z-] %llu%n", name, &usec, &n) == 2 && s->n_done < STATE_MAX_STAGES &&
-                    (p[n] == '\n' || p[n] == 0)) {
+                if (n > 0 && n < sizeof(name) && blanks > 0 && s->n_done < STATE_MAX_STAGES &&
+                    parse_uint_n(p + n + blanks, (eol ? (size_t) (eol - p) : strlen(p)) - n - blanks, 0, ULLONG_MAX,
+                                 &usec) >= 0) {
+                        memcpy(name, p, n);
                         memcpy(s->done[s->n_done].name, name, sizeof(name));
                         s->done[s->n_done].usec = usec;
                         s->n_done++;

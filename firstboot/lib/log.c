@@ -44,6 +44,11 @@ static const char *level_name(int level) {
         }
 }
 
+const char *errno_text(int error, char *buf, size_t size) {
+        /* the GNU strerror_r (_GNU_SOURCE): returns the text, a constant or buf */
+        return strerror_r(error < 0 ? -error : error, buf, size);
+}
+
 int log_internal(int level, int error, const char *fmt, ...) {
         int saved = errno;
         char msg[2048];

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stddef.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -14,6 +15,9 @@ int log_get_max_level(void);
 void log_set_program(const char *name);
 /* Also append every message (at any level) to this file descriptor, e.g. the 0600 agent log. */
 void log_set_extra_fd(int fd);
+
+/* strerror() of abs(error), thread-safe (strerror_r): the text, in buf when it is not a constant. */
+const char *errno_text(int error, char *buf, size_t size);
 
 /* Returns -abs(error) (or -EIO when error is 0) so callers can write "return log_error_errno(r, ...)". */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -278,18 +279,27 @@ int parse_duration_s(const char *s, unsigned long long *ret) {
         return 0;
 }
 
+/* "1.23.6": digits, '.', digits, '.', digits, nothing after; within [1,99].[0,999].[0,999]. */
+static int version_numbers(const char *s, unsigned long long ret[static 3]) {
+        static const unsigned long long min[3] = { 1, 0, 0 }, max[3] = { 99, 999, 999 };
+
+        for (int i = 0; i < 3; i++) {
+                size_t len = strspn(s, "0123456789");
+                if (s[len] != (i < 2 ? '.' : 0) || parse_uint_n(s, len, min[i], max[i], &ret[i]) < 0)
+                        return -EINVAL;
+                s += len + 1;
+        }
+        return 0;
+}
+
 int parse_k8s_version(const char *s, char ret[static 32]) {
-        unsigned long long major, minor, patch;
-        char a[12], b[12], c[12];
+        unsigned long long v[3];
 
         if (s[0] == 'v')
                 s++;
-        if (strlen(s) > 20 || sscanf(s, "%11[0-9].%11[0-9].%11[0-9]", a, b, c) != 3)
+        if (strlen(s) > 20 || version_numbers(s, v) < 0)
                 return -EINVAL;
-        if (parse_uint(a, 1, 99, &major) < 0 || parse_uint(b, 0, 999, &minor) < 0 ||
-            parse_uint(c, 0, 999, &patch) < 0)
-                return -EINVAL;
-        if (snprintf(ret, 32, "v%llu.%llu.%llu", major, minor, patch) >= 32)
+        if (snprintf(ret, 32, "v%llu.%llu.%llu", v[0], v[1], v[2]) >= 32)
                 return -EINVAL;
         if (!streq(ret + 1, s))
                 return -EINVAL; /* trailing garbage, e.g. "1.23.6-rc1" */
@@ -319,4 +329,59 @@ bool string_is_safe(const char *s, size_t max) {
                         return false;
         }
         return true;
+}
+
+int parse_uint_n(const char *s, size_t len, unsigned long long min, unsigned long long max, unsigned long long *ret) {
+        char buf[24]; /* 20 digits at most, and parse_uint() refuses what is longer */
+
+        if (len >= sizeof(buf))
+                return -ERANGE;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        if (strlen(buf) != len)
+                return -EINVAL;
+        return parse_uint(buf, min, max, ret);
+}
+
+int parse_k8s_version_numbers(const char *s, unsigned *ret_major, unsigned *ret_minor, unsigned *ret_patch) {
+        unsigned long long v[3];
+        char version[32];
+
+        if (parse_k8s_version(s, version) < 0 || version_numbers(version + 1, v) < 0)
+                return -EINVAL;
+        *ret_major = (unsigned) v[0];
+        *ret_minor = (unsigned) v[1];
+        *ret_patch = (unsigned) v[2];
+        return 0;
+}
+
+int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor) {
+        size_t len = strlen(s), major_len = strspn(s, "0123456789");
+        unsigned long long major, minor;
+
+        if (len > 0 && s[len - 1] == '\n')
+                len--;
+        if (major_len >= len || s[major_len] != ':' ||
+            parse_uint_n(s, major_len, 0, UINT_MAX, &major) < 0 ||
+            parse_uint_n(s + major_len + 1, len - major_len - 1, 0, UINT_MAX, &minor) < 0)
+                return -EINVAL;
+        *ret_major = (unsigned) major;
+        *ret_minor = (unsigned) minor;
+        return 0;
+}
+
+size_t split_words(char *s, char *ret[], size_t max) {
+        size_t n = 0;
+
+        for (;;) {
+                s += strspn(s, " \t\n");
+                if (!*s)
+                        return n;
+                if (n == max)
+                        return max + 1;
+                ret[n++] = s;
+                s += strcspn(s, " \t\n");
+                if (*s)
+                        *s++ = 0;
+        }
 }

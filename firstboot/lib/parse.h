@@ -47,3 +47,17 @@ bool sysctl_key_is_valid(const char *s);
 
 /* Printable ASCII without control characters, up to max bytes. */
 bool string_is_safe(const char *s, size_t max);
+
+/* parse_uint() of the len bytes at s, which need not end there (a field inside a line). */
+int parse_uint_n(const char *s, size_t len, unsigned long long min, unsigned long long max, unsigned long long *ret);
+
+/* The numbers of a version parse_k8s_version() accepts: "v1.23.6" -> {1, 23, 6}. */
+int parse_k8s_version_numbers(const char *s, unsigned *ret_major, unsigned *ret_minor, unsigned *ret_patch);
+
+/* A device number "MAJOR:MINOR", as /proc/self/mountinfo and /sys/class/block/X/dev write it (one
+ * trailing newline allowed). */
+int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor);
+
+/* Splits s in place at blanks (spaces, tabs, newlines) into at most max words; returns their number,
+ * or max + 1 when there are more. */
+size_t split_words(char *s, char *ret[], size_t max);

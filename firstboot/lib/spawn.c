@@ -14,6 +14,7 @@
 
 #include "buffer.h"
 #include "macro.h"
+#include "parse.h"
 #include "spawn.h"
 #include "time-util.h"
 
@@ -27,9 +28,9 @@ __attribute__((constructor)) static void mark_inherited_cloexec(void) {
 
         if (d) {
                 while ((de = readdir(d))) {
-                        int fd = atoi(de->d_name);
-                        if (fd > STDERR_FILENO && fd != dirfd(d))
-                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                        unsigned long long fd;
+                        if (parse_uint(de->d_name, STDERR_FILENO + 1, INT_MAX, &fd) >= 0 && (int) fd != dirfd(d))
+                                (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
                 }
                 closedir(d);
                 return;

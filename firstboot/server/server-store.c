@@ -465,8 +465,7 @@ int store_put_report(struct store *st, struct cluster *c, const char *node, cons
                 report_free(rep);
                 return r;
         }
-        strcat(path, node);
-        strcat(path, ".json");
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s.json", node);
         r = write_file_atomic(path, rep->json, rep->json_size, 0600, WRITE_ATOMIC_MKDIR);
         if (r < 0) {
                 report_free(rep);

@@ -36,9 +36,7 @@ for dir in "$CASES"/*/; do
         needle="$dir/$expected"
 
         for cmd in show-seed run; do
-                rc=0
-                KUBE_FIRSTBOOT_PATH=$BIN "$AGENT" --root "$ROOT" --seed "$dir" $cmd >"$WORK/out" 2>"$WORK/err" || rc=$?
-                [ $rc -eq 2 ] || { cat "$WORK/err"; fail "$name: $cmd exited $rc, expected 2"; }
+                KUBE_FIRSTBOOT_PATH=$BIN run_cmd -x 2 -m "$name: $cmd" "$AGENT" --root "$ROOT" --seed "$dir" $cmd
                 grep -qF -- "$needle" "$WORK/err" || {
                         cat "$WORK/err"
                         fail "$name: $cmd: expected on stderr: $needle"
@@ -49,11 +47,7 @@ for dir in "$CASES"/*/; do
                 fi
                 [ ! -s "$BIN/calls.log" ] || fail "$name: $cmd ran commands: $(cat "$BIN/calls.log")"
         done
-        after=$(tree_snapshot "$ROOT")
-        [ "$before" = "$after" ] || {
-                diff <(echo "$before") <(echo "$after") || true
-                fail "$name: show-seed or run changed the --root tree"
-        }
+        assert_tree_same "$before" "$(tree_snapshot "$ROOT")" "$name: show-seed or run changed the --root tree"
         n=$((n + 1))
 done
 [ $n -ge 40 ] || fail "only $n bad-seed cases (at least 40 expected)"

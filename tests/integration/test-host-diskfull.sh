@@ -33,9 +33,8 @@ tree_on() {
 # contents ROOT OTHER: "path sha256 HASH" of every file of the tree, owner whatever, but the agent log
 # (it grows) and the state's stages file (it holds times; checked by stages_ok).
 contents() {
-        { (cd "$1" && find . -type f -print0 | xargs -0 -r sha256sum)
-          (cd "$2" && find . -type f ! -path './log/*' -print0 | xargs -0 -r sha256sum); } |
-                sed 's/^\([0-9a-f]*\) [ *]\(.*\)$/\2 sha256 \1/' | grep -v '/stages sha256 ' | LC_ALL=C sort
+        { tree_snapshot --content --exclude '/stages$' "$1"
+          tree_snapshot --content --exclude '^\./log/|/stages$' "$2"; } | LC_ALL=C sort
 }
 stages_ok() { # ROOT: the stages file, if any, is whole
         local f
@@ -51,10 +50,7 @@ stages_ok() { # ROOT: the stages file, if any, is whole
 REF=$WORK/ref
 tree_on "$REF" "$REF/root"
 host_bin "$REF/bin" "$REF/root"
-agent "$REF/bin" "$REF/root" "$SEED" run --until host 2>"$WORK/ref.err" || {
-        cat "$WORK/ref.err"
-        fail "reference run failed"
-}
+run_cmd -o "$WORK/ref.out" -e "$WORK/ref.err" -m "reference run" agent "$REF/bin" "$REF/root" "$SEED" run --until host
 ref_files=$(contents "$REF/root" "$REF/other")
 
 declare -A allowed
@@ -77,10 +73,8 @@ for ((n = 0; n <= 64; n++)); do
         tree_on "$WORK/case" "$R"
         host_bin "$WORK/case/bin" "$R"
         # the seed stage's state first: this test is about the host stage's writes
-        agent "$WORK/case/bin" "$R" "$SEED" run --until seed 2>"$WORK/seed.err" || {
-                cat "$WORK/seed.err"
-                fail "n=$n: seed stage failed on the roomy tmpfs"
-        }
+        run_cmd -o "$WORK/seed.out" -e "$WORK/seed.err" -m "n=$n: seed stage on the roomy tmpfs" \
+                agent "$WORK/case/bin" "$R" "$SEED" run --until seed
         : >"$WORK/case/bin/calls.log"
         dd if=/dev/zero of="$DISK/filler" bs="$PAGE" 2>/dev/null && fail "the filler did not fill the tmpfs"
         [ "$n" -gt 0 ] && truncate -s "-$((n * PAGE))" "$DISK/filler"
@@ -92,8 +86,8 @@ for ((n = 0; n <= 64; n++)); do
         rc=0
         agent "$WORK/case/bin" "$R" "$SEED" run --until host 2>"$WORK/run.err" || rc=$?
         if [ "$rc" = 0 ]; then
-                diff -u <(echo "$ref_files") <(contents "$R" "$WORK/case/other") ||
-                        fail "n=$n: the run that got through differs from the roomy disk's"
+                assert_tree_same "$ref_files" "$(contents "$R" "$WORK/case/other")" \
+                        "n=$n: the run that got through differs from the roomy disk's"
                 break
         fi
         assert_eq 1 "$rc" "n=$n: exit status"

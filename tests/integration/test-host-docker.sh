@@ -14,15 +14,13 @@ systemctl is-active docker
 docker info --format {{.CgroupDriver}}'
 
 docker_calls() { calls "$1" '^(systemctl [a-z-]+ docker|docker )'; }
-file_state() { stat -c '%a %s %.9Y' "$1" && sha256sum <"$1"; }
 
 # second_run D: run again (--force), nothing may change; docker only queried.
 second_run() {
-        local d=$1 before after
+        local d=$1 before
         before=$(snapshot "$d")
         run_host "$d" --force
-        after=$(snapshot "$d")
-        [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "$d: the second run changed the tree"; }
+        assert_tree_same "$before" "$(snapshot "$d")" "$d: the second run changed the tree"
         assert_eq "$QUERIES" "$(docker_calls "$d")" "$d: second run's docker calls"
         assert_eq "" "$(step_log "$d" docker | grep -v '^unchanged: ' || true)" "$d: second run's docker actions"
         assert_eq 3 "$(step_log "$d" docker | grep -c '^unchanged: ')" "$d: second run's unchanged docker checks"
@@ -35,7 +33,7 @@ unit "$d" docker
 rm -rf "$d/root/etc/docker"
 before=$(snapshot "$d")
 agent_run "$d" plan || { cat "$d/out"; fail "plan failed"; }
-assert_eq "$before" "$(snapshot "$d")" "plan changed the tree"
+assert_tree_same "$before" "$(snapshot "$d")" "plan changed the tree"
 assert_eq "  docker     would create /etc/docker/daemon.json (absent -> exec-opts [\"native.cgroupdriver=systemd\"])
   docker     would enable docker.service (disabled -> enabled)
   docker     would start docker.service (inactive -> active)" "$(grep '^  docker ' "$d/out")" "plan's docker actions"
@@ -65,7 +63,7 @@ chmod 0640 "$d/root/$DJ"
 unit "$d" docker active # running with the file as it is: cgroupfs
 before=$(snapshot "$d")
 agent_run "$d" plan || { cat "$d/out"; fail "plan failed"; }
-assert_eq "$before" "$(snapshot "$d")" "plan changed the tree"
+assert_tree_same "$before" "$(snapshot "$d")" "plan changed the tree"
 assert_contains "$(grep '^  docker ' "$d/out")" "would merge the systemd cgroup driver into /etc/docker/daemon.json (exec-opts [\"native.umask=normal\",\"native.cgroupdriver=cgroupfs\",\"isolation=default\"] -> exec-opts [\"native.umask=normal\",\"native.cgroupdriver=systemd\",\"isolation=default\"])" "plan"
 assert_contains "$(grep '^  docker ' "$d/out")" "would restart docker.service for the new daemon.json" "plan"
 
@@ -101,9 +99,9 @@ cp "$FIX/k8s-docs-systemd.json" "$d/root/$DJ"
 touch -d '2020-01-01 00:00:00' "$d/root/$DJ"
 unit "$d" docker enabled active
 echo systemd >"$d/bin/state/docker.started-with" # docker started after the file was written
-before=$(file_state "$d/root/$DJ")
+before=$(tree_snapshot "$d/root/$DJ")
 run_host "$d"
-assert_eq "$before" "$(file_state "$d/root/$DJ")" "an already right daemon.json was touched"
+assert_tree_same "$before" "$(tree_snapshot "$d/root/$DJ")" "an already right daemon.json was touched"
 assert_eq "$QUERIES" "$(docker_calls "$d")" "right: docker calls"
 second_run "$d"
 ok "daemon.json already right and docker running it: left alone"
@@ -151,9 +149,9 @@ case_dir "$d"
 unit "$d" docker enabled active
 mkdir -p "$d/root/etc/docker"
 printf '{\n  "log-driver": "json-file",\n  "exec-opts": ["native.cgroupdriver=cgroupfs",]\n}\n' >"$d/root/$DJ"
-before=$(file_state "$d/root/$DJ")
+before=$(tree_snapshot "$d/root/$DJ")
 fail_case "$d" "$d/root/$DJ:3:48: not valid JSON"
-assert_eq "$before" "$(file_state "$d/root/$DJ")" "malformed daemon.json changed"
+assert_tree_same "$before" "$(tree_snapshot "$d/root/$DJ")" "malformed daemon.json changed"
 assert_eq "daemon.json" "$(cd "$d/root/etc/docker" && find . -mindepth 1 -printf '%P\n')" "files in /etc/docker"
 ok "malformed daemon.json: error naming file, line and column; file untouched"
 
@@ -171,9 +169,9 @@ case_dir "$d"
 unit "$d" docker enabled active
 mkdir -p "$d/root/etc/docker"
 { printf '{"pad": "'; head -c 1100000 /dev/zero | tr '\0' x; printf '"}\n'; } >"$d/root/$DJ"
-before=$(file_state "$d/root/$DJ")
+before=$(tree_snapshot "$d/root/$DJ")
 fail_case "$d" "larger than 1024 KiB"
-assert_eq "$before" "$(file_state "$d/root/$DJ")" "oversized daemon.json changed"
+assert_tree_same "$before" "$(tree_snapshot "$d/root/$DJ")" "oversized daemon.json changed"
 ok "oversized daemon.json: refused, untouched"
 
 d=$WORK/masked

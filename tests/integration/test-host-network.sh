@@ -23,11 +23,10 @@ ip_state() {
 }
 
 second_run() {
-        local d=$1 before after
+        local d=$1 before
         before=$(snapshot "$d")
         run_host "$d" --force
-        after=$(snapshot "$d")
-        [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "$d: the second run changed the tree"; }
+        assert_tree_same "$before" "$(snapshot "$d")" "$d: the second run changed the tree"
         assert_eq "" "$(changing_calls "$d")" "$d: second run's changing calls"
         assert_eq "" "$(step_log "$d" network | grep -v '^unchanged: ' || true)" "$d: second run's network actions"
 }
@@ -52,7 +51,7 @@ ip_state "$d" 10.0.2.15/24 up "default via 10.0.2.2 dev eth0 proto dhcp metric 1
 
 before=$(snapshot "$d")
 agent_run "$d" plan || { cat "$d/out"; fail "plan failed"; }
-assert_eq "$before" "$(snapshot "$d")" "plan changed the tree"
+assert_tree_same "$before" "$(snapshot "$d")" "plan changed the tree"
 assert_eq "  network    would write /etc/sysconfig/network-scripts/ifcfg-eth0 (other settings -> static 192.168.220.104/24)
   network    ok    enable network.service
   network    would add address 192.168.220.104/24 to eth0 now (10.0.2.15/24 -> 192.168.220.104/24)

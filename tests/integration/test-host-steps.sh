@@ -27,24 +27,18 @@ host_tree "$R"
 host_bin "$B" "$R"
 
 before=$(tree_snapshot "$R")
-agent "$B" "$R" "$SEEDS/master" plan >"$WORK/plan.out" 2>"$WORK/plan.err" || {
-        cat "$WORK/plan.err"
-        fail "plan failed"
-}
-assert_eq "$before" "$(tree_snapshot "$R")" "plan changed the tree"
+run_cmd -o "$WORK/plan.out" -e "$WORK/plan.err" -m "plan" agent "$B" "$R" "$SEEDS/master" plan
+assert_tree_same "$before" "$(tree_snapshot "$R")" "plan changed the tree"
 assert_eq "" "$(mutating_calls "$B/calls.log")" "plan ran mutating commands"
 assert_eq "kfb-test-before" "$(hostname)" "plan set the hostname"
 ok "plan changes nothing"
 
 : >"$B/calls.log"
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/run1.err" || {
-        cat "$WORK/run1.err"
-        fail "first run failed"
-}
+run_cmd -o "$WORK/run1.out" -e "$WORK/run1.err" -m "first run" agent "$B" "$R" "$SEEDS/master" run --until host
 assert_eq "master" "$(hostname)" "running hostname"
 
 expected_tree "$WORK/expected-master" master
-diff -u <(host_files "$WORK/expected-master") <(host_files "$R") || fail "tree differs from tests/data/host-fixtures/expected/master"
+assert_tree_same "$(host_files "$WORK/expected-master")" "$(host_files "$R")" "tree differs from tests/data/host-fixtures/expected/master"
 for f in $(cd "$EXPECTED/master" && find . -type f); do
         assert_file_eq "$EXPECTED/master/$f" "$R/$f"
 done
@@ -82,11 +76,8 @@ head -c "$(stat -c %s "$HOST_FIXTURES/root/etc/hosts")" "$R/etc/hosts" | cmp - "
 snap1=$(host_snapshot "$R")
 calls_before=$(wc -l <"$B/calls.log")
 sleep 0.01 # so that any rewrite would show in the mtimes
-agent "$B" "$R" "$SEEDS/master" run --until host --force 2>"$WORK/run2.err" || {
-        cat "$WORK/run2.err"
-        fail "second run failed"
-}
-diff -u <(echo "$snap1") <(host_snapshot "$R") || fail "second run changed bytes or mtimes"
+run_cmd -o "$WORK/run2.out" -e "$WORK/run2.err" -m "second run" agent "$B" "$R" "$SEEDS/master" run --until host --force
+assert_tree_same "$snap1" "$(host_snapshot "$R")" "second run changed bytes or mtimes"
 tail -n +"$((calls_before + 1))" "$B/calls.log" >"$WORK/calls2.log"
 assert_eq "" "$(mutating_calls "$WORK/calls2.log")" "second run ran mutating commands"
 assert_eq "" "$(run_actions "$WORK/run2.err")" "second run reported actions"
@@ -105,10 +96,7 @@ R=$WORK/node1/root
 B=$WORK/node1/bin
 host_tree "$R"
 host_bin "$B" "$R"
-agent "$B" "$R" "$SEEDS/node-1" run --until host 2>"$WORK/node1.err" || {
-        cat "$WORK/node1.err"
-        fail "node-1 run failed"
-}
+run_cmd -o "$WORK/node1.out" -e "$WORK/node1.err" -m "node-1 run" agent "$B" "$R" "$SEEDS/node-1" run --until host
 assert_eq "node-1" "$(hostname)" "node-1 hostname"
 diff -u "$EXPECTED/node-1.calls" <(my_calls "$B/calls.log") || fail "node-1 commands differ"
 assert_file_eq "$EXPECTED/master/etc/hosts" "$R/etc/hosts"
@@ -120,10 +108,7 @@ R=$WORK/node2/root
 B=$WORK/node2/bin
 host_tree "$R"
 host_bin "$B" "$R"
-agent "$B" "$R" "$SEEDS/node-2" run --until host 2>"$WORK/node2.err" || {
-        cat "$WORK/node2.err"
-        fail "node-2 run failed"
-}
+run_cmd -o "$WORK/node2.out" -e "$WORK/node2.err" -m "node-2 run" agent "$B" "$R" "$SEEDS/node-2" run --until host
 diff -u "$EXPECTED/node-2.calls" <(my_calls "$B/calls.log") || fail "node-2 commands differ"
 for f in etc/fstab proc/swaps etc/selinux/config sys/fs/selinux/enforce root/.ssh/authorized_keys; do
         assert_file_eq "$HOST_FIXTURES/root/$f" "$R/$f"
@@ -169,10 +154,7 @@ printf '6443/tcp\n8472/udp\n' >"$B/state/firewalld.permanent"
 printf '8472/udp\n' >"$B/state/firewalld.runtime"
 agent "$B" "$R" "$SEEDS/master" plan >"$WORK/half.plan" 2>/dev/null || fail "half-done: plan failed"
 : >"$B/calls.log"
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/half.err" || {
-        cat "$WORK/half.err"
-        fail "half-done: run failed"
-}
+run_cmd -o "$WORK/half.out" -e "$WORK/half.err" -m "half-done: run" agent "$B" "$R" "$SEEDS/master" run --until host
 assert_eq 'systemctl is-enabled dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
 systemctl mask dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
 swapoff /dev/dm-1 /swapfile
@@ -249,10 +231,7 @@ R=$WORK/until/root
 B=$WORK/until/bin
 host_tree "$R"
 host_bin "$B" "$R"
-agent "$B" "$R" "$SEEDS/master" run --until hosts 2>"$WORK/until.err" || {
-        cat "$WORK/until.err"
-        fail "run --until hosts failed"
-}
+run_cmd -o "$WORK/until.out" -e "$WORK/until.err" -m "run --until hosts" agent "$B" "$R" "$SEEDS/master" run --until hosts
 assert_eq "" "$(cat "$B/calls.log")" "--until hosts ran commands"
 assert_eq "master" "$(cat "$R/etc/hostname")" "--until hosts: /etc/hostname"
 assert_file_eq "$EXPECTED/master/etc/hosts" "$R/etc/hosts"

@@ -206,7 +206,7 @@ grep -q "seed: $seed_url" "$P.out" || fail "the %post log does not name the seed
 A=$WORK/agent-root
 mkdir -p "$A/proc"
 printf '%s %s\n' "$installed_base" "$(grubby_args "$P")" >"$A/proc/cmdline"
-"$AGENT" --root "$A" show-seed >"$WORK/show.out" 2>"$WORK/show.err" || fail "show-seed after the install: $(cat "$WORK/show.err")"
+run_cmd -o "$WORK/show.out" -e "$WORK/show.err" -m "show-seed after the install" "$AGENT" --root "$A" show-seed
 expect_seed "$WORK/show.out" "$REF/node-1"
 assert_eq "$seed_url" "$(origin_of "$WORK/show.out")" "seed origin on the installed system"
 grep -q "GET /node-1/meta-data 200" "$HTTPD_LOG" || fail "the agent did not fetch node-1's meta-data"
@@ -216,8 +216,8 @@ ok "kube_firstboot.seed=URL on the installer's command line -> boot entries, /et
 # (endpoint on 127.0.0.1 here), the served seed is what the generator wrote.
 "$AGENT" seed --example >"$WORK/inventory.yaml"
 sed -i "s|^endpoint: .*|endpoint: http://127.0.0.1:$HTTPD_PORT/|" "$WORK/inventory.yaml"
-"$AGENT" -q seed --inventory "$WORK/inventory.yaml" --out "$HTTP/v1/seeds" >"$WORK/seedgen.out" 2>&1 ||
-        fail "kube-firstboot seed failed: $(cat "$WORK/seedgen.out")"
+run_cmd -o "$WORK/seedgen.out" -e "$WORK/seedgen.out" -m "kube-firstboot seed" \
+        "$AGENT" -q seed --inventory "$WORK/inventory.yaml" --out "$HTTP/v1/seeds"
 pxe=$HTTP/v1/seeds/pxe/pxelinux.cfg/01-52-54-00-fb-00-69
 append=$(sed -n 's/^[[:space:]]*APPEND //p' "$pxe")
 assert_contains "$append" "inst.ks=http://127.0.0.1:$HTTPD_PORT/ks/kube-firstboot.ks" "the PXE entry's kickstart"
@@ -225,7 +225,7 @@ post_with "$append"
 assert_eq "kube_firstboot.seed=http://127.0.0.1:$HTTPD_PORT/v1/seeds/node-1/" "$(grubby_args "$P")" \
         "grubby call from the generator's PXE entry"
 printf '%s %s\n' "$installed_base" "$(grubby_args "$P")" >"$A/proc/cmdline"
-"$AGENT" --root "$A" show-seed >"$WORK/show.out" 2>"$WORK/show.err" || fail "show-seed (generated seed): $(cat "$WORK/show.err")"
+run_cmd -o "$WORK/show.out" -e "$WORK/show.err" -m "show-seed (generated seed)" "$AGENT" --root "$A" show-seed
 expect_seed "$WORK/show.out" "$HTTP/v1/seeds/node-1"
 grep -q '^  local-hostname: "\{0,1\}node-1"\{0,1\}$' "$WORK/show.out" || fail "the generated seed is not node-1's: $(head -5 "$WORK/show.out")"
 ok "seed generator's PXE entry for node-1 -> %post -> the agent reads the generated node-1 seed"

@@ -16,9 +16,9 @@ for node in master node-1; do
         host_tree "$R"
         host_bin "$B" "$R"
         before=$(tree_snapshot "$R")
-        unshare -n env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEEDS/$node" plan >"$WORK/$node.plan" 2>&1 ||
-                { cat "$WORK/$node.plan"; fail "$node: plan failed"; }
-        assert_eq "$before" "$(tree_snapshot "$R")" "$node: plan changed the tree"
+        run_cmd -o "$WORK/$node.plan" -e "$WORK/$node.plan" -m "$node: plan" \
+                unshare -n env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEEDS/$node" plan
+        assert_tree_same "$before" "$(tree_snapshot "$R")" "$node: plan changed the tree"
         assert_eq "" "$(mutating_calls "$B/calls.log")" "$node: plan ran mutating commands"
         grep -q '^Stage role: ' "$WORK/$node.plan" || fail "$node: no role stage in the plan"
 done
@@ -59,14 +59,13 @@ check_case() {
         [ -z "${3:-}" ] || sed -i "s/^    version: v1.23.6\$/    version: $3/" "$d/seed/user-data"
         grep -q "^    version: ${3:-v1.23.6}\$" "$d/seed/user-data" || fail "$1: the seed's version was not set"
 }
-# agent_on NAME ARGS...: the agent on host NAME without a network; stdout in NAME/out, stderr in NAME/err,
-# exit status in $rc.
+# agent_on STATUS NAME ARGS...: the agent on host NAME without a network, which must exit with STATUS;
+# stdout in NAME/out, stderr in NAME/err (run_cmd).
 agent_on() {
-        local d=$WORK/$1
-        shift
-        rc=0
-        unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --seed "$d/seed" "$@" >"$d/out" 2>"$d/err" ||
-                rc=$?
+        local want=$1 d=$WORK/$2
+        shift 2
+        run_cmd -x "$want" -o "$d/out" -e "$d/err" -m "${d##*/}: $*" \
+                unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --seed "$d/seed" "$@"
 }
 # refused NAME: plan and run on host NAME exit 2 and leave every byte of the tree (the agent's state
 # directory, lock and log included) as it was; no command is run (kubelet --version, a query, is not
@@ -75,16 +74,14 @@ refused() {
         local d=$WORK/$1 before
         before=$(tree_snapshot "$d/root")
         : >"$d/bin/calls.log"
-        agent_on "$1" plan
-        [ "$rc" -eq 2 ] || { cat "$d/out" "$d/err"; fail "$1: plan exited $rc, expected 2"; }
+        agent_on 2 "$1" plan
         mv "$d/out" "$d/plan"
         mv "$d/err" "$d/plan.err"
         grep -qx 'run would refuse this host before any change (exit status 2).' "$d/plan" || fail "$1: plan's last word"
         if grep -q '^Stage ' "$d/plan"; then fail "$1: a refused plan lists stages"; fi
-        agent_on "$1" run
-        [ "$rc" -eq 2 ] || { cat "$d/err"; fail "$1: run exited $rc, expected 2"; }
+        agent_on 2 "$1" run
         assert_contains "$(cat "$d/err")" "refused before any change; nothing was changed" "$1: run's summary"
-        assert_eq "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
+        assert_tree_same "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
         assert_eq "" "$(cat "$d/bin/calls.log")" "$1: plan or run ran commands"
 }
 
@@ -115,8 +112,7 @@ assert_contains "$(cat "$WORK/none/err")" "kubelet is not installed (not found o
         "none: message"
 check_case older master
 echo v1.22.0 >"$WORK/older/bin/kubelet.version"
-agent_on older plan
-[ "$rc" -eq 0 ] || { cat "$WORK/older/err"; fail "kubelet 1.22.0 with v1.23.6: plan exited $rc"; }
+agent_on 0 older plan
 grep -qF "  kubelet    ok      kubelet 1.22.0 ($WORK/older/bin/kubelet) fits kubernetes.version v1.23.6" "$WORK/older/out" ||
         fail "kubelet one minor older: not shown as fitting"
 ok "a kubelet too old or missing is refused; one minor older fits"
@@ -139,15 +135,14 @@ if grep -q 'check NumCPU refuses' "$WORK/small/err"; then fail "small: an ignore
 assert_contains "$(cat "$WORK/small/err")" "check Mem refuses this control plane" "small: Mem still refuses"
 sed -i 's/^    ignore_preflight_errors: \[NumCPU\]$/    ignore_preflight_errors: [NumCPU, mem]/' "$WORK/small/seed/user-data"
 before=$(tree_snapshot "$WORK/small/root")
-agent_on small plan
-[ "$rc" -eq 0 ] || { cat "$WORK/small/out" "$WORK/small/err"; fail "small with NumCPU and Mem ignored: plan exited $rc"; }
+agent_on 0 small plan
 assert_contains "$(cat "$WORK/small/err")" "kubeadm's preflight check Mem: the system RAM (985 MB) is less than the minimum 1700 MB (MemTotal of /proc/meminfo); ignored as kube_firstboot.kubernetes.ignore_preflight_errors lists it: kubeadm only warns" \
         "small: an ignored check warns"
 grep -qxF '  Mem        ignored 985 MB of memory, kubeadm init needs 1700 MB (listed in ignore_preflight_errors: a warning)' "$WORK/small/out" ||
         fail "small: Mem not shown as ignored"
 grep -qF '  init       would kubeadm init --config /run/kube-firstboot/kubeadm-init.yaml' "$WORK/small/out" ||
         fail "small: the plan goes on to the stages"
-assert_eq "$before" "$(tree_snapshot "$WORK/small/root")" "small: plan changed the tree"
+assert_tree_same "$before" "$(tree_snapshot "$WORK/small/root")" "small: plan changed the tree"
 ok "a control plane of 1 CPU and 1 GiB is refused (NumCPU, Mem) unless ignore_preflight_errors lists the check"
 
 # Not checked: a provisioned instance (a later kubelet upgrade must not fail its boots), run --until seed.
@@ -155,11 +150,8 @@ check_case provisioned master v1.22.4
 mkdir -p "$WORK/provisioned/root/var/lib/kube-firstboot/lab-master-1"
 printf 'seed 1700000000000000\nhost 1700000001000000\nrole 1700000002000000\n' \
         >"$WORK/provisioned/root/var/lib/kube-firstboot/lab-master-1/stages"
-agent_on provisioned plan
-[ "$rc" -eq 0 ] || { cat "$WORK/provisioned/err"; fail "provisioned: plan exited $rc"; }
+agent_on 0 provisioned plan
 assert_contains "$(cat "$WORK/provisioned/out")" "Instance lab-master-1 was provisioned at" "provisioned: nothing to do"
-agent_on provisioned run
-[ "$rc" -eq 0 ] || { cat "$WORK/provisioned/err"; fail "provisioned: run exited $rc"; }
-agent_on skew run --until seed
-[ "$rc" -eq 0 ] || { cat "$WORK/skew/err"; fail "run --until seed exited $rc"; }
+agent_on 0 provisioned run
+agent_on 0 skew run --until seed
 ok "a provisioned instance and run --until seed are not checked"

@@ -29,6 +29,7 @@ fi
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/netns-lab.sh"
 . "$TOP/tests/lib/role-lab.sh"
+. "$TOP/tests/lib/server.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
 [ -x "$BUILDDIR/kube-firstboot-server" ] || fail "no server at $BUILDDIR/kube-firstboot-server"
 role_lab_keys
@@ -460,7 +461,7 @@ KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --seed "$dir/seed" ru
 pid=$!
 # killed once the server holds its long poll for the record (the server's status page counts it)
 for _ in $(seq 1200); do
-        [ "$(curl -s --max-time 30 http://192.168.220.1:8780/ | sed -n 's/.*<span id="waiters">\([0-9]*\)<.*/\1/p')" = 1 ] && break
+        [ "$(server_waiters 192.168.220.1:8780)" = 1 ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
 done

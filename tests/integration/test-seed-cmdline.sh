@@ -25,8 +25,7 @@ cp -r "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
 # with_cmdline CMDLINE SEED-DIR ORIGIN: show-seed under --root with that kernel command line.
 with_cmdline() {
         printf '%s\n' "$1" >"$R/proc/cmdline"
-        "$AGENT" --root "$R" show-seed >"$WORK/out" 2>"$WORK/err" ||
-                fail "show-seed with cmdline [$1] failed (exit $?): $(cat "$WORK/err")"
+        run_cmd -m "show-seed with cmdline [$1]" "$AGENT" --root "$R" show-seed
         expect_seed "$WORK/out" "$2"
         assert_eq "$3" "$(origin_of "$WORK/out")" "origin for cmdline [$1]"
         ok "[$1] -> $3"
@@ -63,10 +62,8 @@ with_cmdline "$base" "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
 
 # Malformed or unusable locations: exit 2 (bad input), with the reason.
 refused() { # CMDLINE EXIT MESSAGE
-        local rc=0
         printf '%s\n' "$1" >"$R/proc/cmdline"
-        "$AGENT" --root "$R" show-seed >"$WORK/out" 2>"$WORK/err" || rc=$?
-        assert_eq "$2" "$rc" "exit code for cmdline [$1]"
+        run_cmd -x "$2" -m "show-seed with cmdline [$1]" "$AGENT" --root "$R" show-seed
         assert_contains "$(cat "$WORK/err")" "$3" "message for cmdline [$1]"
         ok "[$1] refused: $(grep -m1 error "$WORK/err")"
 }

@@ -41,8 +41,7 @@ ok "loop devices: $dev_master $dev_node1 $dev_node2 $dev_cd $dev_data"
 
 # show_root ROOT: show-seed --root ROOT (no --seed) into $WORK/out; fails on error.
 show_root() {
-        "$AGENT" --root "$1" show-seed >"$WORK/out" 2>"$WORK/err" ||
-                fail "show-seed --root $1 failed (exit $?): $(cat "$WORK/err")"
+        run_cmd "$AGENT" --root "$1" show-seed
 }
 
 # 1. iso9660 (cidata) on a disk listed in proc/partitions, next to a disk without a seed label.
@@ -138,8 +137,6 @@ R=$WORK/root8
 device_root "$R" "$LOOP_DEV" vdb
 mkdir -p "$R/var/lib/cloud/seed"
 cp -r "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
-rc=0
-"$AGENT" --root "$R" show-seed >"$WORK/out" 2>"$WORK/err" || rc=$?
-assert_eq 2 "$rc" "exit code for a damaged seed volume"
+run_cmd -x 2 -m "show-seed of a damaged seed volume" "$AGENT" --root "$R" show-seed
 assert_contains "$(cat "$WORK/err")" "$R/dev/vdb:user-data: 2147483647 bytes, larger than the limit" "error"
 ok "damaged seed volume refused: $(grep -m1 error "$WORK/err")"

@@ -16,8 +16,7 @@ fetch() {
         shift 2
         start_httpd "$HTTP" "$@"
         start=$(date +%s.%N)
-        "$AGENT" --seed "http://127.0.0.1:$HTTPD_PORT/seeds/$name" show-seed >"$WORK/out" 2>"$WORK/err" ||
-                fail "show-seed from http with [$*] failed (exit $?): $(cat "$WORK/err")"
+        run_cmd -m "show-seed from http with [$*]" "$AGENT" --seed "http://127.0.0.1:$HTTPD_PORT/seeds/$name" show-seed
         elapsed=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }")
         stop_httpd
         expect_seed "$WORK/out" "$dir"
@@ -70,10 +69,9 @@ ok "two truncated responses: seed after ${elapsed}s"
 # A file above the size limit (256 KiB) is refused at once: bad input, exit 2, no retries.
 head -c $((256 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$HTTP/seeds/master/user-data"
 start_httpd "$HTTP"
-rc=0
-"$AGENT" --seed "http://127.0.0.1:$HTTPD_PORT/seeds/master/" show-seed >"$WORK/out" 2>"$WORK/err" || rc=$?
+run_cmd -x any "$AGENT" --seed "http://127.0.0.1:$HTTPD_PORT/seeds/master/" show-seed
 stop_httpd
-assert_eq 2 "$rc" "exit code for an oversized user-data"
+assert_eq 2 "$RUN_STATUS" "exit code for an oversized user-data"
 assert_contains "$(cat "$WORK/err")" "user-data: larger than the limit of 262144 bytes" "message"
 assert_eq 1 "$(requests_for user-data)" "user-data requests"
 ok "oversized user-data refused: $(grep -m1 error "$WORK/err")"

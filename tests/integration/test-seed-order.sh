@@ -24,8 +24,7 @@ cp -r "$S/nocloud-net" "$R/var/lib/cloud/seed/nocloud-net"
 expect_source() { # NAME ORIGIN [agent options...]
         local name=$1 origin=$2
         shift 2
-        "$AGENT" --root "$R" "$@" show-seed >"$WORK/out" 2>"$WORK/err" ||
-                fail "show-seed failed while expecting the $name seed (exit $?): $(cat "$WORK/err")"
+        run_cmd -m "show-seed, expecting the $name seed" "$AGENT" --root "$R" "$@" show-seed
         grep -qx "  instance-id: iid-$name" "$WORK/out" ||
                 fail "expected the $name seed, got: $(grep 'instance-id' "$WORK/out")"
         expect_seed "$WORK/out" "$S/$name"
@@ -44,8 +43,6 @@ rm -r "$R/var/lib/cloud/seed/nocloud"
 expect_source nocloud-net "$R/var/lib/cloud/seed/nocloud-net"
 rm -r "$R/var/lib/cloud/seed/nocloud-net"
 
-rc=0
-"$AGENT" --root "$R" show-seed >"$WORK/out" 2>"$WORK/err" || rc=$?
-assert_eq 3 "$rc" "exit code without any seed"
+run_cmd -x 3 -m "show-seed without any seed" "$AGENT" --root "$R" show-seed
 assert_contains "$(cat "$WORK/err")" "no seed found" "message without any seed"
 ok "nothing left: exit 3, $(grep -m1 error "$WORK/err")"

@@ -25,7 +25,7 @@ show_stable() {
 
 # ---- the default lab ---------------------------------------------------------------------------
 LAB=$WORK/lab
-"$AGENT" seed --out "$LAB" >"$WORK/out" 2>"$WORK/err" || fail "seed --out failed: $(cat "$WORK/err")"
+run_cmd "$AGENT" seed --out "$LAB"
 assert_contains "$(cat "$WORK/out")" "Cluster lab: 4 node(s) in $LAB" "summary"
 assert_eq 755 "$(mode_of "$LAB")" "mode of the output directory"
 assert_eq 600 "$(mode_of "$LAB/server.yaml")" "mode of server.yaml"
@@ -38,7 +38,7 @@ for n in $NODES; do
         assert_eq 644 "$(mode_of "$d/network-config")" "$n: network-config mode"
         assert_eq 600 "$(mode_of "$d/user-data")" "$n: user-data mode"
         [ ! -e "$d/seed.iso" ] || fail "$n: seed.iso without --iso"
-        "$AGENT" --seed "$d" show-seed >"$WORK/show" 2>"$WORK/err" || fail "$n: show-seed refused it: $(cat "$WORK/err")"
+        run_cmd -o "$WORK/show" -m "$n: show-seed" "$AGENT" --seed "$d" show-seed
         assert_eq "$n" "$(field "$WORK/show" local-hostname)" "$n: local-hostname"
         role=worker
         [ "$n" = master ] && role=control-plane
@@ -96,8 +96,7 @@ ok "PXE: pxelinux and GRUB menus per MAC with the kickstart and the node's seed 
 # A lab whose endpoint is the server on 127.0.0.1; the node boots with its PXE menu's arguments.
 PORT=$(free_port)
 "$AGENT" seed --example | sed "s#^endpoint: .*#endpoint: http://127.0.0.1:$PORT/#" >"$WORK/loopback.yaml"
-"$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http" >/dev/null 2>"$WORK/err" ||
-        fail "loopback lab: $(cat "$WORK/err")"
+run_cmd -m "loopback lab" "$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http"
 mkdir -p "$WORK/state"
 sed -e "s/^listen: .*/listen: 127.0.0.1:$PORT/" "$WORK/http/server.yaml" >"$WORK/server.yaml"
 echo "state_dir: $WORK/state" >>"$WORK/server.yaml"
@@ -106,7 +105,7 @@ ROOT=$WORK/root
 mkdir -p "$ROOT/proc"
 args=$(sed -n 's/^  APPEND initrd=[^ ]* //p' "$WORK/http/pxe/pxelinux.cfg/01-52-54-00-fb-00-6a")
 echo "BOOT_IMAGE=centos7/vmlinuz $args" >"$ROOT/proc/cmdline"
-"$AGENT" --root "$ROOT" show-seed >"$WORK/show" 2>"$WORK/err" || fail "show-seed over HTTP: $(cat "$WORK/err")"
+run_cmd -o "$WORK/show" -m "show-seed over HTTP" "$AGENT" --root "$ROOT" show-seed
 assert_eq "\"http://127.0.0.1:$PORT/v1/seeds/node-2/\"" "$(field "$WORK/show" origin)" "origin"
 assert_eq node-2 "$(field "$WORK/show" local-hostname)" "hostname over HTTP"
 assert_eq 192.168.220.106/24 "$(netfield "$WORK/show" address)" "address over HTTP"
@@ -115,13 +114,13 @@ ok "the node-2 PXE menu's kube_firstboot.seed= gets node-2's seed from kube-firs
 
 # ---- --iso: cidata images made by cloud-localds ------------------------------------------------
 ISO=$WORK/iso
-"$AGENT" seed --out "$ISO" --iso >/dev/null 2>"$WORK/err" || fail "seed --iso: $(cat "$WORK/err")"
+run_cmd "$AGENT" seed --out "$ISO" --iso
 for n in $NODES; do
         f=$ISO/$n/seed.iso
         assert_eq 600 "$(mode_of "$f")" "$n: seed.iso mode"
         assert_eq cidata "$(blkid -o value -s LABEL "$f")" "$n: ISO label"
         assert_eq iso9660 "$(blkid -o value -s TYPE "$f")" "$n: ISO type"
-        "$AGENT" --seed "$f" show-seed >"$WORK/show" 2>"$WORK/err" || fail "$n: ISO refused: $(cat "$WORK/err")"
+        run_cmd -o "$WORK/show" -m "$n: show-seed of the ISO" "$AGENT" --seed "$f" show-seed
         assert_eq "$n" "$(field "$WORK/show" local-hostname)" "$n: hostname from the ISO"
         diff <(show_stable "$ISO/$n") <(show_stable "$f") || fail "$n: the ISO differs from the directory"
 done
@@ -129,9 +128,8 @@ done
 ok "--iso: a cidata ISO per node (cloud-localds), 0600, read by the agent as the directory"
 
 # cloud-localds missing: a runtime failure that says so
-rc=0
-KUBE_FIRSTBOOT_PATH=$WORK/no-tools "$AGENT" seed --out "$WORK/iso-fail" --iso >/dev/null 2>"$WORK/err" || rc=$?
-assert_eq 1 "$rc" "exit status without cloud-localds"
+KUBE_FIRSTBOOT_PATH=$WORK/no-tools run_cmd -x 1 -m "seed --iso without cloud-localds" \
+        "$AGENT" seed --out "$WORK/iso-fail" --iso
 assert_contains "$(cat "$WORK/err")" "cloud-localds not found" "message without cloud-localds"
 [ ! -e "$WORK/iso-fail" ] || fail "--iso without cloud-localds wrote output"
 ok "--iso without cloud-localds fails with exit 1, says why, writes nothing"
@@ -140,7 +138,7 @@ ok "--iso without cloud-localds fails with exit 1, says why, writes nothing"
 "$AGENT" seed --example >"$WORK/example.yaml"
 grep -q '^# ' "$WORK/example.yaml" || fail "--example is not commented"
 EX=$WORK/example
-"$AGENT" seed --inventory "$WORK/example.yaml" --out "$EX" >/dev/null 2>"$WORK/err" || fail "example: $(cat "$WORK/err")"
+run_cmd -m "example" "$AGENT" seed --inventory "$WORK/example.yaml" --out "$EX"
 diff <(cd "$LAB" && find . | sort) <(cd "$EX" && find . | sort) || fail "--example lab has other files"
 for n in $NODES; do
         cmp "$LAB/$n/network-config" "$EX/$n/network-config" || fail "$n: network-config differs"
@@ -149,7 +147,7 @@ for n in $NODES; do
         diff <(grep -v '^  cluster_key:' "$LAB/$n/user-data") <(grep -v '^  cluster_key:' "$EX/$n/user-data") ||
                 fail "$n: user-data differs beyond the key"
 done
-diff -r "$LAB/pxe" "$EX/pxe" || fail "PXE menus differ"
+assert_tree_same "$(tree_snapshot --portable "$LAB/pxe")" "$(tree_snapshot --portable "$EX/pxe")" "PXE menus differ"
 diff <(grep -v -e '^seed_dir:' -e '^    bearer:' "$LAB/server.yaml") \
         <(grep -v -e '^seed_dir:' -e '^    bearer:' "$EX/server.yaml") || fail "server.yaml differs"
 [ "$(key_of "$EX/master/user-data")" != "$KEY" ] || fail "two fresh outputs share a cluster key"
@@ -187,13 +185,13 @@ nodes:
     role: worker
 EOF
 MINE=$WORK/mine
-"$AGENT" seed --inventory "$WORK/mine.yaml" --out "$MINE" --token >/dev/null 2>"$WORK/err" || fail "mine: $(cat "$WORK/err")"
+run_cmd -m "mine" "$AGENT" seed --inventory "$WORK/mine.yaml" --out "$MINE" --token
 assert_eq "pxe/grub/grub.cfg-01-aa-bb-cc-00-00-01 pxe/pxelinux.cfg/01-aa-bb-cc-00-00-01" \
         "$(cd "$MINE" && find pxe -type f | sort | tr '\n' ' ' | sed 's/ $//')" "PXE files only for the node with a MAC"
 assert_contains "$(cat "$MINE/pxe/pxelinux.cfg/01-aa-bb-cc-00-00-01")" \
         "inst.ks=http://10.20.0.1/kfb/ks/kube-firstboot.ks kube_firstboot.seed=http://10.20.0.1/kfb/v1/seeds/worker-1/" "endpoint path"
 grep -q '^# listen:' "$MINE/server.yaml" || fail "an endpoint with a path must not set listen"
-"$AGENT" --seed "$MINE/worker-1" show-seed >"$WORK/show" || fail "worker-1 refused"
+run_cmd -o "$WORK/show" -m "worker-1" "$AGENT" --seed "$MINE/worker-1" show-seed
 assert_eq '"aa:bb:cc:00:00:01"' "$(netfield "$WORK/show" mac)" "worker-1 mac"
 assert_eq ens4 "$(netfield "$WORK/show" name)" "worker-1 interface"
 assert_eq 10.20.2.11/22 "$(netfield "$WORK/show" address)" "worker-1 address"
@@ -201,7 +199,7 @@ assert_eq '"cp-1:6443"' "$(field "$WORK/show" control_plane)" "control_plane by 
 assert_eq '"<redacted: bootstrap token>"' "$(field "$WORK/show" token)" "token"
 assert_eq '"1024"' "$(field "$WORK/show" net.core.somaxconn)" "sysctl"
 assert_contains "$(cat "$WORK/show")" "kube-firstboot-test-only" "ssh key"
-"$AGENT" --seed "$MINE/worker-2" show-seed >"$WORK/show" || fail "worker-2 refused"
+run_cmd -o "$WORK/show" -m "worker-2" "$AGENT" --seed "$MINE/worker-2" show-seed
 grep -q 'mac:' "$WORK/show" && fail "worker-2 has no MAC, yet one is configured"
 TOKEN=$(sed -n 's/^  token: "\(.*\)"$/\1/p' "$MINE/cp-1/user-data")
 [[ $TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "token format"
@@ -210,24 +208,19 @@ ok "own inventory: MAC only where given (and PXE only for it), interface names, 
 
 # ---- existing output: refused without --force, kept key with it --------------------------------
 before=$(tree_snapshot "$LAB")
-rc=0
-"$AGENT" seed --out "$LAB" >/dev/null 2>"$WORK/err" || rc=$?
-assert_eq 2 "$rc" "exit status over a non-empty --out"
+run_cmd -x 2 -m "seed over a non-empty --out" "$AGENT" seed --out "$LAB"
 assert_contains "$(cat "$WORK/err")" "$LAB: not empty; kube-firstboot seed --force" "message"
 mkdir "$WORK/other" && echo hello >"$WORK/other/notes.txt"
-rc=0
-"$AGENT" seed --out "$WORK/other" >/dev/null 2>&1 || rc=$?
-assert_eq 2 "$rc" "exit status over a directory with any file"
+run_cmd -x 2 -m "seed over a directory with any file" "$AGENT" seed --out "$WORK/other"
 assert_eq "notes.txt" "$(ls "$WORK/other")" "the other directory is untouched"
-[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "a refused run changed the output"
+assert_tree_same "$before" "$(tree_snapshot "$LAB")" "a refused run changed the output"
 # --force with the same inventory: same key, same instance-ids, nothing rewritten
-"$AGENT" seed --out "$LAB" --force >"$WORK/out" 2>"$WORK/err" || fail "--force: $(cat "$WORK/err")"
-[ "$before" = "$(tree_snapshot "$LAB")" ] || fail "--force on an unchanged lab rewrote files"
+run_cmd -m "--force" "$AGENT" seed --out "$LAB" --force
+assert_tree_same "$before" "$(tree_snapshot "$LAB")" "--force on an unchanged lab rewrote files"
 assert_contains "$(cat "$WORK/out")" "(unchanged)" "summary of an unchanged lab"
 # --force with a changed inventory: the key stays, every instance-id is new (the shared user-data changed)
 sed 's/^token_ttl: 24h/token_ttl: 12h/' "$WORK/example.yaml" >"$WORK/changed.yaml"
-"$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force >/dev/null 2>"$WORK/err" ||
-        fail "--force, changed: $(cat "$WORK/err")"
+run_cmd -m "--force, changed" "$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force
 assert_eq "$KEY" "$(key_of "$LAB/node-3/user-data")" "key kept by --force"
 grep -q '^  token_ttl: 12h$' "$LAB/node-3/user-data" || fail "the change did not reach user-data"
 for n in $NODES; do
@@ -236,15 +229,12 @@ for n in $NODES; do
 done
 assert_eq "$BEARER" "$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")" "bearer kept"
 # --new-key: a new key, and its bearer
-"$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force --new-key >/dev/null 2>"$WORK/err" ||
-        fail "--new-key: $(cat "$WORK/err")"
+run_cmd -m "--new-key" "$AGENT" seed --inventory "$WORK/changed.yaml" --out "$LAB" --force --new-key
 NEW_KEY=$(key_of "$LAB/master/user-data")
 [ "$NEW_KEY" != "$KEY" ] || fail "--new-key kept the key"
 assert_eq "$(python3 "$JOIN_RECORD" bearer "$NEW_KEY")" "$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")" "new bearer"
 for n in $NODES; do assert_eq "$NEW_KEY" "$(key_of "$LAB/$n/user-data")" "$n: new key"; done
-rc=0
-"$AGENT" seed --out "$WORK/fresh" --new-key >/dev/null 2>&1 || rc=$?
-assert_eq 2 "$rc" "--new-key without --force"
+run_cmd -x 2 -m "--new-key without --force" "$AGENT" seed --out "$WORK/fresh" --new-key
 ok "non-empty --out refused (exit 2, untouched); --force keeps key and unchanged instance-ids; --new-key"
 
 # ---- refused inventories -----------------------------------------------------------------------
@@ -254,9 +244,7 @@ for f in "$TOP"/tests/data/seedgen-bad/*.yaml; do
         expected=$(sed -n '1s/^# expect: //p' "$f")
         [ -n "$expected" ] || fail "$name: no '# expect:' line"
         out=$WORK/bad-$name
-        rc=0
-        "$AGENT" seed --inventory "$f" --out "$out" >"$WORK/out" 2>"$WORK/err" || rc=$?
-        [ $rc -eq 2 ] || { cat "$WORK/err"; fail "$name: exit $rc, expected 2"; }
+        run_cmd -x 2 -m "$name" "$AGENT" seed --inventory "$f" --out "$out"
         grep -qF -- "$f:$expected" "$WORK/err" || { cat "$WORK/err"; fail "$name: expected on stderr: $f:$expected"; }
         grep -qF "inventory rejected; nothing was written" "$WORK/err" || fail "$name: no rejection summary"
         [ ! -s "$WORK/out" ] || fail "$name: printed on stdout"
@@ -268,13 +256,9 @@ ok "$n refused inventories, each with its FILE:LINE:COLUMN message, exit 2, noth
 
 # usage errors
 for args in "" "--out" "--example --out x" "--bogus --out x" "--out $WORK/u extra"; do
-        rc=0
         # shellcheck disable=SC2086
-        "$AGENT" seed $args >/dev/null 2>&1 || rc=$?
-        assert_eq 2 "$rc" "seed $args"
+        run_cmd -x 2 -m "seed $args" "$AGENT" seed $args
 done
-rc=0
-"$AGENT" seed --inventory "$WORK/absent.yaml" --out "$WORK/u" >/dev/null 2>&1 || rc=$?
-assert_eq 2 "$rc" "missing inventory"
+run_cmd -x 2 -m "missing inventory" "$AGENT" seed --inventory "$WORK/absent.yaml" --out "$WORK/u"
 [ ! -e "$WORK/u" ] || fail "usage errors wrote output"
 ok "usage errors exit 2"

@@ -14,10 +14,7 @@ echo localhost >"$ROOT/etc/hostname"
 before=$(tree_snapshot "$ROOT")
 
 show() { # seed-dir -> $WORK/out, $WORK/err
-        "$AGENT" --root "$ROOT" --seed "$1" show-seed >"$WORK/out" 2>"$WORK/err" || {
-                cat "$WORK/err"
-                fail "show-seed $1 failed"
-        }
+        run_cmd -o "$WORK/out" -e "$WORK/err" -m "show-seed $1" "$AGENT" --root "$ROOT" --seed "$1" show-seed
 }
 
 assert_no_secrets() {
@@ -102,5 +99,5 @@ assert_contains "$(cat "$WORK/err")" "instance-id: \"iid-local01\" is cloud-loca
 assert_no_secrets "JSON seed"
 ok "JSON meta-data and the defaults"
 
-assert_eq "$before" "$(tree_snapshot "$ROOT")" "show-seed changed the --root tree"
+assert_tree_same "$before" "$(tree_snapshot "$ROOT")" "show-seed changed the --root tree"
 ok "show-seed wrote nothing under --root"

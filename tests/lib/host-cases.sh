@@ -34,13 +34,17 @@ unit() {
         for s in "$@"; do touch "$d/bin/state/units/$u.service.$s"; done
 }
 
-# agent_run D ARGS...: the agent on D (output in D/out); returns its exit status. EXTRA_PATH (a search
-# path) follows the stand-ins when set.
-agent_run() {
+# agent_cmd D ARGS...: the agent on D. EXTRA_PATH (a search path) follows the stand-ins when set.
+agent_cmd() {
         local d=$1
         shift
         unshare -u env KUBE_FIRSTBOOT_PATH="$d/wrap:$d/bin${EXTRA_PATH:+:$EXTRA_PATH}" "$AGENT" --root "$d/root" \
-                --seed "$d/seed" "$@" >"$d/out" 2>&1
+                --seed "$d/seed" "$@"
+}
+
+# agent_run D ARGS...: agent_cmd with its output in D/out; returns its exit status.
+agent_run() {
+        agent_cmd "$@" >"$1/out" 2>&1
 }
 
 # run_host D [--force]: run --until host, which must succeed; the calls log starts empty.
@@ -48,16 +52,12 @@ run_host() {
         local d=$1
         shift
         : >"$d/bin/calls.log"
-        agent_run "$d" run --until host "$@" || { cat "$d/out" >&2; fail "$d: run --until host $* failed"; }
+        run_cmd -o "$d/out" -e "$d/out" -m "$d: run --until host $*" agent_cmd "$d" run --until host "$@"
 }
 
-# snapshot D: every path of D/root with type, mode, size, mtime and content hash; the agent's state
-# (rewritten by --force) and its log left out.
+# snapshot D: tree_snapshot of D/root, the agent's state (rewritten by --force) and its log left out.
 snapshot() {
-        (cd "$1/root" && find . \( -path ./var/lib/kube-firstboot -o -path ./var/log/kube-firstboot.log \) -prune -o \
-                -printf '%p %y %m %s %T@\n' | sort &&
-                find . \( -path ./var/lib/kube-firstboot -o -path ./var/log/kube-firstboot.log \) -prune -o -type f -print0 |
-                sort -z | xargs -0 -r sha256sum)
+        tree_snapshot --exclude '^\./var/lib/kube-firstboot(/|$)|^\./var/log/kube-firstboot\.log$' "$1/root"
 }
 
 # calls D REGEX: the recorded calls matching REGEX (extended), in order.

@@ -76,19 +76,19 @@ mutating_calls() {
         grep -vE '^systemctl (is-enabled|is-active|show|status|cat) |^systemctl daemon-reload$|^firewall-cmd (--permanent )?(--state|--list-ports|--query-port=.*)$|^docker (info|version)|^ip (-[a-z0-9]+ )*(addr|address|link|route) (show|list)( |$)|^findmnt |^lsblk |^blockdev --getsize64 |^udevadm settle' "$1" || true
 }
 
-# host_files DIR: every file, symlink and directory as "path type mode [target]", and every file's content
-# as "path sha256 HASH", others' paths left out.
+# host_files DIR: tree_snapshot --portable of DIR (type, mode, content, link target), others' paths left out.
 host_files() {
-        (cd "$1" && {
-                find . -mindepth 1 -printf '%p %y %m %l\n'
-                find . -type f -print0 | xargs -0 -r sha256sum | sed 's/^\([0-9a-f]*\) [ *]\(.*\)$/\2 sha256 \1/'
-        } | LC_ALL=C sort | { grep -vE "$HOST_OTHERS_RE" || true; })
+        tree_snapshot --portable --exclude "$HOST_OTHERS_RE" "$1"
 }
 
-# host_snapshot DIR: host_files plus sizes and mtimes (for "no byte and no mtime changed").
+# host_contents DIR: "PATH sha256 HASH" of every file of DIR (tree_snapshot --content), others' left out.
+host_contents() {
+        tree_snapshot --content --exclude "$HOST_OTHERS_RE" "$1"
+}
+
+# host_snapshot DIR: tree_snapshot of DIR, owners, sizes and mtimes too ("no byte and no mtime changed").
 host_snapshot() {
-        (cd "$1" && find . -mindepth 1 -printf '%p %y %m %s %T@\n' | LC_ALL=C sort | { grep -vE "$HOST_OTHERS_RE" || true; })
-        host_files "$1"
+        tree_snapshot --exclude "$HOST_OTHERS_RE" "$1"
 }
 
 # expected_tree DIR NAME: the fixture tree with tests/data/host-fixtures/expected/NAME laid over it (files that

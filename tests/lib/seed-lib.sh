@@ -27,8 +27,8 @@ without_origin() { grep -v '^origin: '; }
 # seed directory does through --seed.
 expect_seed() {
         local got=$1 dir=$2
-        "$AGENT" -q --seed "$dir" show-seed >"$WORK/expected.out" 2>"$WORK/expected.err" ||
-                fail "show-seed of the seed directory $dir failed: $(cat "$WORK/expected.err")"
+        run_cmd -o "$WORK/expected.out" -e "$WORK/expected.err" -m "show-seed of the seed directory $dir" \
+                "$AGENT" -q --seed "$dir" show-seed
         diff -u <(without_origin <"$WORK/expected.out") <(without_origin <"$got") ||
                 fail "show-seed from another source differs from the seed directory $dir"
 }

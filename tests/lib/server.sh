@@ -80,12 +80,15 @@ server_start() {
         fail "server did not answer on port $port within 120 s"
 }
 
-# server_waiters PORT: how many long polls the server holds now (its status page says), -1 if unknown.
+# server_waiters [HOST:]PORT: how many long polls the server on HOST (default 127.0.0.1) holds now (its
+# status page says), -1 if unknown.
 server_waiters() {
-        curl -s --max-time 30 "http://127.0.0.1:$1/" | sed -n 's/.*<span id="waiters">\([0-9]*\)<.*/\1/p' | grep . || echo -1
+        local address=$1
+        [[ "$address" == *:* ]] || address=127.0.0.1:$address
+        curl -s --max-time 30 "http://$address/" | sed -n 's/.*<span id="waiters">\([0-9]*\)<.*/\1/p' | grep . || echo -1
 }
 
-# server_wait_waiters PORT N: returns once the server holds at least N long polls (an event, not a
+# server_wait_waiters [HOST:]PORT N: returns once the server holds at least N long polls (an event, not a
 # duration: a client started in the background has been read and parked by the server).
 server_wait_waiters() {
         local n

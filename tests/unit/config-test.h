@@ -24,6 +24,8 @@
 
 #include "log-capture.h"
 
+static const char *logged = ""; /* the log of the last capture */
+
 /* ---- seeds ------------------------------------------------------------------------------------ */
 
 #define KEY_B64 "VEVTVC1PTkxZIGNsdXN0ZXIga2V5LCBub3Qgc2FmZSE="
@@ -70,10 +72,10 @@ static inline const char *load_error(const char *md, const char *ud, const char 
         struct fb_config c;
         int r;
 
-        capture_start();
+        log_capture_start();
         r = load(&c, md, ud, nc);
         config_done(&c);
-        capture_end();
+        logged = log_capture_end();
         if (r != expected_r)
                 fail_msg("expected %d, got %d; log:\n%s", expected_r, r, logged);
         return logged;
@@ -86,9 +88,9 @@ static inline void expect_error(const char *md, const char *ud, const char *nc, 
 static inline void expect_ok(struct fb_config *c, const char *md, const char *ud, const char *nc) {
         int r;
 
-        capture_start();
+        log_capture_start();
         r = load(c, md, ud, nc);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("expected success, got %d; log:\n%s", r, logged);
 }
@@ -97,8 +99,8 @@ static inline void expect_ok(struct fb_config *c, const char *md, const char *ud
 
 static inline int yload(const char *s, struct ynode **ret) {
         int r;
-        capture_start();
+        log_capture_start();
         r = ytree_load(s, strlen(s), "t.yaml", ret);
-        capture_end();
+        logged = log_capture_end();
         return r;
 }

@@ -1,38 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* The log of the code under test, captured for assertions: capture_start(), the calls, capture_end(),
- * then `logged` holds what they logged. Header-only, since every unit test is built from its one
- * source file; include it after <cmocka.h>. */
 #pragma once
 
-#include <stdio.h>
-#include <string.h>
+/* What the code under test logs (firstboot/lib/log.c), captured so that a test can assert on it. Linked
+ * into every unit test (the Makefile links every tests/unit/ source not named test-* into each test).
+ *
+ *   log_capture_start();              from here on every message, at any level, is kept, and stderr only
+ *                                     gets LOG_CRIT (the test's output stays quiet)
+ *   r = code_that_logs();
+ *   log = log_capture_end();          stops, restores the level; the whole text, valid until the next start
+ *   assert_logged(log, "cannot read");   fails the test, showing the whole log, when the text is missing
+ *
+ * log_capture_text() is the text so far while capturing; log_capture_take() the text since the last
+ * take, then forgotten. For a whole group: cmocka_run_group_tests(tests, log_capture_setup,
+ * log_capture_teardown), and log_capture_take() in each test. */
 
-#include "log.h"
+void log_capture_start(void);
+const char *log_capture_end(void);
+const char *log_capture_text(void);
+const char *log_capture_take(void);
 
-static FILE *capture;
-static char logged[64 * 1024];
+int log_capture_setup(void **state);
+int log_capture_teardown(void **state);
 
-static inline void capture_start(void) {
-        capture = tmpfile();
-        assert_non_null(capture);
-        log_set_extra_fd(fileno(capture));
-        log_set_max_level(LOG_CRIT); /* keep the test output quiet; everything goes to the capture */
-}
-
-static inline const char *capture_end(void) {
-        size_t n;
-
-        log_set_extra_fd(-1);
-        log_set_max_level(LOG_INFO);
-        rewind(capture);
-        n = fread(logged, 1, sizeof(logged) - 1, capture);
-        logged[n] = 0;
-        fclose(capture);
-        capture = NULL;
-        return logged;
-}
-
-static inline void assert_logged(const char *log, const char *needle) {
-        if (!strstr(log, needle))
-                fail_msg("expected in the log:\n  %s\nlog was:\n%s", needle, log);
-}
+#define assert_logged(log, needle) log_capture_assert_contains_((log), (needle), __FILE__, __LINE__)
+void log_capture_assert_contains_(const char *log, const char *needle, const char *file, int line);

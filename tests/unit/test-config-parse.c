@@ -16,9 +16,9 @@ static void load_reference(const char *node, struct seed *s, struct fb_config *c
         memset(s, 0, sizeof(*s));
         assert_int_equal(seed_read_dir(dir, s), 0);
         config_init(c);
-        capture_start();
+        log_capture_start();
         r = config_load(s, c);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("reference seed %s: %d\n%s", node, r, logged);
 }
@@ -125,9 +125,9 @@ static void test_load_reports_every_file(void **state) {
         assert_int_equal(seed_set_file(&s, SEED_USER_DATA, "/s/user-data", ud, strlen(ud)), 0);
         assert_int_equal(seed_set_file(&s, SEED_NETWORK_CONFIG, "/s/network-config", nc, strlen(nc)), 0);
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_load(&s, &c), -EINVAL);
-        capture_end();
+        logged = log_capture_end();
         assert_logged(logged, "/s/meta-data:2:17: local-hostname: \"M\" must be lower case");
         assert_logged(logged, "/s/user-data:5:12: kube_firstboot.cluster: \"X\" may only contain");
         assert_logged(logged, "/s/network-config:1:10: version: \"9\" is not 1 or 2");

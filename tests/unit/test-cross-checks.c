@@ -77,9 +77,9 @@ static void test_validate_ok_cases(void **state) {
         config_done(&c);
         /* config_validate alone, on a config_init()ed struct: the defaults are consistent */
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_validate(&c), 0);
-        capture_end();
+        logged = log_capture_end();
         config_done(&c);
 }
 

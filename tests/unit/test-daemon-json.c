@@ -22,39 +22,11 @@
 
 #include "host/daemon-json.h"
 #include "fileio.h"
+#include "log-capture.h"
 #include "log.h"
 #include "macro.h"
 
 #define NAME "/etc/docker/daemon.json"
-
-static FILE *log_capture;
-
-static int setup_log(void **state) {
-        log_capture = tmpfile();
-        assert_non_null(log_capture);
-        log_set_extra_fd(fileno(log_capture));
-        return 0;
-}
-
-static int teardown_log(void **state) {
-        log_set_extra_fd(-1);
-        fclose(log_capture);
-        return 0;
-}
-
-/* Everything logged since the last call. */
-static char *logged(void) {
-        static char buf[8192];
-        size_t n;
-
-        fflush(log_capture);
-        rewind(log_capture);
-        n = fread(buf, 1, sizeof(buf) - 1, log_capture);
-        buf[n] = 0;
-        assert_int_equal(ftruncate(fileno(log_capture), 0), 0);
-        rewind(log_capture);
-        return buf;
-}
 
 static struct json_object *parse(const char *text) {
         struct json_object *o = json_tokener_parse(text);
@@ -305,14 +277,13 @@ static void expect_error(const char *text, size_t size, const char *message) {
         struct daemon_json_change c;
         const char *log;
 
-        (void) logged();
+        (void) log_capture_take();
         assert_int_equal(daemon_json_merge(NAME, text, size, &c), -EINVAL);
         assert_null(c.content);
         daemon_json_change_done(&c);
-        log = logged();
-        if (!strstr(log, message))
-                fail_msg("expected \"%s\" in the log, got: %s", message, log);
-        assert_non_null(strstr(log, "left as it is"));
+        log = log_capture_take();
+        assert_logged(log, message);
+        assert_logged(log, "left as it is");
 }
 
 #define EXPECT_ERROR(lit, message) expect_error(lit, sizeof(lit) - 1, message)
@@ -424,6 +395,5 @@ int main(void) {
                 cmocka_unit_test(test_docs_examples),
         };
 
-        log_set_max_level(LOG_CRIT); /* the expected errors go to the captured log only */
-        return cmocka_run_group_tests(tests, setup_log, teardown_log);
+        return cmocka_run_group_tests(tests, log_capture_setup, log_capture_teardown);
 }

@@ -68,9 +68,9 @@ static void test_configdrive(void **state) {
         assert_int_equal(seed_set_file(&s, SEED_USER_DATA, "/cd/openstack/latest/user_data", UD HOSTS, strlen(UD HOSTS)), 0);
         s.config_drive = true;
         config_init(&c);
-        capture_start();
+        log_capture_start();
         r = config_load(&s, &c);
-        capture_end();
+        logged = log_capture_end();
         if (r != 0)
                 fail_msg("%s", logged);
         assert_string_equal(c.instance_id, "83679162-1378-4288-a2d4-70e13ec132aa");
@@ -80,9 +80,9 @@ static void test_configdrive(void **state) {
 
         assert_int_equal(seed_set_file(&s, SEED_META_DATA, "/cd/meta_data.json", md2, strlen(md2)), 0);
         config_init(&c);
-        capture_start();
+        log_capture_start();
         assert_int_equal(config_load(&s, &c), -EINVAL);
-        capture_end();
+        logged = log_capture_end();
         assert_logged(logged, "/cd/meta_data.json:1:1: meta: required but missing");
         config_done(&c);
         seed_done(&s);

@@ -150,12 +150,12 @@ static void test_userdata_values(void **state) {
                 char ud[1024];
                 struct fb_config c;
                 snprintf(ud, sizeof(ud), "%s%s", UD, ok[i].yaml);
-                capture_start();
+                log_capture_start();
                 if (load(&c, MD, ud, NULL) != 0) {
-                        capture_end();
+                        logged = log_capture_end();
                         fail_msg("%s: %s", ok[i].yaml, logged);
                 }
-                capture_end();
+                logged = log_capture_end();
                 config_done(&c);
         }
 }

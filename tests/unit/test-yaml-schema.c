@@ -83,12 +83,12 @@ static int parse_doc(const char *yaml, enum schema_unknown_keys unknown, struct 
         struct ynode *root = NULL;
 
         memset(d, 0, sizeof(*d));
-        capture_start();
+        log_capture_start();
         if (ytree_load(yaml, strlen(yaml), x.name, &root) == 0)
                 (void) schema_mapping(&x, NULL, root, doc_fields, ELEMENTSOF(doc_fields), unknown, NULL, seen);
         else
                 x.error = -EBADMSG;
-        capture_end();
+        logged = log_capture_end();
         ytree_free(root);
         return x.error;
 }
@@ -213,10 +213,10 @@ static int load_list(const char *yaml, bool single, struct doc *d) {
         int r;
 
         memset(d, 0, sizeof(*d));
-        capture_start();
+        log_capture_start();
         assert_int_equal(ytree_load(yaml, strlen(yaml), x.name, &root), 0);
         r = schema_list(&x, ynode_get(root, "a"), "names", single, name_item, NULL);
-        capture_end();
+        logged = log_capture_end();
         ytree_free(root);
         return r;
 }
@@ -250,14 +250,14 @@ struct value_case {
 static void value_load(struct value_case *c, const char *yaml) {
         memset(c, 0, sizeof(*c));
         c->x.name = "v.yaml";
-        capture_start();
+        log_capture_start();
         assert_int_equal(ytree_load(yaml, strlen(yaml), c->x.name, &c->root), 0);
         c->v = ynode_get(c->root, "v");
         assert_non_null(c->v);
 }
 
 static void value_done(struct value_case *c, int r, int expected, const char *needle) {
-        capture_end();
+        logged = log_capture_end();
         ytree_free(c->root);
         if (r != expected)
                 fail_msg("expected %d, got %d; log:\n%s", expected, r, logged);
@@ -358,10 +358,10 @@ static void test_schema_error_cap(void **state) {
         unsigned n = 0;
         const char *p;
 
-        capture_start();
+        log_capture_start();
         for (int i = 0; i < 25; i++)
                 assert_int_equal(schema_error_at(&x, NULL, "error %d", i), -EINVAL);
-        capture_end();
+        logged = log_capture_end();
         assert_int_equal(x.error, -EINVAL);
         assert_int_equal(x.n_errors, 25);
         for (p = logged; (p = strstr(p, "cap.yaml:1:1: error ")); p++)

@@ -253,7 +253,7 @@ static int k8s_version(struct schema_ctx *x, const struct ynode *key, const stru
 
         if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        if (parse_k8s_version(s, version) < 0 || sscanf(version, "v%u.%u.%u", &major, &minor, &patch) != 3)
+        if (parse_k8s_version(s, version) < 0 || parse_k8s_version_numbers(version, &major, &minor, &patch) < 0)
                 return schema_error_at(x, v, "\"%s\" is not a Kubernetes version like v1.23.6", esc(s, e));
         /* kubeadm's v1beta3 config exists from 1.22; dockershim, the only runtime here, is gone in 1.24 */
         if (major != 1 || minor < 22 || minor > 23)

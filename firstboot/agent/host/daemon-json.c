@@ -105,7 +105,7 @@ static int double_to_json(struct json_object *o, struct printbuf *pb, int level,
                         nonzero++;
                 memmove(digits, nonzero, strlen(nonzero) + 1);
         } else if (!strchr(buf, '.'))
-                strcat(buf, ".0"); /* still a fraction when read back, as it was written */
+                strscpy(buf + strlen(buf), sizeof(buf) - strlen(buf), ".0"); /* still a fraction when read back, as it was written */
         return printbuf_memappend(pb, buf, (int) strlen(buf));
 }
 

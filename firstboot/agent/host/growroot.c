@@ -24,6 +24,7 @@
 #include "host/hostedit.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "path.h"
 #include "spawn.h"
 
@@ -102,7 +103,6 @@ static int find_root_mount(const char *text, size_t size, struct root_mount *ret
                 char buf[4096], *fields[32], *save = NULL;
                 size_t n = 0, dash;
                 unsigned major, minor;
-                char extra;
 
                 if (len >= sizeof(buf))
                         continue;
@@ -117,7 +117,7 @@ static int find_root_mount(const char *text, size_t size, struct root_mount *ret
                 unescape_octal(fields[4]);
                 if (!streq(fields[4], "/"))
                         continue;
-                if (sscanf(fields[2], "%u:%u%c", &major, &minor, &extra) != 2)
+                if (parse_devnum(fields[2], &major, &minor) < 0)
                         continue;
                 ret->major = major;
                 ret->minor = minor;

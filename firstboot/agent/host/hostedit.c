@@ -60,7 +60,7 @@ void host_clean_stale_temps(const char *rooted_path) {
         if (!slash || (size_t) (slash - rooted_path) >= sizeof(dir))
                 return;
         if (slash == rooted_path)
-                strcpy(dir, "/");
+                strscpy(dir, sizeof(dir), "/");
         else {
                 memcpy(dir, rooted_path, slash - rooted_path);
                 dir[slash - rooted_path] = 0;

@@ -60,7 +60,7 @@ static int hostname_file(struct fb_run *run, const char *name) {
                         return 0;
                 }
                 if (strscpy(before, sizeof(before), hostname_is_valid(start) ? start : "another name") < 0)
-                        strcpy(before, "another name");
+                        strscpy(before, sizeof(before), "another name");
         }
 
         content = malloc(len + 2);

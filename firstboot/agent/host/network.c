@@ -179,7 +179,7 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
                 if (!file_exists(path))
                         return log_error_errno(-ENODEV, "network-config: interface %s does not exist (no %s)",
                                                iface->name, path);
-                strcpy(ret, iface->name);
+                strscpy(ret, IFNAMSIZ, iface->name);
                 return 0;
         }
 
@@ -205,7 +205,7 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
                 /* bridges, VLANs and bonds copy their parent's MAC: a real device wins over them */
                 k = iface_is_physical(de->d_name) ? 1 : 0;
                 if (n_found[k]++ == 0)
-                        strcpy(found[k], de->d_name); /* iface_name_is_safe(): shorter than IFNAMSIZ */
+                        strscpy(found[k], sizeof(found[k]), de->d_name); /* iface_name_is_safe(): shorter than IFNAMSIZ */
         }
         closedir(d);
 
@@ -219,7 +219,7 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
         if (iface->name[0] && !streq(iface->name, found[k]))
                 return log_error_errno(-EINVAL, "network-config: the interface with MAC %s is %s, not %s (interfaces "
                                        "are not renamed here)", iface->mac, found[k], iface->name);
-        strcpy(ret, found[k]);
+        strscpy(ret, IFNAMSIZ, found[k]);
         return 0;
 }
 

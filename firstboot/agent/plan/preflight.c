@@ -11,6 +11,7 @@
 #include "host/hostedit.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "plan/preflight.h"
 #include "spawn.h"
 
@@ -145,7 +146,7 @@ static void check_kubelet(struct checks *k) {
         char exe[PATH_MAX], shown[64];
         int r, fit;
 
-        if (sscanf(c->k8s.version, "v%u.%u.%u", &seed[0], &seed[1], &seed[2]) != 3) {
+        if (parse_k8s_version_numbers(c->k8s.version, &seed[0], &seed[1], &seed[2]) < 0) {
                 /* validated when the seed was read: not reached */
                 refused(k, "kubelet", "kubernetes.version %s is not a version", c->k8s.version);
                 return;
@@ -161,9 +162,10 @@ static void check_kubelet(struct checks *k) {
         }
         r = spawn_run(argv, &opts, &res);
         if (r < 0 || res.timed_out || res.exit_status != 0) {
-                char status[64];
+                char status[64], error[48];
                 if (r < 0)
-                        snprintf(status, sizeof(status), "could not run: %s", strerror(-r));
+                        snprintf(status, sizeof(status), "could not run: %s",
+                                 errno_text(r, error, sizeof(error)));
                 else if (res.timed_out)
                         snprintf(status, sizeof(status), "timed out");
                 else
@@ -247,7 +249,7 @@ static long long memory_mb(void) {
         end = text + size;
         while (text_next_line(&p, end, &line, &len)) {
                 unsigned long long kb;
-                if (len > 9 && strncmp(line, "MemTotal:", 9) == 0 && sscanf(line + 9, "%llu", &kb) == 1)
+                if (len > 9 && strncmp(line, "MemTotal:", 9) == 0 && parse_uint_n(line + 9 + strspn(line + 9, " "), strspn(line + 9 + strspn(line + 9, " "), "0123456789"), 0, ULLONG_MAX, &kb) >= 0)
                         return (long long) (kb / 1024);
         }
         return -EBADMSG;
@@ -258,10 +260,11 @@ static void check_size(struct checks *k, const char *check, unsigned bit, long l
                        const char *source, const char *kubeadm_words, const char *unit, const char *need_unit,
                        const char *advice) {
         if (have < 0) {
+                char error[64];
                 /* kubeadm init checks it anyway; the agent cannot know better than the machine says */
                 log_warning("%s: cannot read (%s): the preflight check %s is left to kubeadm init", source,
-                            strerror((int) -have), check);
-                show(k, check, "?", "%s: cannot read (%s); left to kubeadm init", source, strerror((int) -have));
+                            errno_text((int) have, error, sizeof(error)), check);
+                show(k, check, "?", "%s: cannot read (%s); left to kubeadm init", source, error);
                 return;
         }
         if (have >= need) {

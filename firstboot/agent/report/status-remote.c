@@ -22,6 +22,15 @@ struct row {
         int64_t time;
 };
 
+/* C1 controls (U+0080 to U+009F, "\xc2\x80" to "\xc2\x9f" in UTF-8): a terminal may act on them as on
+ * ESC sequences, e.g. U+009B as CSI. string_is_safe() refuses the C0 ones. */
+static bool has_c1_control(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) s[0] == 0xc2 && (unsigned char) s[1] >= 0x80 && (unsigned char) s[1] <= 0x9f)
+                        return true;
+        return false;
+}
+
 static const char *member(json_object *o, const char *key) {
         json_object *v;
         const char *s;
@@ -30,7 +39,7 @@ static const char *member(json_object *o, const char *key) {
                 return "-";
         s = json_object_get_string(v);
         /* what a node reported is shown to a person: no control characters from the network */
-        return s && string_is_safe(s, 256) ? s : "?";
+        return s && string_is_safe(s, 256) && !has_c1_control(s) ? s : "?";
 }
 
 static int compare_rows(const void *a, const void *b) {
@@ -63,7 +72,7 @@ int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_d
                         json_object *t;
                         if (n >= MAX_ROWS || !json_object_is_type(val, json_type_object))
                                 continue;
-                        rows[n].node = string_is_safe(key, 64) ? key : "?";
+                        rows[n].node = string_is_safe(key, 64) && !has_c1_control(key) ? key : "?";
                         rows[n].role = member(val, "role");
                         rows[n].stage = member(val, "stage");
                         rows[n].status = member(val, "status");

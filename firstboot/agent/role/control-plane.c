@@ -62,17 +62,18 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
         const struct fb_config *c = run->config;
         _cleanup_erase_free_ char *text = NULL;
         char path[PATH_MAX];
-        long long expires;
+        size_t size;
         int r;
 
         snprintf(path, sizeof(path), "%s/token", run->state_dir);
-        r = read_file_limited(path, 128, &text, NULL);
+        r = read_file_limited(path, 128, &text, &size);
         if (r >= 0) {
-                char t[32];
-                CLEANUP_ERASE(t);
-                if (sscanf(text, "%31s %lld", t, &expires) == 2 && bootstrap_token_is_valid(t)) {
-                        strscpy(token, 24, t);
-                        *ret_expires = expires;
+                char *words[2]; /* "TOKEN EXPIRES\n", as control_plane_token_save() writes it */
+                unsigned long long expires;
+                if (split_words(text, words, 2) == 2 && bootstrap_token_is_valid(words[0]) &&
+                    parse_uint(words[1], 0, LLONG_MAX, &expires) >= 0) {
+                        strscpy(token, 24, words[0]);
+                        *ret_expires = (long long) expires;
                         return 0;
                 }
                 log_warning("%s: unreadable, making a new token", path);
@@ -304,7 +305,7 @@ int step_cni(struct fb_run *run) {
                                                AGENT_LOG);
                 (void) backoff_wait(&b);
         }
-        strcat(digest_hex, "\n");
+        digest_hex[64] = '\n';
         r = write_file_atomic(marker, digest_hex, 65, 0600, 0);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write: %m", marker);

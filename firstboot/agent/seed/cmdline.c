@@ -167,7 +167,7 @@ int cmdline_find_seed(const char *cmdline, char *ret, size_t size) {
                         return log_error_errno(EINVAL, "kernel command line: \"%.40s\" has an unterminated quote",
                                                word);
                 if (is_ours) {
-                        strcpy(ours.value, word + strlen(OUR_KEY));
+                        strscpy(ours.value, sizeof(ours.value), word + strlen(OUR_KEY));
                         ours.set = true;
                         ours.what = OUR_KEY;
                         continue;

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "path.h"
 #include "seed/volume.h"
 #include "seed/seed.h"
@@ -95,15 +96,16 @@ static int candidates_from_partitions(struct candidates *c) {
                 return -ENOENT;
         }
         for (char *line = data, *next; line && *line; line = next) {
-                unsigned major, minor;
-                unsigned long long blocks;
-                char name[DEVICE_NAME_MAX];
+                unsigned long long major, minor, blocks;
+                char *words[4]; /* "   8        0   20971520 sda" */
 
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = 0;
-                if (sscanf(line, "%u %u %llu %63s", &major, &minor, &blocks, name) == 4)
-                        candidate_add(c, name, true, makedev(major, minor));
+                if (split_words(line, words, 4) == 4 && parse_uint(words[0], 0, UINT_MAX, &major) >= 0 &&
+                    parse_uint(words[1], 0, UINT_MAX, &minor) >= 0 &&
+                    parse_uint(words[2], 0, ULLONG_MAX, &blocks) >= 0 && strlen(words[3]) < DEVICE_NAME_MAX)
+                        candidate_add(c, words[3], true, makedev((unsigned) major, (unsigned) minor));
         }
         return 0;
 }
@@ -144,7 +146,7 @@ static int candidates_from_sysfs(struct candidates *c) {
                 bool has = false;
 
                 if (root_pathf(path, sizeof(path), "/sys/class/block/%s/dev", names[i]) >= 0 &&
-                    read_file_limited(path, 64, &dev, NULL) >= 0 && sscanf(dev, "%u:%u", &major, &minor) == 2)
+                    read_file_limited(path, 64, &dev, NULL) >= 0 && parse_devnum(dev, &major, &minor) >= 0)
                         has = true;
                 candidate_add(c, names[i], has, has ? makedev(major, minor) : 0);
                 free(names[i]);
