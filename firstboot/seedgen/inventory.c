@@ -17,7 +17,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "seedgen.h"
-#include "config/yaml-schema.h"
+#include "yaml-schema.h"
 
 
 const char seedgen_reference_inventory[] =
@@ -94,10 +94,10 @@ static struct seedgen_inventory *inventory_of(struct schema_ctx *x) {
 }
 
 /* At a remembered position (checks across fields, after parsing). */
-static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...)
+static int error_pos(struct schema_ctx *x, const struct yaml_pos *pos, const char *field, const char *fmt, ...)
         _printf_(4, 5);
-static int error_pos(struct schema_ctx *x, const struct fb_pos *pos, const char *field, const char *fmt, ...) {
-        const struct fb_pos *p = pos && pos->file ? pos : &inventory_of(x)->top_pos;
+static int error_pos(struct schema_ctx *x, const struct yaml_pos *pos, const char *field, const char *fmt, ...) {
+        const struct yaml_pos *p = pos && pos->file ? pos : &inventory_of(x)->top_pos;
         va_list ap;
 
         va_start(ap, fmt);
@@ -378,13 +378,13 @@ static void check_network(struct schema_ctx *x, const struct seedgen_node *cp) {
         struct seedgen_inventory *inv = inventory_of(x);
         struct fb_config *c = &inv->cluster;
         uint32_t mask = prefix_mask(inv->prefix);
-        const struct fb_pos *subnet_pos = inv->gateway ? &inv->gateway_pos : &cp->address_pos;
+        const struct yaml_pos *subnet_pos = inv->gateway ? &inv->gateway_pos : &cp->address_pos;
         char from[128], field[64], a[16], b[16];
         struct {
                 const char *field;
                 uint32_t net;
                 unsigned prefix;
-                const struct fb_pos *pos;
+                const struct yaml_pos *pos;
         } cidrs[] = {
                 { "kubernetes.pod_cidr", c->k8s.pod_net, c->k8s.pod_prefix, &c->k8s.pod_pos },
                 { "kubernetes.service_cidr", c->k8s.service_net, c->k8s.service_prefix, &c->k8s.service_pos },
@@ -490,14 +490,14 @@ void seedgen_inventory_done(struct seedgen_inventory *inv) {
 
 int seedgen_inventory_parse(const char *data, size_t size, const char *name, struct seedgen_inventory *inv) {
         _cleanup_(ytree_freep) struct ynode *root = NULL;
-        struct schema_ctx x = { .target = inv, .config = &inv->cluster };
+        struct schema_ctx x = { .target = inv, .user = &inv->cluster };
         const struct seedgen_node *cp;
         int r;
 
         if (strscpy(inv->name, sizeof(inv->name), name) < 0)
                 return log_error_errno(ENAMETOOLONG, "inventory file name too long");
         x.name = inv->name;
-        inv->top_pos = (struct fb_pos) { .file = inv->name, .line = 1, .column = 1 };
+        inv->top_pos = (struct yaml_pos) { .file = inv->name, .line = 1, .column = 1 };
         if (size > SEEDGEN_INVENTORY_MAX)
                 return log_error_errno(EFBIG, "%s: larger than the limit of %d bytes", name, SEEDGEN_INVENTORY_MAX);
         r = ytree_load(data, size, inv->name, &root);

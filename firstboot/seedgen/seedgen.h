@@ -38,7 +38,7 @@ struct seedgen_node {
         enum fb_role role;
         char mac[18];                   /* lower case, "" when not given */
         char interface[16];             /* default eth0 */
-        struct fb_pos pos, address_pos, role_pos, mac_pos; /* pos: of the name */
+        struct yaml_pos pos, address_pos, role_pos, mac_pos; /* pos: of the name */
 };
 
 struct seedgen_inventory {
@@ -54,7 +54,7 @@ struct seedgen_inventory {
         unsigned n_dns;
         char search[256];               /* space separated */
         uint32_t subnet;                /* the lab's subnet: the gateway's, else the control plane's */
-        struct fb_pos prefix_pos, gateway_pos, nodes_pos, top_pos;
+        struct yaml_pos prefix_pos, gateway_pos, nodes_pos, top_pos;
 
         struct seedgen_node nodes[SEEDGEN_MAX_NODES];
         size_t n_nodes;

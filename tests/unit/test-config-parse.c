@@ -17,7 +17,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "seed/seed.h"
-#include "config/yaml-tree.h"
+#include "yaml-tree.h"
 
 /* ---- log capture ------------------------------------------------------------------------------ */
 

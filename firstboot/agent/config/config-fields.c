@@ -12,10 +12,51 @@
 #include "parse.h"
 
 static struct fb_config *config_of(struct schema_ctx *x) {
-        return x->config;
+        return x->user;
 }
 
 /* ---- values ----------------------------------------------------------------------------------- */
+
+/* "[OPTIONS ]TYPE BASE64[ COMMENT]" as in authorized_keys(5); one line, so nothing can be smuggled in. */
+static bool ssh_key_is_valid(const char *s) {
+        static const char *const types[] = {
+                "ssh-ed25519",         "ssh-rsa",
+                "ssh-dss",             "ecdsa-sha2-nistp256",
+                "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+        };
+
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        return false;
+        for (const char *p = s; *p; p++) {
+                if (p != s && p[-1] != ' ')
+                        continue;
+                for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                        size_t n = strlen(types[i]), blob = 0;
+                        const char *b;
+                        if (strncmp(p, types[i], n) != 0 || p[n] != ' ')
+                                continue;
+                        for (b = p + n + 1; *b && *b != ' '; b++, blob++)
+                                if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') ||
+                                      (*b >= '0' && *b <= '9') || *b == '+' || *b == '/' || *b == '='))
+                                        return false;
+                        return blob >= 16 && strncmp(p + n + 1, "AAAA", 4) == 0;
+                }
+        }
+        return false;
+}
+
+/* sysctl.d's rule: a key whose first separator is '/' uses '/' between components and '.' inside them. */
+static void sysctl_normalize(const char *key, char *out, size_t size) {
+        size_t first = strcspn(key, "./");
+        bool slashed = key[first] == '/';
+
+        snprintf(out, size, "%s", key);
+        if (slashed)
+                for (char *p = out; *p; p++)
+                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
+}
 
 int config_hostname_value(struct schema_ctx *x, const struct ynode *v, char *buf, size_t size) {
         const char *s;

@@ -2,7 +2,7 @@
 /* The cluster settings' fields, one function per key, shared by user-data's kube_firstboot: mapping
  * (config-parse.c) and the seed generator's inventory (seedgen-inventory.c), so that both take the
  * same values with the same messages. Each writes into the struct fb_config that the schema context's
- * config points at. Each parser lists them in its own table of fields, beside the keys only it has
+ * user pointer points at. Each parser lists them in its own table of fields, beside the keys only it has
  * (user-data: cluster_key, token, hosts; the inventory: network, nodes). */
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
-#include "config/yaml-schema.h"
+#include "yaml-schema.h"
 
 /* cluster, endpoint, token_ttl, join_timeout, kubernetes: {...}, host: {...}, ssh_authorized_keys */
 int config_field_cluster(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata);

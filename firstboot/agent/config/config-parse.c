@@ -15,7 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
-#include "config/yaml-schema.h"
+#include "yaml-schema.h"
 
 #define INSTANCE_ID_MAX 128
 /* kubernetes.control_plane when user-data does not say: the reference lab's master. */
@@ -25,7 +25,7 @@
 #define IFNAME_HINT "name the interface or match its MAC"
 
 static struct fb_config *config_of(struct schema_ctx *x) {
-        return x->config;
+        return x->user;
 }
 
 static void secure_zero(void *p, size_t n) {
@@ -110,7 +110,7 @@ static const struct schema_field configdrive_fields[] = {
 
 static int metadata_parse_full(const char *data, size_t size, const char *name, bool config_drive,
                                struct fb_config *c) {
-        struct schema_ctx x = { .name = name, .config = c };
+        struct schema_ctx x = { .name = name, .user = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
 
         if (load_tree(&x, data, size, &root) < 0)
@@ -288,7 +288,7 @@ static int userdata_check_header(const char *data, size_t size, const char *name
 }
 
 int userdata_parse(const char *data, size_t size, const char *name, struct fb_config *c) {
-        struct schema_ctx x = { .name = name, .config = c };
+        struct schema_ctx x = { .name = name, .user = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         bool seen[ELEMENTSOF(userdata_fields)];
         int r;
@@ -996,7 +996,7 @@ static int netconfig_merge_global(struct schema_ctx *x, struct netconfig *nc) {
 }
 
 int netconfig_parse(const char *data, size_t size, const char *name, struct fb_config *c) {
-        struct schema_ctx x = { .name = name, .config = c };
+        struct schema_ctx x = { .name = name, .user = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         const struct ynode *net, *version, *config;
         struct netconfig nc = {};
@@ -1070,7 +1070,7 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
 
 /* ---- cross-field checks ----------------------------------------------------------------------- */
 
-static const char *pos_str(const struct fb_pos *p, char *buf, size_t size) {
+static const char *pos_str(const struct yaml_pos *p, char *buf, size_t size) {
         if (!p->file)
                 snprintf(buf, size, "default");
         else
@@ -1079,10 +1079,10 @@ static const char *pos_str(const struct fb_pos *p, char *buf, size_t size) {
 }
 
 /* Logs "FILE:LINE:COLUMN: field: message" at pos, or at fallback when pos is a default. */
-static int pos_error(const struct fb_pos *pos, const struct fb_pos *fallback, const char *field, const char *fmt, ...)
+static int pos_error(const struct yaml_pos *pos, const struct yaml_pos *fallback, const char *field, const char *fmt, ...)
         _printf_(4, 5);
-static int pos_error(const struct fb_pos *pos, const struct fb_pos *fallback, const char *field, const char *fmt, ...) {
-        const struct fb_pos *p = pos->file ? pos : fallback;
+static int pos_error(const struct yaml_pos *pos, const struct yaml_pos *fallback, const char *field, const char *fmt, ...) {
+        const struct yaml_pos *p = pos->file ? pos : fallback;
         char msg[1024];
         va_list ap;
 
@@ -1104,14 +1104,14 @@ struct named_cidr {
         const char *field;
         uint32_t net;
         unsigned prefix;
-        const struct fb_pos *pos;
+        const struct yaml_pos *pos;
 };
 
 int config_validate(struct fb_config *c) {
-        const struct fb_pos *kf = &c->kube_firstboot_pos;
+        const struct yaml_pos *kf = &c->kube_firstboot_pos;
         const struct fb_host_entry *self = NULL;
         const struct fb_iface *node_iface = NULL;
-        const struct fb_pos *subnet_pos = NULL;
+        const struct yaml_pos *subnet_pos = NULL;
         const char *subnet_from = NULL;
         uint32_t node_addr = 0, subnet = 0, cp_addr = 0;
         unsigned subnet_prefix = 0;

@@ -6,10 +6,6 @@
 #include "config/config.h"
 #include "seed/seed.h"
 
-/* Limits on what the YAML parser accepts from a seed. */
-#define YAML_MAX_DEPTH 16
-#define YAML_MAX_NODES 8192
-
 /* Parses and validates meta-data, user-data and (if present) network-config of the seed into c
  * (which the caller has config_init()ed). Every error is logged once, as
  * "NAME:LINE:COLUMN: FIELD: what is wrong", and the first one is returned (-EINVAL, -E2BIG, ...). */

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yaml-tree.h" /* struct yaml_pos: where a value came from, for error messages */
+
 /* The validated configuration of one node: meta-data (who am I), user-data (the cluster) and
  * network-config (my address). Fixed-size storage: nothing to free, nothing unbounded. */
 
@@ -31,22 +33,16 @@ extern const char *const fb_preflight_names[FB_PREFLIGHT_N];
 /* The names of bits, ", "-separated, in that order ("" for none). */
 void preflight_names_join(unsigned bits, char *buf, size_t size);
 
-/* Where a value came from, for error messages: "meta-data:3:17". */
-struct fb_pos {
-        const char *file; /* static or owned by the seed; NULL when the value is a default */
-        unsigned line, column;
-};
-
 struct fb_host_entry {
         char name[64];
         uint32_t address; /* host byte order */
-        struct fb_pos pos, address_pos; /* of the name and of the address */
+        struct yaml_pos pos, address_pos; /* of the name and of the address */
 };
 
 struct fb_sysctl {
         char key[128];   /* dotted form, e.g. net.ipv4.ip_forward */
         char value[128];
-        struct fb_pos pos;
+        struct yaml_pos pos;
 };
 
 struct fb_iface {
@@ -58,7 +54,7 @@ struct fb_iface {
         uint32_t dns[FB_MAX_DNS];
         unsigned n_dns;
         char search[256];  /* space separated DNS search domains, may be empty */
-        struct fb_pos pos; /* of the static address, else of the interface's entry */
+        struct yaml_pos pos; /* of the static address, else of the interface's entry */
 };
 
 struct fb_config {
@@ -66,7 +62,7 @@ struct fb_config {
         char instance_id[256];
         char hostname[64];
         enum fb_role role;
-        struct fb_pos instance_id_pos, hostname_pos, role_pos;
+        struct yaml_pos instance_id_pos, hostname_pos, role_pos;
 
         /* user-data: kube_firstboot: */
         char cluster_name[64];          /* default "kubernetes"; [a-z0-9-], used in URL paths */
@@ -76,8 +72,8 @@ struct fb_config {
         char token[24];                 /* pre-shared bootstrap token, "" when none */
         unsigned long long token_ttl_s; /* default 24h */
         unsigned long long join_timeout_s; /* worker's overall deadline, default 60 min */
-        struct fb_pos endpoint_pos, cluster_key_pos, token_pos;
-        struct fb_pos kube_firstboot_pos; /* the key; where errors about defaults point */
+        struct yaml_pos endpoint_pos, cluster_key_pos, token_pos;
+        struct yaml_pos kube_firstboot_pos; /* the key; where errors about defaults point */
 
         struct fb_host_entry hosts[FB_MAX_HOSTS];
         size_t n_hosts;
@@ -92,7 +88,7 @@ struct fb_config {
                 char cni[16];                /* "flannel" or "none" */
                 char runtime[16];            /* "docker" */
                 unsigned ignore_preflight;    /* FB_PREFLIGHT_* bits; none by default */
-                struct fb_pos version_pos, control_plane_pos, service_pos, pod_pos;
+                struct yaml_pos version_pos, control_plane_pos, service_pos, pod_pos;
         } k8s;
 
         struct {

@@ -121,7 +121,7 @@ static void printable(const char *s, char buf[static 64]) {
  * kube_firstboot key when the version is the default (as the seed's other errors about defaults). */
 static void version_error(const struct fb_config *c, const char *fmt, ...) _printf_(2, 3);
 static void version_error(const struct fb_config *c, const char *fmt, ...) {
-        const struct fb_pos *p = c->k8s.version_pos.file ? &c->k8s.version_pos : &c->kube_firstboot_pos;
+        const struct yaml_pos *p = c->k8s.version_pos.file ? &c->k8s.version_pos : &c->kube_firstboot_pos;
         char msg[1024];
         va_list ap;
 

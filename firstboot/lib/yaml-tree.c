@@ -3,10 +3,12 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
-#include "config/config-parse.h"
+
+#include <yaml.h>
+
 #include "log.h"
 #include "macro.h"
-#include "config/yaml-tree.h"
+#include "yaml-tree.h"
 
 struct frame {
         struct ynode *node;

@@ -4,15 +4,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <yaml.h>
-
 /* A small YAML loader on top of libyaml's event API (0.1.4): one document into a tree of scalars,
  * sequences and mappings, every node with its 1-based line and column. It refuses what a seed never
  * needs and an attacker would use: anchors and aliases (billion laughs), more than one document,
  * duplicate or non-scalar mapping keys, non-standard tags, NUL characters in scalars, and anything
  * beyond the depth, node count and scalar length limits. Scalars stay raw strings: `off` is "off". */
 
+/* Limits on what the loader accepts: a seed file or an inventory is a few kilobytes. */
 #define YAML_MAX_SCALAR (64 * 1024)
+#define YAML_MAX_DEPTH 16
+#define YAML_MAX_NODES 8192
+
+/* Where a value came from, for error messages: "meta-data:3:17". */
+struct yaml_pos {
+        const char *file; /* static or owned by the caller; NULL when the value is a default */
+        unsigned line, column;
+};
 
 enum ynode_type {
         YNODE_SCALAR,

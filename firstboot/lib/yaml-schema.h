@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Checking a YAML tree against a schema, shared by the seed parser (config-parse.c) and the seed
- * generator's inventory (seedgen-inventory.c): the parse context with the field path, errors at
+/* Checking a YAML tree against a schema, shared by the agent's seed parser (agent/config/) and the seed
+ * generator's inventory (seedgen/inventory.c): the parse context with the field path, errors at
  * FILE:LINE:COLUMN that name the field, "did you mean" suggestions, typed values, and mappings read
  * through tables of fields. Errors do not stop parsing, so one run shows every mistake; the first
- * error code is kept in the context. */
+ * error code is kept in the context. It knows nothing of what the values mean: field functions get
+ * the context's target and user pointers and know their types. */
 #pragma once
 
 #include <stdarg.h>
@@ -12,14 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/config.h"
 #include "macro.h"
-#include "config/yaml-tree.h"
+#include "yaml-tree.h"
 
 struct schema_ctx {
         const char *name; /* the file, in every message */
         void *target;     /* what the parser fills in: its field functions know the type */
-        struct fb_config *config; /* the cluster settings, for config-fields.h's fields */
+        void *user;       /* shared by a family of field functions (the agent's: its cluster settings) */
         char path[256];   /* field path of the value being parsed, e.g. kube_firstboot.hosts[2].name */
         size_t path_len;
         int error;
@@ -33,8 +33,8 @@ static inline const char *esc(const char *s, escaped_t buf) {
         return buf;
 }
 
-static inline struct fb_pos pos_of(const struct schema_ctx *x, const struct ynode *n) {
-        return (struct fb_pos) { .file = x->name, .line = n->line, .column = n->column };
+static inline struct yaml_pos pos_of(const struct schema_ctx *x, const struct ynode *n) {
+        return (struct yaml_pos) { .file = x->name, .line = n->line, .column = n->column };
 }
 
 /* Records an error; false when too many were logged already and this one is not to be shown. */
@@ -78,10 +78,6 @@ const char *ipv4_reserved(uint32_t net, unsigned prefix);
 /* A DNS name (RFC 1123), any case, up to 253 characters; the last label not all digits, so that a
  * mistyped address like 192.168.1 is not taken for a name. */
 bool dns_name_is_valid(const char *s);
-/* "[OPTIONS ]TYPE BASE64[ COMMENT]" as in authorized_keys(5); one line, so nothing can be smuggled in. */
-bool ssh_key_is_valid(const char *s);
-/* sysctl.d's rule: a key whose first separator is '/' uses '/' between components and '.' inside them. */
-void sysctl_normalize(const char *key, char *out, size_t size);
 
 /* ---- mappings and lists ----------------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
-#include "config/yaml-schema.h"
+#include "yaml-schema.h"
 
 #define MAX_LOGGED_ERRORS 20
 
@@ -303,45 +303,6 @@ bool dns_name_is_valid(const char *s) {
                         all_digits = false;
         }
         return label > 0 && s[len - 1] != '-' && !all_digits;
-}
-
-bool ssh_key_is_valid(const char *s) {
-        static const char *const types[] = {
-                "ssh-ed25519",         "ssh-rsa",
-                "ssh-dss",             "ecdsa-sha2-nistp256",
-                "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-        };
-
-        for (const char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                        return false;
-        for (const char *p = s; *p; p++) {
-                if (p != s && p[-1] != ' ')
-                        continue;
-                for (size_t i = 0; i < ELEMENTSOF(types); i++) {
-                        size_t n = strlen(types[i]), blob = 0;
-                        const char *b;
-                        if (strncmp(p, types[i], n) != 0 || p[n] != ' ')
-                                continue;
-                        for (b = p + n + 1; *b && *b != ' '; b++, blob++)
-                                if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') ||
-                                      (*b >= '0' && *b <= '9') || *b == '+' || *b == '/' || *b == '='))
-                                        return false;
-                        return blob >= 16 && strncmp(p + n + 1, "AAAA", 4) == 0;
-                }
-        }
-        return false;
-}
-
-void sysctl_normalize(const char *key, char *out, size_t size) {
-        size_t first = strcspn(key, "./");
-        bool slashed = key[first] == '/';
-
-        snprintf(out, size, "%s", key);
-        if (slashed)
-                for (char *p = out; *p; p++)
-                        *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
 }
 
 /* ---- mappings and lists ----------------------------------------------------------------------- */
