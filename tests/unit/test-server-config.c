@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* kube-firstboot-server's config file parser: every key and its default, durations, and each error
- * with its exact "FILE:LINE:COLUMN: FIELD: what is wrong" line (docs/kube-firstboot-server.8), a bearer
- * never echoed. */
+ * with its exact "FILE:LINE:COLUMN: FIELD: what is wrong" line (docs/kube-firstboot-server.8), every
+ * error of a file in one run, a bearer never echoed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,24 +151,30 @@ static void expect_error(const char *text, const char *expected) {
 
 static void test_errors(void **state) {
         /* keys */
-        expect_error("listen: 127.0.0.1:1\ncolour: blue\n", "c.yaml:2:1: colour: unknown key\n");
-        expect_error("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: listen: duplicate key\n");
+        expect_error("listen: 127.0.0.1:1\ncolour: blue\n",
+                     "c.yaml:2:1: colour: unknown key (known keys: listen, seed_dir, ks_dir, repo_dir, state_dir, "
+                     "access_log, clusters, limits)\n");
+        expect_error("state-dir: /srv\n", "c.yaml:1:1: state-dir: unknown key; did you mean state_dir?\n");
+        expect_error("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: duplicate key \"listen\" (first at line 1 column 1)\n");
         expect_error("limits:\n  max_wait: 5s\n  bogus: 1\n", "c.yaml:3:3: bogus: unknown key in limits\n");
-        expect_error("clusters:\n  - name: lab\n    colour: blue\n", "c.yaml:3:5: colour: unknown key in a cluster\n");
-        expect_error("[1, 2]\n", "c.yaml:1:1: (top level): expected a mapping\n");
-        expect_error("? [a]\n: 1\n", "c.yaml:1:3: (top level): expected a single value\n");
-        expect_error("limits: [1, 2]\n", "c.yaml:1:9: limits: expected a mapping\n");
+        expect_error("clusters:\n  - name: lab\n    colour: blue\n",
+                     "c.yaml:3:5: clusters.colour: unknown key (known keys: name, bearer)\n");
+        expect_error("[1, 2]\n", "c.yaml:1:1: expected a mapping (key: value), got a list\n");
+        expect_error("? [a]\n: 1\n", "c.yaml:1:3: mapping key is a list; keys must be strings\n");
+        expect_error("a: &x 1\n", "c.yaml:1:4: anchors (&name) are not allowed\n");
+        expect_error("limits: [1, 2]\n", "c.yaml:1:9: limits: expected a mapping (key: value), got a list\n");
         expect_error("listen: [1\n", "c.yaml:2:1: not valid YAML: ");
 
         /* values */
         expect_error("listen: 10.0.0.1\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
         expect_error("listen: localhost:80\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
         expect_error("listen: 10.0.0.1:65536\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
-        expect_error("listen:\n  - 10.0.0.1:80\n", "c.yaml:2:3: listen: expected a single value\n");
+        expect_error("listen:\n  - 10.0.0.1:80\n", "c.yaml:2:3: listen: expected a single value, got a list\n");
+        expect_error("listen:\n", "c.yaml:1:8: listen: has no value\n");
         expect_error("seed_dir: seeds\n", "c.yaml:1:11: seed_dir: must be an absolute path\n");
         expect_error("state_dir: ''\n", "c.yaml:1:12: state_dir: must be a non-empty string without control characters\n");
         expect_error("ks_dir: \"/srv/\\tks\"\n", "c.yaml:1:9: ks_dir: must be a non-empty string without control characters\n");
-        expect_error("repo_dir: \"/srv/\\0repo\"\n", "c.yaml:1:11: repo_dir: contains a NUL byte\n");
+        expect_error("repo_dir: \"/srv/\\0repo\"\n", "c.yaml:1:11: value contains a NUL character\n");
         expect_error("access_log: yes\n", "c.yaml:1:13: access_log: must be true or false\n");
         expect_error("limits:\n  max_wait: 61s\n",
                      "c.yaml:2:13: limits.max_wait: must be a duration in seconds from 0 to 60\n");
@@ -184,18 +190,38 @@ static void test_errors(void **state) {
         expect_error("limits:\n  max_nodes: 100001\n", "c.yaml:2:14: limits.max_nodes: must be a number from 1 to 100000\n");
         expect_error("limits:\n  connection_memory: 4k\n",
                      "c.yaml:2:22: limits.connection_memory: must be a number from 4096 to 1048576\n");
-        expect_error("limits:\n  request_timeout: {a: 1}\n", "c.yaml:2:20: limits.request_timeout: expected a single value\n");
+        expect_error("limits:\n  request_timeout: {a: 1}\n",
+                     "c.yaml:2:20: limits.request_timeout: expected a single value, got a mapping\n");
 
         /* clusters */
         expect_error("clusters: lab\n", "c.yaml:1:11: clusters: expected a list\n");
-        expect_error("clusters:\n  - lab\n", "c.yaml:2:5: clusters: expected a mapping\n");
+        expect_error("clusters:\n  - lab\n", "c.yaml:2:5: clusters: expected a mapping (key: value), got a scalar\n");
         expect_error("clusters:\n  - name: Lab_1\n    bearer: " BEARER "\n",
                      "c.yaml:2:11: clusters.name: must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?\n");
         expect_error("clusters:\n  - bearer: " BEARER "\n", "c.yaml:2:5: clusters: a cluster needs a name\n");
         expect_error("clusters:\n  - name: lab\n", "c.yaml:2:5: lab: a cluster needs a bearer\n");
         expect_error("clusters:\n  - name: lab\n    bearer: " BEARER "\n  - name: lab\n    bearer: " BEARER "\n",
                      "c.yaml:4:5: lab: cluster listed twice\n");
-        expect_error("clusters:\n  - name: lab\n    name: lab\n", "c.yaml:3:5: name: duplicate key\n");
+        expect_error("clusters:\n  - name: lab\n    name: lab\n", "c.yaml:3:5: duplicate key \"name\" (first at line 2 column 5)\n");
+}
+
+static void test_every_error_reported(void **state) {
+        struct server_config c;
+        const char *log;
+
+        capture_start();
+        assert_int_equal(parse(&c, "listen: nowhere\n"
+                                   "seed_dir: seeds\n"
+                                   "limits:\n"
+                                   "  max_wait: 61\n"
+                                   "  bogus: 1\n"),
+                         -EINVAL);
+        log = capture_end();
+        server_config_done(&c);
+        assert_non_null(strstr(log, "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n"));
+        assert_non_null(strstr(log, "c.yaml:2:11: seed_dir: must be an absolute path\n"));
+        assert_non_null(strstr(log, "c.yaml:4:13: limits.max_wait: must be a duration in seconds from 0 to 60\n"));
+        assert_non_null(strstr(log, "c.yaml:5:3: bogus: unknown key in limits\n"));
 }
 
 static void test_bearer_never_echoed(void **state) {
@@ -258,6 +284,7 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_every_error_reported),
                 cmocka_unit_test(test_bearer_never_echoed),
                 cmocka_unit_test(test_too_many_clusters),
                 cmocka_unit_test(test_flags_helpers),
