@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The libmicrohttpd glue: the daemon and its options, the connection callbacks, request bodies and
  * responses (mhd-compat.h bridges 0.9.33 and later releases). */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,15 +129,11 @@ static mhd_result body_append(struct request *req, const char *data, size_t size
 
 static void client_format(struct MHD_Connection *connection, char *buf, size_t size) {
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        const struct sockaddr_in *sin;
-        char addr[INET_ADDRSTRLEN];
 
-        snprintf(buf, size, "-");
         if (!info || !info->client_addr || info->client_addr->sa_family != AF_INET)
-                return;
-        sin = (const struct sockaddr_in *) (const void *) info->client_addr;
-        if (inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr)))
-                snprintf(buf, size, "%s:%u", addr, (unsigned) ntohs(sin->sin_port));
+                snprintf(buf, size, "-");
+        else
+                peer_format((const struct sockaddr_in *) (const void *) info->client_addr, buf, size);
 }
 
 static struct request *request_new(struct server *s, struct MHD_Connection *connection, const char *url,

@@ -2,7 +2,6 @@
 /* kube-firstboot-server's store: join records and progress reports checked, written to the state
  * directory and kept in memory, loaded back at the next start (unparsable files skipped), the size
  * and node-count limits, and the JSON served for GET .../nodes. */
-#define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
