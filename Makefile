@@ -110,6 +110,14 @@ $(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(UNIT_HELPER_OBJ) $(BUILDDIR)/lib
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(TEST_LIBS)
 
+# The server's unit tests (tests/unit/test-server-*.c) see what the server sees and link its objects
+# without its main() (libserver.a, below) and its libraries.
+$(BUILDDIR)/tests/test-server-%: INCLUDES = $(SERVER_INCLUDES) $(MHD_CFLAGS)
+$(BUILDDIR)/tests/test-server-%: tests/unit/test-server-%.c $(UNIT_HELPER_OBJ) $(BUILDDIR)/libserver.a $(BUILDDIR)/libfirstboot.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(TEST_LIBS)
+
 $(BUILDDIR)/tests/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
@@ -160,10 +168,10 @@ asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
 # ---- proof: fuzzing, valgrind, static analysis, benchmarks (docs/reliability.md) ---------------
-# The server's objects without its main(), for the server fuzz target.
+# The server's objects without its main(), for the server fuzz target and unit tests.
 SERVER_LIB_OBJ := $(filter-out %/server-main.o,$(SERVER_OBJ))
-SERVER_FUZZ_CFLAGS = $(SERVER_INCLUDES) $(MHD_CFLAGS)
 SERVER_FUZZ_LIBS = $(SERVER_LIBS)
+$(BUILDDIR)/tests/replay-fuzz-server-route $(BUILDDIR)/fuzz/fuzz-server-route: INCLUDES = $(SERVER_INCLUDES) $(MHD_CFLAGS)
 $(BUILDDIR)/libserver.a: $(SERVER_LIB_OBJ)
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -171,7 +179,7 @@ $(BUILDDIR)/tests/replay-fuzz-server-route: tests/fuzz/fuzz-server-route.c tests
 		$(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
 # fuzz-joinrecord seals plaintexts itself, with libcrypto linked (the agent loads it with dlopen()).
 $(BUILDDIR)/tests/replay-fuzz-joinrecord: tests/fuzz/fuzz-joinrecord.c tests/fuzz/replay.c $(BUILDDIR)/libagent.a \
 		$(BUILDDIR)/libfirstboot.a
@@ -195,7 +203,7 @@ $(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/libagent.a $(BUILDDIR)/
 $(BUILDDIR)/fuzz/fuzz-server-route: tests/fuzz/fuzz-server-route.c $(BUILDDIR)/libserver.a $(BUILDDIR)/libfirstboot.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SERVER_FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(SERVER_FUZZ_LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz:
 	$(MAKE) BUILDDIR=build-fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" \

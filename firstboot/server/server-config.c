@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+/* kube-firstboot-server's configuration: defaults, the YAML file (read with the YAML loader and schema
+ * engine the agent's seed parser uses) and the helpers for command-line flags. */
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -12,6 +15,8 @@
 #include "secret.h"
 #include "server-config.h"
 #include "server-util.h"
+#include "yaml-schema.h"
+#include "yaml-tree.h"
 
 void server_config_init(struct server_config *c) {
         *c = (struct server_config) {
@@ -79,282 +84,250 @@ int parse_listen(const char *s, uint32_t *ret_addr, uint16_t *ret_port) {
         return 0;
 }
 
-/* ---- YAML walking --------------------------------------------------------------------------- */
+/* ---- the schema (firstboot/lib/yaml-schema.h) ------------------------------------------------ */
 
-struct parse_ctx {
-        yaml_document_t *doc;
-        const char *name;
-};
+/* An error that names field rather than the current field path: a cluster by its name. */
+static int field_error(struct schema_ctx *x, const struct ynode *n, const char *field, const char *fmt, ...)
+        _printf_(4, 5);
+static int field_error(struct schema_ctx *x, const struct ynode *n, const char *field, const char *fmt, ...) {
+        va_list ap;
 
-static int node_error(const struct parse_ctx *p, const yaml_node_t *node, const char *field, const char *what) {
-        log_error("%s:%zu:%zu: %s: %s", p->name, node->start_mark.line + 1, node->start_mark.column + 1,
-                  field, what);
+        va_start(ap, fmt);
+        schema_error_vpos(x, n->line, n->column, field, fmt, ap);
+        va_end(ap);
         return -EINVAL;
 }
 
-/* The scalar's text, or NULL (after logging) when node is not a plain string without NUL bytes. */
-static const char *scalar(const struct parse_ctx *p, const yaml_node_t *node, const char *field) {
-        const char *v;
+static int get_string(struct schema_ctx *x, const struct ynode *v, char **ret) {
+        const char *s;
 
-        if (node->type != YAML_SCALAR_NODE) {
-                node_error(p, node, field, "expected a single value");
-                return NULL;
-        }
-        v = (const char *) node->data.scalar.value;
-        if (strlen(v) != node->data.scalar.length) {
-                node_error(p, node, field, "contains a NUL byte");
-                return NULL;
-        }
-        return v;
-}
-
-static int get_string(const struct parse_ctx *p, const yaml_node_t *node, const char *field, char **ret) {
-        const char *v = scalar(p, node, field);
-
-        if (!v)
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        if (*v == 0 || !string_is_safe(v, 4096))
-                return node_error(p, node, field, "must be a non-empty string without control characters");
-        if (config_set_string(ret, v) < 0)
+        if (*s == 0 || !string_is_safe(s, 4096))
+                return schema_error_at(x, v, "must be a non-empty string without control characters");
+        if (config_set_string(ret, s) < 0)
                 return log_error_errno(ENOMEM, "out of memory");
         return 0;
 }
 
-static int get_dir(const struct parse_ctx *p, const yaml_node_t *node, const char *field, char **ret) {
-        int r = get_string(p, node, field, ret);
+static int listen_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        const char *s;
 
-        if (r < 0)
-                return r;
-        if ((*ret)[0] != '/')
-                return node_error(p, node, field, "must be an absolute path");
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_listen(s, &c->listen_addr, &c->listen_port) < 0)
+                return schema_error_at(x, v, "must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780");
         return 0;
 }
 
-static int get_bool(const struct parse_ctx *p, const yaml_node_t *node, const char *field, bool *ret) {
-        const char *v = scalar(p, node, field);
+static int dir_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        char **dir = streq(key->value, "seed_dir") ? &c->seed_dir :
+                     streq(key->value, "ks_dir")   ? &c->ks_dir :
+                     streq(key->value, "repo_dir") ? &c->repo_dir : &c->state_dir;
 
-        if (!v)
+        if (get_string(x, v, dir) < 0)
                 return -EINVAL;
-        if (streq(v, "true"))
-                *ret = true;
-        else if (streq(v, "false"))
-                *ret = false;
+        if ((*dir)[0] != '/')
+                return schema_error_at(x, v, "must be an absolute path");
+        return 0;
+}
+
+static int access_log_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (streq(s, "true"))
+                c->access_log = true;
+        else if (streq(s, "false"))
+                c->access_log = false;
         else
-                return node_error(p, node, field, "must be true or false");
+                return schema_error_at(x, v, "must be true or false");
         return 0;
 }
 
-static int get_uint(const struct parse_ctx *p, const yaml_node_t *node, const char *field, bool duration,
-                    unsigned long long min, unsigned long long max, unsigned long long *ret) {
-        const char *v = scalar(p, node, field);
-        char what[128];
+/* limits: numbers and durations, each within its range */
+static const struct limit {
+        const char *key;
+        bool duration;
+        unsigned long long min, max;
+        size_t offset;
+        bool is_size;               /* a size_t member; else unsigned */
+} limits[] = {
+#define LIMIT(key, duration, min, max, member, is_size) \
+        { key, duration, min, max, offsetof(struct server_limits, member), is_size }
+        LIMIT("max_body", false, 1024, 1024 * 1024, max_body, true),
+        LIMIT("max_connections", false, 1, 65536, max_connections, false),
+        LIMIT("max_connections_per_ip", false, 0, 65536, max_per_ip, false),
+        LIMIT("connection_timeout", true, 1, 3600, connection_timeout, false),
+        LIMIT("header_timeout", true, 1, 3600, header_timeout, false),
+        LIMIT("request_timeout", true, 1, 3600, request_timeout, false),
+        LIMIT("max_wait", true, 0, 60, max_wait, false),
+        LIMIT("max_nodes", false, 1, 100000, max_nodes, false),
+        LIMIT("connection_memory", false, 4096, 1024 * 1024, connection_memory, true),
+#undef LIMIT
+};
+
+static const struct limit *limit_find(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++)
+                if (streq(key, limits[i].key))
+                        return &limits[i];
+        return NULL;
+}
+
+static int limit_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        const struct limit *l = limit_find(key->value);
+        unsigned long long n;
+        const char *s;
+        void *member;
         int r;
 
-        if (!v)
+        if (!l)
+                return -EINVAL; /* not reached: limit_fields holds the keys of limits */
+        if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        r = duration ? parse_duration_s(v, ret) : parse_uint(v, 0, ~0ULL, ret);
-        if (r == 0 && (*ret < min || *ret > max))
+        r = l->duration ? parse_duration_s(s, &n) : parse_uint(s, 0, ~0ULL, &n);
+        if (r == 0 && (n < l->min || n > l->max))
                 r = -ERANGE;
-        if (r < 0) {
-                snprintf(what, sizeof(what), "must be %s from %llu to %llu", duration ? "a duration in seconds" : "a number",
-                         min, max);
-                return node_error(p, node, field, what);
-        }
+        if (r < 0)
+                return schema_error_at(x, v, "must be %s from %llu to %llu",
+                                       l->duration ? "a duration in seconds" : "a number", l->min, l->max);
+        member = (char *) userdata + l->offset;
+        if (l->is_size)
+                *(size_t *) member = (size_t) n;
+        else
+                *(unsigned *) member = (unsigned) n;
         return 0;
 }
 
-static yaml_node_t *node_at(const struct parse_ctx *p, int id) {
-        return yaml_document_get_node(p->doc, id);
-}
+#define LIMIT_FIELD(key) { key, limit_field, NULL }
+static const struct schema_field limit_fields[] = {
+        LIMIT_FIELD("max_body"),           LIMIT_FIELD("max_connections"), LIMIT_FIELD("max_connections_per_ip"),
+        LIMIT_FIELD("connection_timeout"), LIMIT_FIELD("header_timeout"),  LIMIT_FIELD("request_timeout"),
+        LIMIT_FIELD("max_wait"),           LIMIT_FIELD("max_nodes"),       LIMIT_FIELD("connection_memory"),
+};
+#undef LIMIT_FIELD
 
-/* Calls fn for each key of a mapping; refuses anything that is not a mapping and duplicate keys. */
-typedef int (*pair_fn)(const struct parse_ctx *p, const char *key, yaml_node_t *key_node, yaml_node_t *value,
-                       void *userdata);
+static int limits_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        int r = 0;
 
-static int for_each_pair(const struct parse_ctx *p, yaml_node_t *node, const char *field, pair_fn fn, void *userdata) {
-        yaml_node_pair_t *pair, *other;
-        int r;
-
-        if (node->type != YAML_MAPPING_NODE)
-                return node_error(p, node, field, "expected a mapping");
-        for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-                yaml_node_t *key = node_at(p, pair->key), *value = node_at(p, pair->value);
-                const char *k;
-
-                if (!key || !value)
-                        return node_error(p, node, field, "broken mapping");
-                k = scalar(p, key, field);
-                if (!k)
-                        return -EINVAL;
-                for (other = node->data.mapping.pairs.start; other < pair; other++) {
-                        yaml_node_t *okey = node_at(p, other->key);
-                        if (okey && okey->type == YAML_SCALAR_NODE && streq((const char *) okey->data.scalar.value, k))
-                                return node_error(p, key, k, "duplicate key");
-                }
-                r = fn(p, k, key, value, userdata);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int limits_pair(const struct parse_ctx *p, const char *key, yaml_node_t *key_node, yaml_node_t *value,
-                       void *userdata) {
-        struct server_limits *l = userdata;
-        unsigned long long v = 0; /* read below before r is checked */
-        int r;
-
-        if (streq(key, "max_body")) {
-                r = get_uint(p, value, "limits.max_body", false, 1024, 1024 * 1024, &v);
-                l->max_body = (size_t) v;
-        } else if (streq(key, "max_connections")) {
-                r = get_uint(p, value, "limits.max_connections", false, 1, 65536, &v);
-                l->max_connections = (unsigned) v;
-        } else if (streq(key, "max_connections_per_ip")) {
-                r = get_uint(p, value, "limits.max_connections_per_ip", false, 0, 65536, &v);
-                l->max_per_ip = (unsigned) v;
-        } else if (streq(key, "connection_timeout")) {
-                r = get_uint(p, value, "limits.connection_timeout", true, 1, 3600, &v);
-                l->connection_timeout = (unsigned) v;
-        } else if (streq(key, "header_timeout")) {
-                r = get_uint(p, value, "limits.header_timeout", true, 1, 3600, &v);
-                l->header_timeout = (unsigned) v;
-        } else if (streq(key, "request_timeout")) {
-                r = get_uint(p, value, "limits.request_timeout", true, 1, 3600, &v);
-                l->request_timeout = (unsigned) v;
-        } else if (streq(key, "max_wait")) {
-                r = get_uint(p, value, "limits.max_wait", true, 0, 60, &v);
-                l->max_wait = (unsigned) v;
-        } else if (streq(key, "max_nodes")) {
-                r = get_uint(p, value, "limits.max_nodes", false, 1, 100000, &v);
-                l->max_nodes = (unsigned) v;
-        } else if (streq(key, "connection_memory")) {
-                r = get_uint(p, value, "limits.connection_memory", false, 4096, 1024 * 1024, &v);
-                l->connection_memory = (size_t) v;
-        } else
-                return node_error(p, key_node, key, "unknown key in limits");
+        /* an unknown key here is named by itself, "KEY: unknown key in limits", as scripts match it */
+        if (v->type == YNODE_MAPPING)
+                for (size_t i = 0; i < v->n_items; i++)
+                        if (!limit_find(v->keys[i]->value))
+                                r = field_error(x, v->keys[i], v->keys[i]->value, "unknown key in limits");
+        if (schema_mapping(x, key, v, limit_fields, ELEMENTSOF(limit_fields), SCHEMA_UNKNOWN_IGNORE, &c->limits,
+                           NULL) < 0)
+                r = -EINVAL;
         return r;
 }
 
-static int cluster_pair(const struct parse_ctx *p, const char *key, yaml_node_t *key_node, yaml_node_t *value,
-                        void *userdata) {
+/* clusters: a list of {name, bearer}; errors name the field as clusters.name and clusters.bearer, or
+ * the cluster by its name */
+static int cluster_name_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct server_cluster_config *cl = userdata;
-        const char *v;
+        const char *s;
 
-        if (streq(key, "name")) {
-                v = scalar(p, value, "clusters.name");
-                if (!v)
-                        return -EINVAL;
-                if (!name_is_valid(v))
-                        return node_error(p, value, "clusters.name",
-                                          "must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
-                strscpy(cl->name, sizeof(cl->name), v);
-        } else if (streq(key, "bearer")) {
-                v = scalar(p, value, "clusters.bearer");
-                if (!v)
-                        return -EINVAL;
-                /* never echo the value: it is a credential */
-                if (!bearer_is_valid(v))
-                        return node_error(p, value, "clusters.bearer", "must be 64 lower-case hex digits");
-                strscpy(cl->bearer, sizeof(cl->bearer), v);
-        } else
-                return node_error(p, key_node, key, "unknown key in a cluster");
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (!name_is_valid(s))
+                return schema_error_at(x, v, "must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
+        strscpy(cl->name, sizeof(cl->name), s);
         return 0;
 }
 
-static int parse_clusters(const struct parse_ctx *p, yaml_node_t *node, struct server_config *c) {
-        yaml_node_item_t *item;
-        size_t n;
+static int cluster_bearer_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_cluster_config *cl = userdata;
+        const char *s;
 
-        if (node->type != YAML_SEQUENCE_NODE)
-                return node_error(p, node, "clusters", "expected a list");
-        n = (size_t) (node->data.sequence.items.top - node->data.sequence.items.start);
-        if (n > SERVER_MAX_CLUSTERS)
-                return node_error(p, node, "clusters", "too many clusters (at most 64)");
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        /* never echo the value: it is a credential */
+        if (!bearer_is_valid(s))
+                return schema_error_at(x, v, "must be 64 lower-case hex digits");
+        strscpy(cl->bearer, sizeof(cl->bearer), s);
+        return 0;
+}
+
+static const struct schema_field cluster_fields[] = {
+        { "name", cluster_name_field, NULL },
+        { "bearer", cluster_bearer_field, NULL },
+};
+
+static int clusters_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        int r = 0;
+
+        if (v->type != YNODE_SEQUENCE)
+                return schema_error_at(x, v, "expected a list");
+        if (v->n_items > SERVER_MAX_CLUSTERS)
+                return schema_error_at(x, v, "too many clusters (at most 64)");
         free(c->clusters);
-        c->clusters = calloc(n ? n : 1, sizeof(*c->clusters));
+        c->clusters = calloc(v->n_items ? v->n_items : 1, sizeof(*c->clusters));
         c->n_clusters = 0;
         if (!c->clusters)
                 return log_error_errno(ENOMEM, "out of memory");
 
-        for (item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-                yaml_node_t *entry = node_at(p, *item);
+        for (size_t i = 0; i < v->n_items; i++) {
+                const struct ynode *entry = v->items[i];
                 struct server_cluster_config *cl = &c->clusters[c->n_clusters];
-                int r;
+                bool twice = false;
 
-                if (!entry)
-                        return node_error(p, node, "clusters", "broken list");
-                r = for_each_pair(p, entry, "clusters", cluster_pair, cl);
-                if (r < 0)
-                        return r;
-                if (!cl->name[0])
-                        return node_error(p, entry, "clusters", "a cluster needs a name");
-                if (!cl->bearer[0])
-                        return node_error(p, entry, cl->name, "a cluster needs a bearer");
-                for (size_t i = 0; i < c->n_clusters; i++)
-                        if (streq(c->clusters[i].name, cl->name))
-                                return node_error(p, entry, cl->name, "cluster listed twice");
+                if (schema_mapping(x, NULL, entry, cluster_fields, ELEMENTSOF(cluster_fields), SCHEMA_UNKNOWN_ERROR, cl,
+                                   NULL) < 0) {
+                        r = -EINVAL;
+                        continue;
+                }
+                if (!cl->name[0]) {
+                        r = schema_error_at(x, entry, "a cluster needs a name");
+                        continue;
+                }
+                if (!cl->bearer[0]) {
+                        r = field_error(x, entry, cl->name, "a cluster needs a bearer");
+                        continue;
+                }
+                for (size_t j = 0; j < c->n_clusters; j++)
+                        twice = twice || streq(c->clusters[j].name, cl->name);
+                if (twice) {
+                        r = field_error(x, entry, cl->name, "cluster listed twice");
+                        continue;
+                }
                 c->n_clusters++;
         }
-        return 0;
+        return r;
 }
 
-static int top_pair(const struct parse_ctx *p, const char *key, yaml_node_t *key_node, yaml_node_t *value,
-                    void *userdata) {
-        struct server_config *c = userdata;
-        const char *v;
-
-        if (streq(key, "listen")) {
-                v = scalar(p, value, key);
-                if (!v)
-                        return -EINVAL;
-                if (parse_listen(v, &c->listen_addr, &c->listen_port) < 0)
-                        return node_error(p, value, key, "must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780");
-                return 0;
-        }
-        if (streq(key, "seed_dir"))
-                return get_dir(p, value, key, &c->seed_dir);
-        if (streq(key, "ks_dir"))
-                return get_dir(p, value, key, &c->ks_dir);
-        if (streq(key, "repo_dir"))
-                return get_dir(p, value, key, &c->repo_dir);
-        if (streq(key, "state_dir"))
-                return get_dir(p, value, key, &c->state_dir);
-        if (streq(key, "access_log"))
-                return get_bool(p, value, key, &c->access_log);
-        if (streq(key, "clusters"))
-                return parse_clusters(p, value, c);
-        if (streq(key, "limits"))
-                return for_each_pair(p, value, key, limits_pair, &c->limits);
-        return node_error(p, key_node, key, "unknown key");
-}
+static const struct schema_field top_fields[] = {
+        { "listen", listen_field, NULL },
+        { "seed_dir", dir_field, NULL },
+        { "ks_dir", dir_field, NULL },
+        { "repo_dir", dir_field, NULL },
+        { "state_dir", dir_field, NULL },
+        { "access_log", access_log_field, NULL },
+        { "clusters", clusters_field, NULL },
+        { "limits", limits_field, NULL },
+};
 
 int server_config_parse(struct server_config *c, const char *data, size_t size, const char *name) {
-        yaml_parser_t parser;
-        yaml_document_t doc;
-        yaml_node_t *root;
-        struct parse_ctx p = { .doc = &doc, .name = name };
+        _cleanup_(ytree_freep) struct ynode *root = NULL;
+        struct schema_ctx x = { .name = name, .target = c };
         int r;
 
-        if (!yaml_parser_initialize(&parser))
-                return log_error_errno(ENOMEM, "out of memory");
-        yaml_parser_set_input_string(&parser, (const unsigned char *) data, size);
-        if (!yaml_parser_load(&parser, &doc)) {
-                log_error("%s:%zu:%zu: not valid YAML: %s", name, parser.problem_mark.line + 1,
-                          parser.problem_mark.column + 1, parser.problem ? parser.problem : "parse error");
-                yaml_parser_delete(&parser);
+        r = ytree_load(data, size, name, &root);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 return -EINVAL;
-        }
-
-        root = yaml_document_get_root_node(&doc);
         if (!root)
-                r = 0; /* an empty file: the defaults */
-        else
-                r = for_each_pair(&p, root, "(top level)", top_pair, c);
-
-        yaml_document_delete(&doc);
-        yaml_parser_delete(&parser);
-        return r;
+                return 0; /* an empty file: the defaults */
+        if (schema_mapping(&x, NULL, root, top_fields, ELEMENTSOF(top_fields), SCHEMA_UNKNOWN_ERROR, c, NULL) < 0 &&
+            x.error == 0)
+                x.error = -EINVAL;
+        return x.error;
 }
 
 int server_config_load(struct server_config *c, const char *path) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The event loop: listening socket, header deadlines, signals, and libmicrohttpd in external mode. */
+/* The event loop: the listening socket, accepting, signals, shutdown, and libmicrohttpd driven in
+ * external mode; the access log. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "log.h"
 #include "macro.h"
@@ -40,84 +39,12 @@ void access_log(const struct server *s, const char *client, const char *method, 
                  (unsigned long long) bytes, (double) usec / 1000.0, end ? " end=" : "", end ? end : "");
 }
 
-/* ---- header deadlines ------------------------------------------------------------------------ */
-
-static void slot_unlink(struct server *s, int fd) {
-        struct conn_slot *slot = &s->slots[fd];
-
-        if (slot->deadline == 0)
-                return;
-        if (slot->prev >= 0)
-                s->slots[slot->prev].next = slot->next;
-        else
-                s->slots_head = slot->next;
-        if (slot->next >= 0)
-                s->slots[slot->next].prev = slot->prev;
-        else
-                s->slots_tail = slot->prev;
-        slot->prev = slot->next = -1;
-        slot->deadline = 0;
-}
-
-void conn_arm(struct server *s, int fd, bool idle, uint64_t now) {
-        struct conn_slot *slot;
-
-        if (fd < 0 || fd >= s->n_slots)
-                return;
-        slot = &s->slots[fd];
-        slot_unlink(s, fd);
-        slot->deadline = now + (uint64_t) s->config->limits.header_timeout * 1000000ULL;
-        slot->idle = idle;
-        slot->prev = s->slots_tail;
-        slot->next = -1;
-        if (s->slots_tail >= 0)
-                s->slots[s->slots_tail].next = fd;
-        else
-                s->slots_head = fd;
-        s->slots_tail = fd;
-}
-
-void conn_disarm(struct server *s, int fd) {
-        if (fd >= 0 && fd < s->n_slots)
-                slot_unlink(s, fd);
-}
-
-static void peer_format(const struct sockaddr_in *sa, char *buf, size_t size) {
+void peer_format(const struct sockaddr_in *sa, char *buf, size_t size) {
         char addr[INET_ADDRSTRLEN];
 
         if (!inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)))
                 snprintf(addr, sizeof(addr), "?");
         snprintf(buf, size, "%s:%u", addr, (unsigned) ntohs(sa->sin_port));
-}
-
-/* A connection that has not sent a complete request head in time gets a 408 and is shut down;
- * libmicrohttpd then sees the end of the stream and closes it. Keeping a slow client out this way
- * does not depend on libmicrohttpd's inactivity timeout, which every trickled byte restarts. */
-static void deadlines_expire(struct server *s, uint64_t now) {
-        static const char response[] = "HTTP/1.1 408 Request Timeout\r\n"
-                                       "Connection: close\r\n"
-                                       "Content-Type: text/plain; charset=utf-8\r\n"
-                                       "Content-Length: 20\r\n"
-                                       "\r\n"
-                                       "408 request timeout\n";
-
-        while (s->slots_head >= 0 && s->slots[s->slots_head].deadline <= now) {
-                int fd = s->slots_head;
-                struct conn_slot *slot = &s->slots[fd];
-                uint64_t armed = slot->deadline - (uint64_t) s->config->limits.header_timeout * 1000000ULL;
-                struct stat st;
-                char client[24];
-
-                slot_unlink(s, fd);
-                if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != slot->dev || st.st_ino != slot->ino)
-                        continue; /* closed already; the number may belong to something else now */
-                if (!slot->idle) {
-                        (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-                        peer_format(&slot->peer, client, sizeof(client));
-                        access_log(s, client, "-", "-", 408, 20, now - armed, "header-timeout");
-                }
-                (void) shutdown(fd, SHUT_RDWR);
-        }
 }
 
 /* ---- accepting ------------------------------------------------------------------------------ */
@@ -214,79 +141,6 @@ static int listen_socket(const struct server_config *config) {
         return TAKE_FD(fd);
 }
 
-/* ---- libmicrohttpd ---------------------------------------------------------------------------- */
-
-static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void mhd_logger(void *cls, const char *fmt, va_list ap) {
-        char msg[512];
-        size_t n;
-
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        n = strlen(msg);
-        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-                msg[--n] = 0;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) msg[i] < 0x20 || msg[i] == 0x7f)
-                        msg[i] = '?';
-        log_debug("libmicrohttpd: %s", msg);
-}
-
-/* A listening socket nobody can connect to: bound to a path that is removed at once. We accept
- * connections ourselves and hand them over with MHD_add_connection(), but libmicrohttpd 0.9.33 sets up
- * its epoll descriptor only for a daemon with a listening socket (MHD_USE_NO_LISTEN_SOCKET leaves it
- * without one). */
-static int unreachable_listen_socket(void) {
-        _cleanup_close_ int fd = -1;
-        char dir[] = "/tmp/kube-firstboot-server.XXXXXX";
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int r = 0;
-
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return log_error_errno(errno, "socket: %m");
-        if (!mkdtemp(dir))
-                return log_error_errno(errno, "%s: cannot create: %m", dir);
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/unused", dir);
-        if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
-                r = log_error_errno(errno, "%s: cannot bind: %m", sa.sun_path);
-        (void) unlink(sa.sun_path);
-        (void) rmdir(dir);
-        if (r < 0)
-                return r;
-        return TAKE_FD(fd);
-}
-
-static int daemon_start(struct server *s) {
-        const struct server_limits *l = &s->config->limits;
-        const union MHD_DaemonInfo *info;
-        int placeholder;
-
-        placeholder = unreachable_listen_socket();
-        if (placeholder < 0)
-                return placeholder;
-        /* libmicrohttpd owns placeholder from here on and closes it when stopped */
-        s->daemon = MHD_start_daemon(FB_MHD_USE_EPOLL | FB_MHD_SUSPEND_RESUME | FB_MHD_ERROR_LOG,
-                                     0, NULL, NULL, http_handle, s,
-                                     MHD_OPTION_LISTEN_SOCKET, placeholder,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) l->max_connections,
-                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) l->max_per_ip,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) l->connection_timeout,
-                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) l->connection_memory,
-                                     MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-                                     MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
-                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-                                     MHD_OPTION_END);
-        if (!s->daemon) {
-                close(placeholder);
-                return log_error_errno(EIO, "cannot start libmicrohttpd (epoll support missing?)");
-        }
-        info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD_LINUX_ONLY);
-        if (!info || FB_MHD_EPOLL_FD(info) < 0)
-                return log_error_errno(EIO, "libmicrohttpd has no epoll descriptor");
-        s->mhd_fd = FB_MHD_EPOLL_FD(info);
-        return 0;
-}
-
 static void raise_nofile(struct server *s) {
         struct rlimit rl;
         unsigned need;
@@ -330,6 +184,7 @@ int server_init(struct server *s, struct server_config *config) {
         for (int i = 0; i < s->n_slots; i++)
                 s->slots[i].prev = s->slots[i].next = -1;
 
+        join_waits_init(s);
         r = store_open(&s->store, config);
         if (r < 0)
                 return r;
@@ -347,7 +202,7 @@ int server_init(struct server *s, struct server_config *config) {
         s->listen_fd = listen_socket(config);
         if (s->listen_fd < 0)
                 return s->listen_fd;
-        return daemon_start(s);
+        return http_daemon_start(s);
 }
 
 static void begin_shutdown(struct server *s, uint64_t now) {
@@ -381,7 +236,7 @@ static int poll_timeout_ms(struct server *s, uint64_t now) {
                 EARLIER(now + (mhd_ms > 3600000 ? 3600000 : (uint64_t) mhd_ms) * 1000);
         if (s->slots_head >= 0)
                 EARLIER(s->slots[s->slots_head].deadline);
-        EARLIER(s->next_wait_deadline);
+        EARLIER(s->waiters.next_deadline);
         if (s->accept_paused_until > now)
                 EARLIER(s->accept_paused_until);
         if (s->shutting_down)
@@ -402,7 +257,7 @@ static bool shutdown_done(struct server *s, uint64_t now) {
                 return false;
         /* every long poll must have been answered: stopping libmicrohttpd with suspended connections
          * is not allowed */
-        if (s->n_waiters == 0 && s->n_resuming == 0 && (s->active_requests == 0 || elapsed >= SHUTDOWN_GRACE_USEC))
+        if (s->waiters.n_waiting == 0 && s->waiters.n_resuming == 0 && (s->active_requests == 0 || elapsed >= SHUTDOWN_GRACE_USEC))
                 return true;
         if (elapsed >= SHUTDOWN_MAX_USEC) {
                 log_warning("%u requests still open after %llu s, stopping anyway", s->active_requests,
@@ -447,7 +302,8 @@ int server_run(struct server *s) {
                 /* after MHD_run(), so a request head that has just arrived counts as in time */
                 now = now_usec();
                 deadlines_expire(s, now);
-                waiters_expire(s, now); /* sets mhd_pending: the next poll() does not sleep */
+                /* resuming a long poll sets mhd_pending: the next poll() does not sleep */
+                waitlist_expire(&s->waiters, now, s->shutting_down);
         }
         return 0;
 }

@@ -74,7 +74,7 @@ int status_page(const struct server *s, char **ret, size_t *ret_size) {
                        REFRESH_SECONDS);
         format_utc(now, when, sizeof(when));
         buffer_appendf(&b, "<p>Server time %s. Long polls waiting: <span id=\"waiters\">%u</span>.</p>\n", when,
-                       s->n_waiters);
+                       s->waiters.n_waiting);
         if (s->store.n_clusters == 0)
                 buffer_puts(&b, "<p>No cluster is configured.</p>\n");
         for (size_t i = 0; i < s->store.n_clusters; i++)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "server-config.h"
+#include "server-records.h"
 
 /* What the server keeps: per cluster the sealed join record and the last progress report of each
  * node, in memory and under the state directory:
@@ -13,22 +14,6 @@
  *   STATE/clusters/<cluster>/nodes/<node>.json
  * Every write goes to disk first (write_file_atomic), then to memory, so what a client was told is
  * stored survives a restart. */
-
-#define JOIN_RECORD_MAX (16 * 1024)
-#define REPORT_MAX 4096
-#define REPORT_MESSAGE_MAX 256
-
-struct report {
-        char node[64];
-        char role[32];
-        char stage[16];
-        char status[16];
-        char message[REPORT_MESSAGE_MAX + 1];
-        int64_t time;       /* the node's clock, Unix seconds */
-        int64_t received;   /* the server's clock when the report arrived */
-        char *json;         /* as served by GET .../nodes */
-        size_t json_size;
-};
 
 struct cluster {
         char name[64];
@@ -55,13 +40,6 @@ int store_open(struct store *st, const struct server_config *config);
 void store_close(struct store *st);
 
 struct cluster *store_find(struct store *st, const char *name);
-
-/* The checks a write must pass; on failure they fill err (a short reason for the client, without the
- * body's content) and return -EINVAL. */
-int record_check(const char *cluster, const char *data, size_t size, char *err, size_t err_size);
-int report_parse(const char *node, const char *data, size_t size, bool stored, struct report **ret, char *err,
-                 size_t err_size);
-void report_free(struct report *r);
 
 /* Return 1 when the entry is new, 0 when it replaced one; -EINVAL (err filled), -ENOSPC (too many
  * nodes), or -errno from writing the state file. */

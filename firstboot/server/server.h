@@ -8,6 +8,7 @@
 
 #include "mhd-compat.h"
 #include "server-config.h"
+#include "server-longpoll.h"
 #include "server-store.h"
 
 /* kube-firstboot-server runs in one thread: its own loop polls the listening socket, a signalfd and
@@ -25,8 +26,6 @@ struct conn_slot {
         struct sockaddr_in peer;
 };
 
-struct request;
-
 struct server {
         struct server_config *config;
         struct store store;
@@ -40,11 +39,7 @@ struct server {
         uint64_t shutdown_started;
         uint64_t accept_paused_until;
 
-        /* long polls for a join record */
-        struct request *waiters_head, *waiters_tail;
-        unsigned n_waiters;         /* suspended, on the list */
-        unsigned n_resuming;        /* resumed, libmicrohttpd has not called the handler again yet */
-        uint64_t next_wait_deadline; /* earliest deadline on the list, or earlier; 0: none */
+        struct waitlist waiters;    /* long polls for a join record */
         bool mhd_pending;           /* connections were resumed: run libmicrohttpd again before sleeping */
         unsigned active_requests;
 
@@ -57,21 +52,26 @@ struct server {
 int server_init(struct server *s, struct server_config *config);
 int server_run(struct server *s);
 void server_done(struct server *s);
-void conn_arm(struct server *s, int fd, bool idle, uint64_t now);
-void conn_disarm(struct server *s, int fd);
 void access_log(const struct server *s, const char *client, const char *method, const char *path, unsigned status,
                 uint64_t bytes, uint64_t usec, const char *end);
+/* "ADDRESS:PORT" */
+void peer_format(const struct sockaddr_in *sa, char *buf, size_t size);
 
-/* server-http.c: the libmicrohttpd callbacks */
-mhd_result http_handle(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
-                       const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls);
-void http_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
-                    enum MHD_RequestTerminationCode toe);
+/* server-deadline.c: header deadlines. A connection is armed when accepted and after each request
+ * of a kept-alive one, disarmed when its request head is complete. */
+void conn_arm(struct server *s, int fd, bool idle, uint64_t now);
+void conn_disarm(struct server *s, int fd);
+/* Answers 408 to and shuts down every connection whose deadline has passed. */
+void deadlines_expire(struct server *s, uint64_t now);
+
+/* server-mhd.c: the libmicrohttpd daemon, with the server's callbacks and options */
+int http_daemon_start(struct server *s);
+/* %XX decoding of the path and query (libmicrohttpd's unescape callback). */
 size_t http_unescape(void *cls, struct MHD_Connection *connection, char *s);
-/* Resumes long polls whose wait is over (all of them when shutting down). */
-void waiters_expire(struct server *s, uint64_t now);
-void waiters_wake(struct server *s, const struct cluster *c);
 void http_forget_responses(struct server *s);
+
+/* server-longpoll.c: points the wait list's wake-ups at the suspended connections */
+void join_waits_init(struct server *s);
 
 /* server-page.c */
 int status_page(const struct server *s, char **ret, size_t *ret_size);

@@ -3,24 +3,29 @@
  *
  * Input: "TARGET\nAUTHORIZATION\nBODY". TARGET is the request target as a client sends it (path,
  * %-escapes, query); it goes through the server's own unescaper (http_unescape) and router
- * (route_parse, static in server-http.c: this file includes that source to reach it), and, when it
- * routes to a seed or a /ks/ or /repo/ file, through open_beneath() on a fixture tree with symbolic
- * links and a FIFO pointing out of it. AUTHORIZATION is compared with the cluster's bearer. BODY goes
- * through both write validators, record_check() and report_parse(), whatever the route, so that JSON
- * mutations are not held back by the path.
+ * (route_parse), and, when it routes to a seed or a /ks/ or /repo/ file, through open_beneath() on a
+ * fixture tree with symbolic links and a FIFO pointing out of it. AUTHORIZATION is compared with the
+ * cluster's bearer. BODY goes through both write validators, record_check() and report_parse(),
+ * whatever the route, so that JSON mutations are not held back by the path.
  *
  * It checks the promises the rest of the server relies on: a routed path has no empty, dot or
  * over-long segment and only the fixed character set; a file it opens is a regular file inside its
  * root; a report that passes serialises to JSON that passes again, unchanged; the log and HTML
  * escapers emit only what they promise. libmicrohttpd's own request parsing is not fuzzed here (the
  * server sees what it has parsed: a method, a path, headers). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../firstboot/server/server-http.c"
+#include "log.h"
+#include "macro.h"
+#include "server-files.h"
+#include "server-route.h"
+#include "server-util.h"
+#include "server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -145,7 +150,7 @@ static bool fz_log_char(unsigned char c) {
 }
 
 static void fz_route(char *target) {
-        struct request req = { .server = &fz_server };
+        struct route_match match = {};
         char *query = strchr(target, '?'), log_buf[200];
         size_t len, n;
         unsigned status;
@@ -164,44 +169,44 @@ static void fz_route(char *target) {
                 if (!fz_log_char((unsigned char) *c))
                         abort();
 
-        status = route_parse(&req, target);
+        status = route_parse(&fz_config, &fz_server.store, target, &match);
         if (status != 0 && status != 400 && status != 404 && status != 500)
                 abort();
         if (status == 0) {
                 /* a routed path is made of path characters and has no dot segment */
                 if (strstr(target, "/.") || strstr(target, "//"))
                         abort();
-                switch (req.route) {
+                switch (match.route) {
                 case ROUTE_STATUS:
                         if (!streq(target, "/"))
                                 abort();
                         break;
                 case ROUTE_SEED:
-                        if (!name_is_valid(req.node) || req.static_root != fz_config.seed_dir)
+                        if (!name_is_valid(match.node) || match.static_root != fz_config.seed_dir)
                                 abort();
-                        fz_check_rest(req.static_rest);
-                        fz_check_open(req.static_root, req.static_rest);
+                        fz_check_rest(match.static_rest);
+                        fz_check_open(match.static_root, match.static_rest);
                         break;
                 case ROUTE_STATIC:
-                        if (req.static_root != fz_config.ks_dir && req.static_root != fz_config.repo_dir)
+                        if (match.static_root != fz_config.ks_dir && match.static_root != fz_config.repo_dir)
                                 abort();
-                        fz_check_rest(req.static_rest);
-                        fz_check_open(req.static_root, req.static_rest);
+                        fz_check_rest(match.static_rest);
+                        fz_check_open(match.static_root, match.static_rest);
                         break;
                 case ROUTE_NODE:
-                        if (!name_is_valid(req.node) || !req.cluster)
+                        if (!name_is_valid(match.node) || !match.cluster)
                                 abort();
                         break;
                 case ROUTE_JOIN:
                 case ROUTE_NODES:
-                        if (!req.cluster || !name_is_valid(req.cluster->name))
+                        if (!match.cluster || !name_is_valid(match.cluster->name))
                                 abort();
                         break;
                 default:
                         abort();
                 }
         }
-        free(req.static_rest);
+        route_match_done(&match);
 }
 
 static void fz_body(const char *body, size_t size) {

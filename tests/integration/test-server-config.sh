@@ -74,7 +74,7 @@ bad "cluster listed twice" "lab: cluster listed twice" "clusters:
   - name: lab
     bearer: $good_bearer
 "
-bad "duplicate key" "c.yaml:2:1: listen: duplicate key" "listen: 127.0.0.1:1
+bad "duplicate key" "c.yaml:2:1: duplicate key \"listen\"" "listen: 127.0.0.1:1
 listen: 127.0.0.1:2
 "
 bad "not YAML" "c.yaml:2:1: not valid YAML" "listen: [1
