@@ -229,11 +229,14 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max, un
         if (s[0] == '0' && s[1] != 0)
                 return -EINVAL;
         for (; *s; s++) {
+                unsigned digit;
+
                 if (*s < '0' || *s > '9')
                         return -EINVAL;
-                if (v > (~0ULL - 9) / 10)
+                digit = (unsigned) (*s - '0');
+                if (v > (~0ULL - digit) / 10)
                         return -ERANGE;
-                v = v * 10 + (unsigned) (*s - '0');
+                v = v * 10 + digit;
         }
         if (v < min || v > max)
                 return -ERANGE;
@@ -245,6 +248,8 @@ int parse_duration_s(const char *s, unsigned long long *ret) {
         unsigned long long total = 0;
         bool any = false;
 
+        if (!*s)
+                return -EINVAL;
         if (parse_uint(s, 0, 10ULL * 365 * 86400, ret) == 0)
                 return 0;
         while (*s) {

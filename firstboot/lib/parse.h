@@ -45,7 +45,8 @@ int parse_k8s_version(const char *s, char ret[static 32]);
 /* sysctl key: dotted or slashed, [a-zA-Z0-9_.-/], no "..", at most 127 chars. */
 bool sysctl_key_is_valid(const char *s);
 
-/* Printable ASCII without control characters, up to max bytes. */
+/* No C0 control character and no DEL, up to max bytes. Bytes from 0x80 pass, so that UTF-8 text does;
+ * a caller that shows the text on a terminal refuses C1 controls itself (status-remote.c). */
 bool string_is_safe(const char *s, size_t max);
 
 /* parse_uint() of the len bytes at s, which need not end there (a field inside a line). */
