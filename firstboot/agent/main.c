@@ -129,8 +129,10 @@ static void help(void) {
                "See kube-firstboot(8).\n");
 }
 
-static int state_base(char *buf, size_t size) {
-        return root_path(buf, size, arg_state_dir);
+/* The state directory's name in messages; the state functions take arg_state_dir, under the root. */
+static int state_base(char **ret) {
+        *ret = root_path(arg_state_dir);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* Finds, reads and validates the seed. Exit code on failure. */
@@ -192,14 +194,14 @@ static bool instance_complete(const struct state *state) {
 
 /* Command output and a copy of every message go to a 0600 log: kubeadm's output can hold tokens. */
 static int open_agent_log(void) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = root_path(AGENT_LOG);
         int fd;
 
-        if (root_path(path, sizeof(path), AGENT_LOG) < 0 || mkdir_parents(path, 0755) < 0)
+        if (!path)
                 return -1;
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = root_open_file(AGENT_LOG, CHASE_MKDIR | CHASE_NOFOLLOW, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, 0600);
         if (fd < 0) {
-                log_warning_errno(errno, "%s: cannot open: %m; command output is not kept", path);
+                log_warning_errno(fd, "%s: cannot open: %s; command output is not kept", path, chase_strerror(fd));
                 return -1;
         }
         (void) fchmod(fd, 0600);
@@ -212,33 +214,34 @@ static int open_agent_log(void) {
  * through, or an endpoint that did not take it then). The state directory's done-reported says it was
  * delivered. */
 static void report_done(const struct fb_config *c, const char *state_dir, bool always) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        if (snprintf(path, sizeof(path), "%s/done-reported", state_dir) >= (int) sizeof(path) ||
-            (!always && file_exists(path)))
+        if (asprintf(&path, "%s/done-reported", state_dir) < 0 || (!always && root_exists(path)))
                 return;
         if (endpoint_report(c, "done", "done", "provisioned") < 0)
                 return;
-        r = write_file_atomic(path, "done\n", 5, 0600, 0);
+        r = root_write_file(path, "done\n", 5, 0600, 0);
         if (r < 0)
-                log_warning_errno(r, "%s: cannot write: %m", path);
+                log_warning_errno(r, "%s%s: cannot write: %s", root_get(), path, chase_strerror(r));
 }
 
 /* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. */
 static int take_lock(const char *base) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *lock = NULL;
         int fd;
 
-        if (snprintf(path, sizeof(path), "%s/.lock", base) >= (int) sizeof(path) || mkdir_p(base, 0755) < 0)
-                return log_error_errno(ENAMETOOLONG, "%s: cannot create the state directory", base);
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (asprintf(&lock, "%s/.lock", arg_state_dir) < 0)
+                return log_error_errno(ENOMEM, "%s: cannot create the state directory: %m", base);
+        fd = root_mkdir_p(arg_state_dir, 0755);
+        if (fd >= 0)
+                fd = root_open_file(lock, CHASE_NOFOLLOW, O_RDWR | O_CREAT | O_NOCTTY, 0600);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", path);
+                return log_error_errno(fd, "%s/.lock: cannot open: %s", base, chase_strerror(fd));
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
                 close(fd);
-                return log_error_errno(r, "%s: %s", path,
+                return log_error_errno(r, "%s/.lock: %s", base,
                                        r == -EBUSY ? "another kube-firstboot is running" : "cannot lock: %m");
         }
         return fd; /* held until exit */
@@ -253,7 +256,7 @@ static void print_plan_header(const struct seed *seed, const struct fb_config *c
 static int provision(bool dry_run) {
         _cleanup_(seed_done) struct seed seed = {};
         _cleanup_(config_done) struct fb_config config;
-        char base[PATH_MAX];
+        _cleanup_free_ char *base = NULL;
         struct state state;
         struct fb_run run = { .dry_run = dry_run, .log_fd = -1 };
         _cleanup_close_ int log_fd = -1, lock_fd = -1;
@@ -277,17 +280,17 @@ static int provision(bool dry_run) {
         run.config = &config;
         run.seed = &seed;
 
-        r = state_base(base, sizeof(base));
+        r = state_base(&base);
         if (r < 0) {
-                log_error_errno(r, "--state-dir: path too long");
+                log_error_errno(ENOMEM, "--state-dir: %m");
                 return EXIT_BAD_INPUT;
         }
-        r = state_open(base, config.instance_id, false, &state);
+        r = state_open(arg_state_dir, config.instance_id, false, &state);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read state: %m", state.dir);
                 return EXIT_RUNTIME;
         }
-        run.state_dir = state.dir;
+        run.state_dir = state.abs_dir;
 
         /* What kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
          * plane too small) is checked before the first change, the lock file and the agent's state included,
@@ -315,7 +318,7 @@ static int provision(bool dry_run) {
                 if (lock_fd < 0)
                         return EXIT_RUNTIME;
                 /* reread under the lock: another run may have finished meanwhile */
-                r = state_open(base, config.instance_id, false, &state);
+                r = state_open(arg_state_dir, config.instance_id, false, &state);
                 if (r < 0) {
                         log_error_errno(r, "%s: cannot read state: %m", state.dir);
                         return EXIT_RUNTIME;
@@ -332,7 +335,7 @@ static int provision(bool dry_run) {
                                config.instance_id, when);
                 else {
                         log_info("instance %s was provisioned at %s: nothing to do", config.instance_id, when);
-                        report_done(&config, state.dir, false);
+                        report_done(&config, state.abs_dir, false);
                 }
                 return EXIT_OK;
         }
@@ -350,9 +353,9 @@ static int provision(bool dry_run) {
                                 return EXIT_RUNTIME;
                         }
                 }
-                r = state_write_current_instance(base, config.instance_id);
+                r = state_write_current_instance(arg_state_dir, config.instance_id);
                 if (r >= 0)
-                        r = state_open(base, config.instance_id, true, &state);
+                        r = state_open(arg_state_dir, config.instance_id, true, &state);
                 if (r >= 0)
                         r = state_mark_done(&state, "seed");
                 if (r < 0) {
@@ -411,7 +414,7 @@ static int provision(bool dry_run) {
         }
 
         if (!dry_run && instance_complete(&state))
-                report_done(&config, state.dir, true);
+                report_done(&config, state.abs_dir, true);
         if (dry_run)
                 printf("\n%u action(s) to take, %u already in place.\n", run.n_changed, run.n_unchanged);
         else
@@ -424,7 +427,7 @@ static int cmd_refresh_token(void) {
         _cleanup_(config_done) struct fb_config config;
         _cleanup_close_ int log_fd = -1, lock_fd = -1;
         struct fb_run run = { .log_fd = -1 };
-        char base[PATH_MAX];
+        _cleanup_free_ char *base = NULL;
         struct state state;
         int r;
 
@@ -434,14 +437,14 @@ static int cmd_refresh_token(void) {
                 return r;
         run.config = &config;
         run.seed = &seed;
-        r = state_base(base, sizeof(base));
+        r = state_base(&base);
         if (r >= 0)
-                r = state_open(base, config.instance_id, true, &state);
+                r = state_open(arg_state_dir, config.instance_id, true, &state);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot open state: %m", base);
                 return EXIT_RUNTIME;
         }
-        run.state_dir = state.dir;
+        run.state_dir = state.abs_dir;
         lock_fd = take_lock(base);
         if (lock_fd < 0)
                 return EXIT_RUNTIME;
@@ -451,17 +454,18 @@ static int cmd_refresh_token(void) {
 }
 
 static int cmd_status(void) {
-        char base[PATH_MAX], iid[256];
+        _cleanup_free_ char *base = NULL;
+        char iid[256];
         struct state state;
         int r;
 
         if (arg_endpoint)
                 return status_remote(arg_endpoint, arg_cluster, arg_watch, stdout);
 
-        r = state_base(base, sizeof(base));
+        r = state_base(&base);
         if (r < 0)
                 return EXIT_BAD_INPUT;
-        r = state_read_current_instance(base, iid, sizeof(iid));
+        r = state_read_current_instance(arg_state_dir, iid, sizeof(iid));
         if (r == -ENOENT) {
                 printf("No instance has run yet (%s/instance is absent).\n", base);
                 return EXIT_OK;
@@ -470,7 +474,7 @@ static int cmd_status(void) {
                 log_error_errno(r, "%s/instance: cannot read: %m", base);
                 return EXIT_RUNTIME;
         }
-        r = state_open(base, iid, false, &state);
+        r = state_open(arg_state_dir, iid, false, &state);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read state: %m", state.dir);
                 return EXIT_RUNTIME;
@@ -583,7 +587,10 @@ int main(int argc, char *argv[]) {
 
         r = root_set(arg_root);
         if (r < 0) {
-                log_error("--root: \"%s\" must be an absolute path", arg_root);
+                if (r == -EINVAL)
+                        log_error("--root: \"%s\" must be an absolute path", arg_root);
+                else
+                        log_error_errno(r, "--root: %s: cannot open: %m", arg_root);
                 return EXIT_BAD_INPUT;
         }
         if (arg_until && !streq(command, "run")) {

@@ -127,8 +127,8 @@ static int docker_verify(struct fb_run *run) {
 
 int step_docker(struct fb_run *run) {
         _cleanup_(daemon_json_change_done) struct daemon_json_change change = {};
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX], word[64], driver[64];
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        char word[64], driver[64];
         bool file_changed, did_something = false, need_verify = true;
         size_t size = 0;
         int r;
@@ -137,15 +137,15 @@ int step_docker(struct fb_run *run) {
                 return log_error_errno(-EOPNOTSUPP, "k8s runtime \"%s\" is not supported: only docker is",
                                        run->config->k8s.runtime);
 
-        r = root_path(path, sizeof(path), DAEMON_JSON);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", DAEMON_JSON);
-        r = read_file_limited(path, DAEMON_JSON_MAX, &text, &size);
+        path = root_path(DAEMON_JSON);
+        if (!path)
+                return log_error_errno(ENOMEM, "%s: %m", DAEMON_JSON);
+        r = root_read_file(DAEMON_JSON, DAEMON_JSON_MAX, &text, &size);
         if (r == -EFBIG)
                 return log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,
                                        DAEMON_JSON_MAX / 1024);
         if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
 
         r = daemon_json_merge(path, text, size, &change);
         if (r < 0)
@@ -156,12 +156,10 @@ int step_docker(struct fb_run *run) {
                            change.exec_opts_before, change.exec_opts_after);
                 did_something = true;
                 if (!run->dry_run) {
-                        host_clean_stale_temps(path);
                         /* new: 0644 in a new 0755 /etc/docker, as the docker packages make them */
-                        r = write_file_atomic(path, change.content, change.size, 0644, WRITE_ATOMIC_MKDIR);
+                        r = host_write_file(DAEMON_JSON, change.content, change.size, 0644, WRITE_ATOMIC_MKDIR);
                         if (r < 0)
-                                return log_error_errno(r, "%s: cannot write: %m (the previous content is intact)",
-                                                       path);
+                                return r;
                 }
         } else
                 run_unchanged(run, STEP, DAEMON_JSON " asks for the systemd cgroup driver");

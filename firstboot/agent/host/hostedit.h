@@ -65,8 +65,11 @@ int host_command(struct fb_run *run, const char *const argv[], bool quiet_missin
  * status N; see the agent log)", WHAT from the format, and returned as -EIO. 0 on success. */
 int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) _printf_(3, 4);
 
-/* Removes temporary files a killed write_file_atomic() left in the directory of <rooted path>. */
-void host_clean_stale_temps(const char *rooted_path);
+/* Removes temporary files a killed write_file_atomic() left in the directory dir_fd (shown_dir names it). */
+void host_clean_stale_temps(int dir_fd, const char *shown_dir);
+/* Writes <root>abs_path atomically (host_clean_stale_temps() first; flags as write_file_atomic()), never
+ * through a symlink. 0 unchanged, 1 written, -errno (logged with the path). */
+int host_write_file(const char *abs_path, const void *data, size_t size, mode_t mode, unsigned flags);
 
 /* ---- text transformations (unit-tested) ---- */
 

@@ -22,16 +22,18 @@
 static const char *const modules[] = { "br_netfilter", "overlay" };
 
 static bool module_builtin(const char *name) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *abs = NULL;
         struct utsname u;
-        char abs[PATH_MAX], want[64];
+        char want[64];
         const char *p, *end, *line;
         size_t size, len, wl;
 
         if (uname(&u) < 0)
                 return false;
-        if (snprintf(abs, sizeof(abs), "/lib/modules/%s/modules.builtin", u.release) >= (int) sizeof(abs))
+        if (asprintf(&abs, "/lib/modules/%s/modules.builtin", u.release) < 0) {
+                abs = NULL;
                 return false;
+        }
         if (host_read_file(abs, 4 * HOST_FILE_MAX, &text, &size) < 0)
                 return false;
         wl = (size_t) snprintf(want, sizeof(want), "/%s.ko", name);
@@ -42,13 +44,11 @@ static bool module_builtin(const char *name) {
 }
 
 static int module_loaded(const char *name) {
-        char path[PATH_MAX];
-        int r;
+        _cleanup_free_ char *path = NULL;
 
-        r = root_pathf(path, sizeof(path), "/sys/module/%s", name);
-        if (r < 0)
-                return log_error_errno(r, "/sys/module/%s: path too long under --root", name);
-        return file_exists(path) || module_builtin(name);
+        if (asprintf(&path, "/sys/module/%s", name) < 0)
+                return log_error_errno(ENOMEM, "/sys/module/%s: %m", name);
+        return root_exists(path) || module_builtin(name);
 }
 
 /* Loads every module not loaded yet with one modprobe: `modprobe NAME`, or `modprobe -a NAME...` (kmod's

@@ -2,6 +2,7 @@
 /* The cloud-config's ssh_authorized_keys for root, merged into /root/.ssh/authorized_keys (directory
  * 0700, file 0600, as sshd's StrictModes wants): keys already there, whatever their options or comment,
  * are not added twice, and every existing line stays byte for byte. Keys are never logged: only counts. */
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -156,47 +157,62 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
         return 0;
 }
 
+/* chmod() of <root>abs_path, never through a symlink. */
+static int root_chmod(const char *abs_path, mode_t mode) {
+        _cleanup_close_ int fd = root_open_file(abs_path, CHASE_NOFOLLOW, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+
+        if (fd < 0)
+                return fd;
+        return fchmod(fd, mode) < 0 ? negative_errno() : 0;
+}
+
 static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bool directory) {
-        char path[PATH_MAX], what[PATH_MAX + 32], before[16], after[16];
+        _cleanup_free_ char *path = root_path(abs_path), *what = NULL;
+        char before[16], after[16];
         struct stat st;
         int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
-        if (lstat(path, &st) < 0) {
-                if (errno != ENOENT)
-                        return log_error_errno(errno, "%s: cannot stat: %m", path);
+        if (!path)
+                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+        r = root_lstat(abs_path, &st);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        return log_error_errno(r, "%s: cannot stat: %s", path, chase_strerror(r));
                 if (!directory)
                         return 0; /* the file is created with its mode */
-                snprintf(what, sizeof(what), "create %s", abs_path);
+                if (asprintf(&what, "create %s", abs_path) < 0)
+                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
                 snprintf(after, sizeof(after), "%04o", (unsigned) mode);
                 run_action(run, STEP, what, NULL, after);
                 if (run->dry_run)
                         return 1;
-                r = mkdir_p(path, mode);
+                r = root_mkdir_p(abs_path, mode);
                 if (r < 0)
-                        return log_error_errno(r, "%s: cannot create: %m", path);
-                if (chmod(path, mode) < 0) /* whatever the umask */
-                        return log_error_errno(errno, "%s: cannot chmod: %m", path);
+                        return log_error_errno(r, "%s: cannot create: %s", path, chase_strerror(r));
+                r = root_chmod(abs_path, mode); /* whatever the umask */
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot chmod: %s", path, chase_strerror(r));
                 return 1;
         }
         if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
                 return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
                                        directory ? "directory" : "regular file");
-        snprintf(what, sizeof(what), "mode of %s", abs_path);
         if ((st.st_mode & 07777) == mode) {
+                if (asprintf(&what, "mode of %s", abs_path) < 0)
+                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
                 run_unchanged(run, STEP, what);
                 return 0;
         }
         snprintf(before, sizeof(before), "%04o", (unsigned) (st.st_mode & 07777));
         snprintf(after, sizeof(after), "%04o", (unsigned) mode);
-        snprintf(what, sizeof(what), "set the mode of %s", abs_path);
+        if (asprintf(&what, "set the mode of %s", abs_path) < 0)
+                return log_error_errno(ENOMEM, "%s: %m", abs_path);
         run_action(run, STEP, what, before, after);
         if (run->dry_run)
                 return 1;
-        if (chmod(path, mode) < 0)
-                return log_error_errno(errno, "%s: cannot chmod: %m", path);
+        r = root_chmod(abs_path, mode);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot chmod: %s", path, chase_strerror(r));
         return 1;
 }
 

@@ -27,10 +27,22 @@
 #define INIT_ATTEMPTS 3
 #define INIT_TIMEOUT_MS (10 * 60 * 1000)
 
-static int rooted(const char *abs, char buf[static PATH_MAX]) {
-        int r = root_path(buf, PATH_MAX, abs);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs);
+/* abs under the --root prefix, for commands' arguments and messages; NULL (logged) when out of memory. */
+static char *rooted(const char *abs) {
+        char *p = root_path(abs);
+        if (!p)
+                log_error_errno(ENOMEM, "%s: %m", abs);
+        return p;
+}
+
+/* "<state dir>/name", under the root, in *ret; *ret_shown (optional) the same with the --root prefix. */
+static int state_file(struct fb_run *run, const char *name, char **ret, char **ret_shown) {
+        if (asprintf(ret, "%s/%s", run->state_dir, name) < 0) {
+                *ret = NULL;
+                return log_error_errno(ENOMEM, "%s/%s: %m", run->state_dir, name);
+        }
+        if (ret_shown && !(*ret_shown = rooted(*ret)))
+                return -ENOMEM;
         return 0;
 }
 
@@ -60,13 +72,14 @@ static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
 
 int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
+        _cleanup_free_ char *text = NULL, *abs_path = NULL, *path = NULL;
         long long expires;
         int r;
 
-        snprintf(path, sizeof(path), "%s/token", run->state_dir);
-        r = read_file_limited(path, 128, &text, NULL);
+        r = state_file(run, "token", &abs_path, &path);
+        if (r < 0)
+                return r;
+        r = root_read_file(abs_path, 128, &text, NULL);
         if (r >= 0) {
                 char t[32];
                 if (sscanf(text, "%31s %lld", t, &expires) == 2 && bootstrap_token_is_valid(t)) {
@@ -77,7 +90,7 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                 }
                 log_warning("%s: unreadable, making a new token", path);
         } else if (r != -ENOENT)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
 
         if (c->token[0])
                 strscpy(token, 24, c->token);
@@ -93,36 +106,42 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
 }
 
 int control_plane_token_save(struct fb_run *run, const char *token, long long expires) {
-        char path[PATH_MAX], text[64];
+        _cleanup_free_ char *abs_path = NULL;
+        char text[64];
         int n, r;
 
-        snprintf(path, sizeof(path), "%s/token", run->state_dir);
+        r = state_file(run, "token", &abs_path, NULL);
+        if (r < 0)
+                return r;
         n = snprintf(text, sizeof(text), "%s %lld\n", token, expires);
-        r = write_file_atomic(path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
+        r = root_write_file(abs_path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
         secure_erase(text, sizeof(text));
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", path);
+                return log_error_errno(r, "%s%s: cannot write: %s", root_get(), abs_path, chase_strerror(r));
         return 0;
 }
 
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
-        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], token[24], what[512];
-        _cleanup_free_ char *yaml = NULL;
+        _cleanup_free_ char *yaml = NULL, *admin = NULL, *config_path = NULL, *marker_abs = NULL, *marker = NULL;
+        char token[24], what[512];
         long long expires;
         size_t size;
         int r;
 
-        if (rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
+        admin = rooted(ADMIN_CONF);
+        if (!admin)
+                return -ENOMEM;
         /* kubeadm init writes admin.conf early, and the API server answers long before init has made the
          * bootstrap token: only an init seen to succeed (the marker, written right after) is finished. */
-        snprintf(marker, sizeof(marker), "%s/init-done", run->state_dir);
-        if (file_exists(admin)) {
+        r = state_file(run, "init-done", &marker_abs, &marker);
+        if (r < 0)
+                return r;
+        if (root_exists(ADMIN_CONF)) {
                 const char *reset[] = { "kubeadm", "reset", "-f", NULL };
 
-                if (run->dry_run || file_exists(marker)) {
+                if (run->dry_run || root_exists(marker_abs)) {
                         /* A control plane that init set up is never reset here: workers may have joined it
                          * and hold its CA. If it does not come back, a person must look. */
                         if (!run->dry_run && !api_server_answers(run, admin) && !api_server_comes_back(run, admin))
@@ -155,41 +174,42 @@ int step_init(struct fb_run *run) {
         secure_erase(token, sizeof(token));
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = write_run_file("kubeadm-init.yaml", yaml, size, config_path, sizeof(config_path));
+        r = write_run_file("kubeadm-init.yaml", yaml, size, &config_path);
         secure_erase(yaml, size);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-init.yaml");
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-init.yaml", chase_strerror(r));
 
         endpoint_report(c, "init", "running", "kubeadm init started");
         r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
         if (r < 0)
                 return r;
-        if (!file_exists(admin))
+        if (!root_exists(ADMIN_CONF))
                 return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", admin);
-        r = write_file_atomic(marker, "kubeadm init succeeded\n", 23, 0600, 0);
+        r = root_write_file(marker_abs, "kubeadm init succeeded\n", 23, 0600, 0);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
+                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
         return 1;
 }
 
 int step_kubeconfig(struct fb_run *run) {
         static const char STEP[] = "kubeconfig";
-        char admin[PATH_MAX], dest[PATH_MAX], dir[PATH_MAX];
-        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *data = NULL, *admin = NULL, *dest = NULL;
         _cleanup_free_ char *old = NULL;
         size_t size, old_size;
         int r;
 
-        if (rooted(ADMIN_CONF, admin) < 0 || rooted("/root/.kube/config", dest) < 0 || rooted("/root/.kube", dir) < 0)
-                return -ENAMETOOLONG;
-        r = read_file_limited(admin, 1024 * 1024, &data, &size);
+        admin = rooted(ADMIN_CONF);
+        dest = rooted("/root/.kube/config");
+        if (!admin || !dest)
+                return -ENOMEM;
+        r = root_read_file(ADMIN_CONF, 1024 * 1024, &data, &size);
         if (r == -ENOENT && run->dry_run) {
                 run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", NULL, "admin kubeconfig");
                 return 1;
         }
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read: %m", admin);
-        r = read_file_limited(dest, 1024 * 1024, &old, &old_size);
+                return log_error_errno(r, "%s: cannot read: %s", admin, chase_strerror(r));
+        r = root_read_file("/root/.kube/config", 1024 * 1024, &old, &old_size);
         if (r >= 0 && old_size == size && memcmp(old, data, size) == 0) {
                 run_unchanged(run, STEP, "/root/.kube/config is the admin kubeconfig");
                 return 0;
@@ -198,11 +218,11 @@ int step_kubeconfig(struct fb_run *run) {
                    "admin kubeconfig");
         if (run->dry_run)
                 return 1;
-        r = mkdir_p(dir, 0700);
+        r = root_mkdir_p("/root/.kube", 0700);
         if (r >= 0)
-                r = write_file_atomic(dest, data, size, 0600, WRITE_ATOMIC_SECRET);
+                r = root_write_file("/root/.kube/config", data, size, 0600, WRITE_ATOMIC_SECRET);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", dest);
+                return log_error_errno(r, "%s: cannot write: %s", dest, chase_strerror(r));
         return 1;
 }
 
@@ -248,8 +268,9 @@ static int render_template(const char *tmpl, const char *const vars[][2], size_t
 int step_cni(struct fb_run *run) {
         static const char STEP[] = "cni";
         const struct fb_config *c = run->config;
-        char tmpl_path[PATH_MAX], admin[PATH_MAX], manifest[PATH_MAX], marker[PATH_MAX], pod[32], digest_hex[66];
-        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL;
+        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL, *tmpl_path = NULL, *admin = NULL,
+                            *manifest = NULL, *marker_abs = NULL, *marker = NULL;
+        char pod[32], digest_hex[66];
         unsigned char digest[SHA256_DIGEST_LENGTH];
         size_t size;
         int r;
@@ -258,11 +279,13 @@ int step_cni(struct fb_run *run) {
                 run_unchanged(run, STEP, "no CNI requested (kubernetes.cni: none)");
                 return 0;
         }
-        if (rooted(PKGDATADIR "/kube-flannel.yml.in", tmpl_path) < 0 || rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
-        r = read_file_limited(tmpl_path, MANIFEST_MAX, &tmpl, NULL);
+        tmpl_path = rooted(PKGDATADIR "/kube-flannel.yml.in");
+        admin = rooted(ADMIN_CONF);
+        if (!tmpl_path || !admin)
+                return -ENOMEM;
+        r = root_read_file(PKGDATADIR "/kube-flannel.yml.in", MANIFEST_MAX, &tmpl, NULL);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read the flannel manifest: %m", tmpl_path);
+                return log_error_errno(r, "%s: cannot read the flannel manifest: %s", tmpl_path, chase_strerror(r));
         format_ipv4(c->k8s.pod_net, pod);
         snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), "/%u", c->k8s.pod_prefix);
         {
@@ -278,8 +301,10 @@ int step_cni(struct fb_run *run) {
         sym_SHA256((const unsigned char *) rendered, size, digest);
         for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
                 snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
-        snprintf(marker, sizeof(marker), "%s/cni-applied", run->state_dir);
-        if (read_file_limited(marker, 128, &applied, NULL) >= 0 && strncmp(applied, digest_hex, 64) == 0) {
+        r = state_file(run, "cni-applied", &marker_abs, &marker);
+        if (r < 0)
+                return r;
+        if (root_read_file(marker_abs, 128, &applied, NULL) >= 0 && strncmp(applied, digest_hex, 64) == 0) {
                 run_unchanged(run, STEP, "flannel manifest applied");
                 return 0;
         }
@@ -287,9 +312,9 @@ int step_cni(struct fb_run *run) {
         if (run->dry_run)
                 return 1;
 
-        r = write_run_file("kube-flannel.yml", rendered, size, manifest, sizeof(manifest));
+        r = write_run_file("kube-flannel.yml", rendered, size, &manifest);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kube-flannel.yml");
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kube-flannel.yml", chase_strerror(r));
         endpoint_report(c, "cni", "running", "applying flannel");
         for (int attempt = 1;; attempt++) {
                 /* The API server may still be settling right after init: a few tries. */
@@ -303,28 +328,30 @@ int step_cni(struct fb_run *run) {
                 sleep((unsigned) attempt * 2);
         }
         strcat(digest_hex, "\n");
-        r = write_file_atomic(marker, digest_hex, 65, 0600, 0);
+        r = root_write_file(marker_abs, digest_hex, 65, 0600, 0);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
+                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
         return 1;
 }
 
 int publish_record(struct fb_run *run, const char *token, long long expires) {
         const struct fb_config *c = run->config;
         struct join_record rec = {};
-        char ca[PATH_MAX];
-        _cleanup_free_ char *sealed = NULL;
-        size_t size;
+        _cleanup_free_ char *sealed = NULL, *ca = NULL, *pem = NULL;
+        size_t size, pem_size;
         int r;
 
-        if (rooted(CA_CERT, ca) < 0)
-                return -ENAMETOOLONG;
+        ca = rooted(CA_CERT);
+        if (!ca)
+                return -ENOMEM;
         strscpy(rec.cluster, sizeof(rec.cluster), c->cluster_name);
         r = kubeadm_api_server(c, rec.api_server, sizeof(rec.api_server));
         if (r < 0)
                 return log_error_errno(r, "API server address too long");
         strscpy(rec.token, sizeof(rec.token), token);
-        r = pubkeypin_from_file(ca, rec.ca_cert_hashes[0]);
+        r = root_read_file(CA_CERT, 64 * 1024, &pem, &pem_size);
+        if (r >= 0)
+                r = pubkeypin_from_pem(pem, pem_size, rec.ca_cert_hashes[0]);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot compute the CA certificate hash: %m", ca);
         rec.n_ca_cert_hashes = 1;
@@ -345,8 +372,8 @@ int publish_record(struct fb_run *run, const char *token, long long expires) {
 int step_publish(struct fb_run *run) {
         static const char STEP[] = "publish";
         const struct fb_config *c = run->config;
-        char marker[PATH_MAX], token[24], stamp[128], url[1024];
-        _cleanup_free_ char *published = NULL;
+        _cleanup_free_ char *published = NULL, *marker_abs = NULL, *marker = NULL;
+        char token[24], stamp[128], url[1024];
         unsigned char digest[SHA256_DIGEST_LENGTH];
         long long expires;
         int r, n;
@@ -373,8 +400,12 @@ int step_publish(struct fb_run *run) {
         for (int i = 0; i < 16; i++)
                 snprintf(stamp + 2 * i, 3, "%02x", digest[i]);
         snprintf(stamp + 32, sizeof(stamp) - 32, " %lld\n", expires);
-        snprintf(marker, sizeof(marker), "%s/published", run->state_dir);
-        if (read_file_limited(marker, 128, &published, NULL) >= 0 && streq(published, stamp)) {
+        r = state_file(run, "published", &marker_abs, &marker);
+        if (r < 0) {
+                secure_erase(token, sizeof(token));
+                return r;
+        }
+        if (root_read_file(marker_abs, 128, &published, NULL) >= 0 && streq(published, stamp)) {
                 run_unchanged(run, STEP, "join record published");
                 secure_erase(token, sizeof(token));
                 return 0;
@@ -385,24 +416,26 @@ int step_publish(struct fb_run *run) {
         secure_erase(token, sizeof(token));
         if (r < 0)
                 return r;
-        r = write_file_atomic(marker, stamp, strlen(stamp), 0600, 0);
+        r = root_write_file(marker_abs, stamp, strlen(stamp), 0600, 0);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
+                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
         return 1;
 }
 
 int refresh_token(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char token[24], fresh[24], admin[PATH_MAX], ttl[32];
+        _cleanup_free_ char *admin = NULL;
+        char token[24], fresh[24], ttl[32];
         long long expires, now = (long long) time(NULL), left;
         int r;
 
         if (c->role != FB_ROLE_CONTROL_PLANE)
                 return log_error_errno(EINVAL, "refresh-token runs on the control plane only (this node is a %s)",
                                        role_to_string(c->role));
-        if (rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
-        if (!file_exists(admin)) {
+        admin = rooted(ADMIN_CONF);
+        if (!admin)
+                return -ENOMEM;
+        if (!root_exists(ADMIN_CONF)) {
                 log_info("cluster not initialised yet (" ADMIN_CONF " absent): nothing to refresh");
                 return 0;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,19 +42,20 @@ const struct fb_step *role_steps(const struct fb_config *c, size_t *ret_n) {
         return worker_steps;
 }
 
-int write_run_file(const char *name, const char *data, size_t size, char *ret_path, size_t path_size) {
-        char dir[PATH_MAX];
+int write_run_file(const char *name, const char *data, size_t size, char **ret_path) {
+        _cleanup_free_ char *abs_path = NULL;
         int r;
 
-        r = root_path(dir, sizeof(dir), RUN_DIR);
+        *ret_path = NULL;
+        if (asprintf(&abs_path, RUN_DIR "/%s", name) < 0)
+                return -ENOMEM;
+        *ret_path = root_path(abs_path); /* for messages even when the write fails */
+        if (!*ret_path)
+                return -ENOMEM;
+        r = root_mkdir_p(RUN_DIR, 0700);
         if (r < 0)
                 return r;
-        r = mkdir_p(dir, 0700);
-        if (r < 0)
-                return r;
-        if (snprintf(ret_path, path_size, "%s/%s", dir, name) >= (int) path_size)
-                return -ENAMETOOLONG;
-        r = write_file_atomic(ret_path, data, size, 0600, WRITE_ATOMIC_SECRET);
+        r = root_write_file(abs_path, data, size, 0600, WRITE_ATOMIC_SECRET);
         return r < 0 ? r : 0;
 }
 
@@ -61,32 +63,35 @@ int write_run_file(const char *name, const char *data, size_t size, char *ret_pa
  * remembers which were loaded (name, size and mtime), so a re-run does not load them again. */
 int step_images(struct fb_run *run) {
         static const char STEP[] = "images";
-        char dir[PATH_MAX], marker[PATH_MAX];
-        _cleanup_free_ char *loaded = NULL;
+        _cleanup_free_ char *loaded = NULL, *dir = root_path(IMAGES_DIR), *marker = NULL;
+        _cleanup_close_ int dir_fd = -1;
         struct dirent **names = NULL;
-        int n, r = 0, changed = 0, seen = 0;
+        int n = 0, r = 0, changed = 0, seen = 0;
 
-        r = root_path(dir, sizeof(dir), IMAGES_DIR);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long", IMAGES_DIR);
-        n = scandir(dir, &names, NULL, alphasort);
-        if (n < 0) {
-                if (errno != ENOENT)
-                        return log_error_errno(errno, "%s: cannot list: %m", dir);
+        if (!dir || asprintf(&marker, "%s/images-loaded", run->state_dir) < 0)
+                return log_error_errno(ENOMEM, "%s: %m", IMAGES_DIR);
+        dir_fd = root_open_file(IMAGES_DIR, 0, O_RDONLY | O_DIRECTORY, 0);
+        if (dir_fd == -ENOENT) {
                 run_unchanged(run, STEP, "no pre-seeded images (" IMAGES_DIR " absent)");
                 return 0;
         }
-        snprintf(marker, sizeof(marker), "%s/images-loaded", run->state_dir);
-        r = read_file_limited(marker, 64 * 1024, &loaded, NULL);
+        if (dir_fd >= 0) {
+                n = scandirat(dir_fd, ".", &names, NULL, alphasort);
+                r = n < 0 ? negative_errno() : 0;
+        } else
+                r = dir_fd;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot list: %s", dir, chase_strerror(r));
+        r = root_read_file(marker, 64 * 1024, &loaded, NULL);
         if (r < 0 && r != -ENOENT) {
-                log_error_errno(r, "%s: cannot read: %m", marker);
+                log_error_errno(r, "%s%s: cannot read: %s", root_get(), marker, chase_strerror(r));
                 goto finish;
         }
         r = 0;
 
         for (int i = 0; i < n; i++) {
                 const char *name = names[i]->d_name;
-                char path[PATH_MAX], key[PATH_MAX + 64], what[PATH_MAX + 32];
+                _cleanup_free_ char *path = NULL, *key = NULL, *what = NULL;
                 struct stat st;
                 size_t len = strlen(name);
 
@@ -96,11 +101,15 @@ int step_images(struct fb_run *run) {
                         r = log_error_errno(E2BIG, "%s: more than %d image tarballs", dir, MAX_IMAGE_TARBALLS);
                         goto finish;
                 }
-                if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path) || stat(path, &st) < 0 ||
-                    !S_ISREG(st.st_mode))
+                /* a link is not loaded: docker would follow it wherever it leads, out of the root too */
+                if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                snprintf(key, sizeof(key), "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime);
-                snprintf(what, sizeof(what), "docker load -i %s", name);
+                if (asprintf(&path, "%s/%s", dir, name) < 0 ||
+                    asprintf(&key, "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime) < 0 ||
+                    asprintf(&what, "docker load -i %s", name) < 0) {
+                        r = log_error_errno(ENOMEM, "%s/%s: %m", dir, name);
+                        goto finish;
+                }
                 if (loaded && strstr(loaded, key)) {
                         run_unchanged(run, STEP, what);
                         continue;
@@ -128,9 +137,9 @@ int step_images(struct fb_run *run) {
                         memcpy(p + old, key, add + 1);
                         loaded = p;
                 }
-                r = write_file_atomic(marker, loaded, strlen(loaded), 0600, 0);
+                r = root_write_file(marker, loaded, strlen(loaded), 0600, 0);
                 if (r < 0) {
-                        log_error_errno(r, "%s: cannot write: %m", marker);
+                        log_error_errno(r, "%s%s: cannot write: %s", root_get(), marker, chase_strerror(r));
                         goto finish;
                 }
         }
@@ -146,22 +155,19 @@ finish:
 
 int step_done(struct fb_run *run) {
         static const char STEP[] = "done";
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        r = root_path(path, sizeof(path), SUCCESS_SENTINEL);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long", SUCCESS_SENTINEL);
-        if (file_exists(path)) {
+        if (root_exists(SUCCESS_SENTINEL)) {
                 run_unchanged(run, STEP, SUCCESS_SENTINEL " present");
                 return 0;
         }
         run_action(run, STEP, "create " SUCCESS_SENTINEL, NULL, NULL);
         if (run->dry_run)
                 return 1;
-        r = write_run_file("bootstrap-success.complete", "success\n", 8, path, sizeof(path));
+        r = write_run_file("bootstrap-success.complete", "success\n", 8, &path);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", path);
+                return log_error_errno(r, "%s: cannot write: %s", path ? path : SUCCESS_SENTINEL, chase_strerror(r));
         return 1;
 }
 

@@ -40,8 +40,7 @@ static long long monotonic_ms(void) {
 }
 
 static bool already_joined(void) {
-        char path[PATH_MAX];
-        return root_path(path, sizeof(path), KUBELET_CONF) >= 0 && file_exists(path);
+        return root_exists(KUBELET_CONF);
 }
 
 static const char *open_error(int r) {
@@ -170,8 +169,8 @@ static bool tcp_port_answers(const char *host_port, int timeout_ms) {
 int step_join(struct fb_run *run) {
         static const char STEP[] = "join";
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *yaml = NULL;
-        char config_path[PATH_MAX], what[400];
+        _cleanup_free_ char *yaml = NULL, *config_path = NULL;
+        char what[400];
         long long start;
         size_t size;
         int r;
@@ -204,10 +203,10 @@ int step_join(struct fb_run *run) {
         r = kubeadm_render_join(c, &record, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
-        r = write_run_file("kubeadm-join.yaml", yaml, size, config_path, sizeof(config_path));
+        r = write_run_file("kubeadm-join.yaml", yaml, size, &config_path);
         secure_erase(yaml, size);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-join.yaml");
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-join.yaml", chase_strerror(r));
 
         endpoint_report(c, "join", "running", "kubeadm join started");
         r = kubeadm_run_with_retries(run, "join", config_path, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);

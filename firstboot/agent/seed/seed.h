@@ -46,8 +46,9 @@ struct seed_options {
 int seed_find(const struct seed_options *opts, struct seed *ret);
 
 /* The individual sources. */
-int seed_read_dir(const char *dir, struct seed *ret);          /* real path (already rooted) */
+int seed_read_dir(const char *dir, struct seed *ret);          /* a path of the caller's, not under the root */
 int seed_read_image(const char *path, struct seed *ret);       /* iso9660 or FAT image or device */
+int seed_read_image_fd(int fd, const char *path, struct seed *ret); /* the same, opened (path for messages) */
 int seed_read_url(const char *url, int deadline_ms, struct seed *ret);
 /* Scans block devices (via <root>/proc/partitions and <root>/dev) with libblkid for a volume labelled
  * cidata/CIDATA (NoCloud) or config-2/CONFIG-2 (ConfigDrive), retrying while devices appear for up to
