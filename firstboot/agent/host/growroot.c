@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -385,7 +386,7 @@ static int run_tool(struct fb_run *run, const char *const argv[], int timeout_ms
 }
 
 /* growpart [--dry-run] DISK N: 1 changed (or would), 0 NOCHANGE, -errno. */
-static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool dry_run) {
+static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool ask_only) {
         char num[16];
         const char *argv[] = { "growpart", disk, num, NULL, NULL };
         const char *argv_dry[] = { "growpart", "--dry-run", disk, num, NULL };
@@ -393,7 +394,7 @@ static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool
         int r;
 
         snprintf(num, sizeof(num), "%u", partnum);
-        r = run_tool(run, dry_run ? argv_dry : argv, GROWPART_TIMEOUT_MS, &out);
+        r = run_tool(run, ask_only ? argv_dry : argv, GROWPART_TIMEOUT_MS, &out);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -401,7 +402,40 @@ static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool
         if (r == 1 && out && strstr(out, "NOCHANGE"))
                 return 0;
         return log_error_errno(-EIO, "growpart %s%s %u failed (exit status %d): see the agent log",
-                               dry_run ? "--dry-run " : "", disk, partnum, r);
+                               ask_only ? "--dry-run " : "", disk, partnum, r);
+}
+
+struct partition_growth {
+        struct root_device *dev;
+        const char *disk;
+        uint64_t old_size;
+};
+
+static int grow_partition_now(struct fb_run *run, void *userdata) {
+        const struct partition_growth *g = userdata;
+        int r;
+
+        r = growpart(run, g->disk, g->dev->partnum, false);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_error_errno(-EIO, "growpart %s %u: NOCHANGE, after its dry run found room to grow", g->disk,
+                                       g->dev->partnum);
+        return 0;
+}
+
+/* The kernel's view of the partition after growpart (also what the filesystem step then uses). */
+static int partition_took(struct fb_run *run, void *userdata) {
+        const struct partition_growth *g = userdata;
+        char size[32];
+
+        if (sysfs_read_u64(g->dev->sysfs, "size", &g->dev->size) < 0)
+                return -EIO;
+        if (g->dev->size <= g->old_size)
+                return log_error_errno(-EIO, "growpart %s %u: the kernel still sees the partition's old size (%s); "
+                                       "a reboot would pick up the new partition table", g->disk, g->dev->partnum,
+                                       format_size(g->dev->size * 512, size));
+        return 0;
 }
 
 static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret_grown) {
@@ -433,35 +467,62 @@ static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret
         }
 
         snprintf(what, sizeof(what), "grow partition %u of /dev/%s (growpart)", dev->partnum, dev->disk_name);
-        run_action(run, STEP, what, format_size(dev->size * 512, before),
-                   format_size((dev->limit - dev->start) * 512, after));
-        if (run->dry_run) {
-                dev->size = dev->limit - dev->start; /* what the filesystem step will see */
-                *ret_grown = true;
-                return 1;
-        }
-
-        r = growpart(run, disk, dev->partnum, false);
+        format_size(dev->size * 512, before);
+        format_size((dev->limit - dev->start) * 512, after);
+        /* what the filesystem step will see: plan's expectation; run reads the kernel's after growpart */
+        dev->size = dev->limit - dev->start;
+        r = action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                .kind = ACTION_CALL, .perform = grow_partition_now,
+                                                .verify = partition_took,
+                                                .userdata = &(struct partition_growth) { dev, disk, old_size } });
         if (r < 0)
                 return r;
-        if (r == 0)
-                return log_error_errno(-EIO, "growpart %s %u: NOCHANGE, after its dry run found room to grow", disk,
-                                       dev->partnum);
-        if (sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0)
-                return -EIO;
-        if (dev->size <= old_size)
-                return log_error_errno(-EIO, "growpart %s %u: the kernel still sees the partition's old size (%s); "
-                                       "a reboot would pick up the new partition table", disk, dev->partnum,
-                                       format_size(dev->size * 512, before));
         *ret_grown = true;
         return 1;
+}
+
+struct filesystem_growth {
+        const struct root_mount *m;
+        const struct root_device *dev;
+        const char *device_abs, *device, *mountpoint;
+        uint64_t dev_bytes;
+};
+
+static int grow_filesystem_now(struct fb_run *run, void *userdata) {
+        const struct filesystem_growth *g = userdata;
+        bool ext = fs_is_ext(g->m->fstype);
+        const char *argv[] = { ext ? "resize2fs" : "xfs_growfs", ext ? g->device : g->mountpoint, NULL };
+        int r;
+
+        r = run_tool(run, argv, FS_GROW_TIMEOUT_MS, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "%s %s failed (exit status %d): see the agent log", argv[0], argv[1], r);
+        return 0;
+}
+
+static int filesystem_grown(struct fb_run *run, void *userdata) {
+        const struct filesystem_growth *g = userdata;
+        char before[32], after[32];
+        uint64_t new_bytes;
+        int r;
+
+        r = fs_size(g->m, g->device_abs, g->device, g->mountpoint, &new_bytes);
+        if (r < 0)
+                return r;
+        if (new_bytes < g->dev_bytes && g->dev_bytes - new_bytes > FS_SLACK_BYTES)
+                return log_error_errno(-EIO, "the %s filesystem on /dev/%s is %s after growing, its device %s",
+                                       g->m->fstype, g->dev->name, format_size(new_bytes, before),
+                                       format_size(g->dev_bytes, after));
+        return 0;
 }
 
 static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
                            bool partition_grown) {
         _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
         char what[256], before[32], after[32];
-        uint64_t fs_bytes, dev_bytes = dev->size * 512, new_bytes;
+        uint64_t fs_bytes, dev_bytes = dev->size * 512;
         bool ext = fs_is_ext(m->fstype);
         int r;
 
@@ -483,27 +544,11 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
 
         snprintf(what, sizeof(what), "grow the %s filesystem on /dev/%s (%s)", m->fstype, dev->name,
                  ext ? "resize2fs" : "xfs_growfs");
-        run_action(run, STEP, what, format_size(fs_bytes, before), format_size(dev_bytes, after));
-        if (run->dry_run)
-                return 1;
-
-        {
-                const char *argv[] = { ext ? "resize2fs" : "xfs_growfs", ext ? device : mountpoint, NULL };
-                r = run_tool(run, argv, FS_GROW_TIMEOUT_MS, NULL);
-                if (r < 0)
-                        return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "%s %s failed (exit status %d): see the agent log", argv[0], argv[1],
-                                               r);
-        }
-        r = fs_size(m, device_abs, device, mountpoint, &new_bytes);
-        if (r < 0)
-                return r;
-        if (new_bytes < dev_bytes && dev_bytes - new_bytes > FS_SLACK_BYTES)
-                return log_error_errno(-EIO, "the %s filesystem on /dev/%s is %s after growing, its device %s",
-                                       m->fstype, dev->name, format_size(new_bytes, before),
-                                       format_size(dev_bytes, after));
-        return 1;
+        return action_take(run, &(struct action) {
+                        .step = STEP, .what = what, .before = format_size(fs_bytes, before),
+                        .after = format_size(dev_bytes, after), .kind = ACTION_CALL, .perform = grow_filesystem_now,
+                        .verify = filesystem_grown,
+                        .userdata = &(struct filesystem_growth) { m, dev, device_abs, device, mountpoint, dev_bytes } });
 }
 
 int step_growroot(struct fb_run *run) {

@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -154,18 +155,14 @@ int host_write_file(const char *abs_path, const void *data, size_t size, mode_t 
 int host_update_file(struct fb_run *run, const char *step, const char *abs_path, const char *old,
                      size_t old_size, const char *data, size_t size, mode_t mode, unsigned flags,
                      const char *what, const char *before, const char *after) {
-        int r;
 
         if (old && old_size == size && memcmp(old, data, size) == 0) {
                 run_unchanged(run, step, what);
                 return 0;
         }
-        run_action(run, step, what, before, after);
-        if (run->dry_run)
-                return 1;
-
-        r = host_write_file(abs_path, data, size, mode, flags);
-        return r < 0 ? r : 1;
+        return action_take(run, &(struct action) { .step = step, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_WRITE_FILE, .path = abs_path, .data = data,
+                                                   .size = size, .mode = mode, .flags = flags });
 }
 
 static bool on_kernel_fs(int fd) {

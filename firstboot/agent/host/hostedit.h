@@ -42,8 +42,8 @@ bool text_next_line(const char **p, const char *end, const char **line, size_t *
 int host_read_file(const char *abs_path, size_t max, char **ret, size_t *ret_size);
 
 /* Brings <root>abs_path to data: run_unchanged() when old (the current content, NULL when absent)
- * already equals data, otherwise run_action(what, before, after) and, unless dry_run, an atomic write
- * (new files get mode; flags as write_file_atomic()). 0 unchanged, 1 changed, -errno (logged). */
+ * already equals data, otherwise the action (action.h) of writing it atomically: what (before -> after),
+ * new files get mode, flags as write_file_atomic(). 0 unchanged, 1 changed, -errno (logged). */
 int host_update_file(struct fb_run *run, const char *step, const char *abs_path, const char *old,
                      size_t old_size, const char *data, size_t size, mode_t mode, unsigned flags,
                      const char *what, const char *before, const char *after);

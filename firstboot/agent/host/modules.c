@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sys/utsname.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -51,11 +52,30 @@ static int module_loaded(const char *name) {
         return root_exists(path) || module_builtin(name);
 }
 
+/* After modprobe: every module it was to load (userdata: bool[ELEMENTSOF(modules)], true = was missing). */
+static int modules_loaded(struct fb_run *run, void *userdata) {
+        const bool *missing = userdata;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                if (!missing[i])
+                        continue;
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
+                                               modules[i], modules[i]);
+        }
+        return 0;
+}
+
 /* Loads every module not loaded yet with one modprobe: `modprobe NAME`, or `modprobe -a NAME...` (kmod's
  * "insert all module names on the command line") when several are missing. */
 static int load_modules(struct fb_run *run) {
         const char *argv[ELEMENTSOF(modules) + 3];
         bool missing[ELEMENTSOF(modules)];
+        char failed[64];
         size_t k = 0, n_missing = 0;
         int r;
 
@@ -80,28 +100,15 @@ static int load_modules(struct fb_run *run) {
         argv[k] = NULL;
         if (n_missing == 0)
                 return 0;
-        if (run->dry_run)
-                return 1;
-
         if (n_missing == 1) { /* plain `modprobe NAME` */
                 argv[1] = argv[2];
                 argv[2] = NULL;
         }
-        r = host_command_ok(run, argv, "modprobe %s%s", n_missing == 1 ? "" : "-a ",
-                            n_missing == 1 ? argv[1] : "(every missing module)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
-                if (!missing[i])
-                        continue;
-                r = module_loaded(modules[i]);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
-                                               modules[i], modules[i]);
-        }
-        return 1;
+        snprintf(failed, sizeof(failed), "modprobe %s%s", n_missing == 1 ? "" : "-a ",
+                 n_missing == 1 ? argv[1] : "(every missing module)");
+        /* the lines were given per module above */
+        return action_take(run, &(struct action) { .step = STEP, .kind = ACTION_COMMAND, .argv = argv,
+                                                   .failed = failed, .verify = modules_loaded, .userdata = missing });
 }
 
 int step_modules(struct fb_run *run) {

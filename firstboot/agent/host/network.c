@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "fileio.h"
+#include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -345,6 +346,23 @@ static int systemctl(struct fb_run *run, const char *verb, const char *unit) {
         return 0;
 }
 
+struct unit_verb {
+        const char *verb, *unit;
+};
+
+static int systemctl_action(struct fb_run *run, void *userdata) {
+        const struct unit_verb *u = userdata;
+        return systemctl(run, u->verb, u->unit);
+}
+
+/* systemctl VERB UNIT, described by what (before -> after). */
+static int unit_action(struct fb_run *run, const char *what, const char *before, const char *after, const char *verb,
+                       const char *unit) {
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = systemctl_action,
+                                                   .userdata = &(struct unit_verb) { verb, unit } });
+}
+
 /* The renderer's service must read the new files at the next boot; systemd-networkd, when it runs, also
  * now, or it would apply its old view at the next link event. The network service of CentOS is never
  * restarted: that takes every interface down and up (and the node's connections with it), and ip(8) has
@@ -363,13 +381,10 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
         if (r > 0)
                 run_unchanged(run, STEP, what);
         else {
-                run_action(run, STEP, what, word, "enabled");
                 changed = true;
-                if (!run->dry_run) {
-                        r = systemctl(run, "enable", unit);
-                        if (r < 0)
-                                return r;
-                }
+                r = unit_action(run, what, word, "enabled", "enable", unit);
+                if (r < 0)
+                        return r;
         }
 
         if (renderer != RENDERER_NETWORKD || !files_changed)
@@ -379,13 +394,8 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
                 return r;
         if (r != 0) /* not running: it reads the file when it starts at the next boot */
                 return changed;
-        run_action(run, STEP, "restart systemd-networkd.service to read the new file", "active", "active");
-        if (!run->dry_run) {
-                r = systemctl(run, "restart", unit);
-                if (r < 0)
-                        return r;
-        }
-        return 1;
+        return unit_action(run, "restart systemd-networkd.service to read the new file", "active", "active", "restart",
+                           unit);
 }
 
 /* Whether `ip -o -4 addr show dev NAME` lists want ("192.168.220.104/24"); ret_list gets every IPv4
@@ -485,6 +495,18 @@ static int run_ip(struct fb_run *run, const char *const argv[]) {
         return 0;
 }
 
+static int run_ip_action(struct fb_run *run, void *argv) {
+        return run_ip(run, argv);
+}
+
+/* An ip command, described by what (before -> after). */
+static int ip_action(struct fb_run *run, const char *what, const char *before, const char *after,
+                     const char *const argv[]) {
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = run_ip_action,
+                                                   .userdata = (void *) argv });
+}
+
 static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *name, bool set_default_route) {
         char addr[16], want[32], list[256], what[128];
         bool changed = false;
@@ -501,13 +523,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 run_unchanged(run, STEP, what);
         else {
                 const char *argv[] = { "ip", "addr", "replace", want, "dev", name, NULL };
-                run_action(run, STEP, what, list, want);
                 changed = true;
-                if (!run->dry_run) {
-                        r = run_ip(run, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_action(run, what, list, want, argv);
+                if (r < 0)
+                        return r;
         }
 
         r = iface_is_up(run, name);
@@ -518,13 +537,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 run_unchanged(run, STEP, what);
         else {
                 const char *argv[] = { "ip", "link", "set", name, "up", NULL };
-                run_action(run, STEP, what, "down", "up");
                 changed = true;
-                if (!run->dry_run) {
-                        r = run_ip(run, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_action(run, what, "down", "up", argv);
+                if (r < 0)
+                        return r;
         }
 
         if (set_default_route) {
@@ -540,13 +556,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 else {
                         const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
                         snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
-                        run_action(run, STEP, what, current, after);
                         changed = true;
-                        if (!run->dry_run) {
-                                r = run_ip(run, argv);
-                                if (r < 0)
-                                        return r;
-                        }
+                        r = ip_action(run, what, current, after, argv);
+                        if (r < 0)
+                                return r;
                 }
         }
         return changed;

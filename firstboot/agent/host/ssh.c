@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -157,13 +158,32 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
         return 0;
 }
 
-/* chmod() of <root>abs_path, never through a symlink. */
-static int root_chmod(const char *abs_path, mode_t mode) {
-        _cleanup_close_ int fd = root_open_file(abs_path, CHASE_NOFOLLOW, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+struct path_mode {
+        const char *abs_path, *shown;
+        mode_t mode;
+};
 
-        if (fd < 0)
-                return fd;
-        return fchmod(fd, mode) < 0 ? negative_errno() : 0;
+/* chmod() of <root>abs_path, never through a symlink. */
+static int set_mode(struct fb_run *run, void *userdata) {
+        const struct path_mode *p = userdata;
+        _cleanup_close_ int fd = root_open_file(p->abs_path, CHASE_NOFOLLOW, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+
+        if (fd < 0 || fchmod(fd, p->mode) < 0) {
+                int r = fd < 0 ? fd : negative_errno();
+                return log_error_errno(r, "%s: cannot chmod: %s", p->shown, chase_strerror(r));
+        }
+        return 0;
+}
+
+/* mkdir -p of <root>abs_path, then its mode whatever the umask. */
+static int make_dir(struct fb_run *run, void *userdata) {
+        const struct path_mode *p = userdata;
+        int r;
+
+        r = root_mkdir_p(p->abs_path, p->mode);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot create: %s", p->shown, chase_strerror(r));
+        return set_mode(run, userdata);
 }
 
 static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bool directory) {
@@ -183,16 +203,9 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
                 if (asprintf(&what, "create %s", abs_path) < 0)
                         return log_error_errno(ENOMEM, "%s: %m", abs_path);
                 snprintf(after, sizeof(after), "%04o", (unsigned) mode);
-                run_action(run, STEP, what, NULL, after);
-                if (run->dry_run)
-                        return 1;
-                r = root_mkdir_p(abs_path, mode);
-                if (r < 0)
-                        return log_error_errno(r, "%s: cannot create: %s", path, chase_strerror(r));
-                r = root_chmod(abs_path, mode); /* whatever the umask */
-                if (r < 0)
-                        return log_error_errno(r, "%s: cannot chmod: %s", path, chase_strerror(r));
-                return 1;
+                return action_take(run, &(struct action) { .step = STEP, .what = what, .after = after,
+                                                           .kind = ACTION_CALL, .perform = make_dir,
+                                                           .userdata = &(struct path_mode) { abs_path, path, mode } });
         }
         if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
                 return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
@@ -207,13 +220,9 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
         snprintf(after, sizeof(after), "%04o", (unsigned) mode);
         if (asprintf(&what, "set the mode of %s", abs_path) < 0)
                 return log_error_errno(ENOMEM, "%s: %m", abs_path);
-        run_action(run, STEP, what, before, after);
-        if (run->dry_run)
-                return 1;
-        r = root_chmod(abs_path, mode);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot chmod: %s", path, chase_strerror(r));
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = set_mode,
+                                                   .userdata = &(struct path_mode) { abs_path, path, mode } });
 }
 
 int step_ssh(struct fb_run *run) {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "crypto-dl.h"
 #include "join/endpoint.h"
 #include "fileio.h"
@@ -70,6 +71,16 @@ static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
         }
 }
 
+struct token_expiry {
+        const char *token;
+        long long expires;
+};
+
+static int save_token(struct fb_run *run, void *userdata) {
+        const struct token_expiry *t = userdata;
+        return control_plane_token_save(run, t->token, t->expires);
+}
+
 int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
         const struct fb_config *c = run->config;
         _cleanup_free_ char *text = NULL, *abs_path = NULL, *path = NULL;
@@ -100,9 +111,10 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                         return log_error_errno(r, "cannot generate a bootstrap token: %m");
         }
         *ret_expires = (long long) time(NULL) + (long long) c->token_ttl_s;
-        if (run->dry_run)
-                return 0;
-        return control_plane_token_save(run, token, *ret_expires);
+        /* kept for the next steps and runs; no line of its own (the step that needs it has one) */
+        r = action_take(run, &(struct action) { .step = "token", .kind = ACTION_CALL, .perform = save_token,
+                                                .userdata = &(struct token_expiry) { token, *ret_expires } });
+        return r < 0 ? r : 0;
 }
 
 int control_plane_token_save(struct fb_run *run, const char *token, long long expires) {
@@ -121,13 +133,49 @@ int control_plane_token_save(struct fb_run *run, const char *token, long long ex
         return 0;
 }
 
+struct init_files {
+        const char *admin, *marker_abs, *marker;
+};
+
+/* kubeadm init with a fresh configuration, then the marker that says it succeeded. */
+static int init_now(struct fb_run *run, void *userdata) {
+        const struct init_files *f = userdata;
+        const struct fb_config *c = run->config;
+        _cleanup_free_ char *yaml = NULL, *config_path = NULL;
+        char token[24];
+        long long expires;
+        size_t size;
+        int r;
+
+        r = control_plane_token(run, token, &expires);
+        if (r < 0)
+                return r;
+        r = kubeadm_render_init(c, token, &yaml, &size);
+        secure_erase(token, sizeof(token));
+        if (r < 0)
+                return log_error_errno(r, "cannot render the kubeadm configuration: %m");
+        r = write_run_file("kubeadm-init.yaml", yaml, size, &config_path);
+        secure_erase(yaml, size);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-init.yaml", chase_strerror(r));
+
+        endpoint_report(c, "init", "running", "kubeadm init started");
+        r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+        if (r < 0)
+                return r;
+        if (!root_exists(ADMIN_CONF))
+                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", f->admin);
+        r = root_write_file(f->marker_abs, "kubeadm init succeeded\n", 23, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", f->marker, chase_strerror(r));
+        return 0;
+}
+
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *yaml = NULL, *admin = NULL, *config_path = NULL, *marker_abs = NULL, *marker = NULL;
-        char token[24], what[512];
-        long long expires;
-        size_t size;
+        _cleanup_free_ char *admin = NULL, *marker_abs = NULL, *marker = NULL;
+        char what[512];
         int r;
 
         admin = rooted(ADMIN_CONF);
@@ -163,32 +211,26 @@ int step_init(struct fb_run *run) {
         snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml (kubernetes %s, advertise "
                  "%s:%u, pod network %s)", c->k8s.version, c->k8s.control_plane_host, c->k8s.control_plane_port,
                  c->k8s.cni);
-        run_action(run, STEP, what, "not initialised", "control plane");
-        if (run->dry_run)
-                return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = "not initialised",
+                                                   .after = "control plane", .kind = ACTION_CALL, .perform = init_now,
+                                                   .userdata = &(struct init_files) { admin, marker_abs, marker } });
+}
 
-        r = control_plane_token(run, token, &expires);
-        if (r < 0)
-                return r;
-        r = kubeadm_render_init(c, token, &yaml, &size);
-        secure_erase(token, sizeof(token));
-        if (r < 0)
-                return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = write_run_file("kubeadm-init.yaml", yaml, size, &config_path);
-        secure_erase(yaml, size);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-init.yaml", chase_strerror(r));
+struct kubeconfig_copy {
+        const char *data, *dest;
+        size_t size;
+};
 
-        endpoint_report(c, "init", "running", "kubeadm init started");
-        r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+static int copy_kubeconfig(struct fb_run *run, void *userdata) {
+        const struct kubeconfig_copy *k = userdata;
+        int r;
+
+        r = root_mkdir_p("/root/.kube", 0700);
+        if (r >= 0)
+                r = root_write_file("/root/.kube/config", k->data, k->size, 0600, WRITE_ATOMIC_SECRET);
         if (r < 0)
-                return r;
-        if (!root_exists(ADMIN_CONF))
-                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", admin);
-        r = root_write_file(marker_abs, "kubeadm init succeeded\n", 23, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
-        return 1;
+                return log_error_errno(r, "%s: cannot write: %s", k->dest, chase_strerror(r));
+        return 0;
 }
 
 int step_kubeconfig(struct fb_run *run) {
@@ -214,16 +256,10 @@ int step_kubeconfig(struct fb_run *run) {
                 run_unchanged(run, STEP, "/root/.kube/config is the admin kubeconfig");
                 return 0;
         }
-        run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", r >= 0 ? "different" : NULL,
-                   "admin kubeconfig");
-        if (run->dry_run)
-                return 1;
-        r = root_mkdir_p("/root/.kube", 0700);
-        if (r >= 0)
-                r = root_write_file("/root/.kube/config", data, size, 0600, WRITE_ATOMIC_SECRET);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", dest, chase_strerror(r));
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "copy " ADMIN_CONF " to /root/.kube/config (0600)",
+                                                   .before = r >= 0 ? "different" : NULL, .after = "admin kubeconfig",
+                                                   .kind = ACTION_CALL, .perform = copy_kubeconfig,
+                                                   .userdata = &(struct kubeconfig_copy) { data, dest, size } });
 }
 
 /* Replaces every @NAME@ of the template that vars names; fails on one it does not know. */
@@ -262,6 +298,40 @@ static int render_template(const char *tmpl, const char *const vars[][2], size_t
         }
         *ret = buf;
         *ret_size = size;
+        return 0;
+}
+
+struct cni_apply {
+        const char *admin, *rendered, *marker_abs, *marker;
+        size_t size;
+        char *digest_hex; /* 64 hex digits, room for a newline */
+};
+
+/* The manifest written and applied (a few tries: the API server may still be settling right after init),
+ * then the marker with its digest. */
+static int apply_cni(struct fb_run *run, void *userdata) {
+        const struct cni_apply *a = userdata;
+        _cleanup_free_ char *manifest = NULL;
+        int r;
+
+        r = write_run_file("kube-flannel.yml", a->rendered, a->size, &manifest);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kube-flannel.yml", chase_strerror(r));
+        endpoint_report(run->config, "cni", "running", "applying flannel");
+        for (int attempt = 1;; attempt++) {
+                const char *argv[] = { "kubectl", "--kubeconfig", a->admin, "apply", "-f", manifest, NULL };
+                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
+                if (r == 0)
+                        break;
+                if (attempt >= 5)
+                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
+                                               AGENT_LOG);
+                sleep((unsigned) attempt * 2);
+        }
+        strcat(a->digest_hex, "\n");
+        r = root_write_file(a->marker_abs, a->digest_hex, 65, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", a->marker, chase_strerror(r));
         return 0;
 }
 
@@ -308,30 +378,10 @@ int step_cni(struct fb_run *run) {
                 run_unchanged(run, STEP, "flannel manifest applied");
                 return 0;
         }
-        run_action(run, STEP, "kubectl apply -f " RUN_DIR "/kube-flannel.yml (flannel, vxlan)", NULL, pod);
-        if (run->dry_run)
-                return 1;
-
-        r = write_run_file("kube-flannel.yml", rendered, size, &manifest);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kube-flannel.yml", chase_strerror(r));
-        endpoint_report(c, "cni", "running", "applying flannel");
-        for (int attempt = 1;; attempt++) {
-                /* The API server may still be settling right after init: a few tries. */
-                const char *argv[] = { "kubectl", "--kubeconfig", admin, "apply", "-f", manifest, NULL };
-                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
-                if (r == 0)
-                        break;
-                if (attempt >= 5)
-                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
-                                               AGENT_LOG);
-                sleep((unsigned) attempt * 2);
-        }
-        strcat(digest_hex, "\n");
-        r = root_write_file(marker_abs, digest_hex, 65, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
-        return 1;
+        return action_take(run, &(struct action) {
+                        .step = STEP, .what = "kubectl apply -f " RUN_DIR "/kube-flannel.yml (flannel, vxlan)", .after = pod,
+                        .kind = ACTION_CALL, .perform = apply_cni,
+                        .userdata = &(struct cni_apply) { admin, rendered, marker_abs, marker, size, digest_hex } });
 }
 
 int publish_record(struct fb_run *run, const char *token, long long expires) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -57,6 +58,34 @@ int write_run_file(const char *name, const char *data, size_t size, char **ret_p
                 return r;
         r = root_write_file(abs_path, data, size, 0600, WRITE_ATOMIC_SECRET);
         return r < 0 ? r : 0;
+}
+
+struct image_load {
+        const char *path, *key, *marker;
+        char **loaded; /* the marker's lines: key appended once loaded */
+};
+
+static int load_image(struct fb_run *run, void *userdata) {
+        const struct image_load *l = userdata;
+        const char *argv[] = { "docker", "load", "-i", l->path, NULL };
+        size_t old, add = strlen(l->key);
+        char *p;
+        int r;
+
+        r = spawn_simple(argv, 10 * 60 * 1000, run->log_fd);
+        if (r != 0)
+                return log_error_errno(r < 0 ? r : EIO, "docker load -i %s failed (%s); see " AGENT_LOG, l->path,
+                                       r < 0 ? "could not run" : "non-zero exit");
+        old = *l->loaded ? strlen(*l->loaded) : 0;
+        p = realloc(*l->loaded, old + add + 1);
+        if (!p)
+                return -ENOMEM;
+        memcpy(p + old, l->key, add + 1);
+        *l->loaded = p;
+        r = root_write_file(l->marker, p, strlen(p), 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot write: %s", root_get(), l->marker, chase_strerror(r));
+        return 0;
 }
 
 /* Image tarballs the lab image ships (docker save output), loaded once each; the state directory
@@ -114,34 +143,12 @@ int step_images(struct fb_run *run) {
                         run_unchanged(run, STEP, what);
                         continue;
                 }
-                run_action(run, STEP, what, NULL, NULL);
                 changed = 1;
-                if (run->dry_run)
-                        continue;
-                {
-                        const char *argv[] = { "docker", "load", "-i", path, NULL };
-                        r = spawn_simple(argv, 10 * 60 * 1000, run->log_fd);
-                }
-                if (r != 0) {
-                        r = log_error_errno(r < 0 ? r : EIO, "docker load -i %s failed (%s); see " AGENT_LOG, path,
-                                            r < 0 ? "could not run" : "non-zero exit");
+                r = action_take(run, &(struct action) { .step = STEP, .what = what, .kind = ACTION_CALL,
+                                                        .perform = load_image,
+                                                        .userdata = &(struct image_load) { path, key, marker, &loaded } });
+                if (r < 0)
                         goto finish;
-                }
-                {
-                        size_t old = loaded ? strlen(loaded) : 0, add = strlen(key);
-                        char *p = realloc(loaded, old + add + 1);
-                        if (!p) {
-                                r = -ENOMEM;
-                                goto finish;
-                        }
-                        memcpy(p + old, key, add + 1);
-                        loaded = p;
-                }
-                r = root_write_file(marker, loaded, strlen(loaded), 0600, 0);
-                if (r < 0) {
-                        log_error_errno(r, "%s%s: cannot write: %s", root_get(), marker, chase_strerror(r));
-                        goto finish;
-                }
         }
         if (seen == 0)
                 run_unchanged(run, STEP, "no image tarballs in " IMAGES_DIR);
@@ -153,22 +160,25 @@ finish:
         return r;
 }
 
-int step_done(struct fb_run *run) {
-        static const char STEP[] = "done";
+static int write_sentinel(struct fb_run *run, void *userdata) {
         _cleanup_free_ char *path = NULL;
         int r;
+
+        r = write_run_file("bootstrap-success.complete", "success\n", 8, &path);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", path ? path : SUCCESS_SENTINEL, chase_strerror(r));
+        return 0;
+}
+
+int step_done(struct fb_run *run) {
+        static const char STEP[] = "done";
 
         if (root_exists(SUCCESS_SENTINEL)) {
                 run_unchanged(run, STEP, SUCCESS_SENTINEL " present");
                 return 0;
         }
-        run_action(run, STEP, "create " SUCCESS_SENTINEL, NULL, NULL);
-        if (run->dry_run)
-                return 1;
-        r = write_run_file("bootstrap-success.complete", "success\n", 8, &path);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", path ? path : SUCCESS_SENTINEL, chase_strerror(r));
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "create " SUCCESS_SENTINEL, .kind = ACTION_CALL,
+                                                   .perform = write_sentinel });
 }
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "join/endpoint.h"
 #include "http.h"
 #include "fileio.h"
@@ -55,23 +56,14 @@ static const char *open_error(int r) {
         }
 }
 
-int step_wait_record(struct fb_run *run) {
-        static const char STEP[] = "wait";
+/* Fetches the join record until one opens (the endpoint's URL in userdata). */
+static int wait_record_now(struct fb_run *run, void *userdata) {
         const struct fb_config *c = run->config;
+        const char *url = userdata;
         long long start = monotonic_ms(), deadline, next_progress;
-        char url[1024], last[300] = "no answer yet";
+        char last[300] = "no answer yet";
         int last_open_error = 0, attempt = 0, r;
 
-        r = endpoint_cluster_url(c, "join", url, sizeof(url));
-        if (r < 0)
-                return log_error_errno(r, "endpoint URL too long");
-        if (already_joined()) {
-                run_unchanged(run, STEP, "node already joined (" KUBELET_CONF " present)");
-                return 0;
-        }
-        run_action(run, STEP, "wait for the join record at", NULL, url);
-        if (run->dry_run)
-                return 1;
         if (!c->have_cluster_key)
                 return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
 
@@ -112,7 +104,7 @@ int step_wait_record(struct fb_run *run) {
                                 have_record = true;
                                 log_info("join record received after %lld s (API server %s)", (now - start) / 1000,
                                          record.api_server);
-                                return 1;
+                                return 0;
                         }
                 } else if (r == 0) {
                         snprintf(last, sizeof(last), "no record yet (404)");
@@ -136,6 +128,23 @@ int step_wait_record(struct fb_run *run) {
                 if (delay > 0)
                         usleep((useconds_t) delay * 1000);
         }
+}
+
+int step_wait_record(struct fb_run *run) {
+        static const char STEP[] = "wait";
+        const struct fb_config *c = run->config;
+        char url[1024];
+        int r;
+
+        r = endpoint_cluster_url(c, "join", url, sizeof(url));
+        if (r < 0)
+                return log_error_errno(r, "endpoint URL too long");
+        if (already_joined()) {
+                run_unchanged(run, STEP, "node already joined (" KUBELET_CONF " present)");
+                return 0;
+        }
+        return action_take(run, &(struct action) { .step = STEP, .what = "wait for the join record at", .after = url,
+                                                   .kind = ACTION_CALL, .perform = wait_record_now, .userdata = url });
 }
 
 /* TCP connect with a timeout: is anything listening on the API server's port yet? */
