@@ -92,9 +92,27 @@ static int split_path(const char *path, char **ret_dir, char **ret_base) {
         return 0;
 }
 
-static int open_directory(const char *dir) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        return fd < 0 ? negative_errno() : fd;
+/* The directory of path, opened (created first with make_dirs), and path's last component. */
+static int open_parent(const char *path, bool make_dirs, int *ret_dir_fd, char **ret_base) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = split_path(path, &dir, ret_base);
+        if (r < 0)
+                return r;
+        if (make_dirs) {
+                r = mkdir_p(dir, 0755);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_dir_fd >= 0)
+                return 0;
+        r = negative_errno();
+fail:
+        free(*ret_base);
+        *ret_base = NULL;
+        return r;
 }
 
 static int file_has_content_at(int dir_fd, const char *name, const void *data, size_t size) {
@@ -206,21 +224,13 @@ fail:
 }
 
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t new_mode, unsigned flags) {
-        _cleanup_free_ char *dir = NULL, *base = NULL;
+        _cleanup_free_ char *base = NULL;
         _cleanup_close_ int dir_fd = -1;
         int r;
 
-        r = split_path(path, &dir, &base);
+        r = open_parent(path, flags & WRITE_ATOMIC_MKDIR, &dir_fd, &base);
         if (r < 0)
                 return r;
-        if (flags & WRITE_ATOMIC_MKDIR) {
-                r = mkdir_p(dir, 0755);
-                if (r < 0)
-                        return r;
-        }
-        dir_fd = open_directory(dir);
-        if (dir_fd < 0)
-                return dir_fd;
         return write_file_atomic_at(dir_fd, base, data, size, new_mode, flags);
 }
 
@@ -266,16 +276,13 @@ int unlink_durable_at(int dir_fd, const char *name) {
 }
 
 int unlink_durable(const char *path) {
-        _cleanup_free_ char *dir = NULL, *base = NULL;
+        _cleanup_free_ char *base = NULL;
         _cleanup_close_ int dir_fd = -1;
         int r;
 
-        r = split_path(path, &dir, &base);
+        r = open_parent(path, false, &dir_fd, &base);
         if (r < 0)
-                return r;
-        dir_fd = open_directory(dir);
-        if (dir_fd < 0)
-                return dir_fd == -ENOENT ? 0 : dir_fd;
+                return r == -ENOENT ? 0 : r;
         return unlink_durable_at(dir_fd, base);
 }
 

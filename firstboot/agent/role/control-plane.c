@@ -71,6 +71,14 @@ static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
         }
 }
 
+/* A 0600 marker in the state directory (abs under the root; shown names it in the error). */
+static int write_marker(const char *abs, const char *shown, const char *text, size_t size) {
+        int r = root_write_file(abs, text, size, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", shown, chase_strerror(r));
+        return 0;
+}
+
 struct token_expiry {
         const char *token;
         long long expires;
@@ -141,7 +149,7 @@ struct init_files {
 static int init_now(struct fb_run *run, void *userdata) {
         const struct init_files *f = userdata;
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *yaml = NULL, *config_path = NULL;
+        _cleanup_free_ char *yaml = NULL;
         char token[24];
         long long expires;
         size_t size;
@@ -154,21 +162,12 @@ static int init_now(struct fb_run *run, void *userdata) {
         secure_erase(token, sizeof(token));
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = write_run_file("kubeadm-init.yaml", yaml, size, &config_path);
-        secure_erase(yaml, size);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-init.yaml", chase_strerror(r));
-
-        endpoint_report(c, "init", "running", "kubeadm init started");
-        r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
         if (r < 0)
                 return r;
         if (!root_exists(ADMIN_CONF))
                 return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", f->admin);
-        r = root_write_file(f->marker_abs, "kubeadm init succeeded\n", 23, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", f->marker, chase_strerror(r));
-        return 0;
+        return write_marker(f->marker_abs, f->marker, "kubeadm init succeeded\n", 23);
 }
 
 int step_init(struct fb_run *run) {
@@ -329,10 +328,7 @@ static int apply_cni(struct fb_run *run, void *userdata) {
                 sleep((unsigned) attempt * 2);
         }
         strcat(a->digest_hex, "\n");
-        r = root_write_file(a->marker_abs, a->digest_hex, 65, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", a->marker, chase_strerror(r));
-        return 0;
+        return write_marker(a->marker_abs, a->marker, a->digest_hex, 65);
 }
 
 int step_cni(struct fb_run *run) {
@@ -466,10 +462,8 @@ int step_publish(struct fb_run *run) {
         secure_erase(token, sizeof(token));
         if (r < 0)
                 return r;
-        r = root_write_file(marker_abs, stamp, strlen(stamp), 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", marker, chase_strerror(r));
-        return 1;
+        r = write_marker(marker_abs, marker, stamp, strlen(stamp));
+        return r < 0 ? r : 1;
 }
 
 int refresh_token(struct fb_run *run) {

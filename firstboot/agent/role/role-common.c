@@ -12,7 +12,9 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "join/endpoint.h"
 #include "path.h"
+#include "random.h"
 #include "role/role.h"
 #include "spawn.h"
 
@@ -179,6 +181,21 @@ int step_done(struct fb_run *run) {
         }
         return action_take(run, &(struct action) { .step = STEP, .what = "create " SUCCESS_SENTINEL, .kind = ACTION_CALL,
                                                    .perform = write_sentinel });
+}
+
+int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
+                       int attempts, int timeout_ms) {
+        _cleanup_free_ char *config_path = NULL;
+        char started[64];
+        int r;
+
+        r = write_run_file(name, yaml, size, &config_path);
+        secure_erase(yaml, size);
+        if (r < 0)
+                return log_error_errno(r, "%s/%s: cannot write: %s", RUN_DIR, name, chase_strerror(r));
+        snprintf(started, sizeof(started), "kubeadm %s started", subcommand);
+        endpoint_report(run->config, subcommand, "running", started);
+        return kubeadm_run_with_retries(run, subcommand, config_path, attempts, timeout_ms);
 }
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,

@@ -36,6 +36,11 @@ int step_join(struct fb_run *run);
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms);
 
+/* kubeadm SUBCOMMAND (init, join) with its configuration: yaml written to RUN_DIR/name (then erased from
+ * memory), the endpoint told it started, kubeadm_run_with_retries(). 0 or -errno (logged). */
+int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
+                       int attempts, int timeout_ms);
+
 /* Writes a 0600 file under RUN_DIR (0700); *ret_path gets its name with the --root prefix (for commands
  * and messages; also when the write fails, NULL only when out of memory). */
 int write_run_file(const char *name, const char *data, size_t size, char **ret_path);

@@ -178,7 +178,7 @@ static bool tcp_port_answers(const char *host_port, int timeout_ms) {
 int step_join(struct fb_run *run) {
         static const char STEP[] = "join";
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *yaml = NULL, *config_path = NULL;
+        _cleanup_free_ char *yaml = NULL;
         char what[400];
         long long start;
         size_t size;
@@ -212,13 +212,7 @@ int step_join(struct fb_run *run) {
         r = kubeadm_render_join(c, &record, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
-        r = write_run_file("kubeadm-join.yaml", yaml, size, &config_path);
-        secure_erase(yaml, size);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kubeadm-join.yaml", chase_strerror(r));
-
-        endpoint_report(c, "join", "running", "kubeadm join started");
-        r = kubeadm_run_with_retries(run, "join", config_path, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
+        r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
         secure_erase(&record, sizeof(record));
         have_record = false;
         if (r < 0)
