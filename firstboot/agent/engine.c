@@ -63,7 +63,7 @@ struct engine_context {
         bool dry_run;
         struct seed seed;
         struct fb_config config;
-        char state_base[PATH_MAX]; /* real (rooted) --state-dir */
+        char *state_base;          /* --state-dir as the host sees it (under --root), for messages */
         struct state state;
         struct fb_run run;
         const struct engine_stage *until; /* --until: the last stage to run, or NULL */
@@ -92,6 +92,7 @@ static void engine_context_done(struct engine_context *ctx) {
                 close(ctx->lock_fd);
         config_done(&ctx->config);
         seed_done(&ctx->seed);
+        free(ctx->state_base);
 }
 
 static void format_time(uint64_t usec, char buf[static 64]) {
@@ -150,14 +151,14 @@ const char *engine_report_stage(const struct engine_stage *st, const struct fb_c
 
 /* Command output and a copy of every message go to a 0600 log: kubeadm's output can hold tokens. */
 static int open_agent_log(void) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = root_path(AGENT_LOG);
         int fd;
 
-        if (root_path(path, sizeof(path), AGENT_LOG) < 0 || mkdir_parents(path, 0755) < 0)
+        if (!path)
                 return -1;
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = root_open_file(AGENT_LOG, CHASE_MKDIR | CHASE_NOFOLLOW, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, 0600);
         if (fd < 0) {
-                log_warning_errno(errno, "%s: cannot open: %m; command output is not kept", path);
+                log_warning_errno(fd, "%s: cannot open: %s; command output is not kept", path, chase_strerror(fd));
                 return -1;
         }
         (void) fchmod(fd, 0600);
@@ -170,62 +171,65 @@ static int open_agent_log(void) {
  * through, or an endpoint that did not take it then). The state directory's done-reported says it was
  * delivered. */
 static void report_done(const struct fb_config *c, const char *state_dir, bool always) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        if (snprintf(path, sizeof(path), "%s/done-reported", state_dir) >= (int) sizeof(path) ||
-            (!always && file_exists(path)))
+        if (asprintf(&path, "%s/done-reported", state_dir) < 0 || (!always && root_exists(path)))
                 return;
         if (endpoint_report(c, "done", "done", "provisioned") < 0)
                 return;
-        r = write_file_atomic(path, "done\n", 5, 0600, 0);
+        r = root_write_file(path, "done\n", 5, 0600, 0);
         if (r < 0)
-                log_warning_errno(r, "%s: cannot write: %m", path);
+                log_warning_errno(r, "%s%s: cannot write: %s", root_get(), path, chase_strerror(r));
 }
 
 /* One agent at a time: the boot-time run and the refresh timer must not interleave their writes. Returns
  * the descriptor, held until the command ends, or -EBUSY when another agent holds it, or another -errno. */
-static int take_lock(const char *base) {
-        char path[PATH_MAX];
+static int take_lock(const char *state_dir, const char *base) {
+        _cleanup_free_ char *lock = NULL;
         int fd;
 
-        if (snprintf(path, sizeof(path), "%s/.lock", base) >= (int) sizeof(path) || mkdir_p(base, 0755) < 0)
-                return log_error_errno(ENAMETOOLONG, "%s: cannot create the state directory", base);
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (asprintf(&lock, "%s/.lock", state_dir) < 0)
+                return log_error_errno(ENOMEM, "%s: cannot create the state directory: %m", base);
+        fd = root_mkdir_p(state_dir, 0755);
+        if (fd >= 0)
+                fd = root_open_file(lock, CHASE_NOFOLLOW, O_RDWR | O_CREAT | O_NOCTTY, 0600);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", path);
+                return log_error_errno(fd, "%s/.lock: cannot open: %s", base, chase_strerror(fd));
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
                 close(fd);
-                return log_error_errno(r, "%s: %s", path,
+                return log_error_errno(r, "%s/.lock: %s", base,
                                        r == -EBUSY ? "another kube-firstboot is running" : "cannot lock: %m");
         }
         return fd;
 }
 
 static enum fb_failure engine_lock(struct engine_context *ctx) {
-        ctx->lock_fd = take_lock(ctx->state_base);
+        ctx->lock_fd = take_lock(ctx->opts->state_dir, ctx->state_base);
         if (ctx->lock_fd == -EBUSY)
                 return FB_FAILURE_TRANSIENT;
         return ctx->lock_fd < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS;
 }
 
 static enum fb_failure engine_state_base(struct engine_context *ctx) {
-        int r = root_path(ctx->state_base, sizeof(ctx->state_base), ctx->opts->state_dir);
-        if (r < 0) {
-                log_error_errno(r, "--state-dir: path too long");
-                return FB_FAILURE_USAGE;
+        if (ctx->state_base)
+                return FB_SUCCESS;
+        ctx->state_base = root_path(ctx->opts->state_dir);
+        if (!ctx->state_base) {
+                log_error_errno(ENOMEM, "--state-dir: %m");
+                return FB_FAILURE_INTERNAL;
         }
         return FB_SUCCESS;
 }
 
 static enum fb_failure engine_state_open(struct engine_context *ctx, bool create) {
-        int r = state_open(ctx->state_base, ctx->config.instance_id, create, &ctx->state);
+        int r = state_open(ctx->opts->state_dir, ctx->config.instance_id, create, &ctx->state);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot %s state: %m", ctx->state.dir, create ? "open" : "read");
                 return FB_FAILURE_INTERNAL;
         }
-        ctx->run.state_dir = ctx->state.dir;
+        ctx->run.state_dir = ctx->state.abs_dir;
         return FB_SUCCESS;
 }
 
@@ -320,7 +324,7 @@ static enum fb_failure stage_plan(struct engine_context *ctx, const struct engin
                                c->instance_id, when);
                 else {
                         log_info("instance %s was provisioned at %s: nothing to do", c->instance_id, when);
-                        report_done(c, ctx->state.dir, false);
+                        report_done(c, ctx->state.abs_dir, false);
                 }
                 ctx->finished = true;
                 return FB_SUCCESS;
@@ -343,9 +347,9 @@ static enum fb_failure stage_plan(struct engine_context *ctx, const struct engin
                         return FB_FAILURE_INTERNAL;
                 }
         }
-        r = state_write_current_instance(ctx->state_base, c->instance_id);
+        r = state_write_current_instance(ctx->opts->state_dir, c->instance_id);
         if (r >= 0)
-                r = state_open(ctx->state_base, c->instance_id, true, &ctx->state);
+                r = state_open(ctx->opts->state_dir, c->instance_id, true, &ctx->state);
         if (r >= 0)
                 r = state_mark_done(&ctx->state, st->mark);
         if (r < 0) {
@@ -401,7 +405,7 @@ static enum fb_failure stage_steps(struct engine_context *ctx, const struct engi
 /* report: "done" to the endpoint once the instance is complete, and the count of actions. */
 static enum fb_failure stage_report(struct engine_context *ctx, const struct engine_stage *st) {
         if (!ctx->dry_run && instance_complete(&ctx->state))
-                report_done(&ctx->config, ctx->state.dir, true);
+                report_done(&ctx->config, ctx->state.abs_dir, true);
         if (ctx->dry_run)
                 printf("\n%u action(s) to take, %u already in place.\n", ctx->run.n_changed, ctx->run.n_unchanged);
         else
@@ -480,10 +484,8 @@ enum fb_failure engine_refresh_token(const struct engine_options *o) {
 
         engine_context_init(&ctx, o, false);
         f = engine_run(&ctx, "config");
-        if (f == FB_SUCCESS && root_path(ctx.state_base, sizeof(ctx.state_base), o->state_dir) < 0) {
-                log_error_errno(ENAMETOOLONG, "%s: cannot open state: %m", o->state_dir);
-                f = FB_FAILURE_INTERNAL;
-        }
+        if (f == FB_SUCCESS)
+                f = engine_state_base(&ctx);
         if (f == FB_SUCCESS)
                 f = engine_state_open(&ctx, true);
         if (f == FB_SUCCESS)
@@ -508,7 +510,7 @@ enum fb_failure engine_status(const struct engine_options *o) {
         f = engine_state_base(&ctx);
         if (f != FB_SUCCESS)
                 goto finish;
-        r = state_read_current_instance(ctx.state_base, iid, sizeof(iid));
+        r = state_read_current_instance(o->state_dir, iid, sizeof(iid));
         if (r == -ENOENT) {
                 printf("No instance has run yet (%s/instance is absent).\n", ctx.state_base);
                 goto finish;
@@ -518,7 +520,7 @@ enum fb_failure engine_status(const struct engine_options *o) {
                 f = FB_FAILURE_INTERNAL;
                 goto finish;
         }
-        r = state_open(ctx.state_base, iid, false, &ctx.state);
+        r = state_open(o->state_dir, iid, false, &ctx.state);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read state: %m", ctx.state.dir);
                 f = FB_FAILURE_INTERNAL;

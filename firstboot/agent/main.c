@@ -216,7 +216,7 @@ int main(int argc, char *argv[]) {
         const char *name = NULL;
         const struct command *cmd;
         unsigned given = 0; /* OPT_*: the command options on the line */
-        int c;
+        int c, r;
 
         /* Options may come before or after the command ("run --until host"). "-": non-options come back
          * in order as 1, so that a command with options of its own (seed) can take the rest of the line. */
@@ -296,8 +296,12 @@ int main(int argc, char *argv[]) {
                 return usage_error;
         }
 
-        if (root_set(arg_root) < 0) {
-                log_error("--root: \"%s\" must be an absolute path", arg_root);
+        r = root_set(arg_root);
+        if (r < 0) {
+                if (r == -EINVAL)
+                        log_error("--root: \"%s\" must be an absolute path", arg_root);
+                else
+                        log_error_errno(r, "--root: %s: cannot open: %m", arg_root);
                 return usage_error;
         }
         /* a command that takes the rest of the line is only one as the first word ("-- seed" is not) */

@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "parse.h"
+#include "path.h"
 #include "state.h"
 #include "time-util.h"
 
@@ -39,21 +40,23 @@ static int state_parse(struct state *s, const char *text) {
 }
 
 int state_open(const char *state_base, const char *instance_id, bool create, struct state *ret) {
-        _cleanup_free_ char *text = NULL;
-        char path[4200];
+        _cleanup_free_ char *text = NULL, *path = NULL;
         size_t size;
         int r;
 
         memset(ret, 0, sizeof(*ret));
-        if (snprintf(ret->dir, sizeof(ret->dir), "%s/%s", state_base, instance_id) >= (int) sizeof(ret->dir))
+        if (snprintf(ret->abs_dir, sizeof(ret->abs_dir), "%s/%s", state_base, instance_id) >=
+                    (int) sizeof(ret->abs_dir) ||
+            snprintf(ret->dir, sizeof(ret->dir), "%s%s", root_get(), ret->abs_dir) >= (int) sizeof(ret->dir))
                 return -ENAMETOOLONG;
         if (create) {
-                r = mkdir_p(ret->dir, 0700);
+                r = root_mkdir_p(ret->abs_dir, 0700);
                 if (r < 0)
                         return r;
         }
-        snprintf(path, sizeof(path), "%s/stages", ret->dir);
-        r = read_file_limited(path, STATE_FILE_MAX, &text, &size);
+        if (asprintf(&path, "%s/stages", ret->abs_dir) < 0)
+                return -ENOMEM;
+        r = root_read_file(path, STATE_FILE_MAX, &text, &size);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -75,14 +78,16 @@ bool state_stage_done(const struct state *s, const char *stage, uint64_t *ret_us
 }
 
 static int state_save(const struct state *s) {
-        char text[STATE_FILE_MAX], path[4200];
+        _cleanup_free_ char *path = NULL;
+        char text[STATE_FILE_MAX];
         size_t n = 0;
 
         for (unsigned i = 0; i < s->n_done; i++)
                 n += snprintf(text + n, sizeof(text) - n, "%s %llu\n", s->done[i].name,
                               (unsigned long long) s->done[i].usec);
-        snprintf(path, sizeof(path), "%s/stages", s->dir);
-        return write_file_atomic(path, text, n, 0600, WRITE_ATOMIC_MKDIR);
+        if (asprintf(&path, "%s/stages", s->abs_dir) < 0)
+                return -ENOMEM;
+        return root_write_file(path, text, n, 0600, WRITE_ATOMIC_MKDIR);
 }
 
 int state_mark_done(struct state *s, const char *stage) {
@@ -102,24 +107,26 @@ int state_reset(struct state *s) {
 }
 
 int state_write_current_instance(const char *state_base, const char *instance_id) {
-        char path[4200], text[300];
+        _cleanup_free_ char *path = NULL;
+        char text[300];
         int n;
 
-        snprintf(path, sizeof(path), "%s/instance", state_base);
         n = snprintf(text, sizeof(text), "%s\n", instance_id);
         if (n >= (int) sizeof(text))
                 return -ENAMETOOLONG;
-        return write_file_atomic(path, text, n, 0644, WRITE_ATOMIC_MKDIR);
+        if (asprintf(&path, "%s/instance", state_base) < 0)
+                return -ENOMEM;
+        return root_write_file(path, text, n, 0644, WRITE_ATOMIC_MKDIR);
 }
 
 int state_read_current_instance(const char *state_base, char *ret, size_t size) {
-        _cleanup_free_ char *text = NULL;
-        char path[4200];
+        _cleanup_free_ char *text = NULL, *path = NULL;
         size_t n;
         int r;
 
-        snprintf(path, sizeof(path), "%s/instance", state_base);
-        r = read_file_limited(path, 300, &text, &n);
+        if (asprintf(&path, "%s/instance", state_base) < 0)
+                return -ENOMEM;
+        r = root_read_file(path, 300, &text, &n);
         if (r < 0)
                 return r;
         while (n > 0 && text[n - 1] == '\n')

@@ -11,7 +11,8 @@
 #define STATE_MAX_STAGES 16
 
 struct state {
-        char dir[4096];               /* real path of the instance's directory */
+        char dir[4096];               /* the instance's directory as messages name it (--root prefix) */
+        char abs_dir[4096];           /* the same under the root, for path.h's root_*() */
         struct {
                 char name[32];
                 uint64_t usec;
@@ -19,7 +20,7 @@ struct state {
         unsigned n_done;
 };
 
-/* state_base is the rooted base directory (default <root>/var/lib/kube-firstboot). */
+/* state_base is the base directory under the root (default /var/lib/kube-firstboot). */
 int state_open(const char *state_base, const char *instance_id, bool create, struct state *ret);
 bool state_stage_done(const struct state *s, const char *stage, uint64_t *ret_usec);
 int state_mark_done(struct state *s, const char *stage);

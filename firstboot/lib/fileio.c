@@ -34,13 +34,9 @@ int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_size) {
         return buffer_steal(&b, ret, ret_size);
 }
 
-int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
+int read_opened_file(int fd, size_t max, char **ret, size_t *ret_size) {
         struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (S_ISDIR(st.st_mode))
@@ -50,37 +46,69 @@ int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_size
         return read_fd_limited(fd, max, ret, ret_size);
 }
 
-static int split_dir(const char *path, char *dir, size_t size) {
-        const char *slash = strrchr(path, '/');
-        size_t n;
+int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
 
-        if (!slash)
-                return strscpy(dir, size, ".");
-        n = slash == path ? 1 : (size_t) (slash - path);
-        if (n >= size)
-                return -ENAMETOOLONG;
-        memcpy(dir, path, n);
-        dir[n] = 0;
-        return 0;
-}
-
-static int fsync_directory(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
-        if (fsync(fd) < 0)
-                return negative_errno();
+        return read_opened_file(fd, max, ret, ret_size);
+}
+
+/* path's directory and last component, on the heap: "a/b" -> "a", "b"; "b" -> ".", "b"; "/b" -> "/", "b". */
+static int split_path(const char *path, char **ret_dir, char **ret_base) {
+        const char *slash = strrchr(path, '/');
+        char *dir, *base;
+
+        if (!slash)
+                dir = strdup(".");
+        else
+                dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
+        base = strdup(slash ? slash + 1 : path);
+        if (!dir || !base) {
+                free(dir);
+                free(base);
+                return -ENOMEM;
+        }
+        *ret_dir = dir;
+        *ret_base = base;
         return 0;
 }
 
-static int file_has_content(const char *path, const void *data, size_t size) {
+/* The directory of path, opened (created first with make_dirs), and path's last component. */
+static int open_parent(const char *path, bool make_dirs, int *ret_dir_fd, char **ret_base) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = split_path(path, &dir, ret_base);
+        if (r < 0)
+                return r;
+        if (make_dirs) {
+                r = mkdir_p(dir, 0755);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_dir_fd >= 0)
+                return 0;
+        r = negative_errno();
+fail:
+        free(*ret_base);
+        *ret_base = NULL;
+        return r;
+}
+
+static int file_has_content_at(int dir_fd, const char *name, const void *data, size_t size) {
         _cleanup_erase_free_ char *old = NULL; /* may be a secret's previous value */
+        _cleanup_close_ int fd = -1;
         size_t old_size = 0;
         int r;
 
-        r = read_file_limited(path, size, &old, &old_size);
-        if (r == -EFBIG || r == -ENOENT)
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        r = read_opened_file(fd, size, &old, &old_size);
+        if (r == -EFBIG)
                 return 0;
         if (r < 0)
                 return r;
@@ -103,35 +131,31 @@ static int write_all(int fd, const void *data, size_t size) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t size, mode_t new_mode, unsigned flags) {
-        char dir[PATH_MAX], tmp[PATH_MAX];
+int write_file_atomic_at(int dir_fd, const char *name, const void *data, size_t size, mode_t new_mode,
+                         unsigned flags) {
+        _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         struct stat st;
         bool exists;
         mode_t mode = new_mode;
         int r;
 
-        r = split_dir(path, dir, sizeof(dir));
-        if (r < 0)
-                return r;
-        if (flags & WRITE_ATOMIC_MKDIR) {
-                r = mkdir_p(dir, 0755);
-                if (r < 0)
-                        return r;
-        }
-
-        exists = lstat(path, &st) >= 0;
+        if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
+                return -EINVAL;
+        exists = fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0;
         if (!exists && errno != ENOENT)
                 return negative_errno();
+        if (exists && S_ISLNK(st.st_mode))
+                return -ELOOP; /* never written through: the link could lead anywhere */
         if (exists && !S_ISREG(st.st_mode))
-                return -EEXIST; /* never follow or replace a symlink, device or directory */
+                return -EEXIST; /* never replace a device or directory */
         if (exists)
                 mode = st.st_mode & 07777;
         if (flags & WRITE_ATOMIC_SECRET)
                 mode = 0600;
 
         if (exists) {
-                r = file_has_content(path, data, size);
+                r = file_has_content_at(dir_fd, name, data, size);
                 if (r < 0)
                         return r;
                 if (r > 0 && ((st.st_mode & 07777) == mode) &&
@@ -142,18 +166,17 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t ne
         /* The temp file's name is derived from the target's, so a run killed mid-write leaves at most one
          * stale temp per file, which the next write of that file (the next run always makes it, since
          * the rename never happened) replaces. Only one agent runs at a time (main.c's lock). */
-        {
-                const char *base = strrchr(path, '/');
-                base = base ? base + 1 : path;
-                if (strlen(base) > NAME_MAX - 6 ||
-                    snprintf(tmp, sizeof(tmp), "%s/.#kfb.%s", dir, base) >= (int) sizeof(tmp))
-                        return -ENAMETOOLONG;
+        if (strlen(name) > NAME_MAX - 6)
+                return -ENAMETOOLONG;
+        if (asprintf(&tmp, ".#kfb.%s", name) < 0) {
+                tmp = NULL;
+                return -ENOMEM;
         }
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0 && errno == EEXIST) {
-                if (unlink(tmp) < 0)
+                if (unlinkat(dir_fd, tmp, 0) < 0)
                         return negative_errno();
-                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         }
         if (fd < 0)
                 return negative_errno();
@@ -170,28 +193,37 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t ne
         }
         if (fsync(fd) < 0)
                 goto fail_errno;
-        if (rename(tmp, path) < 0)
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0)
                 goto fail_errno;
-        r = fsync_directory(dir);
-        if (r < 0)
-                return r;
+        if (fsync(dir_fd) < 0)
+                return negative_errno();
         return 1;
 
 fail_errno:
         r = negative_errno();
 fail:
-        (void) unlink(tmp);
+        (void) unlinkat(dir_fd, tmp, 0);
         return r;
 }
 
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t new_mode, unsigned flags) {
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        int r;
+
+        r = open_parent(path, flags & WRITE_ATOMIC_MKDIR, &dir_fd, &base);
+        if (r < 0)
+                return r;
+        return write_file_atomic_at(dir_fd, base, data, size, new_mode, flags);
+}
+
 int mkdir_p(const char *path, mode_t mode) {
-        char buf[PATH_MAX];
+        _cleanup_free_ char *buf = strdup(path);
         bool created = false;
         char *p;
 
-        if (strscpy(buf, sizeof(buf), path) < 0)
-                return -ENAMETOOLONG;
-
+        if (!buf)
+                return -ENOMEM;
         for (p = buf + 1;; p++) {
                 if (*p == '/' || *p == 0) {
                         char saved = *p;
@@ -210,25 +242,31 @@ int mkdir_p(const char *path, mode_t mode) {
 }
 
 int mkdir_parents(const char *path, mode_t mode) {
-        char dir[PATH_MAX];
-        int r = split_dir(path, dir, sizeof(dir));
+        _cleanup_free_ char *dir = NULL, *base = NULL;
+        int r = split_path(path, &dir, &base);
 
         if (r < 0)
                 return r;
         return mkdir_p(dir, mode);
 }
 
+int unlink_durable_at(int dir_fd, const char *name) {
+        if (unlinkat(dir_fd, name, 0) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (fsync(dir_fd) < 0)
+                return negative_errno();
+        return 1;
+}
+
 int unlink_durable(const char *path) {
-        char dir[PATH_MAX];
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int dir_fd = -1;
         int r;
 
-        if (unlink(path) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        r = split_dir(path, dir, sizeof(dir));
+        r = open_parent(path, false, &dir_fd, &base);
         if (r < 0)
-                return r;
-        r = fsync_directory(dir);
-        return r < 0 ? r : 1;
+                return r == -ENOENT ? 0 : r;
+        return unlink_durable_at(dir_fd, base);
 }
 
 bool file_exists(const char *path) {

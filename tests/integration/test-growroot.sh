@@ -5,16 +5,21 @@
 # of the disk once, and a second run must leave them as they are.
 #
 # The --root tree tells the step where its root is, as a booted system would: proc/self/mountinfo names
-# the loop partition's MAJ:MIN and filesystem type for "/", sys/dev/block/MAJ:MIN links to the real sysfs
-# entry and dev/NAME to the real device node. xfs_growfs works on a mounted filesystem only, so the xfs
+# the loop partition's MAJ:MIN and filesystem type for "/", sys/dev and sys/devices are the real sysfs's
+# and dev the real devtmpfs (bind-mounted: the agent follows no symlink out of its --root; sysfs's own
+# links are relative, inside it; devtmpfs follows the partition that partx re-adds under a new minor).
+# Runs in a private mount namespace: the mounts stay in it. xfs_growfs works on a mounted filesystem only, so the xfs
 # case mounts the partition and uses the mount point as the --root tree. ext4 is grown through its device:
 # mounted (online resize) where the kernel allows it here, else offline (online resize needs
 # CAP_SYS_RESOURCE, which some sandboxes drop); the step runs the same `resize2fs DEVICE` either way.
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: this test needs root (loop devices, mount)" >&2; exit 1; }
+if [ -z "${KFB_PRIVATE_NS:-}" ]; then
+        exec unshare -m --propagation private env KFB_PRIVATE_NS=1 bash "$0" "$@"
+fi
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/host-cases.sh"
 
-[ "$(id -u)" -eq 0 ] || fail "this test needs root (loop devices, mount)"
 for c in losetup sfdisk partx growpart mkfs.ext4 resize2fs dumpe2fs e2fsck mkfs.xfs xfs_growfs xfs_info mount umount; do
         command -v "$c" >/dev/null || fail "$c is missing (tools/install-deps.sh installs it)"
 done
@@ -66,22 +71,26 @@ growroot_case() {
         echo "$2 $3 $4" >"$d/describe"
 }
 
-# describe_root D: the mountinfo saying "/" is FSDEV (with its current MAJ:MIN), and sysfs and /dev links
-# to the real ones. Done before every run: growpart tells the kernel the new partition size with partx,
+# describe_root D: the mountinfo saying "/" is FSDEV (with its current MAJ:MIN), the real sysfs and the
+# device nodes. Done before every run: growpart tells the kernel the new partition size with partx,
 # which for a partition not in use (the offline ext4 case) deletes and re-adds it under a new minor.
 describe_root() {
-        local d=$1 fsdev disk fstype mm
+        local d=$1 fsdev disk fstype mm m
         [ -f "$d/describe" ] || return 0
         read -r fsdev disk fstype <"$d/describe"
         mm=$(majmin "$fsdev")
-        rm -rf "$d/root/proc/self" "$d/root/sys/dev" "$d/root/dev"
-        mkdir -p "$d/root/proc/self" "$d/root/sys/dev/block" "$d/root/dev"
+        for m in sys/dev sys/devices dev; do
+                if mountpoint -q "$d/root/$m"; then umount "$d/root/$m" || fail "cannot unmount $d/root/$m"; fi
+        done
+        rm -rf "$d/root/proc/self" "$d/root/sys/dev" "$d/root/sys/devices" "$d/root/dev"
+        mkdir -p "$d/root/proc/self" "$d/root/sys/dev" "$d/root/sys/devices" "$d/root/dev"
         # the kernel's first root (rootfs) is stacked under the real one: the last "/" counts
         printf '1 1 0:1 / / rw - rootfs rootfs rw\n25 1 %s / / rw,relatime shared:1 - %s %s rw,attr2\n22 25 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n' \
                 "$mm" "$fstype" "$fsdev" >"$d/root/proc/self/mountinfo"
-        ln -s "/sys/dev/block/$mm" "$d/root/sys/dev/block/$mm"
-        ln -s "$disk" "$d/root/dev/$(basename "$disk")"
-        [ "$fsdev" = "$disk" ] || ln -s "$fsdev" "$d/root/dev/$(basename "$fsdev")"
+        for m in sys/dev sys/devices dev; do
+                mount --bind "/$m" "$d/root/$m" || fail "cannot bind-mount /$m"
+                cleanup_hooks=("umount '$d/root/$m' 2>/dev/null" "${cleanup_hooks[@]}") # before the filesystem's
+        done
 }
 
 grow_run() { # D ARGS...

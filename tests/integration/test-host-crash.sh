@@ -8,7 +8,7 @@
 #    ports) equals an uninterrupted run's;
 #  - no temporary file is left outside the agent's state directory (the write that a killed run did
 #    not finish removes its leftover: hostedit.c host_clean_stale_temps()).
-# Kills inside the agent come from a small LD_PRELOAD shim built here (rename/write interposed), kills
+# Kills inside the agent come from a small LD_PRELOAD shim built here (rename/renameat/write interposed), kills
 # around commands from the stand-in itself (tests/stand-ins/host-model, BIN/killat).
 if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
         exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
@@ -51,6 +51,32 @@ int rename(const char *from, const char *to) {
         if (at && atoi(at) == n_rename)
                 raise(SIGKILL);
         return real(from, to);
+}
+
+/* The agent replaces files with renameat() on the directory's descriptor: the same, the target named by
+ * that directory's path. */
+int renameat(int from_dir, const char *from, int to_dir, const char *to) {
+        static int (*real)(int, const char *, int, const char *);
+        const char *at = getenv("KFB_KILL_AT_RENAME"), *log = getenv("KFB_RENAME_LOG");
+        char link[64], dir[PATH_MAX];
+        ssize_t n;
+
+        if (!real)
+                real = (int (*)(int, const char *, int, const char *)) dlsym(RTLD_NEXT, "renameat");
+        n_rename++;
+        if (log) {
+                int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", to_dir);
+                n = to[0] == '/' ? 0 : readlink(link, dir, sizeof(dir) - 1);
+                dir[n > 0 ? n : 0] = 0;
+                if (fd >= 0) {
+                        dprintf(fd, "%s%s%s\n", dir, dir[0] ? "/" : "", to);
+                        close(fd);
+                }
+        }
+        if (at && atoi(at) == n_rename)
+                raise(SIGKILL);
+        return real(from_dir, from, to_dir, to);
 }
 
 ssize_t write(int fd, const void *buf, size_t count) {

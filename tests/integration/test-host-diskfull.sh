@@ -6,8 +6,9 @@
 #    a truncated or half-written one; and no temporary file is left behind;
 # and the run that gets through must reach the same end state as a run on a roomy disk.
 # /proc, /sys and /var/log are other file systems on a real host (procfs, sysfs, often a disk of their
-# own): here they are directories outside the tmpfs, reached through symlinks, so that only root-disk
-# writes compete for the pages (and the agent log's growth does not take them).
+# own): here they are directories outside the tmpfs, bind-mounted into the tree (the agent follows no
+# symlink out of its --root), so that only root-disk writes compete for the pages (and the agent log's
+# growth does not take them).
 # Runs in private mount and UTS namespaces: the tmpfs and the hostname never leak to the test machine.
 if [ -z "${KFB_PRIVATE_NS:-}" ]; then
         exec unshare -u -m --propagation private env KFB_PRIVATE_NS=1 bash "$0" "$@"
@@ -24,16 +25,19 @@ tree_on() {
         host_tree "$root"
         mkdir -p "$other/var" "$root/var"
         mv "$root/proc" "$root/sys" "$other/"
-        mkdir -p "$other/log"
-        ln -s "$other/proc" "$root/proc"
-        ln -s "$other/sys" "$root/sys"
-        ln -s "$other/log" "$root/var/log"
+        mkdir -p "$other/log" "$root/proc" "$root/sys" "$root/var/log"
+        mount --bind "$other/proc" "$root/proc" && mount --bind "$other/sys" "$root/sys" &&
+                mount --bind "$other/log" "$root/var/log" || fail "cannot bind-mount $other into $root"
+}
+untree() { # ROOT: tree_on's mounts gone, so that ROOT can be removed
+        local m
+        for m in proc sys var/log; do umount "$1/$m" 2>/dev/null || true; done
 }
 
 # contents ROOT OTHER: "path sha256 HASH" of every file of the tree, owner whatever, but the agent log
 # (it grows) and the state's stages file (it holds times; checked by stages_ok).
 contents() {
-        { tree_snapshot --content --exclude '/stages$' "$1"
+        { tree_snapshot --content --exclude '^\./(proc|sys|var/log)/|/stages$' "$1"
           tree_snapshot --content --exclude '^\./log/|/stages$' "$2"; } | LC_ALL=C sort
 }
 stages_ok() { # ROOT: the stages file, if any, is whole
@@ -49,6 +53,7 @@ stages_ok() { # ROOT: the stages file, if any, is whole
 # ---- the reference: the same layout on a roomy disk -------------------------------------------------
 REF=$WORK/ref
 tree_on "$REF" "$REF/root"
+cleanup_hooks+=("untree '$REF/root'")
 host_bin "$REF/bin" "$REF/root"
 run_cmd -o "$WORK/ref.out" -e "$WORK/ref.err" -m "reference run" agent "$REF/bin" "$REF/root" "$SEED" run --until host
 ref_files=$(contents "$REF/root" "$REF/other")
@@ -68,6 +73,7 @@ cleanup_hooks+=("umount -l '$DISK'")
 failures=0
 prev_error=
 for ((n = 0; n <= 64; n++)); do
+        untree "$DISK/root"
         rm -rf "${DISK:?}"/* "$WORK/case"
         R=$DISK/root
         tree_on "$WORK/case" "$R"

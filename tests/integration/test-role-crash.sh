@@ -105,6 +105,22 @@ int rename(const char *from, const char *to) {
         return real(from, to);
 }
 
+/* The agent replaces files with renameat() on the directory's descriptor: the same, the target named by
+ * that directory's path. */
+int renameat(int from_dir, const char *from, int to_dir, const char *to) {
+        REAL(int, "renameat", (int, const char *, int, const char *));
+        char link[64], dir[PATH_MAX];
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", to_dir);
+        n = to[0] == '/' ? 0 : readlink(link, dir, sizeof(dir) - 1);
+        dir[n > 0 ? n : 0] = 0;
+        event("rename %s%s%s\n", dir, dir[0] ? "/" : "", to);
+        if (at("KFB_KILL_AT_RENAME", ++n_rename))
+                raise(SIGKILL);
+        return real(from_dir, from, to_dir, to);
+}
+
 ssize_t write(int fd, const void *buf, size_t count) {
         REAL(ssize_t, "write", (int, const void *, size_t));
         char link[64], target[PATH_MAX];

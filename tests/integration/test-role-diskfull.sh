@@ -112,6 +112,38 @@ int open(const char *path, int flags, ...) {
         return real(path, flags, mode);
 }
 
+/* The agent makes its temp files with openat() on the directory's descriptor: the same, the file named
+ * by that directory's path. */
+int openat(int dir_fd, const char *name, int flags, ...) {
+        static int (*real)(int, const char *, int, ...);
+        const char *at = getenv("KFB_FILL_AT"), *match = getenv("KFB_FILL_MATCH");
+        char link[64], path[4200];
+        mode_t mode = 0;
+        ssize_t n;
+
+        if (!real)
+                real = (int (*)(int, const char *, int, ...)) dlsym(RTLD_NEXT, "openat");
+        if (flags & O_CREAT) {
+                va_list ap;
+                va_start(ap, flags);
+                mode = (mode_t) va_arg(ap, int);
+                va_end(ap);
+        }
+        if ((flags & O_CREAT) && strncmp(name, ".#kfb.", 6) == 0) {
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", dir_fd);
+                n = readlink(link, path, 4000);
+                if (n > 0) {
+                        snprintf(path + n, sizeof(path) - (size_t) n, "/%s", name);
+                        if (!match || strstr(path, match)) {
+                                event("temp", path);
+                                if (at && atoi(at) == ++n_temp)
+                                        fill();
+                        }
+                }
+        }
+        return real(dir_fd, name, flags, mode);
+}
+
 pid_t fork(void) {
         static pid_t (*real)(void);
 
@@ -153,12 +185,15 @@ cleanup_hooks+=("umount -R -l '$DISK'")
 host_on() {
         local h=$1 dir=$2 r=$DISK/root
         umount "$r/var/lib/kube-firstboot" 2>/dev/null || true
+        umount "$r/var/log" 2>/dev/null || true
         rm -rf "${DISK:?}"/* "$dir"
         mkdir -p "$dir/log"
         cp -a "$WORK/base-$h/bin" "$WORK/base-$h/seed" "$dir/"
         cp -a "$WORK/base-$h/root" "$r"
         rm -rf "$r/var/log"
-        ln -s "$dir/log" "$r/var/log"
+        # a mount, not a symlink: the agent follows no link out of its --root tree
+        mkdir "$r/var/log"
+        mount --bind "$dir/log" "$r/var/log" || fail "cannot bind-mount $dir/log"
         ln -s "$r" "$dir/root"
         if [ "${3:-}" = state ]; then
                 mv "$r/var/lib/kube-firstboot" "$dir/state-copy"
@@ -189,8 +224,8 @@ agent_run() {
 agent_files() { role_agent_files "$DISK/root"; }
 # tree_modes: every path of the root with its type and mode (the fillers and the stand-in's leftovers aside).
 tree_modes() {
-        (cd "$DISK/root" && find . -mindepth 1 ! -name filler ! -name '.standin.*' ! -name '*.lock' ! -path ./var/log \
-                -printf '%p %y %m\n' | LC_ALL=C sort)
+        (cd "$DISK/root" && find . -mindepth 1 -path ./var/log -prune -o ! -name filler ! -name '.standin.*' \
+                ! -name '*.lock' -printf '%p %y %m\n' | LC_ALL=C sort)
 }
 temp_files() { (cd "$DISK/root" && find . -name '.#kfb.*' | LC_ALL=C sort); }
 master_token() { cut -d' ' -f1 "$1/var/lib/kube-firstboot/lab-master-1/token"; }

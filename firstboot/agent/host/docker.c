@@ -10,6 +10,7 @@
 #include "backoff.h"
 #include "host/daemon-json.h"
 #include "fileio.h"
+#include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -118,10 +119,30 @@ static int docker_verify(struct fb_run *run) {
         return 0;
 }
 
+static int systemctl_docker_action(struct fb_run *run, void *verb) {
+        return systemctl_docker(run, verb);
+}
+
+/* systemctl VERB docker, described by what (before -> after). */
+static int docker_unit_action(struct fb_run *run, const char *what, const char *before, const char *after,
+                              const char *verb) {
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = systemctl_docker_action,
+                                                   .userdata = (void *) verb });
+}
+
+static int docker_verify_action(struct fb_run *run, void *did_something) {
+        int r = docker_verify(run);
+
+        if (r >= 0 && !*(bool *) did_something)
+                run_unchanged(run, STEP, "docker.service runs with the systemd cgroup driver");
+        return r;
+}
+
 int step_docker(struct fb_run *run) {
         _cleanup_(daemon_json_change_done) struct daemon_json_change change = {};
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX], word[64], driver[64];
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        char word[64], driver[64];
         bool file_changed, did_something = false, need_verify = true;
         size_t size = 0;
         int r;
@@ -130,32 +151,31 @@ int step_docker(struct fb_run *run) {
                 return log_error_errno(-EOPNOTSUPP, "k8s runtime \"%s\" is not supported: only docker is",
                                        run->config->k8s.runtime);
 
-        r = root_path(path, sizeof(path), DAEMON_JSON);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", DAEMON_JSON);
-        r = read_file_limited(path, DAEMON_JSON_MAX, &text, &size);
+        path = root_path(DAEMON_JSON);
+        if (!path)
+                return log_error_errno(ENOMEM, "%s: %m", DAEMON_JSON);
+        r = root_read_file(DAEMON_JSON, DAEMON_JSON_MAX, &text, &size);
         if (r == -EFBIG)
                 return log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,
                                        DAEMON_JSON_MAX / 1024);
         if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
 
         r = daemon_json_merge(path, text, size, &change);
         if (r < 0)
                 return r;
         file_changed = r > 0;
         if (file_changed) {
-                run_action(run, STEP, text ? "merge the systemd cgroup driver into " DAEMON_JSON : "create " DAEMON_JSON,
-                           change.exec_opts_before, change.exec_opts_after);
                 did_something = true;
-                if (!run->dry_run) {
-                        host_clean_stale_temps(path);
-                        /* new: 0644 in a new 0755 /etc/docker, as the docker packages make them */
-                        r = write_file_atomic(path, change.content, change.size, 0644, WRITE_ATOMIC_MKDIR);
-                        if (r < 0)
-                                return log_error_errno(r, "%s: cannot write: %m (the previous content is intact)",
-                                                       path);
-                }
+                /* new: 0644 in a new 0755 /etc/docker, as the docker packages make them */
+                r = action_take(run, &(struct action) {
+                                .step = STEP,
+                                .what = text ? "merge the systemd cgroup driver into " DAEMON_JSON : "create " DAEMON_JSON,
+                                .before = change.exec_opts_before, .after = change.exec_opts_after,
+                                .kind = ACTION_WRITE_FILE, .path = DAEMON_JSON, .data = change.content,
+                                .size = change.size, .mode = 0644, .flags = WRITE_ATOMIC_MKDIR });
+                if (r < 0)
+                        return r;
         } else
                 run_unchanged(run, STEP, DAEMON_JSON " asks for the systemd cgroup driver");
 
@@ -168,49 +188,37 @@ int step_docker(struct fb_run *run) {
                 return log_error_errno(-EPERM, "docker.service is masked: unmask it (systemctl unmask docker) or the "
                                        "node cannot run pods");
         else {
-                run_action(run, STEP, "enable docker.service", word, "enabled");
                 did_something = true;
-                if (!run->dry_run) {
-                        r = systemctl_docker(run, "enable");
-                        if (r < 0)
-                                return r;
-                }
+                r = docker_unit_action(run, "enable docker.service", word, "enabled", "enable");
+                if (r < 0)
+                        return r;
         }
 
         r = docker_unit_query(run, UNIT_IS_ACTIVE, word, sizeof(word));
         if (r < 0)
                 return r;
         if (r == 0) {
-                run_action(run, STEP, "start docker.service", word, "active");
                 did_something = true;
-                if (!run->dry_run) {
-                        r = systemctl_docker(run, "start");
-                        if (r < 0)
-                                return r;
-                }
+                r = docker_unit_action(run, "start docker.service", word, "active", "start");
+                if (r < 0)
+                        return r;
         } else if (file_changed) {
-                run_action(run, STEP, "restart docker.service for the new daemon.json", "active",
-                           "active, cgroup driver systemd");
                 did_something = true;
-                if (!run->dry_run) {
-                        r = systemctl_docker(run, "restart");
-                        if (r < 0)
-                                return r;
-                }
+                r = docker_unit_action(run, "restart docker.service for the new daemon.json", "active",
+                                       "active, cgroup driver systemd", "restart");
+                if (r < 0)
+                        return r;
         } else {
                 r = docker_cgroup_driver(run, driver, sizeof(driver));
                 if (r < 0 && r != -EAGAIN)
                         return r;
                 if (r == 0 && !streq(driver, "systemd")) {
                         /* daemon.json is right but docker was not restarted after it was written */
-                        run_action(run, STEP, "restart docker.service: it still runs with the old cgroup driver",
-                                   driver, "systemd");
                         did_something = true;
-                        if (!run->dry_run) {
-                                r = systemctl_docker(run, "restart");
-                                if (r < 0)
-                                        return r;
-                        }
+                        r = docker_unit_action(run, "restart docker.service: it still runs with the old cgroup driver",
+                                               driver, "systemd", "restart");
+                        if (r < 0)
+                                return r;
                 } else if (r == 0) {
                         run_unchanged(run, STEP, "docker.service runs with the systemd cgroup driver");
                         need_verify = false;
@@ -219,12 +227,13 @@ int step_docker(struct fb_run *run) {
                                       "its cgroup driver)");
         }
 
-        if (!run->dry_run && need_verify) {
-                r = docker_verify(run);
+        if (need_verify) {
+                /* no line of its own: run checks what docker reports after the changes above (or, when it
+                 * did not answer before, that nothing needs changing) */
+                r = action_take(run, &(struct action) { .step = STEP, .verify = docker_verify_action,
+                                                        .userdata = &did_something });
                 if (r < 0)
                         return r;
-                if (!did_something)
-                        run_unchanged(run, STEP, "docker.service runs with the systemd cgroup driver");
         }
         return did_something;
 }

@@ -13,6 +13,7 @@
  *    every port was added: the step always lists the ports again afterwards and checks each. */
 #include <stdio.h>
 
+#include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -76,10 +77,9 @@ static int list_ports(struct fb_run *run, bool permanent, char **ret) {
 /* One firewall-cmd call adding every port of ports[] whose missing[] is set, permanently or now. Each is
  * reported as its own action. 0 when none was missing, 1 when added (or would be, in plan). */
 static int add_ports(struct fb_run *run, char ports[][32], const bool *missing, size_t n, bool permanent) {
-        char args[MAX_PORTS][48];
+        char args[MAX_PORTS][48], failed[80];
         const char *argv[MAX_PORTS + 3];
         size_t k = 0, m = 0;
-        int r;
 
         argv[k++] = "firewall-cmd";
         if (permanent)
@@ -97,10 +97,33 @@ static int add_ports(struct fb_run *run, char ports[][32], const bool *missing, 
         argv[k] = NULL;
         if (m == 0)
                 return 0;
-        if (run->dry_run)
-                return 1;
-        r = host_command_ok(run, argv, "firewall-cmd %s--add-port (%zu port(s))", permanent ? "--permanent " : "", m);
-        return r < 0 ? r : 1;
+        snprintf(failed, sizeof(failed), "firewall-cmd %s--add-port (%zu port(s))", permanent ? "--permanent " : "", m);
+        /* one firewall-cmd for the ports listed above */
+        return action_take(run, &(struct action) { .step = STEP, .kind = ACTION_COMMAND, .argv = argv,
+                                                   .failed = failed });
+}
+
+struct role_ports {
+        char (*ports)[32];
+        size_t n;
+};
+
+/* Verifies with firewalld's own view: a sequence's exit status 0 does not prove every item. */
+static int ports_listed(struct fb_run *run, void *userdata) {
+        const struct role_ports *p = userdata;
+        _cleanup_free_ char *permanent = NULL, *now = NULL;
+        int r;
+
+        r = list_ports(run, true, &permanent);
+        if (r >= 0)
+                r = list_ports(run, false, &now);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n; i++)
+                if (!word_listed(permanent, p->ports[i]) || !word_listed(now, p->ports[i]))
+                        return log_error_errno(-EIO, "firewalld does not list port %s %s after adding it", p->ports[i],
+                                               word_listed(permanent, p->ports[i]) ? "at run time" : "permanently");
+        return 0;
 }
 
 static int firewall_open(struct fb_run *run) {
@@ -148,23 +171,11 @@ static int firewall_open(struct fb_run *run) {
         if (r < 0)
                 return r;
         changed |= r > 0;
-        if (!changed || run->dry_run)
-                return changed;
-
-        /* Verify with firewalld's own view: a sequence's exit status 0 does not prove every item. */
-        free(permanent);
-        free(now);
-        permanent = now = NULL;
-        r = list_ports(run, true, &permanent);
-        if (r >= 0)
-                r = list_ports(run, false, &now);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++)
-                if (!word_listed(permanent, ports[i]) || !word_listed(now, ports[i]))
-                        return log_error_errno(-EIO, "firewalld does not list port %s %s after adding it", ports[i],
-                                               word_listed(permanent, ports[i]) ? "at run time" : "permanently");
-        return 1;
+        if (!changed)
+                return 0;
+        /* no line of its own: the check after the additions above */
+        return action_take(run, &(struct action) { .step = STEP, .verify = ports_listed,
+                                                   .userdata = &(struct role_ports) { .ports = ports, .n = n } });
 }
 
 /* First word of `systemctl VERB firewalld`, or -ENOENT when there is no systemctl. */
@@ -182,11 +193,47 @@ static int unit_query(struct fb_run *run, const char *verb, char *ret, size_t si
         return 0;
 }
 
+struct firewalld_state {
+        bool is_enabled, is_active;
+};
+
 /* `systemctl disable` and `systemctl stop`, each only when needed: systemd 219 (CentOS 7) has no
  * `disable --now` (systemd 220). */
-static int firewall_disable(struct fb_run *run) {
+static int disable_and_stop(struct fb_run *run, void *userdata) {
+        const struct firewalld_state *s = userdata;
         const char *disable[] = { "systemctl", "disable", "firewalld", NULL };
         const char *stop[] = { "systemctl", "stop", "firewalld", NULL };
+        int r;
+
+        if (s->is_enabled) {
+                r = host_command_ok(run, disable, "systemctl disable firewalld");
+                if (r < 0)
+                        return r;
+        }
+        if (s->is_active) {
+                r = host_command_ok(run, stop, "systemctl stop firewalld");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int disabled_and_stopped(struct fb_run *run, void *userdata) {
+        char enabled[32], active[32];
+        int r;
+
+        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
+        if (r >= 0)
+                r = unit_query(run, "is-active", active, sizeof(active));
+        if (r < 0)
+                return r;
+        if (streq(enabled, "enabled") || streq(active, "active"))
+                return log_error_errno(-EIO, "firewalld is still %s after systemctl disable and stop",
+                                       streq(enabled, "enabled") ? "enabled" : "active");
+        return 0;
+}
+
+static int firewall_disable(struct fb_run *run) {
         char enabled[32], active[32], before[80];
         bool is_enabled, is_active;
         int r;
@@ -208,29 +255,10 @@ static int firewall_disable(struct fb_run *run) {
         }
 
         snprintf(before, sizeof(before), "%s, %s", is_enabled ? "enabled" : "disabled", is_active ? "active" : "inactive");
-        run_action(run, STEP, "disable and stop firewalld", before, "disabled, inactive");
-        if (run->dry_run)
-                return 1;
-        if (is_enabled) {
-                r = host_command_ok(run, disable, "systemctl disable firewalld");
-                if (r < 0)
-                        return r;
-        }
-        if (is_active) {
-                r = host_command_ok(run, stop, "systemctl stop firewalld");
-                if (r < 0)
-                        return r;
-        }
-
-        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
-        if (r >= 0)
-                r = unit_query(run, "is-active", active, sizeof(active));
-        if (r < 0)
-                return r;
-        if (streq(enabled, "enabled") || streq(active, "active"))
-                return log_error_errno(-EIO, "firewalld is still %s after systemctl disable and stop",
-                                       streq(enabled, "enabled") ? "enabled" : "active");
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "disable and stop firewalld", .before = before,
+                                                   .after = "disabled, inactive", .kind = ACTION_CALL,
+                                                   .perform = disable_and_stop, .verify = disabled_and_stopped,
+                                                   .userdata = &(struct firewalld_state) { is_enabled, is_active } });
 }
 
 int step_firewall(struct fb_run *run) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -54,12 +55,11 @@ _Static_assert(sizeof(struct xfs_fsop_geom_v1) == 112, "XFS_IOC_FSGEOMETRY_V1 la
 
 struct root_mount {
         unsigned major, minor;
-        char fstype[32];
-        char mountpoint[PATH_MAX]; /* as mountinfo names it: "/" */
+        char fstype[32]; /* the mount point is "/": find_root_mount() takes no other */
 };
 
 struct root_device {
-        char sysfs[PATH_MAX];     /* resolved /sys/devices/... of the root's block device */
+        char *sysfs;              /* resolved /sys/devices/... of the root's block device (under the root) */
         char name[64];            /* its /dev name: vda1 */
         bool is_partition;
         unsigned partnum;
@@ -68,6 +68,10 @@ struct root_device {
         uint64_t disk_size;
         uint64_t limit;           /* where growpart would end the partition (exclusive), 512-byte units */
 };
+
+static void root_device_done(struct root_device *dev) {
+        free(dev->sysfs);
+}
 
 static const char *format_size(uint64_t bytes, char buf[static 32]) {
         if (bytes >= 10 * 1024 * MIB)
@@ -122,21 +126,19 @@ static int find_root_mount(const char *text, size_t size, struct root_mount *ret
                 ret->major = major;
                 ret->minor = minor;
                 snprintf(ret->fstype, sizeof(ret->fstype), "%s", fields[dash + 1]);
-                snprintf(ret->mountpoint, sizeof(ret->mountpoint), "%s", fields[4]);
                 found = true;
         }
         return found ? 0 : -ENOENT;
 }
 
-/* A sysfs attribute under an already resolved (rooted) directory. */
+/* A sysfs attribute under an already resolved directory (a host path under the root). */
 static int sysfs_read(const char *dir, const char *attr, char *ret, size_t size) {
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
+        _cleanup_free_ char *text = NULL, *path = NULL;
         size_t n;
 
-        if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int) sizeof(path))
-                return -ENAMETOOLONG;
-        if (read_file_limited(path, SYSFS_ATTR_MAX, &text, &n) < 0)
+        if (asprintf(&path, "%s/%s", dir, attr) < 0)
+                return -ENOMEM;
+        if (root_read_file(path, SYSFS_ATTR_MAX, &text, &n) < 0)
                 return -ENOENT;
         while (n > 0 && isspace((unsigned char) text[n - 1]))
                 text[--n] = 0;
@@ -158,23 +160,25 @@ static int sysfs_read_u64(const char *dir, const char *attr, uint64_t *ret) {
 }
 
 static bool sysfs_has(const char *dir, const char *entry) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
 
-        if (snprintf(path, sizeof(path), "%s/%s", dir, entry) >= (int) sizeof(path))
+        if (asprintf(&path, "%s/%s", dir, entry) < 0)
                 return false;
-        return file_exists(path);
+        return root_exists(path);
 }
 
 /* The /dev name from uevent's DEVNAME (cciss!c0d0 is cciss/c0d0), else the sysfs name. */
 static void device_name(const char *dir, char *ret, size_t size) {
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
+        _cleanup_free_ char *text = NULL, *path = NULL;
         const char *p, *end, *line, *base = strrchr(dir, '/');
         size_t n, len;
 
         snprintf(ret, size, "%s", base ? base + 1 : dir);
-        if (snprintf(path, sizeof(path), "%s/uevent", dir) >= (int) sizeof(path) ||
-            read_file_limited(path, SYSFS_ATTR_MAX, &text, &n) < 0)
+        if (asprintf(&path, "%s/uevent", dir) < 0) {
+                path = NULL;
+                return;
+        }
+        if (root_read_file(path, SYSFS_ATTR_MAX, &text, &n) < 0)
                 return;
         for (p = text, end = text + n; text_next_line(&p, end, &line, &len);)
                 if (len > 8 && memcmp(line, "DEVNAME=", 8) == 0 && len - 8 < size && !memmem(line, len, "..", 2)) {
@@ -199,17 +203,20 @@ static int partition_limit(const char *disk_dir, struct root_device *dev) {
         gpt_keep = GPT_BACKUP_SECTORS * (sector / 512);
         limit = dev->disk_size > gpt_keep ? dev->disk_size - gpt_keep : 0;
 
-        d = opendir(disk_dir);
+        d = root_opendir(disk_dir);
         if (!d)
-                return log_error_errno(errno, "%s: cannot list: %m", disk_dir);
+                return log_error_errno(errno, "%s%s: cannot list: %m", root_get(), disk_dir);
         while ((de = readdir(d))) {
-                char part_dir[PATH_MAX];
+                _cleanup_free_ char *part_dir = NULL;
                 uint64_t start;
 
                 if (de->d_name[0] == '.')
                         continue;
-                if (snprintf(part_dir, sizeof(part_dir), "%s/%s", disk_dir, de->d_name) >= (int) sizeof(part_dir) ||
-                    !sysfs_has(part_dir, "partition") || sysfs_read(part_dir, "start", value, sizeof(value)) < 0)
+                if (asprintf(&part_dir, "%s/%s", disk_dir, de->d_name) < 0) {
+                        part_dir = NULL;
+                        continue;
+                }
+                if (!sysfs_has(part_dir, "partition") || sysfs_read(part_dir, "start", value, sizeof(value)) < 0)
                         continue;
                 start = strtoull(value, NULL, 10);
                 if (start > dev->start && start < limit)
@@ -222,13 +229,13 @@ static int partition_limit(const char *disk_dir, struct root_device *dev) {
 
 /* 1 with dev filled, 0 when the root is on something this step does not grow (logged, reported). */
 static int find_root_device(struct fb_run *run, const struct root_mount *m, struct root_device *dev) {
-        char link[PATH_MAX], what[128], value[32];
+        _cleanup_free_ char *link = NULL;
+        char what[128], value[32];
         int r;
 
-        r = root_pathf(link, sizeof(link), "/sys/dev/block/%u:%u", m->major, m->minor);
-        if (r < 0)
-                return log_error_errno(r, "/sys/dev/block: path too long under --root");
-        if (!realpath(link, dev->sysfs)) {
+        if (asprintf(&link, "/sys/dev/block/%u:%u", m->major, m->minor) < 0)
+                return log_error_errno(ENOMEM, "/sys/dev/block: %m");
+        if (root_resolve(link, &dev->sysfs) < 0) {
                 snprintf(what, sizeof(what), "root device %u:%u is no block device: not grown", m->major, m->minor);
                 run_unchanged(run, STEP, what);
                 return 0;
@@ -246,7 +253,7 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
                 return sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0 ? -EIO : 1;
 
         {
-                char disk_dir[PATH_MAX];
+                _cleanup_free_ char *disk_dir = NULL;
                 char *slash;
                 uint64_t partnum;
 
@@ -254,7 +261,9 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
                     (partnum = strtoull(value, NULL, 10)) == 0 || partnum > 4096)
                         return log_error_errno(-EINVAL, "%s/partition: not a partition number", dev->sysfs);
                 dev->partnum = (unsigned) partnum;
-                snprintf(disk_dir, sizeof(disk_dir), "%s", dev->sysfs);
+                disk_dir = strdup(dev->sysfs);
+                if (!disk_dir)
+                        return log_error_errno(ENOMEM, "%s: %m", dev->sysfs);
                 slash = strrchr(disk_dir, '/');
                 if (!slash || slash == disk_dir)
                         return log_error_errno(-EINVAL, "%s: a partition without a parent disk", dev->sysfs);
@@ -271,18 +280,20 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
         return 1;
 }
 
-/* A /dev node as commands must see it: <root>/dev/NAME with symlinks resolved (in a --root test tree
- * <root>/dev may point at the real /dev). */
-static int dev_node(const char *name, char *ret, size_t size) {
-        char path[PATH_MAX], resolved[PATH_MAX];
-        int r;
+/* A /dev node: *ret_abs, /dev/NAME with symlinks resolved inside the root (/dev/mapper/x -> ../dm-0),
+ * to open it; *ret_shown, the same with the --root prefix, as commands must see it. */
+static int dev_node(const char *name, char **ret_abs, char **ret_shown) {
+        _cleanup_free_ char *path = NULL, *resolved = NULL;
 
-        r = root_pathf(path, sizeof(path), "/dev/%s", name);
-        if (r < 0)
-                return log_error_errno(r, "/dev/%s: path too long under --root", name);
-        if (realpath(path, resolved))
-                return strscpy(ret, size, resolved);
-        return strscpy(ret, size, path);
+        if (asprintf(&path, "/dev/%s", name) < 0)
+                return log_error_errno(ENOMEM, "/dev/%s: %m", name);
+        if (root_resolve(path, &resolved) < 0)
+                resolved = TAKE_PTR(path);
+        *ret_shown = root_path(resolved);
+        if (!*ret_shown)
+                return log_error_errno(ENOMEM, "/dev/%s: %m", name);
+        *ret_abs = TAKE_PTR(resolved);
+        return 0;
 }
 
 static uint32_t le32(const unsigned char *p) {
@@ -291,16 +302,17 @@ static uint32_t le32(const unsigned char *p) {
 
 /* ext2/3/4: blocks from the superblock, read through the block device: the mounted filesystem keeps its
  * superblock in the device's page cache, so this sees an online resize at once. */
-static int ext_size(const char *device, uint64_t *ret) {
+static int ext_size(const char *device_abs, const char *device, uint64_t *ret) {
         _cleanup_close_ int fd = -1;
         unsigned char sb[1024];
         uint64_t blocks;
         uint32_t log_block_size;
         ssize_t n;
 
-        fd = open(device, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = root_open_file(device_abs, 0, O_RDONLY | O_NOCTTY, 0);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open to read the ext superblock: %m", device);
+                return log_error_errno(fd, "%s: cannot open to read the ext superblock: %s", device,
+                                       chase_strerror(fd));
         n = pread(fd, sb, sizeof(sb), 1024);
         if (n != (ssize_t) sizeof(sb))
                 return log_error_errno(n < 0 ? errno : EIO, "%s: cannot read the ext superblock", device);
@@ -322,9 +334,9 @@ static int xfs_size(const char *mountpoint, uint64_t *ret) {
         _cleanup_close_ int fd = -1;
         struct xfs_fsop_geom_v1 geo = {};
 
-        fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = root_open_file("/", 0, O_RDONLY | O_DIRECTORY, 0);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", mountpoint);
+                return log_error_errno(fd, "%s: cannot open: %s", mountpoint, chase_strerror(fd));
         if (ioctl(fd, XFS_IOC_FSGEOMETRY_V1, &geo) < 0)
                 return log_error_errno(errno, "%s: cannot get the xfs geometry (is it the mounted xfs root?): %m",
                                        mountpoint);
@@ -336,8 +348,9 @@ static bool fs_is_ext(const char *fstype) {
         return streq(fstype, "ext2") || streq(fstype, "ext3") || streq(fstype, "ext4");
 }
 
-static int fs_size(const struct root_mount *m, const char *device, const char *mountpoint, uint64_t *ret) {
-        return fs_is_ext(m->fstype) ? ext_size(device, ret) : xfs_size(mountpoint, ret);
+static int fs_size(const struct root_mount *m, const char *device_abs, const char *device, const char *mountpoint,
+                   uint64_t *ret) {
+        return fs_is_ext(m->fstype) ? ext_size(device_abs, device, ret) : xfs_size(mountpoint, ret);
 }
 
 /* Runs a growth tool with its own timeout; returns the exit status, output captured for growpart. */
@@ -373,7 +386,7 @@ static int run_tool(struct fb_run *run, const char *const argv[], int timeout_ms
 }
 
 /* growpart [--dry-run] DISK N: 1 changed (or would), 0 NOCHANGE, -errno. */
-static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool dry_run) {
+static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool ask_only) {
         char num[16];
         const char *argv[] = { "growpart", disk, num, NULL, NULL };
         const char *argv_dry[] = { "growpart", "--dry-run", disk, num, NULL };
@@ -381,7 +394,7 @@ static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool
         int r;
 
         snprintf(num, sizeof(num), "%u", partnum);
-        r = run_tool(run, dry_run ? argv_dry : argv, GROWPART_TIMEOUT_MS, &out);
+        r = run_tool(run, ask_only ? argv_dry : argv, GROWPART_TIMEOUT_MS, &out);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -389,11 +402,45 @@ static int growpart(struct fb_run *run, const char *disk, unsigned partnum, bool
         if (r == 1 && out && strstr(out, "NOCHANGE"))
                 return 0;
         return log_error_errno(-EIO, "growpart %s%s %u failed (exit status %d): see the agent log",
-                               dry_run ? "--dry-run " : "", disk, partnum, r);
+                               ask_only ? "--dry-run " : "", disk, partnum, r);
+}
+
+struct partition_growth {
+        struct root_device *dev;
+        const char *disk;
+        uint64_t old_size;
+};
+
+static int grow_partition_now(struct fb_run *run, void *userdata) {
+        const struct partition_growth *g = userdata;
+        int r;
+
+        r = growpart(run, g->disk, g->dev->partnum, false);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_error_errno(-EIO, "growpart %s %u: NOCHANGE, after its dry run found room to grow", g->disk,
+                                       g->dev->partnum);
+        return 0;
+}
+
+/* The kernel's view of the partition after growpart (also what the filesystem step then uses). */
+static int partition_took(struct fb_run *run, void *userdata) {
+        const struct partition_growth *g = userdata;
+        char size[32];
+
+        if (sysfs_read_u64(g->dev->sysfs, "size", &g->dev->size) < 0)
+                return -EIO;
+        if (g->dev->size <= g->old_size)
+                return log_error_errno(-EIO, "growpart %s %u: the kernel still sees the partition's old size (%s); "
+                                       "a reboot would pick up the new partition table", g->disk, g->dev->partnum,
+                                       format_size(g->dev->size * 512, size));
+        return 0;
 }
 
 static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret_grown) {
-        char disk[PATH_MAX], what[PATH_MAX + 64], before[32], after[32];
+        _cleanup_free_ char *disk_abs = NULL, *disk = NULL;
+        char what[256], before[32], after[32];
         uint64_t end = dev->start + dev->size, old_size = dev->size;
         int r;
 
@@ -405,7 +452,7 @@ static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret
                 return 0;
         }
 
-        r = dev_node(dev->disk_name, disk, sizeof(disk));
+        r = dev_node(dev->disk_name, &disk_abs, &disk);
         if (r < 0)
                 return r;
         /* growpart itself decides (partition table type, 2 TiB limit of MBR): ask it without changing anything */
@@ -420,45 +467,73 @@ static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret
         }
 
         snprintf(what, sizeof(what), "grow partition %u of /dev/%s (growpart)", dev->partnum, dev->disk_name);
-        run_action(run, STEP, what, format_size(dev->size * 512, before),
-                   format_size((dev->limit - dev->start) * 512, after));
-        if (run->dry_run) {
-                dev->size = dev->limit - dev->start; /* what the filesystem step will see */
-                *ret_grown = true;
-                return 1;
-        }
-
-        r = growpart(run, disk, dev->partnum, false);
+        format_size(dev->size * 512, before);
+        format_size((dev->limit - dev->start) * 512, after);
+        /* what the filesystem step will see: plan's expectation; run reads the kernel's after growpart */
+        dev->size = dev->limit - dev->start;
+        r = action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                .kind = ACTION_CALL, .perform = grow_partition_now,
+                                                .verify = partition_took,
+                                                .userdata = &(struct partition_growth) { dev, disk, old_size } });
         if (r < 0)
                 return r;
-        if (r == 0)
-                return log_error_errno(-EIO, "growpart %s %u: NOCHANGE, after its dry run found room to grow", disk,
-                                       dev->partnum);
-        if (sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0)
-                return -EIO;
-        if (dev->size <= old_size)
-                return log_error_errno(-EIO, "growpart %s %u: the kernel still sees the partition's old size (%s); "
-                                       "a reboot would pick up the new partition table", disk, dev->partnum,
-                                       format_size(dev->size * 512, before));
         *ret_grown = true;
         return 1;
 }
 
+struct filesystem_growth {
+        const struct root_mount *m;
+        const struct root_device *dev;
+        const char *device_abs, *device, *mountpoint;
+        uint64_t dev_bytes;
+};
+
+static int grow_filesystem_now(struct fb_run *run, void *userdata) {
+        const struct filesystem_growth *g = userdata;
+        bool ext = fs_is_ext(g->m->fstype);
+        const char *argv[] = { ext ? "resize2fs" : "xfs_growfs", ext ? g->device : g->mountpoint, NULL };
+        int r;
+
+        r = run_tool(run, argv, FS_GROW_TIMEOUT_MS, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "%s %s failed (exit status %d): see the agent log", argv[0], argv[1], r);
+        return 0;
+}
+
+static int filesystem_grown(struct fb_run *run, void *userdata) {
+        const struct filesystem_growth *g = userdata;
+        char before[32], after[32];
+        uint64_t new_bytes;
+        int r;
+
+        r = fs_size(g->m, g->device_abs, g->device, g->mountpoint, &new_bytes);
+        if (r < 0)
+                return r;
+        if (new_bytes < g->dev_bytes && g->dev_bytes - new_bytes > FS_SLACK_BYTES)
+                return log_error_errno(-EIO, "the %s filesystem on /dev/%s is %s after growing, its device %s",
+                                       g->m->fstype, g->dev->name, format_size(new_bytes, before),
+                                       format_size(g->dev_bytes, after));
+        return 0;
+}
+
 static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
                            bool partition_grown) {
-        char device[PATH_MAX], mountpoint[PATH_MAX], what[PATH_MAX + 64], before[32], after[32];
-        uint64_t fs_bytes, dev_bytes = dev->size * 512, new_bytes;
+        _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
+        char what[256], before[32], after[32];
+        uint64_t fs_bytes, dev_bytes = dev->size * 512;
         bool ext = fs_is_ext(m->fstype);
         int r;
 
-        r = dev_node(dev->name, device, sizeof(device));
+        r = dev_node(dev->name, &device_abs, &device);
         if (r < 0)
                 return r;
-        r = root_path(mountpoint, sizeof(mountpoint), m->mountpoint);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", m->mountpoint);
+        mountpoint = root_path("/");
+        if (!mountpoint)
+                return log_error_errno(ENOMEM, "/: %m");
 
-        r = fs_size(m, device, mountpoint, &fs_bytes);
+        r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
         if (r < 0)
                 return r;
         if (!partition_grown && (fs_bytes >= dev_bytes || dev_bytes - fs_bytes <= FS_SLACK_BYTES)) {
@@ -469,33 +544,17 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
 
         snprintf(what, sizeof(what), "grow the %s filesystem on /dev/%s (%s)", m->fstype, dev->name,
                  ext ? "resize2fs" : "xfs_growfs");
-        run_action(run, STEP, what, format_size(fs_bytes, before), format_size(dev_bytes, after));
-        if (run->dry_run)
-                return 1;
-
-        {
-                const char *argv[] = { ext ? "resize2fs" : "xfs_growfs", ext ? device : mountpoint, NULL };
-                r = run_tool(run, argv, FS_GROW_TIMEOUT_MS, NULL);
-                if (r < 0)
-                        return r;
-                if (r != 0)
-                        return log_error_errno(-EIO, "%s %s failed (exit status %d): see the agent log", argv[0], argv[1],
-                                               r);
-        }
-        r = fs_size(m, device, mountpoint, &new_bytes);
-        if (r < 0)
-                return r;
-        if (new_bytes < dev_bytes && dev_bytes - new_bytes > FS_SLACK_BYTES)
-                return log_error_errno(-EIO, "the %s filesystem on /dev/%s is %s after growing, its device %s",
-                                       m->fstype, dev->name, format_size(new_bytes, before),
-                                       format_size(dev_bytes, after));
-        return 1;
+        return action_take(run, &(struct action) {
+                        .step = STEP, .what = what, .before = format_size(fs_bytes, before),
+                        .after = format_size(dev_bytes, after), .kind = ACTION_CALL, .perform = grow_filesystem_now,
+                        .verify = filesystem_grown,
+                        .userdata = &(struct filesystem_growth) { m, dev, device_abs, device, mountpoint, dev_bytes } });
 }
 
 int step_growroot(struct fb_run *run) {
         _cleanup_free_ char *text = NULL;
         struct root_mount mount = {};
-        struct root_device dev = {};
+        _cleanup_(root_device_done) struct root_device dev = {};
         char what[128];
         bool partition_grown = false;
         size_t size;

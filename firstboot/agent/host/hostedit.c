@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -35,39 +36,29 @@ bool text_next_line(const char **p, const char *end, const char **line, size_t *
 }
 
 int host_read_file(const char *abs_path, size_t max, char **ret, size_t *ret_size) {
-        char path[PATH_MAX];
         int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
-        r = read_file_limited(path, max, ret, ret_size);
+        r = root_read_file(abs_path, max, ret, ret_size);
         if (r == -ENOENT)
                 return r;
         if (r == -EFBIG)
-                return log_error_errno(r, "%s: larger than %zu bytes, refusing to edit it", path, max);
+                return log_error_errno(r, "%s%s: larger than %zu bytes, refusing to edit it", root_get(), abs_path, max);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s%s: cannot read: %s", root_get(), abs_path, chase_strerror(r));
         return 0;
 }
 
-void host_clean_stale_temps(const char *rooted_path) {
-        char dir[PATH_MAX];
-        const char *slash = strrchr(rooted_path, '/');
+void host_clean_stale_temps(int dir_fd, const char *shown_dir) {
+        _cleanup_close_ int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3); /* closedir() closes its own */
         DIR *d;
         struct dirent *de;
 
-        if (!slash || (size_t) (slash - rooted_path) >= sizeof(dir))
+        if (fd < 0)
                 return;
-        if (slash == rooted_path)
-                strscpy(dir, sizeof(dir), "/");
-        else {
-                memcpy(dir, rooted_path, slash - rooted_path);
-                dir[slash - rooted_path] = 0;
-        }
-        d = opendir(dir);
+        d = fdopendir(fd);
         if (!d)
                 return;
+        fd = -1;
         while ((de = readdir(d))) {
                 struct stat st;
 
@@ -76,33 +67,42 @@ void host_clean_stale_temps(const char *rooted_path) {
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
                 if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        log_debug("%s/%s: removed the temporary file of an interrupted write", dir, de->d_name);
+                        log_debug("%s/%s: removed the temporary file of an interrupted write", shown_dir, de->d_name);
         }
         closedir(d);
+}
+
+int host_write_file(const char *abs_path, const void *data, size_t size, mode_t mode, unsigned flags) {
+        _cleanup_free_ char *name = NULL, *shown_dir = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        int r;
+
+        r = root_open_parent(abs_path, CHASE_NOFOLLOW | (flags & WRITE_ATOMIC_MKDIR ? CHASE_MKDIR : 0), &dir_fd,
+                             &name);
+        if (r >= 0) {
+                const char *slash = strrchr(abs_path, '/');
+                if (asprintf(&shown_dir, "%s%.*s", root_get(), slash ? (int) (slash - abs_path) : 0, abs_path) < 0)
+                        shown_dir = NULL;
+                host_clean_stale_temps(dir_fd, shown_dir ? shown_dir : abs_path);
+                r = write_file_atomic_at(dir_fd, name, data, size, mode, flags);
+        }
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot write: %s (the file is as it was)", root_get(), abs_path,
+                                       chase_strerror(r));
+        return r;
 }
 
 int host_update_file(struct fb_run *run, const char *step, const char *abs_path, const char *old,
                      size_t old_size, const char *data, size_t size, mode_t mode, unsigned flags,
                      const char *what, const char *before, const char *after) {
-        char path[PATH_MAX];
-        int r;
 
         if (old && old_size == size && memcmp(old, data, size) == 0) {
                 run_unchanged(run, step, what);
                 return 0;
         }
-        run_action(run, step, what, before, after);
-        if (run->dry_run)
-                return 1;
-
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
-        host_clean_stale_temps(path);
-        r = write_file_atomic(path, data, size, mode, flags);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m (the file is as it was)", path);
-        return 1;
+        return action_take(run, &(struct action) { .step = step, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_WRITE_FILE, .path = abs_path, .data = data,
+                                                   .size = size, .mode = mode, .flags = flags });
 }
 
 static bool on_kernel_fs(int fd) {
@@ -116,64 +116,56 @@ static bool on_kernel_fs(int fd) {
 }
 
 int host_write_kernel_value(const char *abs_path, const char *value) {
-        char path[PATH_MAX], line[HOST_KERNEL_VALUE_MAX];
+        char line[HOST_KERNEL_VALUE_MAX];
         _cleanup_close_ int fd = -1;
         size_t len = strlen(value);
         ssize_t n;
-        int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
         if (len + 2 > sizeof(line))
-                return log_error_errno(-E2BIG, "%s: value too long", path);
+                return log_error_errno(-E2BIG, "%s%s: value too long", root_get(), abs_path);
 
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        fd = root_open_file(abs_path, 0, O_WRONLY | O_NOCTTY, 0);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open for writing: %m", path);
+                return log_error_errno(fd, "%s%s: cannot open for writing: %s", root_get(), abs_path,
+                                       chase_strerror(fd));
 
         if (!on_kernel_fs(fd)) {
+                int r;
+
                 memcpy(line, value, len);
                 line[len] = '\n';
                 close(fd);
                 fd = -1;
-                host_clean_stale_temps(path);
-                r = write_file_atomic(path, line, len + 1, 0644, 0);
-                if (r < 0)
-                        return log_error_errno(r, "%s: cannot write: %m (the file is as it was)", path);
-                return 0;
+                r = host_write_file(abs_path, line, len + 1, 0644, 0);
+                return r < 0 ? r : 0;
         }
 
         /* The kernel takes the value from one write(2); a short write would set a truncated value. */
         n = write(fd, value, len);
         if (n < 0)
-                return log_error_errno(errno, "%s: cannot write \"%s\": %m", path, value);
+                return log_error_errno(errno, "%s%s: cannot write \"%s\": %m", root_get(), abs_path, value);
         if ((size_t) n != len)
-                return log_error_errno(-EIO, "%s: short write of \"%s\"", path, value);
+                return log_error_errno(-EIO, "%s%s: short write of \"%s\"", root_get(), abs_path, value);
         return 0;
 }
 
 int host_read_kernel_value(const char *abs_path, char *ret, size_t size) {
         _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
         size_t n;
         char *p;
         int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
-        r = read_file_limited(path, HOST_KERNEL_VALUE_MAX, &text, &n);
+        r = root_read_file(abs_path, HOST_KERNEL_VALUE_MAX, &text, &n);
         if (r == -ENOENT)
                 return r;
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s%s: cannot read: %s", root_get(), abs_path, chase_strerror(r));
         while (n > 0 && isspace((unsigned char) text[n - 1]))
                 text[--n] = 0;
         for (p = text; isspace((unsigned char) *p); p++)
                 ;
         if (strscpy(ret, size, p) < 0)
-                return log_error_errno(-E2BIG, "%s: value longer than %zu bytes", path, size - 1);
+                return log_error_errno(-E2BIG, "%s%s: value longer than %zu bytes", root_get(), abs_path, size - 1);
         return 0;
 }
 

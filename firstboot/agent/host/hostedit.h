@@ -33,8 +33,8 @@ bool text_next_line(const char **p, const char *end, const char **line, size_t *
 int host_read_file(const char *abs_path, size_t max, char **ret, size_t *ret_size);
 
 /* Brings <root>abs_path to data: run_unchanged() when old (the current content, NULL when absent)
- * already equals data, otherwise run_action(what, before, after) and, unless dry_run, an atomic write
- * (new files get mode; flags as write_file_atomic()). 0 unchanged, 1 changed, -errno (logged). */
+ * already equals data, otherwise the action (action.h) of writing it atomically: what (before -> after),
+ * new files get mode, flags as write_file_atomic(). 0 unchanged, 1 changed, -errno (logged). */
 int host_update_file(struct fb_run *run, const char *step, const char *abs_path, const char *old,
                      size_t old_size, const char *data, size_t size, mode_t mode, unsigned flags,
                      const char *what, const char *before, const char *after);
@@ -56,8 +56,11 @@ int host_command(struct fb_run *run, const char *const argv[], bool quiet_missin
  * status N; see the agent log)", WHAT from the format, and returned as -EIO. 0 on success. */
 int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) _printf_(3, 4);
 
-/* Removes temporary files a killed write_file_atomic() left in the directory of <rooted path>. */
-void host_clean_stale_temps(const char *rooted_path);
+/* Removes temporary files a killed write_file_atomic() left in the directory dir_fd (shown_dir names it). */
+void host_clean_stale_temps(int dir_fd, const char *shown_dir);
+/* Writes <root>abs_path atomically (host_clean_stale_temps() first; flags as write_file_atomic()), never
+ * through a symlink. 0 unchanged, 1 written, -errno (logged with the path). */
+int host_write_file(const char *abs_path, const void *data, size_t size, mode_t mode, unsigned flags);
 
 /* ---- text transformations (unit-tested) ---- */
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <sys/utsname.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -12,6 +13,26 @@
 #include "parse.h"
 
 #define STEP "hostname"
+
+static int set_hostname(struct fb_run *run, void *userdata) {
+        const char *name = userdata;
+
+        if (sethostname(name, strlen(name)) < 0)
+                return log_error_errno(errno, "sethostname(\"%s\"): %m", name);
+        return 0;
+}
+
+static int verify_hostname(struct fb_run *run, void *userdata) {
+        const char *name = userdata;
+        struct utsname u;
+
+        if (uname(&u) < 0)
+                return log_error_errno(errno, "uname: %m");
+        if (!streq(u.nodename, name))
+                return log_error_errno(-EIO, "sethostname(\"%s\") succeeded but the kernel reports \"%s\"", name,
+                                       u.nodename);
+        return 0;
+}
 
 static int running_hostname(struct fb_run *run, const char *name) {
         struct utsname u;
@@ -22,18 +43,10 @@ static int running_hostname(struct fb_run *run, const char *name) {
                 run_unchanged(run, STEP, "running hostname");
                 return 0;
         }
-        run_action(run, STEP, "set the running hostname", u.nodename, name);
-        if (run->dry_run)
-                return 1;
-
-        if (sethostname(name, strlen(name)) < 0)
-                return log_error_errno(errno, "sethostname(\"%s\"): %m", name);
-        if (uname(&u) < 0)
-                return log_error_errno(errno, "uname: %m");
-        if (!streq(u.nodename, name))
-                return log_error_errno(-EIO, "sethostname(\"%s\") succeeded but the kernel reports \"%s\"", name,
-                                       u.nodename);
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "set the running hostname",
+                                                   .before = u.nodename, .after = name, .kind = ACTION_CALL,
+                                                   .perform = set_hostname, .verify = verify_hostname,
+                                                   .userdata = (void *) name });
 }
 
 static int hostname_file(struct fb_run *run, const char *name) {

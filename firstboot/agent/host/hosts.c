@@ -163,9 +163,9 @@ static void warn_conflicts(const char *text, size_t size, const char *name, cons
 }
 
 int step_hosts(struct fb_run *run) {
-        _cleanup_free_ char *old = NULL, *block = NULL, *content = NULL;
+        _cleanup_free_ char *old = NULL, *block = NULL, *content = NULL, *path = NULL;
         size_t old_size = 0, block_size, size;
-        char path[PATH_MAX], after[64];
+        char after[64];
         unsigned n_nodes;
         int r;
 
@@ -181,7 +181,9 @@ int step_hosts(struct fb_run *run) {
         if (r < 0 && r != -ENOENT)
                 return r;
 
-        (void) root_path(path, sizeof(path), "/etc/hosts");
+        path = root_path("/etc/hosts");
+        if (!path)
+                return log_error_errno(ENOMEM, "/etc/hosts: %m");
         r = hosts_merge(old ? old : "", old_size, block, block_size, path, &content, &size);
         if (r < 0)
                 return r;

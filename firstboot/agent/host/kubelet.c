@@ -3,6 +3,7 @@
  * its configuration exists (before that it only crash-loops). */
 #include <stdio.h>
 
+#include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -26,8 +27,32 @@ static int kubelet_state(struct fb_run *run, char *ret, size_t size) {
         return 0;
 }
 
-int step_kubelet(struct fb_run *run) {
+static int kubelet_enable(struct fb_run *run, void *userdata) {
         const char *enable[] = { "systemctl", "enable", "kubelet", NULL };
+        int r;
+
+        r = host_command(run, enable, false, NULL);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "systemctl enable kubelet failed (exit status %d; is kubelet installed, "
+                                       "or masked? see the agent log)", r);
+        return 0;
+}
+
+static int kubelet_enabled(struct fb_run *run, void *userdata) {
+        char state[32];
+        int r;
+
+        r = kubelet_state(run, state, sizeof(state));
+        if (r < 0)
+                return r;
+        if (!streq(state, "enabled"))
+                return log_error_errno(-EIO, "kubelet.service is \"%s\" after systemctl enable kubelet", state);
+        return 0;
+}
+
+int step_kubelet(struct fb_run *run) {
         char state[32];
         int r;
 
@@ -38,20 +63,7 @@ int step_kubelet(struct fb_run *run) {
                 run_unchanged(run, STEP, "enable kubelet.service");
                 return 0;
         }
-        run_action(run, STEP, "enable kubelet.service", state, "enabled");
-        if (run->dry_run)
-                return 1;
-
-        r = host_command(run, enable, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "systemctl enable kubelet failed (exit status %d; is kubelet installed, "
-                                       "or masked? see the agent log)", r);
-        r = kubelet_state(run, state, sizeof(state));
-        if (r < 0)
-                return r;
-        if (!streq(state, "enabled"))
-                return log_error_errno(-EIO, "kubelet.service is \"%s\" after systemctl enable kubelet", state);
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "enable kubelet.service", .before = state,
+                                                   .after = "enabled", .kind = ACTION_CALL, .perform = kubelet_enable,
+                                                   .verify = kubelet_enabled });
 }

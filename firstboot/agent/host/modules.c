@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sys/utsname.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -22,16 +23,18 @@
 static const char *const modules[] = { "br_netfilter", "overlay" };
 
 static bool module_builtin(const char *name) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *abs = NULL;
         struct utsname u;
-        char abs[PATH_MAX], want[64];
+        char want[64];
         const char *p, *end, *line;
         size_t size, len, wl;
 
         if (uname(&u) < 0)
                 return false;
-        if (snprintf(abs, sizeof(abs), "/lib/modules/%s/modules.builtin", u.release) >= (int) sizeof(abs))
+        if (asprintf(&abs, "/lib/modules/%s/modules.builtin", u.release) < 0) {
+                abs = NULL;
                 return false;
+        }
         if (host_read_file(abs, 4 * HOST_FILE_MAX, &text, &size) < 0)
                 return false;
         wl = (size_t) snprintf(want, sizeof(want), "/%s.ko", name);
@@ -42,13 +45,29 @@ static bool module_builtin(const char *name) {
 }
 
 static int module_loaded(const char *name) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/sys/module/%s", name) < 0)
+                return log_error_errno(ENOMEM, "/sys/module/%s: %m", name);
+        return root_exists(path) || module_builtin(name);
+}
+
+/* After modprobe: every module it was to load (userdata: bool[ELEMENTSOF(modules)], true = was missing). */
+static int modules_loaded(struct fb_run *run, void *userdata) {
+        const bool *missing = userdata;
         int r;
 
-        r = root_pathf(path, sizeof(path), "/sys/module/%s", name);
-        if (r < 0)
-                return log_error_errno(r, "/sys/module/%s: path too long under --root", name);
-        return file_exists(path) || module_builtin(name);
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                if (!missing[i])
+                        continue;
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
+                                               modules[i], modules[i]);
+        }
+        return 0;
 }
 
 /* Loads every module not loaded yet with one modprobe: `modprobe NAME`, or `modprobe -a NAME...` (kmod's
@@ -56,6 +75,7 @@ static int module_loaded(const char *name) {
 static int load_modules(struct fb_run *run) {
         const char *argv[ELEMENTSOF(modules) + 3];
         bool missing[ELEMENTSOF(modules)];
+        char failed[64];
         size_t k = 0, n_missing = 0;
         int r;
 
@@ -80,28 +100,15 @@ static int load_modules(struct fb_run *run) {
         argv[k] = NULL;
         if (n_missing == 0)
                 return 0;
-        if (run->dry_run)
-                return 1;
-
         if (n_missing == 1) { /* plain `modprobe NAME` */
                 argv[1] = argv[2];
                 argv[2] = NULL;
         }
-        r = host_command_ok(run, argv, "modprobe %s%s", n_missing == 1 ? "" : "-a ",
-                            n_missing == 1 ? argv[1] : "(every missing module)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
-                if (!missing[i])
-                        continue;
-                r = module_loaded(modules[i]);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return log_error_errno(-ENOENT, "modprobe %s succeeded but /sys/module/%s does not exist",
-                                               modules[i], modules[i]);
-        }
-        return 1;
+        snprintf(failed, sizeof(failed), "modprobe %s%s", n_missing == 1 ? "" : "-a ",
+                 n_missing == 1 ? argv[1] : "(every missing module)");
+        /* the lines were given per module above */
+        return action_take(run, &(struct action) { .step = STEP, .kind = ACTION_COMMAND, .argv = argv,
+                                                   .failed = failed, .verify = modules_loaded, .userdata = missing });
 }
 
 int step_modules(struct fb_run *run) {

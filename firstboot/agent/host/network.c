@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "fileio.h"
+#include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
 #include "log.h"
@@ -69,7 +70,7 @@ static int pick_renderer(enum renderer *ret) {
         static const char *const rhel_ids[] = { "centos", "rhel", "rocky", "almalinux", "fedora", NULL };
         static const char *const rhel_likes[] = { "rhel", "fedora", "centos", NULL };
         _cleanup_free_ char *text = NULL;
-        char id[64], id_like[256], path[PATH_MAX];
+        char id[64], id_like[256];
         size_t size = 0;
         int r;
 
@@ -97,10 +98,7 @@ static int pick_renderer(enum renderer *ret) {
                 }
 
         for (size_t i = 0; i < ELEMENTSOF(networkd_units); i++) {
-                r = root_path(path, sizeof(path), networkd_units[i]);
-                if (r < 0)
-                        return log_error_errno(r, "%s: path too long under --root", networkd_units[i]);
-                if (file_exists(path)) {
+                if (root_exists(networkd_units[i])) {
                         *ret = RENDERER_NETWORKD;
                         return 0;
                 }
@@ -134,15 +132,11 @@ static bool search_is_safe(const char *s) {
 /* A sysfs attribute, whitespace trimmed; quiet: absent or unreadable entries are simply not candidates. */
 static int sysfs_read(const char *abs_path, char *ret, size_t size) {
         _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
         const char *p;
         size_t n;
         int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return r;
-        r = read_file_limited(path, SYSFS_ATTR_MAX, &text, &n);
+        r = root_read_file(abs_path, SYSFS_ATTR_MAX, &text, &n);
         if (r < 0)
                 return r;
         while (n > 0 && isspace((unsigned char) text[n - 1]))
@@ -153,49 +147,53 @@ static int sysfs_read(const char *abs_path, char *ret, size_t size) {
 }
 
 static bool iface_is_physical(const char *name) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
 
-        if (root_pathf(path, sizeof(path), "/sys/class/net/%s/device", name) < 0)
+        if (asprintf(&path, "/sys/class/net/%s/device", name) < 0) {
+                path = NULL;
                 return false;
-        return file_exists(path);
+        }
+        return root_exists(path);
 }
 
 /* The interface's name now: by MAC from /sys/class/net/STAR/address, else the configured name, which
  * must exist. Interfaces are never renamed here. */
 static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
-        char path[PATH_MAX], found[2][IFNAMSIZ] = { "", "" }; /* [1]: physical devices */
+        _cleanup_free_ char *path = NULL, *abs_path = NULL;
+        char found[2][IFNAMSIZ] = { "", "" }; /* [1]: physical devices */
         unsigned n_found[2] = { 0, 0 }, k;
         DIR *d;
         struct dirent *de;
-        int r;
 
         if (!iface->mac[0]) {
                 if (!iface_name_is_safe(iface->name))
                         return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain "
                                                "interface name", iface->name);
-                r = root_pathf(path, sizeof(path), "/sys/class/net/%s", iface->name);
-                if (r < 0)
-                        return log_error_errno(r, "/sys/class/net/%s: path too long under --root", iface->name);
-                if (!file_exists(path))
+                if (asprintf(&abs_path, "/sys/class/net/%s", iface->name) < 0 || !(path = root_path(abs_path)))
+                        return log_error_errno(ENOMEM, "/sys/class/net/%s: %m", iface->name);
+                if (!root_exists(abs_path))
                         return log_error_errno(-ENODEV, "network-config: interface %s does not exist (no %s)",
                                                iface->name, path);
                 strscpy(ret, IFNAMSIZ, iface->name);
                 return 0;
         }
 
-        r = root_path(path, sizeof(path), "/sys/class/net");
-        if (r < 0)
-                return log_error_errno(r, "/sys/class/net: path too long under --root");
-        d = opendir(path);
+        path = root_path("/sys/class/net");
+        if (!path)
+                return log_error_errno(ENOMEM, "/sys/class/net: %m");
+        d = root_opendir("/sys/class/net");
         if (!d)
                 return log_error_errno(errno, "%s: cannot list the network interfaces: %m", path);
         while ((de = readdir(d))) {
-                char attr[PATH_MAX], mac[64];
+                _cleanup_free_ char *attr = NULL;
+                char mac[64];
 
                 if (de->d_name[0] == '.' || !iface_name_is_safe(de->d_name))
                         continue;
-                if (snprintf(attr, sizeof(attr), "/sys/class/net/%s/address", de->d_name) >= (int) sizeof(attr))
+                if (asprintf(&attr, "/sys/class/net/%s/address", de->d_name) < 0) {
+                        attr = NULL;
                         continue;
+                }
                 if (sysfs_read(attr, mac, sizeof(mac)) < 0)
                         continue;
                 for (char *c = mac; *c; c++)
@@ -284,17 +282,19 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
 
 static int write_config_file(struct fb_run *run, enum renderer renderer, const struct fb_iface *iface,
                              const char *name) {
-        _cleanup_free_ char *old = NULL, *data = NULL;
-        char abs_path[PATH_MAX], what[PATH_MAX + 32], after[64], addr[16];
+        _cleanup_free_ char *old = NULL, *data = NULL, *abs_path = NULL, *what = NULL;
+        char after[64], addr[16];
         size_t old_size = 0, size = 0;
         int r;
 
         if (renderer == RENDERER_IFCFG)
-                r = snprintf(abs_path, sizeof(abs_path), IFCFG_DIR "/ifcfg-%s", name);
+                r = asprintf(&abs_path, IFCFG_DIR "/ifcfg-%s", name);
         else
-                r = snprintf(abs_path, sizeof(abs_path), NETWORKD_DIR "/10-kube-firstboot-%s.network", name);
-        if (r < 0 || (size_t) r >= sizeof(abs_path))
-                return log_error_errno(-ENAMETOOLONG, "%s: interface name too long", name);
+                r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.network", name);
+        if (r < 0) {
+                abs_path = NULL;
+                return log_error_errno(ENOMEM, "%s: %m", name);
+        }
 
         r = renderer == RENDERER_IFCFG ? render_ifcfg(iface, name, &data, &size)
                                        : render_networkd(iface, name, &data, &size);
@@ -307,7 +307,10 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
 
         format_ipv4(iface->address, addr);
         snprintf(after, sizeof(after), "static %s/%u", addr, iface->prefix);
-        snprintf(what, sizeof(what), "write %s", abs_path);
+        if (asprintf(&what, "write %s", abs_path) < 0) {
+                what = NULL;
+                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+        }
         return host_update_file(run, STEP, abs_path, old, old_size, data, size, 0644, WRITE_ATOMIC_MKDIR, what,
                                 old ? "other settings" : NULL, after);
 }
@@ -343,6 +346,23 @@ static int systemctl(struct fb_run *run, const char *verb, const char *unit) {
         return 0;
 }
 
+struct unit_verb {
+        const char *verb, *unit;
+};
+
+static int systemctl_action(struct fb_run *run, void *userdata) {
+        const struct unit_verb *u = userdata;
+        return systemctl(run, u->verb, u->unit);
+}
+
+/* systemctl VERB UNIT, described by what (before -> after). */
+static int unit_action(struct fb_run *run, const char *what, const char *before, const char *after, const char *verb,
+                       const char *unit) {
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = systemctl_action,
+                                                   .userdata = &(struct unit_verb) { verb, unit } });
+}
+
 /* The renderer's service must read the new files at the next boot; systemd-networkd, when it runs, also
  * now, or it would apply its old view at the next link event. The network service of CentOS is never
  * restarted: that takes every interface down and up (and the node's connections with it), and ip(8) has
@@ -361,13 +381,10 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
         if (r > 0)
                 run_unchanged(run, STEP, what);
         else {
-                run_action(run, STEP, what, word, "enabled");
                 changed = true;
-                if (!run->dry_run) {
-                        r = systemctl(run, "enable", unit);
-                        if (r < 0)
-                                return r;
-                }
+                r = unit_action(run, what, word, "enabled", "enable", unit);
+                if (r < 0)
+                        return r;
         }
 
         if (renderer != RENDERER_NETWORKD || !files_changed)
@@ -377,13 +394,8 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
                 return r;
         if (r != 0) /* not running: it reads the file when it starts at the next boot */
                 return changed;
-        run_action(run, STEP, "restart systemd-networkd.service to read the new file", "active", "active");
-        if (!run->dry_run) {
-                r = systemctl(run, "restart", unit);
-                if (r < 0)
-                        return r;
-        }
-        return 1;
+        return unit_action(run, "restart systemd-networkd.service to read the new file", "active", "active", "restart",
+                           unit);
 }
 
 /* Whether `ip -o -4 addr show dev NAME` lists want ("192.168.220.104/24"); ret_list gets every IPv4
@@ -483,6 +495,18 @@ static int run_ip(struct fb_run *run, const char *const argv[]) {
         return 0;
 }
 
+static int run_ip_action(struct fb_run *run, void *argv) {
+        return run_ip(run, argv);
+}
+
+/* An ip command, described by what (before -> after). */
+static int ip_action(struct fb_run *run, const char *what, const char *before, const char *after,
+                     const char *const argv[]) {
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = run_ip_action,
+                                                   .userdata = (void *) argv });
+}
+
 static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *name, bool set_default_route) {
         char addr[16], want[32], list[256], what[128];
         bool changed = false;
@@ -499,13 +523,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 run_unchanged(run, STEP, what);
         else {
                 const char *argv[] = { "ip", "addr", "replace", want, "dev", name, NULL };
-                run_action(run, STEP, what, list, want);
                 changed = true;
-                if (!run->dry_run) {
-                        r = run_ip(run, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_action(run, what, list, want, argv);
+                if (r < 0)
+                        return r;
         }
 
         r = iface_is_up(run, name);
@@ -516,13 +537,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 run_unchanged(run, STEP, what);
         else {
                 const char *argv[] = { "ip", "link", "set", name, "up", NULL };
-                run_action(run, STEP, what, "down", "up");
                 changed = true;
-                if (!run->dry_run) {
-                        r = run_ip(run, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_action(run, what, "down", "up", argv);
+                if (r < 0)
+                        return r;
         }
 
         if (set_default_route) {
@@ -538,13 +556,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 else {
                         const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
                         snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
-                        run_action(run, STEP, what, current, after);
                         changed = true;
-                        if (!run->dry_run) {
-                                r = run_ip(run, argv);
-                                if (r < 0)
-                                        return r;
-                        }
+                        r = ip_action(run, what, current, after, argv);
+                        if (r < 0)
+                                return r;
                 }
         }
         return changed;
@@ -553,7 +568,7 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
 int step_network(struct fb_run *run) {
         const struct fb_config *c = run->config;
         char names[FB_MAX_IFACES][IFNAMSIZ];
-        enum renderer renderer;
+        enum renderer renderer = RENDERER_IFCFG;
         bool changed = false, files_changed = false, have_static = false, route_set = false;
         int r;
 

@@ -5,6 +5,7 @@
  * /sys/fs/selinux/enforce, which is all setenforce(8) does. */
 #include <ctype.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -87,6 +88,19 @@ static int selinux_config(struct fb_run *run) {
                                 "set SELINUX=permissive in " SELINUX_CONFIG, old_mode, "permissive");
 }
 
+static int selinux_permissive_now(struct fb_run *run, void *userdata) {
+        char value[16];
+        int r;
+
+        r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
+        if (r < 0)
+                return r == -ENOENT ? log_error_errno(r, SELINUX_ENFORCE " vanished after writing it") : r;
+        if (!streq(value, "0"))
+                return log_error_errno(-EIO, SELINUX_ENFORCE ": wrote 0 but it still reads %s (a policy forbids "
+                                       "setenforce?)", value);
+        return 0;
+}
+
 static int selinux_now(struct fb_run *run) {
         char value[16];
         int r;
@@ -102,19 +116,10 @@ static int selinux_now(struct fb_run *run) {
                 run_unchanged(run, STEP, "SELinux permissive now");
                 return 0;
         }
-        run_action(run, STEP, "switch SELinux to permissive now (setenforce 0)", "enforcing", "permissive");
-        if (run->dry_run)
-                return 1;
-        r = host_write_kernel_value(SELINUX_ENFORCE, "0");
-        if (r < 0)
-                return r;
-        r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
-        if (r < 0)
-                return r == -ENOENT ? log_error_errno(r, SELINUX_ENFORCE " vanished after writing it") : r;
-        if (!streq(value, "0"))
-                return log_error_errno(-EIO, SELINUX_ENFORCE ": wrote 0 but it still reads %s (a policy forbids "
-                                       "setenforce?)", value);
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "switch SELinux to permissive now (setenforce 0)",
+                                                   .before = "enforcing", .after = "permissive",
+                                                   .kind = ACTION_KERNEL_VALUE, .path = SELINUX_ENFORCE, .value = "0",
+                                                   .verify = selinux_permissive_now });
 }
 
 int step_selinux(struct fb_run *run) {

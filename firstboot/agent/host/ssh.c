@@ -2,9 +2,11 @@
 /* The cloud-config's ssh_authorized_keys for root, merged into /root/.ssh/authorized_keys (directory
  * 0700, file 0600, as sshd's StrictModes wants): keys already there, whatever their options or comment,
  * are not added twice, and every existing line stays byte for byte. Keys are never logged: only counts. */
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -156,48 +158,71 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
         return 0;
 }
 
+struct path_mode {
+        const char *abs_path, *shown;
+        mode_t mode;
+};
+
+/* chmod() of <root>abs_path, never through a symlink. */
+static int set_mode(struct fb_run *run, void *userdata) {
+        const struct path_mode *p = userdata;
+        _cleanup_close_ int fd = root_open_file(p->abs_path, CHASE_NOFOLLOW, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+
+        if (fd < 0 || fchmod(fd, p->mode) < 0) {
+                int r = fd < 0 ? fd : negative_errno();
+                return log_error_errno(r, "%s: cannot chmod: %s", p->shown, chase_strerror(r));
+        }
+        return 0;
+}
+
+/* mkdir -p of <root>abs_path, then its mode whatever the umask. */
+static int make_dir(struct fb_run *run, void *userdata) {
+        const struct path_mode *p = userdata;
+        int r;
+
+        r = root_mkdir_p(p->abs_path, p->mode);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot create: %s", p->shown, chase_strerror(r));
+        return set_mode(run, userdata);
+}
+
 static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bool directory) {
-        char path[PATH_MAX], what[PATH_MAX + 32], before[16], after[16];
+        _cleanup_free_ char *path = root_path(abs_path), *what = NULL;
+        char before[16], after[16];
         struct stat st;
         int r;
 
-        r = root_path(path, sizeof(path), abs_path);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs_path);
-        if (lstat(path, &st) < 0) {
-                if (errno != ENOENT)
-                        return log_error_errno(errno, "%s: cannot stat: %m", path);
+        if (!path)
+                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+        r = root_lstat(abs_path, &st);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        return log_error_errno(r, "%s: cannot stat: %s", path, chase_strerror(r));
                 if (!directory)
                         return 0; /* the file is created with its mode */
-                snprintf(what, sizeof(what), "create %s", abs_path);
+                if (asprintf(&what, "create %s", abs_path) < 0)
+                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
                 snprintf(after, sizeof(after), "%04o", (unsigned) mode);
-                run_action(run, STEP, what, NULL, after);
-                if (run->dry_run)
-                        return 1;
-                r = mkdir_p(path, mode);
-                if (r < 0)
-                        return log_error_errno(r, "%s: cannot create: %m", path);
-                if (chmod(path, mode) < 0) /* whatever the umask */
-                        return log_error_errno(errno, "%s: cannot chmod: %m", path);
-                return 1;
+                return action_take(run, &(struct action) { .step = STEP, .what = what, .after = after,
+                                                           .kind = ACTION_CALL, .perform = make_dir,
+                                                           .userdata = &(struct path_mode) { abs_path, path, mode } });
         }
         if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
                 return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
                                        directory ? "directory" : "regular file");
-        snprintf(what, sizeof(what), "mode of %s", abs_path);
         if ((st.st_mode & 07777) == mode) {
+                if (asprintf(&what, "mode of %s", abs_path) < 0)
+                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
                 run_unchanged(run, STEP, what);
                 return 0;
         }
         snprintf(before, sizeof(before), "%04o", (unsigned) (st.st_mode & 07777));
         snprintf(after, sizeof(after), "%04o", (unsigned) mode);
-        snprintf(what, sizeof(what), "set the mode of %s", abs_path);
-        run_action(run, STEP, what, before, after);
-        if (run->dry_run)
-                return 1;
-        if (chmod(path, mode) < 0)
-                return log_error_errno(errno, "%s: cannot chmod: %m", path);
-        return 1;
+        if (asprintf(&what, "set the mode of %s", abs_path) < 0)
+                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
+                                                   .kind = ACTION_CALL, .perform = set_mode,
+                                                   .userdata = &(struct path_mode) { abs_path, path, mode } });
 }
 
 int step_ssh(struct fb_run *run) {

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -193,7 +194,7 @@ int proc_swaps_parse(const char *text, size_t size, swap_device_cb cb, void *use
 
         while (text_next_line(&p, end, &line, &len)) {
                 const char *q = line, *name;
-                char path[PATH_MAX];
+                _cleanup_free_ char *path = NULL;
                 size_t n;
 
                 if (header) {
@@ -204,7 +205,10 @@ int proc_swaps_parse(const char *text, size_t size, swap_device_cb cb, void *use
                 n = field(&q, line + len, &name);
                 if (n == 0)
                         continue;
-                r = unescape_octal(name, n, path, sizeof(path));
+                path = malloc(n + 1); /* unescaping only shortens */
+                if (!path)
+                        return -ENOMEM;
+                r = unescape_octal(name, n, path, n + 1);
                 if (r < 0 || path[0] != '/') {
                         log_error("/proc/swaps: unexpected line \"%.*s\"", (int) (n > 200 ? 200 : n), name);
                         return -EBADMSG;
@@ -233,9 +237,12 @@ static size_t fstab_swap_spec(const char *line, size_t len, const char **ret_spe
 }
 
 static int call_with_spec(const char *spec, size_t len, swap_device_cb cb, void *userdata) {
-        char raw[PATH_MAX] = "", path[PATH_MAX];
+        /* unescaping only shortens; the longest tag directory is /dev/disk/by-partlabel/ */
+        _cleanup_free_ char *raw = malloc(len + 1), *path = malloc(len + 32);
 
-        if (unescape_octal(spec, len, raw, sizeof(raw)) < 0 || fstab_spec_to_path(raw, path, sizeof(path)) < 0) {
+        if (!raw || !path)
+                return -ENOMEM;
+        if (unescape_octal(spec, len, raw, len + 1) < 0 || fstab_spec_to_path(raw, path, len + 32) < 0) {
                 log_warning("/etc/fstab: swap entry \"%.*s\" names no device path; no unit to mask for it",
                             (int) (len > 200 ? 200 : len), spec);
                 return 0;
@@ -319,32 +326,7 @@ static int read_active_swaps(struct swap_list *active) {
         return proc_swaps_parse(text, size, swap_list_add, active);
 }
 
-static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
-        const char *argv[MAX_SWAP_DEVICES + 2];
-        size_t k = 0;
-        int r;
-
-        if (active->n == 0) {
-                run_unchanged(run, STEP, "no active swap");
-                return 0;
-        }
-        argv[k++] = "swapoff";
-        for (size_t i = 0; i < active->n; i++) {
-                char what[PATH_MAX + 16];
-
-                snprintf(what, sizeof(what), "swapoff %s", active->paths[i]);
-                run_action(run, STEP, what, "active", "off");
-                argv[k++] = active->paths[i];
-        }
-        argv[k] = NULL;
-        if (run->dry_run)
-                return 1;
-        /* swapoff tries every device and fails if any failed; /proc/swaps then says which (verify_swaps_off) */
-        r = host_command_ok(run, argv, "swapoff of %zu device(s)", active->n);
-        return r < 0 ? r : 1;
-}
-
-static int verify_swaps_off(void) {
+static int verify_swaps_off(struct fb_run *run, void *userdata) {
         _cleanup_(swap_list_done) struct swap_list still = {};
         int r;
 
@@ -355,6 +337,32 @@ static int verify_swaps_off(void) {
                 return log_error_errno(-EBUSY, "%s is still an active swap after swapoff", still.paths[0]);
         return 0;
 }
+
+static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
+        const char *argv[MAX_SWAP_DEVICES + 2];
+        char failed[64];
+        size_t k = 0;
+
+        if (active->n == 0) {
+                run_unchanged(run, STEP, "no active swap");
+                return 0;
+        }
+        argv[k++] = "swapoff";
+        for (size_t i = 0; i < active->n; i++) {
+                _cleanup_free_ char *what = NULL;
+
+                if (asprintf(&what, "swapoff %s", active->paths[i]) < 0)
+                        return log_error_errno(ENOMEM, "swapoff %s: %m", active->paths[i]);
+                run_action(run, STEP, what, "active", "off");
+                argv[k++] = active->paths[i];
+        }
+        argv[k] = NULL;
+        snprintf(failed, sizeof(failed), "swapoff of %zu device(s)", active->n);
+        /* one swapoff for the devices listed above; /proc/swaps then must list none of them */
+        return action_take(run, &(struct action) { .step = STEP, .kind = ACTION_COMMAND, .argv = argv,
+                                                   .failed = failed, .verify = verify_swaps_off });
+}
+
 
 /* Reads fstab and builds its new content; the swap devices it names join units. */
 static int fstab_read(char **ret_old, size_t *ret_old_size, struct swap_list *units, char **ret_new,
@@ -402,7 +410,7 @@ static bool is_state_word(const char *line, size_t len) {
 static int mask_units(struct fb_run *run, const struct swap_list *paths) {
         const char *query[MAX_SWAP_DEVICES + 3], *mask[MAX_SWAP_DEVICES + 3];
         char units[MAX_SWAP_DEVICES][512];
-        char states[MAX_SWAP_DEVICES][33];
+        char states[MAX_SWAP_DEVICES][33], failed[64];
         _cleanup_free_ char *out = NULL;
         const char *p, *end, *line;
         size_t n = 0, n_states = 0, n_mask = 0, len;
@@ -455,10 +463,10 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
         mask[2 + n_mask] = NULL;
         if (n_mask == 0)
                 return 0;
-        if (run->dry_run)
-                return 1;
-        r = host_command_ok(run, mask, "systemctl mask of %zu swap unit(s)", n_mask);
-        return r < 0 ? r : 1;
+        snprintf(failed, sizeof(failed), "systemctl mask of %zu swap unit(s)", n_mask);
+        /* one systemctl mask for the units listed above */
+        return action_take(run, &(struct action) { .step = STEP, .kind = ACTION_COMMAND, .argv = mask,
+                                                   .failed = failed });
 }
 
 int step_swap(struct fb_run *run) {
@@ -497,11 +505,6 @@ int step_swap(struct fb_run *run) {
         if (r < 0)
                 return r;
         changed |= r > 0;
-        if (r > 0 && !run->dry_run) {
-                r = verify_swaps_off();
-                if (r < 0)
-                        return r;
-        }
 
         r = fstab_update(run, fstab, fstab_new, fstab_new_size, n_commented);
         if (r < 0)

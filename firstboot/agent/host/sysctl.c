@@ -4,6 +4,7 @@
  * bridge keys exist only once br_netfilter is loaded, so a key still missing then is an error. */
 #include <limits.h>
 
+#include "action.h"
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
@@ -77,6 +78,27 @@ int sysctl_render(const struct sysctl_setting *s, size_t n, char **ret, size_t *
         return r;
 }
 
+struct sysctl_write {
+        const struct sysctl_setting *s;
+        const char *abs;
+};
+
+static int sysctl_took(struct fb_run *run, void *userdata) {
+        const struct sysctl_write *w = userdata;
+        const struct sysctl_setting *s = w->s;
+        const char *abs = w->abs;
+        char current[HOST_KERNEL_VALUE_MAX];
+        int r;
+
+        r = host_read_kernel_value(abs, current, sizeof(current));
+        if (r < 0)
+                return r == -ENOENT ? log_error_errno(r, "%s vanished after writing it", abs) : r;
+        if (!kernel_value_equal(current, s->value))
+                return log_error_errno(-EIO, "sysctl %s: wrote \"%s\" but the kernel reports \"%s\"", s->key, s->value,
+                                       current);
+        return 0;
+}
+
 static int apply_one(struct fb_run *run, const struct sysctl_setting *s) {
         char rel[256], abs[300], current[HOST_KERNEL_VALUE_MAX], what[200];
         int r;
@@ -104,20 +126,10 @@ static int apply_one(struct fb_run *run, const struct sysctl_setting *s) {
                 run_unchanged(run, STEP, what);
                 return 0;
         }
-        run_action(run, STEP, what, current, s->value);
-        if (run->dry_run)
-                return 1;
-
-        r = host_write_kernel_value(abs, s->value);
-        if (r < 0)
-                return r;
-        r = host_read_kernel_value(abs, current, sizeof(current));
-        if (r < 0)
-                return r == -ENOENT ? log_error_errno(r, "%s vanished after writing it", abs) : r;
-        if (!kernel_value_equal(current, s->value))
-                return log_error_errno(-EIO, "sysctl %s: wrote \"%s\" but the kernel reports \"%s\"", s->key, s->value,
-                                       current);
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = current, .after = s->value,
+                                                   .kind = ACTION_KERNEL_VALUE, .path = abs, .value = s->value,
+                                                   .verify = sysctl_took,
+                                                   .userdata = &(struct sysctl_write) { .s = s, .abs = abs } });
 }
 
 int step_sysctl(struct fb_run *run) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "backoff.h"
 #include "crypto-dl.h"
 #include "join/endpoint.h"
@@ -29,10 +30,22 @@
 #define INIT_ATTEMPTS 3
 #define INIT_TIMEOUT_MS (10 * 60 * 1000)
 
-static int rooted(const char *abs, char buf[static PATH_MAX]) {
-        int r = root_path(buf, PATH_MAX, abs);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long under --root", abs);
+/* abs under the --root prefix, for commands' arguments and messages; NULL (logged) when out of memory. */
+static char *rooted(const char *abs) {
+        char *p = root_path(abs);
+        if (!p)
+                log_error_errno(ENOMEM, "%s: %m", abs);
+        return p;
+}
+
+/* "<state dir>/name", under the root, in *ret; *ret_shown (optional) the same with the --root prefix. */
+static int state_file(struct fb_run *run, const char *name, char **ret, char **ret_shown) {
+        if (asprintf(ret, "%s/%s", run->state_dir, name) < 0) {
+                *ret = NULL;
+                return log_error_errno(ENOMEM, "%s/%s: %m", run->state_dir, name);
+        }
+        if (ret_shown && !(*ret_shown = rooted(*ret)))
+                return -ENOMEM;
         return 0;
 }
 
@@ -58,15 +71,35 @@ static bool api_server_comes_back(struct fb_run *run, const char *admin_conf) {
         }
 }
 
+/* A 0600 marker in the state directory (abs under the root; shown names it in the error). */
+static int write_marker(const char *abs, const char *shown, const char *text, size_t size) {
+        int r = root_write_file(abs, text, size, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", shown, chase_strerror(r));
+        return 0;
+}
+
+struct token_expiry {
+        const char *token;
+        long long expires;
+};
+
+static int save_token(struct fb_run *run, void *userdata) {
+        const struct token_expiry *t = userdata;
+        return control_plane_token_save(run, t->token, t->expires);
+}
+
 int control_plane_token(struct fb_run *run, char token[static 24], long long *ret_expires) {
         const struct fb_config *c = run->config;
         _cleanup_erase_free_ char *text = NULL;
-        char path[PATH_MAX];
+        _cleanup_free_ char *abs_path = NULL, *path = NULL;
         size_t size;
         int r;
 
-        snprintf(path, sizeof(path), "%s/token", run->state_dir);
-        r = read_file_limited(path, 128, &text, &size);
+        r = state_file(run, "token", &abs_path, &path);
+        if (r < 0)
+                return r;
+        r = root_read_file(abs_path, 128, &text, &size);
         if (r >= 0) {
                 char *words[2]; /* "TOKEN EXPIRES\n", as control_plane_token_save() writes it */
                 unsigned long long expires;
@@ -78,7 +111,7 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                 }
                 log_warning("%s: unreadable, making a new token", path);
         } else if (r != -ENOENT)
-                return log_error_errno(r, "%s: cannot read: %m", path);
+                return log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
 
         if (c->token[0])
                 strscpy(token, 24, c->token);
@@ -88,44 +121,76 @@ int control_plane_token(struct fb_run *run, char token[static 24], long long *re
                         return log_error_errno(r, "cannot generate a bootstrap token: %m");
         }
         *ret_expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
-        if (run->dry_run)
-                return 0;
-        return control_plane_token_save(run, token, *ret_expires);
+        /* kept for the next steps and runs; no line of its own (the step that needs it has one) */
+        r = action_take(run, &(struct action) { .step = "token", .kind = ACTION_CALL, .perform = save_token,
+                                                .userdata = &(struct token_expiry) { token, *ret_expires } });
+        return r < 0 ? r : 0;
 }
 
 int control_plane_token_save(struct fb_run *run, const char *token, long long expires) {
-        char path[PATH_MAX], text[64];
+        _cleanup_free_ char *abs_path = NULL;
+        char text[64];
         CLEANUP_ERASE(text);
         int n, r;
 
-        snprintf(path, sizeof(path), "%s/token", run->state_dir);
-        n = snprintf(text, sizeof(text), "%s %lld\n", token, expires);
-        r = write_file_atomic(path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
+        r = state_file(run, "token", &abs_path, NULL);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", path);
+                return r;
+        n = snprintf(text, sizeof(text), "%s %lld\n", token, expires);
+        r = root_write_file(abs_path, text, (size_t) n, 0600, WRITE_ATOMIC_SECRET | WRITE_ATOMIC_MKDIR);
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot write: %s", root_get(), abs_path, chase_strerror(r));
         return 0;
+}
+
+struct init_files {
+        const char *admin, *marker_abs, *marker;
+};
+
+/* kubeadm init with a fresh configuration, then the marker that says it succeeded. */
+static int init_now(struct fb_run *run, void *userdata) {
+        const struct init_files *f = userdata;
+        const struct fb_config *c = run->config;
+        _cleanup_erase_free_ char *yaml = NULL;
+        char token[24];
+        CLEANUP_ERASE(token);
+        long long expires;
+        size_t size;
+        int r;
+
+        r = control_plane_token(run, token, &expires);
+        if (r < 0)
+                return r;
+        r = kubeadm_render_init(c, token, &yaml, &size);
+        if (r < 0)
+                return log_error_errno(r, "cannot render the kubeadm configuration: %m");
+        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+        if (r < 0)
+                return r;
+        if (!root_exists(ADMIN_CONF))
+                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", f->admin);
+        return write_marker(f->marker_abs, f->marker, "kubeadm init succeeded\n", 23);
 }
 
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
-        char admin[PATH_MAX], config_path[PATH_MAX], marker[PATH_MAX], what[512];
-        char token[24];
-        CLEANUP_ERASE(token);
-        _cleanup_erase_free_ char *yaml = NULL;
-        long long expires;
-        size_t size;
+        _cleanup_free_ char *admin = NULL, *marker_abs = NULL, *marker = NULL;
+        char what[512];
         int r;
 
-        if (rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
+        admin = rooted(ADMIN_CONF);
+        if (!admin)
+                return -ENOMEM;
         /* kubeadm init writes admin.conf early, and the API server answers long before init has made the
          * bootstrap token: only an init seen to succeed (the marker, written right after) is finished. */
-        snprintf(marker, sizeof(marker), "%s/init-done", run->state_dir);
-        if (file_exists(admin)) {
+        r = state_file(run, "init-done", &marker_abs, &marker);
+        if (r < 0)
+                return r;
+        if (root_exists(ADMIN_CONF)) {
                 const char *reset[] = { "kubeadm", "reset", "-f", NULL };
 
-                if (run->dry_run || file_exists(marker)) {
+                if (run->dry_run || root_exists(marker_abs)) {
                         /* A control plane that init set up is never reset here: workers may have joined it
                          * and hold its CA. If it does not come back, a person must look. */
                         if (!run->dry_run && !api_server_answers(run, admin) && !api_server_comes_back(run, admin))
@@ -147,64 +212,55 @@ int step_init(struct fb_run *run) {
         snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml (kubernetes %s, advertise "
                  "%s:%u, pod network %s)", c->k8s.version, c->k8s.control_plane_host, c->k8s.control_plane_port,
                  c->k8s.cni);
-        run_action(run, STEP, what, "not initialised", "control plane");
-        if (run->dry_run)
-                return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = "not initialised",
+                                                   .after = "control plane", .kind = ACTION_CALL, .perform = init_now,
+                                                   .userdata = &(struct init_files) { admin, marker_abs, marker } });
+}
 
-        r = control_plane_token(run, token, &expires);
-        if (r < 0)
-                return r;
-        r = kubeadm_render_init(c, token, &yaml, &size);
-        if (r < 0)
-                return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = write_run_file("kubeadm-init.yaml", yaml, size, config_path, sizeof(config_path));
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-init.yaml");
+struct kubeconfig_copy {
+        const char *data, *dest;
+        size_t size;
+};
 
-        endpoint_report(c, "init", "running", "kubeadm init started");
-        r = kubeadm_run_with_retries(run, "init", config_path, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+static int copy_kubeconfig(struct fb_run *run, void *userdata) {
+        const struct kubeconfig_copy *k = userdata;
+        int r;
+
+        r = root_mkdir_p("/root/.kube", 0700);
+        if (r >= 0)
+                r = root_write_file("/root/.kube/config", k->data, k->size, 0600, WRITE_ATOMIC_SECRET);
         if (r < 0)
-                return r;
-        if (!file_exists(admin))
-                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", admin);
-        r = write_file_atomic(marker, "kubeadm init succeeded\n", 23, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
-        return 1;
+                return log_error_errno(r, "%s: cannot write: %s", k->dest, chase_strerror(r));
+        return 0;
 }
 
 int step_kubeconfig(struct fb_run *run) {
         static const char STEP[] = "kubeconfig";
-        char admin[PATH_MAX], dest[PATH_MAX], dir[PATH_MAX];
-        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *data = NULL, *admin = NULL, *dest = NULL;
         _cleanup_free_ char *old = NULL;
         size_t size, old_size;
         int r;
 
-        if (rooted(ADMIN_CONF, admin) < 0 || rooted("/root/.kube/config", dest) < 0 || rooted("/root/.kube", dir) < 0)
-                return -ENAMETOOLONG;
-        r = read_file_limited(admin, 1024 * 1024, &data, &size);
+        admin = rooted(ADMIN_CONF);
+        dest = rooted("/root/.kube/config");
+        if (!admin || !dest)
+                return -ENOMEM;
+        r = root_read_file(ADMIN_CONF, 1024 * 1024, &data, &size);
         if (r == -ENOENT && run->dry_run) {
                 run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", NULL, "admin kubeconfig");
                 return 1;
         }
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read: %m", admin);
-        r = read_file_limited(dest, 1024 * 1024, &old, &old_size);
+                return log_error_errno(r, "%s: cannot read: %s", admin, chase_strerror(r));
+        r = root_read_file("/root/.kube/config", 1024 * 1024, &old, &old_size);
         if (r >= 0 && old_size == size && memcmp(old, data, size) == 0) {
                 run_unchanged(run, STEP, "/root/.kube/config is the admin kubeconfig");
                 return 0;
         }
-        run_action(run, STEP, "copy " ADMIN_CONF " to /root/.kube/config (0600)", r >= 0 ? "different" : NULL,
-                   "admin kubeconfig");
-        if (run->dry_run)
-                return 1;
-        r = mkdir_p(dir, 0700);
-        if (r >= 0)
-                r = write_file_atomic(dest, data, size, 0600, WRITE_ATOMIC_SECRET);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", dest);
-        return 1;
+        return action_take(run, &(struct action) { .step = STEP, .what = "copy " ADMIN_CONF " to /root/.kube/config (0600)",
+                                                   .before = r >= 0 ? "different" : NULL, .after = "admin kubeconfig",
+                                                   .kind = ACTION_CALL, .perform = copy_kubeconfig,
+                                                   .userdata = &(struct kubeconfig_copy) { data, dest, size } });
 }
 
 /* Replaces every @NAME@ of the template that vars names; fails on one it does not know. */
@@ -246,13 +302,46 @@ static int render_template(const char *tmpl, const char *const vars[][2], size_t
         return 0;
 }
 
+struct cni_apply {
+        const char *admin, *rendered, *marker_abs, *marker;
+        size_t size;
+        char *digest_hex; /* 64 hex digits, room for a newline */
+};
+
+/* The manifest written and applied (a few tries: the API server may still be settling right after init),
+ * then the marker with its digest. */
+static int apply_cni(struct fb_run *run, void *userdata) {
+        const struct cni_apply *a = userdata;
+        _cleanup_free_ char *manifest = NULL;
+        struct backoff b;
+        int r;
+
+        r = write_run_file("kube-flannel.yml", a->rendered, a->size, &manifest);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot write: %s", RUN_DIR "/kube-flannel.yml", chase_strerror(r));
+        endpoint_report(run->config, "cni", "running", "applying flannel");
+        backoff_init(&b, 2000, 8000, BACKOFF_NO_DEADLINE);
+        for (int attempt = 1;; attempt++) {
+                const char *argv[] = { "kubectl", "--kubeconfig", a->admin, "apply", "-f", manifest, NULL };
+                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
+                if (r == 0)
+                        break;
+                if (attempt >= 5)
+                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
+                                               AGENT_LOG);
+                (void) backoff_wait(&b);
+        }
+        a->digest_hex[64] = '\n';
+        return write_marker(a->marker_abs, a->marker, a->digest_hex, 65);
+}
+
 int step_cni(struct fb_run *run) {
         static const char STEP[] = "cni";
         const struct fb_config *c = run->config;
-        char tmpl_path[PATH_MAX], admin[PATH_MAX], manifest[PATH_MAX], marker[PATH_MAX], pod[32], digest_hex[66];
-        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL;
+        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL, *tmpl_path = NULL, *admin = NULL,
+                            *manifest = NULL, *marker_abs = NULL, *marker = NULL;
+        char pod[32], digest_hex[66];
         unsigned char digest[SHA256_DIGEST_LENGTH];
-        struct backoff b;
         size_t size;
         int r;
 
@@ -260,11 +349,13 @@ int step_cni(struct fb_run *run) {
                 run_unchanged(run, STEP, "no CNI requested (kubernetes.cni: none)");
                 return 0;
         }
-        if (rooted(PKGDATADIR "/kube-flannel.yml.in", tmpl_path) < 0 || rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
-        r = read_file_limited(tmpl_path, MANIFEST_MAX, &tmpl, NULL);
+        tmpl_path = rooted(PKGDATADIR "/kube-flannel.yml.in");
+        admin = rooted(ADMIN_CONF);
+        if (!tmpl_path || !admin)
+                return -ENOMEM;
+        r = root_read_file(PKGDATADIR "/kube-flannel.yml.in", MANIFEST_MAX, &tmpl, NULL);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot read the flannel manifest: %m", tmpl_path);
+                return log_error_errno(r, "%s: cannot read the flannel manifest: %s", tmpl_path, chase_strerror(r));
         format_ipv4(c->k8s.pod_net, pod);
         snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), "/%u", c->k8s.pod_prefix);
         {
@@ -280,55 +371,39 @@ int step_cni(struct fb_run *run) {
         sym_SHA256((const unsigned char *) rendered, size, digest);
         for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
                 snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
-        snprintf(marker, sizeof(marker), "%s/cni-applied", run->state_dir);
-        if (read_file_limited(marker, 128, &applied, NULL) >= 0 && strncmp(applied, digest_hex, 64) == 0) {
+        r = state_file(run, "cni-applied", &marker_abs, &marker);
+        if (r < 0)
+                return r;
+        if (root_read_file(marker_abs, 128, &applied, NULL) >= 0 && strncmp(applied, digest_hex, 64) == 0) {
                 run_unchanged(run, STEP, "flannel manifest applied");
                 return 0;
         }
-        run_action(run, STEP, "kubectl apply -f " RUN_DIR "/kube-flannel.yml (flannel, vxlan)", NULL, pod);
-        if (run->dry_run)
-                return 1;
-
-        r = write_run_file("kube-flannel.yml", rendered, size, manifest, sizeof(manifest));
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kube-flannel.yml");
-        endpoint_report(c, "cni", "running", "applying flannel");
-        backoff_init(&b, 2000, 8000, BACKOFF_NO_DEADLINE);
-        for (int attempt = 1;; attempt++) {
-                /* The API server may still be settling right after init: a few tries. */
-                const char *argv[] = { "kubectl", "--kubeconfig", admin, "apply", "-f", manifest, NULL };
-                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
-                if (r == 0)
-                        break;
-                if (attempt >= 5)
-                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
-                                               AGENT_LOG);
-                (void) backoff_wait(&b);
-        }
-        digest_hex[64] = '\n';
-        r = write_file_atomic(marker, digest_hex, 65, 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
-        return 1;
+        return action_take(run, &(struct action) {
+                        .step = STEP, .what = "kubectl apply -f " RUN_DIR "/kube-flannel.yml (flannel, vxlan)", .after = pod,
+                        .kind = ACTION_CALL, .perform = apply_cni,
+                        .userdata = &(struct cni_apply) { admin, rendered, marker_abs, marker, size, digest_hex } });
 }
 
 int publish_record(struct fb_run *run, const char *token, long long expires) {
         const struct fb_config *c = run->config;
         struct join_record rec = {};
         CLEANUP_ERASE(rec);
-        char ca[PATH_MAX];
         _cleanup_erase_free_ char *sealed = NULL;
-        size_t size;
+        _cleanup_free_ char *ca = NULL, *pem = NULL;
+        size_t size, pem_size;
         int r;
 
-        if (rooted(CA_CERT, ca) < 0)
-                return -ENAMETOOLONG;
+        ca = rooted(CA_CERT);
+        if (!ca)
+                return -ENOMEM;
         strscpy(rec.cluster, sizeof(rec.cluster), c->cluster_name);
         r = kubeadm_api_server(c, rec.api_server, sizeof(rec.api_server));
         if (r < 0)
                 return log_error_errno(r, "API server address too long");
         strscpy(rec.token, sizeof(rec.token), token);
-        r = pubkeypin_from_file(ca, rec.ca_cert_hashes[0]);
+        r = root_read_file(CA_CERT, 64 * 1024, &pem, &pem_size);
+        if (r >= 0)
+                r = pubkeypin_from_pem(pem, pem_size, rec.ca_cert_hashes[0]);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot compute the CA certificate hash: %m", ca);
         rec.n_ca_cert_hashes = 1;
@@ -348,10 +423,10 @@ int publish_record(struct fb_run *run, const char *token, long long expires) {
 int step_publish(struct fb_run *run) {
         static const char STEP[] = "publish";
         const struct fb_config *c = run->config;
-        char marker[PATH_MAX], stamp[128], url[1024];
+        _cleanup_free_ char *published = NULL, *marker_abs = NULL, *marker = NULL;
+        char stamp[128], url[1024];
         char token[24];
         CLEANUP_ERASE(token);
-        _cleanup_free_ char *published = NULL;
         unsigned char digest[SHA256_DIGEST_LENGTH];
         long long expires;
         int r, n;
@@ -378,8 +453,10 @@ int step_publish(struct fb_run *run) {
         for (int i = 0; i < 16; i++)
                 snprintf(stamp + 2 * i, 3, "%02x", digest[i]);
         snprintf(stamp + 32, sizeof(stamp) - 32, " %lld\n", expires);
-        snprintf(marker, sizeof(marker), "%s/published", run->state_dir);
-        if (read_file_limited(marker, 128, &published, NULL) >= 0 && streq(published, stamp)) {
+        r = state_file(run, "published", &marker_abs, &marker);
+        if (r < 0)
+                return r;
+        if (root_read_file(marker_abs, 128, &published, NULL) >= 0 && streq(published, stamp)) {
                 run_unchanged(run, STEP, "join record published");
                 return 0;
         }
@@ -388,15 +465,14 @@ int step_publish(struct fb_run *run) {
         r = publish_record(run, token, expires);
         if (r < 0)
                 return r;
-        r = write_file_atomic(marker, stamp, strlen(stamp), 0600, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", marker);
-        return 1;
+        r = write_marker(marker_abs, marker, stamp, strlen(stamp));
+        return r < 0 ? r : 1;
 }
 
 int refresh_token(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char admin[PATH_MAX], ttl[32];
+        _cleanup_free_ char *admin = NULL;
+        char ttl[32];
         char token[24], fresh[24];
         CLEANUP_ERASE(token);
         CLEANUP_ERASE(fresh);
@@ -406,9 +482,10 @@ int refresh_token(struct fb_run *run) {
         if (c->role != FB_ROLE_CONTROL_PLANE)
                 return log_error_errno(EINVAL, "refresh-token runs on the control plane only (this node is a %s)",
                                        role_to_string(c->role));
-        if (rooted(ADMIN_CONF, admin) < 0)
-                return -ENAMETOOLONG;
-        if (!file_exists(admin)) {
+        admin = rooted(ADMIN_CONF);
+        if (!admin)
+                return -ENOMEM;
+        if (!root_exists(ADMIN_CONF)) {
                 log_info("cluster not initialised yet (" ADMIN_CONF " absent): nothing to refresh");
                 return 0;
         }

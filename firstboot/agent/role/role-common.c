@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,17 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "backoff.h"
 #include "buffer.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "join/endpoint.h"
 #include "path.h"
+#include "random.h"
 #include "role/role.h"
 #include "spawn.h"
 
 #define MAX_IMAGE_TARBALLS 64
-#define IMAGES_LOADED_MAX (64 * 1024) /* the state file naming the tarballs loaded */
 
 static const struct fb_step control_plane_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
@@ -44,47 +47,76 @@ const struct fb_step *role_steps(const struct fb_config *c, size_t *ret_n) {
         return worker_steps;
 }
 
-int write_run_file(const char *name, const char *data, size_t size, char *ret_path, size_t path_size) {
-        char dir[PATH_MAX];
+int write_run_file(const char *name, const char *data, size_t size, char **ret_path) {
+        _cleanup_free_ char *abs_path = NULL;
         int r;
 
-        r = root_path(dir, sizeof(dir), RUN_DIR);
+        *ret_path = NULL;
+        if (asprintf(&abs_path, RUN_DIR "/%s", name) < 0)
+                return -ENOMEM;
+        *ret_path = root_path(abs_path); /* for messages even when the write fails */
+        if (!*ret_path)
+                return -ENOMEM;
+        r = root_mkdir_p(RUN_DIR, 0700);
         if (r < 0)
                 return r;
-        r = mkdir_p(dir, 0700);
-        if (r < 0)
-                return r;
-        if (snprintf(ret_path, path_size, "%s/%s", dir, name) >= (int) path_size)
-                return -ENAMETOOLONG;
-        r = write_file_atomic(ret_path, data, size, 0600, WRITE_ATOMIC_SECRET);
+        r = root_write_file(abs_path, data, size, 0600, WRITE_ATOMIC_SECRET);
         return r < 0 ? r : 0;
+}
+
+#define IMAGES_LOADED_MAX (64 * 1024) /* the state file naming the tarballs loaded */
+
+struct image_load {
+        const char *path, *key, *marker;
+        struct buffer *loaded; /* the marker's lines: key appended once loaded */
+};
+
+static int load_image(struct fb_run *run, void *userdata) {
+        const struct image_load *l = userdata;
+        const char *argv[] = { "docker", "load", "-i", l->path, NULL };
+        int r;
+
+        r = spawn_simple(argv, 10 * 60 * 1000, run->log_fd);
+        if (r != 0)
+                return log_error_errno(r < 0 ? r : EIO, "docker load -i %s failed (%s); see " AGENT_LOG, l->path,
+                                       r < 0 ? "could not run" : "non-zero exit");
+        r = buffer_puts(l->loaded, l->key);
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot remember %s: %m", root_get(), l->marker, l->path);
+        r = root_write_file(l->marker, l->loaded->data, l->loaded->len, 0600, 0);
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot write: %s", root_get(), l->marker, chase_strerror(r));
+        return 0;
 }
 
 /* Image tarballs the lab image ships (docker save output), loaded once each; the state directory
  * remembers which were loaded (name, size and mtime), so a re-run does not load them again. */
 int step_images(struct fb_run *run) {
         static const char STEP[] = "images";
-        char dir[PATH_MAX], marker[PATH_MAX];
         _cleanup_buffer_ struct buffer loaded = BUFFER_INIT(IMAGES_LOADED_MAX);
-        _cleanup_free_ char *text = NULL;
-        struct dirent **names = NULL;
-        int n, r = 0, changed = 0, seen = 0;
+        _cleanup_free_ char *text = NULL, *dir = root_path(IMAGES_DIR), *marker = NULL;
         size_t size = 0;
+        _cleanup_close_ int dir_fd = -1;
+        struct dirent **names = NULL;
+        int n = 0, r = 0, changed = 0, seen = 0;
 
-        r = root_path(dir, sizeof(dir), IMAGES_DIR);
-        if (r < 0)
-                return log_error_errno(r, "%s: path too long", IMAGES_DIR);
-        n = scandir(dir, &names, NULL, alphasort);
-        if (n < 0) {
-                if (errno != ENOENT)
-                        return log_error_errno(errno, "%s: cannot list: %m", dir);
+        if (!dir || asprintf(&marker, "%s/images-loaded", run->state_dir) < 0)
+                return log_error_errno(ENOMEM, "%s: %m", IMAGES_DIR);
+        dir_fd = root_open_file(IMAGES_DIR, 0, O_RDONLY | O_DIRECTORY, 0);
+        if (dir_fd == -ENOENT) {
                 run_unchanged(run, STEP, "no pre-seeded images (" IMAGES_DIR " absent)");
                 return 0;
         }
-        snprintf(marker, sizeof(marker), "%s/images-loaded", run->state_dir);
-        r = read_file_limited(marker, IMAGES_LOADED_MAX, &text, &size);
+        if (dir_fd >= 0) {
+                n = scandirat(dir_fd, ".", &names, NULL, alphasort);
+                r = n < 0 ? negative_errno() : 0;
+        } else
+                r = dir_fd;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot list: %s", dir, chase_strerror(r));
+        r = root_read_file(marker, IMAGES_LOADED_MAX, &text, &size);
         if (r < 0 && r != -ENOENT) {
-                log_error_errno(r, "%s: cannot read: %m", marker);
+                log_error_errno(r, "%s%s: cannot read: %s", root_get(), marker, chase_strerror(r));
                 goto finish;
         }
         r = buffer_append(&loaded, text, r < 0 ? 0 : size);
@@ -93,7 +125,7 @@ int step_images(struct fb_run *run) {
 
         for (int i = 0; i < n; i++) {
                 const char *name = names[i]->d_name;
-                char path[PATH_MAX], key[PATH_MAX + 64], what[PATH_MAX + 32];
+                _cleanup_free_ char *path = NULL, *key = NULL, *what = NULL;
                 struct stat st;
                 size_t len = strlen(name);
 
@@ -103,38 +135,25 @@ int step_images(struct fb_run *run) {
                         r = log_error_errno(E2BIG, "%s: more than %d image tarballs", dir, MAX_IMAGE_TARBALLS);
                         goto finish;
                 }
-                if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path) || stat(path, &st) < 0 ||
-                    !S_ISREG(st.st_mode))
+                /* a link is not loaded: docker would follow it wherever it leads, out of the root too */
+                if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                snprintf(key, sizeof(key), "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime);
-                snprintf(what, sizeof(what), "docker load -i %s", name);
+                if (asprintf(&path, "%s/%s", dir, name) < 0 ||
+                    asprintf(&key, "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime) < 0 ||
+                    asprintf(&what, "docker load -i %s", name) < 0) {
+                        r = log_error_errno(ENOMEM, "%s/%s: %m", dir, name);
+                        goto finish;
+                }
                 if (loaded.data && strstr(loaded.data, key)) {
                         run_unchanged(run, STEP, what);
                         continue;
                 }
-                run_action(run, STEP, what, NULL, NULL);
                 changed = 1;
-                if (run->dry_run)
-                        continue;
-                {
-                        const char *argv[] = { "docker", "load", "-i", path, NULL };
-                        r = spawn_simple(argv, 10 * 60 * 1000, run->log_fd);
-                }
-                if (r != 0) {
-                        r = log_error_errno(r < 0 ? r : EIO, "docker load -i %s failed (%s); see " AGENT_LOG, path,
-                                            r < 0 ? "could not run" : "non-zero exit");
+                r = action_take(run, &(struct action) { .step = STEP, .what = what, .kind = ACTION_CALL,
+                                                        .perform = load_image,
+                                                        .userdata = &(struct image_load) { path, key, marker, &loaded } });
+                if (r < 0)
                         goto finish;
-                }
-                r = buffer_puts(&loaded, key);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot remember %s: %m", marker, name);
-                        goto finish;
-                }
-                r = write_file_atomic(marker, loaded.data, loaded.len, 0600, 0);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot write: %m", marker);
-                        goto finish;
-                }
         }
         if (seen == 0)
                 run_unchanged(run, STEP, "no image tarballs in " IMAGES_DIR);
@@ -146,25 +165,39 @@ finish:
         return r;
 }
 
-int step_done(struct fb_run *run) {
-        static const char STEP[] = "done";
-        char path[PATH_MAX];
+static int write_sentinel(struct fb_run *run, void *userdata) {
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        r = root_path(path, sizeof(path), SUCCESS_SENTINEL);
+        r = write_run_file("bootstrap-success.complete", "success\n", 8, &path);
         if (r < 0)
-                return log_error_errno(r, "%s: path too long", SUCCESS_SENTINEL);
-        if (file_exists(path)) {
+                return log_error_errno(r, "%s: cannot write: %s", path ? path : SUCCESS_SENTINEL, chase_strerror(r));
+        return 0;
+}
+
+int step_done(struct fb_run *run) {
+        static const char STEP[] = "done";
+
+        if (root_exists(SUCCESS_SENTINEL)) {
                 run_unchanged(run, STEP, SUCCESS_SENTINEL " present");
                 return 0;
         }
-        run_action(run, STEP, "create " SUCCESS_SENTINEL, NULL, NULL);
-        if (run->dry_run)
-                return 1;
-        r = write_run_file("bootstrap-success.complete", "success\n", 8, path, sizeof(path));
+        return action_take(run, &(struct action) { .step = STEP, .what = "create " SUCCESS_SENTINEL, .kind = ACTION_CALL,
+                                                   .perform = write_sentinel });
+}
+
+int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
+                       int attempts, int timeout_ms) {
+        _cleanup_free_ char *config_path = NULL;
+        char started[64];
+        int r;
+
+        r = write_run_file(name, yaml, size, &config_path); /* yaml holds the token: the caller's erases it */
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", path);
-        return 1;
+                return log_error_errno(r, "%s/%s: cannot write: %s", RUN_DIR, name, chase_strerror(r));
+        snprintf(started, sizeof(started), "kubeadm %s started", subcommand);
+        endpoint_report(run->config, subcommand, "running", started);
+        return kubeadm_run_with_retries(run, subcommand, config_path, attempts, timeout_ms);
 }
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,

@@ -36,8 +36,14 @@ int step_join(struct fb_run *run);
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms);
 
-/* Writes a 0600 file under RUN_DIR (0700); ret_path gets the real path. */
-int write_run_file(const char *name, const char *data, size_t size, char *ret_path, size_t path_size);
+/* kubeadm SUBCOMMAND (init, join) with its configuration: yaml written to RUN_DIR/name (then erased from
+ * memory), the endpoint told it started, kubeadm_run_with_retries(). 0 or -errno (logged). */
+int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
+                       int attempts, int timeout_ms);
+
+/* Writes a 0600 file under RUN_DIR (0700); *ret_path gets its name with the --root prefix (for commands
+ * and messages; also when the write fails, NULL only when out of memory). */
+int write_run_file(const char *name, const char *data, size_t size, char **ret_path);
 
 /* The control plane's token: the seed's, or one kept 0600 in the state directory (generated once).
  * expires is when it stops working (Unix seconds), from when it was first used. */

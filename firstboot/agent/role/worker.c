@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "action.h"
 #include "backoff.h"
 #include "join/endpoint.h"
 #include "http.h"
@@ -34,8 +35,7 @@ static struct join_record record;
 static bool have_record;
 
 static bool already_joined(void) {
-        char path[PATH_MAX];
-        return root_path(path, sizeof(path), KUBELET_CONF) >= 0 && file_exists(path);
+        return root_exists(KUBELET_CONF);
 }
 
 static const char *open_error(int r) {
@@ -50,24 +50,15 @@ static const char *open_error(int r) {
         }
 }
 
-int step_wait_record(struct fb_run *run) {
-        static const char STEP[] = "wait";
+/* Fetches the join record until one opens (the endpoint's URL in userdata). */
+static int wait_record_now(struct fb_run *run, void *userdata) {
         const struct fb_config *c = run->config;
+        const char *url = userdata;
         usec_t start = now_usec(), deadline, next_progress;
-        char url[1024], last[300] = "no answer yet";
+        char last[300] = "no answer yet";
         struct backoff rejected, failing, no_record;
         int last_open_error = 0, r;
 
-        r = endpoint_cluster_url(c, "join", url, sizeof(url));
-        if (r < 0)
-                return log_error_errno(r, "endpoint URL too long");
-        if (already_joined()) {
-                run_unchanged(run, STEP, "node already joined (" KUBELET_CONF " present)");
-                return 0;
-        }
-        run_action(run, STEP, "wait for the join record at", NULL, url);
-        if (run->dry_run)
-                return 1;
         if (!c->have_cluster_key)
                 return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
 
@@ -113,7 +104,7 @@ int step_wait_record(struct fb_run *run) {
                                 have_record = true;
                                 log_info("join record received after %llu s (API server %s)",
                                          (unsigned long long) ((now - start) / USEC_PER_SEC), record.api_server);
-                                return 1;
+                                return 0;
                         }
                 } else if (r == 0) {
                         snprintf(last, sizeof(last), "no record yet (404)");
@@ -135,6 +126,23 @@ int step_wait_record(struct fb_run *run) {
                         return log_error_errno(ETIMEDOUT, "no usable join record at %s after %llu s (last: %s)", url,
                                                c->join_timeout_s, last);
         }
+}
+
+int step_wait_record(struct fb_run *run) {
+        static const char STEP[] = "wait";
+        const struct fb_config *c = run->config;
+        char url[1024];
+        int r;
+
+        r = endpoint_cluster_url(c, "join", url, sizeof(url));
+        if (r < 0)
+                return log_error_errno(r, "endpoint URL too long");
+        if (already_joined()) {
+                run_unchanged(run, STEP, "node already joined (" KUBELET_CONF " present)");
+                return 0;
+        }
+        return action_take(run, &(struct action) { .step = STEP, .what = "wait for the join record at", .after = url,
+                                                   .kind = ACTION_CALL, .perform = wait_record_now, .userdata = url });
 }
 
 /* TCP connect with a timeout: is anything listening on the API server's port yet? */
@@ -169,7 +177,7 @@ int step_join(struct fb_run *run) {
         static const char STEP[] = "join";
         const struct fb_config *c = run->config;
         _cleanup_erase_free_ char *yaml = NULL;
-        char config_path[PATH_MAX], what[400];
+        char what[400];
         usec_t next_progress;
         struct backoff b;
         size_t size;
@@ -205,12 +213,7 @@ int step_join(struct fb_run *run) {
         r = kubeadm_render_join(c, &record, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
-        r = write_run_file("kubeadm-join.yaml", yaml, size, config_path, sizeof(config_path));
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot write: %m", RUN_DIR "/kubeadm-join.yaml");
-
-        endpoint_report(c, "join", "running", "kubeadm join started");
-        r = kubeadm_run_with_retries(run, "join", config_path, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
+        r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
         secure_erase(&record, sizeof(record));
         have_record = false;
         if (r < 0)

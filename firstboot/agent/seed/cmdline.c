@@ -185,12 +185,10 @@ int cmdline_find_seed(const char *cmdline, char *ret, size_t size) {
 /* The seed that <root>/proc/cmdline names, if any. */
 static int cmdline_probe(const struct seed_options *opts, struct seed *ret) {
         _cleanup_free_ char *cmdline = NULL;
-        char path[PATH_MAX], location[CMDLINE_MAX];
+        char location[CMDLINE_MAX];
         int r;
 
-        r = root_path(path, sizeof(path), "/proc/cmdline");
-        if (r >= 0)
-                r = read_file_limited(path, CMDLINE_MAX - 1, &cmdline, NULL);
+        r = root_read_file("/proc/cmdline", CMDLINE_MAX - 1, &cmdline, NULL);
         if (r >= 0) {
                 r = cmdline_find_seed(cmdline, location, sizeof(location));
                 if (r < 0)
@@ -203,7 +201,7 @@ static int cmdline_probe(const struct seed_options *opts, struct seed *ret) {
                         return 1;
                 }
         } else if (r != -ENOENT)
-                log_warning_errno(r, "%s: cannot read: %m", path);
+                log_warning_errno(r, "%s/proc/cmdline: cannot read: %s", root_get(), chase_strerror(r));
         return 0;
 }
 

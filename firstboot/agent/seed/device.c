@@ -83,16 +83,12 @@ static void candidate_add(struct candidates *c, const char *name, bool has_devnu
 /* "major minor #blocks name" lines after a header. Returns 0, or -ENOENT when the file is absent. */
 static int candidates_from_partitions(struct candidates *c) {
         _cleanup_free_ char *data = NULL;
-        char path[PATH_MAX];
         int r;
 
-        r = root_path(path, sizeof(path), "/proc/partitions");
-        if (r < 0)
-                return r;
-        r = read_file_limited(path, PARTITIONS_MAX, &data, NULL);
+        r = root_read_file("/proc/partitions", PARTITIONS_MAX, &data, NULL);
         if (r < 0) {
                 if (r != -ENOENT)
-                        log_debug_errno(r, "%s: cannot read: %m", path);
+                        log_debug_errno(r, "%s/proc/partitions: cannot read: %s", root_get(), chase_strerror(r));
                 return -ENOENT;
         }
         for (char *line = data, *next; line && *line; line = next) {
@@ -116,16 +112,12 @@ static int compare_names(const void *a, const void *b) {
 
 /* /sys/class/block/NAME/dev holds "major:minor". Returns 0, or -ENOENT when the directory is absent. */
 static int candidates_from_sysfs(struct candidates *c) {
-        char path[PATH_MAX], *names[CANDIDATES_MAX];
+        char *names[CANDIDATES_MAX];
         size_t n = 0;
         struct dirent *de;
         DIR *d;
-        int r;
 
-        r = root_path(path, sizeof(path), "/sys/class/block");
-        if (r < 0)
-                return r;
-        d = opendir(path);
+        d = root_opendir("/sys/class/block");
         if (!d)
                 return -ENOENT;
         while ((de = readdir(d)) && n < CANDIDATES_MAX) {
@@ -141,12 +133,12 @@ static int candidates_from_sysfs(struct candidates *c) {
         qsort(names, n, sizeof(names[0]), compare_names);
 
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *dev = NULL;
+                _cleanup_free_ char *dev = NULL, *path = NULL;
                 unsigned major, minor;
                 bool has = false;
 
-                if (root_pathf(path, sizeof(path), "/sys/class/block/%s/dev", names[i]) >= 0 &&
-                    read_file_limited(path, 64, &dev, NULL) >= 0 && parse_devnum(dev, &major, &minor) >= 0)
+                if (asprintf(&path, "/sys/class/block/%s/dev", names[i]) >= 0 &&
+                    root_read_file(path, 64, &dev, NULL) >= 0 && parse_devnum(dev, &major, &minor) >= 0)
                         has = true;
                 candidate_add(c, names[i], has, has ? makedev(major, minor) : 0);
                 free(names[i]);
@@ -162,19 +154,27 @@ static enum match label_match(const char *label) {
         return MATCH_NONE;
 }
 
-/* Probes one candidate. Returns the match and leaves the open descriptor in *ret_fd for a match. */
-static enum match probe_candidate(const struct candidate *cand, char *path, size_t path_size, char *type,
-                                  size_t type_size, char *label, size_t label_size, int *ret_fd) {
+/* Probes one candidate. Returns the match and leaves the open descriptor in *ret_fd and the device's name
+ * (with the --root prefix, on the heap) in *ret_path for a match. */
+static enum match probe_candidate(const struct candidate *cand, char **ret_path, char *type, size_t type_size,
+                                  char *label, size_t label_size, int *ret_fd) {
+        _cleanup_free_ char *abs_path = NULL, *path = NULL;
         _cleanup_close_ int fd = -1;
         enum match m;
         struct stat st;
         int r;
 
-        if (root_pathf(path, path_size, "/dev/%s", cand->name) < 0)
+        if (asprintf(&abs_path, "/dev/%s", cand->name) < 0) {
+                abs_path = NULL;
                 return MATCH_NONE;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        }
+        path = root_path(abs_path);
+        if (!path)
+                return MATCH_NONE;
+        /* /dev/disk/by-label/x and friends are links inside /dev: followed, inside the root */
+        fd = root_open_file(abs_path, 0, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0) {
-                log_debug_errno(errno, "%s: cannot open: %m", path);
+                log_debug_errno(fd, "%s: cannot open: %s", path, chase_strerror(fd));
                 return MATCH_NONE;
         }
         if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
@@ -201,6 +201,7 @@ static enum match probe_candidate(const struct candidate *cand, char *path, size
                 return MATCH_NONE;
         }
         *ret_fd = TAKE_FD(fd);
+        *ret_path = TAKE_PTR(path);
         return m;
 }
 
@@ -209,7 +210,8 @@ static enum match probe_candidate(const struct candidate *cand, char *path, size
 static int scan_once(struct seed *ret) {
         struct candidates c = {};
         _cleanup_close_ int best_fd = -1;
-        char best_path[PATH_MAX], best_type[64], best_label[256];
+        _cleanup_free_ char *best_path = NULL;
+        char best_type[64], best_label[256];
         enum match best = MATCH_NONE;
         int r_partitions, r_sysfs, r;
 
@@ -221,11 +223,12 @@ static int scan_once(struct seed *ret) {
                 log_debug("more than %d block devices; only the first are looked at", CANDIDATES_MAX);
 
         for (size_t i = 0; i < c.n; i++) {
-                char path[PATH_MAX], type[64], label[256];
+                _cleanup_free_ char *path = NULL;
+                char type[64], label[256];
                 int fd = -1;
                 enum match m;
 
-                m = probe_candidate(&c.list[i], path, sizeof(path), type, sizeof(type), label, sizeof(label), &fd);
+                m = probe_candidate(&c.list[i], &path, type, sizeof(type), label, sizeof(label), &fd);
                 if (m == MATCH_NONE)
                         continue;
                 if (m > best) {
@@ -235,7 +238,8 @@ static int scan_once(struct seed *ret) {
                         closep(&best_fd);
                         best_fd = fd;
                         best = m;
-                        snprintf(best_path, sizeof(best_path), "%s", path);
+                        free(best_path);
+                        best_path = TAKE_PTR(path);
                         snprintf(best_type, sizeof(best_type), "%s", type);
                         snprintf(best_label, sizeof(best_label), "%s", label);
                 } else {

@@ -201,14 +201,19 @@ int seed_read_fd(int fd, const char *path, const char *type, const char *label, 
 
 int seed_read_image(const char *path, struct seed *ret) {
         _cleanup_close_ int fd = -1;
-        char type[64], label[256];
-        struct stat st;
-        int r;
 
         /* O_NONBLOCK: a CD-ROM drive must not try to close its tray, a FIFO must not block the open. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return log_error_errno(errno, "%s: cannot open: %m", path);
+        return seed_read_image_fd(fd, path, ret);
+}
+
+int seed_read_image_fd(int fd, const char *path, struct seed *ret) {
+        char type[64], label[256];
+        struct stat st;
+        int r;
+
         if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "%s: cannot stat: %m", path);
         if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Seed discovery: the sources in their search order, the first that has a seed wins; and what every
  * source shares: the seed's files, a seed directory, the readers of a named location. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,34 +51,40 @@ int seed_set_file(struct seed *s, enum seed_file f, const char *name, const char
         return 0;
 }
 
-int seed_read_dir(const char *dir, struct seed *ret) {
+/* dir is a host path under the root when rooted, else the caller's own (--seed). */
+static int seed_read_dir_in(const char *dir, bool rooted, struct seed *ret) {
         bool any = false;
 
         for (int f = 0; f < _SEED_FILE_MAX; f++) {
-                _cleanup_free_ char *data = NULL;
-                char path[PATH_MAX];
+                _cleanup_free_ char *data = NULL, *path = NULL, *shown = NULL;
                 size_t size;
                 int r;
 
-                if (snprintf(path, sizeof(path), "%s/%s", dir, seed_file_names[f]) >= (int) sizeof(path))
-                        return log_error_errno(ENAMETOOLONG, "%s: path too long", dir);
-                r = read_file_limited(path, SEED_FILE_MAX, &data, &size);
+                if (asprintf(&path, "%s/%s", dir, seed_file_names[f]) < 0 ||
+                    !(shown = rooted ? root_path(path) : strdup(path)))
+                        return log_error_errno(ENOMEM, "%s: %m", dir);
+                r = rooted ? root_read_file(path, SEED_FILE_MAX, &data, &size)
+                           : read_file_limited(path, SEED_FILE_MAX, &data, &size);
                 if (r == -ENOENT)
                         continue;
                 if (r == -EFBIG)
-                        return log_error_errno(r, "%s: larger than the limit of %d bytes", path, SEED_FILE_MAX);
+                        return log_error_errno(r, "%s: larger than the limit of %d bytes", shown, SEED_FILE_MAX);
                 if (r < 0)
-                        return log_error_errno(r, "%s: cannot read: %m", path);
+                        return log_error_errno(r, "%s: cannot read: %s", shown, chase_strerror(r));
                 free(ret->data[f]);
                 ret->data[f] = TAKE_PTR(data);
                 ret->size[f] = size;
-                snprintf(ret->name[f], sizeof(ret->name[f]), "%s", path);
+                snprintf(ret->name[f], sizeof(ret->name[f]), "%s", shown);
                 any = true;
         }
         if (!any)
                 return -ENOENT;
-        snprintf(ret->origin, sizeof(ret->origin), "%s", dir);
+        snprintf(ret->origin, sizeof(ret->origin), "%s%s", rooted ? root_get() : "", dir);
         return 0;
+}
+
+int seed_read_dir(const char *dir, struct seed *ret) {
+        return seed_read_dir_in(dir, false, ret);
 }
 
 /* A source must at least have meta-data and user-data, as cloud-init's NoCloud requires. */
@@ -97,7 +104,8 @@ static bool is_url(const char *s) {
 
 /* --seed or a kernel command line location: a URL, a directory, or an image file / block device. */
 int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret) {
-        char path[PATH_MAX];
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
         struct stat st;
         int r;
 
@@ -108,22 +116,27 @@ int seed_read_location(const char *location, bool rooted, int http_deadline_ms, 
         if (location[0] != '/' && rooted)
                 return log_error_errno(EINVAL, "seed location \"%s\" is neither an http(s) URL nor an absolute path",
                                        location);
-        if (rooted) {
-                r = root_path(path, sizeof(path), location);
-                if (r < 0)
-                        return log_error_errno(r, "%s: path too long", location);
-        } else if (strscpy(path, sizeof(path), location) < 0)
-                return log_error_errno(ENAMETOOLONG, "%s: path too long", location);
-
-        if (stat(path, &st) < 0)
-                return log_error_errno(errno, "seed %s: %m", path);
+        path = rooted ? root_path(location) : strdup(location);
+        if (!path)
+                return log_error_errno(ENOMEM, "%s: %m", location);
+        if (!rooted) {
+                if (stat(path, &st) < 0)
+                        return log_error_errno(errno, "seed %s: %m", path);
+        } else {
+                /* O_NONBLOCK: a CD-ROM drive must not try to close its tray, a FIFO must not block the open. */
+                fd = root_open_file(location, 0, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+                if (fd < 0)
+                        return log_error_errno(fd, "seed %s: %s", path, chase_strerror(fd));
+                if (fstat(fd, &st) < 0)
+                        return log_error_errno(errno, "seed %s: %m", path);
+        }
         if (S_ISDIR(st.st_mode)) {
-                r = seed_read_dir(path, ret);
+                r = seed_read_dir_in(rooted ? location : path, rooted, ret);
                 if (r == -ENOENT)
                         return log_error_errno(r, "seed directory %s holds no meta-data or user-data", path);
                 return r;
         }
-        return seed_read_image(path, ret);
+        return rooted ? seed_read_image_fd(fd, path, ret) : seed_read_image(path, ret);
 }
 
 /* --seed: taken as given (relative paths allowed, not put under --root: the operator named it). */
@@ -146,14 +159,10 @@ static int dirs_probe(const struct seed_options *opts, struct seed *ret) {
                 "/var/lib/cloud/seed/nocloud",
                 "/var/lib/cloud/seed/nocloud-net",
         };
-        char path[PATH_MAX];
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(seed_dirs); i++) {
-                r = root_path(path, sizeof(path), seed_dirs[i]);
-                if (r < 0)
-                        return log_error_errno(r, "%s: path too long", seed_dirs[i]);
-                r = seed_read_dir(path, ret);
+                r = seed_read_dir_in(seed_dirs[i], true, ret);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)

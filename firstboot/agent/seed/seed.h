@@ -70,8 +70,9 @@ const struct seed_source *const *seed_search_order(size_t *n_ret);
 /* The readers of a location that --seed or the kernel command line names: seed_read_location() picks
  * one by its kind. rooted: a host path, under --root (the kernel command line's); else taken as given. */
 int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret);
-int seed_read_dir(const char *dir, struct seed *ret);          /* real path (already rooted) */
+int seed_read_dir(const char *dir, struct seed *ret);          /* a path of the caller's, not under the root */
 int seed_read_image(const char *path, struct seed *ret);       /* iso9660 or FAT image or device */
+int seed_read_image_fd(int fd, const char *path, struct seed *ret); /* the same, opened (path for messages) */
 int seed_read_url(const char *url, int deadline_ms, struct seed *ret); /* NoCloud-net (seed-http.c) */
 
 /* Seed volumes (image.c), on top of the volume layer (volume.h) and its filesystem readers (fs/). */
