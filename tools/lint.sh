@@ -17,7 +17,8 @@
 #  4. banned: no call in firstboot/ of a function listed in tools/banned-functions.txt (each with the
 #     reason and what to use instead), after comments, strings and character constants are blanked out, so
 #     that only calls count: a name followed by "(", not part of a longer identifier (snprintf,
-#     strerror_r) and not a member (".system(", "->system(").
+#     strerror_r) and not a member (".system(", "->system("). The same pass refuses a positive errno at a
+#     log_*_errno() call ("log_error_errno(EINVAL, ...)"): errors are -errno values everywhere.
 # Usage: tools/lint.sh [cppcheck|scan-build|shellcheck|banned]...   (default: all four)
 #        tools/lint.sh banned FILE...   the banned-function check of these files only (its test uses it)
 set -uo pipefail
@@ -123,6 +124,14 @@ for my $file (@ARGV) {
         while ($text =~ /(?<![\w.])(?<!->)\b($names)\s*\(/g) {
                 my $line = 1 + (substr($text, 0, $-[0]) =~ tr/\n//);
                 print "$file:$line: $1(): $why{$1}\n";
+                $found++;
+        }        # errors are negative errno values everywhere, at log calls too: "log_error_errno(-EINVAL, ...)"
+        while ($text =~ /\b(log_\w+_errno)\s*\(([^,]*),/g) {
+                my ($call, $arg, $at) = ($1, $2, $-[0]);
+                next if $call eq "log_full_errno";
+                next unless $arg =~ /(?<![-\w])(E[A-Z0-9]+|errno)\b/;
+                my $line = 1 + (substr($text, 0, $at) =~ tr/\n//);
+                print "$file:$line: $call($arg, ...): a positive errno; errors are -errno values (write -$1)\n";
                 $found++;
         }
 }

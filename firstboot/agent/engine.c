@@ -190,7 +190,7 @@ static int take_lock(const char *state_dir, const char *base) {
         int fd;
 
         if (asprintf(&lock, "%s/.lock", state_dir) < 0)
-                return log_error_errno(ENOMEM, "%s: cannot create the state directory: %m", base);
+                return log_error_errno(-ENOMEM, "%s: cannot create the state directory: %m", base);
         fd = root_mkdir_p(state_dir, 0755);
         if (fd >= 0)
                 fd = root_open_file(lock, CHASE_NOFOLLOW, O_RDWR | O_CREAT | O_NOCTTY, 0600);
@@ -217,7 +217,7 @@ static enum fb_failure engine_state_base(struct engine_context *ctx) {
                 return FB_SUCCESS;
         ctx->state_base = root_path(ctx->opts->state_dir);
         if (!ctx->state_base) {
-                log_error_errno(ENOMEM, "--state-dir: %m");
+                log_error_errno(-ENOMEM, "--state-dir: %m");
                 return FB_FAILURE_INTERNAL;
         }
         return FB_SUCCESS;

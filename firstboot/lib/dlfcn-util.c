@@ -21,14 +21,14 @@ int dl_library_load(struct dl_library *lib) {
                         snprintf(error, sizeof(error), "%s", dlerror());
         }
         if (!handle)
-                return log_error_errno(EOPNOTSUPP, "cannot load %s (%s)", lib->what, error[0] ? error : "not found");
+                return log_error_errno(-EOPNOTSUPP, "cannot load %s (%s)", lib->what, error[0] ? error : "not found");
         for (size_t i = 0; i < lib->n_symbols; i++) {
                 *lib->symbols[i].sym = dlsym(handle, lib->symbols[i].name);
                 if (!*lib->symbols[i].sym) {
                         /* Not all or nothing would leave some pointers NULL for a later caller. */
                         for (size_t j = 0; j < i; j++)
                                 *lib->symbols[j].sym = NULL;
-                        return log_error_errno(EOPNOTSUPP, "%s lacks %s", lib->what, lib->symbols[i].name);
+                        return log_error_errno(-EOPNOTSUPP, "%s lacks %s", lib->what, lib->symbols[i].name);
                 }
         }
         lib->state = 1;

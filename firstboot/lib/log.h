@@ -19,7 +19,8 @@ void log_set_extra_fd(int fd);
 /* strerror() of abs(error), thread-safe (strerror_r): the text, in buf when it is not a constant. */
 const char *errno_text(int error, char *buf, size_t size);
 
-/* Returns -abs(error) (or -EIO when error is 0) so callers can write "return log_error_errno(r, ...)". */
+/* error is a negative errno value, as everywhere in this code (`make lint` refuses a positive one at a
+ * log call). Returns it (-EIO when error is 0) so callers can write "return log_error_errno(r, ...)". */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 #define log_full_errno(level, error, ...) log_internal((level), (error), __VA_ARGS__)

@@ -115,21 +115,21 @@ static int parser_error(struct loader *l, const yaml_parser_t *p) {
         unsigned line, column;
 
         if (p->error == YAML_MEMORY_ERROR)
-                return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);
+                return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", l->name);
         if (p->error == YAML_READER_ERROR) {
                 offset_to_position(l, p->problem_offset, &line, &column);
-                return loader_error(l, EINVAL, line, column, "not valid YAML: %s",
+                return loader_error(l, -EINVAL, line, column, "not valid YAML: %s",
                                     p->problem ? p->problem : "unreadable input");
         }
         line = (unsigned) p->problem_mark.line + 1;
         column = (unsigned) p->problem_mark.column + 1;
         if (p->problem && streq(p->problem, "found unexpected ':'"))
-                return loader_error(l, EINVAL, line, column, "not valid YAML: " FLOW_COLON_PROBLEM);
+                return loader_error(l, -EINVAL, line, column, "not valid YAML: " FLOW_COLON_PROBLEM);
         if (p->context)
-                return loader_error(l, EINVAL, line, column, "not valid YAML: %s (%s started at line %u column %u)",
+                return loader_error(l, -EINVAL, line, column, "not valid YAML: %s (%s started at line %u column %u)",
                                     p->problem ? p->problem : "syntax error", p->context,
                                     (unsigned) p->context_mark.line + 1, (unsigned) p->context_mark.column + 1);
-        return loader_error(l, EINVAL, line, column, "not valid YAML: %s", p->problem ? p->problem : "syntax error");
+        return loader_error(l, -EINVAL, line, column, "not valid YAML: %s", p->problem ? p->problem : "syntax error");
 }
 
 /* The core schema's tags, which say nothing we do not already handle; everything else (!!binary,
@@ -152,12 +152,12 @@ static int node_new(struct loader *l, const yaml_event_t *e, enum ynode_type typ
         struct ynode *n;
 
         if (l->n_nodes >= YAML_MAX_NODES) {
-                (void) event_error(l, E2BIG, e, "more than %d YAML nodes", YAML_MAX_NODES);
+                (void) event_error(l, -E2BIG, e, "more than %d YAML nodes", YAML_MAX_NODES);
                 return -E2BIG;
         }
         n = calloc(1, sizeof(*n));
         if (!n)
-                return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);
+                return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", l->name);
         n->type = type;
         n->line = (unsigned) e->start_mark.line + 1;
         n->column = (unsigned) e->start_mark.column + 1;
@@ -176,12 +176,12 @@ static int collection_append(struct loader *l, struct frame *f, struct ynode *ke
                 /* bounded by YAML_MAX_NODES, so no overflow */
                 items = realloc(n->items, capacity * sizeof(*items));
                 if (!items)
-                        return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);
+                        return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", l->name);
                 n->items = items;
                 if (n->type == YNODE_MAPPING) {
                         keys = realloc(n->keys, capacity * sizeof(*keys));
                         if (!keys)
-                                return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);
+                                return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", l->name);
                         n->keys = keys;
                 }
                 f->capacity = capacity;
@@ -216,7 +216,7 @@ static int node_attach(struct loader *l, struct ynode *n) {
                         if (k->length == n->length && memcmp(k->value, n->value, n->length) == 0) {
                                 char escaped[80];
                                 ytree_escape(n->value, escaped, sizeof(escaped));
-                                r = loader_error(l, EINVAL, n->line, n->column,
+                                r = loader_error(l, -EINVAL, n->line, n->column,
                                                  "duplicate key \"%s\" (first at line %u column %u)", escaped,
                                                  k->line, k->column);
                                 ytree_free(n);
@@ -250,13 +250,13 @@ static int on_scalar(struct loader *l, const yaml_event_t *e) {
         int r;
 
         if (e->data.scalar.anchor)
-                return event_error(l, EINVAL, e, "anchors (&name) are not allowed");
+                return event_error(l, -EINVAL, e, "anchors (&name) are not allowed");
         if (!tag_is_standard(e->data.scalar.tag))
-                return event_error(l, EINVAL, e, "only the standard tags (!!str, !!int, ...) are allowed");
+                return event_error(l, -EINVAL, e, "only the standard tags (!!str, !!int, ...) are allowed");
         if (length > YAML_MAX_SCALAR)
-                return event_error(l, E2BIG, e, "value longer than %d bytes", YAML_MAX_SCALAR);
+                return event_error(l, -E2BIG, e, "value longer than %d bytes", YAML_MAX_SCALAR);
         if (memchr(e->data.scalar.value, 0, length))
-                return event_error(l, EINVAL, e, "value contains a NUL character");
+                return event_error(l, -EINVAL, e, "value contains a NUL character");
 
         /* libyaml 0.1.4 (CentOS 7) refuses ':' in an unquoted value inside { } or [ ] (URLs, host:port)
          * where 0.2 takes it: refuse it everywhere, at the ':' as 0.1.4 does, so that a seed checked on
@@ -268,7 +268,7 @@ static int on_scalar(struct loader *l, const yaml_event_t *e) {
                         if (e->end_mark.line == e->start_mark.line)
                                 for (const char *p = (const char *) e->data.scalar.value; p < colon; p++)
                                         column += ((unsigned char) *p & 0xc0) != 0x80;
-                        return loader_error(l, EINVAL, (unsigned) e->start_mark.line + 1, column,
+                        return loader_error(l, -EINVAL, (unsigned) e->start_mark.line + 1, column,
                                             "not valid YAML: " FLOW_COLON_PROBLEM);
                 }
         }
@@ -279,7 +279,7 @@ static int on_scalar(struct loader *l, const yaml_event_t *e) {
         n->value = malloc(length + 1);
         if (!n->value) {
                 ytree_free(n);
-                return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", l->name);
+                return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", l->name);
         }
         memcpy(n->value, e->data.scalar.value, length);
         n->value[length] = 0;
@@ -301,14 +301,14 @@ static int on_collection_start(struct loader *l, const yaml_event_t *e, enum yno
                 tag = e->data.sequence_start.tag;
         }
         if (anchor)
-                return event_error(l, EINVAL, e, "anchors (&name) are not allowed");
+                return event_error(l, -EINVAL, e, "anchors (&name) are not allowed");
         if (!tag_is_standard(tag))
-                return event_error(l, EINVAL, e, "only the standard tags (!!str, !!int, ...) are allowed");
+                return event_error(l, -EINVAL, e, "only the standard tags (!!str, !!int, ...) are allowed");
         if (expecting_key(l))
-                return event_error(l, EINVAL, e, "mapping key is %s; keys must be strings",
+                return event_error(l, -EINVAL, e, "mapping key is %s; keys must be strings",
                                    ynode_type_to_string(type));
         if (l->depth >= YAML_MAX_DEPTH)
-                return event_error(l, E2BIG, e, "nested deeper than %d levels", YAML_MAX_DEPTH);
+                return event_error(l, -E2BIG, e, "nested deeper than %d levels", YAML_MAX_DEPTH);
 
         r = node_new(l, e, type, &n);
         if (r < 0)
@@ -346,10 +346,10 @@ static int handle_event(struct loader *l, const yaml_event_t *e) {
         switch (e->type) {
         case YAML_DOCUMENT_START_EVENT:
                 if (++l->n_documents > 1)
-                        return event_error(l, EINVAL, e, "more than one YAML document (---); a seed file holds one");
+                        return event_error(l, -EINVAL, e, "more than one YAML document (---); a seed file holds one");
                 return 0;
         case YAML_ALIAS_EVENT:
-                return event_error(l, EINVAL, e, "aliases (*name) are not allowed");
+                return event_error(l, -EINVAL, e, "aliases (*name) are not allowed");
         case YAML_SCALAR_EVENT:
                 return on_scalar(l, e);
         case YAML_SEQUENCE_START_EVENT:
@@ -371,7 +371,7 @@ int ytree_load(const char *data, size_t size, const char *name, struct ynode **r
         int r = 0;
 
         if (!yaml_parser_initialize(&parser))
-                return log_error_errno(ENOMEM, "%s: out of memory while parsing YAML", name);
+                return log_error_errno(-ENOMEM, "%s: out of memory while parsing YAML", name);
         yaml_parser_set_input_string(&parser, (const unsigned char *) data, size);
 
         while (!done) {

@@ -495,11 +495,11 @@ int seedgen_inventory_parse(const char *data, size_t size, const char *name, str
         int r;
 
         if (strscpy(inv->name, sizeof(inv->name), name) < 0)
-                return log_error_errno(ENAMETOOLONG, "inventory file name too long");
+                return log_error_errno(-ENAMETOOLONG, "inventory file name too long");
         x.name = inv->name;
         inv->top_pos = (struct yaml_pos) { .file = inv->name, .line = 1, .column = 1 };
         if (size > SEEDGEN_INVENTORY_MAX)
-                return log_error_errno(EFBIG, "%s: larger than the limit of %d bytes", name, SEEDGEN_INVENTORY_MAX);
+                return log_error_errno(-EFBIG, "%s: larger than the limit of %d bytes", name, SEEDGEN_INVENTORY_MAX);
         r = ytree_load(data, size, inv->name, &root);
         if (r < 0)
                 return r;

@@ -200,13 +200,13 @@ static int out_dir_in_use(const char *dir) {
         if (stat(dir, &st) < 0) {
                 if (errno == ENOENT)
                         return 0;
-                return log_error_errno(errno, "%s: %m", dir);
+                return log_error_errno(-errno, "%s: %m", dir);
         }
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(ENOTDIR, "%s: exists and is not a directory", dir);
+                return log_error_errno(-ENOTDIR, "%s: exists and is not a directory", dir);
         d = opendir(dir);
         if (!d)
-                return log_error_errno(errno, "%s: cannot read: %m", dir);
+                return log_error_errno(-errno, "%s: cannot read: %m", dir);
         while ((de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
                         r = 1;
@@ -228,7 +228,7 @@ static int existing_secrets(const char *dir, const struct seedgen_inventory *inv
 
         d = opendir(dir);
         if (!d)
-                return log_error_errno(errno, "%s: cannot read: %m", dir);
+                return log_error_errno(-errno, "%s: cannot read: %m", dir);
         while ((de = readdir(d))) {
                 _cleanup_erase_free_ char *data = NULL;
                 _cleanup_(config_done) struct fb_config c = {};
@@ -365,7 +365,7 @@ static int verify_written(const char *source, bool image, const struct seedgen_n
                                           "(above): this is a bug in kube-firstboot seed",
                                        source);
         if (!streq(c.hostname, node->name) || c.role != node->role)
-                return log_error_errno(EIO, "%s: reads back as %s (%s), not %s (%s): this is a bug in "
+                return log_error_errno(-EIO, "%s: reads back as %s (%s), not %s (%s): this is a bug in "
                                             "kube-firstboot seed",
                                        source, c.hostname, role_to_string(c.role), node->name,
                                        role_to_string(node->role));
@@ -387,12 +387,12 @@ static int make_iso(const char *out, const char *node_dir) {
             snprintf(md, sizeof(md), "%s/meta-data", node_dir) >= (int) sizeof(md) ||
             snprintf(ud, sizeof(ud), "%s/user-data", node_dir) >= (int) sizeof(ud) ||
             snprintf(nc, sizeof(nc), "%s/network-config", node_dir) >= (int) sizeof(nc))
-                return log_error_errno(ENAMETOOLONG, "%s: path too long", node_dir);
+                return log_error_errno(-ENAMETOOLONG, "%s: path too long", node_dir);
         if (!mkdtemp(tmpdir))
-                return log_error_errno(errno, "%s: cannot create a temporary directory: %m", out);
+                return log_error_errno(-errno, "%s: cannot create a temporary directory: %m", out);
         if (snprintf(tmp_iso, sizeof(tmp_iso), "%s/seed.iso", tmpdir) >= (int) sizeof(tmp_iso)) {
                 (void) rmdir(tmpdir);
-                return log_error_errno(ENAMETOOLONG, "%s: path too long", tmpdir);
+                return log_error_errno(-ENAMETOOLONG, "%s: path too long", tmpdir);
         }
 
         {
@@ -466,7 +466,7 @@ static void warn_stale(const char *out, const struct seedgen_inventory *inv) {
 
 static int absolute_dir(const char *dir, char ret[static PATH_MAX]) {
         if (!realpath(dir, ret))
-                return log_error_errno(errno, "%s: %m", dir);
+                return log_error_errno(-errno, "%s: %m", dir);
         return 0;
 }
 
@@ -618,7 +618,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 struct node_files *f = &files[i];
 
                 if (mkdir(f->dir, 0755) < 0 && errno != EEXIST) {
-                        log_error_errno(errno, "%s: cannot create: %m", f->dir);
+                        log_error_errno(-errno, "%s: cannot create: %m", f->dir);
                         goto finish;
                 }
                 snprintf(path, sizeof(path), "%s/meta-data", f->dir);

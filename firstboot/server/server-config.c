@@ -106,7 +106,7 @@ static int get_string(struct schema_ctx *x, const struct ynode *v, char **ret) {
         if (*s == 0 || !string_is_safe(s, 4096))
                 return schema_error_at(x, v, "must be a non-empty string without control characters");
         if (config_set_string(ret, s) < 0)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         return 0;
 }
 
@@ -270,7 +270,7 @@ static int clusters_field(struct schema_ctx *x, const struct ynode *key, const s
         c->clusters = calloc(v->n_items ? v->n_items : 1, sizeof(*c->clusters));
         c->n_clusters = 0;
         if (!c->clusters)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
 
         for (size_t i = 0; i < v->n_items; i++) {
                 const struct ynode *entry = v->items[i];

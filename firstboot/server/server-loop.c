@@ -102,11 +102,11 @@ static void accept_all(struct server *s, uint64_t now) {
                                 continue;
                         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                                 /* the listening socket stays readable: pause instead of spinning */
-                                log_warning_errno(errno, "cannot accept connections, pausing for 100 ms: %m");
+                                log_warning_errno(-errno, "cannot accept connections, pausing for 100 ms: %m");
                                 s->accept_paused_until = now + 100000;
                                 return;
                         }
-                        log_warning_errno(errno, "accept: %m");
+                        log_warning_errno(-errno, "accept: %m");
                         return;
                 }
                 if (len != sizeof(peer) || peer.sin_family != AF_INET) {
@@ -130,13 +130,13 @@ static int listen_socket(const struct server_config *config) {
         peer_format(&sa, where, sizeof(where));
         fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
-                return log_error_errno(errno, "socket: %m");
+                return log_error_errno(-errno, "socket: %m");
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-                return log_error_errno(errno, "SO_REUSEADDR: %m");
+                return log_error_errno(-errno, "SO_REUSEADDR: %m");
         if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0)
-                return log_error_errno(errno, "cannot listen on %s: %m", where);
+                return log_error_errno(-errno, "cannot listen on %s: %m", where);
         if (listen(fd, 1024) < 0)
-                return log_error_errno(errno, "cannot listen on %s: %m", where);
+                return log_error_errno(-errno, "cannot listen on %s: %m", where);
         log_info("listening on %s", where);
         return TAKE_FD(fd);
 }
@@ -180,7 +180,7 @@ int server_init(struct server *s, struct server_config *config) {
         raise_nofile(s);
         s->slots = calloc((size_t) s->n_slots, sizeof(*s->slots));
         if (!s->slots)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         for (int i = 0; i < s->n_slots; i++)
                 s->slots[i].prev = s->slots[i].next = -1;
 
@@ -193,10 +193,10 @@ int server_init(struct server *s, struct server_config *config) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_error_errno(errno, "sigprocmask: %m");
+                return log_error_errno(-errno, "sigprocmask: %m");
         s->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (s->signal_fd < 0)
-                return log_error_errno(errno, "signalfd: %m");
+                return log_error_errno(-errno, "signalfd: %m");
         signal(SIGPIPE, SIG_IGN);
 
         s->listen_fd = listen_socket(config);
@@ -284,7 +284,7 @@ int server_run(struct server *s) {
                         fds[n++] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
                 }
                 if (poll(fds, n, timeout) < 0 && errno != EINTR)
-                        return log_error_errno(errno, "poll: %m");
+                        return log_error_errno(-errno, "poll: %m");
 
                 now = now_usec();
                 if (fds[0].revents)

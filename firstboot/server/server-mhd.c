@@ -293,12 +293,12 @@ static int unreachable_listen_socket(void) {
 
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
-                return log_error_errno(errno, "socket: %m");
+                return log_error_errno(-errno, "socket: %m");
         if (!mkdtemp(dir))
-                return log_error_errno(errno, "%s: cannot create: %m", dir);
+                return log_error_errno(-errno, "%s: cannot create: %m", dir);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/unused", dir);
         if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
-                r = log_error_errno(errno, "%s: cannot bind: %m", sa.sun_path);
+                r = log_error_errno(-errno, "%s: cannot bind: %m", sa.sun_path);
         (void) unlink(sa.sun_path);
         (void) rmdir(dir);
         if (r < 0)
@@ -328,11 +328,11 @@ int http_daemon_start(struct server *s) {
                                      MHD_OPTION_END);
         if (!s->daemon) {
                 close(placeholder);
-                return log_error_errno(EIO, "cannot start libmicrohttpd (epoll support missing?)");
+                return log_error_errno(-EIO, "cannot start libmicrohttpd (epoll support missing?)");
         }
         info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD_LINUX_ONLY);
         if (!info || FB_MHD_EPOLL_FD(info) < 0)
-                return log_error_errno(EIO, "libmicrohttpd has no epoll descriptor");
+                return log_error_errno(-EIO, "libmicrohttpd has no epoll descriptor");
         s->mhd_fd = FB_MHD_EPOLL_FD(info);
         return 0;
 }

@@ -109,7 +109,7 @@ static void load_reports(struct store *st, struct cluster *c) {
         d = opendir(dir);
         if (!d) {
                 if (errno != ENOENT)
-                        log_warning_errno(errno, "%s: cannot read, ignored: %m", dir);
+                        log_warning_errno(-errno, "%s: cannot read, ignored: %m", dir);
                 return;
         }
         while ((de = readdir(d))) {
@@ -151,7 +151,7 @@ int store_open(struct store *st, const struct server_config *config) {
         st->clusters = calloc(config->n_clusters ? config->n_clusters : 1, sizeof(*st->clusters));
         if (!st->state_dir || !st->clusters) {
                 store_close(st);
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < config->n_clusters; i++) {
                 struct cluster *c = &st->clusters[i];

@@ -31,6 +31,21 @@ assert_contains "$out" "$WORK/calls.c:14: strcpy(): unbounded copy" "strcpy spli
 assert_contains "$out" "$WORK/calls.c:18: atoi(): no error detection" "atoi with its reason"
 ok "calls found with file, line and reason; comments, strings, longer names and members left alone"
 
+# Errors are -errno values at log calls too: a positive one is refused, with its line.
+cat >"$WORK/signs.c" <<'C'
+int f(int r, int n) {
+        log_error_errno(-EINVAL, "fine");
+        log_error_errno(r, "fine, r is -errno");
+        log_warning_errno(EINVAL, "refused");
+        return log_error_errno(n < 0 ? errno : -EIO, "refused: errno");
+}
+C
+out=$("$TOP/tools/lint.sh" banned "$WORK/signs.c") && fail "positive errno values went through: $out"
+[ "$(grep -c 'a positive errno' <<<"$out")" -eq 2 ] || fail "expected exactly the 2 positive errno values, got: $out"
+assert_contains "$out" "$WORK/signs.c:4: log_warning_errno(EINVAL, ...)" "EINVAL at its line"
+assert_contains "$out" "$WORK/signs.c:5: log_error_errno(" "errno in a conditional at its line"
+ok "a positive errno at a log call is refused; -EINVAL and r pass"
+
 # every name has a reason
 while read -r name reason; do
         case "$name" in '' | '#'*) continue ;; esac

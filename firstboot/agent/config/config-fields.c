@@ -532,7 +532,7 @@ static int ssh_key_item(struct schema_ctx *x, const struct ynode *item, size_t i
                                        "e.g. ssh-ed25519 AAAA... me@host)");
         copy = strdup(item->value);
         if (!copy)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         c->ssh_keys[c->n_ssh_keys++] = copy;
         return 0;
 }

@@ -11,7 +11,7 @@ int config_load_tree(struct schema_ctx *x, const char *data, size_t size, struct
         int r;
 
         if (size > SEED_FILE_MAX)
-                return log_error_errno(EFBIG, "%s: larger than the limit of %d bytes", x->name, SEED_FILE_MAX);
+                return log_error_errno(-EFBIG, "%s: larger than the limit of %d bytes", x->name, SEED_FILE_MAX);
         r = ytree_load(data, size, x->name, ret);
         if (r < 0)
                 x->error = r;

@@ -179,7 +179,7 @@ int userdata_parse(const char *data, size_t size, const char *name, struct fb_co
         int r;
 
         if (size > SEED_FILE_MAX)
-                return log_error_errno(EFBIG, "%s: larger than the limit of %d bytes", name, SEED_FILE_MAX);
+                return log_error_errno(-EFBIG, "%s: larger than the limit of %d bytes", name, SEED_FILE_MAX);
         r = userdata_check_header(data, size, name);
         if (r < 0)
                 return r;

@@ -153,7 +153,7 @@ int step_docker(struct fb_run *run) {
 
         path = root_path(DAEMON_JSON);
         if (!path)
-                return log_error_errno(ENOMEM, "%s: %m", DAEMON_JSON);
+                return log_error_errno(-ENOMEM, "%s: %m", DAEMON_JSON);
         r = root_read_file(DAEMON_JSON, DAEMON_JSON_MAX, &text, &size);
         if (r == -EFBIG)
                 return log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,

@@ -205,7 +205,7 @@ static int partition_limit(const char *disk_dir, struct root_device *dev) {
 
         d = root_opendir(disk_dir);
         if (!d)
-                return log_error_errno(errno, "%s%s: cannot list: %m", root_get(), disk_dir);
+                return log_error_errno(-errno, "%s%s: cannot list: %m", root_get(), disk_dir);
         while ((de = readdir(d))) {
                 _cleanup_free_ char *part_dir = NULL;
                 uint64_t start;
@@ -234,7 +234,7 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
         int r;
 
         if (asprintf(&link, "/sys/dev/block/%u:%u", m->major, m->minor) < 0)
-                return log_error_errno(ENOMEM, "/sys/dev/block: %m");
+                return log_error_errno(-ENOMEM, "/sys/dev/block: %m");
         if (root_resolve(link, &dev->sysfs) < 0) {
                 snprintf(what, sizeof(what), "root device %u:%u is no block device: not grown", m->major, m->minor);
                 run_unchanged(run, STEP, what);
@@ -263,7 +263,7 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
                 dev->partnum = (unsigned) partnum;
                 disk_dir = strdup(dev->sysfs);
                 if (!disk_dir)
-                        return log_error_errno(ENOMEM, "%s: %m", dev->sysfs);
+                        return log_error_errno(-ENOMEM, "%s: %m", dev->sysfs);
                 slash = strrchr(disk_dir, '/');
                 if (!slash || slash == disk_dir)
                         return log_error_errno(-EINVAL, "%s: a partition without a parent disk", dev->sysfs);
@@ -286,12 +286,12 @@ static int dev_node(const char *name, char **ret_abs, char **ret_shown) {
         _cleanup_free_ char *path = NULL, *resolved = NULL;
 
         if (asprintf(&path, "/dev/%s", name) < 0)
-                return log_error_errno(ENOMEM, "/dev/%s: %m", name);
+                return log_error_errno(-ENOMEM, "/dev/%s: %m", name);
         if (root_resolve(path, &resolved) < 0)
                 resolved = TAKE_PTR(path);
         *ret_shown = root_path(resolved);
         if (!*ret_shown)
-                return log_error_errno(ENOMEM, "/dev/%s: %m", name);
+                return log_error_errno(-ENOMEM, "/dev/%s: %m", name);
         *ret_abs = TAKE_PTR(resolved);
         return 0;
 }
@@ -315,7 +315,7 @@ static int ext_size(const char *device_abs, const char *device, uint64_t *ret) {
                                        chase_strerror(fd));
         n = pread(fd, sb, sizeof(sb), 1024);
         if (n != (ssize_t) sizeof(sb))
-                return log_error_errno(n < 0 ? errno : EIO, "%s: cannot read the ext superblock", device);
+                return log_error_errno(n < 0 ? -errno : -EIO, "%s: cannot read the ext superblock", device);
         if (sb[0x38] != 0x53 || sb[0x39] != 0xef)
                 return log_error_errno(-EINVAL, "%s: no ext2/3/4 superblock", device);
         log_block_size = le32(sb + 0x18);
@@ -338,7 +338,7 @@ static int xfs_size(const char *mountpoint, uint64_t *ret) {
         if (fd < 0)
                 return log_error_errno(fd, "%s: cannot open: %s", mountpoint, chase_strerror(fd));
         if (ioctl(fd, XFS_IOC_FSGEOMETRY_V1, &geo) < 0)
-                return log_error_errno(errno, "%s: cannot get the xfs geometry (is it the mounted xfs root?): %m",
+                return log_error_errno(-errno, "%s: cannot get the xfs geometry (is it the mounted xfs root?): %m",
                                        mountpoint);
         *ret = geo.datablocks * geo.blocksize;
         return 0;
@@ -531,7 +531,7 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
                 return r;
         mountpoint = root_path("/");
         if (!mountpoint)
-                return log_error_errno(ENOMEM, "/: %m");
+                return log_error_errno(-ENOMEM, "/: %m");
 
         r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
         if (r < 0)

@@ -143,7 +143,7 @@ int host_write_kernel_value(const char *abs_path, const char *value) {
         /* The kernel takes the value from one write(2); a short write would set a truncated value. */
         n = write(fd, value, len);
         if (n < 0)
-                return log_error_errno(errno, "%s%s: cannot write \"%s\": %m", root_get(), abs_path, value);
+                return log_error_errno(-errno, "%s%s: cannot write \"%s\": %m", root_get(), abs_path, value);
         if ((size_t) n != len)
                 return log_error_errno(-EIO, "%s%s: short write of \"%s\"", root_get(), abs_path, value);
         return 0;

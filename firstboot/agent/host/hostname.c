@@ -18,7 +18,7 @@ static int set_hostname(struct fb_run *run, void *userdata) {
         const char *name = userdata;
 
         if (sethostname(name, strlen(name)) < 0)
-                return log_error_errno(errno, "sethostname(\"%s\"): %m", name);
+                return log_error_errno(-errno, "sethostname(\"%s\"): %m", name);
         return 0;
 }
 
@@ -27,7 +27,7 @@ static int verify_hostname(struct fb_run *run, void *userdata) {
         struct utsname u;
 
         if (uname(&u) < 0)
-                return log_error_errno(errno, "uname: %m");
+                return log_error_errno(-errno, "uname: %m");
         if (!streq(u.nodename, name))
                 return log_error_errno(-EIO, "sethostname(\"%s\") succeeded but the kernel reports \"%s\"", name,
                                        u.nodename);
@@ -38,7 +38,7 @@ static int running_hostname(struct fb_run *run, const char *name) {
         struct utsname u;
 
         if (uname(&u) < 0)
-                return log_error_errno(errno, "uname: %m");
+                return log_error_errno(-errno, "uname: %m");
         if (streq(u.nodename, name)) {
                 run_unchanged(run, STEP, "running hostname");
                 return 0;

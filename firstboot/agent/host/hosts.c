@@ -183,7 +183,7 @@ int step_hosts(struct fb_run *run) {
 
         path = root_path("/etc/hosts");
         if (!path)
-                return log_error_errno(ENOMEM, "/etc/hosts: %m");
+                return log_error_errno(-ENOMEM, "/etc/hosts: %m");
         r = hosts_merge(old ? old : "", old_size, block, block_size, path, &content, &size);
         if (r < 0)
                 return r;

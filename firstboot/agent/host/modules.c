@@ -48,7 +48,7 @@ static int module_loaded(const char *name) {
         _cleanup_free_ char *path = NULL;
 
         if (asprintf(&path, "/sys/module/%s", name) < 0)
-                return log_error_errno(ENOMEM, "/sys/module/%s: %m", name);
+                return log_error_errno(-ENOMEM, "/sys/module/%s: %m", name);
         return root_exists(path) || module_builtin(name);
 }
 

@@ -170,7 +170,7 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
                         return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain "
                                                "interface name", iface->name);
                 if (asprintf(&abs_path, "/sys/class/net/%s", iface->name) < 0 || !(path = root_path(abs_path)))
-                        return log_error_errno(ENOMEM, "/sys/class/net/%s: %m", iface->name);
+                        return log_error_errno(-ENOMEM, "/sys/class/net/%s: %m", iface->name);
                 if (!root_exists(abs_path))
                         return log_error_errno(-ENODEV, "network-config: interface %s does not exist (no %s)",
                                                iface->name, path);
@@ -180,10 +180,10 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
 
         path = root_path("/sys/class/net");
         if (!path)
-                return log_error_errno(ENOMEM, "/sys/class/net: %m");
+                return log_error_errno(-ENOMEM, "/sys/class/net: %m");
         d = root_opendir("/sys/class/net");
         if (!d)
-                return log_error_errno(errno, "%s: cannot list the network interfaces: %m", path);
+                return log_error_errno(-errno, "%s: cannot list the network interfaces: %m", path);
         while ((de = readdir(d))) {
                 _cleanup_free_ char *attr = NULL;
                 char mac[64];
@@ -293,7 +293,7 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
                 r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.network", name);
         if (r < 0) {
                 abs_path = NULL;
-                return log_error_errno(ENOMEM, "%s: %m", name);
+                return log_error_errno(-ENOMEM, "%s: %m", name);
         }
 
         r = renderer == RENDERER_IFCFG ? render_ifcfg(iface, name, &data, &size)
@@ -309,7 +309,7 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
         snprintf(after, sizeof(after), "static %s/%u", addr, iface->prefix);
         if (asprintf(&what, "write %s", abs_path) < 0) {
                 what = NULL;
-                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+                return log_error_errno(-ENOMEM, "%s: %m", abs_path);
         }
         return host_update_file(run, STEP, abs_path, old, old_size, data, size, 0644, WRITE_ATOMIC_MKDIR, what,
                                 old ? "other settings" : NULL, after);

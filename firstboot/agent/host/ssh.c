@@ -193,7 +193,7 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
         int r;
 
         if (!path)
-                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+                return log_error_errno(-ENOMEM, "%s: %m", abs_path);
         r = root_lstat(abs_path, &st);
         if (r < 0) {
                 if (r != -ENOENT)
@@ -201,7 +201,7 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
                 if (!directory)
                         return 0; /* the file is created with its mode */
                 if (asprintf(&what, "create %s", abs_path) < 0)
-                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
+                        return log_error_errno(-ENOMEM, "%s: %m", abs_path);
                 snprintf(after, sizeof(after), "%04o", (unsigned) mode);
                 return action_take(run, &(struct action) { .step = STEP, .what = what, .after = after,
                                                            .kind = ACTION_CALL, .perform = make_dir,
@@ -212,14 +212,14 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
                                        directory ? "directory" : "regular file");
         if ((st.st_mode & 07777) == mode) {
                 if (asprintf(&what, "mode of %s", abs_path) < 0)
-                        return log_error_errno(ENOMEM, "%s: %m", abs_path);
+                        return log_error_errno(-ENOMEM, "%s: %m", abs_path);
                 run_unchanged(run, STEP, what);
                 return 0;
         }
         snprintf(before, sizeof(before), "%04o", (unsigned) (st.st_mode & 07777));
         snprintf(after, sizeof(after), "%04o", (unsigned) mode);
         if (asprintf(&what, "set the mode of %s", abs_path) < 0)
-                return log_error_errno(ENOMEM, "%s: %m", abs_path);
+                return log_error_errno(-ENOMEM, "%s: %m", abs_path);
         return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
                                                    .kind = ACTION_CALL, .perform = set_mode,
                                                    .userdata = &(struct path_mode) { abs_path, path, mode } });

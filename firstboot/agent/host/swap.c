@@ -352,7 +352,7 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
                 _cleanup_free_ char *what = NULL;
 
                 if (asprintf(&what, "swapoff %s", active->paths[i]) < 0)
-                        return log_error_errno(ENOMEM, "swapoff %s: %m", active->paths[i]);
+                        return log_error_errno(-ENOMEM, "swapoff %s: %m", active->paths[i]);
                 run_action(run, STEP, what, "active", "off");
                 argv[k++] = active->paths[i];
         }

@@ -88,7 +88,7 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
                 http_response_done(&res);
 
                 if (backoff_wait(&b) < 0)
-                        return log_error_errno(ETIMEDOUT, "%s: could not publish the join record before the deadline",
+                        return log_error_errno(-ETIMEDOUT, "%s: could not publish the join record before the deadline",
                                                url);
         }
 }

@@ -34,7 +34,7 @@
 static char *rooted(const char *abs) {
         char *p = root_path(abs);
         if (!p)
-                log_error_errno(ENOMEM, "%s: %m", abs);
+                log_error_errno(-ENOMEM, "%s: %m", abs);
         return p;
 }
 
@@ -42,7 +42,7 @@ static char *rooted(const char *abs) {
 static int state_file(struct fb_run *run, const char *name, char **ret, char **ret_shown) {
         if (asprintf(ret, "%s/%s", run->state_dir, name) < 0) {
                 *ret = NULL;
-                return log_error_errno(ENOMEM, "%s/%s: %m", run->state_dir, name);
+                return log_error_errno(-ENOMEM, "%s/%s: %m", run->state_dir, name);
         }
         if (ret_shown && !(*ret_shown = rooted(*ret)))
                 return -ENOMEM;
@@ -168,7 +168,7 @@ static int init_now(struct fb_run *run, void *userdata) {
         if (r < 0)
                 return r;
         if (!root_exists(ADMIN_CONF))
-                return log_error_errno(ENOENT, "kubeadm init succeeded but wrote no %s", f->admin);
+                return log_error_errno(-ENOENT, "kubeadm init succeeded but wrote no %s", f->admin);
         return write_marker(f->marker_abs, f->marker, "kubeadm init succeeded\n", 23);
 }
 
@@ -194,7 +194,7 @@ int step_init(struct fb_run *run) {
                         /* A control plane that init set up is never reset here: workers may have joined it
                          * and hold its CA. If it does not come back, a person must look. */
                         if (!run->dry_run && !api_server_answers(run, admin) && !api_server_comes_back(run, admin))
-                                return log_error_errno(ETIMEDOUT,
+                                return log_error_errno(-ETIMEDOUT,
                                                        "kubeadm init succeeded earlier (%s), but the API server has not "
                                                        "answered for %d s; not resetting an initialised control plane: "
                                                        "see journalctl -u kubelet and docker ps -a",
@@ -327,7 +327,7 @@ static int apply_cni(struct fb_run *run, void *userdata) {
                 if (r == 0)
                         break;
                 if (attempt >= 5)
-                        return log_error_errno(r < 0 ? r : EIO, "kubectl apply of the flannel manifest failed; see "
+                        return log_error_errno(r < 0 ? r : -EIO, "kubectl apply of the flannel manifest failed; see "
                                                AGENT_LOG);
                 (void) backoff_wait(&b);
         }
@@ -435,7 +435,7 @@ int step_publish(struct fb_run *run) {
         if (r < 0)
                 return log_error_errno(r, "endpoint URL too long");
         if (!c->have_cluster_key)
-                return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot seal a join record");
+                return log_error_errno(-EINVAL, "no kube_firstboot.cluster_key in the seed: cannot seal a join record");
         if (run->dry_run) {
                 run_action(run, STEP, "seal the join record and PUT it to", NULL, url);
                 return 1;
@@ -480,7 +480,7 @@ int refresh_token(struct fb_run *run) {
         int r;
 
         if (c->role != FB_ROLE_CONTROL_PLANE)
-                return log_error_errno(EINVAL, "refresh-token runs on the control plane only (this node is a %s)",
+                return log_error_errno(-EINVAL, "refresh-token runs on the control plane only (this node is a %s)",
                                        role_to_string(c->role));
         admin = rooted(ADMIN_CONF);
         if (!admin)
@@ -514,7 +514,7 @@ int refresh_token(struct fb_run *run) {
                 r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
         }
         if (r != 0)
-                return log_error_errno(r < 0 ? r : EIO, "kubeadm token create failed; see " AGENT_LOG);
+                return log_error_errno(r < 0 ? r : -EIO, "kubeadm token create failed; see " AGENT_LOG);
         expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         r = control_plane_token_save(run, fresh, expires);
         if (r >= 0)

@@ -78,7 +78,7 @@ static int load_image(struct fb_run *run, void *userdata) {
 
         r = spawn_simple(argv, 10 * 60 * 1000, run->log_fd);
         if (r != 0)
-                return log_error_errno(r < 0 ? r : EIO, "docker load -i %s failed (%s); see " AGENT_LOG, l->path,
+                return log_error_errno(r < 0 ? r : -EIO, "docker load -i %s failed (%s); see " AGENT_LOG, l->path,
                                        r < 0 ? "could not run" : "non-zero exit");
         r = buffer_puts(l->loaded, l->key);
         if (r < 0)
@@ -101,7 +101,7 @@ int step_images(struct fb_run *run) {
         int n = 0, r = 0, changed = 0, seen = 0;
 
         if (!dir || asprintf(&marker, "%s/images-loaded", run->state_dir) < 0)
-                return log_error_errno(ENOMEM, "%s: %m", IMAGES_DIR);
+                return log_error_errno(-ENOMEM, "%s: %m", IMAGES_DIR);
         dir_fd = root_open_file(IMAGES_DIR, 0, O_RDONLY | O_DIRECTORY, 0);
         if (dir_fd == -ENOENT) {
                 run_unchanged(run, STEP, "no pre-seeded images (" IMAGES_DIR " absent)");
@@ -132,7 +132,7 @@ int step_images(struct fb_run *run) {
                 if (len < 5 || strcmp(name + len - 4, ".tar") != 0 || name[0] == '.')
                         continue;
                 if (++seen > MAX_IMAGE_TARBALLS) {
-                        r = log_error_errno(E2BIG, "%s: more than %d image tarballs", dir, MAX_IMAGE_TARBALLS);
+                        r = log_error_errno(-E2BIG, "%s: more than %d image tarballs", dir, MAX_IMAGE_TARBALLS);
                         goto finish;
                 }
                 /* a link is not loaded: docker would follow it wherever it leads, out of the root too */
@@ -141,7 +141,7 @@ int step_images(struct fb_run *run) {
                 if (asprintf(&path, "%s/%s", dir, name) < 0 ||
                     asprintf(&key, "%s %lld %lld\n", name, (long long) st.st_size, (long long) st.st_mtime) < 0 ||
                     asprintf(&what, "docker load -i %s", name) < 0) {
-                        r = log_error_errno(ENOMEM, "%s/%s: %m", dir, name);
+                        r = log_error_errno(-ENOMEM, "%s/%s: %m", dir, name);
                         goto finish;
                 }
                 if (loaded.data && strstr(loaded.data, key)) {
@@ -225,7 +225,7 @@ int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const c
                         log_warning("kubeadm %s failed with exit status %d; see " AGENT_LOG, subcommand, r);
 
                 if (attempt >= attempts)
-                        return log_error_errno(EIO, "kubeadm %s failed %d times; giving up", subcommand, attempts);
+                        return log_error_errno(-EIO, "kubeadm %s failed %d times; giving up", subcommand, attempts);
 
                 /* A half-done init or join leaves manifests and certificates that make the next attempt's
                  * preflight fail: reset first, as the kubeadm documentation advises. */

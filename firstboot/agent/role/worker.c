@@ -60,7 +60,7 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
         int last_open_error = 0, r;
 
         if (!c->have_cluster_key)
-                return log_error_errno(EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
+                return log_error_errno(-EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
 
         endpoint_report(c, "wait-record", "running", "waiting for the join record");
         deadline = start + (usec_t) c->join_timeout_s * USEC_PER_SEC;
@@ -123,7 +123,7 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
                         next_progress = now + PROGRESS_EVERY_S * USEC_PER_SEC;
                 }
                 if (pause ? backoff_wait(pause) < 0 : deadline_passed(deadline))
-                        return log_error_errno(ETIMEDOUT, "no usable join record at %s after %llu s (last: %s)", url,
+                        return log_error_errno(-ETIMEDOUT, "no usable join record at %s after %llu s (last: %s)", url,
                                                c->join_timeout_s, last);
         }
 }
@@ -193,7 +193,7 @@ int step_join(struct fb_run *run) {
                 return 1;
         }
         if (!have_record)
-                return log_error_errno(EINVAL, "no join record to join with");
+                return log_error_errno(-EINVAL, "no join record to join with");
 
         snprintf(what, sizeof(what), "kubeadm join %s --config " RUN_DIR "/kubeadm-join.yaml", record.api_server);
         run_action(run, STEP, what, "not joined", "worker");
@@ -206,7 +206,7 @@ int step_join(struct fb_run *run) {
                         next_progress = now_usec() + PROGRESS_EVERY_S * USEC_PER_SEC;
                 }
                 if (backoff_wait(&b) < 0)
-                        return log_error_errno(ETIMEDOUT, "the API server %s did not answer within %d s",
+                        return log_error_errno(-ETIMEDOUT, "the API server %s did not answer within %d s",
                                                record.api_server, API_WAIT_S);
         }
 
@@ -219,6 +219,6 @@ int step_join(struct fb_run *run) {
         if (r < 0)
                 return r;
         if (!already_joined())
-                return log_error_errno(ENOENT, "kubeadm join succeeded but wrote no " KUBELET_CONF);
+                return log_error_errno(-ENOENT, "kubeadm join succeeded but wrote no " KUBELET_CONF);
         return 1;
 }

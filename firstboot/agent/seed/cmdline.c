@@ -103,25 +103,25 @@ static int normalise(const struct found *f, char *ret, size_t size) {
         size_t len;
 
         if (!*v)
-                return log_error_errno(EINVAL, "kernel command line: %s has an empty location", f->what);
+                return log_error_errno(-EINVAL, "kernel command line: %s has an empty location", f->what);
         for (const char *c = v; *c; c++)
                 if ((unsigned char) *c < 0x21 || (unsigned char) *c == 0x7f)
-                        return log_error_errno(EINVAL, "kernel command line: %s location contains a control "
+                        return log_error_errno(-EINVAL, "kernel command line: %s location contains a control "
                                                "character", f->what);
         if (strstr(v, "%s"))
-                return log_error_errno(EINVAL, "kernel command line: %s location uses cloud-init's %%s "
+                return log_error_errno(-EINVAL, "kernel command line: %s location uses cloud-init's %%s "
                                        "substitution, which is not supported", f->what);
 
         if (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) {
                 const char *host = v + (v[4] == 's' ? 8 : 7);
                 if (!*host || *host == '/')
-                        return log_error_errno(EINVAL, "kernel command line: %s URL \"%s\" has no host", f->what, v);
+                        return log_error_errno(-EINVAL, "kernel command line: %s URL \"%s\" has no host", f->what, v);
                 if (strpbrk(v, "?#"))
-                        return log_error_errno(EINVAL, "kernel command line: %s URL \"%s\" has a query or fragment; "
+                        return log_error_errno(-EINVAL, "kernel command line: %s URL \"%s\" has a query or fragment; "
                                                "file names are appended to it", f->what, v);
                 len = strlen(v);
                 if (len + (v[len - 1] != '/') >= size)
-                        return log_error_errno(EINVAL, "kernel command line: %s location longer than %zu bytes",
+                        return log_error_errno(-EINVAL, "kernel command line: %s location longer than %zu bytes",
                                                f->what, size - 1);
                 memcpy(ret, v, len);
                 if (v[len - 1] != '/')
@@ -133,13 +133,13 @@ static int normalise(const struct found *f, char *ret, size_t size) {
         if (strncmp(v, "file://", 7) == 0)
                 v += 7;
         if (v[0] != '/')
-                return log_error_errno(EINVAL, "kernel command line: %s location \"%s\" is neither an http(s) URL "
+                return log_error_errno(-EINVAL, "kernel command line: %s location \"%s\" is neither an http(s) URL "
                                        "nor an absolute path", f->what, f->value);
         len = strlen(v);
         while (len > 1 && v[len - 1] == '/')
                 len--;
         if (len >= size)
-                return log_error_errno(EINVAL, "kernel command line: %s location longer than %zu bytes", f->what,
+                return log_error_errno(-EINVAL, "kernel command line: %s location longer than %zu bytes", f->what,
                                        size - 1);
         memcpy(ret, v, len);
         ret[len] = 0;
@@ -161,10 +161,10 @@ int cmdline_find_seed(const char *cmdline, char *ret, size_t size) {
                 if (!is_ds && !is_ours)
                         continue;
                 if (truncated)
-                        return log_error_errno(EINVAL, "kernel command line: \"%.40s...\" is longer than %d bytes",
+                        return log_error_errno(-EINVAL, "kernel command line: \"%.40s...\" is longer than %d bytes",
                                                word, WORD_MAX - 1);
                 if (unterminated)
-                        return log_error_errno(EINVAL, "kernel command line: \"%.40s\" has an unterminated quote",
+                        return log_error_errno(-EINVAL, "kernel command line: \"%.40s\" has an unterminated quote",
                                                word);
                 if (is_ours) {
                         strscpy(ours.value, sizeof(ours.value), word + strlen(OUR_KEY));

@@ -55,7 +55,7 @@ static int read_configdrive(const struct seed_fs *fs, const char *volume, struct
 
         r = fs_read_file(fs, CONFIG_DRIVE_META_DATA, &meta, &meta_size);
         if (r == -ENOENT)
-                return log_error_errno(EINVAL, "%s: ConfigDrive volume without %s", volume, CONFIG_DRIVE_META_DATA);
+                return log_error_errno(-EINVAL, "%s: ConfigDrive volume without %s", volume, CONFIG_DRIVE_META_DATA);
         if (r < 0)
                 return r;
         r = fs_read_file(fs, CONFIG_DRIVE_USER_DATA, &user, &user_size);
@@ -81,7 +81,7 @@ int seed_read_volume(const struct volume *v, const char *type, const char *label
         } else if (streq(type, "vfat"))
                 r = fat_open(v, &fs.fat);
         else
-                return log_error_errno(EINVAL, "%s: a %s filesystem cannot hold a seed (iso9660 or vfat)", v->name,
+                return log_error_errno(-EINVAL, "%s: a %s filesystem cannot hold a seed (iso9660 or vfat)", v->name,
                                        type);
         if (r < 0)
                 return r;
@@ -108,7 +108,7 @@ int seed_read_volume(const struct volume *v, const char *type, const char *label
                         /* A ConfigDrive under another label: read it as one rather than fail. */
                         r = fs_read_file(&fs, CONFIG_DRIVE_META_DATA, &probe, NULL);
                         if (r == -ENOENT)
-                                return log_error_errno(EINVAL, "%s: %s volume%s%s%s holds no meta-data or user-data",
+                                return log_error_errno(-EINVAL, "%s: %s volume%s%s%s holds no meta-data or user-data",
                                                        v->name, type, label ? " labelled \"" : "", label ?: "",
                                                        label ? "\"" : "");
                         if (r >= 0)
@@ -185,16 +185,16 @@ int seed_read_fd(int fd, const char *path, const char *type, const char *label, 
         struct stat st;
 
         if (fstat(fd, &st) < 0)
-                return log_error_errno(errno, "%s: cannot stat: %m", path);
+                return log_error_errno(-errno, "%s: cannot stat: %m", path);
         if (S_ISREG(st.st_mode))
                 v.size = (uint64_t) st.st_size;
         else if (S_ISBLK(st.st_mode)) {
                 uint64_t size;
                 if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-                        return log_error_errno(errno, "%s: cannot get the device size: %m", path);
+                        return log_error_errno(-errno, "%s: cannot get the device size: %m", path);
                 v.size = size;
         } else
-                return log_error_errno(EINVAL, "%s: neither a regular file nor a block device", path);
+                return log_error_errno(-EINVAL, "%s: neither a regular file nor a block device", path);
 
         return seed_read_volume(&v, type, label && *label ? label : NULL, ret);
 }
@@ -205,7 +205,7 @@ int seed_read_image(const char *path, struct seed *ret) {
         /* O_NONBLOCK: a CD-ROM drive must not try to close its tray, a FIFO must not block the open. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return log_error_errno(errno, "%s: cannot open: %m", path);
+                return log_error_errno(-errno, "%s: cannot open: %m", path);
         return seed_read_image_fd(fd, path, ret);
 }
 
@@ -215,15 +215,15 @@ int seed_read_image_fd(int fd, const char *path, struct seed *ret) {
         int r;
 
         if (fstat(fd, &st) < 0)
-                return log_error_errno(errno, "%s: cannot stat: %m", path);
+                return log_error_errno(-errno, "%s: cannot stat: %m", path);
         if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-                return log_error_errno(EINVAL, "%s: neither a directory, a regular file nor a block device", path);
+                return log_error_errno(-EINVAL, "%s: neither a directory, a regular file nor a block device", path);
 
         r = volume_probe(fd, type, sizeof(type), label, sizeof(label));
         if (r == -ENOENT)
-                return log_error_errno(EINVAL, "%s: no filesystem found (a seed image holds iso9660 or vfat)", path);
+                return log_error_errno(-EINVAL, "%s: no filesystem found (a seed image holds iso9660 or vfat)", path);
         if (r == -EUCLEAN)
-                return log_error_errno(EINVAL, "%s: more than one filesystem signature; refusing to guess", path);
+                return log_error_errno(-EINVAL, "%s: more than one filesystem signature; refusing to guess", path);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot identify the filesystem: %m", path);
         if (!is_seed_label(label))

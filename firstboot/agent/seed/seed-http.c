@@ -35,20 +35,20 @@ static int check_base_url(const char *url, char *ret, size_t size) {
         else if (strncmp(url, "https://", 8) == 0)
                 authority = url + 8;
         else
-                return log_error_errno(EINVAL, "%s: not an http or https URL", url);
+                return log_error_errno(-EINVAL, "%s: not an http or https URL", url);
         for (const char *c = url; *c; c++)
                 if ((unsigned char) *c <= 0x20 || (unsigned char) *c == 0x7f)
-                        return log_error_errno(EINVAL, "seed URL contains a space or control character");
+                        return log_error_errno(-EINVAL, "seed URL contains a space or control character");
         end = authority + strcspn(authority, "/");
         if (end == authority)
-                return log_error_errno(EINVAL, "%s: URL without a host", url);
+                return log_error_errno(-EINVAL, "%s: URL without a host", url);
         if (memchr(authority, '@', (size_t) (end - authority)))
-                return log_error_errno(EINVAL, "seed URL with credentials (user@host) is not supported");
+                return log_error_errno(-EINVAL, "seed URL with credentials (user@host) is not supported");
         if (strpbrk(url, "?#"))
-                return log_error_errno(EINVAL, "%s: a seed URL cannot have a query or fragment: file names are "
+                return log_error_errno(-EINVAL, "%s: a seed URL cannot have a query or fragment: file names are "
                                        "appended to it", url);
         if (len + 2 + strlen("network-config") > size)
-                return log_error_errno(EINVAL, "seed URL longer than %zu bytes", size - 2 - strlen("network-config"));
+                return log_error_errno(-EINVAL, "seed URL longer than %zu bytes", size - 2 - strlen("network-config"));
         memcpy(ret, url, len + 1);
         if (ret[len - 1] != '/') {
                 ret[len] = '/';
@@ -86,9 +86,9 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
 
                 if (remaining == 0) {
                         if (attempts == 0)
-                                return log_error_errno(ETIMEDOUT, "%s: deadline passed before it could be fetched",
+                                return log_error_errno(-ETIMEDOUT, "%s: deadline passed before it could be fetched",
                                                        f->url);
-                        return log_error_errno(ETIMEDOUT, "%s: no usable answer after %u attempts in %llu s (last: "
+                        return log_error_errno(-ETIMEDOUT, "%s: no usable answer after %u attempts in %llu s (last: "
                                                "%s)", f->url, attempts,
                                                (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC + 500) / 1000,
                                                last_error);
@@ -111,7 +111,7 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                 if (r == 0 && !retryable_status(ret->status, f->required)) {
                         long status = ret->status;
                         http_response_done(ret);
-                        return log_error_errno(status == 401 || status == 403 ? EACCES : EPROTO,
+                        return log_error_errno(status == 401 || status == 403 ? -EACCES : -EPROTO,
                                                "%s: HTTP status %ld", f->url, status);
                 }
                 if (r == -EFBIG)

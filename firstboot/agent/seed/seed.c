@@ -62,7 +62,7 @@ static int seed_read_dir_in(const char *dir, bool rooted, struct seed *ret) {
 
                 if (asprintf(&path, "%s/%s", dir, seed_file_names[f]) < 0 ||
                     !(shown = rooted ? root_path(path) : strdup(path)))
-                        return log_error_errno(ENOMEM, "%s: %m", dir);
+                        return log_error_errno(-ENOMEM, "%s: %m", dir);
                 r = rooted ? root_read_file(path, SEED_FILE_MAX, &data, &size)
                            : read_file_limited(path, SEED_FILE_MAX, &data, &size);
                 if (r == -ENOENT)
@@ -114,21 +114,21 @@ int seed_read_location(const char *location, bool rooted, int http_deadline_ms, 
         if (strncmp(location, "file://", 7) == 0)
                 location += 7;
         if (location[0] != '/' && rooted)
-                return log_error_errno(EINVAL, "seed location \"%s\" is neither an http(s) URL nor an absolute path",
+                return log_error_errno(-EINVAL, "seed location \"%s\" is neither an http(s) URL nor an absolute path",
                                        location);
         path = rooted ? root_path(location) : strdup(location);
         if (!path)
-                return log_error_errno(ENOMEM, "%s: %m", location);
+                return log_error_errno(-ENOMEM, "%s: %m", location);
         if (!rooted) {
                 if (stat(path, &st) < 0)
-                        return log_error_errno(errno, "seed %s: %m", path);
+                        return log_error_errno(-errno, "seed %s: %m", path);
         } else {
                 /* O_NONBLOCK: a CD-ROM drive must not try to close its tray, a FIFO must not block the open. */
                 fd = root_open_file(location, 0, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
                 if (fd < 0)
                         return log_error_errno(fd, "seed %s: %s", path, chase_strerror(fd));
                 if (fstat(fd, &st) < 0)
-                        return log_error_errno(errno, "seed %s: %m", path);
+                        return log_error_errno(-errno, "seed %s: %m", path);
         }
         if (S_ISDIR(st.st_mode)) {
                 r = seed_read_dir_in(rooted ? location : path, rooted, ret);

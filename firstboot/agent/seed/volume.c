@@ -10,7 +10,7 @@ int volume_read(const struct volume *v, uint64_t offset, void *buf, size_t size)
         uint8_t *p = buf;
 
         if (offset > v->size || size > v->size - offset)
-                return log_error_errno(EBADMSG, "%s: filesystem points to bytes %llu..%llu, beyond the end of "
+                return log_error_errno(-EBADMSG, "%s: filesystem points to bytes %llu..%llu, beyond the end of "
                                        "the volume (%llu bytes)", v->name, (unsigned long long) offset,
                                        (unsigned long long) offset + size, (unsigned long long) v->size);
         if (v->fd < 0) {
@@ -22,11 +22,11 @@ int volume_read(const struct volume *v, uint64_t offset, void *buf, size_t size)
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return log_error_errno(errno, "%s: cannot read at byte %llu: %m", v->name,
+                        return log_error_errno(-errno, "%s: cannot read at byte %llu: %m", v->name,
                                                (unsigned long long) offset);
                 }
                 if (n == 0)
-                        return log_error_errno(EIO, "%s: unexpected end of the volume at byte %llu (did it shrink?)",
+                        return log_error_errno(-EIO, "%s: unexpected end of the volume at byte %llu (did it shrink?)",
                                                v->name, (unsigned long long) offset);
                 p += n;
                 offset += (uint64_t) n;

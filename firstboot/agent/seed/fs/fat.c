@@ -59,7 +59,7 @@ int fat_open(const struct volume *v, struct fat *ret) {
         *ret = (struct fat) { .vol = v };
 
         if (v->size < sizeof(bs))
-                return log_error_errno(EBADMSG, "%s: fat: volume of %llu bytes is too small", v->name,
+                return log_error_errno(-EBADMSG, "%s: fat: volume of %llu bytes is too small", v->name,
                                        (unsigned long long) v->size);
         r = volume_read(v, 0, bs, sizeof(bs));
         if (r < 0)
@@ -76,32 +76,32 @@ int fat_open(const struct volume *v, struct fat *ret) {
         if (!is_power_of_two(bytes_per_sector) || bytes_per_sector < 512 || bytes_per_sector > 4096 ||
             !is_power_of_two(sectors_per_cluster) ||
             (uint32_t) bytes_per_sector * sectors_per_cluster > FAT_MAX_CLUSTER_SIZE)
-                return log_error_errno(EBADMSG, "%s: fat: unsupported geometry (%u bytes per sector, %u sectors "
+                return log_error_errno(-EBADMSG, "%s: fat: unsupported geometry (%u bytes per sector, %u sectors "
                                        "per cluster)", v->name, bytes_per_sector, sectors_per_cluster);
         if (reserved == 0 || n_fats == 0 || fat_sectors == 0 || total_sectors == 0)
-                return log_error_errno(EBADMSG, "%s: fat: boot sector has no reserved sectors, FATs or size",
+                return log_error_errno(-EBADMSG, "%s: fat: boot sector has no reserved sectors, FATs or size",
                                        v->name);
 
         root_sectors = ((uint64_t) root_entries * DIR_ENTRY_SIZE + bytes_per_sector - 1) / bytes_per_sector;
         meta_sectors = reserved + (uint64_t) n_fats * fat_sectors + root_sectors;
         if (meta_sectors >= total_sectors)
-                return log_error_errno(EBADMSG, "%s: fat: FATs and root directory (%llu sectors) fill the whole "
+                return log_error_errno(-EBADMSG, "%s: fat: FATs and root directory (%llu sectors) fill the whole "
                                        "volume (%llu sectors)", v->name, (unsigned long long) meta_sectors,
                                        (unsigned long long) total_sectors);
         clusters = (total_sectors - meta_sectors) / sectors_per_cluster;
         if (clusters == 0 || clusters > 0x0ffffff5)
-                return log_error_errno(EBADMSG, "%s: fat: bad cluster count %llu", v->name,
+                return log_error_errno(-EBADMSG, "%s: fat: bad cluster count %llu", v->name,
                                        (unsigned long long) clusters);
 
         /* The FAT type is decided by the cluster count alone (Microsoft's FAT specification). */
         ret->bits = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
         if ((ret->bits == 32) != (root_entries == 0))
-                return log_error_errno(EBADMSG, "%s: fat: FAT%u volume with %u fixed root directory entries",
+                return log_error_errno(-EBADMSG, "%s: fat: FAT%u volume with %u fixed root directory entries",
                                        v->name, ret->bits, root_entries);
 
         fat_bytes_needed = ret->bits == 12 ? ((clusters + 2) * 3 + 1) / 2 : (clusters + 2) * (ret->bits / 8);
         if (fat_bytes_needed > fat_sectors * bytes_per_sector)
-                return log_error_errno(EBADMSG, "%s: fat: FAT of %llu sectors is too small for %llu clusters",
+                return log_error_errno(-EBADMSG, "%s: fat: FAT of %llu sectors is too small for %llu clusters",
                                        v->name, (unsigned long long) fat_sectors, (unsigned long long) clusters);
 
         ret->n_clusters = (uint32_t) clusters;
@@ -113,7 +113,7 @@ int fat_open(const struct volume *v, struct fat *ret) {
         if (ret->bits == 32) {
                 ret->root_cluster = le32(bs + 44) & 0x0fffffff;
                 if (!cluster_valid(ret, ret->root_cluster))
-                        return log_error_errno(EBADMSG, "%s: fat: root directory cluster %u is outside the volume",
+                        return log_error_errno(-EBADMSG, "%s: fat: root directory cluster %u is outside the volume",
                                                v->name, (unsigned) ret->root_cluster);
         }
         return 0;
@@ -152,10 +152,10 @@ static int next_cluster(const struct fat *f, uint32_t c, uint32_t *ret) {
         if (value >= end)
                 return 1;
         if (value == bad)
-                return log_error_errno(EBADMSG, "%s: fat: cluster %u links to a cluster marked bad", f->vol->name,
+                return log_error_errno(-EBADMSG, "%s: fat: cluster %u links to a cluster marked bad", f->vol->name,
                                        (unsigned) c);
         if (!cluster_valid(f, value))
-                return log_error_errno(EBADMSG, "%s: fat: cluster %u links to %s cluster %u", f->vol->name,
+                return log_error_errno(-EBADMSG, "%s: fat: cluster %u links to %s cluster %u", f->vol->name,
                                        (unsigned) c, value < 2 ? "free" : "nonexistent", (unsigned) value);
         *ret = value;
         return 0;
@@ -177,12 +177,12 @@ static int collect_chain(const struct fat *f, uint32_t first, size_t want, size_
         int r;
 
         if (!cluster_valid(f, first))
-                return log_error_errno(EBADMSG, "%s: fat: %s starts at nonexistent cluster %u", f->vol->name, what,
+                return log_error_errno(-EBADMSG, "%s: fat: %s starts at nonexistent cluster %u", f->vol->name, what,
                                        (unsigned) first);
         chain = malloc(max * sizeof(*chain));
         sorted = malloc(max * sizeof(*sorted));
         if (!chain || !sorted)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         for (;;) {
                 chain[n++] = c;
                 if (want > 0 && n == want)
@@ -192,12 +192,12 @@ static int collect_chain(const struct fat *f, uint32_t first, size_t want, size_
                         return r;
                 if (r > 0) {
                         if (want > 0)
-                                return log_error_errno(EBADMSG, "%s: fat: %s: cluster chain ends after %zu of %zu "
+                                return log_error_errno(-EBADMSG, "%s: fat: %s: cluster chain ends after %zu of %zu "
                                                        "clusters", f->vol->name, what, n, want);
                         break;
                 }
                 if (n == max)
-                        return log_error_errno(EBADMSG, "%s: fat: %s: cluster chain longer than %zu clusters (%zu "
+                        return log_error_errno(-EBADMSG, "%s: fat: %s: cluster chain longer than %zu clusters (%zu "
                                                "bytes)", f->vol->name, what, max, max * f->cluster_size);
         }
 
@@ -205,7 +205,7 @@ static int collect_chain(const struct fat *f, uint32_t first, size_t want, size_
         qsort(sorted, n, sizeof(*sorted), compare_clusters);
         for (size_t i = 1; i < n; i++)
                 if (sorted[i] == sorted[i - 1])
-                        return log_error_errno(EBADMSG, "%s: fat: %s: cluster chain loops (cluster %u comes twice)",
+                        return log_error_errno(-EBADMSG, "%s: fat: %s: cluster chain loops (cluster %u comes twice)",
                                                f->vol->name, what, (unsigned) sorted[i]);
         *ret = TAKE_PTR(chain);
         *ret_n = n;
@@ -222,11 +222,11 @@ static int read_directory(const struct fat *f, uint32_t first_cluster, uint8_t *
 
         if (first_cluster == 0) {
                 if (f->root_bytes > FAT_DIR_MAX)
-                        return log_error_errno(EBADMSG, "%s: fat: root directory of %u bytes is larger than %d bytes",
+                        return log_error_errno(-EBADMSG, "%s: fat: root directory of %u bytes is larger than %d bytes",
                                                f->vol->name, (unsigned) f->root_bytes, FAT_DIR_MAX);
                 buf = malloc(f->root_bytes ? f->root_bytes : 1);
                 if (!buf)
-                        return log_error_errno(ENOMEM, "out of memory");
+                        return log_error_errno(-ENOMEM, "out of memory");
                 r = volume_read(f->vol, f->root_offset, buf, f->root_bytes);
                 if (r < 0)
                         return r;
@@ -241,7 +241,7 @@ static int read_directory(const struct fat *f, uint32_t first_cluster, uint8_t *
                 return r;
         buf = malloc(n * f->cluster_size);
         if (!buf)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         for (size_t i = 0; i < n; i++) {
                 r = volume_read(f->vol, cluster_offset(f, chain[i]), buf + i * f->cluster_size, f->cluster_size);
                 if (r < 0)
@@ -389,7 +389,7 @@ int fat_read_file(const struct fat *f, const char *path, size_t max, char **ret,
                 size_t n = strcspn(p, "/");
 
                 if (depth >= FAT_MAX_DEPTH || n == 0 || n > NAME_MAX_LEN)
-                        return log_error_errno(EINVAL, "%s: fat: bad path \"%s\"", f->vol->name, path);
+                        return log_error_errno(-EINVAL, "%s: fat: bad path \"%s\"", f->vol->name, path);
                 memcpy(component, p, n);
                 component[n] = 0;
 
@@ -402,21 +402,21 @@ int fat_read_file(const struct fat *f, const char *path, size_t max, char **ret,
                         return -ENOENT;
                 /* Cluster 0 in a directory entry means the root, which only ".." may name. */
                 if (entry.first_cluster == 0)
-                        return log_error_errno(EBADMSG, "%s: fat: directory \"%s\" has no clusters", f->vol->name,
+                        return log_error_errno(-EBADMSG, "%s: fat: directory \"%s\" has no clusters", f->vol->name,
                                                component);
                 dir = entry.first_cluster;
                 p += n + 1;
         }
 
         if (entry.attr & ATTR_DIRECTORY)
-                return log_error_errno(EISDIR, "%s:%s: is a directory", f->vol->name, path);
+                return log_error_errno(-EISDIR, "%s:%s: is a directory", f->vol->name, path);
         if (entry.size > max)
-                return log_error_errno(EFBIG, "%s:%s: %u bytes, larger than the limit of %zu bytes", f->vol->name,
+                return log_error_errno(-EFBIG, "%s:%s: %u bytes, larger than the limit of %zu bytes", f->vol->name,
                                        path, (unsigned) entry.size, max);
 
         data = malloc((size_t) entry.size + 1);
         if (!data)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         r = read_file_data(f, path, entry.first_cluster, (uint8_t *) data, entry.size);
         if (r < 0)
                 return r;

@@ -126,10 +126,10 @@ static int rock_ridge_name(const struct iso9660 *iso, const uint8_t *su, size_t 
                 if (complete || !has_ce)
                         break;
                 if (hops >= ISO9660_MAX_CE)
-                        return log_error_errno(EBADMSG, "%s: iso9660: more than %d Rock Ridge continuation areas "
+                        return log_error_errno(-EBADMSG, "%s: iso9660: more than %d Rock Ridge continuation areas "
                                                "for one directory record (a loop?)", iso->vol->name, ISO9660_MAX_CE);
                 if (ce_len == 0 || ce_offset >= ISO9660_SECTOR || ce_len > ISO9660_SECTOR - ce_offset)
-                        return log_error_errno(EBADMSG, "%s: iso9660: Rock Ridge continuation area (offset %u, "
+                        return log_error_errno(-EBADMSG, "%s: iso9660: Rock Ridge continuation area (offset %u, "
                                                "length %u) does not fit in a sector", iso->vol->name,
                                                (unsigned) ce_offset, (unsigned) ce_len);
                 if (volume_read(iso->vol, (uint64_t) ce_block * ISO9660_SECTOR + ce_offset, continuation, ce_len) < 0)
@@ -190,12 +190,12 @@ static int read_directory(const struct iso9660 *iso, uint32_t extent, uint32_t s
         int r;
 
         if (size > ISO9660_DIR_MAX)
-                return log_error_errno(EBADMSG, "%s: iso9660: directory at sector %u claims %u bytes, more than "
+                return log_error_errno(-EBADMSG, "%s: iso9660: directory at sector %u claims %u bytes, more than "
                                        "the limit of %d", iso->vol->name, (unsigned) extent, (unsigned) size,
                                        ISO9660_DIR_MAX);
         buf = malloc(size ? size : 1);
         if (!buf)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         r = volume_read(iso->vol, (uint64_t) extent * ISO9660_SECTOR, buf, size);
         if (r < 0)
                 return r;
@@ -224,7 +224,7 @@ static int lookup(const struct iso9660 *iso, uint32_t extent, uint32_t size, con
                 }
                 if (rec_len < DR_MIN_LEN || rec_len > ISO9660_SECTOR - in_sector || rec_len > size - pos ||
                     (size_t) 33 + dir[pos + 32] > rec_len)
-                        return log_error_errno(EBADMSG, "%s: iso9660: bad directory record at byte %zu of the "
+                        return log_error_errno(-EBADMSG, "%s: iso9660: bad directory record at byte %zu of the "
                                                "directory at sector %u (length %zu)", iso->vol->name, pos,
                                                (unsigned) extent, rec_len);
                 /* Skip "." and "..", whose identifiers are the bytes 0 and 1. */
@@ -245,7 +245,7 @@ static int read_root_record(const struct volume *v, const uint8_t *descriptor, c
         const uint8_t *root = descriptor + 156;
 
         if (root[0] < DR_MIN_LEN || !(root[25] & DR_FLAG_DIRECTORY))
-                return log_error_errno(EBADMSG, "%s: iso9660: the %s volume descriptor has a bad root directory "
+                return log_error_errno(-EBADMSG, "%s: iso9660: the %s volume descriptor has a bad root directory "
                                        "record", v->name, what);
         *ret_extent = le32(root + 2);
         *ret_size = le32(root + 10);
@@ -258,13 +258,13 @@ static int detect_rock_ridge(struct iso9660 *iso, uint32_t extent, uint32_t size
         size_t rec_len, su;
 
         if (size < DR_MIN_LEN)
-                return log_error_errno(EBADMSG, "%s: iso9660: root directory of %u bytes is too small",
+                return log_error_errno(-EBADMSG, "%s: iso9660: root directory of %u bytes is too small",
                                        iso->vol->name, (unsigned) size);
         if (volume_read(iso->vol, (uint64_t) extent * ISO9660_SECTOR, rec, sizeof(rec) < size ? sizeof(rec) : size) < 0)
                 return -EBADMSG;
         rec_len = rec[0];
         if (rec_len < DR_MIN_LEN || rec_len > size || (size_t) 33 + rec[32] > rec_len)
-                return log_error_errno(EBADMSG, "%s: iso9660: bad first record in the root directory",
+                return log_error_errno(-EBADMSG, "%s: iso9660: bad first record in the root directory",
                                        iso->vol->name);
         su = 33 + rec[32] + (rec[32] % 2 == 0);
         if (su + 7 <= rec_len && rec[su] == 'S' && rec[su + 1] == 'P' && rec[su + 2] >= 7 &&
@@ -297,7 +297,7 @@ int iso9660_open(const struct volume *v, struct iso9660 *ret) {
                         break;
                 if (descriptor[0] == 1 && !have_primary) {
                         if (le16(descriptor + 128) != ISO9660_SECTOR)
-                                return log_error_errno(EBADMSG, "%s: iso9660: logical block size %u is not supported "
+                                return log_error_errno(-EBADMSG, "%s: iso9660: logical block size %u is not supported "
                                                        "(only %d)", v->name, le16(descriptor + 128), ISO9660_SECTOR);
                         r = read_root_record(v, descriptor, "primary", &primary_extent, &primary_size);
                         if (r < 0)
@@ -312,7 +312,7 @@ int iso9660_open(const struct volume *v, struct iso9660 *ret) {
                 }
         }
         if (!have_primary)
-                return log_error_errno(EBADMSG, "%s: iso9660: no primary volume descriptor", v->name);
+                return log_error_errno(-EBADMSG, "%s: iso9660: no primary volume descriptor", v->name);
 
         ret->names = ISO9660_NAMES_PLAIN;
         ret->root_extent = primary_extent;
@@ -341,7 +341,7 @@ int iso9660_read_file(const struct iso9660 *iso, const char *path, size_t max, c
                 size_t n = strcspn(p, "/");
 
                 if (depth >= ISO9660_MAX_DEPTH || n == 0 || n > NAME_MAX_LEN)
-                        return log_error_errno(EINVAL, "%s: iso9660: bad path \"%s\"", iso->vol->name, path);
+                        return log_error_errno(-EINVAL, "%s: iso9660: bad path \"%s\"", iso->vol->name, path);
                 memcpy(component, p, n);
                 component[n] = 0;
 
@@ -358,18 +358,18 @@ int iso9660_read_file(const struct iso9660 *iso, const char *path, size_t max, c
         }
 
         if (entry.flags & DR_FLAG_DIRECTORY)
-                return log_error_errno(EISDIR, "%s:%s: is a directory", iso->vol->name, path);
+                return log_error_errno(-EISDIR, "%s:%s: is a directory", iso->vol->name, path);
         if (entry.flags & DR_FLAG_MULTI_EXTENT)
-                return log_error_errno(EBADMSG, "%s:%s: multi-extent files are not supported", iso->vol->name, path);
+                return log_error_errno(-EBADMSG, "%s:%s: multi-extent files are not supported", iso->vol->name, path);
         if (entry.interleaved)
-                return log_error_errno(EBADMSG, "%s:%s: interleaved files are not supported", iso->vol->name, path);
+                return log_error_errno(-EBADMSG, "%s:%s: interleaved files are not supported", iso->vol->name, path);
         if (entry.size > max)
-                return log_error_errno(EFBIG, "%s:%s: %u bytes, larger than the limit of %zu bytes", iso->vol->name,
+                return log_error_errno(-EFBIG, "%s:%s: %u bytes, larger than the limit of %zu bytes", iso->vol->name,
                                        path, (unsigned) entry.size, max);
 
         data = malloc((size_t) entry.size + 1);
         if (!data)
-                return log_error_errno(ENOMEM, "out of memory");
+                return log_error_errno(-ENOMEM, "out of memory");
         r = volume_read(iso->vol, (uint64_t) entry.extent * ISO9660_SECTOR, data, entry.size);
         if (r < 0)
                 return r;
