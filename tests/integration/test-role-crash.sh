@@ -18,7 +18,7 @@
 # against kubeadm's cluster, which is what a join checks).
 # Runs in private network and UTS namespaces: the store (kube-firstboot-server) listens on the lab's
 # 192.168.220.1:8780, on this namespace's loopback; nothing leaves it.
-# Kills come from a small LD_PRELOAD shim built here (rename, write, fork, waitpid, send and recv interposed
+# Kills come from a small LD_PRELOAD shim built here (rename, write, fork (vfork too), waitpid, send and recv interposed
 # in the agent; the commands it starts get an empty environment, so not the shim), and in the middle of a
 # command from the kubeadm/kubectl stand-in (BIN/kubeadm.killat: it kills the agent and itself just before
 # printing the line that holds the text, i.e. between two of kubeadm's phases).
@@ -154,6 +154,12 @@ pid_t fork(void) {
         if (pid > 0 && n_fork < MAX_CHILDREN)
                 children[n_fork] = pid;
         return pid;
+}
+
+/* The agent starts commands with vfork() (firstboot/lib/spawn.c): a fork() here, so that the interposed
+ * fork() sees every command and whatever the shim does in the child happens in a process of its own. */
+pid_t vfork(void) {
+        return fork();
 }
 
 pid_t waitpid(pid_t pid, int *status, int options) {

@@ -153,6 +153,12 @@ pid_t fork(void) {
         return real();
 }
 
+/* The agent starts commands with vfork() (firstboot/lib/spawn.c): a fork() here, so that the interposed
+ * fork() sees every command and whatever the shim does in the child happens in a process of its own. */
+pid_t vfork(void) {
+        return fork();
+}
+
 int execve(const char *path, char *const argv[], char *const envp[]) {
         static int (*real)(const char *, char *const[], char *const[]);
         const char *at = getenv("KFB_FILL_AT_EXEC"), *base = strrchr(path, '/');
