@@ -13,6 +13,7 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/unit.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
@@ -26,38 +27,13 @@
  * first boot: retry for up to a minute, quickly at first. */
 #define DOCKER_VERIFY_DEADLINE_MS (60 * 1000)
 
-enum unit_query { UNIT_IS_ENABLED, UNIT_IS_ACTIVE };
-
-/* systemctl is-enabled/is-active: the exit status is the answer (0 = enabled, static, ... / active); the
- * word printed is only for messages. Returns 1 yes, 0 no, -errno. */
-static int docker_unit_query(struct fb_run *run, enum unit_query q, char *ret_word, size_t size) {
-        const char *argv[] = { "systemctl", q == UNIT_IS_ENABLED ? "is-enabled" : "is-active", "docker", NULL };
-        _cleanup_free_ char *out = NULL;
-        int r;
-
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
-                return r;
-        if (r != 0 && strstr(out, "No such file"))
-                return log_error_errno(-ENOENT, "docker.service does not exist: is docker installed? (the image or "
+/* Whether docker.service is enabled or active (unit.h), its state word in ret_word. */
+static int docker_unit_query(struct fb_run *run, enum unit_query q, char ret_word[UNIT_STATE_MAX]) {
+        int r = unit_query(run, q, "docker", false, ret_word);
+        if (r == -ENOENT)
+                return log_error_errno(r, "docker.service does not exist: is docker installed? (the image or "
                                        "kickstart installs it)");
-        systemctl_state_word(out, ret_word, size);
-        if (!ret_word[0]) /* an error message rather than a state */
-                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
-        return r == 0;
-}
-
-static int systemctl_docker(struct fb_run *run, const char *verb) {
-        const char *argv[] = { "systemctl", verb, "docker", NULL };
-        int r;
-
-        r = host_command(run, argv, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "systemctl %s docker failed (exit status %d): see the agent log and "
-                                       "journalctl -u docker", verb, r);
-        return 0;
+        return r;
 }
 
 /* `docker info --format '{{.CgroupDriver}}'` once: 0 with the driver's name, -EAGAIN when docker did not
@@ -119,18 +95,6 @@ static int docker_verify(struct fb_run *run) {
         return 0;
 }
 
-static int systemctl_docker_action(struct fb_run *run, void *verb) {
-        return systemctl_docker(run, verb);
-}
-
-/* systemctl VERB docker, described by what (before -> after). */
-static int docker_unit_action(struct fb_run *run, const char *what, const char *before, const char *after,
-                              const char *verb) {
-        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
-                                                   .kind = ACTION_CALL, .perform = systemctl_docker_action,
-                                                   .userdata = (void *) verb });
-}
-
 static int docker_verify_action(struct fb_run *run, void *did_something) {
         int r = docker_verify(run);
 
@@ -142,7 +106,7 @@ static int docker_verify_action(struct fb_run *run, void *did_something) {
 int step_docker(struct fb_run *run) {
         _cleanup_(daemon_json_change_done) struct daemon_json_change change = {};
         _cleanup_free_ char *text = NULL, *path = NULL;
-        char word[64], driver[64];
+        char word[UNIT_STATE_MAX], driver[64];
         bool file_changed, did_something = false, need_verify = true;
         size_t size = 0;
         int r;
@@ -179,7 +143,7 @@ int step_docker(struct fb_run *run) {
         } else
                 run_unchanged(run, STEP, DAEMON_JSON " asks for the systemd cgroup driver");
 
-        r = docker_unit_query(run, UNIT_IS_ENABLED, word, sizeof(word));
+        r = docker_unit_query(run, UNIT_IS_ENABLED, word);
         if (r < 0)
                 return r;
         if (r > 0)
@@ -189,23 +153,23 @@ int step_docker(struct fb_run *run) {
                                        "node cannot run pods");
         else {
                 did_something = true;
-                r = docker_unit_action(run, "enable docker.service", word, "enabled", "enable");
+                r = unit_action(run, STEP, "enable docker.service", word, "enabled", "enable", "docker");
                 if (r < 0)
                         return r;
         }
 
-        r = docker_unit_query(run, UNIT_IS_ACTIVE, word, sizeof(word));
+        r = docker_unit_query(run, UNIT_IS_ACTIVE, word);
         if (r < 0)
                 return r;
         if (r == 0) {
                 did_something = true;
-                r = docker_unit_action(run, "start docker.service", word, "active", "start");
+                r = unit_action(run, STEP, "start docker.service", word, "active", "start", "docker");
                 if (r < 0)
                         return r;
         } else if (file_changed) {
                 did_something = true;
-                r = docker_unit_action(run, "restart docker.service for the new daemon.json", "active",
-                                       "active, cgroup driver systemd", "restart");
+                r = unit_action(run, STEP, "restart docker.service for the new daemon.json", "active",
+                                "active, cgroup driver systemd", "restart", "docker");
                 if (r < 0)
                         return r;
         } else {
@@ -215,8 +179,8 @@ int step_docker(struct fb_run *run) {
                 if (r == 0 && !streq(driver, "systemd")) {
                         /* daemon.json is right but docker was not restarted after it was written */
                         did_something = true;
-                        r = docker_unit_action(run, "restart docker.service: it still runs with the old cgroup driver",
-                                               driver, "systemd", "restart");
+                        r = unit_action(run, STEP, "restart docker.service: it still runs with the old cgroup driver",
+                                        driver, "systemd", "restart", "docker");
                         if (r < 0)
                                 return r;
                 } else if (r == 0) {

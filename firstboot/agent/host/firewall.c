@@ -16,6 +16,7 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/unit.h"
 #include "log.h"
 #include "macro.h"
 
@@ -178,19 +179,13 @@ static int firewall_open(struct fb_run *run) {
                                                    .userdata = &(struct role_ports) { .ports = ports, .n = n } });
 }
 
-/* First word of `systemctl VERB firewalld`, or -ENOENT when there is no systemctl. */
-static int unit_query(struct fb_run *run, const char *verb, char *ret, size_t size) {
-        const char *argv[] = { "systemctl", verb, "firewalld", NULL };
-        _cleanup_free_ char *out = NULL;
-        size_t len;
-        int r;
-
-        r = host_command(run, argv, true, &out);
-        if (r < 0)
-                return r;
-        len = strcspn(out, " \t\r\n");
-        snprintf(ret, size, "%.*s", (int) (len >= size ? size - 1 : len), out);
-        return 0;
+/* firewalld.service's is-enabled and is-active words (unit.h); -ENOENT when there is no systemctl or no
+ * such unit. */
+static int firewalld_query(struct fb_run *run, char enabled[UNIT_STATE_MAX], char active[UNIT_STATE_MAX]) {
+        int r = unit_query(run, UNIT_IS_ENABLED, "firewalld", true, enabled);
+        if (r >= 0)
+                r = unit_query(run, UNIT_IS_ACTIVE, "firewalld", true, active);
+        return r < 0 ? r : 0;
 }
 
 struct firewalld_state {
@@ -201,17 +196,16 @@ struct firewalld_state {
  * `disable --now` (systemd 220). */
 static int disable_and_stop(struct fb_run *run, void *userdata) {
         const struct firewalld_state *s = userdata;
-        const char *disable[] = { "systemctl", "disable", "firewalld", NULL };
-        const char *stop[] = { "systemctl", "stop", "firewalld", NULL };
+        static const char *const firewalld[] = { "firewalld", NULL };
         int r;
 
         if (s->is_enabled) {
-                r = host_command_ok(run, disable, "systemctl disable firewalld");
+                r = unit_run(run, "disable", firewalld, NULL);
                 if (r < 0)
                         return r;
         }
         if (s->is_active) {
-                r = host_command_ok(run, stop, "systemctl stop firewalld");
+                r = unit_run(run, "stop", firewalld, NULL);
                 if (r < 0)
                         return r;
         }
@@ -219,14 +213,12 @@ static int disable_and_stop(struct fb_run *run, void *userdata) {
 }
 
 static int disabled_and_stopped(struct fb_run *run, void *userdata) {
-        char enabled[32], active[32];
+        char enabled[UNIT_STATE_MAX], active[UNIT_STATE_MAX];
         int r;
 
-        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
-        if (r >= 0)
-                r = unit_query(run, "is-active", active, sizeof(active));
+        r = firewalld_query(run, enabled, active);
         if (r < 0)
-                return r;
+                return r == -ENOENT ? 0 : r; /* gone is disabled and stopped */
         if (streq(enabled, "enabled") || streq(active, "active"))
                 return log_error_errno(-EIO, "firewalld is still %s after systemctl disable and stop",
                                        streq(enabled, "enabled") ? "enabled" : "active");
@@ -234,17 +226,15 @@ static int disabled_and_stopped(struct fb_run *run, void *userdata) {
 }
 
 static int firewall_disable(struct fb_run *run) {
-        char enabled[32], active[32], before[80];
+        char enabled[UNIT_STATE_MAX], active[UNIT_STATE_MAX], before[80];
         bool is_enabled, is_active;
         int r;
 
-        r = unit_query(run, "is-enabled", enabled, sizeof(enabled));
+        r = firewalld_query(run, enabled, active);
         if (r == -ENOENT) {
-                run_unchanged(run, STEP, "no systemctl: no firewalld to disable");
+                run_unchanged(run, STEP, "no systemctl or no firewalld.service: no firewalld to disable");
                 return 0;
         }
-        if (r >= 0)
-                r = unit_query(run, "is-active", active, sizeof(active));
         if (r < 0)
                 return r;
         is_enabled = streq(enabled, "enabled");

@@ -250,19 +250,3 @@ int host_command_ok(struct fb_run *run, const char *const argv[], const char *wh
         return log_error_errno(-EIO, "%s failed (exit status %d; see the agent log)", what, r);
 }
 
-/* systemctl's answer is its last line ("enabled"; SysV services print chkconfig's chatter first); an
- * error message instead of a state word becomes "". */
-void systemctl_state_word(const char *out, char *ret, size_t size) {
-        const char *end = out + strlen(out), *start;
-
-        while (end > out && isspace((unsigned char) end[-1]))
-                end--;
-        for (start = end; start > out && start[-1] != '\n'; start--)
-                ;
-        while (start < end && isspace((unsigned char) *start))
-                start++;
-        if ((size_t) (end - start) >= size || memchr(start, ' ', end - start) || memchr(start, ':', end - start))
-                ret[0] = 0;
-        else
-                snprintf(ret, size, "%.*s", (int) (end - start), start);
-}

@@ -111,6 +111,3 @@ int selinux_config_permissive(const char *old, size_t old_size, char **ret, size
 int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, size_t n_keys, char **ret,
                           size_t *ret_size, unsigned *ret_n_added, unsigned *ret_n_before);
 
-/* The state word systemctl is-enabled/is-active printed (its last line) into ret; "" when that line is
- * an error message rather than a state. */
-void systemctl_state_word(const char *out, char *ret, size_t size);

@@ -6,45 +6,32 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/unit.h"
 #include "log.h"
 #include "macro.h"
 
 #define STEP "kubelet"
 
-static int kubelet_state(struct fb_run *run, char *ret, size_t size) {
-        const char *argv[] = { "systemctl", "is-enabled", "kubelet", NULL };
-        _cleanup_free_ char *out = NULL;
-        size_t len;
-        int r;
-
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
+/* kubelet.service's is-enabled word; "unknown" when systemctl knows no such unit (the enable then says why). */
+static int kubelet_state(struct fb_run *run, char ret[UNIT_STATE_MAX]) {
+        int r = unit_query(run, UNIT_IS_ENABLED, "kubelet", false, ret);
+        if (r == -ENOENT)
+                snprintf(ret, UNIT_STATE_MAX, "unknown");
+        else if (r < 0)
                 return r;
-        len = strcspn(out, " \t\r\n");
-        snprintf(ret, size, "%.*s", (int) (len >= size ? size - 1 : len), out);
-        if (!ret[0] || strchr(ret, ':'))
-                snprintf(ret, size, "unknown"); /* an error message, e.g. no such unit */
         return 0;
 }
 
 static int kubelet_enable(struct fb_run *run, void *userdata) {
-        const char *enable[] = { "systemctl", "enable", "kubelet", NULL };
-        int r;
-
-        r = host_command(run, enable, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "systemctl enable kubelet failed (exit status %d; is kubelet installed, "
-                                       "or masked? see the agent log)", r);
-        return 0;
+        return unit_run(run, "enable", (const char *const[]) { "kubelet", NULL },
+                        "is kubelet installed, or masked? see the agent log");
 }
 
 static int kubelet_enabled(struct fb_run *run, void *userdata) {
-        char state[32];
+        char state[UNIT_STATE_MAX];
         int r;
 
-        r = kubelet_state(run, state, sizeof(state));
+        r = kubelet_state(run, state);
         if (r < 0)
                 return r;
         if (!streq(state, "enabled"))
@@ -53,10 +40,10 @@ static int kubelet_enabled(struct fb_run *run, void *userdata) {
 }
 
 int step_kubelet(struct fb_run *run) {
-        char state[32];
+        char state[UNIT_STATE_MAX];
         int r;
 
-        r = kubelet_state(run, state, sizeof(state));
+        r = kubelet_state(run, state);
         if (r < 0)
                 return r;
         if (streq(state, "enabled")) {

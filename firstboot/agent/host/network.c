@@ -17,6 +17,7 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/unit.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
@@ -315,52 +316,15 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
                                 old ? "other settings" : NULL, after);
 }
 
-static int unit_enabled(struct fb_run *run, const char *unit, char *ret_word, size_t size) {
-        const char *argv[] = { "systemctl", "is-enabled", unit, NULL };
-        _cleanup_free_ char *out = NULL;
-        int r;
-
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
-                return r;
-        if (r != 0 && strstr(out, "No such file"))
-                return log_error_errno(-ENOENT, "%s.service does not exist, so nothing would apply the static address "
+/* Whether the renderer's service is enabled (unit.h); a missing one is an error here. */
+static int unit_enabled(struct fb_run *run, const char *unit, char ret_word[UNIT_STATE_MAX]) {
+        int r = unit_query(run, UNIT_IS_ENABLED, unit, false, ret_word);
+        if (r == -ENOENT)
+                return log_error_errno(r, "%s.service does not exist, so nothing would apply the static address "
                                        "at boot (%s)", unit,
                                        streq(unit, "network") ? "CentOS 7's initscripts package provides it"
                                                               : "systemd-networkd is part of systemd");
-        systemctl_state_word(out, ret_word, size);
-        if (!ret_word[0])
-                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
-        return r == 0;
-}
-
-static int systemctl(struct fb_run *run, const char *verb, const char *unit) {
-        const char *argv[] = { "systemctl", verb, unit, NULL };
-        int r;
-
-        r = host_command(run, argv, false, NULL);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "systemctl %s %s failed (exit status %d): see the agent log", verb, unit, r);
-        return 0;
-}
-
-struct unit_verb {
-        const char *verb, *unit;
-};
-
-static int systemctl_action(struct fb_run *run, void *userdata) {
-        const struct unit_verb *u = userdata;
-        return systemctl(run, u->verb, u->unit);
-}
-
-/* systemctl VERB UNIT, described by what (before -> after). */
-static int unit_action(struct fb_run *run, const char *what, const char *before, const char *after, const char *verb,
-                       const char *unit) {
-        return action_take(run, &(struct action) { .step = STEP, .what = what, .before = before, .after = after,
-                                                   .kind = ACTION_CALL, .perform = systemctl_action,
-                                                   .userdata = &(struct unit_verb) { verb, unit } });
+        return r;
 }
 
 /* The renderer's service must read the new files at the next boot; systemd-networkd, when it runs, also
@@ -369,12 +333,11 @@ static int unit_action(struct fb_run *run, const char *what, const char *before,
  * already applied the address. */
 static int renderer_service(struct fb_run *run, enum renderer renderer, bool files_changed) {
         const char *unit = renderer == RENDERER_IFCFG ? "network" : "systemd-networkd";
-        const char *is_active[] = { "systemctl", "is-active", unit, NULL };
-        char word[64], what[96];
+        char word[UNIT_STATE_MAX], what[96];
         bool changed = false;
         int r;
 
-        r = unit_enabled(run, unit, word, sizeof(word));
+        r = unit_enabled(run, unit, word);
         if (r < 0)
                 return r;
         snprintf(what, sizeof(what), "enable %s.service", unit);
@@ -382,20 +345,20 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
                 run_unchanged(run, STEP, what);
         else {
                 changed = true;
-                r = unit_action(run, what, word, "enabled", "enable", unit);
+                r = unit_action(run, STEP, what, word, "enabled", "enable", unit);
                 if (r < 0)
                         return r;
         }
 
         if (renderer != RENDERER_NETWORKD || !files_changed)
                 return changed;
-        r = host_command(run, is_active, false, NULL);
-        if (r < 0)
+        r = unit_query(run, UNIT_IS_ACTIVE, unit, false, word);
+        if (r < 0 && r != -ENOENT)
                 return r;
-        if (r != 0) /* not running: it reads the file when it starts at the next boot */
+        if (r <= 0) /* not running: it reads the file when it starts at the next boot */
                 return changed;
-        return unit_action(run, "restart systemd-networkd.service to read the new file", "active", "active", "restart",
-                           unit);
+        return unit_action(run, STEP, "restart systemd-networkd.service to read the new file", "active", "active",
+                           "restart", unit);
 }
 
 /* Whether `ip -o -4 addr show dev NAME` lists want ("192.168.220.104/24"); ret_list gets every IPv4

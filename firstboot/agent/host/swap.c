@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/unit.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
@@ -396,24 +397,11 @@ static int fstab_update(struct fb_run *run, const char *old, const char *content
                                 "comment out the swap entries of /etc/fstab", "active swap entries", after);
 }
 
-/* A line of `systemctl is-enabled` output that is a state word ("masked", "static", ...), not an error
- * message ("Failed to get unit file state for X: No such file or directory"). */
-static bool is_state_word(const char *line, size_t len) {
-        if (len == 0 || len > 32)
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (!(line[i] >= 'a' && line[i] <= 'z') && line[i] != '-')
-                        return false;
-        return true;
-}
-
 static int mask_units(struct fb_run *run, const struct swap_list *paths) {
-        const char *query[MAX_SWAP_DEVICES + 3], *mask[MAX_SWAP_DEVICES + 3];
+        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 3];
         char units[MAX_SWAP_DEVICES][512];
-        char states[MAX_SWAP_DEVICES][33], failed[64];
-        _cleanup_free_ char *out = NULL;
-        const char *p, *end, *line;
-        size_t n = 0, n_states = 0, n_mask = 0, len;
+        char states[MAX_SWAP_DEVICES][UNIT_STATE_MAX], failed[64];
+        size_t n = 0, n_mask = 0;
         int r;
 
         for (size_t i = 0; i < paths->n; i++) {
@@ -422,34 +410,25 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                         log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
                         continue;
                 }
+                names[n] = units[n];
                 n++;
         }
         if (n == 0)
                 return 0;
 
-        query[0] = "systemctl";
-        query[1] = "is-enabled";
-        for (size_t i = 0; i < n; i++)
-                query[2 + i] = units[i];
-        query[2 + n] = NULL;
-        r = host_command(run, query, true, &out);
+        r = unit_query_many(run, UNIT_IS_ENABLED, names, n, states);
         if (r == -ENOENT) {
                 run_unchanged(run, STEP, "no systemctl: no swap units to mask");
                 return 0;
         }
         if (r < 0)
                 return r;
-        for (p = out, end = out + strlen(out); n_states < n && text_next_line(&p, end, &line, &len);) {
-                while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-                        len--;
-                if (is_state_word(line, len))
-                        snprintf(states[n_states++], sizeof(states[0]), "%.*s", (int) len, line);
-        }
 
         mask[0] = "systemctl";
         mask[1] = "mask";
         for (size_t i = 0; i < n; i++) {
-                const char *before = i < n_states ? states[i] : i == n_states ? "not masked" : "unknown";
+                /* the units systemctl printed no state for come last; the first of them has none */
+                const char *before = states[i][0] ? states[i] : i == 0 || states[i - 1][0] ? "not masked" : "unknown";
                 char what[600];
 
                 snprintf(what, sizeof(what), "mask %s", units[i]);
