@@ -18,6 +18,7 @@
 #include "path.h"
 #include "plan/preflight.h"
 #include "role/role.h"
+#include "secret.h"
 
 void run_action(struct fb_run *run, const char *step, const char *what, const char *before, const char *after) {
         run->n_changed++;
@@ -93,6 +94,7 @@ static void engine_context_done(struct engine_context *ctx) {
         config_done(&ctx->config);
         seed_done(&ctx->seed);
         free(ctx->state_base);
+        secure_erase(&ctx->run.join_record, sizeof(ctx->run.join_record));
 }
 
 static void format_time(uint64_t usec, char buf[static 64]) {

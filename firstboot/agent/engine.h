@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "exit-status.h"
+#include "join/joinrecord.h"
 #include "seed/seed.h"
 #include "state.h"
 
@@ -16,6 +17,10 @@ struct fb_run {
         int log_fd;            /* 0600 agent log for command output, or -1 */
         const char *state_dir; /* real (rooted) path of this instance's state directory */
         unsigned n_changed, n_unchanged;
+        /* What a step hands a later one in the same stage: the join record the worker's wait step opened,
+         * for its join step. It holds the token: wiped when used, and by the engine at the end. */
+        struct join_record join_record;
+        bool have_join_record;
 };
 
 /* A step of a stage: checks the host, applies only what differs (unless dry_run), verifies.

@@ -30,9 +30,6 @@
 #define PROGRESS_EVERY_S 30
 #define API_WAIT_S (10 * 60)
 
-/* The record opened by the wait step, for the join step; wiped after use. */
-static struct join_record record;
-static bool have_record;
 
 static bool already_joined(void) {
         return root_exists(KUBELET_CONF);
@@ -52,6 +49,7 @@ static const char *open_error(int r) {
 
 /* Fetches the join record until one opens (the endpoint's URL in userdata). */
 static int wait_record_now(struct fb_run *run, void *userdata) {
+        struct join_record *rec = &run->join_record;
         const struct fb_config *c = run->config;
         const char *url = userdata;
         usec_t start = now_usec(), deadline, next_progress;
@@ -80,7 +78,7 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
                 r = endpoint_get_record(c, LONG_POLL_S, &body, &size);
                 now = now_usec();
                 if (r > 0) {
-                        r = join_record_open(c->cluster_key, c->cluster_name, body, size, &record);
+                        r = join_record_open(c->cluster_key, c->cluster_name, body, size, rec);
                         if (r < 0) {
                                 if (r != last_open_error) {
                                         log_error("join record at %s rejected: %s; waiting for a good one", url,
@@ -92,18 +90,18 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
                                 }
                                 snprintf(last, sizeof(last), "a record that does not open");
                                 pause = &rejected;
-                        } else if (record.expires <= now_realtime_sec()) {
+                        } else if (rec->expires <= now_realtime_sec()) {
                                 if (last_open_error != -ESTALE)
                                         log_warning("join record at %s expired %lld s ago; waiting for a fresh one", url,
-                                                    (long long) now_realtime_sec() - (long long) record.expires);
+                                                    (long long) now_realtime_sec() - (long long) rec->expires);
                                 last_open_error = -ESTALE;
                                 snprintf(last, sizeof(last), "an expired record");
-                                secure_erase(&record, sizeof(record));
+                                secure_erase(rec, sizeof(*rec));
                                 pause = &rejected;
                         } else {
-                                have_record = true;
+                                run->have_join_record = true;
                                 log_info("join record received after %llu s (API server %s)",
-                                         (unsigned long long) ((now - start) / USEC_PER_SEC), record.api_server);
+                                         (unsigned long long) ((now - start) / USEC_PER_SEC), rec->api_server);
                                 return 0;
                         }
                 } else if (r == 0) {
@@ -174,6 +172,7 @@ static bool tcp_port_answers(const char *host_port, int timeout_ms) {
 }
 
 int step_join(struct fb_run *run) {
+        struct join_record *rec = &run->join_record;
         static const char STEP[] = "join";
         const struct fb_config *c = run->config;
         _cleanup_erase_free_ char *yaml = NULL;
@@ -192,30 +191,30 @@ int step_join(struct fb_run *run) {
                            "CA hash", "not joined", "worker");
                 return 1;
         }
-        if (!have_record)
+        if (!run->have_join_record)
                 return log_error_errno(-EINVAL, "no join record to join with");
 
-        snprintf(what, sizeof(what), "kubeadm join %s --config " RUN_DIR "/kubeadm-join.yaml", record.api_server);
+        snprintf(what, sizeof(what), "kubeadm join %s --config " RUN_DIR "/kubeadm-join.yaml", rec->api_server);
         run_action(run, STEP, what, "not joined", "worker");
 
         backoff_init(&b, 1000, 1000, deadline_in_ms(API_WAIT_S * 1000LL));
         next_progress = now_usec();
-        while (!tcp_port_answers(record.api_server, 3000)) {
+        while (!tcp_port_answers(rec->api_server, 3000)) {
                 if (now_usec() >= next_progress) {
-                        log_info("waiting for the API server %s to answer", record.api_server);
+                        log_info("waiting for the API server %s to answer", rec->api_server);
                         next_progress = now_usec() + PROGRESS_EVERY_S * USEC_PER_SEC;
                 }
                 if (backoff_wait(&b) < 0)
                         return log_error_errno(-ETIMEDOUT, "the API server %s did not answer within %d s",
-                                               record.api_server, API_WAIT_S);
+                                               rec->api_server, API_WAIT_S);
         }
 
-        r = kubeadm_render_join(c, &record, &yaml, &size);
+        r = kubeadm_render_join(c, rec, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
         r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
-        secure_erase(&record, sizeof(record));
-        have_record = false;
+        secure_erase(rec, sizeof(*rec));
+        run->have_join_record = false;
         if (r < 0)
                 return r;
         if (!already_joined())
