@@ -46,13 +46,12 @@ static int compare_rows(const void *a, const void *b) {
         return strcmp(((const struct row *) a)->node, ((const struct row *) b)->node);
 }
 
-int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_done, unsigned *ret_failed,
+int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, unsigned *ret_done, unsigned *ret_failed,
                        unsigned *ret_other) {
         struct row rows[MAX_ROWS];
         json_tokener *tok;
         json_object *root;
         size_t n = 0;
-        time_t now = (time_t) now_realtime_sec();
 
         *ret_done = *ret_failed = *ret_other = 0;
         if (size > NODES_MAX)
@@ -133,7 +132,7 @@ int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *o
                 }
                 if (watch && isatty(fileno(out)))
                         fputs("\033[H\033[2J", out); /* redraw in place, like watch(1) */
-                r = status_print_nodes(res.body, res.size, out, &done, &failed, &other);
+                r = status_print_nodes(res.body, res.size, now_realtime_sec(), out, &done, &failed, &other);
                 http_response_done(&res);
                 if (r < 0) {
                         log_error("%s: not a nodes document", url);

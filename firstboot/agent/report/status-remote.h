@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* `kube-firstboot status --endpoint URL`: the lab's progress as the metadata endpoint has it
@@ -10,6 +11,7 @@
  * endpoint is unreachable, FB_EXIT_IN_PROGRESS still in progress (no watch). */
 int status_remote(const char *endpoint, const char *cluster, bool watch, FILE *out);
 
-/* Prints the table for a nodes document; returns how many nodes are (done, failed, other). */
-int status_print_nodes(const char *json, size_t size, FILE *out, unsigned *ret_done, unsigned *ret_failed,
-                       unsigned *ret_other);
+/* Prints the table for a nodes document, ages counted to now (Unix seconds); returns how many nodes are
+ * (done, failed, other). */
+int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, unsigned *ret_done,
+                       unsigned *ret_failed, unsigned *ret_other);
