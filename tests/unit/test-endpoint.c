@@ -22,6 +22,7 @@
 #include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
+#include "text-assert.h"
 
 static void sample_config(struct fb_config *c, const char *endpoint) {
         config_init(c);
@@ -237,15 +238,11 @@ static void test_report(void **unused) {
 
         req = all;
         assert_true(starts_with(req, "PUT /v1/clusters/lab/nodes/node-1 HTTP/1.1\r\n"));
-        assert_non_null(strstr(req, "\"node\":\"node-1\""));
-        assert_non_null(strstr(req, "\"role\":\"worker\""));
-        assert_non_null(strstr(req, "\"stage\":\"host\""));
-        assert_non_null(strstr(req, "\"status\":\"running\""));
-        assert_non_null(strstr(req, "\"message\":\"prepare the host\""));
+        assert_contains_all(req, "\"node\":\"node-1\"", "\"role\":\"worker\"", "\"stage\":\"host\"",
+                            "\"status\":\"running\"", "\"message\":\"prepare the host\"");
         req = next_request(all, n, req);
         assert_non_null(req);
-        assert_non_null(strstr(req, "\"stage\":\"join\""));
-        assert_non_null(strstr(req, "\"status\":\"failed\""));
+        assert_contains_all(req, "\"stage\":\"join\"", "\"status\":\"failed\"");
         for (size_t i = 0; i < ELEMENTSOF(answers); i++)
                 free(answers[i]);
 
