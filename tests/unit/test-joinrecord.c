@@ -37,6 +37,14 @@ static void seal_sample(struct join_record *rec, char **sealed, size_t *size) {
         assert_int_equal(join_record_seal(key_a, rec, sealed, size), 0);
 }
 
+/* Where needle starts in text; the test fails when it is not there. */
+static char *must_find(char *text, const char *needle) {
+        char *p = strstr(text, needle);
+
+        assert_non_null(p);
+        return p;
+}
+
 static void test_seal_open_roundtrip(void **state) {
         struct join_record rec, out;
         _cleanup_free_ char *sealed = NULL;
@@ -78,15 +86,12 @@ static void test_wrong_key(void **state) {
 static void test_other_cluster(void **state) {
         struct join_record rec, out;
         _cleanup_free_ char *sealed = NULL;
-        char *p;
         size_t size;
 
         seal_sample(&rec, &sealed, &size);
         assert_int_equal(join_record_open(key_a, "other", sealed, size, &out), -EXDEV);
         /* Relabelled envelope: the associated data no longer matches, so it does not open. */
-        p = strstr(sealed, "\"cluster\":\"lab\"");
-        assert_non_null(p);
-        memcpy(p + 11, "lac", 3);
+        memcpy(must_find(sealed, "\"cluster\":\"lab\"") + 11, "lac", 3);
         assert_int_equal(join_record_open(key_a, "lac", sealed, size, &out), -EBADMSG);
 }
 
@@ -97,9 +102,7 @@ static void test_tampered(void **state) {
         size_t size;
 
         seal_sample(&rec, &sealed, &size);
-        p = strstr(sealed, "\"sealed\":\"");
-        assert_non_null(p);
-        p += 10;
+        p = must_find(sealed, "\"sealed\":\"") + 10;
         while (*p == '\\' || *p == '/') /* json-c writes '/' as "\/" */
                 p++;
         *p = *p == 'A' ? 'B' : 'A';

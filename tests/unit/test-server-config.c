@@ -38,6 +38,11 @@ static void assert_limits(const struct server_limits *got, const struct server_l
 }
 
 static void test_defaults(void **state) {
+        static const struct server_limits defaults = {
+                .max_body = 65536, .max_connections = 1024, .max_per_ip = 64,
+                .connection_timeout = 15, .header_timeout = 10, .request_timeout = 30,
+                .max_wait = 60, .max_nodes = 1024, .connection_memory = 16384,
+        };
         struct server_config c;
 
         assert_int_equal(parse(&c, ""), 0);
@@ -49,15 +54,7 @@ static void test_defaults(void **state) {
         assert_null(c.repo_dir);
         assert_true(c.access_log);
         assert_int_equal(c.n_clusters, 0);
-        assert_limits(&c.limits, &(struct server_limits){ .max_body = 65536,
-                                                          .max_connections = 1024,
-                                                          .max_per_ip = 64,
-                                                          .connection_timeout = 15,
-                                                          .header_timeout = 10,
-                                                          .request_timeout = 30,
-                                                          .max_wait = 60,
-                                                          .max_nodes = 1024,
-                                                          .connection_memory = 16384 });
+        assert_limits(&c.limits, &defaults);
         server_config_done(&c);
 
         /* a document of comments only is empty too */
@@ -67,6 +64,11 @@ static void test_defaults(void **state) {
 }
 
 static void test_every_key(void **state) {
+        static const struct server_limits limits = {
+                .max_body = 2048, .max_connections = 10, .max_per_ip = 0,
+                .connection_timeout = 60, .header_timeout = 5, .request_timeout = 3600,
+                .max_wait = 0, .max_nodes = 7, .connection_memory = 4096,
+        };
         struct server_config c;
         static const char text[] = "listen: 127.0.0.1:9000\n"
                                    "seed_dir: /srv/seeds\n"
@@ -101,15 +103,7 @@ static void test_every_key(void **state) {
         assert_string_equal(c.clusters[0].name, "lab");
         assert_string_equal(c.clusters[0].bearer, BEARER);
         assert_string_equal(c.clusters[1].name, "lab-2.example");
-        assert_limits(&c.limits, &(struct server_limits){ .max_body = 2048,
-                                                          .max_connections = 10,
-                                                          .max_per_ip = 0,
-                                                          .connection_timeout = 60,
-                                                          .header_timeout = 5,
-                                                          .request_timeout = 3600,
-                                                          .max_wait = 0,
-                                                          .max_nodes = 7,
-                                                          .connection_memory = 4096 });
+        assert_limits(&c.limits, &limits);
         server_config_done(&c);
 
         /* "*:PORT" and ":PORT" mean every address */
