@@ -75,44 +75,59 @@ static void test_prefix_and_cidr(void **state) {
         assert_false(cidr4_overlap(0xc0a8dc00u, 24, 0xc0a8dd00u, 24)); /* neighbours */
 }
 
-static void test_hostname(void **state) {
-        char s[80];
+/* A predicate on strings: true for every one of valid, false for every one of invalid (both end in NULL). */
+static void check_predicate(const char *name, bool (*is_valid)(const char *), const char *const *valid,
+                            const char *const *invalid) {
+        for (; *valid; valid++)
+                if (!is_valid(*valid))
+                        fail_msg("%s(\"%s\") is false", name, *valid);
+        for (; *invalid; invalid++)
+                if (is_valid(*invalid))
+                        fail_msg("%s(\"%s\") is true", name, *invalid);
+}
 
-        assert_true(hostname_is_valid("master"));
-        assert_true(hostname_is_valid("node-1"));
-        assert_true(hostname_is_valid("a"));
-        assert_true(hostname_is_valid("1"));
-        assert_true(hostname_is_valid("node-1.lab.example"));
-        assert_false(hostname_is_valid(""));
-        assert_false(hostname_is_valid("-node"));
-        assert_false(hostname_is_valid("node-"));
-        assert_false(hostname_is_valid("Node"));
-        assert_false(hostname_is_valid("node_1"));
-        assert_false(hostname_is_valid("node 1"));
-        assert_false(hostname_is_valid(".node"));
-        assert_false(hostname_is_valid("node."));
-        assert_false(hostname_is_valid("a..b"));
-        assert_false(hostname_is_valid("a-.b"));
-        assert_false(hostname_is_valid("a.-b"));
-        memset(s, 'a', 63);
-        s[63] = 0;
-        assert_true(hostname_is_valid(s));
-        s[63] = 'a';
-        s[64] = 0;
-        assert_false(hostname_is_valid(s));
+/* is_valid takes a string of max characters, and not one of max + 1. */
+static void check_max_length(const char *name, bool (*is_valid)(const char *), size_t max) {
+        char s[256];
+
+        assert_true(max + 2 <= sizeof(s));
+        memset(s, 'a', max);
+        s[max] = 0;
+        if (!is_valid(s))
+                fail_msg("%s: %zu characters refused", name, max);
+        s[max] = 'a';
+        s[max + 1] = 0;
+        if (is_valid(s))
+                fail_msg("%s: %zu characters taken", name, max + 1);
+}
+
+static void test_hostname(void **state) {
+        static const char *const valid[] = {
+                "master", "node-1", "a", "1", "node-1.lab.example",
+                NULL,
+        };
+        static const char *const invalid[] = {
+                "", "-node", "node-", "Node", "node_1", "node 1", ".node", "node.", "a..b", "a-.b", "a.-b",
+                NULL,
+        };
+
+        check_predicate("hostname_is_valid", hostname_is_valid, valid, invalid);
+        check_max_length("hostname_is_valid", hostname_is_valid, 63);
 }
 
 static void test_bootstrap_token(void **state) {
-        assert_true(bootstrap_token_is_valid("abcdef.0123456789abcdef"));
-        assert_true(bootstrap_token_is_valid("000000.0000000000000000"));
-        assert_false(bootstrap_token_is_valid("ABCDEF.0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcde"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcdefa"));
-        assert_false(bootstrap_token_is_valid("abcde.f0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcd.f"));
-        assert_false(bootstrap_token_is_valid("abcdef-0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid(""));
+        static const char *const valid[] = {
+                "abcdef.0123456789abcdef", "000000.0000000000000000",
+                NULL,
+        };
+        static const char *const invalid[] = {
+                "ABCDEF.0123456789abcdef", "abcdef0123456789abcdef", "abcdef.0123456789abcde",
+                "abcdef.0123456789abcdefa", "abcde.f0123456789abcdef", "abcdef.0123456789abcd.f",
+                "abcdef-0123456789abcdef", "",
+                NULL,
+        };
+
+        check_predicate("bootstrap_token_is_valid", bootstrap_token_is_valid, valid, invalid);
 }
 
 static void test_mac(void **state) {
@@ -262,28 +277,20 @@ static void test_k8s_version(void **state) {
 }
 
 static void test_sysctl_key(void **state) {
-        char s[140];
+        /* the last valid key names a VLAN interface (eth0/1) */
+        static const char *const valid[] = {
+                "net.ipv4.ip_forward", "net/bridge/bridge-nf-call-iptables", "kernel.pid_max",
+                "net.ipv4.conf.eth0/1.rp_filter",
+                NULL,
+        };
+        static const char *const invalid[] = {
+                "", ".net", "/net", "net.", "net/", "net..ipv4", "net//ipv4", "net/../../etc/passwd",
+                "net.ipv4 .x", "net.ipv4=1",
+                NULL,
+        };
 
-        assert_true(sysctl_key_is_valid("net.ipv4.ip_forward"));
-        assert_true(sysctl_key_is_valid("net/bridge/bridge-nf-call-iptables"));
-        assert_true(sysctl_key_is_valid("kernel.pid_max"));
-        assert_true(sysctl_key_is_valid("net.ipv4.conf.eth0/1.rp_filter")); /* a VLAN interface name */
-        assert_false(sysctl_key_is_valid(""));
-        assert_false(sysctl_key_is_valid(".net"));
-        assert_false(sysctl_key_is_valid("/net"));
-        assert_false(sysctl_key_is_valid("net."));
-        assert_false(sysctl_key_is_valid("net/"));
-        assert_false(sysctl_key_is_valid("net..ipv4"));
-        assert_false(sysctl_key_is_valid("net//ipv4"));
-        assert_false(sysctl_key_is_valid("net/../../etc/passwd"));
-        assert_false(sysctl_key_is_valid("net.ipv4 .x"));
-        assert_false(sysctl_key_is_valid("net.ipv4=1"));
-        memset(s, 'a', 127);
-        s[127] = 0;
-        assert_true(sysctl_key_is_valid(s));
-        s[127] = 'a';
-        s[128] = 0;
-        assert_false(sysctl_key_is_valid(s));
+        check_predicate("sysctl_key_is_valid", sysctl_key_is_valid, valid, invalid);
+        check_max_length("sysctl_key_is_valid", sysctl_key_is_valid, 127);
 }
 
 static void test_string_is_safe(void **state) {
