@@ -75,6 +75,9 @@ static void test_prefix_and_cidr(void **state) {
         assert_false(cidr4_overlap(0xc0a8dc00u, 24, 0xc0a8dd00u, 24)); /* neighbours */
 }
 
+/* A list of strings for check_predicate(), NULL-terminated. */
+#define STRINGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 /* A predicate on strings: true for every one of valid, false for every one of invalid (both end in NULL). */
 static void check_predicate(const char *name, bool (*is_valid)(const char *), const char *const *valid,
                             const char *const *invalid) {
@@ -102,32 +105,19 @@ static void check_max_length(const char *name, bool (*is_valid)(const char *), s
 }
 
 static void test_hostname(void **state) {
-        static const char *const valid[] = {
-                "master", "node-1", "a", "1", "node-1.lab.example",
-                NULL,
-        };
-        static const char *const invalid[] = {
-                "", "-node", "node-", "Node", "node_1", "node 1", ".node", "node.", "a..b", "a-.b", "a.-b",
-                NULL,
-        };
-
-        check_predicate("hostname_is_valid", hostname_is_valid, valid, invalid);
+        check_predicate("hostname_is_valid", hostname_is_valid,
+                        STRINGS("master", "node-1", "a", "1", "node-1.lab.example"),
+                        STRINGS("", "-node", "node-", "Node", "node_1", "node 1", ".node", "node.", "a..b", "a-.b",
+                                "a.-b"));
         check_max_length("hostname_is_valid", hostname_is_valid, 63);
 }
 
 static void test_bootstrap_token(void **state) {
-        static const char *const valid[] = {
-                "abcdef.0123456789abcdef", "000000.0000000000000000",
-                NULL,
-        };
-        static const char *const invalid[] = {
-                "ABCDEF.0123456789abcdef", "abcdef0123456789abcdef", "abcdef.0123456789abcde",
-                "abcdef.0123456789abcdefa", "abcde.f0123456789abcdef", "abcdef.0123456789abcd.f",
-                "abcdef-0123456789abcdef", "",
-                NULL,
-        };
-
-        check_predicate("bootstrap_token_is_valid", bootstrap_token_is_valid, valid, invalid);
+        check_predicate("bootstrap_token_is_valid", bootstrap_token_is_valid,
+                        STRINGS("abcdef.0123456789abcdef", "000000.0000000000000000"),
+                        STRINGS("ABCDEF.0123456789abcdef", "abcdef0123456789abcdef", "abcdef.0123456789abcde",
+                                "abcdef.0123456789abcdefa", "abcde.f0123456789abcdef", "abcdef.0123456789abcd.f",
+                                "abcdef-0123456789abcdef", ""));
 }
 
 static void test_mac(void **state) {
@@ -278,18 +268,11 @@ static void test_k8s_version(void **state) {
 
 static void test_sysctl_key(void **state) {
         /* the last valid key names a VLAN interface (eth0/1) */
-        static const char *const valid[] = {
-                "net.ipv4.ip_forward", "net/bridge/bridge-nf-call-iptables", "kernel.pid_max",
-                "net.ipv4.conf.eth0/1.rp_filter",
-                NULL,
-        };
-        static const char *const invalid[] = {
-                "", ".net", "/net", "net.", "net/", "net..ipv4", "net//ipv4", "net/../../etc/passwd",
-                "net.ipv4 .x", "net.ipv4=1",
-                NULL,
-        };
-
-        check_predicate("sysctl_key_is_valid", sysctl_key_is_valid, valid, invalid);
+        check_predicate("sysctl_key_is_valid", sysctl_key_is_valid,
+                        STRINGS("net.ipv4.ip_forward", "net/bridge/bridge-nf-call-iptables", "kernel.pid_max",
+                                "net.ipv4.conf.eth0/1.rp_filter"),
+                        STRINGS("", ".net", "/net", "net.", "net/", "net..ipv4", "net//ipv4",
+                                "net/../../etc/passwd", "net.ipv4 .x", "net.ipv4=1"));
         check_max_length("sysctl_key_is_valid", sysctl_key_is_valid, 127);
 }
 
