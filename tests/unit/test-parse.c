@@ -212,36 +212,35 @@ static void test_uint(void **state) {
 }
 
 static void test_duration(void **state) {
+        static const struct {
+                const char *text;
+                unsigned long long seconds;
+        } ok[] = {
+                { "24h", 86400 },   { "90m", 5400 },    { "45s", 45 }, { "2h30m", 9000 },
+                { "1h1m1s", 3661 }, { "3600", 3600 },   { "0", 0 },
+                { "87600h", 315360000 }, /* at most ten years */
+        };
+        static const struct {
+                const char *text;
+                int r;
+        } refused[] = {
+                { "87601h", -ERANGE },
+                { "315360001", -EINVAL }, /* too many seconds, and no unit */
+                { "9999999999h", -ERANGE }, { "1d", -EINVAL },  { "h", -EINVAL },   { "1h ", -EINVAL },
+                { "-1h", -EINVAL },         { "1.5h", -EINVAL }, { "", -EINVAL },
+        };
         unsigned long long s = 7;
 
-        assert_int_equal(parse_duration_s("24h", &s), 0);
-        assert_int_equal(s, 86400);
-        assert_int_equal(parse_duration_s("90m", &s), 0);
-        assert_int_equal(s, 5400);
-        assert_int_equal(parse_duration_s("45s", &s), 0);
-        assert_int_equal(s, 45);
-        assert_int_equal(parse_duration_s("2h30m", &s), 0);
-        assert_int_equal(s, 9000);
-        assert_int_equal(parse_duration_s("1h1m1s", &s), 0);
-        assert_int_equal(s, 3661);
-        assert_int_equal(parse_duration_s("3600", &s), 0);
-        assert_int_equal(s, 3600);
-        assert_int_equal(parse_duration_s("0", &s), 0);
-        assert_int_equal(s, 0);
-        /* at most ten years */
-        assert_int_equal(parse_duration_s("87600h", &s), 0);
-        assert_int_equal(s, 315360000);
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                if (parse_duration_s(ok[i].text, &s) != 0)
+                        fail_msg("\"%s\" refused", ok[i].text);
+                assert_int_equal(s, ok[i].seconds);
+        }
         s = 7;
-        assert_int_equal(parse_duration_s("87601h", &s), -ERANGE);
-        assert_int_equal(parse_duration_s("315360001", &s), -EINVAL); /* too many seconds, and no unit */
-        assert_int_equal(parse_duration_s("9999999999h", &s), -ERANGE);
-        assert_int_equal(parse_duration_s("1d", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("1h ", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("-1h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("1.5h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("", &s), -EINVAL);
-        assert_int_equal(s, 7);
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+                if (parse_duration_s(refused[i].text, &s) != refused[i].r)
+                        fail_msg("\"%s\": expected %d", refused[i].text, refused[i].r);
+        assert_int_equal(s, 7); /* a refused value leaves the result alone */
 }
 
 static void test_k8s_version(void **state) {
