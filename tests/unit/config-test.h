@@ -95,6 +95,37 @@ static inline void expect_ok(struct fb_config *c, const char *md, const char *ud
                 fail_msg("expected success, got %d; log:\n%s", r, logged);
 }
 
+/* ---- what a loaded configuration holds -------------------------------------------------------- */
+
+/* kubernetes: and host: as a seed gets them when it leaves them out (the reference seeds keep them). */
+static inline void assert_k8s_host_defaults(const struct fb_config *c) {
+        char a[16];
+
+        assert_string_equal(c->k8s.image_repository, "registry.aliyuncs.com/google_containers");
+        format_ipv4(c->k8s.service_net, a);
+        assert_string_equal(a, "10.1.0.0");
+        assert_int_equal(c->k8s.service_prefix, 16);
+        format_ipv4(c->k8s.pod_net, a);
+        assert_string_equal(a, "10.244.0.0");
+        assert_int_equal(c->k8s.pod_prefix, 16);
+        assert_string_equal(c->k8s.cni, "flannel");
+        assert_string_equal(c->k8s.runtime, "docker");
+        assert_int_equal(c->host.swap, FB_SWAP_OFF);
+        assert_int_equal(c->host.selinux, FB_SELINUX_PERMISSIVE);
+        assert_int_equal(c->host.firewall, FB_FIREWALL_OPEN);
+        assert_true(c->host.grow_root);
+        assert_int_equal(c->host.n_sysctls, 0);
+}
+
+/* An interface with a static address: its name, MAC, address and prefix length. */
+static inline void assert_static_iface(const struct fb_iface *i, const char *name, const char *mac, uint32_t address,
+                                       unsigned prefix) {
+        assert_string_equal(i->name, name);
+        assert_string_equal(i->mac, mac);
+        assert_int_equal(i->address, address);
+        assert_int_equal(i->prefix, prefix);
+}
+
 /* ---- the YAML loader, its log captured -------------------------------------------------------- */
 
 static inline int yload(const char *s, struct ynode **ret) {

@@ -26,7 +26,6 @@ static void load_reference(const char *node, struct seed *s, struct fb_config *c
 static void test_reference_master(void **state) {
         struct seed s;
         struct fb_config c;
-        char a[16];
 
         load_reference("master", &s, &c);
         assert_string_equal(c.instance_id, "lab-master-1");
@@ -49,28 +48,12 @@ static void test_reference_master(void **state) {
         assert_string_equal(c.k8s.control_plane_host, "192.168.220.104");
         assert_int_equal(c.k8s.control_plane_port, 6443);
         assert_non_null(c.k8s.control_plane_pos.file);
-        assert_string_equal(c.k8s.image_repository, "registry.aliyuncs.com/google_containers");
-        format_ipv4(c.k8s.service_net, a);
-        assert_string_equal(a, "10.1.0.0");
-        assert_int_equal(c.k8s.service_prefix, 16);
-        format_ipv4(c.k8s.pod_net, a);
-        assert_string_equal(a, "10.244.0.0");
-        assert_int_equal(c.k8s.pod_prefix, 16);
-        assert_string_equal(c.k8s.cni, "flannel");
-        assert_string_equal(c.k8s.runtime, "docker");
-        assert_int_equal(c.host.swap, FB_SWAP_OFF);
-        assert_int_equal(c.host.selinux, FB_SELINUX_PERMISSIVE);
-        assert_int_equal(c.host.firewall, FB_FIREWALL_OPEN);
-        assert_true(c.host.grow_root);
-        assert_int_equal(c.host.n_sysctls, 0);
+        assert_k8s_host_defaults(&c);
         assert_int_equal(c.n_ssh_keys, 1);
         assert_true(strncmp(c.ssh_keys[0], "ssh-ed25519 AAAA", 16) == 0);
         assert_true(c.have_network_config);
         assert_int_equal(c.n_ifaces, 1);
-        assert_string_equal(c.ifaces[0].name, "eth0");
-        assert_string_equal(c.ifaces[0].mac, "52:54:00:fb:00:68");
-        assert_int_equal(c.ifaces[0].address, 0xc0a8dc68u);
-        assert_int_equal(c.ifaces[0].prefix, 24);
+        assert_static_iface(&c.ifaces[0], "eth0", "52:54:00:fb:00:68", 0xc0a8dc68u, 24);
         assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
         assert_int_equal(c.ifaces[0].n_dns, 1);
         assert_int_equal(c.ifaces[0].dns[0], 0xc0a8dc01u);
@@ -100,11 +83,8 @@ static void test_reference_workers(void **state) {
                 assert_string_equal(c.hostname, nodes[i]);
                 assert_int_equal(c.role, FB_ROLE_WORKER);
                 assert_int_equal(c.n_ifaces, 1);
-                assert_string_equal(c.ifaces[0].name, "eth0");
                 snprintf(mac, sizeof(mac), "52:54:00:fb:00:%02x", (unsigned) (0x69 + i));
-                assert_string_equal(c.ifaces[0].mac, mac);
-                assert_int_equal(c.ifaces[0].address, 0xc0a8dc69u + i);
-                assert_int_equal(c.ifaces[0].prefix, 24);
+                assert_static_iface(&c.ifaces[0], "eth0", mac, 0xc0a8dc69u + i, 24);
                 assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
                 assert_int_equal(c.ifaces[0].n_dns, 1);
                 assert_string_equal(c.ifaces[0].search, "lab.internal");

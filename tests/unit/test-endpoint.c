@@ -22,6 +22,7 @@
 #include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
+#include "text-assert.h"
 
 static void sample_config(struct fb_config *c, const char *endpoint) {
         config_init(c);
@@ -95,7 +96,15 @@ static void serve(int listen_fd, int out_fd, const char *const answers[], size_t
         _exit(0);
 }
 
-static void server_start(struct server *s, const char *const answers[], size_t n) {
+static void server_config(struct fb_config *c, const struct server *s) {
+        char url[64];
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/", s->port);
+        sample_config(c, url);
+}
+
+/* Serves answers (from answer(), taken over and freed here), one a connection, and configures c to use
+ * the server. */
+static void server_start(struct server *s, struct fb_config *c, char *answers[], size_t n) {
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t alen = sizeof(a);
         int fd, pipefd[2];
@@ -111,11 +120,14 @@ static void server_start(struct server *s, const char *const answers[], size_t n
         assert_true(s->pid >= 0);
         if (s->pid == 0) {
                 close(pipefd[0]);
-                serve(fd, pipefd[1], answers, n);
+                serve(fd, pipefd[1], (const char *const *) answers, n);
         }
         close(fd);
         close(pipefd[1]);
         s->requests = pipefd[0];
+        for (size_t i = 0; i < n; i++)
+                free(answers[i]);
+        server_config(c, s);
 }
 
 /* Waits for the server to have answered all; returns what it was sent (free()). */
@@ -145,12 +157,6 @@ static bool starts_with(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static void server_config(struct fb_config *c, const struct server *s) {
-        char url[64];
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d/", s->port);
-        sample_config(c, url);
-}
-
 static char *answer(const char *status, const char *body) {
         char *a;
         assert_true(asprintf(&a, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -168,8 +174,7 @@ static void test_get_record(void **unused) {
         struct server s;
         size_t size = 0, n;
 
-        server_start(&s, (const char *const *) answers, ELEMENTSOF(answers));
-        server_config(&c, &s);
+        server_start(&s, &c, answers, ELEMENTSOF(answers));
         assert_int_equal(endpoint_get_record(&c, 5, &body, &size), 1);
         assert_int_equal(size, strlen("{\"sealed\":1}"));
         assert_memory_equal(body, "{\"sealed\":1}", size);
@@ -184,8 +189,6 @@ static void test_get_record(void **unused) {
         req = next_request(all, n, req);
         assert_non_null(req);
         assert_true(starts_with(req, "GET /v1/clusters/lab/join?wait=0 HTTP/1.1\r\n"));
-        for (size_t i = 0; i < ELEMENTSOF(answers); i++)
-                free(answers[i]);
         config_done(&c);
 }
 
@@ -198,8 +201,7 @@ static void test_put_record(void **unused) {
         struct server s;
         size_t n;
 
-        server_start(&s, (const char *const *) answers, ELEMENTSOF(answers));
-        server_config(&c, &s);
+        server_start(&s, &c, answers, ELEMENTSOF(answers));
         assert_int_equal(endpoint_put_record(&c, "{\"v\":1}", 7, 30000), 0);
         /* another cluster key: refused at once, no retry */
         assert_int_equal(endpoint_put_record(&c, "{\"v\":2}", 7, 30000), -EACCES);
@@ -216,8 +218,6 @@ static void test_put_record(void **unused) {
         assert_non_null(second);
         assert_non_null(strstr(second, "\r\n\r\n{\"v\":2}"));
         assert_null(next_request(all, n, second));
-        for (size_t i = 0; i < ELEMENTSOF(answers); i++)
-                free(answers[i]);
         config_done(&c);
 }
 
@@ -229,25 +229,18 @@ static void test_report(void **unused) {
         struct server s;
         size_t n;
 
-        server_start(&s, (const char *const *) answers, ELEMENTSOF(answers));
-        server_config(&c, &s);
+        server_start(&s, &c, answers, ELEMENTSOF(answers));
         assert_int_equal(endpoint_report(&c, "host", "running", "prepare the host"), 0);
         assert_int_equal(endpoint_report(&c, "join", "failed", "stage role failed"), -EIO);
         all = server_stop(&s, &n);
 
         req = all;
         assert_true(starts_with(req, "PUT /v1/clusters/lab/nodes/node-1 HTTP/1.1\r\n"));
-        assert_non_null(strstr(req, "\"node\":\"node-1\""));
-        assert_non_null(strstr(req, "\"role\":\"worker\""));
-        assert_non_null(strstr(req, "\"stage\":\"host\""));
-        assert_non_null(strstr(req, "\"status\":\"running\""));
-        assert_non_null(strstr(req, "\"message\":\"prepare the host\""));
+        assert_contains_all(req, "\"node\":\"node-1\"", "\"role\":\"worker\"", "\"stage\":\"host\"",
+                            "\"status\":\"running\"", "\"message\":\"prepare the host\"");
         req = next_request(all, n, req);
         assert_non_null(req);
-        assert_non_null(strstr(req, "\"stage\":\"join\""));
-        assert_non_null(strstr(req, "\"status\":\"failed\""));
-        for (size_t i = 0; i < ELEMENTSOF(answers); i++)
-                free(answers[i]);
+        assert_contains_all(req, "\"stage\":\"join\"", "\"status\":\"failed\"");
 
         /* without an endpoint, or without the cluster key, there is nobody to report to: no request */
         strcpy(c.endpoint, "");

@@ -51,20 +51,22 @@ static void test_unit_name(void **state) {
 }
 
 static void test_fstab_spec(void **state) {
+        static const struct {
+                const char *spec, *path;
+        } cases[] = {
+                { "/dev/sdb1", "/dev/sdb1" },
+                { "UUID=1234-abcd", "/dev/disk/by-uuid/1234-abcd" },
+                { "UUID=\"1234\"", "/dev/disk/by-uuid/1234" },
+                { "LABEL=my swap", "/dev/disk/by-label/my\\x20swap" },
+                { "PARTUUID=0a-01", "/dev/disk/by-partuuid/0a-01" },
+                { "PARTLABEL=sw/ap", "/dev/disk/by-partlabel/sw\\x2fap" },
+        };
         char buf[256];
 
-        assert_int_equal(fstab_spec_to_path("/dev/sdb1", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/sdb1");
-        assert_int_equal(fstab_spec_to_path("UUID=1234-abcd", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/disk/by-uuid/1234-abcd");
-        assert_int_equal(fstab_spec_to_path("UUID=\"1234\"", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/disk/by-uuid/1234");
-        assert_int_equal(fstab_spec_to_path("LABEL=my swap", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/disk/by-label/my\\x20swap");
-        assert_int_equal(fstab_spec_to_path("PARTUUID=0a-01", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/disk/by-partuuid/0a-01");
-        assert_int_equal(fstab_spec_to_path("PARTLABEL=sw/ap", buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "/dev/disk/by-partlabel/sw\\x2fap");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                assert_int_equal(fstab_spec_to_path(cases[i].spec, buf, sizeof(buf)), 0);
+                assert_string_equal(buf, cases[i].path);
+        }
         assert_int_equal(fstab_spec_to_path("tmpfs", buf, sizeof(buf)), -EINVAL);
         assert_int_equal(fstab_spec_to_path("UUID=", buf, sizeof(buf)), -EINVAL);
 }
@@ -250,20 +252,37 @@ static void test_hosts_merge(void **state) {
 /* ---- sysctl ---- */
 
 static void test_sysctl(void **state) {
+        static const struct {
+                const char *key, *path;
+        } key_paths[] = {
+                { "net.ipv4.ip_forward", "net/ipv4/ip_forward" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "net/ipv4/conf/eth0.100/rp_filter" },
+                { "net.ipv4.conf.eth0/100.rp_filter", "net/ipv4/conf/eth0.100/rp_filter" },
+                { "kernel", "kernel" },
+        };
+        /* what the kernel shows against what is wanted: white space differs, numbers do not */
+        static const struct {
+                const char *kernel, *wanted;
+                bool equal;
+        } values[] = {
+                { "1", "1", true },
+                { "32768\t60999", "32768 60999", true },
+                { " 4096  87380 ", "4096 87380", true },
+                { "1", "10", false },
+                { "10", "1", false },
+                { "1 2", "1", false },
+                { "", "0", false },
+        };
         struct sysctl_setting s[FB_MAX_SYSCTLS + 8];
         _cleanup_free_ char *text = NULL;
         struct fb_config c;
         char path[256];
         size_t n, size;
 
-        assert_int_equal(sysctl_key_to_path("net.ipv4.ip_forward", path, sizeof(path)), 0);
-        assert_string_equal(path, "net/ipv4/ip_forward");
-        assert_int_equal(sysctl_key_to_path("net/ipv4/conf/eth0.100/rp_filter", path, sizeof(path)), 0);
-        assert_string_equal(path, "net/ipv4/conf/eth0.100/rp_filter");
-        assert_int_equal(sysctl_key_to_path("net.ipv4.conf.eth0/100.rp_filter", path, sizeof(path)), 0);
-        assert_string_equal(path, "net/ipv4/conf/eth0.100/rp_filter");
-        assert_int_equal(sysctl_key_to_path("kernel", path, sizeof(path)), 0);
-        assert_string_equal(path, "kernel");
+        for (size_t i = 0; i < ELEMENTSOF(key_paths); i++) {
+                assert_int_equal(sysctl_key_to_path(key_paths[i].key, path, sizeof(path)), 0);
+                assert_string_equal(path, key_paths[i].path);
+        }
 
         config_init(&c);
         n = sysctl_settings(&c, s, ELEMENTSOF(s));
@@ -288,13 +307,10 @@ static void test_sysctl(void **state) {
         assert_string_equal(s[4].value, "1");
         assert_string_equal(s[5].key, "net.ipv4.ip_local_port_range");
 
-        assert_true(kernel_value_equal("1", "1"));
-        assert_true(kernel_value_equal("32768\t60999", "32768 60999"));
-        assert_true(kernel_value_equal(" 4096  87380 ", "4096 87380"));
-        assert_false(kernel_value_equal("1", "10"));
-        assert_false(kernel_value_equal("10", "1"));
-        assert_false(kernel_value_equal("1 2", "1"));
-        assert_false(kernel_value_equal("", "0"));
+        for (size_t i = 0; i < ELEMENTSOF(values); i++)
+                if (kernel_value_equal(values[i].kernel, values[i].wanted) != values[i].equal)
+                        fail_msg("kernel_value_equal(\"%s\", \"%s\") is not %s", values[i].kernel, values[i].wanted,
+                                 values[i].equal ? "true" : "false");
 }
 
 /* ---- SELinux config ---- */

@@ -31,13 +31,26 @@ static void sample(struct join_record *rec) {
         rec->expires = 1764441600;
 }
 
+/* The sample record in rec, sealed with key_a into *sealed (the caller frees it). */
+static void seal_sample(struct join_record *rec, char **sealed, size_t *size) {
+        sample(rec);
+        assert_int_equal(join_record_seal(key_a, rec, sealed, size), 0);
+}
+
+/* Where needle starts in text; the test fails when it is not there. */
+static char *must_find(char *text, const char *needle) {
+        char *p = strstr(text, needle);
+
+        assert_non_null(p);
+        return p;
+}
+
 static void test_seal_open_roundtrip(void **state) {
         struct join_record rec, out;
         _cleanup_free_ char *sealed = NULL;
         size_t size;
 
-        sample(&rec);
-        assert_int_equal(join_record_seal(key_a, &rec, &sealed, &size), 0);
+        seal_sample(&rec, &sealed, &size);
         assert_int_equal(strlen(sealed), size);
         /* The token never appears in the sealed form. */
         assert_null(strstr(sealed, "abcdef.0123456789abcdef"));
@@ -66,24 +79,19 @@ static void test_wrong_key(void **state) {
         _cleanup_free_ char *sealed = NULL;
         size_t size;
 
-        sample(&rec);
-        assert_int_equal(join_record_seal(key_a, &rec, &sealed, &size), 0);
+        seal_sample(&rec, &sealed, &size);
         assert_int_equal(join_record_open(key_b, "lab", sealed, size, &out), -EBADMSG);
 }
 
 static void test_other_cluster(void **state) {
         struct join_record rec, out;
         _cleanup_free_ char *sealed = NULL;
-        char *p;
         size_t size;
 
-        sample(&rec);
-        assert_int_equal(join_record_seal(key_a, &rec, &sealed, &size), 0);
+        seal_sample(&rec, &sealed, &size);
         assert_int_equal(join_record_open(key_a, "other", sealed, size, &out), -EXDEV);
         /* Relabelled envelope: the associated data no longer matches, so it does not open. */
-        p = strstr(sealed, "\"cluster\":\"lab\"");
-        assert_non_null(p);
-        memcpy(p + 11, "lac", 3);
+        memcpy(must_find(sealed, "\"cluster\":\"lab\"") + 11, "lac", 3);
         assert_int_equal(join_record_open(key_a, "lac", sealed, size, &out), -EBADMSG);
 }
 
@@ -93,11 +101,8 @@ static void test_tampered(void **state) {
         char *p;
         size_t size;
 
-        sample(&rec);
-        assert_int_equal(join_record_seal(key_a, &rec, &sealed, &size), 0);
-        p = strstr(sealed, "\"sealed\":\"");
-        assert_non_null(p);
-        p += 10;
+        seal_sample(&rec, &sealed, &size);
+        p = must_find(sealed, "\"sealed\":\"") + 10;
         while (*p == '\\' || *p == '/') /* json-c writes '/' as "\/" */
                 p++;
         *p = *p == 'A' ? 'B' : 'A';

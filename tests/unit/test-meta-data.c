@@ -30,30 +30,38 @@ static void test_metadata_other_keys_ignored(void **state) {
 }
 
 static void test_metadata_errors(void **state) {
-        expect_error("", UD, NULL, "/seed/meta-data:1:1: meta-data is empty");
-        expect_error("- a\n", UD, NULL, "/seed/meta-data:1:1: expected a mapping (key: value), got a list");
-        expect_error("instance-id: a/b\nlocal-hostname: m\nrole: worker\n", UD, NULL,
-                     "/seed/meta-data:1:14: instance-id: \"a/b\" may only contain letters, digits");
-        expect_error("instance-id: ..\nlocal-hostname: m\nrole: worker\n", UD, NULL,
-                     "/seed/meta-data:1:14: instance-id: \"..\" cannot name a state directory");
-        expect_error("instance-id:\nlocal-hostname: m\nrole: worker\n", UD, NULL, "/seed/meta-data:1:13: instance-id: has no value");
-        expect_error("instance-id: [a]\nlocal-hostname: m\nrole: worker\n", UD, NULL,
-                     "/seed/meta-data:1:14: instance-id: expected a single value, got a list");
-        expect_error("instance-id: "
-                     "a12345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345"
-                     "678901234567890123456789012345678\nlocal-hostname: m\nrole: worker\n",
-                     UD, NULL, "instance-id: longer than 128 characters");
-        expect_error("instance-id: i\nlocal-hostname: Master\nrole: worker\n", UD, NULL,
-                     "/seed/meta-data:2:17: local-hostname: \"Master\" must be lower case");
-        expect_error("instance-id: i\nlocal-hostname: node_1\nrole: worker\n", UD, NULL,
-                     "/seed/meta-data:2:17: local-hostname: \"node_1\" is not a valid host name (RFC 1123");
-        expect_error("instance-id: i\nlocal-hostname: -a\nrole: worker\n", UD, NULL, "local-hostname: \"-a\" is not a valid host name");
-        expect_error("instance-id: i\nlocal-hostname: m\nrole: master\n", UD, NULL,
-                     "/seed/meta-data:3:7: role: \"master\" is not one of: control-plane, worker; did you mean control-plane?");
-        expect_error("instance-id: i\nlocal-hostname: m\nrole: wroker\n", UD, NULL,
-                     "/seed/meta-data:3:7: role: \"wroker\" is not one of: control-plane, worker; did you mean worker?");
-        expect_error("instance-id: i\nlocal-hostname: m\nrole: boss\n", UD, NULL,
-                     "role: \"boss\" is not one of: control-plane, worker\n");
+        static const struct {
+                const char *md; /* with UD and no network-config */
+                const char *needle;
+        } cases[] = {
+                { "", "/seed/meta-data:1:1: meta-data is empty" },
+                { "- a\n", "/seed/meta-data:1:1: expected a mapping (key: value), got a list" },
+                { "instance-id: a/b\nlocal-hostname: m\nrole: worker\n",
+                  "/seed/meta-data:1:14: instance-id: \"a/b\" may only contain letters, digits" },
+                { "instance-id: ..\nlocal-hostname: m\nrole: worker\n",
+                  "/seed/meta-data:1:14: instance-id: \"..\" cannot name a state directory" },
+                { "instance-id:\nlocal-hostname: m\nrole: worker\n", "/seed/meta-data:1:13: instance-id: has no value" },
+                { "instance-id: [a]\nlocal-hostname: m\nrole: worker\n",
+                  "/seed/meta-data:1:14: instance-id: expected a single value, got a list" },
+                { "instance-id: "
+                  "a12345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345"
+                  "678901234567890123456789012345678\nlocal-hostname: m\nrole: worker\n",
+                  "instance-id: longer than 128 characters" },
+                { "instance-id: i\nlocal-hostname: Master\nrole: worker\n",
+                  "/seed/meta-data:2:17: local-hostname: \"Master\" must be lower case" },
+                { "instance-id: i\nlocal-hostname: node_1\nrole: worker\n",
+                  "/seed/meta-data:2:17: local-hostname: \"node_1\" is not a valid host name (RFC 1123" },
+                { "instance-id: i\nlocal-hostname: -a\nrole: worker\n", "local-hostname: \"-a\" is not a valid host name" },
+                { "instance-id: i\nlocal-hostname: m\nrole: master\n",
+                  "/seed/meta-data:3:7: role: \"master\" is not one of: control-plane, worker; did you mean control-plane?" },
+                { "instance-id: i\nlocal-hostname: m\nrole: wroker\n",
+                  "/seed/meta-data:3:7: role: \"wroker\" is not one of: control-plane, worker; did you mean worker?" },
+                { "instance-id: i\nlocal-hostname: m\nrole: boss\n",
+                  "role: \"boss\" is not one of: control-plane, worker\n" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(cases[i].md, UD, NULL, cases[i].needle);
 }
 
 static void test_configdrive(void **state) {

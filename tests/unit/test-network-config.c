@@ -28,10 +28,7 @@ static void test_netconfig_v1_forms(void **state) {
                   "      search: [a.example, b.example]\n");
         assert_true(c.have_network_config);
         assert_int_equal(c.n_ifaces, 2);
-        assert_string_equal(c.ifaces[0].name, "ens3");
-        assert_string_equal(c.ifaces[0].mac, "52:54:00:ab:cd:ef");
-        assert_int_equal(c.ifaces[0].address, 0xc0a8dc68u);
-        assert_int_equal(c.ifaces[0].prefix, 24);
+        assert_static_iface(&c.ifaces[0], "ens3", "52:54:00:ab:cd:ef", 0xc0a8dc68u, 24);
         assert_int_equal(c.ifaces[0].pos.line, 9);
         assert_int_equal(c.ifaces[0].pos.column, 20);
         assert_int_equal(c.ifaces[0].n_dns, 2);

@@ -75,57 +75,63 @@ static void test_prefix_and_cidr(void **state) {
         assert_false(cidr4_overlap(0xc0a8dc00u, 24, 0xc0a8dd00u, 24)); /* neighbours */
 }
 
-static void test_hostname(void **state) {
-        char s[80];
+/* A list of strings for check_predicate(), NULL-terminated. */
+#define STRINGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-        assert_true(hostname_is_valid("master"));
-        assert_true(hostname_is_valid("node-1"));
-        assert_true(hostname_is_valid("a"));
-        assert_true(hostname_is_valid("1"));
-        assert_true(hostname_is_valid("node-1.lab.example"));
-        assert_false(hostname_is_valid(""));
-        assert_false(hostname_is_valid("-node"));
-        assert_false(hostname_is_valid("node-"));
-        assert_false(hostname_is_valid("Node"));
-        assert_false(hostname_is_valid("node_1"));
-        assert_false(hostname_is_valid("node 1"));
-        assert_false(hostname_is_valid(".node"));
-        assert_false(hostname_is_valid("node."));
-        assert_false(hostname_is_valid("a..b"));
-        assert_false(hostname_is_valid("a-.b"));
-        assert_false(hostname_is_valid("a.-b"));
-        memset(s, 'a', 63);
-        s[63] = 0;
-        assert_true(hostname_is_valid(s));
-        s[63] = 'a';
-        s[64] = 0;
-        assert_false(hostname_is_valid(s));
+/* A predicate on strings: true for every one of valid, false for every one of invalid (both end in NULL). */
+static void check_predicate(const char *name, bool (*is_valid)(const char *), const char *const *valid,
+                            const char *const *invalid) {
+        for (; *valid; valid++)
+                if (!is_valid(*valid))
+                        fail_msg("%s(\"%s\") is false", name, *valid);
+        for (; *invalid; invalid++)
+                if (is_valid(*invalid))
+                        fail_msg("%s(\"%s\") is true", name, *invalid);
+}
+
+/* is_valid takes a string of max characters, and not one of max + 1. */
+static void check_max_length(const char *name, bool (*is_valid)(const char *), size_t max) {
+        char s[256];
+
+        assert_true(max + 2 <= sizeof(s));
+        memset(s, 'a', max);
+        s[max] = 0;
+        if (!is_valid(s))
+                fail_msg("%s: %zu characters refused", name, max);
+        s[max] = 'a';
+        s[max + 1] = 0;
+        if (is_valid(s))
+                fail_msg("%s: %zu characters taken", name, max + 1);
+}
+
+static void test_hostname(void **state) {
+        check_predicate("hostname_is_valid", hostname_is_valid,
+                        STRINGS("master", "node-1", "a", "1", "node-1.lab.example"),
+                        STRINGS("", "-node", "node-", "Node", "node_1", "node 1", ".node", "node.", "a..b", "a-.b",
+                                "a.-b"));
+        check_max_length("hostname_is_valid", hostname_is_valid, 63);
 }
 
 static void test_bootstrap_token(void **state) {
-        assert_true(bootstrap_token_is_valid("abcdef.0123456789abcdef"));
-        assert_true(bootstrap_token_is_valid("000000.0000000000000000"));
-        assert_false(bootstrap_token_is_valid("ABCDEF.0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcde"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcdefa"));
-        assert_false(bootstrap_token_is_valid("abcde.f0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid("abcdef.0123456789abcd.f"));
-        assert_false(bootstrap_token_is_valid("abcdef-0123456789abcdef"));
-        assert_false(bootstrap_token_is_valid(""));
+        check_predicate("bootstrap_token_is_valid", bootstrap_token_is_valid,
+                        STRINGS("abcdef.0123456789abcdef", "000000.0000000000000000"),
+                        STRINGS("ABCDEF.0123456789abcdef", "abcdef0123456789abcdef", "abcdef.0123456789abcde",
+                                "abcdef.0123456789abcdefa", "abcde.f0123456789abcdef", "abcdef.0123456789abcd.f",
+                                "abcdef-0123456789abcdef", ""));
 }
 
 static void test_mac(void **state) {
+        static const char *const bad[] = {
+                "52:54:00:fb:00", "52:54:00:fb:00:6a:", "52-54-00-fb-00-6a", "52:54:00:fb:00:6g",
+                "525:4:00:fb:00:6a", "",
+        };
         char m[18];
 
         assert_int_equal(parse_mac("52:54:00:FB:00:6a", m), 0);
         assert_string_equal(m, "52:54:00:fb:00:6a");
-        assert_int_equal(parse_mac("52:54:00:fb:00", m), -EINVAL);
-        assert_int_equal(parse_mac("52:54:00:fb:00:6a:", m), -EINVAL);
-        assert_int_equal(parse_mac("52-54-00-fb-00-6a", m), -EINVAL);
-        assert_int_equal(parse_mac("52:54:00:fb:00:6g", m), -EINVAL);
-        assert_int_equal(parse_mac("525:4:00:fb:00:6a", m), -EINVAL);
-        assert_int_equal(parse_mac("", m), -EINVAL);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (parse_mac(bad[i], m) != -EINVAL)
+                        fail_msg("\"%s\" accepted", bad[i]);
 }
 
 static void test_base64(void **state) {
@@ -206,39 +212,42 @@ static void test_uint(void **state) {
 }
 
 static void test_duration(void **state) {
+        static const struct {
+                const char *text;
+                unsigned long long seconds;
+        } ok[] = {
+                { "24h", 86400 },   { "90m", 5400 },    { "45s", 45 }, { "2h30m", 9000 },
+                { "1h1m1s", 3661 }, { "3600", 3600 },   { "0", 0 },
+                { "87600h", 315360000 }, /* at most ten years */
+        };
+        static const struct {
+                const char *text;
+                int r;
+        } refused[] = {
+                { "87601h", -ERANGE },
+                { "315360001", -EINVAL }, /* too many seconds, and no unit */
+                { "9999999999h", -ERANGE }, { "1d", -EINVAL },  { "h", -EINVAL },   { "1h ", -EINVAL },
+                { "-1h", -EINVAL },         { "1.5h", -EINVAL }, { "", -EINVAL },
+        };
         unsigned long long s = 7;
 
-        assert_int_equal(parse_duration_s("24h", &s), 0);
-        assert_int_equal(s, 86400);
-        assert_int_equal(parse_duration_s("90m", &s), 0);
-        assert_int_equal(s, 5400);
-        assert_int_equal(parse_duration_s("45s", &s), 0);
-        assert_int_equal(s, 45);
-        assert_int_equal(parse_duration_s("2h30m", &s), 0);
-        assert_int_equal(s, 9000);
-        assert_int_equal(parse_duration_s("1h1m1s", &s), 0);
-        assert_int_equal(s, 3661);
-        assert_int_equal(parse_duration_s("3600", &s), 0);
-        assert_int_equal(s, 3600);
-        assert_int_equal(parse_duration_s("0", &s), 0);
-        assert_int_equal(s, 0);
-        /* at most ten years */
-        assert_int_equal(parse_duration_s("87600h", &s), 0);
-        assert_int_equal(s, 315360000);
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                if (parse_duration_s(ok[i].text, &s) != 0)
+                        fail_msg("\"%s\" refused", ok[i].text);
+                assert_int_equal(s, ok[i].seconds);
+        }
         s = 7;
-        assert_int_equal(parse_duration_s("87601h", &s), -ERANGE);
-        assert_int_equal(parse_duration_s("315360001", &s), -EINVAL); /* too many seconds, and no unit */
-        assert_int_equal(parse_duration_s("9999999999h", &s), -ERANGE);
-        assert_int_equal(parse_duration_s("1d", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("1h ", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("-1h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("1.5h", &s), -EINVAL);
-        assert_int_equal(parse_duration_s("", &s), -EINVAL);
-        assert_int_equal(s, 7);
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+                if (parse_duration_s(refused[i].text, &s) != refused[i].r)
+                        fail_msg("\"%s\": expected %d", refused[i].text, refused[i].r);
+        assert_int_equal(s, 7); /* a refused value leaves the result alone */
 }
 
 static void test_k8s_version(void **state) {
+        static const char *const bad[] = {
+                "v0.23.6", "v100.1.1", "v1.1000.1", "v01.23.6", "v1.23", "v1.23.6-rc1", "v1.23.6.1", "vv1.23.6",
+                "V1.23.6", "", "v",
+        };
         char v[32];
 
         assert_int_equal(parse_k8s_version("v1.23.6", v), 0);
@@ -248,42 +257,19 @@ static void test_k8s_version(void **state) {
         assert_int_equal(parse_k8s_version("v1.0.0", v), 0);
         assert_int_equal(parse_k8s_version("v99.999.999", v), 0);
         assert_string_equal(v, "v99.999.999");
-        assert_int_equal(parse_k8s_version("v0.23.6", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v100.1.1", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v1.1000.1", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v01.23.6", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v1.23", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v1.23.6-rc1", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v1.23.6.1", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("vv1.23.6", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("V1.23.6", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("", v), -EINVAL);
-        assert_int_equal(parse_k8s_version("v", v), -EINVAL);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (parse_k8s_version(bad[i], v) != -EINVAL)
+                        fail_msg("\"%s\" accepted", bad[i]);
 }
 
 static void test_sysctl_key(void **state) {
-        char s[140];
-
-        assert_true(sysctl_key_is_valid("net.ipv4.ip_forward"));
-        assert_true(sysctl_key_is_valid("net/bridge/bridge-nf-call-iptables"));
-        assert_true(sysctl_key_is_valid("kernel.pid_max"));
-        assert_true(sysctl_key_is_valid("net.ipv4.conf.eth0/1.rp_filter")); /* a VLAN interface name */
-        assert_false(sysctl_key_is_valid(""));
-        assert_false(sysctl_key_is_valid(".net"));
-        assert_false(sysctl_key_is_valid("/net"));
-        assert_false(sysctl_key_is_valid("net."));
-        assert_false(sysctl_key_is_valid("net/"));
-        assert_false(sysctl_key_is_valid("net..ipv4"));
-        assert_false(sysctl_key_is_valid("net//ipv4"));
-        assert_false(sysctl_key_is_valid("net/../../etc/passwd"));
-        assert_false(sysctl_key_is_valid("net.ipv4 .x"));
-        assert_false(sysctl_key_is_valid("net.ipv4=1"));
-        memset(s, 'a', 127);
-        s[127] = 0;
-        assert_true(sysctl_key_is_valid(s));
-        s[127] = 'a';
-        s[128] = 0;
-        assert_false(sysctl_key_is_valid(s));
+        /* the last valid key names a VLAN interface (eth0/1) */
+        check_predicate("sysctl_key_is_valid", sysctl_key_is_valid,
+                        STRINGS("net.ipv4.ip_forward", "net/bridge/bridge-nf-call-iptables", "kernel.pid_max",
+                                "net.ipv4.conf.eth0/1.rp_filter"),
+                        STRINGS("", ".net", "/net", "net.", "net/", "net..ipv4", "net//ipv4",
+                                "net/../../etc/passwd", "net.ipv4 .x", "net.ipv4=1"));
+        check_max_length("sysctl_key_is_valid", sysctl_key_is_valid, 127);
 }
 
 static void test_string_is_safe(void **state) {

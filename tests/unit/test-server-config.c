@@ -15,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "server-config.h"
+#include "text-assert.h"
 
 #define BEARER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -23,7 +24,25 @@ static int parse(struct server_config *c, const char *text) {
         return server_config_parse(c, text, strlen(text), "c.yaml");
 }
 
+/* Every limit, field by field, so that a failure names the one that differs. */
+static void assert_limits(const struct server_limits *got, const struct server_limits *want) {
+        assert_int_equal(got->max_body, want->max_body);
+        assert_int_equal(got->max_connections, want->max_connections);
+        assert_int_equal(got->max_per_ip, want->max_per_ip);
+        assert_int_equal(got->connection_timeout, want->connection_timeout);
+        assert_int_equal(got->header_timeout, want->header_timeout);
+        assert_int_equal(got->request_timeout, want->request_timeout);
+        assert_int_equal(got->max_wait, want->max_wait);
+        assert_int_equal(got->max_nodes, want->max_nodes);
+        assert_int_equal(got->connection_memory, want->connection_memory);
+}
+
 static void test_defaults(void **state) {
+        static const struct server_limits defaults = {
+                .max_body = 65536, .max_connections = 1024, .max_per_ip = 64,
+                .connection_timeout = 15, .header_timeout = 10, .request_timeout = 30,
+                .max_wait = 60, .max_nodes = 1024, .connection_memory = 16384,
+        };
         struct server_config c;
 
         assert_int_equal(parse(&c, ""), 0);
@@ -35,15 +54,7 @@ static void test_defaults(void **state) {
         assert_null(c.repo_dir);
         assert_true(c.access_log);
         assert_int_equal(c.n_clusters, 0);
-        assert_int_equal(c.limits.max_body, 65536);
-        assert_int_equal(c.limits.max_connections, 1024);
-        assert_int_equal(c.limits.max_per_ip, 64);
-        assert_int_equal(c.limits.connection_timeout, 15);
-        assert_int_equal(c.limits.header_timeout, 10);
-        assert_int_equal(c.limits.request_timeout, 30);
-        assert_int_equal(c.limits.max_wait, 60);
-        assert_int_equal(c.limits.max_nodes, 1024);
-        assert_int_equal(c.limits.connection_memory, 16384);
+        assert_limits(&c.limits, &defaults);
         server_config_done(&c);
 
         /* a document of comments only is empty too */
@@ -53,6 +64,11 @@ static void test_defaults(void **state) {
 }
 
 static void test_every_key(void **state) {
+        static const struct server_limits limits = {
+                .max_body = 2048, .max_connections = 10, .max_per_ip = 0,
+                .connection_timeout = 60, .header_timeout = 5, .request_timeout = 3600,
+                .max_wait = 0, .max_nodes = 7, .connection_memory = 4096,
+        };
         struct server_config c;
         static const char text[] = "listen: 127.0.0.1:9000\n"
                                    "seed_dir: /srv/seeds\n"
@@ -87,15 +103,7 @@ static void test_every_key(void **state) {
         assert_string_equal(c.clusters[0].name, "lab");
         assert_string_equal(c.clusters[0].bearer, BEARER);
         assert_string_equal(c.clusters[1].name, "lab-2.example");
-        assert_int_equal(c.limits.max_body, 2048);
-        assert_int_equal(c.limits.max_connections, 10);
-        assert_int_equal(c.limits.max_per_ip, 0);
-        assert_int_equal(c.limits.connection_timeout, 60);
-        assert_int_equal(c.limits.header_timeout, 5);
-        assert_int_equal(c.limits.request_timeout, 3600);
-        assert_int_equal(c.limits.max_wait, 0);
-        assert_int_equal(c.limits.max_nodes, 7);
-        assert_int_equal(c.limits.connection_memory, 4096);
+        assert_limits(&c.limits, &limits);
         server_config_done(&c);
 
         /* "*:PORT" and ":PORT" mean every address */
@@ -112,8 +120,8 @@ static void test_every_key(void **state) {
         server_config_done(&c);
 }
 
-/* The parse fails with exactly one error line, expected. */
-static void expect_error(const char *text, const char *expected) {
+/* The parse fails with -EINVAL; returns its log (valid until the next capture). */
+static const char *parse_refused(const char *text) {
         struct server_config c;
         const char *log;
         int r;
@@ -123,104 +131,103 @@ static void expect_error(const char *text, const char *expected) {
         log = log_capture_end();
         server_config_done(&c);
         if (r != -EINVAL)
-                fail_msg("%s: returned %d, expected -EINVAL", text, r);
+                fail_msg("%s: returned %d, expected -EINVAL; log:\n%s", text, r, log);
+        return log;
+}
+
+/* The parse fails with exactly one error line, expected. */
+static void expect_error(const char *text, const char *expected) {
+        const char *log = parse_refused(text);
+
         if (!strstr(log, expected) || strchr(log, '\n') != log + strlen(log) - 1)
                 fail_msg("expected one line:\n  %s\nlog was:\n%s", expected, log);
 }
 
 static void test_errors(void **state) {
-        /* keys */
-        expect_error("listen: 127.0.0.1:1\ncolour: blue\n",
-                     "c.yaml:2:1: colour: unknown key (known keys: listen, seed_dir, ks_dir, repo_dir, state_dir, "
-                     "access_log, clusters, limits)\n");
-        expect_error("state-dir: /srv\n", "c.yaml:1:1: state-dir: unknown key; did you mean state_dir?\n");
-        expect_error("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: duplicate key \"listen\" (first at line 1 column 1)\n");
-        expect_error("limits:\n  max_wait: 5s\n  bogus: 1\n", "c.yaml:3:3: bogus: unknown key in limits\n");
-        expect_error("clusters:\n  - name: lab\n    colour: blue\n",
-                     "c.yaml:3:5: clusters.colour: unknown key (known keys: name, bearer)\n");
-        expect_error("[1, 2]\n", "c.yaml:1:1: expected a mapping (key: value), got a list\n");
-        expect_error("? [a]\n: 1\n", "c.yaml:1:3: mapping key is a list; keys must be strings\n");
-        expect_error("a: &x 1\n", "c.yaml:1:4: anchors (&name) are not allowed\n");
-        expect_error("limits: [1, 2]\n", "c.yaml:1:9: limits: expected a mapping (key: value), got a list\n");
-        expect_error("listen: [1\n", "c.yaml:2:1: not valid YAML: ");
+        static const struct {
+                const char *text, *expected;
+        } cases[] = {
+                /* keys */
+                { "listen: 127.0.0.1:1\ncolour: blue\n",
+                  "c.yaml:2:1: colour: unknown key (known keys: listen, seed_dir, ks_dir, repo_dir, state_dir, "
+                  "access_log, clusters, limits)\n" },
+                { "state-dir: /srv\n", "c.yaml:1:1: state-dir: unknown key; did you mean state_dir?\n" },
+                { "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: duplicate key \"listen\" (first at line 1 column 1)\n" },
+                { "limits:\n  max_wait: 5s\n  bogus: 1\n", "c.yaml:3:3: bogus: unknown key in limits\n" },
+                { "clusters:\n  - name: lab\n    colour: blue\n",
+                  "c.yaml:3:5: clusters.colour: unknown key (known keys: name, bearer)\n" },
+                { "[1, 2]\n", "c.yaml:1:1: expected a mapping (key: value), got a list\n" },
+                { "? [a]\n: 1\n", "c.yaml:1:3: mapping key is a list; keys must be strings\n" },
+                { "a: &x 1\n", "c.yaml:1:4: anchors (&name) are not allowed\n" },
+                { "limits: [1, 2]\n", "c.yaml:1:9: limits: expected a mapping (key: value), got a list\n" },
+                { "listen: [1\n", "c.yaml:2:1: not valid YAML: " },
 
-        /* values */
-        expect_error("listen: 10.0.0.1\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
-        expect_error("listen: localhost:80\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
-        expect_error("listen: 10.0.0.1:65536\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n");
-        expect_error("listen:\n  - 10.0.0.1:80\n", "c.yaml:2:3: listen: expected a single value, got a list\n");
-        expect_error("listen:\n", "c.yaml:1:8: listen: has no value\n");
-        expect_error("seed_dir: seeds\n", "c.yaml:1:11: seed_dir: must be an absolute path\n");
-        expect_error("state_dir: ''\n", "c.yaml:1:12: state_dir: must be a non-empty string without control characters\n");
-        expect_error("ks_dir: \"/srv/\\tks\"\n", "c.yaml:1:9: ks_dir: must be a non-empty string without control characters\n");
-        expect_error("repo_dir: \"/srv/\\0repo\"\n", "c.yaml:1:11: value contains a NUL character\n");
-        expect_error("access_log: yes\n", "c.yaml:1:13: access_log: must be true or false\n");
-        expect_error("limits:\n  max_wait: 61s\n",
-                     "c.yaml:2:13: limits.max_wait: must be a duration in seconds from 0 to 60\n");
-        expect_error("limits:\n  header_timeout: 0\n",
-                     "c.yaml:2:19: limits.header_timeout: must be a duration in seconds from 1 to 3600\n");
-        expect_error("limits:\n  connection_timeout: soon\n",
-                     "c.yaml:2:23: limits.connection_timeout: must be a duration in seconds from 1 to 3600\n");
-        expect_error("limits:\n  max_body: 1023\n", "c.yaml:2:13: limits.max_body: must be a number from 1024 to 1048576\n");
-        expect_error("limits:\n  max_connections: 0\n",
-                     "c.yaml:2:20: limits.max_connections: must be a number from 1 to 65536\n");
-        expect_error("limits:\n  max_connections_per_ip: -1\n",
-                     "c.yaml:2:27: limits.max_connections_per_ip: must be a number from 0 to 65536\n");
-        expect_error("limits:\n  max_nodes: 100001\n", "c.yaml:2:14: limits.max_nodes: must be a number from 1 to 100000\n");
-        expect_error("limits:\n  connection_memory: 4k\n",
-                     "c.yaml:2:22: limits.connection_memory: must be a number from 4096 to 1048576\n");
-        expect_error("limits:\n  request_timeout: {a: 1}\n",
-                     "c.yaml:2:20: limits.request_timeout: expected a single value, got a mapping\n");
+                /* values */
+                { "listen: 10.0.0.1\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
+                { "listen: localhost:80\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
+                { "listen: 10.0.0.1:65536\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
+                { "listen:\n  - 10.0.0.1:80\n", "c.yaml:2:3: listen: expected a single value, got a list\n" },
+                { "listen:\n", "c.yaml:1:8: listen: has no value\n" },
+                { "seed_dir: seeds\n", "c.yaml:1:11: seed_dir: must be an absolute path\n" },
+                { "state_dir: ''\n", "c.yaml:1:12: state_dir: must be a non-empty string without control characters\n" },
+                { "ks_dir: \"/srv/\\tks\"\n", "c.yaml:1:9: ks_dir: must be a non-empty string without control characters\n" },
+                { "repo_dir: \"/srv/\\0repo\"\n", "c.yaml:1:11: value contains a NUL character\n" },
+                { "access_log: yes\n", "c.yaml:1:13: access_log: must be true or false\n" },
+                { "limits:\n  max_wait: 61s\n",
+                  "c.yaml:2:13: limits.max_wait: must be a duration in seconds from 0 to 60\n" },
+                { "limits:\n  header_timeout: 0\n",
+                  "c.yaml:2:19: limits.header_timeout: must be a duration in seconds from 1 to 3600\n" },
+                { "limits:\n  connection_timeout: soon\n",
+                  "c.yaml:2:23: limits.connection_timeout: must be a duration in seconds from 1 to 3600\n" },
+                { "limits:\n  max_body: 1023\n", "c.yaml:2:13: limits.max_body: must be a number from 1024 to 1048576\n" },
+                { "limits:\n  max_connections: 0\n",
+                  "c.yaml:2:20: limits.max_connections: must be a number from 1 to 65536\n" },
+                { "limits:\n  max_connections_per_ip: -1\n",
+                  "c.yaml:2:27: limits.max_connections_per_ip: must be a number from 0 to 65536\n" },
+                { "limits:\n  max_nodes: 100001\n", "c.yaml:2:14: limits.max_nodes: must be a number from 1 to 100000\n" },
+                { "limits:\n  connection_memory: 4k\n",
+                  "c.yaml:2:22: limits.connection_memory: must be a number from 4096 to 1048576\n" },
+                { "limits:\n  request_timeout: {a: 1}\n",
+                  "c.yaml:2:20: limits.request_timeout: expected a single value, got a mapping\n" },
 
-        /* clusters */
-        expect_error("clusters: lab\n", "c.yaml:1:11: clusters: expected a list\n");
-        expect_error("clusters:\n  - lab\n", "c.yaml:2:5: clusters: expected a mapping (key: value), got a scalar\n");
-        expect_error("clusters:\n  - name: Lab_1\n    bearer: " BEARER "\n",
-                     "c.yaml:2:11: clusters.name: must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?\n");
-        expect_error("clusters:\n  - bearer: " BEARER "\n", "c.yaml:2:5: clusters: a cluster needs a name\n");
-        expect_error("clusters:\n  - name: lab\n", "c.yaml:2:5: lab: a cluster needs a bearer\n");
-        expect_error("clusters:\n  - name: lab\n    bearer: " BEARER "\n  - name: lab\n    bearer: " BEARER "\n",
-                     "c.yaml:4:5: lab: cluster listed twice\n");
-        expect_error("clusters:\n  - name: lab\n    name: lab\n", "c.yaml:3:5: duplicate key \"name\" (first at line 2 column 5)\n");
+                /* clusters */
+                { "clusters: lab\n", "c.yaml:1:11: clusters: expected a list\n" },
+                { "clusters:\n  - lab\n", "c.yaml:2:5: clusters: expected a mapping (key: value), got a scalar\n" },
+                { "clusters:\n  - name: Lab_1\n    bearer: " BEARER "\n",
+                  "c.yaml:2:11: clusters.name: must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?\n" },
+                { "clusters:\n  - bearer: " BEARER "\n", "c.yaml:2:5: clusters: a cluster needs a name\n" },
+                { "clusters:\n  - name: lab\n", "c.yaml:2:5: lab: a cluster needs a bearer\n" },
+                { "clusters:\n  - name: lab\n    bearer: " BEARER "\n  - name: lab\n    bearer: " BEARER "\n",
+                  "c.yaml:4:5: lab: cluster listed twice\n" },
+                { "clusters:\n  - name: lab\n    name: lab\n", "c.yaml:3:5: duplicate key \"name\" (first at line 2 column 5)\n" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(cases[i].text, cases[i].expected);
 }
 
 static void test_every_error_reported(void **state) {
-        struct server_config c;
-        const char *log;
+        const char *log = parse_refused("listen: nowhere\n"
+                                        "seed_dir: seeds\n"
+                                        "limits:\n"
+                                        "  max_wait: 61\n"
+                                        "  bogus: 1\n");
 
-        log_capture_start();
-        assert_int_equal(parse(&c, "listen: nowhere\n"
-                                   "seed_dir: seeds\n"
-                                   "limits:\n"
-                                   "  max_wait: 61\n"
-                                   "  bogus: 1\n"),
-                         -EINVAL);
-        log = log_capture_end();
-        server_config_done(&c);
-        assert_non_null(strstr(log, "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n"));
-        assert_non_null(strstr(log, "c.yaml:2:11: seed_dir: must be an absolute path\n"));
-        assert_non_null(strstr(log, "c.yaml:4:13: limits.max_wait: must be a duration in seconds from 0 to 60\n"));
-        assert_non_null(strstr(log, "c.yaml:5:3: bogus: unknown key in limits\n"));
+        assert_contains_all(log, "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n",
+                            "c.yaml:2:11: seed_dir: must be an absolute path\n",
+                            "c.yaml:4:13: limits.max_wait: must be a duration in seconds from 0 to 60\n",
+                            "c.yaml:5:3: bogus: unknown key in limits\n");
 }
 
 static void test_bearer_never_echoed(void **state) {
-        struct server_config c;
-        const char *log;
+        const char *log = parse_refused("clusters:\n  - name: lab\n    bearer: SECRET-VALUE-NOT-TO-ECHO\n");
 
-        log_capture_start();
-        assert_int_equal(parse(&c, "clusters:\n  - name: lab\n    bearer: SECRET-VALUE-NOT-TO-ECHO\n"), -EINVAL);
-        log = log_capture_end();
-        server_config_done(&c);
         assert_non_null(strstr(log, "c.yaml:3:13: clusters.bearer: must be 64 lower-case hex digits\n"));
         assert_null(strstr(log, "SECRET"));
 
         /* upper case is refused too */
-        log_capture_start();
-        assert_int_equal(parse(&c, "clusters:\n  - name: lab\n    bearer: 0123456789ABCDEF0123456789abcdef0123456789abcdef"
-                                   "0123456789abcdef\n"),
-                         -EINVAL);
-        log = log_capture_end();
-        server_config_done(&c);
+        log = parse_refused("clusters:\n  - name: lab\n    bearer: 0123456789ABCDEF0123456789abcdef0123456789abcdef"
+                            "0123456789abcdef\n");
         assert_non_null(strstr(log, "clusters.bearer: must be 64 lower-case hex digits"));
         assert_null(strstr(log, "0123456789ABCDEF"));
 }

@@ -6,7 +6,6 @@
 
 static void test_userdata_defaults(void **state) {
         struct fb_config c;
-        char a[16];
 
         expect_ok(&c, MD, UD, NULL);
         assert_string_equal(c.cluster_name, "kubernetes");
@@ -24,18 +23,8 @@ static void test_userdata_defaults(void **state) {
         assert_string_equal(c.k8s.control_plane_host, "192.168.220.104");
         assert_int_equal(c.k8s.control_plane_port, 6443);
         assert_null(c.k8s.control_plane_pos.file); /* a default */
-        assert_string_equal(c.k8s.image_repository, "registry.aliyuncs.com/google_containers");
-        format_ipv4(c.k8s.service_net, a);
-        assert_string_equal(a, "10.1.0.0");
-        format_ipv4(c.k8s.pod_net, a);
-        assert_string_equal(a, "10.244.0.0");
+        assert_k8s_host_defaults(&c);
         assert_null(c.k8s.pod_pos.file);
-        assert_string_equal(c.k8s.cni, "flannel");
-        assert_string_equal(c.k8s.runtime, "docker");
-        assert_int_equal(c.host.swap, FB_SWAP_OFF);
-        assert_int_equal(c.host.selinux, FB_SELINUX_PERMISSIVE);
-        assert_int_equal(c.host.firewall, FB_FIREWALL_OPEN);
-        assert_true(c.host.grow_root);
         assert_int_equal(c.n_ssh_keys, 0);
         assert_false(c.have_network_config);
         config_done(&c);

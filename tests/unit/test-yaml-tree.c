@@ -58,28 +58,37 @@ static void expect_yaml_error(const char *doc, int expected, const char *needle)
 }
 
 static void test_yaml_refusals(void **state) {
-        char *big;
+        static const struct {
+                const char *doc;
+                int expected;
+                const char *needle;
+        } cases[] = {
+                { "a: &x 1\nb: 2\n", -EINVAL, "t.yaml:1:4: anchors (&name) are not allowed" },
+                { "a: [1]\nb: *x\n", -EINVAL, "t.yaml:2:4: aliases (*name) are not allowed" },
+                { "a: &x [1]\nb: *x\n", -EINVAL, "t.yaml:1:4: anchors (&name) are not allowed" },
+                { "a: 1\n---\nb: 2\n", -EINVAL, "t.yaml:2:1: more than one YAML document" },
+                { "a: 1\nb: 2\na: 3\n", -EINVAL, "t.yaml:3:1: duplicate key \"a\" (first at line 1 column 1)" },
+                { "{\"a\": 1, \"a\": 2}", -EINVAL, "t.yaml:1:10: duplicate key \"a\"" },
+                { "? [a, b]\n: c\n", -EINVAL, "t.yaml:1:3: mapping key is a list; keys must be strings" },
+                { "? {a: b}\n: c\n", -EINVAL, "t.yaml:1:3: mapping key is a mapping" },
+                { "a: !foo bar\n", -EINVAL, "t.yaml:1:4: only the standard tags" },
+                { "a: !!binary aGVsbG8=\n", -EINVAL, "t.yaml:1:4: only the standard tags" },
+                { "a: \"x\\0y\"\n", -EINVAL, "t.yaml:1:4: value contains a NUL character" },
+                { "a: b: c\n", -EINVAL, "t.yaml:1:5: not valid YAML: mapping values are not allowed in this context" },
+                { "a:\n  - 1\n b: 2\n", -EINVAL, "t.yaml:3:2: not valid YAML" },
+                /* libyaml 0.1.4 (CentOS 7) refuses ':' in plain scalars inside flow collections; say what to do */
+                { "a: {b: c:d, e: f}\n", -EINVAL,
+                  "t.yaml:1:9: not valid YAML: found unexpected ':' (in { } or [ ], quote values that contain ':')" },
+                { "a: [x, \xc3\xa9:d]\n", -EINVAL, "t.yaml:1:9: not valid YAML: found unexpected ':'" },
+                { "a: {b:c: d}\n", -EINVAL, "t.yaml:1:6: not valid YAML: found unexpected ':'" },
+                { "a: \"\xff\"\n", -EINVAL, "t.yaml:1:5: not valid YAML: invalid leading UTF-8 octet" },
+                { "a: [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n", -E2BIG, "nested deeper than 16 levels" },
+        };
 
-        expect_yaml_error("a: &x 1\nb: 2\n", -EINVAL, "t.yaml:1:4: anchors (&name) are not allowed");
-        expect_yaml_error("a: [1]\nb: *x\n", -EINVAL, "t.yaml:2:4: aliases (*name) are not allowed");
-        expect_yaml_error("a: &x [1]\nb: *x\n", -EINVAL, "t.yaml:1:4: anchors (&name) are not allowed");
-        expect_yaml_error("a: 1\n---\nb: 2\n", -EINVAL, "t.yaml:2:1: more than one YAML document");
-        expect_yaml_error("a: 1\nb: 2\na: 3\n", -EINVAL, "t.yaml:3:1: duplicate key \"a\" (first at line 1 column 1)");
-        expect_yaml_error("{\"a\": 1, \"a\": 2}", -EINVAL, "t.yaml:1:10: duplicate key \"a\"");
-        expect_yaml_error("? [a, b]\n: c\n", -EINVAL, "t.yaml:1:3: mapping key is a list; keys must be strings");
-        expect_yaml_error("? {a: b}\n: c\n", -EINVAL, "t.yaml:1:3: mapping key is a mapping");
-        expect_yaml_error("a: !foo bar\n", -EINVAL, "t.yaml:1:4: only the standard tags");
-        expect_yaml_error("a: !!binary aGVsbG8=\n", -EINVAL, "t.yaml:1:4: only the standard tags");
-        expect_yaml_error("a: \"x\\0y\"\n", -EINVAL, "t.yaml:1:4: value contains a NUL character");
-        expect_yaml_error("a: b: c\n", -EINVAL, "t.yaml:1:5: not valid YAML: mapping values are not allowed in this context");
-        expect_yaml_error("a:\n  - 1\n b: 2\n", -EINVAL, "t.yaml:3:2: not valid YAML");
-        /* libyaml 0.1.4 (CentOS 7) refuses ':' in plain scalars inside flow collections; say what to do */
-        expect_yaml_error("a: {b: c:d, e: f}\n", -EINVAL,
-                          "t.yaml:1:9: not valid YAML: found unexpected ':' (in { } or [ ], quote values that contain ':')");
-        expect_yaml_error("a: [x, \xc3\xa9:d]\n", -EINVAL, "t.yaml:1:9: not valid YAML: found unexpected ':'");
-        expect_yaml_error("a: {b:c: d}\n", -EINVAL, "t.yaml:1:6: not valid YAML: found unexpected ':'");
-        expect_yaml_error("a: \"\xff\"\n", -EINVAL, "t.yaml:1:5: not valid YAML: invalid leading UTF-8 octet");
-        expect_yaml_error("a: [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n", -E2BIG, "nested deeper than 16 levels");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_yaml_error(cases[i].doc, cases[i].expected, cases[i].needle);
+
+        char *big;
 
         /* the node limit */
         big = malloc(YAML_MAX_NODES * 3 + 16);
