@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "macro.h"
 #include "parse.h"
+#include "yaml-tree.h"
 #include "secret.h"
 #include "seedgen.h"
 
@@ -49,31 +49,13 @@ static int out_close(struct out *o, bool secret, char **ret, size_t *ret_size) {
 /* Plain when every YAML 1.1 reader (cloud-init's PyYAML too) takes it as this string; else
  * double-quoted. Values reaching here are already checked printable ASCII. */
 static void yaml_string(FILE *f, const char *s) {
-        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
         bool plain = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
 
         for (const char *p = s; *p && plain; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("._/-", *p)))
                         plain = false;
-        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
-                if (strcasecmp(s, special[i]) == 0)
-                        plain = false;
-        if (plain) {
-                fputs(s, f);
-                return;
-        }
-        fputc('"', f);
-        for (const char *p = s; *p; p++) {
-                unsigned char ch = (unsigned char) *p;
-                if (ch == '"' || ch == '\\')
-                        fprintf(f, "\\%c", ch);
-                else if (ch < 0x20 || ch >= 0x7f)
-                        fprintf(f, "\\x%02x", ch);
-                else
-                        fputc(ch, f);
-        }
-        fputc('"', f);
+        yaml_write_scalar(f, s, plain, true);
 }
 
 static void yaml_kv(FILE *f, int indent, const char *key, const char *value) {

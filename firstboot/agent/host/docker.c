@@ -28,23 +28,15 @@
 
 enum unit_query { UNIT_IS_ENABLED, UNIT_IS_ACTIVE };
 
-/* systemctl is-enabled/is-active: the exit status is the answer (0 = enabled, static, ... / active); the
- * word printed is only for messages. Returns 1 yes, 0 no, -errno. */
+/* Returns 1 yes, 0 no, -errno. */
 static int docker_unit_query(struct fb_run *run, enum unit_query q, char *ret_word, size_t size) {
-        const char *argv[] = { "systemctl", q == UNIT_IS_ENABLED ? "is-enabled" : "is-active", "docker", NULL };
-        _cleanup_free_ char *out = NULL;
         int r;
 
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
-                return r;
-        if (r != 0 && strstr(out, "No such file"))
+        r = systemctl_unit_query(run, q == UNIT_IS_ENABLED ? "is-enabled" : "is-active", "docker", ret_word, size);
+        if (r == -ENXIO)
                 return log_error_errno(-ENOENT, "docker.service does not exist: is docker installed? (the image or "
                                        "kickstart installs it)");
-        systemctl_state_word(out, ret_word, size);
-        if (!ret_word[0]) /* an error message rather than a state */
-                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
-        return r == 0;
+        return r;
 }
 
 static int systemctl_docker(struct fb_run *run, const char *verb) {

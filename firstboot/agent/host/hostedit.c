@@ -266,3 +266,19 @@ void systemctl_state_word(const char *out, char *ret, size_t size) {
         else
                 snprintf(ret, size, "%.*s", (int) (end - start), start);
 }
+
+int systemctl_unit_query(struct fb_run *run, const char *verb, const char *unit, char *ret_word, size_t size) {
+        const char *argv[] = { "systemctl", verb, unit, NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0 && strstr(out, "No such file"))
+                return -ENXIO;
+        systemctl_state_word(out, ret_word, size);
+        if (!ret_word[0]) /* an error message rather than a state */
+                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
+        return r == 0;
+}

@@ -114,3 +114,7 @@ int authorized_keys_merge(const char *old, size_t old_size, char *const *keys, s
 /* The state word systemctl is-enabled/is-active printed (its last line) into ret; "" when that line is
  * an error message rather than a state. */
 void systemctl_state_word(const char *out, char *ret, size_t size);
+/* systemctl is-enabled/is-active (verb) UNIT: the exit status is the answer (0 = enabled, static, ... /
+ * active); the word printed goes to ret_word for messages ("yes"/"unknown" where it printed an error
+ * message). Returns 1 yes, 0 no, -ENXIO (not logged) when the unit does not exist, other -errno. */
+int systemctl_unit_query(struct fb_run *run, const char *verb, const char *unit, char *ret_word, size_t size);

@@ -316,22 +316,15 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
 }
 
 static int unit_enabled(struct fb_run *run, const char *unit, char *ret_word, size_t size) {
-        const char *argv[] = { "systemctl", "is-enabled", unit, NULL };
-        _cleanup_free_ char *out = NULL;
         int r;
 
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
-                return r;
-        if (r != 0 && strstr(out, "No such file"))
+        r = systemctl_unit_query(run, "is-enabled", unit, ret_word, size);
+        if (r == -ENXIO)
                 return log_error_errno(-ENOENT, "%s.service does not exist, so nothing would apply the static address "
                                        "at boot (%s)", unit,
                                        streq(unit, "network") ? "CentOS 7's initscripts package provides it"
                                                               : "systemd-networkd is part of systemd");
-        systemctl_state_word(out, ret_word, size);
-        if (!ret_word[0])
-                snprintf(ret_word, size, r == 0 ? "yes" : "unknown");
-        return r == 0;
+        return r;
 }
 
 static int systemctl(struct fb_run *run, const char *verb, const char *unit) {
