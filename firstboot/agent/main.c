@@ -206,8 +206,7 @@ int main(int argc, char *argv[]) {
                 { "endpoint", required_argument, NULL, ARG_ENDPOINT },
                 { "cluster", required_argument, NULL, ARG_CLUSTER },
                 { "watch", no_argument, NULL, ARG_WATCH },
-                { "verbose", no_argument, NULL, 'v' },
-                { "quiet", no_argument, NULL, 'q' },
+                LOG_LEVEL_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -221,6 +220,8 @@ int main(int argc, char *argv[]) {
         /* Options may come before or after the command ("run --until host"). "-": non-options come back
          * in order as 1, so that a command with options of its own (seed) can take the rest of the line. */
         while ((c = getopt_long(argc, argv, "-vqh", options, NULL)) >= 0) {
+                if (log_level_option(c))
+                        continue;
                 switch (c) {
                 case 1:
                         if (name) {
@@ -272,12 +273,6 @@ int main(int argc, char *argv[]) {
                 case ARG_UNTIL:
                         arg_engine.until = optarg;
                         given |= OPT_UNTIL;
-                        break;
-                case 'v':
-                        log_set_max_level(LOG_DEBUG);
-                        break;
-                case 'q':
-                        log_set_max_level(LOG_WARNING);
                         break;
                 case 'h':
                         help();

@@ -14,6 +14,13 @@ void log_set_max_level(int level) {
         max_level = level;
 }
 
+bool log_level_option(int c) {
+        if (c != 'v' && c != 'q')
+                return false;
+        max_level = c == 'v' ? LOG_DEBUG : LOG_WARNING;
+        return true;
+}
+
 int log_get_max_level(void) {
         return max_level;
 }

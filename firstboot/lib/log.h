@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h>
 
@@ -12,6 +13,11 @@
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* The -v/--verbose and -q/--quiet entries of a getopt_long() table (with <getopt.h>); log_level_option()
+ * applies what getopt_long() returns for them. */
+#define LOG_LEVEL_OPTIONS { "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' }
+/* -v: debug messages too; -q: warnings and errors only. false (nothing done) for any other option. */
+bool log_level_option(int c);
 void log_set_program(const char *name);
 /* Also append every message (at any level) to this file descriptor, e.g. the 0600 agent log. */
 void log_set_extra_fd(int fd);

@@ -121,7 +121,7 @@ bool bootstrap_token_is_valid(const char *s) {
         return true;
 }
 
-static int hexval(char c) {
+int hexval(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')

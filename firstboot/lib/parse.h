@@ -25,6 +25,9 @@ bool hostname_is_valid(const char *s);
 /* Kubernetes bootstrap token: [a-z0-9]{6}.[a-z0-9]{16} */
 bool bootstrap_token_is_valid(const char *s);
 
+/* The value of one hexadecimal digit of either case, or -1. */
+int hexval(char c);
+
 /* "aa:bb:cc:dd:ee:ff", case-insensitive; normalised to lower case in ret. */
 int parse_mac(const char *s, char ret[static 18]);
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
@@ -421,4 +422,27 @@ void ytree_escape(const char *s, char *buf, size_t size) {
                 n += 3;
         }
         buf[n] = 0;
+}
+
+void yaml_write_scalar(FILE *f, const char *s, bool plain, bool escape_non_ascii) {
+        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
+
+        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
+                if (strcasecmp(s, special[i]) == 0)
+                        plain = false;
+        if (plain) {
+                fputs(s, f);
+                return;
+        }
+        fputc('"', f);
+        for (const char *p = s; *p; p++) {
+                unsigned char ch = (unsigned char) *p;
+                if (ch == '"' || ch == '\\')
+                        fprintf(f, "\\%c", ch);
+                else if (ch < 0x20 || ch == 0x7f || (escape_non_ascii && ch > 0x7f))
+                        fprintf(f, "\\x%02x", ch);
+                else
+                        fputc(ch, f);
+        }
+        fputc('"', f);
 }

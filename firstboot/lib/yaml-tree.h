@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 /* A small YAML loader on top of libyaml's event API (0.1.4): one document into a tree of scalars,
@@ -60,3 +61,8 @@ const char *ynode_type_to_string(enum ynode_type t);
 /* s made safe for a log message: quotes, backslashes, control and non-ASCII bytes escaped, cut after
  * 64 characters with "...". size must be at least 8. */
 void ytree_escape(const char *s, char *buf, size_t size);
+
+/* Writes s as a YAML 1.1 scalar: plain when the caller found its characters plain-safe (plain) and it is
+ * no word a reader takes as a boolean or null ("yes", "off", "~", ...); else double-quoted, with quotes,
+ * backslashes, control bytes and DEL escaped, and bytes from 0x80 too when escape_non_ascii. */
+void yaml_write_scalar(FILE *f, const char *s, bool plain, bool escape_non_ascii);

@@ -6,74 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "macro.h"
+#include "memstream.h"
 #include "parse.h"
+#include "yaml-tree.h"
 #include "secret.h"
 #include "seedgen.h"
-
-struct out {
-        FILE *f;
-        char *buf;
-        size_t size;
-};
-
-static int out_open(struct out *o) {
-        o->buf = NULL;
-        o->size = 0;
-        o->f = open_memstream(&o->buf, &o->size);
-        return o->f ? 0 : -ENOMEM;
-}
-
-/* Hands the text out; on a write error (out of memory) frees it. secret: erase before freeing. */
-static int out_close(struct out *o, bool secret, char **ret, size_t *ret_size) {
-        bool failed = ferror(o->f);
-
-        if (fclose(o->f) != 0)
-                failed = true;
-        o->f = NULL;
-        if (failed || !o->buf) {
-                if (secret)
-                        erase_and_free(o->buf);
-                else
-                        free(o->buf);
-                return -ENOMEM;
-        }
-        *ret = o->buf;
-        if (ret_size)
-                *ret_size = o->size;
-        return 0;
-}
 
 /* Plain when every YAML 1.1 reader (cloud-init's PyYAML too) takes it as this string; else
  * double-quoted. Values reaching here are already checked printable ASCII. */
 static void yaml_string(FILE *f, const char *s) {
-        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
         bool plain = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
 
         for (const char *p = s; *p && plain; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       strchr("._/-", *p)))
                         plain = false;
-        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
-                if (strcasecmp(s, special[i]) == 0)
-                        plain = false;
-        if (plain) {
-                fputs(s, f);
-                return;
-        }
-        fputc('"', f);
-        for (const char *p = s; *p; p++) {
-                unsigned char ch = (unsigned char) *p;
-                if (ch == '"' || ch == '\\')
-                        fprintf(f, "\\%c", ch);
-                else if (ch < 0x20 || ch >= 0x7f)
-                        fprintf(f, "\\x%02x", ch);
-                else
-                        fputc(ch, f);
-        }
-        fputc('"', f);
+        yaml_write_scalar(f, s, plain, true);
 }
 
 static void yaml_kv(FILE *f, int indent, const char *key, const char *value) {
@@ -142,14 +92,14 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
         char a[16], control_plane[300];
         char key[64];
         CLEANUP_ERASE(key);
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = memstream_open(&o);
         if (r < 0)
                 return r;
         if (base64_encode(secrets->cluster_key, sizeof(secrets->cluster_key), key, sizeof(key)) < 0) {
-                (void) out_close(&o, true, ret, ret_size);
+                (void) memstream_close(&o, true, ret, ret_size);
                 return -EINVAL;
         }
         fprintf(o.f, "#cloud-config\n"
@@ -209,30 +159,30 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
                         fputc('\n', o.f);
                 }
         }
-        return out_close(&o, true, ret, ret_size);
+        return memstream_close(&o, true, ret, ret_size);
 }
 
 int seedgen_render_meta_data(const struct seedgen_inventory *inv, const struct seedgen_node *node,
                              const char *instance_id, char **ret, size_t *ret_size) {
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = memstream_open(&o);
         if (r < 0)
                 return r;
         yaml_kv(o.f, 0, "instance-id", instance_id);
         yaml_kv(o.f, 0, "local-hostname", node->name);
         yaml_kv(o.f, 0, "role", role_to_string(node->role));
-        return out_close(&o, false, ret, ret_size);
+        return memstream_close(&o, false, ret, ret_size);
 }
 
 int seedgen_render_network_config(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                                   size_t *ret_size) {
         char a[16];
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = memstream_open(&o);
         if (r < 0)
                 return r;
         fprintf(o.f, "# NoCloud network-config version 1 (cloud-init's format), written by kube-firstboot seed\n"
@@ -268,7 +218,7 @@ int seedgen_render_network_config(const struct seedgen_inventory *inv, const str
                         p += *p == ' ';
                 }
         }
-        return out_close(&o, false, ret, ret_size);
+        return memstream_close(&o, false, ret, ret_size);
 }
 
 /* The server listens where the endpoint says, unless a proxy must stand in between. */
@@ -306,10 +256,10 @@ static void server_listen(FILE *f, const char *endpoint) {
 
 int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *bearer, const char *seed_dir,
                                char **ret, size_t *ret_size) {
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = memstream_open(&o);
         if (r < 0)
                 return r;
         fprintf(o.f, "# kube-firstboot-server configuration for cluster %s, written by kube-firstboot seed.\n"
@@ -328,17 +278,24 @@ int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *
                      "  - name: %s\n"
                      "    bearer: %s\n",
                 SEEDGEN_KICKSTART_PATH, inv->cluster.cluster_name, bearer);
-        return out_close(&o, true, ret, ret_size);
+        return memstream_close(&o, true, ret, ret_size);
 }
 
-static void pxe_header(FILE *f, const struct seedgen_inventory *inv, const struct seedgen_node *node,
-                       const char *loader) {
-        fprintf(f, "# kube-firstboot: PXE install of %s (cluster %s) by %s, for the network card %s;\n"
-                   "# written by kube-firstboot seed. %s and %s are the CentOS 7.9 installer's\n"
-                   "# images/pxeboot/vmlinuz and initrd.img, below the TFTP root. The kickstart and the node's seed\n"
-                   "# come from the endpoint. Boot from disk first: a blank disk falls through to this menu, an\n"
-                   "# installed machine boots itself instead of installing again (docs/seed-generator.md).\n",
+/* Opens the stream of a boot loader's file and writes its header. */
+static int pxe_open(struct memstream *o, const struct seedgen_inventory *inv, const struct seedgen_node *node,
+                    const char *loader) {
+        int r;
+
+        r = memstream_open(o);
+        if (r < 0)
+                return r;
+        fprintf(o->f, "# kube-firstboot: PXE install of %s (cluster %s) by %s, for the network card %s;\n"
+                      "# written by kube-firstboot seed. %s and %s are the CentOS 7.9 installer's\n"
+                      "# images/pxeboot/vmlinuz and initrd.img, below the TFTP root. The kickstart and the node's seed\n"
+                      "# come from the endpoint. Boot from disk first: a blank disk falls through to this menu, an\n"
+                      "# installed machine boots itself instead of installing again (docs/seed-generator.md).\n",
                 node->name, inv->cluster.cluster_name, loader, node->mac, SEEDGEN_PXE_KERNEL, SEEDGEN_PXE_INITRD);
+        return 0;
 }
 
 static void kernel_args(FILE *f, const struct seedgen_inventory *inv, const struct seedgen_node *node) {
@@ -349,13 +306,12 @@ static void kernel_args(FILE *f, const struct seedgen_inventory *inv, const stru
 
 int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                             size_t *ret_size) {
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = pxe_open(&o, inv, node, "pxelinux");
         if (r < 0)
                 return r;
-        pxe_header(o.f, inv, node, "pxelinux");
         fprintf(o.f, "DEFAULT kube-firstboot\n"
                      "PROMPT 0\n"
                      "TIMEOUT 50\n"
@@ -368,18 +324,17 @@ int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct se
         /* IPAPPEND 2 adds BOOTIF=, so the installer brings up the card it booted from */
         fprintf(o.f, "\n"
                      "  IPAPPEND 2\n");
-        return out_close(&o, false, ret, ret_size);
+        return memstream_close(&o, false, ret, ret_size);
 }
 
 int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                         size_t *ret_size) {
-        struct out o;
+        struct memstream o;
         int r;
 
-        r = out_open(&o);
+        r = pxe_open(&o, inv, node, "GRUB (UEFI)");
         if (r < 0)
                 return r;
-        pxe_header(o.f, inv, node, "GRUB (UEFI)");
         fprintf(o.f, "set default=0\n"
                      "set timeout=5\n"
                      "menuentry 'Install CentOS 7 as %s (cluster %s, kube-firstboot)' {\n"
@@ -390,5 +345,5 @@ int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedge
                      "\tinitrdefi %s\n"
                      "}\n",
                 SEEDGEN_PXE_INITRD);
-        return out_close(&o, false, ret, ret_size);
+        return memstream_close(&o, false, ret, ret_size);
 }

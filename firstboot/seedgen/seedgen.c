@@ -97,8 +97,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "new-key", no_argument, NULL, ARG_NEW_KEY },
                 { "example", no_argument, NULL, ARG_EXAMPLE },
-                { "verbose", no_argument, NULL, 'v' },
-                { "quiet", no_argument, NULL, 'q' },
+                LOG_LEVEL_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -106,6 +105,8 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
 
         optind = 0; /* a fresh scan of this argv, with its own options (argv[0] is "seed") */
         while ((c = getopt_long(argc, argv, "vqh", options, NULL)) >= 0) {
+                if (log_level_option(c))
+                        continue;
                 switch (c) {
                 case ARG_INVENTORY:
                         a->inventory = optarg;
@@ -127,12 +128,6 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                         break;
                 case ARG_EXAMPLE:
                         a->example = true;
-                        break;
-                case 'v':
-                        log_set_max_level(LOG_DEBUG);
-                        break;
-                case 'q':
-                        log_set_max_level(LOG_WARNING);
                         break;
                 case 'h':
                         help();

@@ -118,8 +118,8 @@ static int parse_argv(int argc, char *argv[], struct server_config *config, bool
                 } else if (c == ARG_VERSION) {
                         printf("kube-firstboot-server %s (libmicrohttpd %s)\n", VERSION, MHD_get_version());
                         return 0;
-                } else if (c == 'v')
-                        log_set_max_level(LOG_DEBUG);
+                } else
+                        log_level_option(c); /* -v */
         }
         if (config_path) {
                 r = server_config_load(config, config_path);

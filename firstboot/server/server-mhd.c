@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "server-request.h"
 #include "server-util.h"
 #include "time-util.h"
@@ -234,16 +235,6 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
         free(req);
         *con_cls = NULL;
         s->active_requests--;
-}
-
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 /* %XX decoding for the path and the query, as libmicrohttpd's own, except that "%00" cannot cut a

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-member.h"
 #include "macro.h"
 #include "parse.h"
 #include "server-records.h"
@@ -51,32 +52,6 @@ static json_object *parse_object(const char *data, size_t size) {
         return o;
 }
 
-/* The member's string value, or NULL when missing, not a string, longer than max or holding a NUL. */
-static const char *member_string(json_object *o, const char *key, size_t max) {
-        json_object *v;
-        int len;
-
-        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        len = json_object_get_string_len(v);
-        if (len < 0 || (size_t) len > max || strlen(json_object_get_string(v)) != (size_t) len)
-                return NULL;
-        return json_object_get_string(v);
-}
-
-static bool member_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret) {
-        json_object *v;
-        int64_t i;
-
-        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-                return false;
-        i = json_object_get_int64(v);
-        if (i < min || i > max)
-                return false;
-        *ret = i;
-        return true;
-}
-
 static bool base64_length_is(const char *s, size_t min, size_t max) {
         size_t len = strlen(s), n;
         _cleanup_free_ uint8_t *buf = NULL;
@@ -101,18 +76,18 @@ int record_check(const char *cluster, const char *data, size_t size, char *err, 
         o = parse_object(data, size);
         if (!o)
                 return fail(err, err_size, "record: not a JSON object");
-        if (!member_int(o, "version", 1, 1, &version))
+        if (json_member_int64(o, "version", 1, 1, &version) < 0)
                 return fail(err, err_size, "record: version must be 1");
-        s = member_string(o, "cluster", 63);
+        s = json_member_string(o, "cluster", 63);
         if (!s || !streq(s, cluster))
                 return fail(err, err_size, "record: cluster does not match the path");
-        s = member_string(o, "alg", 16);
+        s = json_member_string(o, "alg", 16);
         if (!s || !streq(s, "A256GCM"))
                 return fail(err, err_size, "record: alg must be A256GCM");
-        s = member_string(o, "nonce", 64);
+        s = json_member_string(o, "nonce", 64);
         if (!s || !base64_length_is(s, 12, 12))
                 return fail(err, err_size, "record: nonce must be 12 bytes in base64");
-        s = member_string(o, "sealed", JOIN_RECORD_MAX);
+        s = json_member_string(o, "sealed", JOIN_RECORD_MAX);
         if (!s || !base64_length_is(s, 16, JOIN_RECORD_MAX))
                 return fail(err, err_size, "record: sealed must be base64 of at least 16 bytes");
         if (json_object_object_length(o) != 5)
@@ -180,7 +155,7 @@ int report_parse(const char *node, const char *data, size_t size, bool stored, s
         o = parse_object(data, size);
         if (!o)
                 return fail(err, err_size, "report: not a JSON object");
-        s = member_string(o, "node", 63);
+        s = json_member_string(o, "node", 63);
         if (!s || !streq(s, node))
                 return fail(err, err_size, "report: node does not match the path");
         r = calloc(1, sizeof(*r));
@@ -188,37 +163,37 @@ int report_parse(const char *node, const char *data, size_t size, bool stored, s
                 return -ENOMEM;
         strscpy(r->node, sizeof(r->node), node);
 
-        s = member_string(o, "role", 31);
+        s = json_member_string(o, "role", 31);
         if (!s || !role_is_valid(s)) {
                 report_free(r);
                 return fail(err, err_size, "report: role must match [a-z0-9-]{1,31}");
         }
         strscpy(r->role, sizeof(r->role), s);
-        s = member_string(o, "stage", 15);
+        s = json_member_string(o, "stage", 15);
         if (!s || !one_of(s, stages, ELEMENTSOF(stages))) {
                 report_free(r);
                 return fail(err, err_size, "report: stage must be one of seed, host, init, cni, publish, "
                                            "wait-record, join, done");
         }
         strscpy(r->stage, sizeof(r->stage), s);
-        s = member_string(o, "status", 15);
+        s = json_member_string(o, "status", 15);
         if (!s || !one_of(s, statuses, ELEMENTSOF(statuses))) {
                 report_free(r);
                 return fail(err, err_size, "report: status must be one of running, done, failed");
         }
         strscpy(r->status, sizeof(r->status), s);
-        s = member_string(o, "message", REPORT_MESSAGE_MAX);
+        s = json_member_string(o, "message", REPORT_MESSAGE_MAX);
         if (!s || !text_is_printable_utf8(s, strlen(s))) {
                 report_free(r);
                 return fail(err, err_size, "report: message must be printable UTF-8 of at most 256 bytes");
         }
         strscpy(r->message, sizeof(r->message), s);
-        if (!member_int(o, "time", 0, (int64_t) 1 << 40, &r->time)) {
+        if (json_member_int64(o, "time", 0, (int64_t) 1 << 40, &r->time) < 0) {
                 report_free(r);
                 return fail(err, err_size, "report: time must be Unix seconds");
         }
         if (stored) {
-                if (!member_int(o, "received", 0, (int64_t) 1 << 40, &t)) {
+                if (json_member_int64(o, "received", 0, (int64_t) 1 << 40, &t) < 0) {
                         report_free(r);
                         return fail(err, err_size, "report: received must be Unix seconds");
                 }

@@ -2,15 +2,14 @@
 /* show-seed: the validated configuration as YAML, secrets (cluster key, token) masked. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config/config-parse.h"
 #include "macro.h"
 #include "parse.h"
+#include "yaml-tree.h"
 
 /* Plain when a YAML 1.1 reader would take it as the same string; double-quoted otherwise. */
 static void show_string(FILE *f, const char *s) {
-        static const char *const special[] = { "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~" };
         bool plain = s[0] != 0;
         size_t dots = 0;
 
@@ -22,24 +21,7 @@ static void show_string(FILE *f, const char *s) {
         }
         if (plain && !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '/'))
                 plain = (s[0] >= '0' && s[0] <= '9') && (dots >= 2 || strchr(s, '/')); /* addresses, CIDRs */
-        for (size_t i = 0; i < ELEMENTSOF(special) && plain; i++)
-                if (strcasecmp(s, special[i]) == 0)
-                        plain = false;
-        if (plain) {
-                fputs(s, f);
-                return;
-        }
-        fputc('"', f);
-        for (const char *p = s; *p; p++) {
-                unsigned char ch = (unsigned char) *p;
-                if (ch == '"' || ch == '\\')
-                        fprintf(f, "\\%c", ch);
-                else if (ch < 0x20 || ch == 0x7f)
-                        fprintf(f, "\\x%02x", ch);
-                else
-                        fputc(ch, f);
-        }
-        fputc('"', f);
+        yaml_write_scalar(f, s, plain, false);
 }
 
 static void show_kv(FILE *f, int indent, const char *key, const char *value) {

@@ -5,6 +5,7 @@
 
 #include "crypto-dl.h"
 #include "join/joinrecord.h"
+#include "json-member.h"
 #include "macro.h"
 #include "parse.h"
 #include "random.h"
@@ -65,23 +66,11 @@ static json_object *parse_object(const char *data, size_t size, size_t max) {
         return o;
 }
 
+/* A string member that is also safe to show (string_is_safe()), or NULL. */
 static const char *get_string(json_object *o, const char *key, size_t max) {
-        json_object *v;
-        const char *s;
+        const char *s = json_member_string(o, key, max);
 
-        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        s = json_object_get_string(v);
-        return s && strlen(s) <= max && string_is_safe(s, max) ? s : NULL;
-}
-
-static int get_int64(json_object *o, const char *key, int64_t *ret) {
-        json_object *v;
-
-        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-                return -EINVAL;
-        *ret = json_object_get_int64(v);
-        return 0;
+        return s && string_is_safe(s, max) ? s : NULL;
 }
 
 static bool is_pubkeypin(const char *s) {
@@ -118,7 +107,7 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
         if (!o)
                 return -EINVAL;
         memset(rec, 0, sizeof(*rec));
-        if (get_int64(o, "version", &version) < 0 || version != 1)
+        if (json_member_int64(o, "version", 1, 1, &version) < 0)
                 return -EINVAL;
         s = get_string(o, "cluster", sizeof(rec->cluster) - 1);
         if (!s)
@@ -144,7 +133,8 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
         }
         if (rec->n_ca_cert_hashes == 0)
                 return -EINVAL;
-        if (get_int64(o, "issued", &rec->issued) < 0 || get_int64(o, "expires", &rec->expires) < 0)
+        if (json_member_int64(o, "issued", INT64_MIN, INT64_MAX, &rec->issued) < 0 ||
+            json_member_int64(o, "expires", INT64_MIN, INT64_MAX, &rec->expires) < 0)
                 return -EINVAL;
         return 0;
 }
@@ -235,7 +225,7 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         int64_t version;
         int len, total, r;
 
-        if (!env || get_int64(env, "version", &version) < 0 || version != 1)
+        if (!env || json_member_int64(env, "version", 1, 1, &version) < 0)
                 return -EINVAL;
         r = dlopen_crypto();
         if (r < 0)

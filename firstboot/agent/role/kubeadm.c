@@ -5,6 +5,7 @@
 
 #include "role/kubeadm.h"
 #include "macro.h"
+#include "memstream.h"
 #include "parse.h"
 
 /* The dockershim socket of kubeadm 1.23 (docker is the runtime the reference installs). */
@@ -17,20 +18,6 @@ void format_go_duration(unsigned long long seconds, char buf[static 32]) {
 int kubeadm_api_server(const struct fb_config *c, char *buf, size_t size) {
         int n = snprintf(buf, size, "%s:%u", c->k8s.control_plane_host, c->k8s.control_plane_port);
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
-}
-
-static int finish_stream(FILE *f, char **buf, size_t *size, char **ret, size_t *ret_size) {
-        bool failed = ferror(f);
-
-        if (fclose(f) != 0 || failed) {
-                free(*buf);
-                *buf = NULL;
-                return -ENOMEM;
-        }
-        *ret = *buf;
-        if (ret_size)
-                *ret_size = *size;
-        return 0;
 }
 
 static void node_registration(FILE *f, const struct fb_config *c) {
@@ -59,9 +46,7 @@ static void node_registration(FILE *f, const struct fb_config *c) {
 int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret, size_t *ret_size) {
         char ttl[32], service[16], pod[16], advertise[16], api[300];
         uint32_t addr = config_node_address(c);
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
+        struct memstream m;
         int r;
 
         if (!addr)
@@ -74,10 +59,10 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
         format_ipv4(c->k8s.pod_net, pod);
         format_ipv4(addr, advertise);
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        fprintf(f, "# Written by kube-firstboot from the seed; kubeadm init --config reads it.\n"
+        r = memstream_open(&m);
+        if (r < 0)
+                return r;
+        fprintf(m.f, "# Written by kube-firstboot from the seed; kubeadm init --config reads it.\n"
                    "apiVersion: kubeadm.k8s.io/v1beta3\n"
                    "kind: InitConfiguration\n"
                    "bootstrapTokens:\n"
@@ -90,8 +75,8 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "  advertiseAddress: \"%s\"\n"
                    "  bindPort: %u\n",
                 token, ttl, advertise, c->k8s.control_plane_port);
-        node_registration(f, c);
-        fprintf(f, "---\n"
+        node_registration(m.f, c);
+        fprintf(m.f, "---\n"
                    "apiVersion: kubeadm.k8s.io/v1beta3\n"
                    "kind: ClusterConfiguration\n"
                    "clusterName: \"%s\"\n"
@@ -108,18 +93,15 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "cgroupDriver: systemd\n",
                 c->cluster_name, c->k8s.version, api, c->k8s.image_repository, service, c->k8s.service_prefix, pod,
                 c->k8s.pod_prefix);
-        return finish_stream(f, &buf, &size, ret, ret_size);
+        return memstream_close(&m, false, ret, ret_size);
 }
 
 int kubeadm_render_join(const struct fb_config *c, const struct join_record *rec, char **ret, size_t *ret_size) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
+        struct memstream m;
 
-        f = open_memstream(&buf, &size);
-        if (!f)
+        if (memstream_open(&m) < 0)
                 return -ENOMEM;
-        fprintf(f, "# Written by kube-firstboot from the join record; kubeadm join --config reads it.\n"
+        fprintf(m.f, "# Written by kube-firstboot from the join record; kubeadm join --config reads it.\n"
                    "apiVersion: kubeadm.k8s.io/v1beta3\n"
                    "kind: JoinConfiguration\n"
                    "discovery:\n"
@@ -129,8 +111,8 @@ int kubeadm_render_join(const struct fb_config *c, const struct join_record *rec
                    "    caCertHashes:\n",
                 rec->api_server, rec->token);
         for (unsigned i = 0; i < rec->n_ca_cert_hashes; i++)
-                fprintf(f, "    - \"%s\"\n", rec->ca_cert_hashes[i]);
-        fprintf(f, "  timeout: \"5m0s\"\n");
-        node_registration(f, c);
-        return finish_stream(f, &buf, &size, ret, ret_size);
+                fprintf(m.f, "    - \"%s\"\n", rec->ca_cert_hashes[i]);
+        fprintf(m.f, "  timeout: \"5m0s\"\n");
+        node_registration(m.f, c);
+        return memstream_close(&m, false, ret, ret_size);
 }
