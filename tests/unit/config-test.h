@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "config/config-parse.h"
 #include "config/config.h"
 #include "log.h"

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "backoff.h"
 
 /* A pause within +-25% of nominal (milliseconds). */
@@ -133,12 +135,6 @@ static void test_loop_until_deadline(void **state) {
         assert_in_range(attempts, 1, 28);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_growth_and_cap),         cmocka_unit_test(test_reset),
-                cmocka_unit_test(test_fixed_interval),         cmocka_unit_test(test_jitter_spreads),
-                cmocka_unit_test(test_deadline_passed_no_pause), cmocka_unit_test(test_pause_cut_at_deadline),
-                cmocka_unit_test(test_wait_returns_0_while_time_is_left),         cmocka_unit_test(test_loop_until_deadline),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_growth_and_cap, test_reset, test_fixed_interval, test_jitter_spreads,
+               test_deadline_passed_no_pause, test_pause_cut_at_deadline, test_wait_returns_0_while_time_is_left,
+               test_loop_until_deadline)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "buffer.h"
 
 static void test_empty_steal(void **state) {
@@ -147,13 +149,5 @@ static void test_free_and_init(void **state) {
         buffer_free(&b);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_empty_steal),     cmocka_unit_test(test_append_puts_appendf),
-                cmocka_unit_test(test_growth),          cmocka_unit_test(test_cap),
-                cmocka_unit_test(test_cap_appendf),     cmocka_unit_test(test_cap_zero),
-                cmocka_unit_test(test_one_append_past_cap), cmocka_unit_test(test_reset_keeps_memory),
-                cmocka_unit_test(test_free_and_init),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_empty_steal, test_append_puts_appendf, test_growth, test_cap, test_cap_appendf,
+               test_cap_zero, test_one_append_past_cap, test_reset_keeps_memory, test_free_and_init)

@@ -115,11 +115,4 @@ static void test_load_reports_every_file(void **state) {
         seed_done(&s);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_reference_master),
-                cmocka_unit_test(test_reference_workers),
-                cmocka_unit_test(test_load_reports_every_file),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_reference_master, test_reference_workers, test_load_reports_every_file)

@@ -83,10 +83,4 @@ static void test_validate_ok_cases(void **state) {
         config_done(&c);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_validate),
-                cmocka_unit_test(test_validate_ok_cases),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_validate, test_validate_ok_cases)

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include <json.h>
 
 #include "host/daemon-json.h"
@@ -382,18 +384,6 @@ static void test_docs_examples(void **state) {
         daemon_json_change_done(&c);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_absent),
-                cmocka_unit_test(test_empty),
-                cmocka_unit_test(test_other_keys_kept),
-                cmocka_unit_test(test_exec_opts_other_entries),
-                cmocka_unit_test(test_exec_opts_cgroupfs),
-                cmocka_unit_test(test_already_systemd),
-                cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_not_an_object),
-                cmocka_unit_test(test_docs_examples),
-        };
-
-        return cmocka_run_group_tests(tests, log_capture_setup, log_capture_teardown);
-}
+UNIT_TEST_MAIN(log_capture_setup, log_capture_teardown, test_absent, test_empty, test_other_keys_kept,
+               test_exec_opts_other_entries, test_exec_opts_cgroupfs, test_already_systemd, test_malformed,
+               test_not_an_object, test_docs_examples)

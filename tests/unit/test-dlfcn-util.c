@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "dlfcn-util.h"
 #include "log-capture.h"
 #include "log.h"
@@ -97,12 +99,5 @@ static void test_later_soname(void **state) {
         assert_true(sym_cos(0.0) == 1.0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_loads_every_symbol),
-                cmocka_unit_test(test_missing_symbol_refuses_all),
-                cmocka_unit_test(test_missing_library),
-                cmocka_unit_test(test_later_soname),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_loads_every_symbol, test_missing_symbol_refuses_all, test_missing_library,
+               test_later_soname)

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "engine.h"
 #include "exit-status.h"
 #include "fileio.h"
@@ -213,12 +215,5 @@ static void test_show_seed_failure_class(void **unused) {
         assert_int_equal(fb_exit_status(engine_show_seed(&o)), 2);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_stage_table),        cmocka_unit_test(test_until),
-                cmocka_unit_test(test_until_refused_before_anything),
-                cmocka_unit_test(test_report_stage),       cmocka_unit_test(test_resume_after_crash),
-                cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_show_seed_failure_class),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_stage_table, test_until, test_until_refused_before_anything, test_report_stage,
+               test_resume_after_crash, test_exit_status, test_show_seed_failure_class)
