@@ -10,21 +10,21 @@
 #    unit masked, some ports open), and the stand-ins answering the batched forms as CentOS 7's tools do;
 #  - run --until STEP: the host stage up to that step, not recorded as done.
 # It runs in a private UTS namespace so that sethostname(2) leaves the test machine's name alone.
-if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
-        exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/../lib/common.sh"
-. "$TOP/tests/lib/host-steps.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+. "$(dirname "$0")/../lib/host-uts.sh"
 SEEDS=$HOST_FIXTURES/seeds
 EXPECTED=$HOST_FIXTURES/expected
 hostname kfb-test-before
 
+# host_case NAME: a fresh fixture tree R=$WORK/NAME/root with its stand-ins in B=$WORK/NAME/bin.
+host_case() {
+        R=$WORK/$1/root
+        B=$WORK/$1/bin
+        host_tree "$R"
+        host_bin "$B" "$R"
+}
+
 # ---- master: plan, run, compare, run again ---------------------------------------------------------
-R=$WORK/master/root
-B=$WORK/master/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case master
 
 before=$(tree_snapshot "$R")
 run_cmd -o "$WORK/plan.out" -e "$WORK/plan.err" -m "plan" agent "$B" "$R" "$SEEDS/master" plan
@@ -92,10 +92,7 @@ assert_eq "" "$(plan_actions "$WORK/plan2.out" | grep -E "$mine" || true)" "plan
 ok "second run changes nothing and says so"
 
 # ---- node-1: a worker with the reference host settings: worker ports ---------------------------------
-R=$WORK/node1/root
-B=$WORK/node1/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case node1
 run_cmd -o "$WORK/node1.out" -e "$WORK/node1.err" -m "node-1 run" agent "$B" "$R" "$SEEDS/node-1" run --until host
 assert_eq "node-1" "$(hostname)" "node-1 hostname"
 diff -u "$EXPECTED/node-1.calls" <(my_calls "$B/calls.log") || fail "node-1 commands differ"
@@ -104,10 +101,7 @@ assert_eq "node-1" "$(cat "$R/etc/hostname")" "node-1 /etc/hostname"
 ok "worker opens the worker ports"
 
 # ---- node-2: swap keep, selinux keep, firewall disable, an extra that overrides a reference sysctl ---
-R=$WORK/node2/root
-B=$WORK/node2/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case node2
 run_cmd -o "$WORK/node2.out" -e "$WORK/node2.err" -m "node-2 run" agent "$B" "$R" "$SEEDS/node-2" run --until host
 diff -u "$EXPECTED/node-2.calls" <(my_calls "$B/calls.log") || fail "node-2 commands differ"
 for f in etc/fstab proc/swaps etc/selinux/config sys/fs/selinux/enforce root/.ssh/authorized_keys; do
@@ -126,10 +120,7 @@ done
 ok "keep, disable and sysctl extras"
 
 # ---- firewalld stopped, then not installed: nothing to open, and said so ----------------------------
-R=$WORK/fw/root
-B=$WORK/fw/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case fw
 rm "$B/state/firewalld.running"
 printf '127.0.1.1\tnode-1.lab node-1\n' >>"$R/etc/hosts" # as Debian's installer writes it
 agent "$B" "$R" "$SEEDS/node-1" run --until host 2>"$WORK/fw.err" || fail "run with firewalld stopped failed"
@@ -145,10 +136,7 @@ assert_contains "$(cat "$WORK/fw2.err")" "firewall: unchanged: firewalld not ins
 ok "firewalld stopped or absent; a conflicting hosts line is reported, and kept"
 
 # ---- batched commands from a half-done host: a unit masked in the middle, ports partly open -------------
-R=$WORK/half/root
-B=$WORK/half/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case half
 touch "$B/state/units/swapfile.swap.masked"
 printf '6443/tcp\n8472/udp\n' >"$B/state/firewalld.permanent"
 printf '8472/udp\n' >"$B/state/firewalld.runtime"
@@ -227,10 +215,7 @@ assert_eq "255 1" "$rc $(wc -l <"$WORK/model/root/proc/swaps")" "swapoff: every 
 ok "the stand-ins model the batched forms, and refuse what CentOS 7's tools refuse"
 
 # ---- run --until STEP: the host stage up to that step only, not recorded as done ----------------------
-R=$WORK/until/root
-B=$WORK/until/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case until
 run_cmd -o "$WORK/until.out" -e "$WORK/until.err" -m "run --until hosts" agent "$B" "$R" "$SEEDS/master" run --until hosts
 assert_eq "" "$(cat "$B/calls.log")" "--until hosts ran commands"
 assert_eq "master" "$(cat "$R/etc/hostname")" "--until hosts: /etc/hostname"
@@ -251,10 +236,7 @@ ok "run --until a host step stops after it and leaves the stage pending"
 
 # ---- errors: each stops the run with a clear message, and leaves what follows untouched -------------
 # A half managed block in /etc/hosts is not guessed at.
-R=$WORK/err1/root
-B=$WORK/err1/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err1
 printf '# BEGIN kube-firstboot managed block: do not edit\n192.168.220.104 master\n' >>"$R/etc/hosts"
 cp "$R/etc/hosts" "$WORK/hosts.half"
 rc=0
@@ -268,10 +250,7 @@ assert_eq "" "$(grep -E '^(swapoff|modprobe)' "$B/calls.log" || true)" "half blo
 ok "a half hosts block stops the run"
 
 # modprobe failing.
-R=$WORK/err2/root
-B=$WORK/err2/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err2
 echo 1 >"$B/modprobe.exit"
 echo "modprobe: FATAL: Module br_netfilter not found in directory /lib/modules/3.10.0" >"$B/modprobe.out"
 rc=0
@@ -283,10 +262,7 @@ assert_contains "$(cat "$R/var/log/kube-firstboot.log")" "Module br_netfilter no
 ok "a failing modprobe stops the run"
 
 # A sysctl the kernel does not have: named in the error, by plan as well as by run.
-R=$WORK/err3/root
-B=$WORK/err3/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err3
 rc=0
 agent "$B" "$R" "$SEEDS/bad-sysctl" plan >/dev/null 2>"$WORK/err3p.err" || rc=$?
 assert_eq 1 "$rc" "missing sysctl: plan exit status"
@@ -301,10 +277,7 @@ assert_file_eq "$HOST_FIXTURES/root/etc/selinux/config" "$R/etc/selinux/config"
 ok "a sysctl the kernel lacks stops the run, naming it"
 
 # A symlinked /root/.ssh is refused, not followed.
-R=$WORK/err4/root
-B=$WORK/err4/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err4
 mkdir "$WORK/elsewhere"
 rm -r "$R/root/.ssh"
 ln -s "$WORK/elsewhere" "$R/root/.ssh"
