@@ -24,9 +24,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/bench/lib.sh"
 
-RUNS=${RUNS:-20}
-[ "$(id -u)" -eq 0 ] || fail "bench/agent.sh needs root (namespaces, installing cloud-init)"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (make BUILDDIR=... first)"
+bench_require "namespaces, installing cloud-init"
 MEASURE=$(bench_measure_bin)
 SEED=$TOP/tests/data/seeds/reference/master
 HOST_SEED=$HOST_FIXTURES/seeds/master

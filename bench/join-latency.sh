@@ -18,9 +18,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/server.sh"
 . "$TOP/bench/lib.sh"
 
-RUNS=${RUNS:-20}
-[ "$(id -u)" -eq 0 ] || fail "bench/join-latency.sh needs root (unshare -u for the worker's hostname step)"
-[ -x "$AGENT" ] || fail "no agent at $AGENT"
+bench_require "unshare -u for the worker's hostname step"
 "$TOP/tools/install-bench-deps.sh"
 JR=$TOP/tests/lib/join-record.py
 SEED_SRC=$TOP/tests/data/seeds/reference/node-1

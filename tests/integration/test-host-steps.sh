@@ -23,6 +23,16 @@ host_case() {
         host_bin "$B" "$R"
 }
 
+# agent_fails STATUS NAME WHAT MESSAGE SEED ARGS...: agent ARGS on $B, $R and SEED ends with exit status STATUS
+# and MESSAGE among its errors ($WORK/NAME.err; its output in $WORK/NAME.out).
+agent_fails() {
+        local status=$1 name=$2 what=$3 message=$4 seed=$5 rc=0
+        shift 5
+        agent "$B" "$R" "$seed" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+        assert_eq "$status" "$rc" "$what: exit status"
+        assert_contains "$(cat "$WORK/$name.err")" "$message" "$what: message"
+}
+
 # ---- master: plan, run, compare, run again ---------------------------------------------------------
 host_case master
 
@@ -227,11 +237,8 @@ assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     pending"
 agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/until2.err" || fail "run --until host after --until hosts failed"
 assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     done" "host stage done after the full run"
 assert_contains "$(cat "$WORK/until2.err")" "hosts: unchanged: write the managed block of /etc/hosts" "full run after --until hosts"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until nosuch 2>"$WORK/until3.err" || rc=$?
-assert_eq 2 "$rc" "--until an unknown name: exit status"
-assert_contains "$(cat "$WORK/until3.err")" '--until: "nosuch" is neither a stage (seed, host, role) nor a host step' \
-        "--until an unknown name: message"
+agent_fails 2 until3 "--until an unknown name" \
+        '--until: "nosuch" is neither a stage (seed, host, role) nor a host step' "$SEEDS/master" run --until nosuch
 ok "run --until a host step stops after it and leaves the stage pending"
 
 # ---- errors: each stops the run with a clear message, and leaves what follows untouched -------------
@@ -239,11 +246,9 @@ ok "run --until a host step stops after it and leaves the stage pending"
 host_case err1
 printf '# BEGIN kube-firstboot managed block: do not edit\n192.168.220.104 master\n' >>"$R/etc/hosts"
 cp "$R/etc/hosts" "$WORK/hosts.half"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err1.err" || rc=$?
-assert_eq 1 "$rc" "half block: exit status"
-assert_contains "$(cat "$WORK/err1.err")" "error: $R/etc/hosts:6: \"# BEGIN kube-firstboot managed block: do not edit\" without a \"# END kube-firstboot\" line after it" \
-        "half block: message"
+agent_fails 1 err1 "half block" \
+        "error: $R/etc/hosts:6: \"# BEGIN kube-firstboot managed block: do not edit\" without a \"# END kube-firstboot\" line after it" \
+        "$SEEDS/master" run --until host
 assert_file_eq "$WORK/hosts.half" "$R/etc/hosts"
 assert_file_eq "$HOST_FIXTURES/root/etc/fstab" "$R/etc/fstab"
 assert_eq "" "$(grep -E '^(swapoff|modprobe)' "$B/calls.log" || true)" "half block: later steps ran"
@@ -253,26 +258,17 @@ ok "a half hosts block stops the run"
 host_case err2
 echo 1 >"$B/modprobe.exit"
 echo "modprobe: FATAL: Module br_netfilter not found in directory /lib/modules/3.10.0" >"$B/modprobe.out"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err2.err" || rc=$?
-assert_eq 1 "$rc" "modprobe failing: exit status"
-assert_contains "$(cat "$WORK/err2.err")" "error: modprobe br_netfilter failed (exit status 1; see the agent log)" "modprobe failing"
+agent_fails 1 err2 "modprobe failing" "error: modprobe br_netfilter failed (exit status 1; see the agent log)" \
+        "$SEEDS/master" run --until host
 [ ! -e "$R/etc/sysctl.d/90-kube-firstboot.conf" ] || fail "modprobe failing: the sysctl step ran"
 assert_contains "$(cat "$R/var/log/kube-firstboot.log")" "Module br_netfilter not found" "modprobe output in the agent log"
 ok "a failing modprobe stops the run"
 
 # A sysctl the kernel does not have: named in the error, by plan as well as by run.
 host_case err3
-rc=0
-agent "$B" "$R" "$SEEDS/bad-sysctl" plan >/dev/null 2>"$WORK/err3p.err" || rc=$?
-assert_eq 1 "$rc" "missing sysctl: plan exit status"
-assert_contains "$(cat "$WORK/err3p.err")" "error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist" \
-        "missing sysctl: plan"
-rc=0
-agent "$B" "$R" "$SEEDS/bad-sysctl" run --until host 2>"$WORK/err3.err" || rc=$?
-assert_eq 1 "$rc" "missing sysctl: exit status"
-assert_contains "$(cat "$WORK/err3.err")" "error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist" \
-        "missing sysctl: run"
+no_key="error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist"
+agent_fails 1 err3p "missing sysctl: plan" "$no_key" "$SEEDS/bad-sysctl" plan
+agent_fails 1 err3 "missing sysctl: run" "$no_key" "$SEEDS/bad-sysctl" run --until host
 assert_file_eq "$HOST_FIXTURES/root/etc/selinux/config" "$R/etc/selinux/config"
 ok "a sysctl the kernel lacks stops the run, naming it"
 
@@ -281,10 +277,8 @@ host_case err4
 mkdir "$WORK/elsewhere"
 rm -r "$R/root/.ssh"
 ln -s "$WORK/elsewhere" "$R/root/.ssh"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err4.err" || rc=$?
-assert_eq 1 "$rc" "symlinked .ssh: exit status"
-assert_contains "$(cat "$WORK/err4.err")" "$R/root/.ssh: not a directory (a symlink?), refusing to use it" "symlinked .ssh"
+agent_fails 1 err4 "symlinked .ssh" "$R/root/.ssh: not a directory (a symlink?), refusing to use it" \
+        "$SEEDS/master" run --until host
 assert_eq "" "$(ls -A "$WORK/elsewhere")" "symlinked .ssh: written through"
 ok "a symlinked /root/.ssh is refused"
 

@@ -458,18 +458,17 @@ assert_eq 5 "$(grep -c ' unchanged$' "$WORK/out")" "re-apply is unchanged"
 on master kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
 assert_eq "Ready Ready Ready Ready Ready Ready Ready" "$(echo "$out" | awk 'NR > 1 { printf "%s%s", sep, $2; sep = " " }')" \
         "nodes Ready with a CNI"
-printf 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata:\n  name: old\n' >"$WORK/old.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/old.yaml"
-expect_fail "API removed in 1.22" 'no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"'
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: ConfigMap\nmetadata:\n  name: y\n' >"$WORK/noversion.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noversion.yaml"
-expect_fail "document without apiVersion" "error validating data: [apiVersion not set]"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' >"$WORK/noname.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noname.yaml"
-expect_fail "document without a name" "resource name may not be empty"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n' >"$WORK/broken.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/broken.yaml"
-expect_fail "unparseable YAML" "error parsing $WORK/broken.yaml: error converting YAML to JSON"
+# apply_fails NAME CONTENT WHAT MESSAGE: kubectl apply of $WORK/NAME.yaml, CONTENT (with \n escapes), fails with
+# MESSAGE (expect_fail WHAT MESSAGE).
+apply_fails() {
+        printf '%b' "$2" >"$WORK/$1.yaml"
+        on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/$1.yaml"
+        expect_fail "$3" "$4"
+}
+apply_fails old 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata:\n  name: old\n' "API removed in 1.22" 'no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"'
+apply_fails noversion 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: ConfigMap\nmetadata:\n  name: y\n' "document without apiVersion" "error validating data: [apiVersion not set]"
+apply_fails noname 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' "document without a name" "resource name may not be empty"
+apply_fails broken 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n' "unparseable YAML" "error parsing $WORK/broken.yaml: error converting YAML to JSON"
 touch "$WORK/master/bin/kubectl.down"
 on master kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz
 expect_fail "kubectl.down" "The connection to the server $ENDPOINT was refused - did you specify the right host or port?"
