@@ -24,9 +24,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/bench/lib.sh"
 
-RUNS=${RUNS:-20}
-[ "$(id -u)" -eq 0 ] || fail "bench/agent.sh needs root (namespaces, installing cloud-init)"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (make BUILDDIR=... first)"
+bench_require "namespaces, installing cloud-init"
 MEASURE=$(bench_measure_bin)
 SEED=$TOP/tests/data/seeds/reference/master
 HOST_SEED=$HOST_FIXTURES/seeds/master
@@ -80,28 +78,25 @@ for _ in $(seq "$RUNS"); do
 done
 awk '$3 != 0 { exit 1 }' "$WORK/show-seed.txt" || fail "show-seed failed: $(cat "$WORK/show-seed.txt")"
 
-# ---- 2. host stage ---------------------------------------------------------------------------------
-: >"$WORK/host.txt"
-for i in $(seq "$RUNS"); do
-        fresh_host "$WORK/h"
-        KUBE_FIRSTBOOT_PATH=$WORK/h/bin MEASURE_QUIET=1 unshare -u "$MEASURE" "$AGENT" --root "$WORK/h/root" \
-                --seed "$HOST_SEED" run --until host >>"$WORK/host.txt"
-        [ "$(cat "$WORK/h/root/etc/hostname")" = master ] || fail "run $i: the host stage did not write /etc/hostname"
-done
-awk '$3 != 0 { exit 1 }' "$WORK/host.txt" || fail "the host stage failed: $(cat "$WORK/host.txt")"
+# ---- 2. host stage, and 2h. only the name and /etc/hosts: run --until hosts ----------------------------
+# host_runs STEP OUT: RUNS measured runs of run --until STEP into OUT, each on a fresh tree (not timed); each
+# must write /etc/hostname and the managed block of /etc/hosts.
+host_runs() {
+        local step=$1 out=$2 i
+        : >"$out"
+        for i in $(seq "$RUNS"); do
+                fresh_host "$WORK/h"
+                KUBE_FIRSTBOOT_PATH=$WORK/h/bin MEASURE_QUIET=1 unshare -u "$MEASURE" "$AGENT" --root "$WORK/h/root" \
+                        --seed "$HOST_SEED" run --until "$step" >>"$out"
+                [ "$(cat "$WORK/h/root/etc/hostname")" = master ] || fail "run $i: run --until $step did not write /etc/hostname"
+                grep -q '^192\.168\.220\.104[[:space:]]' "$WORK/h/root/etc/hosts" ||
+                        fail "run $i: run --until $step did not write the managed block of /etc/hosts"
+        done
+        awk '$3 != 0 { exit 1 }' "$out" || fail "run --until $step failed: $(cat "$out")"
+}
+host_runs host "$WORK/host.txt"
 commands=$(wc -l <"$WORK/h/bin/calls.log")
-
-# ---- 2h. only the name and /etc/hosts: run --until hosts ------------------------------------------------
-: >"$WORK/hosts-only.txt"
-for i in $(seq "$RUNS"); do
-        fresh_host "$WORK/h"
-        KUBE_FIRSTBOOT_PATH=$WORK/h/bin MEASURE_QUIET=1 unshare -u "$MEASURE" "$AGENT" --root "$WORK/h/root" \
-                --seed "$HOST_SEED" run --until hosts >>"$WORK/hosts-only.txt"
-        [ "$(cat "$WORK/h/root/etc/hostname")" = master ] || fail "run $i: run --until hosts did not write /etc/hostname"
-        grep -q '^192\.168\.220\.104[[:space:]]' "$WORK/h/root/etc/hosts" ||
-                fail "run $i: run --until hosts did not write the managed block of /etc/hosts"
-done
-awk '$3 != 0 { exit 1 }' "$WORK/hosts-only.txt" || fail "run --until hosts failed: $(cat "$WORK/hosts-only.txt")"
+host_runs hosts "$WORK/hosts-only.txt"
 hosts_commands=$(wc -l <"$WORK/h/bin/calls.log")
 
 # ---- 3. cloud-init ---------------------------------------------------------------------------------

@@ -18,9 +18,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/server.sh"
 . "$TOP/bench/lib.sh"
 
-RUNS=${RUNS:-20}
-[ "$(id -u)" -eq 0 ] || fail "bench/join-latency.sh needs root (unshare -u for the worker's hostname step)"
-[ -x "$AGENT" ] || fail "no agent at $AGENT"
+bench_require "unshare -u for the worker's hostname step"
 "$TOP/tools/install-bench-deps.sh"
 JR=$TOP/tests/lib/join-record.py
 SEED_SRC=$TOP/tests/data/seeds/reference/node-1
@@ -110,23 +108,7 @@ echo
 # ---- plain store: nginx WebDAV ----------------------------------------------------------------------
 N=$WORK/nginx
 mkdir -p "$N/www" "$N/tmp" "$N/logs"
-cat >"$N/nginx.conf" <<NGINX
-user root;
-worker_processes 1;
-error_log $N/logs/error.log;
-pid $N/nginx.pid;
-events { worker_connections 256; }
-http {
-        access_log $N/logs/access.log;
-        client_body_temp_path $N/tmp;
-        proxy_temp_path $N/tmp; fastcgi_temp_path $N/tmp; uwsgi_temp_path $N/tmp; scgi_temp_path $N/tmp;
-        server {
-                listen 127.0.0.1:$STORE_PORT;
-                root $N/www;
-                location /v1/ { dav_methods PUT; create_full_put_path on; dav_access user:rw group:r all:r; client_max_body_size 64k; }
-        }
-}
-NGINX
+lab_nginx_conf "$N" ok "127.0.0.1:$STORE_PORT"
 nginx -p "$N" -c "$N/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 cleanup_hooks+=("kill $NGINX_PID 2>/dev/null")

@@ -1,6 +1,14 @@
 # shellcheck shell=bash
 # Helpers for bench/agent.sh and bench/join-latency.sh (bash; source after tests/lib/common.sh).
 
+# bench_require WHY: RUNS (default 20) set; fails unless run as root (WHY: what root is needed for) with the
+# agent built.
+bench_require() {
+        RUNS=${RUNS:-20}
+        [ "$(id -u)" -eq 0 ] || fail "bench/$(basename "$0") needs root ($1)"
+        [ -x "$AGENT" ] || fail "no agent at $AGENT (make BUILDDIR=... first)"
+}
+
 # bench_measure_bin: builds bench/measure.c once per run into $WORK; prints its path.
 bench_measure_bin() {
         if [ ! -x "$WORK/measure" ]; then

@@ -199,14 +199,20 @@ vm_server_start() {
         vm_die "server did not answer on $VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT within 60 s"
 }
 
-vm_server_stop() {
-        local pid
-        [ -f "$VM_DIR/server.pid" ] || return 0
-        pid=$(cat "$VM_DIR/server.pid")
+# vm_stop_pidfile FILE TENTHS: SIGTERM to the process FILE names, SIGKILL if it is still there after TENTHS
+# tenths of a second; FILE removed. Nothing to do without FILE.
+vm_stop_pidfile() {
+        local file=$1 tenths=$2 pid
+        [ -f "$file" ] || return 0
+        pid=$(cat "$file")
         kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
-        rm -f "$VM_DIR/server.pid"
+        rm -f "$file"
+}
+
+vm_server_stop() {
+        vm_stop_pidfile "$VM_DIR/server.pid" 50
 }
 
 # vm_nodes_json: the server's GET /v1/clusters/lab/nodes ({} when it does not answer).
@@ -261,13 +267,7 @@ vm_guest_running() {
 
 # vm_guest_stop NAME: SIGTERM to its timeout(1), which passes it on to qemu.
 vm_guest_stop() {
-        local pid
-        [ -f "$VM_DIR/$1/qemu.pid" ] || return 0
-        pid=$(cat "$VM_DIR/$1/qemu.pid")
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        rm -f "$VM_DIR/$1/qemu.pid"
+        vm_stop_pidfile "$VM_DIR/$1/qemu.pid" 100
 }
 
 # vm_guests_wait_exit SECONDS NAME...: until every NAME's qemu has exited; 1 on timeout, 2 as soon as

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Installs, with apt-get, every Debian 12 package that building and testing kube-firstboot needs and
 # that this machine lacks. Quiet when everything is present.
+# install-deps.sh [PACKAGE...]: the packages named instead of that set (tools/install-bench-deps.sh).
 set -euo pipefail
 
-packages=(
+default_packages=(
         build-essential pkg-config gcc clang libclang-rt-14-dev
         libblkid-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libcmocka-dev
         libmicrohttpd-dev libcurl4-doc
@@ -15,6 +16,11 @@ packages=(
         rpm rpmlint cpio systemd shellcheck
         iptables conntrack socat ebtables ethtool
 )
+if [ $# -gt 0 ]; then
+        packages=("$@")
+else
+        packages=("${default_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

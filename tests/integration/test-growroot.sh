@@ -52,6 +52,19 @@ partitions() {
         [ -b "${dev}p1" ] || fail "$dev: no ${dev}p1 after partx -a"
 }
 
+# partitioned_disk NAME SIZE LAYOUT GROWN: d=$WORK/NAME and the image img=$WORK/NAME.img of SIZE, partitioned
+# by sfdisk from LAYOUT (with \n escapes), grown to GROWN and attached; its first partition in $part.
+partitioned_disk() {
+        d=$WORK/$1
+        img=$WORK/$1.img
+        truncate -s "$2" "$img"
+        printf '%b' "$3" | sfdisk -q "$img"
+        truncate -s "$4" "$img"
+        attach "$img"
+        partitions "$disk"
+        part=${disk}p1
+}
+
 majmin() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
 sectors() { cat "/sys/class/block/$(basename "$1")/size"; }
 part_end() {
@@ -109,14 +122,7 @@ second_run() {
 }
 
 # ---- ext4 on partition 1 of an MBR disk: 150 MiB partition on a 200 MiB image grown to 400 MiB -------
-d=$WORK/ext4
-img=$WORK/ext4.img
-truncate -s 200M "$img"
-printf 'label: dos\n,150MiB,L\n' | sfdisk -q "$img"
-truncate -s 400M "$img"
-attach "$img"
-partitions "$disk"
-part=${disk}p1
+partitioned_disk ext4 200M 'label: dos\n,150MiB,L\n' 400M
 mkfs.ext4 -q "$part"
 mkdir -p "$d/root"
 if [ "$can_resize_online" = 1 ]; then
@@ -162,14 +168,7 @@ ok "ext4 on an MBR partition: partition and filesystem grown to the disk's end o
 
 # ---- xfs on partition 1 of a GPT disk, mounted as the root: 320 MiB on 400 MiB grown to 800 MiB ------
 # (xfsprogs refuses filesystems under 300 MiB)
-d=$WORK/xfs
-img=$WORK/xfs.img
-truncate -s 400M "$img"
-printf 'label: gpt\n,320MiB,L\n' | sfdisk -q "$img"
-truncate -s 800M "$img"
-attach "$img"
-partitions "$disk"
-part=${disk}p1
+partitioned_disk xfs 400M 'label: gpt\n,320MiB,L\n' 800M
 mkfs.xfs -q "$part"
 mkdir -p "$d/root"
 mount "$part" "$d/root"

@@ -10,12 +10,7 @@
 #    not finish removes its leftover: hostedit.c host_clean_stale_temps()).
 # Kills inside the agent come from a small LD_PRELOAD shim built here (rename/renameat/write interposed), kills
 # around commands from the stand-in itself (tests/stand-ins/host-model, BIN/killat).
-if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
-        exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/../lib/common.sh"
-. "$TOP/tests/lib/host-steps.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+. "$(dirname "$0")/../lib/host-uts.sh"
 SEED=$HOST_FIXTURES/seeds/master
 
 cat >"$WORK/killshim.c" <<'EOF'

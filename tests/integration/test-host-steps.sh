@@ -10,21 +10,31 @@
 #    unit masked, some ports open), and the stand-ins answering the batched forms as CentOS 7's tools do;
 #  - run --until STEP: the host stage up to that step, not recorded as done.
 # It runs in a private UTS namespace so that sethostname(2) leaves the test machine's name alone.
-if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
-        exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/../lib/common.sh"
-. "$TOP/tests/lib/host-steps.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+. "$(dirname "$0")/../lib/host-uts.sh"
 SEEDS=$HOST_FIXTURES/seeds
 EXPECTED=$HOST_FIXTURES/expected
 hostname kfb-test-before
 
+# host_case NAME: a fresh fixture tree R=$WORK/NAME/root with its stand-ins in B=$WORK/NAME/bin.
+host_case() {
+        R=$WORK/$1/root
+        B=$WORK/$1/bin
+        host_tree "$R"
+        host_bin "$B" "$R"
+}
+
+# agent_fails STATUS NAME WHAT MESSAGE SEED ARGS...: agent ARGS on $B, $R and SEED ends with exit status STATUS
+# and MESSAGE among its errors ($WORK/NAME.err; its output in $WORK/NAME.out).
+agent_fails() {
+        local status=$1 name=$2 what=$3 message=$4 seed=$5 rc=0
+        shift 5
+        agent "$B" "$R" "$seed" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+        assert_eq "$status" "$rc" "$what: exit status"
+        assert_contains "$(cat "$WORK/$name.err")" "$message" "$what: message"
+}
+
 # ---- master: plan, run, compare, run again ---------------------------------------------------------
-R=$WORK/master/root
-B=$WORK/master/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case master
 
 before=$(tree_snapshot "$R")
 run_cmd -o "$WORK/plan.out" -e "$WORK/plan.err" -m "plan" agent "$B" "$R" "$SEEDS/master" plan
@@ -92,10 +102,7 @@ assert_eq "" "$(plan_actions "$WORK/plan2.out" | grep -E "$mine" || true)" "plan
 ok "second run changes nothing and says so"
 
 # ---- node-1: a worker with the reference host settings: worker ports ---------------------------------
-R=$WORK/node1/root
-B=$WORK/node1/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case node1
 run_cmd -o "$WORK/node1.out" -e "$WORK/node1.err" -m "node-1 run" agent "$B" "$R" "$SEEDS/node-1" run --until host
 assert_eq "node-1" "$(hostname)" "node-1 hostname"
 diff -u "$EXPECTED/node-1.calls" <(my_calls "$B/calls.log") || fail "node-1 commands differ"
@@ -104,10 +111,7 @@ assert_eq "node-1" "$(cat "$R/etc/hostname")" "node-1 /etc/hostname"
 ok "worker opens the worker ports"
 
 # ---- node-2: swap keep, selinux keep, firewall disable, an extra that overrides a reference sysctl ---
-R=$WORK/node2/root
-B=$WORK/node2/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case node2
 run_cmd -o "$WORK/node2.out" -e "$WORK/node2.err" -m "node-2 run" agent "$B" "$R" "$SEEDS/node-2" run --until host
 diff -u "$EXPECTED/node-2.calls" <(my_calls "$B/calls.log") || fail "node-2 commands differ"
 for f in etc/fstab proc/swaps etc/selinux/config sys/fs/selinux/enforce root/.ssh/authorized_keys; do
@@ -126,10 +130,7 @@ done
 ok "keep, disable and sysctl extras"
 
 # ---- firewalld stopped, then not installed: nothing to open, and said so ----------------------------
-R=$WORK/fw/root
-B=$WORK/fw/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case fw
 rm "$B/state/firewalld.running"
 printf '127.0.1.1\tnode-1.lab node-1\n' >>"$R/etc/hosts" # as Debian's installer writes it
 agent "$B" "$R" "$SEEDS/node-1" run --until host 2>"$WORK/fw.err" || fail "run with firewalld stopped failed"
@@ -145,10 +146,7 @@ assert_contains "$(cat "$WORK/fw2.err")" "firewall: unchanged: firewalld not ins
 ok "firewalld stopped or absent; a conflicting hosts line is reported, and kept"
 
 # ---- batched commands from a half-done host: a unit masked in the middle, ports partly open -------------
-R=$WORK/half/root
-B=$WORK/half/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case half
 touch "$B/state/units/swapfile.swap.masked"
 printf '6443/tcp\n8472/udp\n' >"$B/state/firewalld.permanent"
 printf '8472/udp\n' >"$B/state/firewalld.runtime"
@@ -227,10 +225,7 @@ assert_eq "255 1" "$rc $(wc -l <"$WORK/model/root/proc/swaps")" "swapoff: every 
 ok "the stand-ins model the batched forms, and refuse what CentOS 7's tools refuse"
 
 # ---- run --until STEP: the host stage up to that step only, not recorded as done ----------------------
-R=$WORK/until/root
-B=$WORK/until/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case until
 run_cmd -o "$WORK/until.out" -e "$WORK/until.err" -m "run --until hosts" agent "$B" "$R" "$SEEDS/master" run --until hosts
 assert_eq "" "$(cat "$B/calls.log")" "--until hosts ran commands"
 assert_eq "master" "$(cat "$R/etc/hostname")" "--until hosts: /etc/hostname"
@@ -242,76 +237,48 @@ assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     pending"
 agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/until2.err" || fail "run --until host after --until hosts failed"
 assert_contains "$(agent "$B" "$R" "$SEEDS/master" status)" "  host     done" "host stage done after the full run"
 assert_contains "$(cat "$WORK/until2.err")" "hosts: unchanged: write the managed block of /etc/hosts" "full run after --until hosts"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until nosuch 2>"$WORK/until3.err" || rc=$?
-assert_eq 2 "$rc" "--until an unknown name: exit status"
-assert_contains "$(cat "$WORK/until3.err")" '--until: "nosuch" is neither a stage (seed, host, role) nor a host step' \
-        "--until an unknown name: message"
+agent_fails 2 until3 "--until an unknown name" \
+        '--until: "nosuch" is neither a stage (seed, host, role) nor a host step' "$SEEDS/master" run --until nosuch
 ok "run --until a host step stops after it and leaves the stage pending"
 
 # ---- errors: each stops the run with a clear message, and leaves what follows untouched -------------
 # A half managed block in /etc/hosts is not guessed at.
-R=$WORK/err1/root
-B=$WORK/err1/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err1
 printf '# BEGIN kube-firstboot managed block: do not edit\n192.168.220.104 master\n' >>"$R/etc/hosts"
 cp "$R/etc/hosts" "$WORK/hosts.half"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err1.err" || rc=$?
-assert_eq 1 "$rc" "half block: exit status"
-assert_contains "$(cat "$WORK/err1.err")" "error: $R/etc/hosts:6: \"# BEGIN kube-firstboot managed block: do not edit\" without a \"# END kube-firstboot\" line after it" \
-        "half block: message"
+agent_fails 1 err1 "half block" \
+        "error: $R/etc/hosts:6: \"# BEGIN kube-firstboot managed block: do not edit\" without a \"# END kube-firstboot\" line after it" \
+        "$SEEDS/master" run --until host
 assert_file_eq "$WORK/hosts.half" "$R/etc/hosts"
 assert_file_eq "$HOST_FIXTURES/root/etc/fstab" "$R/etc/fstab"
 assert_eq "" "$(grep -E '^(swapoff|modprobe)' "$B/calls.log" || true)" "half block: later steps ran"
 ok "a half hosts block stops the run"
 
 # modprobe failing.
-R=$WORK/err2/root
-B=$WORK/err2/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err2
 echo 1 >"$B/modprobe.exit"
 echo "modprobe: FATAL: Module br_netfilter not found in directory /lib/modules/3.10.0" >"$B/modprobe.out"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err2.err" || rc=$?
-assert_eq 1 "$rc" "modprobe failing: exit status"
-assert_contains "$(cat "$WORK/err2.err")" "error: modprobe br_netfilter failed (exit status 1; see the agent log)" "modprobe failing"
+agent_fails 1 err2 "modprobe failing" "error: modprobe br_netfilter failed (exit status 1; see the agent log)" \
+        "$SEEDS/master" run --until host
 [ ! -e "$R/etc/sysctl.d/90-kube-firstboot.conf" ] || fail "modprobe failing: the sysctl step ran"
 assert_contains "$(cat "$R/var/log/kube-firstboot.log")" "Module br_netfilter not found" "modprobe output in the agent log"
 ok "a failing modprobe stops the run"
 
 # A sysctl the kernel does not have: named in the error, by plan as well as by run.
-R=$WORK/err3/root
-B=$WORK/err3/bin
-host_tree "$R"
-host_bin "$B" "$R"
-rc=0
-agent "$B" "$R" "$SEEDS/bad-sysctl" plan >/dev/null 2>"$WORK/err3p.err" || rc=$?
-assert_eq 1 "$rc" "missing sysctl: plan exit status"
-assert_contains "$(cat "$WORK/err3p.err")" "error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist" \
-        "missing sysctl: plan"
-rc=0
-agent "$B" "$R" "$SEEDS/bad-sysctl" run --until host 2>"$WORK/err3.err" || rc=$?
-assert_eq 1 "$rc" "missing sysctl: exit status"
-assert_contains "$(cat "$WORK/err3.err")" "error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist" \
-        "missing sysctl: run"
+host_case err3
+no_key="error: sysctl net.ipv4.no_such_key: /proc/sys/net/ipv4/no_such_key does not exist"
+agent_fails 1 err3p "missing sysctl: plan" "$no_key" "$SEEDS/bad-sysctl" plan
+agent_fails 1 err3 "missing sysctl: run" "$no_key" "$SEEDS/bad-sysctl" run --until host
 assert_file_eq "$HOST_FIXTURES/root/etc/selinux/config" "$R/etc/selinux/config"
 ok "a sysctl the kernel lacks stops the run, naming it"
 
 # A symlinked /root/.ssh is refused, not followed.
-R=$WORK/err4/root
-B=$WORK/err4/bin
-host_tree "$R"
-host_bin "$B" "$R"
+host_case err4
 mkdir "$WORK/elsewhere"
 rm -r "$R/root/.ssh"
 ln -s "$WORK/elsewhere" "$R/root/.ssh"
-rc=0
-agent "$B" "$R" "$SEEDS/master" run --until host 2>"$WORK/err4.err" || rc=$?
-assert_eq 1 "$rc" "symlinked .ssh: exit status"
-assert_contains "$(cat "$WORK/err4.err")" "$R/root/.ssh: not a directory (a symlink?), refusing to use it" "symlinked .ssh"
+agent_fails 1 err4 "symlinked .ssh" "$R/root/.ssh: not a directory (a symlink?), refusing to use it" \
+        "$SEEDS/master" run --until host
 assert_eq "" "$(ls -A "$WORK/elsewhere")" "symlinked .ssh: written through"
 ok "a symlinked /root/.ssh is refused"
 

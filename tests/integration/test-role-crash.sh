@@ -200,13 +200,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags) {
         return n;
 }
 EOF
-cc -shared -fPIC -O2 -Wall -Wextra -o "$WORK/killshim.so" "$WORK/killshim.c" -ldl || fail "cannot build the kill shim"
-SHIM=$WORK/killshim.so
+role_lab_shim killshim "kill shim"
 
 # ---- the store, the API server's port, the hosts through the host stage (tests/lib/role-lab.sh) -----------
-cleanup_hooks+=(store_stop)
-role_lab_apiserver_port
-role_lab_hosts
+role_lab_setup
 
 # host_copy HOST DIR [CLUSTER]: a copy of HOST's tree after the host stage at DIR, its stand-ins acting on
 # DIR/root (a worker's on the control plane's cluster state CLUSTER).

@@ -172,13 +172,10 @@ int execve(const char *path, char *const argv[], char *const envp[]) {
         return real(path, argv, envp);
 }
 EOF
-cc -shared -fPIC -O2 -Wall -Wextra -o "$WORK/fillshim.so" "$WORK/fillshim.c" -ldl || fail "cannot build the fill shim"
-SHIM=$WORK/fillshim.so
+role_lab_shim fillshim "fill shim"
 
 # ---- the store, the API server's port, the hosts through the host stage (tests/lib/role-lab.sh) -----------
-cleanup_hooks+=(store_stop)
-role_lab_apiserver_port
-role_lab_hosts
+role_lab_setup
 
 DISK=$WORK/disk
 mkdir -p "$DISK"

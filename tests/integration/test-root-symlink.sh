@@ -7,12 +7,7 @@
 #    root, where its target does not exist: nothing is created there, nor outside.
 # Each time the run fails with exit status 1 and an error naming the path, and the outside is unchanged.
 # Runs in a private UTS namespace: the hostname step's sethostname(2) stays in it.
-if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
-        exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/../lib/common.sh"
-. "$TOP/tests/lib/host-steps.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+. "$(dirname "$0")/../lib/host-uts.sh"
 SEED=$HOST_FIXTURES/seeds/master
 
 # refused NAME DIR WANT: the host stage on DIR/root fails with exit status 1, an error holding WANT.

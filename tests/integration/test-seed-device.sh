@@ -44,21 +44,25 @@ show_root() {
         run_cmd "$AGENT" --root "$1" show-seed
 }
 
+# expect_found SEED ORIGIN: $WORK/out shows the seed SEED, read from ORIGIN.
+expect_found() {
+        expect_seed "$WORK/out" "$1"
+        assert_eq "$2" "$(origin_of "$WORK/out")" "origin"
+}
+
 # 1. iso9660 (cidata) on a disk listed in proc/partitions, next to a disk without a seed label.
 R=$WORK/root1
 device_root "$R" "$dev_data" vda
 device_root "$R" "$dev_master" vdb
 show_root "$R"
-expect_seed "$WORK/out" "$S/master"
-assert_eq "$R/dev/vdb (iso9660, label cidata)" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/master" "$R/dev/vdb (iso9660, label cidata)"
 ok "found $dev_master as vdb (iso9660, label cidata)"
 
 # 2. vfat labelled CIDATA.
 R=$WORK/root2
 device_root "$R" "$dev_node1" vdb
 show_root "$R"
-expect_seed "$WORK/out" "$S/node-1"
-assert_eq "$R/dev/vdb (vfat, label CIDATA)" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/node-1" "$R/dev/vdb (vfat, label CIDATA)"
 ok "found $dev_node1 as vdb (vfat, label CIDATA)"
 
 # 3. A CD-ROM drive missing from proc/partitions (removable, non-partitionable), listed in sys/class/block.
@@ -69,16 +73,14 @@ mkdir -p "$R/sys/class/block/sr0"
 echo "$major:$minor" >"$R/sys/class/block/sr0/dev"
 mknod "$R/dev/sr0" b "$major" "$minor"
 show_root "$R"
-expect_seed "$WORK/out" "$S/node-2-nonet"
-assert_eq "$R/dev/sr0 (iso9660, label cidata)" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/node-2-nonet" "$R/dev/sr0 (iso9660, label cidata)"
 ok "found sr0 through sys/class/block"
 
 # 4. ConfigDrive (vfat, CONFIG-2).
 R=$WORK/root4
 device_root "$R" "$dev_cd" vdc
 show_root "$R"
-expect_seed "$WORK/out" "$S/node-2-cd"
-assert_eq "$R/dev/vdc (vfat, label CONFIG-2)" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/node-2-cd" "$R/dev/vdc (vfat, label CONFIG-2)"
 ok "found the ConfigDrive volume"
 
 # 5. Both a ConfigDrive and a NoCloud volume: NoCloud wins, whatever the order.
@@ -102,8 +104,7 @@ cp -r "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
 start=$(date +%s.%N)
 show_root "$R"
 elapsed=$(awk "BEGIN { print $(date +%s.%N) - $start }")
-expect_seed "$WORK/out" "$S/fallback"
-assert_eq "$R/var/lib/cloud/seed/nocloud" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
 # the agent's own 10 s timer: never less, however fast the machine; the upper bound only tells a wait that
 # ends from one that does not
 awk "BEGIN { exit !($elapsed >= 10 && $elapsed < 120) }" || fail "waited ${elapsed}s for a device, expected about 10 s"
@@ -120,8 +121,7 @@ for _ in $(seq 1 1200); do grep -q "waiting up to 10000 ms" "$WORK/err" && break
 grep -q "waiting up to 10000 ms" "$WORK/err" || fail "the agent did not wait for a device: $(cat "$WORK/err")"
 device_root "$R" "$dev_master" vdb
 wait $agent || fail "show-seed with a late device failed: $(cat "$WORK/err")"
-expect_seed "$WORK/out" "$S/master"
-assert_eq "$R/dev/vdb (iso9660, label cidata)" "$(origin_of "$WORK/out")" "origin"
+expect_found "$S/master" "$R/dev/vdb (iso9660, label cidata)"
 ok "a device that appeared while the agent waited was found"
 
 # 8. A damaged seed volume is an error, not a reason to look elsewhere.

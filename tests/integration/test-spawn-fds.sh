@@ -6,12 +6,7 @@
 # opened without close-on-exec). The whole host stage runs under --root with the modelling stand-ins, each of which
 # records the descriptors it started with (tests/stand-ins/host-model.c, BIN/fds.log).
 # A private UTS namespace, as in test-host-steps.sh: sethostname(2) leaves the test machine's name alone.
-if [ -z "${KFB_PRIVATE_UTS:-}" ]; then
-        exec unshare -u env KFB_PRIVATE_UTS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/../lib/common.sh"
-. "$TOP/tests/lib/host-steps.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+. "$(dirname "$0")/../lib/host-uts.sh"
 
 R=$WORK/root
 B=$WORK/bin

@@ -210,6 +210,13 @@ assert_eq "master NotReady control-plane,master|node-1 NotReady <none>|node-2 No
 ok "join with token and pin, by flags and by JoinConfiguration; the nodes are in the cluster"
 
 # ---------------------------------------------------------------- config and flag validation
+# init_edited SED WHAT MESSAGE: init --config with the fixture edited by the sed script SED fails with
+# MESSAGE (expect_fail WHAT MESSAGE); the edited copy stays in $WORK/bad.yaml.
+init_edited() {
+        sed "$1" "$FIX/init.yaml" >"$WORK/bad.yaml"
+        on check kubeadm init --config "$WORK/bad.yaml"
+        expect_fail "$2" "$3"
+}
 host check
 machine check 2 $VM_2G
 echo "$STATE" >"$WORK/check/bin/kubeadm.cluster"
@@ -222,37 +229,17 @@ expect_fail "join mixing" "can not mix '--config' with arguments [discovery-toke
 on check kubeadm init --config "$FIX/init.yaml" --node-name check --ignore-preflight-errors=Swap --skip-phases=addon/kube-proxy --dry-run -v 5
 expect_ok "flags kubeadm allows with --config"
 [ ! -e "$WORK/check/root/etc/kubernetes" ] || fail "dry run wrote files"
-sed 's/^  bindPort: 6443$/  bindPort: 6443\n  bogus: true/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "unknown field" 'json: unknown field "bogus"'
+init_edited 's/^  bindPort: 6443$/  bindPort: 6443\n  bogus: true/' "unknown field" 'json: unknown field "bogus"'
 assert_contains "$out" 'Kind:"InitConfiguration"' "unknown field names the kind"
-sed 's/^kind: ClusterConfiguration$/kind: ClusterConfig/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "unknown kind" 'Kind:"ClusterConfig"'
-sed 's#kubeadm.k8s.io/v1beta3#kubeadm.k8s.io/v1beta1#' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "old API" 'your configuration file uses an old API spec: "kubeadm.k8s.io/v1beta1"'
-sed 's/4kfq2x.1uxgk0vf7n9lz3qa/4kfq2x.1uxgk0vf7n9lz3q/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "malformed token" 'was not of the form'
-sed 's#10.244.0.0/16#10.1.128.0/17#' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "overlapping CIDRs" 'networking.podSubnet: Invalid value: "10.1.128.0/17"'
-sed 's#10.1.0.0/16#10.1.0.0/33#' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "bad CIDR" "networking.serviceSubnet: Invalid value: \"10.1.0.0/33\": couldn't parse subnet"
-sed 's/v1.23.6/v1.21.3/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "too old a version" "this version of kubeadm only supports deploying clusters with the control plane version >= 1.22.0"
-sed 's/v1.23.6/v1.24.0/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "another minor's images" "[ERROR ImagePull]: failed to pull image registry.aliyuncs.com/google_containers/kube-apiserver:v1.24.0"
-sed 's/cgroupDriver: systemd/cgroupDriver: foo/' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "bad cgroup driver" 'cgroupDriver: Unsupported value: "foo"'
-sed 's#/var/run/dockershim.sock#/run/containerd/containerd.sock#' "$FIX/init.yaml" >"$WORK/bad.yaml"
-on check kubeadm init --config "$WORK/bad.yaml"
-expect_fail "not docker's CRI socket" "[ERROR CRI]: container runtime is not running"
+init_edited 's/^kind: ClusterConfiguration$/kind: ClusterConfig/' "unknown kind" 'Kind:"ClusterConfig"'
+init_edited 's#kubeadm.k8s.io/v1beta3#kubeadm.k8s.io/v1beta1#' "old API" 'your configuration file uses an old API spec: "kubeadm.k8s.io/v1beta1"'
+init_edited 's/4kfq2x.1uxgk0vf7n9lz3qa/4kfq2x.1uxgk0vf7n9lz3q/' "malformed token" 'was not of the form'
+init_edited 's#10.244.0.0/16#10.1.128.0/17#' "overlapping CIDRs" 'networking.podSubnet: Invalid value: "10.1.128.0/17"'
+init_edited 's#10.1.0.0/16#10.1.0.0/33#' "bad CIDR" "networking.serviceSubnet: Invalid value: \"10.1.0.0/33\": couldn't parse subnet"
+init_edited 's/v1.23.6/v1.21.3/' "too old a version" "this version of kubeadm only supports deploying clusters with the control plane version >= 1.22.0"
+init_edited 's/v1.23.6/v1.24.0/' "another minor's images" "[ERROR ImagePull]: failed to pull image registry.aliyuncs.com/google_containers/kube-apiserver:v1.24.0"
+init_edited 's/cgroupDriver: systemd/cgroupDriver: foo/' "bad cgroup driver" 'cgroupDriver: Unsupported value: "foo"'
+init_edited 's#/var/run/dockershim.sock#/run/containerd/containerd.sock#' "not docker's CRI socket" "[ERROR CRI]: container runtime is not running"
 on check kubeadm init --pod-network-cidr
 expect_fail "flag without value" "flag needs an argument: --pod-network-cidr"
 on check kubeadm join --token-ttl 1h
@@ -471,18 +458,17 @@ assert_eq 5 "$(grep -c ' unchanged$' "$WORK/out")" "re-apply is unchanged"
 on master kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
 assert_eq "Ready Ready Ready Ready Ready Ready Ready" "$(echo "$out" | awk 'NR > 1 { printf "%s%s", sep, $2; sep = " " }')" \
         "nodes Ready with a CNI"
-printf 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata:\n  name: old\n' >"$WORK/old.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/old.yaml"
-expect_fail "API removed in 1.22" 'no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"'
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: ConfigMap\nmetadata:\n  name: y\n' >"$WORK/noversion.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noversion.yaml"
-expect_fail "document without apiVersion" "error validating data: [apiVersion not set]"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' >"$WORK/noname.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/noname.yaml"
-expect_fail "document without a name" "resource name may not be empty"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n' >"$WORK/broken.yaml"
-on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/broken.yaml"
-expect_fail "unparseable YAML" "error parsing $WORK/broken.yaml: error converting YAML to JSON"
+# apply_fails NAME CONTENT WHAT MESSAGE: kubectl apply of $WORK/NAME.yaml, CONTENT (with \n escapes), fails with
+# MESSAGE (expect_fail WHAT MESSAGE).
+apply_fails() {
+        printf '%b' "$2" >"$WORK/$1.yaml"
+        on master kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f "$WORK/$1.yaml"
+        expect_fail "$3" "$4"
+}
+apply_fails old 'apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRole\nmetadata:\n  name: old\n' "API removed in 1.22" 'no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"'
+apply_fails noversion 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: ConfigMap\nmetadata:\n  name: y\n' "document without apiVersion" "error validating data: [apiVersion not set]"
+apply_fails noname 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' "document without a name" "resource name may not be empty"
+apply_fails broken 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n' "unparseable YAML" "error parsing $WORK/broken.yaml: error converting YAML to JSON"
 touch "$WORK/master/bin/kubectl.down"
 on master kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz
 expect_fail "kubectl.down" "The connection to the server $ENDPOINT was refused - did you specify the right host or port?"

@@ -55,6 +55,14 @@ run_host() {
         run_cmd -o "$d/out" -e "$d/out" -m "$d: run --until host $*" agent_cmd "$d" run --until host "$@"
 }
 
+# rerun_same D: run_host D --force again; the tree must come out as it was.
+rerun_same() {
+        local d=$1 before
+        before=$(snapshot "$d")
+        run_host "$d" --force
+        assert_tree_same "$before" "$(snapshot "$d")" "$d: the second run changed the tree"
+}
+
 # snapshot D: tree_snapshot of D/root, the agent's state (rewritten by --force) and its log left out.
 snapshot() {
         tree_snapshot --exclude '^\./var/lib/kube-firstboot(/|$)|^\./var/log/kube-firstboot\.log$' "$1/root"

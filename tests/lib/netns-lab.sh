@@ -58,8 +58,10 @@ lab_nginx() {
                 fail "nginx did not come up"
 }
 
+# lab_nginx_conf DIR MODE [LISTEN]: DIR/nginx.conf for lab_nginx, listening on LISTEN (default the
+# endpoint's 192.168.220.1:8780; bench/join-latency.sh uses it on loopback).
 lab_nginx_conf() {
-        local dir=$1 mode=$2 v1
+        local dir=$1 mode=$2 listen=${3:-192.168.220.1:8780} v1
         if [ "$mode" = 500 ]; then
                 v1='return 500;'
         else
@@ -76,7 +78,7 @@ http {
         client_body_temp_path $dir/tmp;
         proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp; uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
         server {
-                listen 192.168.220.1:8780;
+                listen $listen;
                 root $dir/www;
                 location /v1/ { $v1 }
         }

@@ -9,6 +9,8 @@
 #  - role_lab_apiserver_port: something listening on the control plane's 192.168.220.104:6443, so a worker's
 #    wait for the API server ends (the stand-in kubeadm plays the API server itself);
 #  - role_lab_hosts: master and node-1 through the host stage once, kept as $WORK/base-HOST/{root,bin,seed};
+#  - role_lab_shim NAME WHAT: $WORK/NAME.c built into the LD_PRELOAD shim $WORK/NAME.so, its path in SHIM;
+#  - role_lab_setup: store_stop as a cleanup hook, then role_lab_apiserver_port and role_lab_hosts;
 #  - role_agent_files, cluster_summary and report_done: what the stand-in kubeadm's cluster and the store hold, for comparing.
 
 role_lab_keys() {
@@ -63,6 +65,19 @@ role_lab_hosts() {
                 : >"$WORK/$h/bin/calls.log"
                 mv "$WORK/$h" "$WORK/base-$h"
         done
+}
+
+# role_lab_shim NAME WHAT: $WORK/NAME.c into $WORK/NAME.so (an LD_PRELOAD shim, WHAT in the error); SHIM is its path.
+role_lab_shim() {
+        cc -shared -fPIC -O2 -Wall -Wextra -o "$WORK/$1.so" "$WORK/$1.c" -ldl || fail "cannot build the $2"
+        SHIM=$WORK/$1.so
+}
+
+# role_lab_setup: the store's stop as a cleanup hook, the API server's port, the hosts through the host stage.
+role_lab_setup() {
+        cleanup_hooks+=(store_stop)
+        role_lab_apiserver_port
+        role_lab_hosts
 }
 
 # cluster_summary STATE_JSON TOKEN: what kubeadm's "etcd" holds that matters: the tokens (TOKEN among them,

@@ -65,34 +65,40 @@ def cmd_raw(args):
         print(status_of(read_answer(s, 60)))
 
 
+def trickle(s, start, args, piece, until=None):
+    """Sends piece(n) for n = 1, 2, ... every args.interval seconds until the server answers or hangs up,
+    args.max seconds from start pass, or the file until exists; prints which, and when."""
+    s.settimeout(args.interval)
+    n = 0
+    while time.monotonic() - start < args.max:
+        if until and os.path.exists(until):
+            print("released %.2f" % (time.monotonic() - start))
+            return
+        try:
+            data = s.recv(4096)
+            print("closed %.2f %s" % (time.monotonic() - start, status_of(data)))
+            return
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            print("closed %.2f reset" % (time.monotonic() - start))
+            return
+        n += 1
+        try:
+            s.sendall(piece(n))
+        except (BrokenPipeError, ConnectionResetError):
+            print("closed %.2f reset" % (time.monotonic() - start))
+            return
+    print("open %.2f" % (time.monotonic() - start))
+
+
 def cmd_slowloris(args):
     start = time.monotonic()
     with socket.create_connection((HOST, args.port), timeout=5) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         if args.ready:
             open(args.ready, "w").close()
-        s.settimeout(args.interval)
-        n = 0
-        while time.monotonic() - start < args.max:
-            if args.until and os.path.exists(args.until):
-                print("released %.2f" % (time.monotonic() - start))
-                return
-            try:
-                data = s.recv(4096)
-                print("closed %.2f %s" % (time.monotonic() - start, status_of(data)))
-                return
-            except socket.timeout:
-                pass
-            except ConnectionResetError:
-                print("closed %.2f reset" % (time.monotonic() - start))
-                return
-            n += 1
-            try:
-                s.sendall(b"X-Slow-%d: y\r\n" % n)
-            except (BrokenPipeError, ConnectionResetError):
-                print("closed %.2f reset" % (time.monotonic() - start))
-                return
-        print("open %.2f" % (time.monotonic() - start))
+        trickle(s, start, args, lambda n: b"X-Slow-%d: y\r\n" % n, args.until)
 
 
 def cmd_slowbody(args):
@@ -101,23 +107,7 @@ def cmd_slowbody(args):
     with socket.create_connection((HOST, args.port), timeout=5) as s:
         s.sendall(("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                    "Content-Length: 1000\r\n\r\n" % (args.path, args.bearer)).encode())
-        s.settimeout(args.interval)
-        while time.monotonic() - start < args.max:
-            try:
-                data = s.recv(4096)
-                print("closed %.2f %s" % (time.monotonic() - start, status_of(data)))
-                return
-            except socket.timeout:
-                pass
-            except ConnectionResetError:
-                print("closed %.2f reset" % (time.monotonic() - start))
-                return
-            try:
-                s.sendall(b" ")
-            except (BrokenPipeError, ConnectionResetError):
-                print("closed %.2f reset" % (time.monotonic() - start))
-                return
-        print("open %.2f" % (time.monotonic() - start))
+        trickle(s, start, args, lambda n: b" ")
 
 
 def cmd_limit(args):
