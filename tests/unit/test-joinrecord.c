@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "unit-test.h"
 #include <openssl/sha.h>
 
 #include "fileio.h"
@@ -235,14 +237,6 @@ static void test_pubkeypin_garbage(void **state) {
         assert_int_equal(pubkeypin_from_pem("", 0, pin), -EBADMSG);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_seal_open_roundtrip), cmocka_unit_test(test_nonce_fresh),
-                cmocka_unit_test(test_wrong_key),           cmocka_unit_test(test_other_cluster),
-                cmocka_unit_test(test_tampered),            cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_oversized),           cmocka_unit_test(test_bearer),
-                cmocka_unit_test(test_pubkeypin_rsa),
-                cmocka_unit_test(test_pubkeypin_ecdsa),     cmocka_unit_test(test_pubkeypin_garbage),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_seal_open_roundtrip, test_nonce_fresh, test_wrong_key, test_other_cluster,
+               test_tampered, test_malformed, test_oversized, test_bearer, test_pubkeypin_rsa, test_pubkeypin_ecdsa,
+               test_pubkeypin_garbage)

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "log-capture.h"
 #include "log.h"
 #include "macro.h"
@@ -152,11 +154,5 @@ static void test_errno_text(void **state) {
         assert_string_equal(errno_text(-99999, buf, sizeof(buf)), "Unknown error 99999");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_levels_on_stderr),    cmocka_unit_test(test_extra_sink_gets_every_level),
-                cmocka_unit_test(test_program_name),        cmocka_unit_test(test_errno_results_and_percent_m),
-                cmocka_unit_test(test_long_message_is_cut), cmocka_unit_test(test_errno_text),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_levels_on_stderr, test_extra_sink_gets_every_level, test_program_name,
+               test_errno_results_and_percent_m, test_long_message_is_cut, test_errno_text)

@@ -96,12 +96,4 @@ static void test_configdrive(void **state) {
         seed_done(&s);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_metadata_json),
-                cmocka_unit_test(test_metadata_other_keys_ignored),
-                cmocka_unit_test(test_metadata_errors),
-                cmocka_unit_test(test_configdrive),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_metadata_json, test_metadata_other_keys_ignored, test_metadata_errors, test_configdrive)

@@ -199,12 +199,5 @@ static void test_netconfig_too_many_interfaces(void **state) {
         expect_error(MD, UD, nc, "/seed/network-config:11:3: ethernets.eth8: more than 8 interfaces");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_netconfig_v1_forms),
-                cmocka_unit_test(test_netconfig_v2_forms),
-                cmocka_unit_test(test_netconfig_errors),
-                cmocka_unit_test(test_netconfig_too_many_interfaces),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_netconfig_v1_forms, test_netconfig_v2_forms, test_netconfig_errors,
+               test_netconfig_too_many_interfaces)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "parse.h"
 
 static void test_ipv4(void **state) {
@@ -284,14 +286,5 @@ static void test_string_is_safe(void **state) {
         assert_true(string_is_safe("caf\xc3\xa9", 100)); /* UTF-8 passes; C1 controls are the caller's */
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_ipv4),        cmocka_unit_test(test_prefix_and_cidr),
-                cmocka_unit_test(test_hostname),    cmocka_unit_test(test_bootstrap_token),
-                cmocka_unit_test(test_mac),         cmocka_unit_test(test_base64),
-                cmocka_unit_test(test_uint),        cmocka_unit_test(test_duration),
-                cmocka_unit_test(test_k8s_version), cmocka_unit_test(test_sysctl_key),
-                cmocka_unit_test(test_string_is_safe),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_ipv4, test_prefix_and_cidr, test_hostname, test_bootstrap_token, test_mac, test_base64,
+               test_uint, test_duration, test_k8s_version, test_sysctl_key, test_string_is_safe)

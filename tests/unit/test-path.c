@@ -26,6 +26,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "fileio.h"
 #include "macro.h"
 #include "path.h"
@@ -239,11 +241,5 @@ static void test_display(void **state) {
         assert_string_equal(root_get(), root); /* unchanged */
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_plain),    cmocka_unit_test(test_links_inside), cmocka_unit_test(test_links_out),
-                cmocka_unit_test(test_open),     cmocka_unit_test(test_write),        cmocka_unit_test(test_mkdir_unlink),
-                cmocka_unit_test(test_display),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_plain, test_links_inside, test_links_out, test_open, test_write, test_mkdir_unlink,
+               test_display)

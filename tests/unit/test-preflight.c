@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "config/config-parse.h"
 #include "config/config.h"
 #include "join/joinrecord.h"
@@ -157,11 +159,4 @@ static void test_ignore_preflight_errors(void **state) {
         log_set_max_level(LOG_INFO);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_kubelet_version),
-                cmocka_unit_test(test_kubelet_fit),
-                cmocka_unit_test(test_ignore_preflight_errors),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_parse_kubelet_version, test_kubelet_fit, test_ignore_preflight_errors)

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "random.h"
 
 /* Two 32-byte draws are equal with probability 2^-256: equal ones mean no randomness. */
@@ -51,11 +53,4 @@ static void test_zero_bytes(void **state) {
         assert_int_equal(guard, 0x5a);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_draws_differ),
-                cmocka_unit_test(test_fills_exactly_n),
-                cmocka_unit_test(test_zero_bytes),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_draws_differ, test_fills_exactly_n, test_zero_bytes)

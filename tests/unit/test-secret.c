@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "secret.h"
 
 static void test_secure_erase_exact_range(void **state) {
@@ -59,11 +61,4 @@ static void test_erase_and_free(void **state) {
         }
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_secure_erase_exact_range),
-                cmocka_unit_test(test_cleanup_erase_every_return),
-                cmocka_unit_test(test_erase_and_free),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_secure_erase_exact_range, test_cleanup_erase_every_return, test_erase_and_free)

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "config/config-parse.h"
 #include "log-capture.h"
 #include "log.h"
@@ -362,13 +364,5 @@ static void test_same_messages_as_user_data(void **state) {
         }
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_instance_id),      cmocka_unit_test(test_generation),
-                cmocka_unit_test(test_pxe_name),         cmocka_unit_test(test_reference_inventory),
-                cmocka_unit_test(test_quoting),          cmocka_unit_test(test_server_yaml_listen),
-                cmocka_unit_test(test_pxe),              cmocka_unit_test(test_refused),
-                cmocka_unit_test(test_same_messages_as_user_data),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_instance_id, test_generation, test_pxe_name, test_reference_inventory, test_quoting,
+               test_server_yaml_listen, test_pxe, test_refused, test_same_messages_as_user_data)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "log-capture.h"
 #include "log.h"
 #include "macro.h"
@@ -265,16 +267,5 @@ static void test_flags_helpers(void **state) {
         assert_null(field);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_every_key),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_every_error_reported),
-                cmocka_unit_test(test_bearer_never_echoed),
-                cmocka_unit_test(test_too_many_clusters),
-                cmocka_unit_test(test_flags_helpers),
-        };
-
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_defaults, test_every_key, test_errors, test_every_error_reported,
+               test_bearer_never_echoed, test_too_many_clusters, test_flags_helpers)

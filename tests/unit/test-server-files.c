@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "fileio.h"
 #include "server-files.h"
 
@@ -121,12 +123,4 @@ static void test_content_types(void **state) {
         assert_string_equal(content_type_for(".rpm"), "application/octet-stream"); /* a suffix, not a name */
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_regular_files),
-                cmocka_unit_test(test_refusals),
-                cmocka_unit_test(test_content_types),
-        };
-
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_regular_files, test_refusals, test_content_types)

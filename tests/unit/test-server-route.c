@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "macro.h"
 #include "server-route.h"
 #include "server.h"
@@ -216,16 +218,5 @@ static void test_unescape(void **state) {
         route("/ks/100%", 400);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_status_page),
-                cmocka_unit_test(test_seeds),
-                cmocka_unit_test(test_static_trees),
-                cmocka_unit_test(test_clusters),
-                cmocka_unit_test(test_refusals),
-                cmocka_unit_test(test_methods),
-                cmocka_unit_test(test_unescape),
-        };
-
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_status_page, test_seeds, test_static_trees, test_clusters, test_refusals,
+               test_methods, test_unescape)

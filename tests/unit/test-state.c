@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "fileio.h"
 #include "macro.h"
 #include "state.h"
@@ -186,12 +188,5 @@ static void test_current_instance(void **unused) {
         assert_int_equal(state_read_current_instance(base, iid, sizeof(iid)), -EBADMSG);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fresh_instance), cmocka_unit_test(test_mark_and_reopen),
-                cmocka_unit_test(test_reset),          cmocka_unit_test(test_file_format),
-                cmocka_unit_test(test_damaged_file),   cmocka_unit_test(test_limits),
-                cmocka_unit_test(test_current_instance),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_fresh_instance, test_mark_and_reopen, test_reset, test_file_format,
+               test_damaged_file, test_limits, test_current_instance)

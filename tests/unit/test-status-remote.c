@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "macro.h"
 #include "report/status-remote.h"
 
@@ -131,11 +133,4 @@ static void test_refused(void **state) {
         free(big);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_table),          cmocka_unit_test(test_counts),
-                cmocka_unit_test(test_no_nodes),       cmocka_unit_test(test_hostile_fields),
-                cmocka_unit_test(test_refused),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_table, test_counts, test_no_nodes, test_hostile_fields, test_refused)

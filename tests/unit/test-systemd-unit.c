@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "engine.h"
 #include "host/unit.h"
 #include "log-capture.h"
@@ -183,12 +185,4 @@ static void test_run_and_action(void **state) {
         assert_string_equal(calls(), "start docker\n");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_query_answers),
-                cmocka_unit_test(test_query_missing),
-                cmocka_unit_test(test_query_many),
-                cmocka_unit_test(test_run_and_action),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TEST_MAIN(setup, teardown, test_query_answers, test_query_missing, test_query_many, test_run_and_action)

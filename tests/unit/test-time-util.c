@@ -11,6 +11,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "time-util.h"
 
 static void test_monotonic_never_goes_back(void **state) {
@@ -93,11 +95,5 @@ static void test_sleep_resumes_after_signal(void **state) {
         assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_monotonic_never_goes_back), cmocka_unit_test(test_realtime_is_the_wall_clock),
-                cmocka_unit_test(test_deadline_now_or_past),      cmocka_unit_test(test_deadline_remaining),
-                cmocka_unit_test(test_sleep_at_least),            cmocka_unit_test(test_sleep_resumes_after_signal),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_monotonic_never_goes_back, test_realtime_is_the_wall_clock, test_deadline_now_or_past,
+               test_deadline_remaining, test_sleep_at_least, test_sleep_resumes_after_signal)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit-test.h"
+
 #include "macro.h"
 #include "parse.h"
 #include "role/token.h"
@@ -61,11 +63,4 @@ static void test_token_validity(void **state) {
                 assert_false(bootstrap_token_is_valid(invalid[i]));
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_token_format),
-                cmocka_unit_test(test_tokens_differ),
-                cmocka_unit_test(test_token_validity),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_token_format, test_tokens_differ, test_token_validity)

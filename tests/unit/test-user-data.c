@@ -404,18 +404,6 @@ static void test_error_flood_is_capped(void **state) {
         assert_int_equal(n, 20);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_userdata_defaults),
-                cmocka_unit_test(test_userdata_every_field),
-                cmocka_unit_test(test_userdata_values),
-                cmocka_unit_test(test_userdata_errors),
-                cmocka_unit_test(test_userdata_endpoint),
-                cmocka_unit_test(test_userdata_secrets_never_logged),
-                cmocka_unit_test(test_userdata_required),
-                cmocka_unit_test(test_userdata_header),
-                cmocka_unit_test(test_userdata_limits),
-                cmocka_unit_test(test_error_flood_is_capped),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_userdata_defaults, test_userdata_every_field, test_userdata_values,
+               test_userdata_errors, test_userdata_endpoint, test_userdata_secrets_never_logged, test_userdata_required,
+               test_userdata_header, test_userdata_limits, test_error_flood_is_capped)

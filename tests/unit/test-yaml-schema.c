@@ -371,16 +371,5 @@ static void test_schema_error_cap(void **state) {
         assert_null(strstr(logged, "error 20"));
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_schema_closest),
-                cmocka_unit_test(test_schema_mapping),
-                cmocka_unit_test(test_schema_field_paths),
-                cmocka_unit_test(test_schema_unknown_keys),
-                cmocka_unit_test(test_schema_list_single),
-                cmocka_unit_test(test_schema_typed_values),
-                cmocka_unit_test(test_schema_names_and_ranges),
-                cmocka_unit_test(test_schema_error_cap),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_schema_closest, test_schema_mapping, test_schema_field_paths, test_schema_unknown_keys,
+               test_schema_list_single, test_schema_typed_values, test_schema_names_and_ranges, test_schema_error_cap)

@@ -160,14 +160,5 @@ static void test_yaml_escape(void **state) {
         assert_string_equal(buf, "0123456789012345678901234567890123456789012345678901234567890123...");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_yaml_tree_and_positions),
-                cmocka_unit_test(test_yaml_empty),
-                cmocka_unit_test(test_yaml_refusals),
-                cmocka_unit_test(test_yaml_standard_tags_and_depth_ok),
-                cmocka_unit_test(test_yaml_limits_exact),
-                cmocka_unit_test(test_yaml_escape),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TEST_MAIN(NULL, NULL, test_yaml_tree_and_positions, test_yaml_empty, test_yaml_refusals,
+               test_yaml_standard_tags_and_depth_ok, test_yaml_limits_exact, test_yaml_escape)
