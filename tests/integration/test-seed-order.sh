@@ -1,5 +1,5 @@
 #!/bin/bash
-# The order of the seed sources (issue 2): --seed, then the kernel command line, then a cidata /
+# The order of the seed sources: --seed, then the kernel command line, then a cidata /
 # config-2 block device, then /var/lib/cloud/seed/nocloud, then .../nocloud-net. A fixture root has all
 # of them at once, each with its own instance-id; removing the winner each time shows the next one.
 # The block device is a real loop device (the test FAILS without one).

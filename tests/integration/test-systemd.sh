@@ -117,7 +117,7 @@ assert_contains "$out" "NoSuchKey" "verify's complaint about an unknown key"
 rm "$unitdir/probe.service"
 ok "verify complains about a missing binary and an unknown key (so its silence above means something)"
 
-# What each unit must say (issue 6).
+# What each unit must say.
 unit_value() { sed -n "s/^$2=//p" "$TOP/firstboot/units/$1"; }
 svc=kube-firstboot.service
 assert_eq oneshot "$(unit_value $svc Type)" "$svc Type"
@@ -140,7 +140,7 @@ timer=kube-firstboot-refresh.timer
 assert_eq 15min "$(unit_value $timer OnBootSec)" "$timer OnBootSec"
 assert_eq 1h "$(unit_value $timer OnUnitActiveSec)" "$timer OnUnitActiveSec"
 assert_eq timers.target "$(unit_value $timer WantedBy)" "$timer WantedBy"
-ok "the units say what issue 6 asks for"
+ok "the units say what they must"
 
 # The installed agent finds its data where make install put it.
 "$R/usr/bin/kube-firstboot" --version | grep -qx "kube-firstboot [0-9.]*" || fail "installed agent --version"
