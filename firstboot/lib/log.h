@@ -43,9 +43,12 @@ int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 #ifdef __clang_analyzer__
 /* Only clang's static analyzer (scan-build, `make lint`) compiles this: it cannot see into log.c, so it
  * is shown here what log_internal() returns, and "return log_error_errno(r, ...)" is then known to be
- * negative instead of any int (which made it report every caller's error path as going on). */
+ * negative instead of any int (which made it report every caller's error path as going on). Errors are
+ * negative here (make lint refuses a positive one at a log call), so a negative error is returned as it
+ * is; -EIO stands for anything else. Negating a negative symbol ("-errno", then "-error") was more than
+ * the analyzer could follow: it lost the sign. */
 static inline int log_errno_result_(int error) {
-        return error == 0 ? -EIO : error < 0 ? error : -error;
+        return error < 0 ? error : -EIO;
 }
 #undef log_full_errno
 #undef log_debug_errno

@@ -254,20 +254,20 @@ static int find_root_device(struct fb_run *run, const struct root_mount *m, stru
 
         {
                 _cleanup_free_ char *disk_dir = NULL;
-                char *slash;
+                const char *slash;
                 uint64_t partnum;
 
                 if (sysfs_read(dev->sysfs, "partition", value, sizeof(value)) < 0 ||
                     (partnum = strtoull(value, NULL, 10)) == 0 || partnum > 4096)
                         return log_error_errno(-EINVAL, "%s/partition: not a partition number", dev->sysfs);
                 dev->partnum = (unsigned) partnum;
-                disk_dir = strdup(dev->sysfs);
+                /* the parent disk's directory: the partition's, one component up */
+                slash = strrchr(dev->sysfs, '/');
+                if (!slash || slash == dev->sysfs)
+                        return log_error_errno(-EINVAL, "%s: a partition without a parent disk", dev->sysfs);
+                disk_dir = strndup(dev->sysfs, (size_t) (slash - dev->sysfs));
                 if (!disk_dir)
                         return log_error_errno(-ENOMEM, "%s: %m", dev->sysfs);
-                slash = strrchr(disk_dir, '/');
-                if (!slash || slash == disk_dir)
-                        return log_error_errno(-EINVAL, "%s: a partition without a parent disk", dev->sysfs);
-                *slash = 0;
                 device_name(disk_dir, dev->disk_name, sizeof(dev->disk_name));
                 if (sysfs_read_u64(dev->sysfs, "start", &dev->start) < 0 ||
                     sysfs_read_u64(dev->sysfs, "size", &dev->size) < 0 ||

@@ -239,7 +239,7 @@ static size_t fstab_swap_spec(const char *line, size_t len, const char **ret_spe
 
 static int call_with_spec(const char *spec, size_t len, swap_device_cb cb, void *userdata) {
         /* unescaping only shortens; the longest tag directory is /dev/disk/by-partlabel/ */
-        _cleanup_free_ char *raw = malloc(len + 1), *path = malloc(len + 32);
+        _cleanup_free_ char *raw = calloc(1, len + 1), *path = calloc(1, len + 32);
 
         if (!raw || !path)
                 return -ENOMEM;
