@@ -141,6 +141,28 @@ static int move_above_stdio(int *fd) {
         return 0;
 }
 
+/* Reaps pid into *status as soon as it exits: 1 when reaped, 0 when it still runs at the deadline, -errno
+ * when waitpid() fails. SIGCHLD is blocked, so sigtimedwait() wakes the moment the child exits, without
+ * polling. */
+static int reap_until(pid_t pid, const sigset_t *sigchld, usec_t deadline, int *status) {
+        for (;;) {
+                struct timespec ts;
+                long long left;
+                pid_t w = waitpid(pid, status, WNOHANG);
+
+                if (w == pid)
+                        return 1;
+                if (w < 0 && errno != EINTR)
+                        return negative_errno();
+                left = deadline_remaining_ms(deadline);
+                if (left <= 0)
+                        return 0;
+                ts.tv_sec = left / 1000;
+                ts.tv_nsec = (left % 1000) * 1000000;
+                (void) sigtimedwait(sigchld, NULL, &ts);
+        }
+}
+
 int spawn_run(const char *const argv[], const struct spawn_options *opts, struct spawn_result *result) {
         static const struct spawn_options defaults = { .log_fd = -1 };
         char exe[PATH_MAX], path_env[PATH_MAX + 8];
@@ -271,35 +293,20 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                 }
         }
 
-        /* The output closed: the command is exiting, or still running (a daemon that closed its stdout).
-         * SIGCHLD is blocked, so sigtimedwait() wakes the moment it exits, without polling. */
-        while (!result->timed_out && !out_open) {
-                long long left;
-                struct timespec ts;
-                pid_t w = waitpid(pid, &status, WNOHANG);
-
-                if (w == pid)
+        /* The output closed: the command is exiting, or still running (a daemon that closed its stdout). */
+        if (!result->timed_out && !out_open) {
+                int k = reap_until(pid, &sigchld, deadline, &status);
+                if (k > 0)
                         goto reaped;
-                if (w < 0 && errno != EINTR)
-                        break;
-                left = deadline_remaining_ms(deadline);
-                if (left <= 0) {
+                if (k == 0)
                         result->timed_out = 1;
-                        break;
-                }
-                ts.tv_sec = left / 1000;
-                ts.tv_nsec = (left % 1000) * 1000000;
-                (void) sigtimedwait(&sigchld, NULL, &ts);
         }
 
         if (result->timed_out || out_open) {
-                /* Timed out, or the output pipe broke: stop the whole group, politely first. */
+                /* Timed out, or the output pipe broke: stop the whole group, politely first (a second). */
                 kill(-pid, SIGTERM);
-                for (int i = 0; i < 20; i++) {
-                        if (waitpid(pid, &status, WNOHANG) == pid)
-                                goto reaped;
-                        sleep_ms(50);
-                }
+                if (reap_until(pid, &sigchld, deadline_in_ms(1000), &status) > 0)
+                        goto reaped;
                 kill(-pid, SIGKILL);
         }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
