@@ -73,8 +73,20 @@ mhd_result put_finish(struct request *req) {
         return respond(req, r > 0 ? 201 : 204, "text/plain; charset=utf-8", "", 0, MHD_RESPMEM_PERSISTENT);
 }
 
+/* A GET or HEAD body means nothing here, and reading one would let a client hold the connection by
+ * trickling it: such a request is answered 400 from its head and the connection closed. An empty
+ * Content-Length (some clients send "0") is no body. */
+static bool body_announced(struct request *req) {
+        const char *length = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Content-Length");
+
+        if (MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Transfer-Encoding"))
+                return true;
+        return length && !streq(length, "0");
+}
+
 /* The first call, with the request head only. A PUT that will be refused is answered now, without
- * reading its body (libmicrohttpd then closes the connection). Everything else is answered from the
+ * reading its body (libmicrohttpd then closes the connection), and so is a GET or HEAD with a body.
+ * Everything else is answered from the
  * next call: answering from this one would make libmicrohttpd 0.9.75 close the connection rather than
  * keep it alive. */
 mhd_result request_begin(struct request *req, const char *url, const char *version) {
@@ -88,6 +100,8 @@ mhd_result request_begin(struct request *req, const char *url, const char *versi
                 req->refused = 505;
         if (req->refused == 0 && !route_allows(req->match.route, req->method))
                 req->refused = 405;
+        if (read_only && body_announced(req))
+                return respond_text(req, 400, "a GET or HEAD request takes no body");
         if (read_only)
                 return MHD_YES;
         if (req->refused != 0)

@@ -2,7 +2,10 @@
 /* Long polls for a join record: the wait list, its wake-ups and deadlines, and GET .../join. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 
+#include "log.h"
+#include "macro.h"
 #include "parse.h"
 #include "server-longpoll.h"
 #include "server-request.h"
@@ -72,6 +75,11 @@ void waitlist_expire(struct waitlist *l, uint64_t now, bool all) {
         l->next_deadline = earliest;
 }
 
+void waiter_cancel(struct waitlist *l, struct waiter *w) {
+        if (w->waiting)
+                waiter_resume(l, w);
+}
+
 void waiter_resumed(struct waitlist *l, struct waiter *w) {
         if (!w->resuming)
                 return;
@@ -87,10 +95,55 @@ void waiter_forget(struct waitlist *l, struct waiter *w) {
 
 /* ---- GET .../join ---------------------------------------------------------------------------- */
 
+/* libmicrohttpd does not look at a suspended connection's socket, so a client that hangs up during
+ * its wait would keep its connection, and its place under the connection limits, until the wait is
+ * over. The server watches those sockets itself; EPOLLRDHUP: the client has closed (or shut down
+ * its side), while data it sends early does not count. */
+static void hangup_watch(struct server *s, struct request *req) {
+        struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = req };
+
+        if (s->hangup_fd < 0 || req->fd < 0)
+                return;
+        if (epoll_ctl(s->hangup_fd, EPOLL_CTL_ADD, req->fd, &ev) < 0) {
+                log_debug_errno(-errno, "epoll_ctl(ADD %d): %m", req->fd);
+                return;
+        }
+        req->hangup_watched = true;
+}
+
+static void hangup_unwatch(struct server *s, struct request *req) {
+        if (!req->hangup_watched)
+                return;
+        /* before libmicrohttpd can close the socket: an entry left behind would point at freed memory */
+        if (epoll_ctl(s->hangup_fd, EPOLL_CTL_DEL, req->fd, NULL) < 0)
+                log_debug_errno(-errno, "epoll_ctl(DEL %d): %m", req->fd);
+        req->hangup_watched = false;
+}
+
+void join_hangups(struct server *s) {
+        struct epoll_event events[64];
+        int n;
+
+        n = epoll_wait(s->hangup_fd, events, (int) ELEMENTSOF(events), 0);
+        for (int i = 0; i < n; i++) {
+                struct request *req = events[i].data.ptr;
+
+                /* resumed with the rest and answered by the next call (the client sees nothing of it) */
+                req->hung_up = true;
+                waiter_cancel(&s->waiters, &req->waiter);
+        }
+}
+
+void join_forget(struct request *req) {
+        hangup_unwatch(req->server, req);
+        waiter_forget(&req->server->waiters, &req->waiter);
+}
+
 static void request_resume(struct waiter *w, void *userdata) {
         struct server *s = userdata;
         struct request *req = (struct request *) (void *) ((char *) w - offsetof(struct request, waiter));
 
+        hangup_unwatch(s, req);
         s->mhd_pending = true;
         MHD_resume_connection(req->connection);
 }
@@ -124,6 +177,7 @@ mhd_result join_get(struct request *req) {
         MHD_suspend_connection(req->connection);
         req->waiter.cluster = c;
         waitlist_add(&s->waiters, &req->waiter);
+        hangup_watch(s, req);
         return MHD_YES;
 }
 

@@ -34,6 +34,8 @@ void waitlist_add(struct waitlist *l, struct waiter *w);
 void waitlist_wake(struct waitlist *l, const struct cluster *c);
 /* Resumes the waiters whose deadline is not after now; all of them when all is set. */
 void waitlist_expire(struct waitlist *l, uint64_t now, bool all);
+/* Resumes w alone (its client has gone), if it is on the list. */
+void waiter_cancel(struct waitlist *l, struct waiter *w);
 /* The owner of a resumed waiter runs again. */
 void waiter_resumed(struct waitlist *l, struct waiter *w);
 /* The owner goes away: off the list and the counts, whatever its state. */

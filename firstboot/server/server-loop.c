@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -172,6 +173,7 @@ int server_init(struct server *s, struct server_config *config) {
                 .listen_fd = -1,
                 .signal_fd = -1,
                 .mhd_fd = -1,
+                .hangup_fd = -1,
                 .slots_head = -1,
                 .slots_tail = -1,
                 .started = now_realtime_sec(),
@@ -185,6 +187,9 @@ int server_init(struct server *s, struct server_config *config) {
                 s->slots[i].prev = s->slots[i].next = -1;
 
         join_waits_init(s);
+        s->hangup_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->hangup_fd < 0)
+                return log_error_errno(-errno, "epoll_create1: %m");
         r = store_open(&s->store, config);
         if (r < 0)
                 return r;
@@ -269,7 +274,7 @@ static bool shutdown_done(struct server *s, uint64_t now) {
 
 int server_run(struct server *s) {
         for (;;) {
-                struct pollfd fds[3];
+                struct pollfd fds[4];
                 nfds_t n = 0;
                 int listen_index = -1, timeout;
                 uint64_t now = now_usec();
@@ -279,6 +284,7 @@ int server_run(struct server *s) {
                 timeout = poll_timeout_ms(s, now);
                 fds[n++] = (struct pollfd) { .fd = s->signal_fd, .events = POLLIN };
                 fds[n++] = (struct pollfd) { .fd = s->mhd_fd, .events = POLLIN };
+                fds[n++] = (struct pollfd) { .fd = s->hangup_fd, .events = POLLIN };
                 if (s->listen_fd >= 0 && s->accept_paused_until <= now) {
                         listen_index = (int) n;
                         fds[n++] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
@@ -289,6 +295,8 @@ int server_run(struct server *s) {
                 now = now_usec();
                 if (fds[0].revents)
                         read_signals(s, now);
+                if (fds[2].revents)
+                        join_hangups(s);
                 if (listen_index >= 0 && s->listen_fd >= 0 && (fds[listen_index].revents & POLLIN))
                         accept_all(s, now);
                 /* a resumed connection is only picked up by the next MHD_run() */
@@ -317,7 +325,9 @@ void server_done(struct server *s) {
                 close(s->listen_fd);
         if (s->signal_fd >= 0)
                 close(s->signal_fd);
+        if (s->hangup_fd >= 0)
+                close(s->hangup_fd);
         store_close(&s->store);
         free(s->slots);
-        *s = (struct server) { .listen_fd = -1, .signal_fd = -1, .mhd_fd = -1 };
+        *s = (struct server) { .listen_fd = -1, .signal_fd = -1, .mhd_fd = -1, .hangup_fd = -1 };
 }

@@ -98,12 +98,6 @@ void http_forget_responses(struct server *s) {
 /* ---- request bodies ------------------------------------------------------------------------- */
 
 static mhd_result body_append(struct request *req, const char *data, size_t size) {
-        const struct server_limits *limits = &req->server->config->limits;
-
-        if (now_usec() - req->start > (uint64_t) limits->request_timeout * 1000000ULL) {
-                req->end = "request-timeout";
-                return MHD_NO;
-        }
         if (req->too_large || req->body_size + size > req->body_max) {
                 req->too_large = true;
                 req->discarded += size;
@@ -174,11 +168,22 @@ static mhd_result http_handle(void *cls, struct MHD_Connection *connection, cons
                 return MHD_YES; /* libmicrohttpd 0.9.33 may call in for a suspended connection */
         if (req->waiter.resuming) {
                 waiter_resumed(&s->waiters, &req->waiter);
+                if (req->hung_up) {
+                        /* nobody to answer: libmicrohttpd closes the connection and frees its place */
+                        req->end = "client-abort";
+                        return MHD_NO;
+                }
                 return join_get(req);
         }
         if (*upload_data_size > 0) {
                 size_t size = *upload_data_size;
                 *upload_data_size = 0;
+                /* every body, read or dropped, whatever the method: each trickled byte restarts
+                 * libmicrohttpd's inactivity timeout, this one runs from the request head */
+                if (now_usec() - req->start > (uint64_t) s->config->limits.request_timeout * 1000000ULL) {
+                        req->end = "request-timeout";
+                        return MHD_NO;
+                }
                 if (req->status != 0 || req->method != METHOD_PUT) {
                         /* answered already, or a body nobody asked for */
                         req->discarded += size;
@@ -201,7 +206,7 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
 
         if (!req)
                 return;
-        waiter_forget(&s->waiters, &req->waiter);
+        join_forget(req);
 
         switch (toe) {
         case MHD_REQUEST_TERMINATED_COMPLETED_OK:

@@ -33,6 +33,8 @@ struct request {
         bool too_large;
 
         struct waiter waiter;       /* a long poll for the join record */
+        bool hangup_watched;        /* its socket is in the server's hang-up set while it waits */
+        bool hung_up;               /* its client closed the connection while it waited */
 };
 
 /* server-mhd.c: responses. Each records the status and size for the access log. */
@@ -59,3 +61,5 @@ mhd_result put_finish(struct request *req);
 mhd_result join_wait_begin(struct request *req);
 /* Answers with the record, or suspends the request until there is one or its wait is over. */
 mhd_result join_get(struct request *req);
+/* The request goes away: off the wait list and the hang-up set. */
+void join_forget(struct request *req);

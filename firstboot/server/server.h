@@ -40,6 +40,7 @@ struct server {
         uint64_t accept_paused_until;
 
         struct waitlist waiters;    /* long polls for a join record */
+        int hangup_fd;              /* epoll set of the waiting connections' sockets, for hang-ups */
         bool mhd_pending;           /* connections were resumed: run libmicrohttpd again before sleeping */
         unsigned active_requests;
 
@@ -72,6 +73,9 @@ void http_forget_responses(struct server *s);
 
 /* server-longpoll.c: points the wait list's wake-ups at the suspended connections */
 void join_waits_init(struct server *s);
+/* Ends the long polls whose clients have hung up (hangup_fd is readable): their connections are
+ * closed now, not when their wait is over. */
+void join_hangups(struct server *s);
 
 /* server-page.c */
 int status_page(const struct server *s, char **ret, size_t *ret_size);

@@ -7,12 +7,18 @@
                                      print "closed SECONDS STATUS" when the server gives up, or "open SECONDS";
                                      --ready: create FILE once the first line is sent; --until: hang up
                                      as soon as FILE exists and print "released SECONDS"
-  slowbody  --port P --path P --bearer B [--interval S --max S]
-                                     a PUT whose body trickles in a byte at a time; print as slowloris
+  slowbody  --port P --path P [--bearer B] [--method M] [--chunked] [--interval S --max S]
+                                     a request (PUT unless --method) whose body trickles in a byte at a
+                                     time (announced by Content-Length, or chunked); print as slowloris
   limit     --port P --hold N        hold N idle connections, open one more; print what that one gets
   longpoll  --port P --clients N --wait S --cluster C --bearer-file F --record-file R [--pid PID]
                                      N concurrent GET .../join?wait=S, then the PUT of R once all of them
                                      are waiting; print one JSON line of figures (exit 1 if any client failed)
+  hangup    --port P --clients N --cluster C --source A
+                                     N GET .../join?wait=55 from source address A; once the server holds
+                                     them all, they hang up; once it has let go of them, one more long
+                                     poll from A must be held too (the connection limit of A being N);
+                                     print what happened, exit 1 at the first step that did not
 """
 import argparse
 import json
@@ -102,12 +108,15 @@ def cmd_slowloris(args):
 
 
 def cmd_slowbody(args):
-    """A PUT whose head is complete but whose body comes one byte at a time."""
+    """A request whose head is complete but whose body comes one byte at a time."""
     start = time.monotonic()
+    head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % (args.method, args.path)
+    if args.bearer:
+        head += "Authorization: Bearer %s\r\n" % args.bearer
+    head += "Transfer-Encoding: chunked\r\n\r\n" if args.chunked else "Content-Length: 1000\r\n\r\n"
     with socket.create_connection((HOST, args.port), timeout=5) as s:
-        s.sendall(("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                   "Content-Length: 1000\r\n\r\n" % (args.path, args.bearer)).encode())
-        trickle(s, start, args, lambda n: b" ")
+        s.sendall(head.encode())
+        trickle(s, start, args, lambda n: b"1\r\n \r\n" if args.chunked else b" ")
 
 
 def cmd_limit(args):
@@ -204,6 +213,51 @@ def waiting_count(port):
     return int(page[i + len(marker):page.index(b"<", i + len(marker))])
 
 
+def wait_for_count(port, want, bound, watch=None):
+    """Polls the status page until it counts want long polls; False after bound seconds, or as soon as
+    the socket watch gets an answer (a refusal: a held long poll gets none)."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if waiting_count(port) == want:
+            return True
+        if watch is not None and select.select([watch], [], [], 0)[0]:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def cmd_hangup(args):
+    get = ("GET /v1/clusters/%s/join?wait=55 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % args.cluster).encode()
+
+    def poll():
+        s = socket.create_connection((HOST, args.port), timeout=10, source_address=(args.source, 0))
+        s.sendall(get)
+        return s
+
+    clients = [poll() for _ in range(args.clients)]
+    # the bounds only catch a server that never gets there; the waits are 55 s, longer than any of them
+    if not wait_for_count(args.port, args.clients, 30):
+        print("the server did not hold %d long polls within 30 s" % args.clients)
+        return 1
+    print("held %d" % args.clients)
+    for s in clients:
+        s.close()
+    if not wait_for_count(args.port, 0, 30):
+        print("the server still held long polls 30 s after their clients hung up (their wait: 55 s)")
+        return 1
+    print("released %d" % args.clients)
+    with poll() as s:
+        if not wait_for_count(args.port, 1, 30, watch=s):
+            print("one more long poll from %s was not held: %s" % (args.source, status_of(read_answer(s, 5))))
+            return 1
+        print("held one more")
+    if not wait_for_count(args.port, 0, 30):
+        print("the server still held the last long poll 30 s after its client hung up")
+        return 1
+    print("released it")
+    return 0
+
+
 def cmd_longpoll(args):
     """Raw non-blocking sockets in one epoll loop: cheap enough per client that the figures are the
     server's, not the client's."""
@@ -297,7 +351,9 @@ def main():
     sb = sub.add_parser("slowbody")
     sb.add_argument("--port", type=int, required=True)
     sb.add_argument("--path", required=True)
-    sb.add_argument("--bearer", required=True)
+    sb.add_argument("--bearer")
+    sb.add_argument("--method", default="PUT")
+    sb.add_argument("--chunked", action="store_true")
     sb.add_argument("--interval", type=float, default=0.4)
     sb.add_argument("--max", type=float, default=20)
     lim = sub.add_parser("limit")
@@ -311,6 +367,11 @@ def main():
     lp.add_argument("--bearer-file", required=True)
     lp.add_argument("--record-file", required=True)
     lp.add_argument("--pid", type=int, default=0)
+    hu = sub.add_parser("hangup")
+    hu.add_argument("--port", type=int, required=True)
+    hu.add_argument("--clients", type=int, required=True)
+    hu.add_argument("--cluster", required=True)
+    hu.add_argument("--source", required=True)
     args = p.parse_args()
 
     if args.cmd == "raw":
@@ -321,6 +382,8 @@ def main():
         cmd_slowbody(args)
     elif args.cmd == "limit":
         cmd_limit(args)
+    elif args.cmd == "hangup":
+        sys.exit(cmd_hangup(args))
     else:
         sys.exit(cmd_longpoll(args))
 
