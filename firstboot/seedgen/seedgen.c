@@ -9,13 +9,16 @@
  *
  * The paths on the command line are the user's, taken as given (like --seed): --root does not apply. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config/config-parse.h"
 #include "fileio.h"
@@ -40,6 +43,8 @@ struct seedgen_args {
         const char *out;
         char out_buf[PATH_MAX]; /* out without trailing slashes */
         bool iso, token, force, new_key, example;
+        gid_t group;            /* with --group: the secret files' group, which may read them */
+        bool has_group;
 };
 
 /* What one node gets. */
@@ -77,6 +82,8 @@ static void help(void) {
                "  --token             Also generate a pre-shared kubeadm bootstrap token\n"
                "  --force             Regenerate into a non-empty DIR, keeping its cluster key (and token)\n"
                "  --new-key           With --force: a new cluster key instead (every node must get the new seeds)\n"
+               "  --group GROUP       user-data and server.yaml 0640 root:GROUP instead of 0600 root:root, for a\n"
+               "                      server running as GROUP (the package's: kube-firstboot-server)\n"
                "  --example           Print the reference inventory, commented, and exit\n"
                "  -v, --verbose       Log debug messages\n"
                "  -q, --quiet         Log warnings and errors only\n"
@@ -88,7 +95,7 @@ static void help(void) {
 
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
-        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_EXAMPLE };
+        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_EXAMPLE, ARG_GROUP };
         static const struct option options[] = {
                 { "inventory", required_argument, NULL, ARG_INVENTORY },
                 { "out", required_argument, NULL, ARG_OUT },
@@ -97,6 +104,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "new-key", no_argument, NULL, ARG_NEW_KEY },
                 { "example", no_argument, NULL, ARG_EXAMPLE },
+                { "group", required_argument, NULL, ARG_GROUP },
                 LOG_LEVEL_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -129,6 +137,16 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 case ARG_EXAMPLE:
                         a->example = true;
                         break;
+                case ARG_GROUP: {
+                        const struct group *g = getgrnam(optarg);
+                        if (!g) {
+                                log_error("seed: --group %s: no such group", optarg);
+                                return FB_EXIT_BAD_INPUT;
+                        }
+                        a->group = g->gr_gid;
+                        a->has_group = true;
+                        break;
+                }
                 case 'h':
                         help();
                         return FB_EXIT_OK;
@@ -141,7 +159,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 return FB_EXIT_BAD_INPUT;
         }
         if (a->example) {
-                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key) {
+                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key || a->has_group) {
                         log_error("seed: --example takes no other option");
                         return FB_EXIT_BAD_INPUT;
                 }
@@ -434,6 +452,21 @@ static int write_or_log(const char *path, const void *data, size_t size, mode_t 
         return r;
 }
 
+/* A secret file written 0600 root:root, then given to --group's group: 0640, changed in this order so
+ * that nobody else can read it at any time. */
+static int write_secret(const char *path, const void *data, size_t size, const struct seedgen_args *a) {
+        _cleanup_close_ int fd = -1;
+
+        if (write_or_log(path, data, size, 0600, WRITE_ATOMIC_SECRET) < 0)
+                return -EIO;
+        if (!a->has_group)
+                return 0;
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fchown(fd, (uid_t) -1, a->group) < 0 || fchmod(fd, 0640) < 0)
+                return log_error_errno(-errno, "%s: cannot give it to group %u: %m", path, (unsigned) a->group);
+        return 0;
+}
+
 /* Directories in the output that are not in the inventory: left alone, but said. */
 static void warn_stale(const char *out, const struct seedgen_inventory *inv) {
         struct dirent *de;
@@ -623,7 +656,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 if (write_or_log(path, f->network_config, f->network_config_size, 0644, 0) < 0)
                         goto finish;
                 snprintf(path, sizeof(path), "%s/user-data", f->dir);
-                if (write_or_log(path, user_data, user_data_size, 0600, WRITE_ATOMIC_SECRET) < 0)
+                if (write_secret(path, user_data, user_data_size, args) < 0)
                         goto finish;
                 snprintf(path, sizeof(path), "%s/seed.iso", f->dir);
                 /* an unchanged seed keeps its ISO: cloud-localds never makes the same bytes twice */
@@ -642,7 +675,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 }
         }
         snprintf(path, sizeof(path), "%s/%s", args->out, SEEDGEN_SERVER_YAML);
-        if (write_or_log(path, server_yaml, server_yaml_size, 0600, WRITE_ATOMIC_SECRET) < 0)
+        if (write_secret(path, server_yaml, server_yaml_size, args) < 0)
                 goto finish;
 
         /* read back, as the agent will */

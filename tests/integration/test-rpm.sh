@@ -97,10 +97,27 @@ cat >"$WORK/server.exp" <<'EOF'
 0755 /usr/share/kube-firstboot-server/ks
 0644 /usr/share/kube-firstboot-server/ks/kube-firstboot.ks
 0644 /usr/share/man/man8/kube-firstboot-server.8
-0700 /var/lib/kube-firstboot-server
+0750 /var/lib/kube-firstboot-server
+0750 /var/lib/kube-firstboot-server/seeds
+0700 /var/lib/kube-firstboot-server/state
 EOF
 diff -u "$WORK/server.exp" <(normalize "$WORK/server.files") || fail "kube-firstboot-server's file list or modes differ"
-ok "file lists and modes: binaries 0755, units, data, man pages and docs 0644, server state 0700"
+ok "file lists and modes: binaries 0755, units, data, man pages and docs 0644, server directories 0750/0700"
+
+# Owners as rpm installs them: the server's directories are root's but for its state directory, and
+# readable by its group; everything else root's.
+rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$server_rpm" >"$WORK/server.owners"
+assert_eq "root:kube-firstboot-server" "$(sed -n 's| /var/lib/kube-firstboot-server$||p' "$WORK/server.owners")" \
+        "owner of /var/lib/kube-firstboot-server"
+assert_eq "root:kube-firstboot-server" "$(sed -n 's| /var/lib/kube-firstboot-server/seeds$||p' "$WORK/server.owners")" \
+        "owner of the seed directory"
+assert_eq "kube-firstboot-server:kube-firstboot-server" "$(sed -n 's| /var/lib/kube-firstboot-server/state$||p' "$WORK/server.owners")" \
+        "owner of the state directory"
+assert_eq 3 "$(grep -vc '^root:root ' "$WORK/server.owners")" "files of the server package not owned by root:root"
+if rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]' "$agent_rpm" | grep -vx root:root; then
+        fail "the agent package has files not owned by root:root"
+fi
+ok "owners: /var/lib/kube-firstboot-server and its seeds root:kube-firstboot-server, its state kube-firstboot-server's"
 
 # What cpio put on disk matches rpm's list (mode by mode), and nothing else is there.
 for pkg in agent server; do
@@ -154,6 +171,28 @@ awk '/scriptlet \(using \/bin\/sh\):$/ { if (f) close(f); f = sprintf("%s/script
         dir="$WORK" "$WORK/agent.scripts" "$WORK/server.scripts"
 for s in "$WORK"/scriptlet.*; do sh -n "$s" || fail "scriptlet $s is not valid sh: $(cat "$s")"; done
 ok "requires, conflicts and systemd scriptlets ($(find "$WORK" -maxdepth 1 -name 'scriptlet.*' | wc -l) scriptlets, all valid sh)"
+
+# The server's %pre creates its system user and group, once: run with stand-ins for getent, groupadd
+# and useradd that record their arguments, on a system without them and on one that has them.
+rpm -qp --qf '[%{REQUIREFLAGS:deptype} %{REQUIRENAME}\n]' "$server_rpm" | grep -qx 'pre shadow-utils' ||
+        fail "kube-firstboot-server does not require shadow-utils for %pre"
+rpm -qp --qf '%{PREIN}' "$server_rpm" >"$WORK/server.pre"
+mkdir -p "$WORK/pre-bin"
+for tool in groupadd useradd; do
+        printf '#!/bin/sh\necho "%s $*" >>"$PRE_LOG"\n' "$tool" >"$WORK/pre-bin/$tool"
+done
+printf '#!/bin/sh\n[ -n "$PRE_EXISTS" ]\n' >"$WORK/pre-bin/getent"
+chmod 755 "$WORK/pre-bin"/*
+PRE_LOG=$WORK/pre.log PRE_EXISTS='' PATH=$WORK/pre-bin:/usr/bin:/bin sh "$WORK/server.pre" || fail "server %pre failed"
+assert_eq "groupadd -r kube-firstboot-server
+useradd -r -g kube-firstboot-server -d /var/lib/kube-firstboot-server -s /sbin/nologin -c kube-firstboot metadata endpoint kube-firstboot-server" \
+        "$(cat "$WORK/pre.log")" "what %pre runs on a system without the user"
+rm "$WORK/pre.log"
+PRE_LOG=$WORK/pre.log PRE_EXISTS=1 PATH=$WORK/pre-bin:/usr/bin:/bin sh "$WORK/server.pre" || fail "server %pre failed (again)"
+[ ! -e "$WORK/pre.log" ] || fail "%pre ran $(cat "$WORK/pre.log") although the user and group exist"
+assert_eq kube-firstboot-server "$(sed -n 's/^User=//p' "$RS/usr/lib/systemd/system/kube-firstboot-server.service")" \
+        "User= of the packaged unit"
+ok "server %pre: system group and user kube-firstboot-server (useradd -r, no shell), none when they exist; the unit runs as it"
 
 # The source RPM holds the spec and the tarball, so `rpmbuild --rebuild` works on CentOS 7.
 rpm -qlp "${srpms[0]}" >"$WORK/srpm.list"

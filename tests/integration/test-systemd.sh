@@ -142,6 +142,35 @@ assert_eq 1h "$(unit_value $timer OnUnitActiveSec)" "$timer OnUnitActiveSec"
 assert_eq timers.target "$(unit_value $timer WantedBy)" "$timer WantedBy"
 ok "the units say what they must"
 
+# The server's privileges: its own user and group, no capability. The unit's lines, then how systemd
+# reads them (systemd-analyze security, offline, on the installed unit).
+srv=$TOP/firstboot/server/kube-firstboot-server.service
+assert_eq kube-firstboot-server "$(sed -n 's/^User=//p' "$srv")" "kube-firstboot-server.service User"
+assert_eq kube-firstboot-server "$(sed -n 's/^Group=//p' "$srv")" "kube-firstboot-server.service Group"
+assert_eq "CapabilityBoundingSet=" "$(grep '^CapabilityBoundingSet' "$srv")" \
+        "kube-firstboot-server.service capability bounding set (empty: none)"
+assert_eq yes "$(sed -n 's/^NoNewPrivileges=//p' "$srv")" "kube-firstboot-server.service NoNewPrivileges"
+if grep -E '^(AmbientCapabilities|SupplementaryGroups|PermissionsStartOnly)=' "$srv"; then
+        fail "kube-firstboot-server.service grants more than its user has"
+fi
+(cd "$R" && systemd-analyze security --offline=true --root="$R" --json=short \
+        usr/lib/systemd/system/kube-firstboot-server.service) >"$WORK/security.json" 2>"$WORK/security.err" ||
+        fail "systemd-analyze security: $(cat "$WORK/security.err")"
+python3 - "$WORK/security.json" <<'PY' || fail "systemd's view of kube-firstboot-server.service: $(cat "$WORK/security.json")"
+import json, sys
+checks = {c["name"]: c for c in json.load(open(sys.argv[1]))}
+user = checks["User=/DynamicUser="]
+assert user["set"] and "non-root" in user["description"], user
+caps = [c for name, c in checks.items() if name.startswith("CapabilityBoundingSet=")]
+assert len(caps) >= 10, caps
+unset = [c["name"] for c in caps if not c["set"]]
+assert not unset, "capabilities left in the bounding set: %s" % unset
+assert checks["AmbientCapabilities="]["set"], checks["AmbientCapabilities="]
+assert checks["NoNewPrivileges="]["set"], checks["NoNewPrivileges="]
+print("%d capability checks, all dropped; user: %s" % (len(caps), user["description"]))
+PY
+ok "kube-firstboot-server.service as systemd sees it: $(python3 -c 'import json,sys; c=[x for x in json.load(open(sys.argv[1])) if x["name"].startswith("CapabilityBoundingSet=")]; print(len(c))' "$WORK/security.json") capability groups dropped, a static non-root user"
+
 # The installed agent finds its data where make install put it.
 "$R/usr/bin/kube-firstboot" --version | grep -qx "kube-firstboot [0-9.]*" || fail "installed agent --version"
 grep -qF /usr/share/kube-firstboot/kube-flannel.yml.in "$R/usr/bin/kube-firstboot" ||
