@@ -134,8 +134,13 @@ static int listen_socket(const struct server_config *config) {
                 return log_error_errno(-errno, "socket: %m");
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
                 return log_error_errno(-errno, "SO_REUSEADDR: %m");
-        if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0)
+        if (bind(fd, (struct sockaddr *) (void *) &sa, sizeof(sa)) < 0) {
+                if (errno == EACCES && config->listen_port < 1024)
+                        return log_error_errno(-errno, "cannot listen on %s: %m (a port below 1024 needs "
+                                               "privileges the server does not have: forward it to 8780, see "
+                                               "kube-firstboot-server(8))", where);
                 return log_error_errno(-errno, "cannot listen on %s: %m", where);
+        }
         if (listen(fd, 1024) < 0)
                 return log_error_errno(-errno, "cannot listen on %s: %m", where);
         log_info("listening on %s", where);

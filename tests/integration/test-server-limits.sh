@@ -1,6 +1,8 @@
 #!/bin/bash
 # kube-firstboot-server's own limits, with the server running as an unprivileged user (nobody, as the
 # packaged unit runs it as kube-firstboot-server), on 127.0.0.1:
+# - it reads the seeds the seed generator wrote with --group (user-data 0640 to its group, no more) and
+#   writes its state directory;
 # - a GET or HEAD with a body (announced by Content-Length or chunked) that trickles in is cut off:
 #   answered 400 from its head, not read until the client stops;
 # - long polls whose clients hang up are let go of at once, not at the end of their wait: their places
@@ -14,13 +16,22 @@ USER_ID=$(id -u nobody)
 GROUP_ID=$(id -g nobody)
 SERVER_WRAPPER="setpriv --reuid=$USER_ID --regid=$GROUP_ID --clear-groups -- $SERVER_WRAPPER"
 
+# the seeds as the seed generator writes them for a server running as that group
+GROUP_NAME=$(id -gn nobody)
+run_cmd "$AGENT" seed --out "$WORK/lab" --group "$GROUP_NAME"
+for f in master/user-data server.yaml; do
+        assert_eq "640 root:$GROUP_NAME" "$(stat -c '%a %U:%G' "$WORK/lab/$f")" "mode and owner of the seed generator's $f"
+done
+assert_eq "644 root:root" "$(stat -c '%a %U:%G' "$WORK/lab/master/meta-data")" "mode and owner of meta-data (no secret)"
+ok "seed --group $GROUP_NAME: user-data and server.yaml 0640 root:$GROUP_NAME, readable by nobody else"
+
 F=$WORK/fx
-server_fixture "$F"
+mkdir -p "$F/state"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 cat >"$WORK/server.yaml" <<EOF
 listen: 127.0.0.1:$PORT
-seed_dir: $F/seeds
+seed_dir: $WORK/lab
 state_dir: $F/state
 clusters:
   - name: lab
@@ -32,16 +43,13 @@ limits:
   max_wait: 60s
   max_connections_per_ip: 3
 EOF
-# what the package sets up: the config readable by the server's group only, the state directory its own,
-# the seeds readable by its group and nobody else
+# what the package sets up: the config readable by the server's group only, the state directory its own
 chmod 711 "$WORK"
 chown "root:$GROUP_ID" "$WORK/server.yaml"
 chmod 640 "$WORK/server.yaml"
 chown -R "$USER_ID:$GROUP_ID" "$F/state"
 chmod 700 "$F/state"
 chmod 711 "$F"
-chown -R "root:$GROUP_ID" "$F/seeds"
-chmod -R g+rX,o-rwx "$F/seeds"
 
 server_start "$WORK/server.yaml"
 assert_eq "$USER_ID" "$(stat -c %u "/proc/$SERVER_PID")" "user the server runs as"
@@ -51,12 +59,13 @@ expect_code() { # WANT WHAT CURL-ARGS...
         got=$(curl -s -o "$WORK/body" -w '%{http_code}' "$@" || true)
         assert_eq "$want" "$got" "$what"
 }
-expect_code 200 "a seed, read by the unprivileged server" "$URL/v1/seeds/node-1/meta-data"
+expect_code 200 "user-data, read by the unprivileged server through its group" "$URL/v1/seeds/master/user-data"
+assert_file_eq "$WORK/lab/master/user-data" "$WORK/body"
 printf '{"node":"node-1","role":"worker","stage":"host","status":"running","message":"","time":1764355260}' >"$WORK/report.json"
 expect_code 201 "a progress report, stored by the unprivileged server" -X PUT \
         -H "Authorization: Bearer $(bearer_for lab)" --data-binary @"$WORK/report.json" "$URL/v1/clusters/lab/nodes/node-1"
 assert_eq "$USER_ID" "$(stat -c %u "$F/state/clusters/lab")" "owner of what the server stores"
-ok "the server runs as nobody: serves seeds readable by its group, stores reports in its state directory"
+ok "the server runs as nobody: serves user-data readable by its group only, stores reports in its state directory"
 
 # ---- bodies on GET and HEAD -------------------------------------------------------------------------
 # Each client trickles a byte (or a one-byte chunk) every 0.4 s, well within every timeout of the server

@@ -130,11 +130,17 @@ lab_agent() {
 }
 
 # lab_server DIR KEY_B64 SEED_DIR: kube-firstboot-server on the endpoint (192.168.220.1:8780) with the
-# bearer of KEY for cluster "lab", serving SEED_DIR as NoCloud-net seeds.
+# bearer of KEY for cluster "lab", serving SEED_DIR (readable by everyone, or by nobody's group) as
+# NoCloud-net seeds. It runs as nobody, as the packaged unit runs it as its own user: the config
+# readable through its group, the state directory its own.
 lab_server() {
         local dir=$1 key=$2 seeds=$3 bearer
         bearer=$(/usr/bin/python3 "$TOP/tests/lib/join-record.py" bearer "$key")
         mkdir -p "$dir/state"
+        chmod 711 "$WORK" "$dir"
+        chown nobody: "$dir/state"
+        chmod 700 "$dir/state"
+        install -m 0640 -g "$(id -g nobody)" /dev/null "$dir/server.yaml"
         cat >"$dir/server.yaml" <<YAML
 listen: 192.168.220.1:8780
 seed_dir: $seeds
@@ -143,8 +149,8 @@ clusters:
   - name: lab
     bearer: $bearer
 YAML
-        ip netns exec "$(lab_ns endpoint)" "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" \
-                2>>"$dir/server.log" &
+        ip netns exec "$(lab_ns endpoint)" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- \
+                "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" 2>>"$dir/server.log" &
         LAB_PIDS+=($!)
         lab_in endpoint bash -c 'for i in $(seq 600); do (exec 3<>/dev/tcp/192.168.220.1/8780) 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
                 fail "kube-firstboot-server did not come up: $(tail -n 5 "$dir/server.log")"
