@@ -4,6 +4,7 @@
 # long poll, the access log, and a restart between PUT and GET.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/server.sh"
+server_as nobody  # as the packaged unit runs it: its own unprivileged user
 
 F=$WORK/fx
 server_fixture "$F"

@@ -10,11 +10,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/server.sh"
 
-command -v setpriv >/dev/null || fail "setpriv missing (util-linux)"
-[ "$(id -u)" = 0 ] || { echo "needs root to run the server as another user" >&2; exit 77; }
+server_as nobody
 USER_ID=$(id -u nobody)
-GROUP_ID=$(id -g nobody)
-SERVER_WRAPPER="setpriv --reuid=$USER_ID --regid=$GROUP_ID --clear-groups -- $SERVER_WRAPPER"
 
 # the seeds as the seed generator writes them for a server running as that group
 GROUP_NAME=$(id -gn nobody)
@@ -43,12 +40,6 @@ limits:
   max_wait: 60s
   max_connections_per_ip: 3
 EOF
-# what the package sets up: the config readable by the server's group only, the state directory its own
-chmod 711 "$WORK"
-chown "root:$GROUP_ID" "$WORK/server.yaml"
-chmod 640 "$WORK/server.yaml"
-chown -R "$USER_ID:$GROUP_ID" "$F/state"
-chmod 700 "$F/state"
 chmod 711 "$F"
 
 server_start "$WORK/server.yaml"

@@ -5,6 +5,7 @@
 # wait, however slow the machine, valgrind included.)
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/server.sh"
+server_as nobody  # as the packaged unit runs it: its own unprivileged user
 
 CLIENTS=200
 F=$WORK/fx

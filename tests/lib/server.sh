@@ -6,6 +6,7 @@ SERVER_WRAPPER=${SERVER_WRAPPER:-}
 SERVER_CLIENT_PY=$TOP/tests/lib/server-client.py
 SERVER_PID=
 SERVER_LOG=
+SERVER_AS=
 
 # server_cmd ARGS...: the server in the foreground, through SERVER_WRAPPER like every other run of it.
 server_cmd() {
@@ -60,14 +61,37 @@ server_fixture() {
         mkfifo "$d"/ks/fifo
 }
 
+# server_as USER: from here on server_start runs the server as USER (and USER's group, no other), as the
+# packaged unit runs it as its own user: each config it starts with becomes root:GROUP 0640, the
+# state_dir the config names USER's own (0700), $WORK passable (0711). Needs root.
+server_as() {
+        [ "$(id -u)" = 0 ] || fail "server_as: only root can start the server as $1"
+        command -v setpriv >/dev/null || fail "setpriv missing (util-linux)"
+        SERVER_AS=$1
+        chmod 711 "$WORK"
+}
+
 # server_start CONFIG [FLAGS...]: starts the server in the background and waits until it answers.
 server_start() {
-        local config=$1 port
+        local config=$1 port state wrapper=$SERVER_WRAPPER uid gid
         shift
         port=$(sed -n 's/^listen: 127.0.0.1:\([0-9]*\)$/\1/p' "$config")
         SERVER_LOG=$WORK/server.log
+        if [ -n "$SERVER_AS" ]; then
+                uid=$(id -u "$SERVER_AS")
+                gid=$(id -g "$SERVER_AS")
+                chown "root:$gid" "$config"
+                chmod 640 "$config"
+                state=$(sed -n 's/^state_dir: //p' "$config")
+                if [ -n "$state" ]; then
+                        mkdir -p "$state"
+                        chown -R "$uid:$gid" "$state"
+                        chmod 700 "$state"
+                fi
+                wrapper="setpriv --reuid=$uid --regid=$gid --clear-groups -- $SERVER_WRAPPER"
+        fi
         # shellcheck disable=SC2086
-        $SERVER_WRAPPER "$SERVER" --config "$config" "$@" 2>>"$SERVER_LOG" &
+        $wrapper "$SERVER" --config "$config" "$@" 2>>"$SERVER_LOG" &
         SERVER_PID=$!
         # Polled until it answers; the bound only catches a server that never does (valgrind is slow).
         for _ in $(seq 1 1200); do
