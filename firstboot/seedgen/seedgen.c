@@ -93,6 +93,32 @@ static void help(void) {
                "See docs/seed-generator.md.\n");
 }
 
+static int group_lookup(const char *name, gid_t *ret) {
+        struct group entry, *found = NULL;
+        size_t size = 4096;
+        int r;
+
+        /* a group with many members needs a larger buffer: ERANGE says so */
+        for (;;) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return log_error_errno(-ENOMEM, "out of memory");
+                r = getgrnam_r(name, &entry, buf, size, &found);
+                if (r == ERANGE && size < 1024 * 1024) {
+                        size *= 4;
+                        continue;
+                }
+                if (r != 0)
+                        return log_error_errno(-r, "seed: --group %s: %m", name);
+                if (!found) {
+                        log_error("seed: --group %s: no such group", name);
+                        return -ENOENT;
+                }
+                *ret = found->gr_gid;
+                return 0;
+        }
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
         enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_EXAMPLE, ARG_GROUP };
@@ -137,16 +163,11 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 case ARG_EXAMPLE:
                         a->example = true;
                         break;
-                case ARG_GROUP: {
-                        const struct group *g = getgrnam(optarg);
-                        if (!g) {
-                                log_error("seed: --group %s: no such group", optarg);
+                case ARG_GROUP:
+                        if (group_lookup(optarg, &a->group) < 0)
                                 return FB_EXIT_BAD_INPUT;
-                        }
-                        a->group = g->gr_gid;
                         a->has_group = true;
                         break;
-                }
                 case 'h':
                         help();
                         return FB_EXIT_OK;
