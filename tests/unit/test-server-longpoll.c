@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* kube-firstboot-server's wait list for long polls, without a network: a PUT wakes exactly the
  * waiters of its cluster, deadlines resume the waiters that are due and keep the earliest of the
- * rest, shutdown resumes all of them, and the counts the loop's shutdown waits on stay right whatever
+ * rest, shutdown resumes all of them, a hang-up resumes its waiter alone, and the counts the loop's shutdown waits on stay right whatever
  * the order of wake-ups, re-runs and connection ends. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,12 +213,47 @@ static void test_forget(void **state) {
         assert_int_equal(f->list.next_deadline, 2000);
 }
 
+/* A client that hangs up while it waits: that waiter alone is resumed (so its connection can be
+ * closed), the others of its cluster keep waiting, and a second hang-up event for it changes nothing. */
+static void test_cancel_one(void **state) {
+        struct fixture *f = *state;
+        static const size_t rest[] = { 0, 2 };
+
+        wait_for(f, 0, 0, 1000);
+        wait_for(f, 1, 0, 1000);
+        wait_for(f, 2, 0, 1000);
+
+        waiter_cancel(&f->list, &f->waiters[1]);
+        assert_int_equal(f->n_calls, 1);
+        assert_int_equal(f->resumed[1], 1);
+        assert_list(f, rest, ELEMENTSOF(rest));
+        assert_int_equal(f->clusters[0].n_waiters, 2);
+        assert_int_equal(f->list.n_resuming, 1);
+
+        waiter_cancel(&f->list, &f->waiters[1]);
+        assert_int_equal(f->n_calls, 1);
+        assert_int_equal(f->list.n_resuming, 1);
+
+        /* its handler runs and the connection ends */
+        waiter_resumed(&f->list, &f->waiters[1]);
+        waiter_forget(&f->list, &f->waiters[1]);
+        assert_int_equal(f->list.n_resuming, 0);
+        assert_list(f, rest, ELEMENTSOF(rest));
+
+        /* a record for the cluster wakes the two still waiting, not the one that left */
+        waitlist_wake(&f->list, &f->clusters[0]);
+        assert_int_equal(f->n_calls, 3);
+        assert_int_equal(f->resumed[1], 1);
+        assert_list(f, NULL, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_wake_only_its_cluster, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shutdown_resumes_all, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cancel_one, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
