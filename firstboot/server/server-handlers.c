@@ -86,9 +86,8 @@ static bool body_announced(struct request *req) {
 
 /* The first call, with the request head only. A PUT that will be refused is answered now, without
  * reading its body (libmicrohttpd then closes the connection), and so is a GET or HEAD with a body.
- * Everything else is answered from the
- * next call: answering from this one would make libmicrohttpd 0.9.75 close the connection rather than
- * keep it alive. */
+ * Everything else is answered from the next call: answering from this one would make libmicrohttpd
+ * 0.9.75 close the connection rather than keep it alive. */
 mhd_result request_begin(struct request *req, const char *url, const char *version) {
         bool read_only = req->method == METHOD_GET || req->method == METHOD_HEAD;
 

@@ -128,7 +128,7 @@ void join_hangups(struct server *s) {
         for (int i = 0; i < n; i++) {
                 struct request *req = events[i].data.ptr;
 
-                /* resumed with the rest and answered by the next call (the client sees nothing of it) */
+                /* off the list and resumed: the handler's next call closes the connection */
                 req->hung_up = true;
                 waiter_cancel(&s->waiters, &req->waiter);
         }
