@@ -33,6 +33,7 @@ struct request {
         bool too_large;
 
         struct waiter waiter;       /* a long poll for the join record */
+        char *seed_instance_id;     /* user-data going out: marked served under this once sent whole */
 };
 
 /* server-mhd.c: responses. Each records the status and size for the access log. */
