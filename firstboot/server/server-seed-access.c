@@ -46,16 +46,15 @@ int neighbour_mac(const char *path, uint32_t addr, char mac[static 18]) {
         format_ipv4(addr, want);
         /* "IP address  HW type  Flags  HW address  Mask  Device", a header line first */
         for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char ip[64], hw_type[16], flags[16], hw[64];
-                unsigned long flag_bits;
-                char *end;
+                char *word[6], *end;
+                unsigned long flags;
 
-                if (sscanf(line, "%63s %15s %15s %63s", ip, hw_type, flags, hw) != 4 || !streq(ip, want))
+                if (split_words(line, word, ELEMENTSOF(word)) < 4 || !streq(word[0], want))
                         continue;
-                flag_bits = strtoul(flags, &end, 16);
-                if (*end != 0 || !(flag_bits & ATF_COMPLETE))
+                flags = strtoul(word[2], &end, 16);
+                if (*end != 0 || !(flags & ATF_COMPLETE))
                         continue;
-                if (parse_mac(hw, mac) == 0 && !streq(mac, "00:00:00:00:00:00"))
+                if (parse_mac(word[3], mac) == 0 && !streq(mac, "00:00:00:00:00:00"))
                         return 0;
         }
         return -ENOENT;
