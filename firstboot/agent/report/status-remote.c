@@ -161,18 +161,11 @@ static void member(json_object *o, const char *key, char *buf, size_t size) {
         terminal_text(s, buf, size);
 }
 
-static int compare_rows(const void *a, const void *b) {
-        return strcmp(((const struct row *) a)->node, ((const struct row *) b)->node);
-}
-
-int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, unsigned *ret_done, unsigned *ret_failed,
-                       unsigned *ret_other) {
-        _cleanup_free_ struct row *rows = NULL;
+/* The JSON object a document of the endpoint must be: -EFBIG, -ENOMEM or -EBADMSG if it is not. */
+static int parse_object(const char *json, size_t size, json_object **ret) {
         json_tokener *tok;
         json_object *root;
-        size_t n = 0;
 
-        *ret_done = *ret_failed = *ret_other = 0;
         if (size > NODES_MAX)
                 return -EFBIG;
         tok = json_tokener_new_ex(8);
@@ -185,6 +178,25 @@ int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, un
                         json_object_put(root);
                 return -EBADMSG;
         }
+        *ret = root;
+        return 0;
+}
+
+static int compare_rows(const void *a, const void *b) {
+        return strcmp(((const struct row *) a)->node, ((const struct row *) b)->node);
+}
+
+int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, unsigned *ret_done, unsigned *ret_failed,
+                       unsigned *ret_other) {
+        _cleanup_free_ struct row *rows = NULL;
+        json_object *root;
+        size_t n = 0;
+        int r;
+
+        *ret_done = *ret_failed = *ret_other = 0;
+        r = parse_object(json, size, &root);
+        if (r < 0)
+                return r;
         rows = calloc(MAX_ROWS, sizeof(*rows));
         if (!rows) {
                 json_object_put(root);
@@ -228,21 +240,15 @@ int status_print_nodes(const char *json, size_t size, int64_t now, FILE *out, un
 }
 
 int status_print_warnings(const char *json, size_t size, FILE *out) {
-        json_tokener *tok;
         json_object *root, *list, *total;
         size_t n;
+        int r;
 
-        if (size > NODES_MAX)
-                return -EFBIG;
-        tok = json_tokener_new_ex(8);
-        if (!tok)
-                return -ENOMEM;
-        root = json_tokener_parse_ex(tok, json, (int) size);
-        json_tokener_free(tok);
-        if (!root || !json_object_is_type(root, json_type_object) ||
-            !json_object_object_get_ex(root, "warnings", &list) || !json_object_is_type(list, json_type_array)) {
-                if (root)
-                        json_object_put(root);
+        r = parse_object(json, size, &root);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(root, "warnings", &list) || !json_object_is_type(list, json_type_array)) {
+                json_object_put(root);
                 return -EBADMSG;
         }
         n = (size_t) json_object_array_length(list);
