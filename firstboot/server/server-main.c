@@ -252,7 +252,7 @@ int main(int argc, char *argv[]) {
         if (rearm) {
                 r = rearm_node(&config, rearm);
                 server_config_done(&config);
-                return r == -EINVAL ? FB_EXIT_BAD_INPUT : fb_exit_status(r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
+                return fb_exit_status(r == -EINVAL ? FB_FAILURE_BAD_INPUT : r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
         }
         if (check_only) {
                 printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters, %zu nodes\n", config.listen_addr >> 24,
