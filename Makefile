@@ -213,7 +213,7 @@ fuzz:
 # `make valgrind`: integration tests with the agent (KFB_AGENT_WRAPPER, tests/lib/common.sh) and the
 # server (SERVER_WRAPPER, tests/lib/server.sh) under memcheck; any error or leak fails the test.
 # VALGRIND_TESTS: run-tests.sh filters (default: the subset .ci/run can afford, see there).
-VALGRIND_TESTS ?= show-seed host-steps lab-netns-server server-longpoll server-config server-http seed-http
+VALGRIND_TESTS ?= show-seed host-steps lab-netns-server server-longpoll server-config server-http server-seed-access seed-http
 VALGRIND_CMD   := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect
 valgrind: all

@@ -32,11 +32,12 @@ mkdir -p "$F/seeds/node-1" "$F/state" "$F/nginx/tmp"
 # nginx's worker runs as an unprivileged user: it must be able to read the seeds
 chmod 755 "$WORK" "$F" "$F/seeds" "$F/seeds/node-1"
 printf 'instance-id: iid-node-1\nlocal-hostname: node-1\n' >"$F/seeds/node-1/meta-data"
-# a user-data of the size the seed generator writes (a few KiB of cloud-config)
+# a file of the size of the user-data the seed generator writes (a few KiB). Not user-data itself: the
+# server sends that once per instance-id and only to its node, so it has no throughput to measure.
 {
-        printf '#cloud-config\nkube_firstboot:\n  role: worker\n'
-        for i in $(seq 1 60); do printf '  # padding line %02d to make a realistic size ------------------\n' "$i"; done
-} >"$F/seeds/node-1/user-data"
+        printf 'version: 2\n'
+        for i in $(seq 1 60); do printf '# padding line %02d to make a realistic size --------------------\n' "$i"; done
+} >"$F/seeds/node-1/network-config"
 bearer_for lab >"$WORK/bearer"
 seal_record lab >"$WORK/record.json"
 
@@ -166,7 +167,7 @@ echo "   grow with the load average, the server's CPU time does not)"
 echo
 echo "2. seed GET throughput: wrk -t1 -c$CONNECTIONS -d${DURATION}s, best of $ROUNDS rounds, one worker each${PIN_SERVER:+, server and wrk on separate CPUs}"
 echo "   (goal: ratio >= 0.7)"
-for file in meta-data user-data; do
+for file in meta-data network-config; do
         compare "$file" false
 done
 compare meta-data true

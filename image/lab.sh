@@ -7,6 +7,8 @@
 #   image/lab.sh status    the status table now
 #   image/lab.sh console NODE   the guest's serial console (root logs in by itself on the test image;
 #                          leave with Ctrl-])
+#   image/lab.sh rearm NODE   let NODE fetch its user-data from the server once more (before it is
+#                          reinstalled over PXE: the server sends it once per instance-id)
 #   image/lab.sh down      stop the guests and the server, remove the namespace and the lab's state
 #
 # Runtime state lives in lab/ at the top of the tree (ignored by git). Environment: BUILDDIR (where the
@@ -129,6 +131,16 @@ finally:
 EOF
 }
 
+lab_rearm() {
+        local node=${1:?usage: lab.sh rearm NODE}
+        [ -f "$LAB/lab.env" ] || { echo "lab: not up" >&2; exit 1; }
+        # shellcheck disable=SC1091
+        . "$LAB/lab.env"
+        vm_setup "$LAB" "$LAB_NS" "$BUILDDIR"
+        # the running server's configuration and state directory (vm_server_start)
+        "$VM_SERVER" --config "$LAB/seeds/server.yaml" --state-dir "$VM_DIR/server-state" --rearm "$node"
+}
+
 lab_down() {
         need_root
         local ns=$NS n
@@ -149,6 +161,7 @@ case ${1:-} in
 up) lab_up ;;
 status) lab_status ;;
 console) lab_console "${2:-}" ;;
+rearm) lab_rearm "${2:-}" ;;
 down) lab_down ;;
-*) echo "usage: $0 up|status|console NODE|down" >&2; exit 2 ;;
+*) echo "usage: $0 up|status|console NODE|rearm NODE|down" >&2; exit 2 ;;
 esac

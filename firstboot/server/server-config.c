@@ -45,6 +45,7 @@ void server_config_done(struct server_config *c) {
         free(c->repo_dir);
         free(c->state_dir);
         free(c->clusters);
+        free(c->nodes);
         *c = (struct server_config) {};
 }
 
@@ -301,6 +302,96 @@ static int clusters_field(struct schema_ctx *x, const struct ynode *key, const s
         return r;
 }
 
+/* nodes: a list of {name, address, mac}; errors name the field as nodes.name, nodes.address and
+ * nodes.mac, or the node by its name */
+static int node_name_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_node_config *node = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (!name_is_valid(s))
+                return schema_error_at(x, v, "must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
+        strscpy(node->name, sizeof(node->name), s);
+        return 0;
+}
+
+static int node_address_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_node_config *node = userdata;
+        const char *s;
+
+        /* not schema_address(): a node on loopback (tests, a one-machine lab) is allowed */
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_ipv4(s, &node->address) < 0 || node->address == 0)
+                return schema_error_at(x, v, "must be an IPv4 address like 192.168.220.104");
+        return 0;
+}
+
+static int node_mac_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_node_config *node = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_mac(s, node->mac) < 0 || streq(node->mac, "00:00:00:00:00:00"))
+                return schema_error_at(x, v, "must be a MAC address like \"52:54:00:fb:00:68\"");
+        return 0;
+}
+
+static const struct schema_field node_fields[] = {
+        { "name", node_name_field, NULL },
+        { "address", node_address_field, NULL },
+        { "mac", node_mac_field, NULL },
+};
+
+static int nodes_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        int r = 0;
+
+        if (v->type != YNODE_SEQUENCE)
+                return schema_error_at(x, v, "expected a list");
+        if (v->n_items > SERVER_MAX_NODES)
+                return schema_error_at(x, v, "too many nodes (at most %d)", SERVER_MAX_NODES);
+        free(c->nodes);
+        c->nodes = calloc(v->n_items ? v->n_items : 1, sizeof(*c->nodes));
+        c->n_nodes = 0;
+        if (!c->nodes)
+                return log_error_errno(-ENOMEM, "out of memory");
+
+        for (size_t i = 0; i < v->n_items; i++) {
+                const struct ynode *entry = v->items[i];
+                struct server_node_config *node = &c->nodes[c->n_nodes];
+
+                if (schema_mapping(x, NULL, entry, node_fields, ELEMENTSOF(node_fields), SCHEMA_UNKNOWN_ERROR, node,
+                                   NULL) < 0) {
+                        r = -EINVAL;
+                        continue;
+                }
+                if (!node->name[0]) {
+                        r = schema_error_at(x, entry, "a node needs a name");
+                        continue;
+                }
+                if (node->address == 0) {
+                        r = field_error(x, entry, node->name, "a node needs an address");
+                        continue;
+                }
+                if (server_config_node(c, node->name)) {
+                        r = field_error(x, entry, node->name, "node listed twice");
+                        continue;
+                }
+                c->n_nodes++;
+        }
+        return r;
+}
+
+const struct server_node_config *server_config_node(const struct server_config *c, const char *name) {
+        for (size_t i = 0; i < c->n_nodes; i++)
+                if (streq(c->nodes[i].name, name))
+                        return &c->nodes[i];
+        return NULL;
+}
+
 static const struct schema_field top_fields[] = {
         { "listen", listen_field, NULL },
         { "seed_dir", dir_field, NULL },
@@ -309,6 +400,7 @@ static const struct schema_field top_fields[] = {
         { "state_dir", dir_field, NULL },
         { "access_log", access_log_field, NULL },
         { "clusters", clusters_field, NULL },
+        { "nodes", nodes_field, NULL },
         { "limits", limits_field, NULL },
 };
 

@@ -11,10 +11,18 @@
 #define SERVER_DEFAULT_PORT 8780
 #define SERVER_CONFIG_MAX (64 * 1024)
 #define SERVER_MAX_CLUSTERS 64
+#define SERVER_MAX_NODES 4096
 
 struct server_cluster_config {
         char name[64];
         char bearer[65];
+};
+
+/* A node of nodes:, whose secret seed files (user-data, vendor-data) only it may fetch. */
+struct server_node_config {
+        char name[64];              /* its seed directory, seed_dir/<name>/ */
+        uint32_t address;           /* host byte order */
+        char mac[18];               /* "aa:bb:cc:dd:ee:ff", or "" for none */
 };
 
 struct server_limits {
@@ -39,6 +47,8 @@ struct server_config {
         bool access_log;
         struct server_cluster_config *clusters;
         size_t n_clusters;
+        struct server_node_config *nodes;
+        size_t n_nodes;
         struct server_limits limits;
 };
 
@@ -52,6 +62,9 @@ int server_config_parse(struct server_config *c, const char *data, size_t size, 
 
 /* "ADDRESS:PORT" with a dotted-quad address; "*:PORT" and ":PORT" mean 0.0.0.0. */
 int parse_listen(const char *s, uint32_t *ret_addr, uint16_t *ret_port);
+
+/* The node of nodes: with this name, or NULL. */
+const struct server_node_config *server_config_node(const struct server_config *c, const char *name);
 
 /* Replaces a string field (for flags). */
 int config_set_string(char **field, const char *value);

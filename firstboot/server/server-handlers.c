@@ -10,6 +10,7 @@
 #include "parse.h"
 #include "server-files.h"
 #include "server-request.h"
+#include "server-seed-access.h"
 #include "server-util.h"
 
 /* ---- writes --------------------------------------------------------------------------------- */
@@ -134,10 +135,14 @@ mhd_result request_reply(struct request *req) {
                         return respond_text(req, 500, "out of memory");
                 return respond(req, 200, "text/html; charset=utf-8", data, size, MHD_RESPMEM_MUST_FREE);
         case ROUTE_SEED:
-                return serve_file(req, req->match.static_root, req->match.static_rest, "text/plain; charset=utf-8");
+                return seed_reply(req);
         case ROUTE_STATIC:
                 return serve_file(req, req->match.static_root, req->match.static_rest,
                                   content_type_for(req->match.static_rest));
+        case ROUTE_WARNINGS:
+                if (seed_warnings_json(&req->server->seed_warnings, &data, &size) < 0)
+                        return respond_text(req, 500, "out of memory");
+                return respond(req, 200, "application/json", data, size, MHD_RESPMEM_MUST_FREE);
         case ROUTE_NODES:
                 if (store_reports_json(req->match.cluster, &data, &size) < 0)
                         return respond_text(req, 500, "out of memory");

@@ -11,6 +11,8 @@
 #include "macro.h"
 #include "parse.h"
 #include "server-config.h"
+#include "server-seed-access.h"
+#include "server-util.h"
 #include "server.h"
 
 #ifndef VERSION
@@ -37,6 +39,8 @@ static void help(void) {
                "      --max-wait SECS           Cap on ?wait= of long polls\n"
                "      --no-access-log           Do not log one line per request\n"
                "      --check-config            Validate the configuration and exit\n"
+               "      --rearm NODE              Let NODE fetch its user-data once more (also while the\n"
+               "                                server runs) and exit\n"
                "  -v, --verbose                 Log debug messages\n"
                "  -h, --help                    Show this help\n"
                "      --version                 Show the version\n"
@@ -57,6 +61,7 @@ enum {
         ARG_MAX_WAIT,
         ARG_NO_ACCESS_LOG,
         ARG_CHECK_CONFIG,
+        ARG_REARM,
         ARG_VERSION,
 };
 
@@ -74,6 +79,7 @@ static const struct option options[] = {
         { "max-wait", required_argument, NULL, ARG_MAX_WAIT },
         { "no-access-log", no_argument, NULL, ARG_NO_ACCESS_LOG },
         { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
+        { "rearm", required_argument, NULL, ARG_REARM },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, ARG_VERSION },
@@ -103,7 +109,8 @@ static int flag_dir(const char *flag, const char *value, char **field) {
 
 /* Flags are applied over the config file, so the file is read first: a first getopt pass finds
  * --config (and the options that end the program at once). */
-static int parse_argv(int argc, char *argv[], struct server_config *config, bool *check_only) {
+static int parse_argv(int argc, char *argv[], struct server_config *config, bool *check_only,
+                      const char **rearm) {
         const char *config_path = NULL;
         int c, r;
 
@@ -174,6 +181,9 @@ static int parse_argv(int argc, char *argv[], struct server_config *config, bool
                 case ARG_CHECK_CONFIG:
                         *check_only = true;
                         break;
+                case ARG_REARM:
+                        *rearm = optarg;
+                        break;
                 default:
                         log_error("unknown option or missing argument; see --help");
                         return -EINVAL;
@@ -199,10 +209,31 @@ static void check_dirs(const struct server_config *config) {
                         log_warning("%s %s: not a directory (yet); requests for it get 404", names[i], dirs[i]);
 }
 
+/* --rearm NODE: removes the mark that NODE's user-data went out, on the state directory a running
+ * server reads it from at each request. */
+static int rearm_node(const struct server_config *config, const char *node) {
+        int r;
+
+        if (!name_is_valid(node)) {
+                log_error("--rearm: \"%s\" is not a node name", node);
+                return -EINVAL;
+        }
+        if (!server_config_node(config, node)) {
+                log_error("--rearm: %s is not in nodes: of the configuration (its user-data is never served)", node);
+                return -EINVAL;
+        }
+        r = seed_rearm(config->state_dir, node);
+        if (r < 0)
+                return log_error_errno(r, "%s/" SEED_SERVED_DIR "/%s: cannot remove: %m", config->state_dir, node);
+        printf("%s: %s\n", node, r > 0 ? "re-armed; its user-data may be fetched once more" : "was armed already");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         struct server_config config;
         struct server server;
         bool check_only = false;
+        const char *rearm = NULL;
         int r;
 
         log_set_program("kube-firstboot-server");
@@ -211,22 +242,29 @@ int main(int argc, char *argv[]) {
                 log_error("out of memory");
                 return fb_exit_status(FB_FAILURE_INTERNAL);
         }
-        r = parse_argv(argc, argv, &config, &check_only);
+        r = parse_argv(argc, argv, &config, &check_only, &rearm);
         if (r <= 0) {
                 server_config_done(&config);
                 return fb_exit_status(r < 0 ? FB_FAILURE_BAD_INPUT : FB_SUCCESS);
         }
         if (config.limits.max_per_ip > config.limits.max_connections)
                 config.limits.max_per_ip = config.limits.max_connections;
+        if (rearm) {
+                r = rearm_node(&config, rearm);
+                server_config_done(&config);
+                return fb_exit_status(r == -EINVAL ? FB_FAILURE_BAD_INPUT : r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
+        }
         if (check_only) {
-                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters\n", config.listen_addr >> 24,
+                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters, %zu nodes\n", config.listen_addr >> 24,
                        (config.listen_addr >> 16) & 255, (config.listen_addr >> 8) & 255, config.listen_addr & 255,
-                       config.listen_port, config.n_clusters);
+                       config.listen_port, config.n_clusters, config.n_nodes);
                 server_config_done(&config);
                 return FB_EXIT_OK;
         }
         if (config.n_clusters == 0)
                 log_warning("no cluster is configured: join records and progress reports are refused");
+        if (config.n_nodes == 0)
+                log_warning("no node is listed in nodes: user-data and vendor-data are served to nobody");
         check_dirs(&config);
 
         r = server_init(&server, &config);

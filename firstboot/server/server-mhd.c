@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "server-request.h"
+#include "server-seed-access.h"
 #include "server-util.h"
 #include "time-util.h"
 
@@ -229,6 +230,8 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
         }
         if (req->end)
                 end = req->end;
+        /* before the access-log line, so that whoever reads the log finds the mark written */
+        seed_request_completed(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
         access_log(s, req->client, req->method_log, req->path_log, req->status, req->bytes, now_usec() - req->start, end);
 
         /* a kept-alive connection gets the same time for its next request head as a new one */

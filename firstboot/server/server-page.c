@@ -57,6 +57,33 @@ static void cluster_section(struct buffer *b, const struct cluster *c, int64_t n
         buffer_puts(b, "</table>\n");
 }
 
+/* Refused fetches of secret seed files: a stranger trying, or a node whose user-data went out
+ * already (to it, or to someone faster) and that needs the operator. */
+static void seed_warnings_section(struct buffer *b, const struct seed_warnings *w) {
+        char when[32];
+
+        if (w->count == 0)
+                return;
+        buffer_appendf(b, "<h2 class=\"warning\">Seed access refused: <span id=\"seed-warnings\">%llu</span></h2>\n",
+                       (unsigned long long) w->total);
+        buffer_puts(b, "<table>\n<tr><th>time</th><th>node</th><th>file</th><th>client</th><th>why</th></tr>\n");
+        for (size_t i = 0; i < w->count; i++) {
+                const struct seed_warning *item = seed_warning_nth(w, i);
+
+                format_utc(item->time, when, sizeof(when));
+                buffer_puts(b, "<tr class=\"failed\">");
+                cell(b, when);
+                cell(b, item->node);
+                cell(b, item->file);
+                cell(b, item->client);
+                cell(b, item->reason);
+                buffer_puts(b, "</tr>\n");
+        }
+        buffer_appendf(b, "</table>\n<p>The last %d are kept. A node refused with \"already served\" gets its "
+                          "user-data again after <code>kube-firstboot-server --config FILE --rearm NODE</code>.</p>\n",
+                       SEED_WARNINGS_MAX);
+}
+
 int status_page(const struct server *s, char **ret, size_t *ret_size) {
         struct buffer b = BUFFER_INIT(SERVER_RESPONSE_MAX);
         int64_t now = now_realtime_sec();
@@ -75,6 +102,7 @@ int status_page(const struct server *s, char **ret, size_t *ret_size) {
         format_utc(now, when, sizeof(when));
         buffer_appendf(&b, "<p>Server time %s. Long polls waiting: <span id=\"waiters\">%u</span>.</p>\n", when,
                        s->waiters.n_waiting);
+        seed_warnings_section(&b, &s->seed_warnings);
         if (s->store.n_clusters == 0)
                 buffer_puts(&b, "<p>No cluster is configured.</p>\n");
         for (size_t i = 0; i < s->store.n_clusters; i++)

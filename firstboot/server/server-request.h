@@ -35,6 +35,7 @@ struct request {
         struct waiter waiter;       /* a long poll for the join record */
         bool hangup_watched;        /* its socket is in the server's hang-up set while it waits */
         bool hung_up;               /* its client closed the connection while it waited */
+        char *seed_instance_id;     /* user-data going out: marked served under this once sent whole */
 };
 
 /* server-mhd.c: responses. Each records the status and size for the access log. */

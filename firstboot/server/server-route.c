@@ -22,6 +22,7 @@ static const struct {
         [ROUTE_JOIN] = { READS | WRITES, "GET, HEAD, PUT" },
         [ROUTE_NODES] = { READS, "GET, HEAD" },
         [ROUTE_NODE] = { WRITES, "PUT" },
+        [ROUTE_WARNINGS] = { READS, "GET, HEAD" },
 };
 
 bool path_char_ok(unsigned char c) {
@@ -78,6 +79,10 @@ unsigned route_parse(const struct server_config *config, struct store *store, co
                 m->static_root = root;
                 m->static_rest = strdup(seg[1]);
                 return m->static_rest ? 0 : 500;
+        }
+        if (n == 2 && SEG_IS(0, "v1") && SEG_IS(1, "warnings")) {
+                m->route = ROUTE_WARNINGS;
+                return 0;
         }
         if (n < 4 || !SEG_IS(0, "v1"))
                 return 404;

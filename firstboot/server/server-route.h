@@ -12,7 +12,8 @@
  *   /ks/PATH, /repo/PATH                kickstart and repository    GET HEAD
  *   /v1/clusters/CLUSTER/join           the sealed join record      GET HEAD PUT
  *   /v1/clusters/CLUSTER/nodes          every node's progress       GET HEAD
- *   /v1/clusters/CLUSTER/nodes/NODE     one node's progress         PUT */
+ *   /v1/clusters/CLUSTER/nodes/NODE     one node's progress         PUT
+ *   /v1/warnings                        refused seed fetches        GET HEAD */
 
 #define URL_MAX 1024
 #define SEGMENTS_MAX 16
@@ -26,6 +27,7 @@ enum route {
         ROUTE_JOIN,
         ROUTE_NODES,
         ROUTE_NODE,
+        ROUTE_WARNINGS,
 };
 
 enum method {

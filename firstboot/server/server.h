@@ -9,6 +9,7 @@
 #include "mhd-compat.h"
 #include "server-config.h"
 #include "server-longpoll.h"
+#include "server-seed-access.h"
 #include "server-store.h"
 
 /* kube-firstboot-server runs in one thread: its own loop polls the listening socket, a signalfd and
@@ -43,6 +44,7 @@ struct server {
         int hangup_fd;              /* epoll set of the waiting connections' sockets, for hang-ups */
         bool mhd_pending;           /* connections were resumed: run libmicrohttpd again before sleeping */
         unsigned active_requests;
+        struct seed_warnings seed_warnings; /* refused fetches of secret seed files */
 
         /* header deadlines; all deadlines are now + header_timeout, so the list is sorted by appending */
         struct conn_slot *slots;

@@ -98,8 +98,11 @@ PORT=$(free_port)
 "$AGENT" seed --example | sed "s#^endpoint: .*#endpoint: http://127.0.0.1:$PORT/#" >"$WORK/loopback.yaml"
 run_cmd -m "loopback lab" "$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http"
 mkdir -p "$WORK/state"
-sed -e "s/^listen: .*/listen: 127.0.0.1:$PORT/" "$WORK/http/server.yaml" >"$WORK/server.yaml"
-echo "state_dir: $WORK/state" >>"$WORK/server.yaml"
+# the node asks from 127.0.0.1 here, not from its lab address: nodes: (if the generator wrote one)
+# gives way to one that lets node-2 fetch its user-data from there
+sed -e "s/^listen: .*/listen: 127.0.0.1:$PORT/" -e '/^nodes:/,/^[^ ]/{/^nodes:/d;/^ /d}' \
+        "$WORK/http/server.yaml" >"$WORK/server.yaml"
+printf 'state_dir: %s\nnodes:\n  - name: node-2\n    address: 127.0.0.1\n' "$WORK/state" >>"$WORK/server.yaml"
 server_start "$WORK/server.yaml"
 ROOT=$WORK/root
 mkdir -p "$ROOT/proc"

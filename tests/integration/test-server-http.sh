@@ -29,6 +29,11 @@ clusters:
     bearer: $OTHER_BEARER
   - name: idle
     bearer: $OTHER_BEARER
+nodes:
+  - name: node-1
+    address: 127.0.0.1
+  - name: node-2
+    address: 127.0.0.1
 limits:
   header_timeout: ${2:-2s}
   connection_timeout: 5s
@@ -81,6 +86,8 @@ grep -q "^Content-Security-Policy: default-src 'none'" "$WORK/headers" || fail "
 ok "status page"
 
 # ---- seeds --------------------------------------------------------------------------------------
+# every client here is 127.0.0.1, the address nodes: gives node-1 and node-2; user-data goes out once
+# (tests/integration/test-server-seed-access.sh tests who may fetch it, and how often)
 for f in meta-data user-data network-config vendor-data; do
         expect 200 "seed node-1/$f" "$URL/v1/seeds/node-1/$f"
         cmp -s "$WORK/body" "$F/seeds/node-1/$f" || fail "seed node-1/$f differs from the file"
@@ -88,6 +95,7 @@ done
 expect 200 "seed node-2/meta-data" "$URL/v1/seeds/node-2/meta-data"
 cmp -s "$WORK/body" "$F/seeds/node-2/meta-data" || fail "seed node-2/meta-data differs"
 expect 404 "vendor-data that is a symlink out of the tree" "$URL/v1/seeds/node-2/vendor-data"
+expect 403 "user-data fetched a second time" "$URL/v1/seeds/node-1/user-data"
 expect 404 "seed of an unknown node" "$URL/v1/seeds/node-9/meta-data"
 expect 404 "a file that is not a seed file" "$URL/v1/seeds/node-1/secret"
 expect 404 "seed directory itself" "$URL/v1/seeds/node-1"

@@ -131,8 +131,9 @@ lab_agent() {
 
 # lab_server DIR KEY_B64 SEED_DIR: kube-firstboot-server on the endpoint (192.168.220.1:8780) with the
 # bearer of KEY for cluster "lab", serving SEED_DIR (readable by everyone, or by nobody's group) as
-# NoCloud-net seeds. It runs as nobody, as the packaged unit runs it as its own user: the config
-# readable through its group, the state directory its own.
+# NoCloud-net seeds, each host's user-data to its address in LAB_ADDR. It runs as nobody, as the
+# packaged unit runs it as its own user: the config readable through its group, the state directory
+# its own.
 lab_server() {
         local dir=$1 key=$2 seeds=$3 bearer
         bearer=$(/usr/bin/python3 "$TOP/tests/lib/join-record.py" bearer "$key")
@@ -148,7 +149,12 @@ state_dir: $dir/state
 clusters:
   - name: lab
     bearer: $bearer
+nodes:
 YAML
+        # each host may fetch its own user-data, once: from its reference address
+        for h in "${LAB_HOSTS[@]}"; do
+                printf '  - name: %s\n    address: %s\n' "$h" "${LAB_ADDR[$h]}" >>"$dir/server.yaml"
+        done
         ip netns exec "$(lab_ns endpoint)" setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- \
                 "$BUILDDIR/kube-firstboot-server" --config "$dir/server.yaml" 2>>"$dir/server.log" &
         LAB_PIDS+=($!)

@@ -152,7 +152,7 @@ static void test_errors(void **state) {
                 /* keys */
                 { "listen: 127.0.0.1:1\ncolour: blue\n",
                   "c.yaml:2:1: colour: unknown key (known keys: listen, seed_dir, ks_dir, repo_dir, state_dir, "
-                  "access_log, clusters, limits)\n" },
+                  "access_log, clusters, nodes, limits)\n" },
                 { "state-dir: /srv\n", "c.yaml:1:1: state-dir: unknown key; did you mean state_dir?\n" },
                 { "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: duplicate key \"listen\" (first at line 1 column 1)\n" },
                 { "limits:\n  max_wait: 5s\n  bogus: 1\n", "c.yaml:3:3: bogus: unknown key in limits\n" },
@@ -202,10 +202,56 @@ static void test_errors(void **state) {
                 { "clusters:\n  - name: lab\n    bearer: " BEARER "\n  - name: lab\n    bearer: " BEARER "\n",
                   "c.yaml:4:5: lab: cluster listed twice\n" },
                 { "clusters:\n  - name: lab\n    name: lab\n", "c.yaml:3:5: duplicate key \"name\" (first at line 2 column 5)\n" },
+
+                /* nodes */
+                { "nodes: master\n", "c.yaml:1:8: nodes: expected a list\n" },
+                { "nodes:\n  - name: Master\n    address: 192.168.220.104\n",
+                  "c.yaml:2:11: nodes.name: must match [a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220\n",
+                  "c.yaml:3:14: nodes.address: must be an IPv4 address like 192.168.220.104\n" },
+                { "nodes:\n  - name: master\n    address: 0.0.0.0\n",
+                  "c.yaml:3:14: nodes.address: must be an IPv4 address like 192.168.220.104\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n    mac: 52:54:00:fb:00\n",
+                  "c.yaml:4:10: nodes.mac: must be a MAC address like \"52:54:00:fb:00:68\"\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n    mac: \"00:00:00:00:00:00\"\n",
+                  "c.yaml:4:10: nodes.mac: must be a MAC address like \"52:54:00:fb:00:68\"\n" },
+                { "nodes:\n  - name: master\n    adress: 192.168.220.104\n",
+                  "c.yaml:3:5: nodes.adress: unknown key; did you mean address?\n" },
+                { "nodes:\n  - address: 192.168.220.104\n", "c.yaml:2:5: nodes: a node needs a name\n" },
+                { "nodes:\n  - name: master\n    mac: \"52:54:00:fb:00:68\"\n", "c.yaml:2:5: master: a node needs an address\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n  - name: master\n    address: 192.168.220.105\n",
+                  "c.yaml:4:5: master: node listed twice\n" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 expect_error(cases[i].text, cases[i].expected);
+}
+
+static void test_nodes(void **state) {
+        struct server_config c;
+        static const char text[] = "nodes:\n"
+                                   "  - name: master\n"
+                                   "    address: 192.168.220.104\n"
+                                   "    mac: \"52:54:00:FB:00:68\"\n"
+                                   "  - name: node-1\n"
+                                   "    address: 127.0.0.1\n";
+
+        assert_int_equal(parse(&c, text), 0);
+        assert_int_equal(c.n_nodes, 2);
+        assert_string_equal(c.nodes[0].name, "master");
+        assert_int_equal(c.nodes[0].address, 0xc0a8dc68u);
+        assert_string_equal(c.nodes[0].mac, "52:54:00:fb:00:68"); /* normalised to lower case */
+        assert_string_equal(c.nodes[1].name, "node-1");
+        assert_int_equal(c.nodes[1].address, 0x7f000001u);
+        assert_string_equal(c.nodes[1].mac, "");
+        assert_ptr_equal(server_config_node(&c, "node-1"), &c.nodes[1]);
+        assert_null(server_config_node(&c, "node-2"));
+        server_config_done(&c);
+
+        assert_int_equal(parse(&c, "nodes: []\n"), 0);
+        assert_int_equal(c.n_nodes, 0);
+        assert_null(server_config_node(&c, "master"));
+        server_config_done(&c);
 }
 
 static void test_every_error_reported(void **state) {
@@ -267,5 +313,5 @@ static void test_flags_helpers(void **state) {
         assert_null(field);
 }
 
-UNIT_TEST_MAIN(NULL, NULL, test_defaults, test_every_key, test_errors, test_every_error_reported,
+UNIT_TEST_MAIN(NULL, NULL, test_defaults, test_every_key, test_errors, test_nodes, test_every_error_reported,
                test_bearer_never_echoed, test_too_many_clusters, test_flags_helpers)

@@ -88,8 +88,9 @@ static void test_no_nodes(void **state) {
         free(s.text);
 }
 
-/* Control characters from the network would move the cursor, clear the screen or retitle the
- * terminal of whoever watches: every such field is shown as "?", a non-string as "-". */
+/* Control sequences from the network would move the cursor, clear the screen or retitle the
+ * terminal of whoever watches: they are stripped with what they introduce, the rest of the field is
+ * shown; a non-string is "-". */
 static void test_hostile_fields(void **state) {
         struct shown s = PRINT("{\"evil\\u001b]0;owned\\u0007\": {\"role\": \"worker\", \"stage\": 7,"
                                " \"status\": \"\\u001b[2Jdone\", \"message\": \"line\\nfeed\\r\\u009b31m\"},"
@@ -100,14 +101,86 @@ static void test_hostile_fields(void **state) {
 
         assert_int_equal(s.r, 4);
         assert_int_equal(s.other, 4);
-        assert_string_equal(strchr(s.text, '\n') + 1, "?                worker        -            ?             -  ?\n"
-                                                      "?                -             -            -             -  n\u00e4me ok\n"
-                                                      "ok               -             -            -             -  ?\n"
-                                                      "w                worker        join         running       -  ?\n");
+        assert_string_equal(strchr(s.text, '\n') + 1, "evil             worker        -            done          -  line feed \n"
+                                                      "ok               -             -            -             -  \n"
+                                                      "w                worker        join         running       -   C1 CSI\n"
+                                                      "x                -             -            -             -  n\u00e4me ok\n");
         for (const char *p = s.text; *p; p++)
                 if ((unsigned char) *p < 0x20 && *p != '\n')
                         fail_msg("control character 0x%02x in the output", (unsigned char) *p);
         free(s.text);
+}
+
+/* Raw bytes, as json-c passes them through without checking UTF-8: an 8-bit terminal takes 0x9b for
+ * CSI and 0x9d for OSC. */
+static void test_hostile_raw_bytes(void **state) {
+        struct shown s = PRINT("{\"a\xc2\x9b" "1;31mb\": {\"status\": \"\x9b" "2Jrunning\","
+                               " \"message\": \"x\x9d" "0;title\x9c" "y\\u001bP1$r\\u001b\\\\z \xff\xc0\xaf end\"}}");
+        const char *row;
+
+        assert_int_equal(s.r, 1);
+        row = strchr(s.text, '\n') + 1;
+        assert_string_equal(row, "ab               -             -            running       -  xyz ??? end\n");
+        for (const char *p = s.text; *p; p++)
+                if (((unsigned char) *p < 0x20 && *p != '\n') || (unsigned char) *p >= 0x80)
+                        fail_msg("byte 0x%02x in the output", (unsigned char) *p);
+        free(s.text);
+}
+
+static void test_terminal_text(void **state) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "plain text", "plain text" },
+                { "\x1b[1;31mred\x1b[0m", "red" },
+                { "\x1b]0;title\x07rest", "rest" },
+                { "\x1b]8;;http://x\x1b\\link", "link" },
+                { "a\x1b(Bb", "ab" },                 /* nF: designate G0 */
+                { "a\x1b" "cb", "ab" },               /* RIS, the full reset */
+                { "a\x1b", "a" },
+                { "\xc2\x9b" "2Jx", "x" },            /* U+009B CSI */
+                { "\x9b" "2Jx", "x" },                /* raw CSI byte */
+                { "\xc2\x9d" "0;t\xc2\x9cx", "x" },   /* OSC ended by U+009C ST */
+                { "\xc2\x85next", "next" },           /* NEL */
+                { "tab\there", "tab here" },
+                { "bell\x07\x08\x7f", "bell" },
+                { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82" },
+                { "\xed\xa0\x80 \xe0\x80\xaf", "?? ??" }, /* a surrogate, an overlong "/": 0x80 alone is a C1 control */
+                { "\x1b]unterminated title", "" },
+        };
+        char out[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                terminal_text(cases[i].in, out, sizeof(out));
+                if (!streq(out, cases[i].out))
+                        fail_msg("case %zu: \"%s\", expected \"%s\"", i, out, cases[i].out);
+        }
+        /* cut at the size, never inside a UTF-8 sequence */
+        assert_int_equal(terminal_text("ab\xc3\xa9", out, 4), 2);
+        assert_string_equal(out, "ab");
+}
+
+static void test_warnings(void **state) {
+        static const char json[] =
+                "{\"total\": 7, \"warnings\": [{\"time\": 1764950400, \"node\": \"master\", \"file\": \"user-data\","
+                " \"client\": \"192.168.220.9\", \"reason\": \"not the node's address 192.168.220.104\\u001b[2J\"},"
+                " {\"node\": \"node-1\\u009b1m\", \"file\": 3}, 5]}";
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        int r;
+
+        assert_non_null(out);
+        r = status_print_warnings(json, strlen(json), out);
+        assert_int_equal(r, 3);
+        assert_int_equal(status_print_warnings("{}", 2, out), -EBADMSG);
+        assert_int_equal(status_print_warnings("{\"warnings\": []}", 16, out), 0);
+        fclose(out);
+        assert_string_equal(text, "WARNING: the endpoint refused 7 seed fetches (newest first):\n"
+                                  "  2025-12-05 16:00:00Z  master/user-data from 192.168.220.9: not the node's address "
+                                  "192.168.220.104\n"
+                                  "  -  node-1/- from -: -\n");
+        free(text);
 }
 
 static void test_refused(void **state) {
@@ -133,4 +206,5 @@ static void test_refused(void **state) {
         free(big);
 }
 
-UNIT_TEST_MAIN(NULL, NULL, test_table, test_counts, test_no_nodes, test_hostile_fields, test_refused)
+UNIT_TEST_MAIN(NULL, NULL, test_table, test_counts, test_no_nodes, test_hostile_fields, test_hostile_raw_bytes,
+               test_terminal_text, test_warnings, test_refused)
