@@ -33,6 +33,9 @@ state_dir: $F/state
 clusters:
   - name: lab
     bearer: $(bearer_for lab)
+nodes:
+  - name: master
+    address: 127.0.0.1
 limits:
   header_timeout: 30s
   connection_timeout: 30s
