@@ -19,6 +19,7 @@
 #include "role/kubeadm.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "path.h"
 #include "role/role.h"
 #include "secret.h"
@@ -63,21 +64,26 @@ static char *accepted_path(const struct fb_run *run) {
  * an error: forgetting the floor would let a rollback through. */
 static int accepted_load(const char *path, const char *cluster, int64_t *ret) {
         _cleanup_free_ char *text = NULL;
-        char name[64];
-        long long issued;
-        int r, n = 0;
+        unsigned long long issued;
+        char *space, *end;
+        size_t size;
+        int r;
 
         *ret = 0;
-        r = root_read_file(path, 256, &text, NULL);
+        r = root_read_file(path, 256, &text, &size);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return log_error_errno(r, "%s%s: cannot read: %m", root_get(), path);
-        if (sscanf(text, "%63s %lld\n%n", name, &issued, &n) != 2 || n == 0 || text[n] != 0)
+        space = memchr(text, ' ', size);
+        end = size > 0 ? memchr(text, '\n', size) : NULL;
+        if (!space || !end || end != text + size - 1 || space > end ||
+            parse_uint_n(space + 1, (size_t) (end - space - 1), 0, INT64_MAX, &issued) < 0)
                 return log_error_errno(-EBADMSG, "%s%s: not \"CLUSTER ISSUED\"; remove it to accept any record",
                                        root_get(), path);
-        if (streq(name, cluster))
-                *ret = issued;
+        *space = 0;
+        if (streq(text, cluster))
+                *ret = (int64_t) issued;
         return 0;
 }
 
