@@ -135,11 +135,10 @@ static void server_start(struct server *s, struct fb_config *c, char *answers[],
         server_config(c, s);
 }
 
-/* Waits for the server to have answered all; returns what it was sent (free()). */
-static char *server_stop(struct server *s, size_t *ret_size) {
+/* What the server was sent, up to its end (free()). */
+static char *server_requests(struct server *s, size_t *ret_size) {
         size_t size = 0, alloc = 65536;
         char *all = malloc(alloc);
-        int status;
         ssize_t k;
 
         assert_non_null(all);
@@ -147,9 +146,17 @@ static char *server_stop(struct server *s, size_t *ret_size) {
                 size += (size_t) k;
         all[size] = 0;
         close(s->requests);
+        *ret_size = size;
+        return all;
+}
+
+/* Waits for the server to have answered all; returns what it was sent (free()). */
+static char *server_stop(struct server *s, size_t *ret_size) {
+        char *all = server_requests(s, ret_size);
+        int status;
+
         assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        *ret_size = size;
         return all;
 }
 
@@ -258,21 +265,12 @@ static void test_report(void **unused) {
 
 /* Ends a server that may still wait for a connection; returns what it was sent (free()). */
 static char *server_kill(struct server *s, size_t *ret_size) {
-        size_t size = 0, alloc = 65536;
-        char *all = malloc(alloc);
         int status;
-        ssize_t k;
 
-        assert_non_null(all);
         assert_int_equal(kill(s->pid, SIGKILL), 0);
         assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
         /* the server writes a request here before it answers it: all it got is in the pipe by now */
-        while ((k = read(s->requests, all + size, alloc - size - 1)) > 0)
-                size += (size_t) k;
-        all[size] = 0;
-        close(s->requests);
-        *ret_size = size;
-        return all;
+        return server_requests(s, ret_size);
 }
 
 /* An endpoint that answers a PUT with a redirect to another address (127.0.0.2, where a listener
