@@ -263,6 +263,9 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         r = dlopen_crypto();
         if (r < 0)
                 return r;
+        r = join_derive_seal_key(key, seal_key);
+        if (r < 0)
+                return r;
         alg = get_string(env, "alg", 16);
         env_cluster = get_string(env, "cluster", 63);
         nonce_b64 = get_string(env, "nonce", 32);
@@ -286,9 +289,6 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         ctx = sym_EVP_CIPHER_CTX_new();
         if (!plain || !ctx)
                 return -ENOMEM;
-        r = join_derive_seal_key(key, seal_key);
-        if (r < 0)
-                return r;
 
         r = -EIO;
         if (sym_EVP_DecryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
