@@ -111,9 +111,11 @@ EOF2
 
 # ---- seeds --------------------------------------------------------------------------------------
 # vm_bearer KEY_BASE64: the cluster bearer (docs/join-protocol.md), for a server.yaml made here.
+# Version 2: HKDF-SHA256, salt "kube-firstboot join v2", info "kube-firstboot bearer v2", one block.
 vm_bearer() {
         python3 -c 'import base64, hashlib, hmac, sys
-print(hmac.new(base64.b64decode(sys.argv[1]), b"kube-firstboot bearer v1", hashlib.sha256).hexdigest())' "$1"
+prk = hmac.new(b"kube-firstboot join v2", base64.b64decode(sys.argv[1]), hashlib.sha256).digest()
+print(hmac.new(prk, b"kube-firstboot bearer v2\x01", hashlib.sha256).hexdigest())' "$1"
 }
 
 # vm_seed_iso DIR: DIR/seed.iso (cidata) from DIR's meta-data, user-data and network-config.

@@ -142,6 +142,27 @@ static int global_init(void) {
         return 0;
 }
 
+/* The host[:port] of an absolute URL, without user information (which may hold a password); "" when
+ * there is none (a relative Location stays on the same host). */
+static void url_host(const char *url, char *buf, size_t size) {
+        const char *p = strstr(url, "://"), *end, *at;
+        size_t n;
+
+        buf[0] = 0;
+        if (!p)
+                return;
+        p += 3;
+        end = p + strcspn(p, "/?#");
+        at = memchr(p, '@', (size_t) (end - p));
+        if (at)
+                p = at + 1;
+        n = (size_t) (end - p);
+        if (n >= size)
+                n = size - 1;
+        memcpy(buf, p, n);
+        buf[n] = 0;
+}
+
 void http_response_done(struct http_response *r) {
         free(r->body);
         r->body = NULL;
@@ -196,7 +217,7 @@ int http_request(const struct http_request *req, struct http_response *ret) {
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, protocols);
         if (c == CURLE_OK)
-                c = sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+                c = sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, req->no_redirects ? 0L : 1L);
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
         if (c == CURLE_OK)
@@ -274,6 +295,13 @@ int http_request(const struct http_request *req, struct http_response *ret) {
                 snprintf(ret->error, sizeof(ret->error), "no HTTP status");
                 r = -EPROTO;
                 goto finish;
+        }
+        if (req->no_redirects && ret->status >= 300 && ret->status < 400) {
+                char *location = NULL;
+
+                /* CURLINFO_REDIRECT_URL (7.18.2): where libcurl would have gone, resolved against the URL. */
+                if (sym_curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+                        url_host(location, ret->redirect_host, sizeof(ret->redirect_host));
         }
         /* libcurl reports a body cut short by a closed connection itself (CURLE_PARTIAL_FILE); this also
          * catches a length mismatch it let pass. */

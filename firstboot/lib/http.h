@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A small HTTP client on libcurl (7.29 API): one request, bounded in time and size, http and https
@@ -18,6 +19,9 @@ struct http_request {
         long connect_timeout_ms;     /* 0: 5000 */
         long timeout_ms;             /* whole transfer; 0: 30000 */
         size_t max_response;         /* larger bodies fail with -EFBIG; 0: 1 MiB */
+        /* A request that carries a credential in its headers: a 3xx is the response, never followed
+         * (libcurl before 7.58, CentOS 7's 7.29 among them, sends custom headers to any redirect target). */
+        bool no_redirects;
 };
 
 struct http_response {
@@ -25,6 +29,7 @@ struct http_response {
         char *body;                  /* NUL-terminated; never NULL after a response */
         size_t size;
         char error[256];             /* what went wrong, for messages, when http_request() fails */
+        char redirect_host[256];     /* no_redirects: the host (and port) a 3xx's Location named, or "" */
 };
 
 /* Performs one request. Returns 0 when a complete HTTP response arrived, whatever its status (see

@@ -658,7 +658,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         }
         if (absolute_dir(args->out, out) < 0)
                 goto finish;
-        if (join_bearer(secrets.cluster_key, bearer) < 0 ||
+        if (join_derive_bearer(secrets.cluster_key, bearer) < 0 ||
             seedgen_render_server_yaml(inv, bearer, out, &server_yaml, &server_yaml_size) < 0) {
                 log_error("cannot derive the bearer");
                 goto finish;

@@ -76,8 +76,10 @@ int record_check(const char *cluster, const char *data, size_t size, char *err, 
         o = parse_object(data, size);
         if (!o)
                 return fail(err, err_size, "record: not a JSON object");
-        if (json_member_int64(o, "version", 1, 1, &version) < 0)
-                return fail(err, err_size, "record: version must be 1");
+        /* Version 2 only, what every agent of this release seals: a control plane running an older
+         * release hears it here rather than its workers waiting on a record they refuse. */
+        if (json_member_int64(o, "version", 2, 2, &version) < 0)
+                return fail(err, err_size, "record: version must be 2");
         s = json_member_string(o, "cluster", 63);
         if (!s || !streq(s, cluster))
                 return fail(err, err_size, "record: cluster does not match the path");

@@ -21,6 +21,7 @@ seal "$key" lab 192.168.220.104:6443 "$token" "$hash" "$now" $((now + 86400)) >"
 seal "$key" lab master.lab.example:6443 "$token" "$hash" "$now" $((now - 1)) >"$out/env-expired"
 seal "$other_key" lab 192.168.220.104:6443 "$token" "$hash" "$now" $((now + 86400)) >"$out/env-wrong-key"
 seal "$key" other 192.168.220.104:6443 "$token" "$hash" "$now" $((now + 86400)) >"$out/env-other-cluster"
+python3 "$jr" seal-v1 "$key" lab 192.168.220.104:6443 "$token" "$hash" "$now" $((now + 86400)) >"$out/env-version-1"
 python3 - "$out" <<'PY'
 import base64, json, sys
 d = sys.argv[1]
@@ -34,7 +35,7 @@ put("env-tag-only", dict(env, sealed=base64.b64encode(bytes(16)).decode()))
 put("env-nonce-short", dict(env, nonce=base64.b64encode(bytes(8)).decode()))
 put("env-nonce-not-base64", dict(env, nonce="!!!!"))
 put("env-alg", dict(env, alg="A128GCM"))
-put("env-version-2", dict(env, version=2))
+put("env-version-3", dict(env, version=3))
 put("env-version-string", dict(env, version="1"))
 put("env-cluster-mismatch", dict(env, cluster="other"))
 put("env-truncated", json.dumps(env)[:60])
@@ -45,7 +46,7 @@ PY
 
 plain() { printf 'P%s' "$2" >"$out/plain-$1"; }
 rec() { # api_server token hashes-json issued expires
-        printf '{"version":1,"cluster":"lab","api_server":"%s","token":"%s","ca_cert_hashes":%s,"issued":%s,"expires":%s}' "$@"
+        printf '{"version":2,"cluster":"lab","api_server":"%s","token":"%s","ca_cert_hashes":%s,"issued":%s,"expires":%s}' "$@"
 }
 plain ok "$(rec 192.168.220.104:6443 "$token" "[\"$hash\"]" "$now" $((now + 86400)))"
 plain hostname "$(rec master.lab.example:6443 "$token" "[\"$hash\"]" "$now" $((now + 86400)))"
@@ -58,5 +59,5 @@ plain port-zero "$(rec 10.0.0.1:0 "$token" "[\"$hash\"]" "$now" "$now")"
 plain no-port "$(rec 10.0.0.1 "$token" "[\"$hash\"]" "$now" "$now")"
 plain issued-string "$(rec 10.0.0.1:6443 "$token" "[\"$hash\"]" "\"$now\"" "$now")"
 plain other-cluster "$(rec 10.0.0.1:6443 "$token" "[\"$hash\"]" "$now" "$now" | sed 's/"lab"/"other"/')"
-plain control-char '{"version":1,"cluster":"lab\u0001","api_server":"10.0.0.1:6443"}'
+plain control-char '{"version":2,"cluster":"lab\u0001","api_server":"10.0.0.1:6443"}'
 plain not-object '"just a string"'

@@ -360,7 +360,8 @@ for h in master node-1; do
         dd if=/dev/zero of="$DISK/root/var/lib/kube-firstboot/filler" bs="$PAGE" 2>/dev/null &&
                 fail "the filler did not fill the state tmpfs"
         first=$(grep '^temp .*/var/lib/kube-firstboot/' "$WORK/$h.events" | head -n 1 | sed 's|.*/\.#kfb\.||')
-        full "$h" "state directory full from the start" "/var/lib/kube-firstboot/[^ ]*/$first"
+        # the instance's directory, or the base for join-accepted (a worker's first write there)
+        full "$h" "state directory full from the start" "/var/lib/kube-firstboot/([^ ]*/)?$first"
         k=0
         while read -r _ path; do
                 k=$((k + 1))

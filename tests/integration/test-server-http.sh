@@ -175,10 +175,10 @@ assert_eq 400 "$(put_json lab/join "$LAB_BEARER" "$WORK/bad.json")" "PUT of a no
 assert_eq 400 "$(put_json lab/join "$LAB_BEARER" "$WORK/record-other.json")" "PUT of a record sealed for another cluster"
 sed 's/"A256GCM"/"none"/' "$WORK/record.json" >"$WORK/bad.json"
 assert_eq 400 "$(put_json lab/join "$LAB_BEARER" "$WORK/bad.json")" "PUT of a record with another alg"
-printf '{"version":1,"cluster":"lab","alg":"A256GCM","nonce":"%s","sealed":"%s","token":"abcdef.0123456789abcdef"}' \
+printf '{"version":2,"cluster":"lab","alg":"A256GCM","nonce":"%s","sealed":"%s","token":"abcdef.0123456789abcdef"}' \
         "$(head -c 12 /dev/urandom | base64 -w0)" "$(head -c 64 /dev/urandom | base64 -w0)" >"$WORK/bad.json"
 assert_eq 400 "$(put_json lab/join "$LAB_BEARER" "$WORK/bad.json")" "PUT of a record with extra members"
-printf '{"version":1,"cluster":"lab","alg":"A256GCM","nonce":"%s","sealed":"%s"}' \
+printf '{"version":2,"cluster":"lab","alg":"A256GCM","nonce":"%s","sealed":"%s"}' \
         "$(head -c 12 /dev/urandom | base64 -w0)" "$(head -c 14000 /dev/urandom | base64 -w0)" >"$WORK/big-record.json"
 assert_eq 413 "$(put_json lab/join "$LAB_BEARER" "$WORK/big-record.json")" "PUT of a record over 16 KiB"
 head -c 70000 /dev/zero | tr '\0' 'x' >"$WORK/huge"

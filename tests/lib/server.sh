@@ -33,7 +33,7 @@ bearer_for() {
 
 # seal_record CLUSTER: a well-formed sealed record envelope (random bytes: the server cannot open it).
 seal_record() {
-        printf '{"version":1,"cluster":"%s","alg":"A256GCM","nonce":"%s","sealed":"%s"}' "$1" \
+        printf '{"version":2,"cluster":"%s","alg":"A256GCM","nonce":"%s","sealed":"%s"}' "$1" \
                 "$(head -c 12 /dev/urandom | base64 -w0)" "$(head -c 200 /dev/urandom | base64 -w0)"
 }
 

@@ -20,6 +20,7 @@
 
 #include "join/endpoint.h"
 #include "join/joinrecord.h"
+#include "log-capture.h"
 #include "log.h"
 #include "macro.h"
 #include "text-assert.h"
@@ -102,10 +103,9 @@ static void server_config(struct fb_config *c, const struct server *s) {
         sample_config(c, url);
 }
 
-/* Serves answers (from answer(), taken over and freed here), one a connection, and configures c to use
- * the server. */
-static void server_start(struct server *s, struct fb_config *c, char *answers[], size_t n) {
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+/* Serves answers (from answer(), taken over and freed here), one a connection, on addr (host order). */
+static void server_start_at(struct server *s, uint32_t addr, char *answers[], size_t n) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(addr) };
         socklen_t alen = sizeof(a);
         int fd, pipefd[2];
 
@@ -127,14 +127,18 @@ static void server_start(struct server *s, struct fb_config *c, char *answers[],
         s->requests = pipefd[0];
         for (size_t i = 0; i < n; i++)
                 free(answers[i]);
+}
+
+/* The same on 127.0.0.1, and configures c to use the server. */
+static void server_start(struct server *s, struct fb_config *c, char *answers[], size_t n) {
+        server_start_at(s, INADDR_LOOPBACK, answers, n);
         server_config(c, s);
 }
 
-/* Waits for the server to have answered all; returns what it was sent (free()). */
-static char *server_stop(struct server *s, size_t *ret_size) {
+/* What the server was sent, up to its end (free()). */
+static char *server_requests(struct server *s, size_t *ret_size) {
         size_t size = 0, alloc = 65536;
         char *all = malloc(alloc);
-        int status;
         ssize_t k;
 
         assert_non_null(all);
@@ -142,9 +146,17 @@ static char *server_stop(struct server *s, size_t *ret_size) {
                 size += (size_t) k;
         all[size] = 0;
         close(s->requests);
+        *ret_size = size;
+        return all;
+}
+
+/* Waits for the server to have answered all; returns what it was sent (free()). */
+static char *server_stop(struct server *s, size_t *ret_size) {
+        char *all = server_requests(s, ret_size);
+        int status;
+
         assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        *ret_size = size;
         return all;
 }
 
@@ -207,7 +219,7 @@ static void test_put_record(void **unused) {
         assert_int_equal(endpoint_put_record(&c, "{\"v\":2}", 7, 30000), -EACCES);
         all = server_stop(&s, &n);
 
-        assert_int_equal(join_bearer(c.cluster_key, bearer), 0);
+        assert_int_equal(join_derive_bearer(c.cluster_key, bearer), 0);
         snprintf(header, sizeof(header), "\r\nAuthorization: Bearer %s\r\n", bearer);
         req = all;
         assert_true(starts_with(req, "PUT /v1/clusters/lab/join HTTP/1.1\r\n"));
@@ -251,12 +263,63 @@ static void test_report(void **unused) {
         config_done(&c);
 }
 
+/* Ends a server that may still wait for a connection; returns what it was sent (free()). */
+static char *server_kill(struct server *s, size_t *ret_size) {
+        int status;
+
+        assert_int_equal(kill(s->pid, SIGKILL), 0);
+        assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
+        /* the server writes a request here before it answers it: all it got is in the pipe by now */
+        return server_requests(s, ret_size);
+}
+
+/* An endpoint that answers a PUT with a redirect to another address (127.0.0.2, where a listener
+ * records what reaches it): the request carrying the bearer is not repeated there, the record's PUT
+ * (307) fails at once naming the redirect's host, and the progress report (303, which libcurl would
+ * follow as a GET with the same headers) is not delivered. */
+static void test_redirect_not_followed(void **unused) {
+        struct server s, elsewhere;
+        struct fb_config c;
+        char *answers[2], *other[2] = { answer("201 Created", "{}"), answer("201 Created", "{}") }, location[256];
+        _cleanup_free_ char *all = NULL, *got_elsewhere = NULL;
+        char bearer[JOIN_BEARER_LEN + 1];
+        size_t n, n_elsewhere;
+
+        server_start_at(&elsewhere, INADDR_LOOPBACK + 1, other, ELEMENTSOF(other));
+        for (size_t i = 0; i < ELEMENTSOF(answers); i++) {
+                snprintf(location, sizeof(location), "%s\r\nLocation: http://127.0.0.2:%d/v1/clusters/lab/%s",
+                         i == 0 ? "307 Temporary Redirect" : "303 See Other", elsewhere.port,
+                         i == 0 ? "join" : "nodes/node-1");
+                answers[i] = answer(location, "");
+        }
+        server_start(&s, &c, answers, ELEMENTSOF(answers));
+        log_capture_start();
+        assert_int_equal(endpoint_put_record(&c, "{\"v\":1}", 7, 30000), -EREMOTE);
+        {
+                const char *log = log_capture_end();
+                char host[64];
+                snprintf(host, sizeof(host), "a redirect to 127.0.0.2:%d: not followed", elsewhere.port);
+                assert_logged(log, host);
+                assert_int_equal(join_derive_bearer(c.cluster_key, bearer), 0);
+                assert_null(strstr(log, bearer));
+        }
+        assert_int_equal(endpoint_report(&c, "host", "running", "prepare the host"), -EREMOTE);
+        all = server_stop(&s, &n);
+        got_elsewhere = server_kill(&elsewhere, &n_elsewhere);
+        assert_int_equal(n_elsewhere, 0);
+        /* both requests reached the endpoint itself, with the bearer */
+        assert_non_null(strstr(all, bearer));
+        assert_non_null(next_request(all, n, all));
+        config_done(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cluster_url),
                 cmocka_unit_test(test_get_record),
                 cmocka_unit_test(test_put_record),
                 cmocka_unit_test(test_report),
+                cmocka_unit_test(test_redirect_not_followed),
         };
         signal(SIGPIPE, SIG_IGN);
         log_set_max_level(LOG_CRIT);

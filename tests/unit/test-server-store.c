@@ -22,7 +22,7 @@
 #define BEARER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 /* nonce: 12 bytes, sealed: 16 bytes, in base64 */
 #define RECORD(cluster) \
-        "{\"version\":1,\"cluster\":\"" cluster "\",\"alg\":\"A256GCM\",\"nonce\":\"AAAAAAAAAAAAAAAA\"," \
+        "{\"version\":2,\"cluster\":\"" cluster "\",\"alg\":\"A256GCM\",\"nonce\":\"AAAAAAAAAAAAAAAA\"," \
         "\"sealed\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}"
 #define REPORT(node, stage, status) \
         "{\"node\":\"" node "\",\"role\":\"worker\",\"stage\":\"" stage "\",\"status\":\"" status "\"," \
@@ -140,7 +140,7 @@ static void test_record_refusals(void **state) {
         expect_record_refused(f, "lab", "", 0, "record: not a JSON object");
         expect_record_refused(f, "lab", "[]", 2, "record: not a JSON object");
         expect_record_refused(f, "lab", record, strlen(record) - 1, "record: not a JSON object");
-        expect_record_refused(f, "lab", "{\"version\":2}", 13, "record: version must be 1");
+        expect_record_refused(f, "lab", "{\"version\":1}", 13, "record: version must be 2");
 
         big = malloc(JOIN_RECORD_MAX + 1);
         assert_non_null(big);

@@ -24,7 +24,7 @@ int endpoint_cluster_url(const struct fb_config *c, const char *suffix, char *bu
 static int bearer_header(const struct fb_config *c, char buf[static 100]) {
         char bearer[JOIN_BEARER_LEN + 1];
         CLEANUP_ERASE(bearer);
-        int r = join_bearer(c->cluster_key, bearer);
+        int r = join_derive_bearer(c->cluster_key, bearer);
         if (r < 0)
                 return r;
         snprintf(buf, 100, "Authorization: Bearer %s", bearer);
@@ -45,6 +45,7 @@ static int put(const struct fb_config *c, const char *url, const char *body, siz
                 .headers = headers,
                 .timeout_ms = timeout_ms,
                 .max_response = 64 * 1024,
+                .no_redirects = true, /* the bearer goes to the seed's endpoint and nowhere else */
         };
         int r;
 
@@ -71,6 +72,13 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
                 if (r >= 0 && res.status >= 200 && res.status < 300) {
                         http_response_done(&res);
                         return 0;
+                }
+                if (r >= 0 && res.status >= 300 && res.status < 400) {
+                        log_error("%s: PUT answered HTTP %ld, a redirect to %s: not followed, a request carrying the "
+                                  "bearer goes to the seed's kube_firstboot.endpoint only", url, res.status,
+                                  res.redirect_host[0] ? res.redirect_host : "the same host");
+                        http_response_done(&res);
+                        return -EREMOTE;
                 }
                 if (r >= 0 && res.status >= 400 && res.status < 500 && res.status != 404 && res.status != 408 &&
                     res.status != 429) {
@@ -158,7 +166,11 @@ int endpoint_report(const struct fb_config *c, const char *stage, const char *st
         r = put(c, url, body, strlen(body), 3000, &res);
         if (r < 0)
                 log_debug("progress report to %s not delivered: %s", url, http_strerror(r));
-        else if (res.status < 200 || res.status >= 300) {
+        else if (res.status >= 300 && res.status < 400) {
+                log_debug("progress report to %s answered HTTP %ld, a redirect to %s: not followed", url, res.status,
+                          res.redirect_host[0] ? res.redirect_host : "the same host");
+                r = -EREMOTE;
+        } else if (res.status < 200 || res.status >= 300) {
                 log_debug("progress report to %s answered HTTP %ld", url, res.status);
                 r = -EIO;
         } else

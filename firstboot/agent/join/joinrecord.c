@@ -2,6 +2,7 @@
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto-dl.h"
 #include "join/joinrecord.h"
@@ -13,7 +14,7 @@
 
 #define NONCE_SIZE 12
 #define TAG_SIZE 16
-#define BEARER_LABEL "kube-firstboot bearer v1"
+#define AAD_MAX (1 + 1 + 16 + 1 + 63)
 
 static void json_putp(json_object **o) {
         if (*o)
@@ -34,7 +35,7 @@ static char *record_to_json(const struct join_record *rec) {
                 return NULL;
         for (unsigned i = 0; i < rec->n_ca_cert_hashes; i++)
                 json_object_array_add(hashes, json_object_new_string(rec->ca_cert_hashes[i]));
-        json_object_object_add(o, "version", json_object_new_int(1));
+        json_object_object_add(o, "version", json_object_new_int(JOIN_RECORD_VERSION));
         json_object_object_add(o, "cluster", json_object_new_string(rec->cluster));
         json_object_object_add(o, "api_server", json_object_new_string(rec->api_server));
         json_object_object_add(o, "token", json_object_new_string(rec->token));
@@ -107,7 +108,7 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
         if (!o)
                 return -EINVAL;
         memset(rec, 0, sizeof(*rec));
-        if (json_member_int64(o, "version", 1, 1, &version) < 0)
+        if (json_member_int64(o, "version", JOIN_RECORD_VERSION, JOIN_RECORD_VERSION, &version) < 0)
                 return -EINVAL;
         s = get_string(o, "cluster", sizeof(rec->cluster) - 1);
         if (!s)
@@ -139,8 +140,26 @@ static int record_from_json(const char *data, size_t size, struct join_record *r
         return 0;
 }
 
+int join_record_aad(int64_t version, const char *alg, const char *cluster, uint8_t *buf, size_t size) {
+        size_t alg_len = strlen(alg), cluster_len = strlen(cluster), n = 0;
+
+        if (version < 0 || version > 255 || alg_len > 255 || cluster_len > 255 || 3 + alg_len + cluster_len > size)
+                return -EINVAL;
+        buf[n++] = (uint8_t) version;
+        buf[n++] = (uint8_t) alg_len;
+        memcpy(buf + n, alg, alg_len);
+        n += alg_len;
+        buf[n++] = (uint8_t) cluster_len;
+        memcpy(buf + n, cluster, cluster_len);
+        n += cluster_len;
+        return (int) n;
+}
+
 int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record *rec, char **ret, size_t *ret_size) {
         _cleanup_(cipher_ctx_freep) EVP_CIPHER_CTX *ctx = NULL;
+        uint8_t seal_key[JOIN_SEAL_KEY_SIZE], aad[AAD_MAX];
+        CLEANUP_ERASE(seal_key);
+        int aad_len;
         _cleanup_erase_free_ char *plain = NULL;
         _cleanup_erase_free_ uint8_t *sealed = NULL;
         _cleanup_erase_free_ char *sealed_b64 = NULL;
@@ -152,6 +171,12 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
         const char *s;
 
         r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        aad_len = join_record_aad(JOIN_RECORD_VERSION, JOIN_RECORD_ALG, rec->cluster, aad, sizeof(aad));
+        if (aad_len < 0)
+                return aad_len;
+        r = join_derive_seal_key(key, seal_key);
         if (r < 0)
                 return r;
         plain = record_to_json(rec);
@@ -170,8 +195,8 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
         r = -EIO;
         if (sym_EVP_EncryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
             sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
-            sym_EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
-            sym_EVP_EncryptUpdate(ctx, NULL, &len, (const uint8_t *) rec->cluster, (int) strlen(rec->cluster)) != 1 ||
+            sym_EVP_EncryptInit_ex(ctx, NULL, NULL, seal_key, nonce) != 1 ||
+            sym_EVP_EncryptUpdate(ctx, NULL, &len, aad, aad_len) != 1 ||
             sym_EVP_EncryptUpdate(ctx, sealed, &len, (const uint8_t *) plain, (int) plain_len) != 1)
                 goto finish;
         total = len;
@@ -193,9 +218,9 @@ int join_record_seal(const uint8_t key[JOIN_KEY_SIZE], const struct join_record 
         env = json_object_new_object();
         if (!env)
                 goto finish;
-        json_object_object_add(env, "version", json_object_new_int(1));
+        json_object_object_add(env, "version", json_object_new_int(JOIN_RECORD_VERSION));
         json_object_object_add(env, "cluster", json_object_new_string(rec->cluster));
-        json_object_object_add(env, "alg", json_object_new_string("A256GCM"));
+        json_object_object_add(env, "alg", json_object_new_string(JOIN_RECORD_ALG));
         json_object_object_add(env, "nonce", json_object_new_string(nonce_b64));
         json_object_object_add(env, "sealed", json_object_new_string(sealed_b64));
         s = json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN);
@@ -219,25 +244,39 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         _cleanup_json_ json_object *env = parse_object(data, size, JOIN_RECORD_MAX);
         _cleanup_erase_free_ uint8_t *sealed = NULL;
         _cleanup_erase_free_ char *plain = NULL;
-        uint8_t nonce[NONCE_SIZE + 3];
+        uint8_t nonce[NONCE_SIZE + 3], seal_key[JOIN_SEAL_KEY_SIZE], aad[AAD_MAX];
+        CLEANUP_ERASE(seal_key);
         const char *s, *alg, *env_cluster, *nonce_b64;
         size_t nonce_len, sealed_len, sealed_max;
         int64_t version;
-        int len, total, r;
+        int len, total, aad_len, r;
 
-        if (!env || json_member_int64(env, "version", 1, 1, &version) < 0)
+        if (!env || json_member_int64(env, "version", 1, INT32_MAX, &version) < 0)
                 return -EINVAL;
+        if (version != JOIN_RECORD_VERSION) {
+                /* Version 1 sealed with the cluster key itself and bound only the cluster name: nodes are
+                 * built from one release, so a record of another version is a mismatch to be named. */
+                memset(ret, 0, sizeof(*ret));
+                ret->version = version;
+                return -EPROTONOSUPPORT;
+        }
         r = dlopen_crypto();
+        if (r < 0)
+                return r;
+        r = join_derive_seal_key(key, seal_key);
         if (r < 0)
                 return r;
         alg = get_string(env, "alg", 16);
         env_cluster = get_string(env, "cluster", 63);
         nonce_b64 = get_string(env, "nonce", 32);
         s = get_string(env, "sealed", JOIN_RECORD_MAX);
-        if (!alg || !streq(alg, "A256GCM") || !env_cluster || !nonce_b64 || !s)
+        if (!alg || !streq(alg, JOIN_RECORD_ALG) || !env_cluster || !nonce_b64 || !s)
                 return -EINVAL;
         if (!streq(env_cluster, cluster))
                 return -EXDEV;
+        aad_len = join_record_aad(version, alg, env_cluster, aad, sizeof(aad));
+        if (aad_len < 0)
+                return -EINVAL;
         if (base64_decode(nonce_b64, nonce, sizeof(nonce), &nonce_len) < 0 || nonce_len != NONCE_SIZE)
                 return -EINVAL;
         sealed_max = strlen(s) / 4 * 3;
@@ -254,8 +293,8 @@ int join_record_open(const uint8_t key[JOIN_KEY_SIZE], const char *cluster, cons
         r = -EIO;
         if (sym_EVP_DecryptInit_ex(ctx, sym_EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
             sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_SIZE, NULL) != 1 ||
-            sym_EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
-            sym_EVP_DecryptUpdate(ctx, NULL, &len, (const uint8_t *) cluster, (int) strlen(cluster)) != 1 ||
+            sym_EVP_DecryptInit_ex(ctx, NULL, NULL, seal_key, nonce) != 1 ||
+            sym_EVP_DecryptUpdate(ctx, NULL, &len, aad, aad_len) != 1 ||
             sym_EVP_DecryptUpdate(ctx, (uint8_t *) plain, &len, sealed, (int) (sealed_len - TAG_SIZE)) != 1 ||
             sym_EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, sealed + sealed_len - TAG_SIZE) != 1)
                 goto finish;
@@ -274,18 +313,39 @@ finish:
         return r;
 }
 
-int join_bearer(const uint8_t key[JOIN_KEY_SIZE], char ret[static JOIN_BEARER_LEN + 1]) {
-        unsigned char mac[32];
-        CLEANUP_ERASE(mac);
-        unsigned int mac_len = 0;
+/* host:port into its parts; false when it is not that. */
+static bool split_host_port(const char *s, char *host, size_t host_size, unsigned *ret_port) {
+        const char *colon = strrchr(s, ':');
+        unsigned long long port;
 
-        if (dlopen_crypto() < 0)
-                return -EOPNOTSUPP;
-        if (!sym_HMAC(sym_EVP_sha256(), key, JOIN_KEY_SIZE, (const unsigned char *) BEARER_LABEL, strlen(BEARER_LABEL), mac,
-                  &mac_len) ||
-            mac_len != sizeof(mac))
-                return -EIO;
-        for (unsigned i = 0; i < sizeof(mac); i++)
-                snprintf(ret + 2 * i, 3, "%02x", mac[i]);
+        if (!colon || colon == s || (size_t) (colon - s) >= host_size || parse_uint(colon + 1, 1, 65535, &port) < 0)
+                return false;
+        memcpy(host, s, colon - s);
+        host[colon - s] = 0;
+        *ret_port = (unsigned) port;
+        return true;
+}
+
+int join_record_check_trust(const struct join_record *rec, const char *control_plane_host, unsigned control_plane_port,
+                            int64_t accepted_issued, int64_t now, char *why, size_t why_size) {
+        char host[256];
+        unsigned port;
+
+        if (!split_host_port(rec->api_server, host, sizeof(host), &port) || strcasecmp(host, control_plane_host) != 0 ||
+            port != control_plane_port) {
+                snprintf(why, why_size, "it names the API server %s, not this node's control plane %s:%u", rec->api_server,
+                         control_plane_host, control_plane_port);
+                return -EADDRNOTAVAIL;
+        }
+        if (rec->issued < accepted_issued) {
+                snprintf(why, why_size, "it was issued at %lld, before the record this node accepted (issued at %lld)",
+                         (long long) rec->issued, (long long) accepted_issued);
+                return -ETIME;
+        }
+        if (rec->issued > now && rec->issued - now > JOIN_RECORD_FUTURE_MAX_S) {
+                snprintf(why, why_size, "it was issued %lld s in the future of this node's clock (at most %d s allowed)",
+                         (long long) (rec->issued - now), JOIN_RECORD_FUTURE_MAX_S);
+                return -ERANGE;
+        }
         return 0;
 }

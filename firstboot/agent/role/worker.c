@@ -19,6 +19,7 @@
 #include "role/kubeadm.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "path.h"
 #include "role/role.h"
 #include "secret.h"
@@ -29,6 +30,8 @@
 #define LONG_POLL_S 30
 #define PROGRESS_EVERY_S 30
 #define API_WAIT_S (10 * 60)
+/* In the state base directory, not the instance's: a re-seeded node keeps refusing rollbacks. */
+#define JOIN_ACCEPTED "join-accepted"
 
 
 static bool already_joined(void) {
@@ -47,18 +50,73 @@ static const char *open_error(int r) {
         }
 }
 
+/* state base/join-accepted: "CLUSTER ISSUED\n" of the last record this node accepted (0600, atomic). */
+static char *accepted_path(const struct fb_run *run) {
+        const char *slash = strrchr(run->state_dir, '/');
+        char *path;
+
+        if (!slash || asprintf(&path, "%.*s/" JOIN_ACCEPTED, (int) (slash - run->state_dir), run->state_dir) < 0)
+                return NULL;
+        return path;
+}
+
+/* The issued of the last record accepted for this cluster, 0 when none. A file that does not parse is
+ * an error: forgetting the floor would let a rollback through. */
+static int accepted_load(const char *path, const char *cluster, int64_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        unsigned long long issued;
+        char *space, *end;
+        size_t size;
+        int r;
+
+        *ret = 0;
+        r = root_read_file(path, 256, &text, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot read: %m", root_get(), path);
+        space = memchr(text, ' ', size);
+        end = size > 0 ? memchr(text, '\n', size) : NULL;
+        if (!space || !end || end != text + size - 1 || space > end ||
+            parse_uint_n(space + 1, (size_t) (end - space - 1), 0, INT64_MAX, &issued) < 0)
+                return log_error_errno(-EBADMSG, "%s%s: not \"CLUSTER ISSUED\"; remove it to accept any record",
+                                       root_get(), path);
+        *space = 0;
+        if (streq(text, cluster))
+                *ret = (int64_t) issued;
+        return 0;
+}
+
+static int accepted_store(const char *path, const char *cluster, int64_t issued) {
+        char text[128];
+        int n = snprintf(text, sizeof(text), "%s %lld\n", cluster, (long long) issued), r;
+
+        r = root_write_file(path, text, (size_t) n, 0600, WRITE_ATOMIC_MKDIR);
+        if (r < 0)
+                return log_error_errno(r, "%s%s: cannot write: %m", root_get(), path);
+        return 0;
+}
+
 /* Fetches the join record until one opens (the endpoint's URL in userdata). */
 static int wait_record_now(struct fb_run *run, void *userdata) {
         struct join_record *rec = &run->join_record;
         const struct fb_config *c = run->config;
         const char *url = userdata;
         usec_t start = now_usec(), deadline, next_progress;
-        char last[300] = "no answer yet";
+        char last[300] = "no answer yet", why[512];
+        _cleanup_free_ char *accepted = NULL;
         struct backoff rejected, failing, no_record;
         int last_open_error = 0, r;
+        int64_t accepted_issued;
 
         if (!c->have_cluster_key)
                 return log_error_errno(-EINVAL, "no kube_firstboot.cluster_key in the seed: cannot open a join record");
+        accepted = accepted_path(run);
+        if (!accepted)
+                return log_error_errno(-ENOMEM, "%s: %m", run->state_dir);
+        r = accepted_load(accepted, c->cluster_name, &accepted_issued);
+        if (r < 0)
+                return r;
 
         endpoint_report(c, "wait-record", "running", "waiting for the join record");
         deadline = start + (usec_t) c->join_timeout_s * USEC_PER_SEC;
@@ -79,7 +137,31 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
                 now = now_usec();
                 if (r > 0) {
                         r = join_record_open(c->cluster_key, c->cluster_name, body, size, rec);
-                        if (r < 0) {
+                        if (r >= 0)
+                                r = join_record_check_trust(rec, c->k8s.control_plane_host, c->k8s.control_plane_port,
+                                                            accepted_issued, now_realtime_sec(), why, sizeof(why));
+                        if (r == -EADDRNOTAVAIL || r == -ETIME || r == -ERANGE) {
+                                /* It opened: whoever sealed it holds the cluster key, but that is not enough. */
+                                if (r != last_open_error) {
+                                        log_error("join record at %s refused: %s; waiting for a good one", url, why);
+                                        endpoint_report(c, "wait-record", "failed", "join record refused");
+                                        last_open_error = r;
+                                }
+                                snprintf(last, sizeof(last), "a refused record");
+                                secure_erase(rec, sizeof(*rec));
+                                pause = &rejected;
+                        } else if (r == -EPROTONOSUPPORT) {
+                                if (r != last_open_error) {
+                                        log_error("join record at %s rejected: it is a version %lld record; this agent "
+                                                  "opens version %d only (the control plane runs another kube-firstboot "
+                                                  "release: build every node from one); waiting for a good one",
+                                                  url, (long long) rec->version, JOIN_RECORD_VERSION);
+                                        endpoint_report(c, "wait-record", "failed", "join record of another version");
+                                        last_open_error = r;
+                                }
+                                snprintf(last, sizeof(last), "a record of version %lld", (long long) rec->version);
+                                pause = &rejected;
+                        } else if (r < 0) {
                                 if (r != last_open_error) {
                                         log_error("join record at %s rejected: %s; waiting for a good one", url,
                                                   open_error(r));
@@ -99,6 +181,13 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
                                 secure_erase(rec, sizeof(*rec));
                                 pause = &rejected;
                         } else {
+                                if (rec->issued > accepted_issued) {
+                                        r = accepted_store(accepted, c->cluster_name, rec->issued);
+                                        if (r < 0) {
+                                                secure_erase(rec, sizeof(*rec));
+                                                return r;
+                                        }
+                                }
                                 run->have_join_record = true;
                                 log_info("join record received after %llu s (API server %s)",
                                          (unsigned long long) ((now - start) / USEC_PER_SEC), rec->api_server);
