@@ -39,7 +39,7 @@ struct seedgen_args {
         const char *inventory;
         const char *out;
         char out_buf[PATH_MAX]; /* out without trailing slashes */
-        bool iso, token, force, new_key, example;
+        bool iso, token, force, new_key, new_ca, example;
 };
 
 /* What one node gets. */
@@ -62,13 +62,15 @@ static void node_files_free(struct node_files *n, size_t count) {
 }
 
 static void help(void) {
-        printf("Usage: kube-firstboot seed [--inventory FILE] --out DIR [--iso] [--token] [--force [--new-key]]\n"
+        printf("Usage: kube-firstboot seed [--inventory FILE] --out DIR [--iso] [--token]\n"
+               "                           [--force [--new-key] [--new-ca]]\n"
                "       kube-firstboot seed --example\n"
                "\n"
                "Write the NoCloud seeds of a whole lab from one inventory: DIR/<node>/{meta-data,user-data,\n"
                "network-config} (DIR is kube-firstboot-server's seed directory), DIR/server.yaml (the server's\n"
                "config with the cluster's bearer), PXE menus in DIR/pxe/ for nodes with a mac, and with --iso\n"
-               "DIR/<node>/seed.iso (cidata, made by cloud-localds). The cluster key is generated.\n"
+               "DIR/<node>/seed.iso (cidata, made by cloud-localds). The cluster key is generated. With an\n"
+               "https:// endpoint, also a lab CA and the server's certificate in DIR/tls/ (made by openssl).\n"
                "\n"
                "Options:\n"
                "  --inventory FILE    The lab (YAML); default: the reference lab that --example prints\n"
@@ -77,6 +79,7 @@ static void help(void) {
                "  --token             Also generate a pre-shared kubeadm bootstrap token\n"
                "  --force             Regenerate into a non-empty DIR, keeping its cluster key (and token)\n"
                "  --new-key           With --force: a new cluster key instead (every node must get the new seeds)\n"
+               "  --new-ca            With --force: a new lab CA instead (every node must get the new seeds)\n"
                "  --example           Print the reference inventory, commented, and exit\n"
                "  -v, --verbose       Log debug messages\n"
                "  -q, --quiet         Log warnings and errors only\n"
@@ -88,7 +91,7 @@ static void help(void) {
 
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
-        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_EXAMPLE };
+        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_NEW_CA, ARG_EXAMPLE };
         static const struct option options[] = {
                 { "inventory", required_argument, NULL, ARG_INVENTORY },
                 { "out", required_argument, NULL, ARG_OUT },
@@ -96,6 +99,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 { "token", no_argument, NULL, ARG_TOKEN },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "new-key", no_argument, NULL, ARG_NEW_KEY },
+                { "new-ca", no_argument, NULL, ARG_NEW_CA },
                 { "example", no_argument, NULL, ARG_EXAMPLE },
                 LOG_LEVEL_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
@@ -126,6 +130,9 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 case ARG_NEW_KEY:
                         a->new_key = true;
                         break;
+                case ARG_NEW_CA:
+                        a->new_ca = true;
+                        break;
                 case ARG_EXAMPLE:
                         a->example = true;
                         break;
@@ -141,7 +148,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 return FB_EXIT_BAD_INPUT;
         }
         if (a->example) {
-                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key) {
+                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key || a->new_ca) {
                         log_error("seed: --example takes no other option");
                         return FB_EXIT_BAD_INPUT;
                 }
@@ -164,6 +171,10 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
         }
         if (a->new_key && !a->force) {
                 log_error("seed: --new-key only applies with --force (a fresh DIR always gets a new key)");
+                return FB_EXIT_BAD_INPUT;
+        }
+        if (a->new_ca && !a->force) {
+                log_error("seed: --new-ca only applies with --force (a fresh DIR always gets a new CA)");
                 return FB_EXIT_BAD_INPUT;
         }
         return -1;
@@ -468,6 +479,8 @@ static int absolute_dir(const char *dir, char ret[static PATH_MAX]) {
 static int generate(const struct seedgen_args *args, struct seedgen_inventory *inv) {
         struct seedgen_secrets secrets = {};
         CLEANUP_ERASE(secrets);
+        struct seedgen_tls tls = {};
+        bool https = strncmp(inv->cluster.endpoint, "https://", 8) == 0;
         struct node_files *files = NULL;
         _cleanup_erase_free_ char *user_data = NULL, *server_yaml = NULL;
         size_t user_data_size = 0, server_yaml_size = 0, n_unchanged = 0, n_pxe = 0;
@@ -516,6 +529,14 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 log_error("cannot generate a bootstrap token");
                 ret = FB_EXIT_RUNTIME;
                 goto finish;
+        }
+        if (https) {
+                if (seedgen_tls_prepare(args->out, inv, in_use && !args->new_ca, &tls) < 0) {
+                        log_error("cannot make the TLS certificates for %s; nothing was written", inv->cluster.endpoint);
+                        ret = FB_EXIT_RUNTIME;
+                        goto finish;
+                }
+                secrets.endpoint_ca = tls.ca_pem;
         }
         if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
@@ -609,6 +630,25 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 log_error("cannot derive the bearer");
                 goto finish;
         }
+        if (https) {
+                _cleanup_free_ char *section = NULL;
+                size_t section_size = 0;
+                char *joined;
+
+                if (seedgen_render_server_tls(out, &section, &section_size) < 0 ||
+                    !(joined = malloc(server_yaml_size + section_size + 1))) {
+                        log_error("out of memory");
+                        goto finish;
+                }
+                memcpy(joined, server_yaml, server_yaml_size);
+                memcpy(joined + server_yaml_size, section, section_size + 1);
+                secure_erase(server_yaml, server_yaml_size);
+                free(server_yaml);
+                server_yaml = joined;
+                server_yaml_size += section_size;
+                if (seedgen_tls_write(args->out, &tls) < 0)
+                        goto finish;
+        }
         for (size_t i = 0; i < inv->n_nodes; i++) {
                 struct node_files *f = &files[i];
 
@@ -667,6 +707,10 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         }
         printf("Server config: %s/%s (seed_dir and cluster %s's bearer; keep it 0600)\n", out, SEEDGEN_SERVER_YAML,
                inv->cluster.cluster_name);
+        if (https)
+                printf("TLS: %s/%s/server.{pem,key} for the server, signed by the lab CA %s/%s/ca.pem (%s; its key "
+                       "ca.key: 0600, keep it off the lab)\n",
+                       out, SEEDGEN_TLS_DIR, out, SEEDGEN_TLS_DIR, tls.ca_kept ? "kept" : "new");
         if (n_pxe > 0)
                 printf("PXE menus: %s/%s/pxelinux.cfg/ and %s/%s/grub/ (%zu node(s) by MAC)\n", out, SEEDGEN_PXE_DIR,
                        out, SEEDGEN_PXE_DIR, n_pxe);
@@ -683,6 +727,7 @@ finish:
                           args->out);
         if (files)
                 node_files_free(files, inv->n_nodes);
+        seedgen_tls_done(&tls);
         return ret;
 }
 

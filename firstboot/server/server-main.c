@@ -201,6 +201,7 @@ static void check_dirs(const struct server_config *config) {
 
 int main(int argc, char *argv[]) {
         struct server_config config;
+        struct server_tls tls = {};
         struct server server;
         bool check_only = false;
         int r;
@@ -218,10 +219,18 @@ int main(int argc, char *argv[]) {
         }
         if (config.limits.max_per_ip > config.limits.max_connections)
                 config.limits.max_per_ip = config.limits.max_connections;
+        /* the key is read here, once, before anything else runs with the server's privileges */
+        r = server_tls_load(&config, &tls);
+        if (r < 0) {
+                server_config_done(&config);
+                return fb_exit_status(FB_FAILURE_BAD_INPUT);
+        }
+        config.tls = tls.cert_pem ? &tls : NULL;
         if (check_only) {
-                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters\n", config.listen_addr >> 24,
+                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters%s\n", config.listen_addr >> 24,
                        (config.listen_addr >> 16) & 255, (config.listen_addr >> 8) & 255, config.listen_addr & 255,
-                       config.listen_port, config.n_clusters);
+                       config.listen_port, config.n_clusters, config.tls ? ", https" : "");
+                server_tls_done(&tls);
                 server_config_done(&config);
                 return FB_EXIT_OK;
         }
@@ -233,6 +242,7 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = server_run(&server);
         server_done(&server);
+        server_tls_done(&tls);
         server_config_done(&config);
         return fb_exit_status(r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
 }

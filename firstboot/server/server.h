@@ -42,6 +42,7 @@ struct server {
         struct waitlist waiters;    /* long polls for a join record */
         bool mhd_pending;           /* connections were resumed: run libmicrohttpd again before sleeping */
         unsigned active_requests;
+        char mhd_last_message[256]; /* libmicrohttpd's last error message, for start-up failures */
 
         /* header deadlines; all deadlines are now + header_timeout, so the list is sorted by appending */
         struct conn_slot *slots;
