@@ -310,6 +310,9 @@ static void kernel_args(FILE *f, const struct seedgen_inventory *inv, const stru
         /* the endpoint ends in '/'; kube_firstboot.seed= reaches the agent through the kickstart's %post */
         fprintf(f, "ip=dhcp inst.ks=%s%s kube_firstboot.seed=%sv1/seeds/%s/", inv->cluster.endpoint,
                 SEEDGEN_KICKSTART_PATH, inv->cluster.endpoint, node->name);
+        /* the lab CA, which the kickstart's %post installs as the seed CA of the https seed URL */
+        if (inv->pxe_seed_ca)
+                fprintf(f, " kube_firstboot.seed_ca=%s", inv->pxe_seed_ca);
 }
 
 int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,

@@ -480,6 +480,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         struct seedgen_secrets secrets = {};
         CLEANUP_ERASE(secrets);
         struct seedgen_tls tls = {};
+        _cleanup_free_ char *pxe_seed_ca = NULL;
         bool https = strncmp(inv->cluster.endpoint, "https://", 8) == 0;
         struct node_files *files = NULL;
         _cleanup_erase_free_ char *user_data = NULL, *server_yaml = NULL;
@@ -537,6 +538,13 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                         goto finish;
                 }
                 secrets.endpoint_ca = tls.ca_pem;
+                pxe_seed_ca = seedgen_pem_base64(tls.ca_pem);
+                if (!pxe_seed_ca) {
+                        log_error("out of memory");
+                        ret = FB_EXIT_RUNTIME;
+                        goto finish;
+                }
+                inv->pxe_seed_ca = pxe_seed_ca;
         }
         if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
@@ -728,6 +736,7 @@ finish:
         if (files)
                 node_files_free(files, inv->n_nodes);
         seedgen_tls_done(&tls);
+        inv->pxe_seed_ca = NULL;
         return ret;
 }
 

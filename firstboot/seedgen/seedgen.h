@@ -54,6 +54,10 @@ struct seedgen_inventory {
 
         struct seedgen_node nodes[SEEDGEN_MAX_NODES];
         size_t n_nodes;
+
+        /* Not from the inventory: set by the command for an https endpoint, the lab CA's certificate
+         * as base64 DER, for kube_firstboot.seed_ca= in the PXE menus; NULL otherwise. */
+        const char *pxe_seed_ca;
 };
 
 /* The secrets every node shares. */
@@ -107,6 +111,9 @@ int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bo
 /* Writes out/tls/{ca.pem,ca.key,server.pem,server.key} (keys 0600, certificates 0644). */
 int seedgen_tls_write(const char *out, const struct seedgen_tls *tls);
 void seedgen_tls_done(struct seedgen_tls *tls);
+/* The base64 between the markers of a one-certificate PEM, on one line (its DER in base64), on the
+ * heap; NULL when out of memory. */
+char *seedgen_pem_base64(const char *pem);
 /* The server.yaml section naming out_abs/tls/server.{pem,key}. */
 int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size);
 

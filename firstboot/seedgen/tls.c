@@ -286,3 +286,24 @@ int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size)
         fputc('\n', o.f);
         return memstream_close(&o, false, ret, ret_size);
 }
+
+char *seedgen_pem_base64(const char *pem) {
+        const char *p = strstr(pem, "-----BEGIN CERTIFICATE-----"), *end;
+        char *out, *o;
+
+        if (!p)
+                return strdup("");
+        p += strlen("-----BEGIN CERTIFICATE-----");
+        end = strstr(p, "-----END CERTIFICATE-----");
+        if (!end)
+                end = p + strlen(p);
+        out = o = malloc((size_t) (end - p) + 1);
+        if (!out)
+                return NULL;
+        for (; p < end; p++)
+                if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+                    *p == '/' || *p == '=')
+                        *o++ = *p;
+        *o = 0;
+        return out;
+}
