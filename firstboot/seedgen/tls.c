@@ -289,7 +289,8 @@ int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size)
 
 char *seedgen_pem_base64(const char *pem) {
         const char *p = strstr(pem, "-----BEGIN CERTIFICATE-----"), *end;
-        char *out, *o;
+        size_t n = 0;
+        char *out;
 
         if (!p)
                 return strdup("");
@@ -297,13 +298,13 @@ char *seedgen_pem_base64(const char *pem) {
         end = strstr(p, "-----END CERTIFICATE-----");
         if (!end)
                 end = p + strlen(p);
-        out = o = malloc((size_t) (end - p) + 1);
+        out = malloc((size_t) (end - p) + 1);
         if (!out)
                 return NULL;
         for (; p < end; p++)
                 if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
                     *p == '/' || *p == '=')
-                        *o++ = *p;
-        *o = 0;
+                        out[n++] = *p;
+        out[n] = 0;
         return out;
 }
