@@ -110,6 +110,25 @@ static void remove_tmpdir(const char *dir) {
         (void) rmdir(dir);
 }
 
+/* One key and certificate: the config file, a new EC P-256 key, then the openssl steps that make the
+ * certificate from them (argv arrays, NULL-terminated list), and both files read back. */
+static int issue(const char *cnf, const char *cnf_text, const char *key, const char *const *const steps[],
+                 const char *pem, char **ret_key, size_t *ret_key_size, char **ret_pem, size_t *ret_pem_size) {
+        const char *genkey[] = { "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key, NULL };
+        int r;
+
+        r = write_text(cnf, cnf_text);
+        if (r >= 0)
+                r = openssl(genkey);
+        for (size_t i = 0; r >= 0 && steps[i]; i++)
+                r = openssl(steps[i]);
+        if (r >= 0)
+                r = read_pem(key, true, ret_key, ret_key_size);
+        if (r >= 0)
+                r = read_pem(pem, false, ret_pem, ret_pem_size);
+        return r;
+}
+
 int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bool keep_ca, struct seedgen_tls *ret) {
         char tmp[] = "/tmp/kube-firstboot-seed-tls.XXXXXX";
         char ca_key[PATH_MAX], ca_pem[PATH_MAX], ca_cnf[PATH_MAX], key[PATH_MAX], csr[PATH_MAX], pem[PATH_MAX],
@@ -144,11 +163,10 @@ int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bo
                 ret->ca_kept = true;
                 log_info("keeping the lab CA in %s/%s", out, SEEDGEN_TLS_DIR);
         } else {
-                const char *genkey[] = { "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-                                         "-out", ca_key, NULL };
                 const char *req[] = { "openssl", "req", "-new", "-x509", "-config", ca_cnf, "-extensions", "ca_ext",
                                       "-key", ca_key, "-sha256", "-days", CA_DAYS, "-set_serial", serial,
                                       "-out", ca_pem, NULL };
+                const char *const *steps[] = { req, NULL };
 
                 snprintf(text, sizeof(text),
                          "# kube-firstboot seed: the lab CA\n"
@@ -162,29 +180,21 @@ int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bo
                          "keyUsage = critical, keyCertSign, cRLSign\n"
                          "subjectKeyIdentifier = hash\n",
                          inv->cluster.cluster_name);
-                r = write_text(ca_cnf, text);
+                r = serial_arg(serial);
                 if (r >= 0)
-                        r = serial_arg(serial);
-                if (r >= 0)
-                        r = openssl(genkey);
-                if (r >= 0)
-                        r = openssl(req);
-                if (r >= 0)
-                        r = read_pem(ca_key, true, &ret->ca_key, &ret->ca_key_size);
-                if (r >= 0)
-                        r = read_pem(ca_pem, false, &ret->ca_pem, &ret->ca_pem_size);
+                        r = issue(ca_cnf, text, ca_key, steps, ca_pem, &ret->ca_key, &ret->ca_key_size, &ret->ca_pem,
+                                  &ret->ca_pem_size);
                 if (r < 0)
                         goto finish;
         }
 
         {
-                const char *genkey[] = { "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-                                         "-out", key, NULL };
                 const char *req[] = { "openssl", "req", "-new", "-config", cnf, "-key", key, "-sha256",
                                       "-out", csr, NULL };
                 const char *sign[] = { "openssl", "x509", "-req", "-in", csr, "-CA", sign_pem, "-CAkey", sign_key,
                                        "-set_serial", serial, "-sha256", "-days", SERVER_DAYS, "-extfile", cnf,
                                        "-extensions", "server_ext", "-out", pem, NULL };
+                const char *const *steps[] = { req, sign, NULL };
 
                 snprintf(text, sizeof(text),
                          "# kube-firstboot seed: the endpoint's server certificate\n"
@@ -201,19 +211,10 @@ int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bo
                          "subjectKeyIdentifier = hash\n"
                          "authorityKeyIdentifier = keyid\n",
                          host, parse_ipv4(host, &addr) == 0 ? "IP" : "DNS", host);
-                r = write_text(cnf, text);
+                r = serial_arg(serial);
                 if (r >= 0)
-                        r = serial_arg(serial);
-                if (r >= 0)
-                        r = openssl(genkey);
-                if (r >= 0)
-                        r = openssl(req);
-                if (r >= 0)
-                        r = openssl(sign);
-                if (r >= 0)
-                        r = read_pem(key, true, &ret->server_key, &ret->server_key_size);
-                if (r >= 0)
-                        r = read_pem(pem, false, &ret->server_pem, &ret->server_pem_size);
+                        r = issue(cnf, text, key, steps, pem, &ret->server_key, &ret->server_key_size,
+                                  &ret->server_pem, &ret->server_pem_size);
         }
 
 finish:
