@@ -40,6 +40,7 @@ grep -q "^listen: 0.0.0.0:$PORT\$" "$LAB/server.yaml" || fail "server.yaml: does
 sed -n '/^  endpoint_ca: |$/,/END CERTIFICATE/p' "$LAB/master/user-data" | sed '1d; s/^    //' >"$WORK/ud-ca.pem"
 assert_file_eq "$LAB/tls/ca.pem" "$WORK/ud-ca.pem"
 run_cmd -m "show-seed of the generated seed" "$AGENT" --seed "$LAB/master" show-seed
+assert_contains "$(cat "$WORK/out")" 'endpoint_ca: "<1 certificate(s), ' "show-seed names the pinned CA"
 ok "seed generator: lab CA and server certificate for 127.0.0.1 (keys 0600), tls in server.yaml, endpoint_ca in user-data"
 
 # --force keeps the CA (and so every seed), --new-ca replaces it
