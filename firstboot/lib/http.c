@@ -85,8 +85,9 @@ static int curlcode_to_errno(CURLcode c, const struct buffer *body) {
                 return -ELOOP;
         case CURLE_OUT_OF_MEMORY:
                 return -ENOMEM;
-        case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
+                return -EKEYREJECTED;
+        case CURLE_SSL_CONNECT_ERROR:
         case CURLE_SSL_CERTPROBLEM:
         case CURLE_SSL_CIPHER:
         case CURLE_SSL_CACERT_BADFILE:
@@ -100,6 +101,11 @@ static int curlcode_to_errno(CURLcode c, const struct buffer *body) {
         case CURLE_BAD_CONTENT_ENCODING:
                 return -EPROTO;
         default:
+                /* 7.29 reports an untrusted certificate as CURLE_SSL_CACERT (60) and a host name mismatch
+                 * as 51; 7.62 gave 60 the name CURLE_PEER_FAILED_VERIFICATION and retired 51, so the
+                 * numbers stand here for the names one of the two header versions lacks. */
+                if ((int) c == 51 || (int) c == 60)
+                        return -EKEYREJECTED;
                 return -EIO;
         }
 }
@@ -122,6 +128,8 @@ const char *http_strerror(int error) {
                 return "too many redirects";
         case EPROTO:
                 return "TLS or protocol error";
+        case EKEYREJECTED:
+                return "TLS certificate not trusted (not signed by the trusted CA, or not for this host)";
         case ENOMEM:
                 return "out of memory";
         default:
@@ -244,8 +252,18 @@ int http_request(const struct http_request *req, struct http_response *ret) {
                 c = sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
         if (c == CURLE_OK)
                 c = sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-        if (c == CURLE_OK && req->ca_file)
+        /* Peer and host are always verified (libcurl's defaults, set so that nothing can turn them off). */
+        if (c == CURLE_OK)
+                c = sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+        if (c == CURLE_OK)
+                c = sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (c == CURLE_OK && req->ca_file) {
                 c = sym_curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+                /* A pinned CA replaces the system's: an OpenSSL-backed libcurl would also search its
+                 * built-in CA directory (Debian's /etc/ssl/certs) unless that is cleared. */
+                if (c == CURLE_OK)
+                        c = sym_curl_easy_setopt(curl, CURLOPT_CAPATH, (char *) NULL);
+        }
         if (c == CURLE_OK && put) {
                 c = sym_curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
                 if (c == CURLE_OK)

@@ -15,7 +15,7 @@ struct http_request {
         size_t body_size;
         const char *content_type;    /* PUT; optional */
         const char *const *headers;  /* NULL-terminated extra "Name: value" lines; optional */
-        const char *ca_file;         /* CA bundle for https; NULL: the system's */
+        const char *ca_file;         /* CA bundle for https, instead of the system's; NULL: the system's */
         long connect_timeout_ms;     /* 0: 5000 */
         long timeout_ms;             /* whole transfer; 0: 30000 */
         size_t max_response;         /* larger bodies fail with -EFBIG; 0: 1 MiB */
@@ -41,7 +41,8 @@ struct http_response {
  *   -EFBIG         body larger than max_response
  *   -EINVAL        bad URL, unsupported scheme, bad method
  *   -ELOOP         too many redirects
- *   -EPROTO        TLS failure or HTTP protocol error
+ *   -EKEYREJECTED  the server's certificate does not verify (untrusted CA, wrong host name)
+ *   -EPROTO        other TLS failure (plain http on a TLS port) or HTTP protocol error
  *   -ENOMEM, -EIO  anything else
  * Logs nothing: ret->error holds libcurl's description. */
 int http_request(const struct http_request *req, struct http_response *ret);

@@ -218,7 +218,7 @@ static int node_name(struct schema_ctx *x, const struct ynode *key, const struct
 
         if (config_hostname_value(x, v, n->name, sizeof(n->name)) < 0)
                 return -EINVAL;
-        if (streq(n->name, SEEDGEN_PXE_DIR) || streq(n->name, SEEDGEN_SERVER_YAML))
+        if (streq(n->name, SEEDGEN_PXE_DIR) || streq(n->name, SEEDGEN_SERVER_YAML) || streq(n->name, SEEDGEN_TLS_DIR))
                 return schema_error_at(x, v, "\"%s\" is taken: the output directory has %s beside the node directories",
                                        n->name, n->name);
         n->pos = pos_of(x, v);

@@ -110,6 +110,17 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
                 c->cluster_name, secrets->token[0] ? " (and the token)" : "");
         yaml_kv(o.f, 2, "cluster", c->cluster_name);
         fprintf(o.f, "  endpoint: \"%s\"\n", c->endpoint);
+        if (secrets->endpoint_ca) {
+                /* the lab CA (public): the agent trusts it alone for the https endpoint */
+                fprintf(o.f, "  endpoint_ca: |\n");
+                for (const char *p = secrets->endpoint_ca; *p;) {
+                        size_t n = strcspn(p, "\n");
+                        if (n > 0)
+                                fprintf(o.f, "    %.*s\n", (int) n, p);
+                        p += n;
+                        p += *p == '\n';
+                }
+        }
         fprintf(o.f, "  cluster_key: \"%s\"\n", key);
         if (secrets->token[0])
                 fprintf(o.f, "  token: \"%s\"\n", secrets->token);
@@ -221,17 +232,14 @@ int seedgen_render_network_config(const struct seedgen_inventory *inv, const str
         return memstream_close(&o, false, ret, ret_size);
 }
 
-/* The server listens where the endpoint says, unless a proxy must stand in between. */
+/* The server listens where the endpoint says (https: with the tls section the generator appends),
+ * unless a proxy must stand in between. */
 static void server_listen(FILE *f, const char *endpoint) {
+        bool https = strncmp(endpoint, "https://", 8) == 0;
         const char *rest, *slash, *colon;
-        unsigned long long port = 80;
+        unsigned long long port = https ? 443 : 80;
 
-        if (strncmp(endpoint, "http://", 7) != 0) {
-                fprintf(f, "# listen: the endpoint is https://, which a TLS proxy in front of the server answers;\n"
-                           "# the server itself listens on 0.0.0.0:8780 by default.\n");
-                return;
-        }
-        rest = endpoint + 7;
+        rest = endpoint + (https ? 8 : 7);
         slash = strchr(rest, '/');
         colon = memchr(rest, ':', slash ? (size_t) (slash - rest) : strlen(rest));
         if (slash && slash[1]) {
@@ -302,6 +310,9 @@ static void kernel_args(FILE *f, const struct seedgen_inventory *inv, const stru
         /* the endpoint ends in '/'; kube_firstboot.seed= reaches the agent through the kickstart's %post */
         fprintf(f, "ip=dhcp inst.ks=%s%s kube_firstboot.seed=%sv1/seeds/%s/", inv->cluster.endpoint,
                 SEEDGEN_KICKSTART_PATH, inv->cluster.endpoint, node->name);
+        /* the lab CA, which the kickstart's %post installs as the seed CA of the https seed URL */
+        if (inv->pxe_seed_ca)
+                fprintf(f, " kube_firstboot.seed_ca=%s", inv->pxe_seed_ca);
 }
 
 int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,

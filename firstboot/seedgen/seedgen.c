@@ -42,7 +42,7 @@ struct seedgen_args {
         const char *inventory;
         const char *out;
         char out_buf[PATH_MAX]; /* out without trailing slashes */
-        bool iso, token, force, new_key, example;
+        bool iso, token, force, new_key, new_ca, example;
         gid_t group;            /* with --group: the secret files' group, which may read them */
         bool has_group;
 };
@@ -67,13 +67,15 @@ static void node_files_free(struct node_files *n, size_t count) {
 }
 
 static void help(void) {
-        printf("Usage: kube-firstboot seed [--inventory FILE] --out DIR [--iso] [--token] [--force [--new-key]]\n"
+        printf("Usage: kube-firstboot seed [--inventory FILE] --out DIR [--iso] [--token]\n"
+               "                           [--force [--new-key] [--new-ca]]\n"
                "       kube-firstboot seed --example\n"
                "\n"
                "Write the NoCloud seeds of a whole lab from one inventory: DIR/<node>/{meta-data,user-data,\n"
                "network-config} (DIR is kube-firstboot-server's seed directory), DIR/server.yaml (the server's\n"
                "config with the cluster's bearer), PXE menus in DIR/pxe/ for nodes with a mac, and with --iso\n"
-               "DIR/<node>/seed.iso (cidata, made by cloud-localds). The cluster key is generated.\n"
+               "DIR/<node>/seed.iso (cidata, made by cloud-localds). The cluster key is generated. With an\n"
+               "https:// endpoint, also a lab CA and the server's certificate in DIR/tls/ (made by openssl).\n"
                "\n"
                "Options:\n"
                "  --inventory FILE    The lab (YAML); default: the reference lab that --example prints\n"
@@ -84,6 +86,7 @@ static void help(void) {
                "  --new-key           With --force: a new cluster key instead (every node must get the new seeds)\n"
                "  --group GROUP       user-data and server.yaml 0640 root:GROUP instead of 0600 root:root, for a\n"
                "                      server running as GROUP (the package's: kube-firstboot-server)\n"
+               "  --new-ca            With --force: a new lab CA instead (every node must get the new seeds)\n"
                "  --example           Print the reference inventory, commented, and exit\n"
                "  -v, --verbose       Log debug messages\n"
                "  -q, --quiet         Log warnings and errors only\n"
@@ -121,7 +124,7 @@ static int group_lookup(const char *name, gid_t *ret) {
 
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
-        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_EXAMPLE, ARG_GROUP };
+        enum { ARG_INVENTORY = 0x100, ARG_OUT, ARG_ISO, ARG_TOKEN, ARG_FORCE, ARG_NEW_KEY, ARG_NEW_CA, ARG_EXAMPLE, ARG_GROUP };
         static const struct option options[] = {
                 { "inventory", required_argument, NULL, ARG_INVENTORY },
                 { "out", required_argument, NULL, ARG_OUT },
@@ -129,6 +132,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 { "token", no_argument, NULL, ARG_TOKEN },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "new-key", no_argument, NULL, ARG_NEW_KEY },
+                { "new-ca", no_argument, NULL, ARG_NEW_CA },
                 { "example", no_argument, NULL, ARG_EXAMPLE },
                 { "group", required_argument, NULL, ARG_GROUP },
                 LOG_LEVEL_OPTIONS,
@@ -160,6 +164,9 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 case ARG_NEW_KEY:
                         a->new_key = true;
                         break;
+                case ARG_NEW_CA:
+                        a->new_ca = true;
+                        break;
                 case ARG_EXAMPLE:
                         a->example = true;
                         break;
@@ -180,7 +187,7 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
                 return FB_EXIT_BAD_INPUT;
         }
         if (a->example) {
-                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key || a->has_group) {
+                if (a->inventory || a->out || a->iso || a->token || a->force || a->new_key || a->new_ca || a->has_group) {
                         log_error("seed: --example takes no other option");
                         return FB_EXIT_BAD_INPUT;
                 }
@@ -203,6 +210,10 @@ static int parse_args(int argc, char *argv[], struct seedgen_args *a) {
         }
         if (a->new_key && !a->force) {
                 log_error("seed: --new-key only applies with --force (a fresh DIR always gets a new key)");
+                return FB_EXIT_BAD_INPUT;
+        }
+        if (a->new_ca && !a->force) {
+                log_error("seed: --new-ca only applies with --force (a fresh DIR always gets a new CA)");
                 return FB_EXIT_BAD_INPUT;
         }
         return -1;
@@ -473,19 +484,24 @@ static int write_or_log(const char *path, const void *data, size_t size, mode_t 
         return r;
 }
 
-/* A secret file written 0600 root:root, then given to --group's group: 0640, changed in this order so
- * that nobody else can read it at any time. */
-static int write_secret(const char *path, const void *data, size_t size, const struct seedgen_args *a) {
+/* With --group, a file or directory written for root alone is given to that group (0640, or 0750 for a
+ * directory): the group first, then the mode, so that nobody else can read it at any time. */
+static int give_to_group(const char *path, mode_t mode, const struct seedgen_args *a) {
         _cleanup_close_ int fd = -1;
 
-        if (write_or_log(path, data, size, 0600, WRITE_ATOMIC_SECRET) < 0)
-                return -EIO;
         if (!a->has_group)
                 return 0;
         fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fchown(fd, (uid_t) -1, a->group) < 0 || fchmod(fd, 0640) < 0)
+        if (fd < 0 || fchown(fd, (uid_t) -1, a->group) < 0 || fchmod(fd, mode) < 0)
                 return log_error_errno(-errno, "%s: cannot give it to group %u: %m", path, (unsigned) a->group);
         return 0;
+}
+
+/* A secret file written 0600 root:root, then given to --group's group. */
+static int write_secret(const char *path, const void *data, size_t size, const struct seedgen_args *a) {
+        if (write_or_log(path, data, size, 0600, WRITE_ATOMIC_SECRET) < 0)
+                return -EIO;
+        return give_to_group(path, 0640, a);
 }
 
 /* Directories in the output that are not in the inventory: left alone, but said. */
@@ -522,6 +538,9 @@ static int absolute_dir(const char *dir, char ret[static PATH_MAX]) {
 static int generate(const struct seedgen_args *args, struct seedgen_inventory *inv) {
         struct seedgen_secrets secrets = {};
         CLEANUP_ERASE(secrets);
+        struct seedgen_tls tls = {};
+        _cleanup_free_ char *pxe_seed_ca = NULL;
+        bool https = strncmp(inv->cluster.endpoint, "https://", 8) == 0;
         struct node_files *files = NULL;
         _cleanup_erase_free_ char *user_data = NULL, *server_yaml = NULL;
         size_t user_data_size = 0, server_yaml_size = 0, n_unchanged = 0, n_pxe = 0;
@@ -570,6 +589,21 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 log_error("cannot generate a bootstrap token");
                 ret = FB_EXIT_RUNTIME;
                 goto finish;
+        }
+        if (https) {
+                if (seedgen_tls_prepare(args->out, inv, in_use && !args->new_ca, &tls) < 0) {
+                        log_error("cannot make the TLS certificates for %s; nothing was written", inv->cluster.endpoint);
+                        ret = FB_EXIT_RUNTIME;
+                        goto finish;
+                }
+                secrets.endpoint_ca = tls.ca_pem;
+                pxe_seed_ca = seedgen_pem_base64(tls.ca_pem);
+                if (!pxe_seed_ca) {
+                        log_error("out of memory");
+                        ret = FB_EXIT_RUNTIME;
+                        goto finish;
+                }
+                inv->pxe_seed_ca = pxe_seed_ca;
         }
         if (random_bytes(rnd, sizeof(rnd)) < 0 || seedgen_generation((time_t) now_realtime_sec(), rnd, generation) < 0) {
                 log_error("cannot make a generation id");
@@ -663,6 +697,31 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 log_error("cannot derive the bearer");
                 goto finish;
         }
+        if (https) {
+                _cleanup_free_ char *section = NULL;
+                size_t section_size = 0;
+                char *joined;
+
+                if (seedgen_render_server_tls(out, &section, &section_size) < 0 ||
+                    !(joined = malloc(server_yaml_size + section_size + 1))) {
+                        log_error("out of memory");
+                        goto finish;
+                }
+                memcpy(joined, server_yaml, server_yaml_size);
+                memcpy(joined + server_yaml_size, section, section_size + 1);
+                secure_erase(server_yaml, server_yaml_size);
+                free(server_yaml);
+                server_yaml = joined;
+                server_yaml_size += section_size;
+                if (seedgen_tls_write(args->out, &tls) < 0)
+                        goto finish;
+                /* the server, running as --group, reads its key; the CA's key stays root's alone */
+                if (snprintf(path, sizeof(path), "%s/%s", args->out, SEEDGEN_TLS_DIR) >= (int) sizeof(path) ||
+                    give_to_group(path, 0750, args) < 0 ||
+                    snprintf(path, sizeof(path), "%s/%s/server.key", args->out, SEEDGEN_TLS_DIR) >= (int) sizeof(path) ||
+                    give_to_group(path, 0640, args) < 0)
+                        goto finish;
+        }
         for (size_t i = 0; i < inv->n_nodes; i++) {
                 struct node_files *f = &files[i];
 
@@ -721,6 +780,10 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         }
         printf("Server config: %s/%s (seed_dir and cluster %s's bearer; keep it 0600)\n", out, SEEDGEN_SERVER_YAML,
                inv->cluster.cluster_name);
+        if (https)
+                printf("TLS: %s/%s/server.{pem,key} for the server, signed by the lab CA %s/%s/ca.pem (%s; its key "
+                       "ca.key: 0600, keep it off the lab)\n",
+                       out, SEEDGEN_TLS_DIR, out, SEEDGEN_TLS_DIR, tls.ca_kept ? "kept" : "new");
         if (n_pxe > 0)
                 printf("PXE menus: %s/%s/pxelinux.cfg/ and %s/%s/grub/ (%zu node(s) by MAC)\n", out, SEEDGEN_PXE_DIR,
                        out, SEEDGEN_PXE_DIR, n_pxe);
@@ -737,6 +800,8 @@ finish:
                           args->out);
         if (files)
                 node_files_free(files, inv->n_nodes);
+        seedgen_tls_done(&tls);
+        inv->pxe_seed_ca = NULL;
         return ret;
 }
 

@@ -21,6 +21,7 @@
 /* Top-level names in the output directory that a node directory must not take. */
 #define SEEDGEN_PXE_DIR "pxe"
 #define SEEDGEN_SERVER_YAML "server.yaml"
+#define SEEDGEN_TLS_DIR "tls"
 /* The installer's kernel and initrd, relative to the TFTP root (docs/seed-generator.md). */
 #define SEEDGEN_PXE_KERNEL "centos7/vmlinuz"
 #define SEEDGEN_PXE_INITRD "centos7/initrd.img"
@@ -53,12 +54,17 @@ struct seedgen_inventory {
 
         struct seedgen_node nodes[SEEDGEN_MAX_NODES];
         size_t n_nodes;
+
+        /* Not from the inventory: set by the command for an https endpoint, the lab CA's certificate
+         * as base64 DER, for kube_firstboot.seed_ca= in the PXE menus; NULL otherwise. */
+        const char *pxe_seed_ca;
 };
 
 /* The secrets every node shares. */
 struct seedgen_secrets {
         uint8_t cluster_key[JOIN_KEY_SIZE];
         char token[24];                 /* "" without --token */
+        const char *endpoint_ca;        /* https endpoint: the lab CA's PEM (public), else NULL */
 };
 
 /* The reference lab, commented: printed by --example, and what `seed` uses without --inventory. */
@@ -92,6 +98,24 @@ int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct se
                             size_t *ret_size);
 int seedgen_render_grub(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                         size_t *ret_size);
+
+/* tls.c: an https endpoint's lab CA and server certificate, made with openssl (docs/seed-generator.md). */
+struct seedgen_tls {
+        char *ca_pem, *ca_key, *server_pem, *server_key; /* file contents; the keys are erased when done */
+        size_t ca_pem_size, ca_key_size, server_pem_size, server_key_size;
+        bool ca_kept;                   /* the CA of out/tls/ was kept (ca_key is then NULL: not rewritten) */
+};
+/* Makes the server's key and certificate for the endpoint's host, signed by the CA in out/tls/ when
+ * keep_ca and it is there, else by a new CA. Writes nothing into out. Logs; -errno. */
+int seedgen_tls_prepare(const char *out, const struct seedgen_inventory *inv, bool keep_ca, struct seedgen_tls *ret);
+/* Writes out/tls/{ca.pem,ca.key,server.pem,server.key} (keys 0600, certificates 0644). */
+int seedgen_tls_write(const char *out, const struct seedgen_tls *tls);
+void seedgen_tls_done(struct seedgen_tls *tls);
+/* The base64 between the markers of a one-certificate PEM, on one line (its DER in base64), on the
+ * heap; NULL when out of memory. */
+char *seedgen_pem_base64(const char *pem);
+/* The server.yaml section naming out_abs/tls/server.{pem,key}. */
+int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size);
 
 /* The command: argv[0] is "seed", the rest its options. Returns an exit status: FB_EXIT_OK, FB_EXIT_RUNTIME
  * (writing or cloud-localds failed) or FB_EXIT_BAD_INPUT (bad inventory or usage, or output in the way:

@@ -46,6 +46,8 @@ void server_config_done(struct server_config *c) {
         free(c->state_dir);
         free(c->clusters);
         free(c->nodes);
+        free(c->tls_cert);
+        free(c->tls_key);
         *c = (struct server_config) {};
 }
 
@@ -392,6 +394,29 @@ const struct server_node_config *server_config_node(const struct server_config *
         return NULL;
 }
 
+/* tls: {cert: PATH, key: PATH}, both absolute, both required */
+static int tls_path_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_config *c = userdata;
+        char **field = streq(key->value, "cert") ? &c->tls_cert : &c->tls_key;
+
+        if (get_string(x, v, field) < 0)
+                return -EINVAL;
+        if ((*field)[0] != '/')
+                return schema_error_at(x, v, "must be an absolute path");
+        return 0;
+}
+
+static const struct schema_field tls_fields[] = {
+        { "cert", tls_path_field, "the server's certificate (PEM), e.g. the seed generator's tls/server.pem" },
+        { "key", tls_path_field, "the server's private key (PEM, mode 0600), e.g. the seed generator's tls/server.key" },
+};
+
+static int tls_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        if (v->type != YNODE_MAPPING)
+                return schema_error_at(x, v, "expected a mapping {cert: PATH, key: PATH}");
+        return schema_mapping(x, key, v, tls_fields, ELEMENTSOF(tls_fields), SCHEMA_UNKNOWN_ERROR, userdata, NULL);
+}
+
 static const struct schema_field top_fields[] = {
         { "listen", listen_field, NULL },
         { "seed_dir", dir_field, NULL },
@@ -402,6 +427,7 @@ static const struct schema_field top_fields[] = {
         { "clusters", clusters_field, NULL },
         { "nodes", nodes_field, NULL },
         { "limits", limits_field, NULL },
+        { "tls", tls_field, NULL },
 };
 
 int server_config_parse(struct server_config *c, const char *data, size_t size, const char *name) {

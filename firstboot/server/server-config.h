@@ -50,7 +50,25 @@ struct server_config {
         struct server_node_config *nodes;
         size_t n_nodes;
         struct server_limits limits;
+        /* tls: {cert, key}: https with this certificate (PEM, its chain may follow) and key, both NULL
+         * for plain http. The files are read once, at start, by server_tls_load(). */
+        char *tls_cert;
+        char *tls_key;
+        const struct server_tls *tls; /* what server_tls_load() read, set by main(); NULL: plain http */
 };
+
+/* What server_tls_load() read: handed to libmicrohttpd, erased by server_tls_done(). */
+struct server_tls {
+        char *cert_pem;
+        char *key_pem;
+        size_t key_size;
+};
+
+/* Reads the certificate and the key that c->tls_* name (nothing when they are NULL): the key file must
+ * be a regular file that neither group nor others may read, and both must look like PEM. Logs and
+ * returns -EINVAL (or -errno) when not. */
+int server_tls_load(const struct server_config *c, struct server_tls *ret);
+void server_tls_done(struct server_tls *t);
 
 void server_config_init(struct server_config *c);
 void server_config_done(struct server_config *c);

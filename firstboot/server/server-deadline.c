@@ -68,7 +68,9 @@ void deadlines_expire(struct server *s, uint64_t now) {
                 if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != slot->dev || st.st_ino != slot->ino)
                         continue; /* closed already; the number may belong to something else now */
                 if (!slot->idle) {
-                        (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        /* a plain-text answer inside a TLS session would only be garbage to the client */
+                        if (!s->config->tls)
+                                (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                         peer_format(&slot->peer, client, sizeof(client));
                         access_log(s, client, "-", "-", 408, 20, now - armed, "header-timeout");
                 }

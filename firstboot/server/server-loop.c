@@ -60,7 +60,8 @@ static void refuse(struct server *s, int fd, const struct sockaddr_in *peer) {
                                        "503 too many connections\n\n\n";
         char client[24];
 
-        (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (!s->config->tls) /* plain text inside a TLS session would only be garbage */
+                (void) !send(fd, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void) shutdown(fd, SHUT_WR);
         close(fd);
         peer_format(peer, client, sizeof(client));
@@ -143,7 +144,7 @@ static int listen_socket(const struct server_config *config) {
         }
         if (listen(fd, 1024) < 0)
                 return log_error_errno(-errno, "cannot listen on %s: %m", where);
-        log_info("listening on %s", where);
+        log_info("listening on %s%s", where, config->tls ? " (https)" : "");
         return TAKE_FD(fd);
 }
 

@@ -231,6 +231,7 @@ static int rearm_node(const struct server_config *config, const char *node) {
 
 int main(int argc, char *argv[]) {
         struct server_config config;
+        struct server_tls tls = {};
         struct server server;
         bool check_only = false;
         const char *rearm = NULL;
@@ -254,10 +255,18 @@ int main(int argc, char *argv[]) {
                 server_config_done(&config);
                 return fb_exit_status(r == -EINVAL ? FB_FAILURE_BAD_INPUT : r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
         }
+        /* the key is read here, once, before anything else runs with the server's privileges */
+        r = server_tls_load(&config, &tls);
+        if (r < 0) {
+                server_config_done(&config);
+                return fb_exit_status(FB_FAILURE_BAD_INPUT);
+        }
+        config.tls = tls.cert_pem ? &tls : NULL;
         if (check_only) {
-                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters, %zu nodes\n", config.listen_addr >> 24,
+                printf("configuration ok: listen %u.%u.%u.%u:%u, %zu clusters, %zu nodes%s\n", config.listen_addr >> 24,
                        (config.listen_addr >> 16) & 255, (config.listen_addr >> 8) & 255, config.listen_addr & 255,
-                       config.listen_port, config.n_clusters, config.n_nodes);
+                       config.listen_port, config.n_clusters, config.n_nodes, config.tls ? ", https" : "");
+                server_tls_done(&tls);
                 server_config_done(&config);
                 return FB_EXIT_OK;
         }
@@ -271,6 +280,7 @@ int main(int argc, char *argv[]) {
         if (r >= 0)
                 r = server_run(&server);
         server_done(&server);
+        server_tls_done(&tls);
         server_config_done(&config);
         return fb_exit_status(r < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS);
 }

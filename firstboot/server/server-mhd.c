@@ -267,6 +267,7 @@ size_t http_unescape(void *cls, struct MHD_Connection *connection, char *s) {
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+        struct server *s = cls;
         char msg[512];
         size_t n;
 
@@ -278,6 +279,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap) {
                 if ((unsigned char) msg[i] < 0x20 || msg[i] == 0x7f)
                         msg[i] = '?';
         log_debug("libmicrohttpd: %s", msg);
+        strscpy(s->mhd_last_message, sizeof(s->mhd_last_message), msg);
 }
 
 /* A listening socket nobody can connect to: bound to a path that is removed at once. We accept
@@ -307,14 +309,24 @@ static int unreachable_listen_socket(void) {
 
 int http_daemon_start(struct server *s) {
         const struct server_limits *l = &s->config->limits;
+        const struct server_tls *tls = s->config->tls;
         const union MHD_DaemonInfo *info;
         int placeholder;
+        /* TLS options go in an array, so that one call serves both modes; the PEM stays in memory until
+         * the daemon stops (0.9.33 keeps the pointers) */
+        struct MHD_OptionItem tls_options[] = {
+                { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? tls->key_pem : NULL },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? tls->cert_pem : NULL },
+                { MHD_OPTION_END, 0, NULL },
+        };
 
         placeholder = unreachable_listen_socket();
         if (placeholder < 0)
                 return placeholder;
+        s->mhd_last_message[0] = 0;
         /* libmicrohttpd owns placeholder from here on and closes it when stopped */
-        s->daemon = MHD_start_daemon(FB_MHD_USE_EPOLL | FB_MHD_SUSPEND_RESUME | FB_MHD_ERROR_LOG,
+        s->daemon = MHD_start_daemon(FB_MHD_USE_EPOLL | FB_MHD_SUSPEND_RESUME | FB_MHD_ERROR_LOG |
+                                             (tls ? MHD_USE_SSL : 0),
                                      0, NULL, NULL, http_handle, s,
                                      MHD_OPTION_LISTEN_SOCKET, placeholder,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned int) l->max_connections,
@@ -324,10 +336,22 @@ int http_daemon_start(struct server *s) {
                                      MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
                                      MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
                                      MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+                                     MHD_OPTION_ARRAY, tls_options,
                                      MHD_OPTION_END);
         if (!s->daemon) {
                 close(placeholder);
-                return log_error_errno(-EIO, "cannot start libmicrohttpd (epoll support missing?)");
+                /* 0.9.33 has no MHD_is_feature_supported(): a library built without HTTPS refuses
+                 * MHD_USE_SSL without a word, one with it says why it refused the certificate or key */
+                if (tls && !s->mhd_last_message[0])
+                        return log_error_errno(-EOPNOTSUPP, "tls: this libmicrohttpd (%s) was built without "
+                                               "HTTPS support; use one built with GnuTLS (EPEL's and Debian's "
+                                               "are), or drop tls: and put a TLS proxy in front",
+                                               MHD_get_version());
+                if (tls)
+                        return log_error_errno(-EINVAL, "tls: libmicrohttpd refused the certificate or key (%s, %s): %s",
+                                               s->config->tls_cert, s->config->tls_key, s->mhd_last_message);
+                return log_error_errno(-EIO, "cannot start libmicrohttpd (epoll support missing?)%s%s",
+                                       s->mhd_last_message[0] ? ": " : "", s->mhd_last_message);
         }
         info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD_LINUX_ONLY);
         if (!info || FB_MHD_EPOLL_FD(info) < 0)

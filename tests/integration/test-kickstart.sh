@@ -230,6 +230,24 @@ expect_seed "$WORK/show.out" "$HTTP/v1/seeds/node-1"
 grep -q '^  local-hostname: "\{0,1\}node-1"\{0,1\}$' "$WORK/show.out" || fail "the generated seed is not node-1's: $(head -5 "$WORK/show.out")"
 ok "seed generator's PXE entry for node-1 -> %post -> the agent reads the generated node-1 seed"
 
+# An https endpoint: the PXE entry carries the lab CA (kube_firstboot.seed_ca=), %post installs it as
+# the seed CA, byte for byte the generator's tls/ca.pem; a value that is not base64 stops the install.
+sed "s|^endpoint: .*|endpoint: https://127.0.0.1:18443/|" "$WORK/inventory.yaml" >"$WORK/inventory-https.yaml"
+run_cmd -o "$WORK/seedgen.out" -e "$WORK/seedgen.out" -m "kube-firstboot seed (https)" \
+        "$AGENT" -q seed --inventory "$WORK/inventory-https.yaml" --out "$WORK/https-lab"
+append=$(sed -n 's/^[[:space:]]*APPEND //p' "$WORK/https-lab/pxe/pxelinux.cfg/01-52-54-00-fb-00-69")
+assert_contains "$append" "kube_firstboot.seed_ca=" "the https PXE entry's seed CA"
+assert_contains "$(cat "$WORK/https-lab/pxe/grub/grub.cfg-01-52-54-00-fb-00-69")" "kube_firstboot.seed_ca=" \
+        "the https GRUB entry's seed CA"
+post_with "$append"
+assert_file_eq "$WORK/https-lab/tls/ca.pem" "$P/etc/kube-firstboot/seed-ca.pem"
+assert_eq 644 "$(stat -c %a "$P/etc/kube-firstboot/seed-ca.pem")" "mode of seed-ca.pem"
+assert_eq "kube_firstboot.seed=https://127.0.0.1:18443/v1/seeds/node-1/" "$(grubby_args "$P")" "grubby call (https)"
+post_with "$installer_base kube_firstboot.seed=https://127.0.0.1:18443/v1/seeds/node-1/ kube_firstboot.seed_ca=a%b" 1
+assert_contains "$(cat "$P.out")" "kube_firstboot.seed_ca= is not one base64 certificate" "bad seed CA message"
+[ ! -e "$P/etc/kube-firstboot/seed-ca.pem" ] || fail "a bad seed CA was written"
+ok "https: the PXE entry's kube_firstboot.seed_ca= -> %post -> /etc/kube-firstboot/seed-ca.pem (the lab CA); a bad one stops the install"
+
 # cloud-init's form on the installer's line becomes kube_firstboot.seed= (GRUB would cut the ';').
 post_with "$installer_base \"ds=nocloud;s=$seed_url\""
 assert_eq "kube_firstboot.seed=$seed_url" "$(grubby_args "$P")" "grubby call for ds=nocloud;s="

@@ -205,7 +205,8 @@ static void test_server_yaml_listen(void **state) {
                 { "http://10.0.0.1:8780/", "\nlisten: 0.0.0.0:8780\n" },
                 { "http://10.0.0.1", "\nlisten: 0.0.0.0:80\n" },
                 { "http://kfb.lab:81/", "\nlisten: 0.0.0.0:81\n" },
-                { "https://10.0.0.1/", "\n# listen: the endpoint is https://" },
+                { "https://10.0.0.1/", "\nlisten: 0.0.0.0:443\n" },
+                { "https://10.0.0.1:8443/", "\nlisten: 0.0.0.0:8443\n" },
                 { "http://10.0.0.1/kfb/", "\n# listen: the endpoint has a path" },
         };
 

@@ -145,6 +145,21 @@ static void expect_error(const char *text, const char *expected) {
                 fail_msg("expected one line:\n  %s\nlog was:\n%s", expected, log);
 }
 
+static void test_tls(void **state) {
+        struct server_config c;
+
+        assert_int_equal(parse(&c, "listen: 0.0.0.0:8443\n"), 0);
+        assert_null(c.tls_cert);
+        assert_null(c.tls_key);
+        server_config_done(&c);
+
+        assert_int_equal(parse(&c, "tls:\n  cert: /srv/lab/tls/server.pem\n  key: \"/srv/lab/tls/server.key\"\n"), 0);
+        assert_string_equal(c.tls_cert, "/srv/lab/tls/server.pem");
+        assert_string_equal(c.tls_key, "/srv/lab/tls/server.key");
+        assert_null(c.tls); /* set by main() once the files are read */
+        server_config_done(&c);
+}
+
 static void test_errors(void **state) {
         static const struct {
                 const char *text, *expected;
@@ -152,7 +167,7 @@ static void test_errors(void **state) {
                 /* keys */
                 { "listen: 127.0.0.1:1\ncolour: blue\n",
                   "c.yaml:2:1: colour: unknown key (known keys: listen, seed_dir, ks_dir, repo_dir, state_dir, "
-                  "access_log, clusters, nodes, limits)\n" },
+                  "access_log, clusters, nodes, limits, tls)\n" },
                 { "state-dir: /srv\n", "c.yaml:1:1: state-dir: unknown key; did you mean state_dir?\n" },
                 { "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "c.yaml:2:1: duplicate key \"listen\" (first at line 1 column 1)\n" },
                 { "limits:\n  max_wait: 5s\n  bogus: 1\n", "c.yaml:3:3: bogus: unknown key in limits\n" },
@@ -165,6 +180,10 @@ static void test_errors(void **state) {
                 { "listen: [1\n", "c.yaml:2:1: not valid YAML: " },
 
                 /* values */
+                { "tls: /etc/cert.pem\n", "c.yaml:1:6: tls: expected a mapping {cert: PATH, key: PATH}\n" },
+                { "tls:\n  cert: /etc/c.pem\n", "c.yaml:1:1: tls.key: required but missing; the server's private key" },
+                { "tls:\n  cert: c.pem\n  key: /k\n", "c.yaml:2:9: tls.cert: must be an absolute path\n" },
+                { "tls:\n  cert: /c\n  key: /k\n  ca: /x\n", "c.yaml:4:3: tls.ca: unknown key (known keys: cert, key)\n" },
                 { "listen: 10.0.0.1\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
                 { "listen: localhost:80\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
                 { "listen: 10.0.0.1:65536\n", "c.yaml:1:9: listen: must be IPV4-ADDRESS:PORT, e.g. 0.0.0.0:8780\n" },
@@ -313,5 +332,5 @@ static void test_flags_helpers(void **state) {
         assert_null(field);
 }
 
-UNIT_TEST_MAIN(NULL, NULL, test_defaults, test_every_key, test_errors, test_nodes, test_every_error_reported,
+UNIT_TEST_MAIN(NULL, NULL, test_defaults, test_every_key, test_tls, test_errors, test_nodes, test_every_error_reported,
                test_bearer_never_echoed, test_too_many_clusters, test_flags_helpers)

@@ -165,7 +165,7 @@ static void expect_userdata_errors(const struct bad *bad, size_t n) {
 static void test_userdata_errors(void **state) {
         static const struct bad bad[] = {
                 { "  clustr: a\n", "/seed/user-data:5:3: kube_firstboot.clustr: unknown key; did you mean cluster?" },
-                { "  colour: red\n", "kube_firstboot.colour: unknown key (known keys: cluster, endpoint, cluster_key, token" },
+                { "  colour: red\n", "kube_firstboot.colour: unknown key (known keys: cluster, endpoint, cluster_key, endpoint_ca, token" },
                 { "  cluster: Lab\n", "/seed/user-data:5:12: kube_firstboot.cluster: \"Lab\" may only contain lower-case" },
                 { "  cluster: -lab\n", "kube_firstboot.cluster: \"-lab\" may only contain" },
                 { "  cluster: a234567890123456789012345678901234567890123456789012345678901234\n",
@@ -390,6 +390,71 @@ static void test_userdata_limits(void **state) {
         free(ud);
 }
 
+/* A lab CA as the seed generator writes it (public: certificate only). */
+#define CA_PEM \
+        "-----BEGIN CERTIFICATE-----\n" \
+        "MIIBgzCCASmgAwIBAgIIL/uEf5PuR00wCgYIKoZIzj0EAwIwJDEiMCAGA1UEAwwZ\n" \
+        "a3ViZS1maXJzdGJvb3QgbGFiIENBIGxhYjAeFw0yNjEyMDUyMzA2NTVaFw0zNjEy\n" \
+        "MDIyMzA2NTVaMCQxIjAgBgNVBAMMGWt1YmUtZmlyc3Rib290IGxhYiBDQSBsYWIw\n" \
+        "WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQjgirX9lLICFk8gd8AFFuE/NN91Hoa\n" \
+        "U4UUQe9fwIW3GCkigLU5AlBq1OBys9O61CerCeGhXCFduubg/Vgi+szJo0UwQzAS\n" \
+        "BgNVHRMBAf8ECDAGAQH/AgEAMA4GA1UdDwEB/wQEAwIBBjAdBgNVHQ4EFgQUualQ\n" \
+        "E86JGjC39Rf8SjPN5O5BsO8wCgYIKoZIzj0EAwIDSAAwRQIgEw5PpUlW9LxKqt59\n" \
+        "9TWSGPIUoeppWgXQ1c2FsFhShVoCIQDLEDOHtDs6i3o1Dj/J6MHYKyLZ6x9Dc6D4\n" \
+        "uW0orjV2aQ==\n" \
+        "-----END CERTIFICATE-----\n"
+#define CA_PEM_INDENTED \
+        "    -----BEGIN CERTIFICATE-----\n" \
+        "    MIIBgzCCASmgAwIBAgIIL/uEf5PuR00wCgYIKoZIzj0EAwIwJDEiMCAGA1UEAwwZ\n" \
+        "    a3ViZS1maXJzdGJvb3QgbGFiIENBIGxhYjAeFw0yNjEyMDUyMzA2NTVaFw0zNjEy\n" \
+        "    MDIyMzA2NTVaMCQxIjAgBgNVBAMMGWt1YmUtZmlyc3Rib290IGxhYiBDQSBsYWIw\n" \
+        "    WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQjgirX9lLICFk8gd8AFFuE/NN91Hoa\n" \
+        "    U4UUQe9fwIW3GCkigLU5AlBq1OBys9O61CerCeGhXCFduubg/Vgi+szJo0UwQzAS\n" \
+        "    BgNVHRMBAf8ECDAGAQH/AgEAMA4GA1UdDwEB/wQEAwIBBjAdBgNVHQ4EFgQUualQ\n" \
+        "    E86JGjC39Rf8SjPN5O5BsO8wCgYIKoZIzj0EAwIDSAAwRQIgEw5PpUlW9LxKqt59\n" \
+        "    9TWSGPIUoeppWgXQ1c2FsFhShVoCIQDLEDOHtDs6i3o1Dj/J6MHYKyLZ6x9Dc6D4\n" \
+        "    uW0orjV2aQ==\n" \
+        "    -----END CERTIFICATE-----\n"
+#define UD_HTTPS_CA "#cloud-config\nkube_firstboot:\n  endpoint: https://192.168.220.1:8780/\n" \
+                    "  cluster_key: " KEY_B64 "\n  endpoint_ca: |\n" CA_PEM_INDENTED
+
+static void test_userdata_endpoint_ca(void **state) {
+        static const char ud_https[] = "#cloud-config\nkube_firstboot:\n  endpoint: https://192.168.220.1:8780/\n"
+                                       "  cluster_key: " KEY_B64 "\n";
+        struct fb_config c;
+
+        /* a block scalar, as the seed generator writes it: stored as the PEM, with its position */
+        expect_ok(&c, MD, UD_HTTPS_CA, NULL);
+        assert_non_null(c.endpoint_ca);
+        assert_string_equal(c.endpoint_ca, CA_PEM);
+        assert_int_equal(c.endpoint_ca_size, strlen(CA_PEM));
+        assert_int_equal(c.endpoint_ca_pos.line, 5);
+        config_done(&c);
+        assert_null(c.endpoint_ca);
+
+        /* not set: NULL, the system's CA store */
+        expect_ok(&c, MD, ud_https, NULL);
+        assert_null(c.endpoint_ca);
+        config_done(&c);
+
+        /* not PEM: the error names file, line, column and field, and what is wrong */
+        expect_error(MD, "#cloud-config\nkube_firstboot:\n  endpoint: https://h/\n  cluster_key: " KEY_B64 "\n"
+                         "  endpoint_ca: not a certificate\n", NULL,
+                     "/seed/user-data:5:16: kube_firstboot.endpoint_ca: is not a PEM CA certificate: does not start "
+                     "with -----BEGIN CERTIFICATE-----");
+        expect_error(MD, "#cloud-config\nkube_firstboot:\n  endpoint: https://h/\n  cluster_key: " KEY_B64 "\n"
+                         "  endpoint_ca: |\n    -----BEGIN CERTIFICATE-----\n    !!!!\n    -----END CERTIFICATE-----\n",
+                     NULL, "kube_firstboot.endpoint_ca: is not a PEM CA certificate: a certificate block is not valid base64");
+        expect_error(MD, "#cloud-config\nkube_firstboot:\n  endpoint: https://h/\n  cluster_key: " KEY_B64 "\n"
+                         "  endpoint_ca: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n",
+                     NULL, "is not a PEM CA certificate: a certificate block has no -----END CERTIFICATE-----");
+        expect_error(MD, "#cloud-config\nkube_firstboot:\n  endpoint: https://h/\n  cluster_key: " KEY_B64 "\n"
+                         "  endpoint_ca: [a]\n", NULL, "kube_firstboot.endpoint_ca: expected a single value");
+        /* with http:// it would be unused: refused */
+        expect_error(MD, UD "  endpoint_ca: |\n" CA_PEM_INDENTED, NULL,
+                     "kube_firstboot.endpoint_ca: is set, but the endpoint http://192.168.220.1:8780/ is not https://");
+}
+
 static void test_error_flood_is_capped(void **state) {
         char ud[8192];
         size_t len = (size_t) sprintf(ud, "%s", UD);
@@ -406,4 +471,4 @@ static void test_error_flood_is_capped(void **state) {
 
 UNIT_TEST_MAIN(NULL, NULL, test_userdata_defaults, test_userdata_every_field, test_userdata_values,
                test_userdata_errors, test_userdata_endpoint, test_userdata_secrets_never_logged, test_userdata_required,
-               test_userdata_header, test_userdata_limits, test_error_flood_is_capped)
+               test_userdata_header, test_userdata_limits, test_userdata_endpoint_ca, test_error_flood_is_capped)

@@ -48,6 +48,9 @@ void config_done(struct fb_config *c) {
         for (size_t i = 0; i < c->n_ssh_keys; i++)
                 free(c->ssh_keys[i]);
         c->n_ssh_keys = 0;
+        free(c->endpoint_ca);
+        c->endpoint_ca = NULL;
+        c->endpoint_ca_size = 0;
 }
 
 const char *role_to_string(enum fb_role r) {

@@ -100,7 +100,12 @@ struct fb_config {
                 size_t n_sysctls;
         } host;
 
-        char *ssh_keys[FB_MAX_SSH_KEYS]; /* the one heap-owned field: free with config_done() */
+        /* heap-owned, freed by config_done(): */
+        char *ssh_keys[FB_MAX_SSH_KEYS];
+        char *endpoint_ca;              /* kube_firstboot.endpoint_ca: PEM of the CA pinned for an https
+                                         * endpoint (lib/pem.h), NULL when not set; not a secret */
+        size_t endpoint_ca_size;
+        struct yaml_pos endpoint_ca_pos;
         size_t n_ssh_keys;
 
         /* network-config */

@@ -70,6 +70,11 @@ int config_validate(struct fb_config *c) {
                   &c->k8s.service_pos },
         };
 
+        /* a pinned CA only means something for TLS: with http:// it would be silently unused */
+        if (c->endpoint_ca && strncmp(c->endpoint, "https://", 8) != 0)
+                r = pos_error(&c->endpoint_ca_pos, kf, "kube_firstboot.endpoint_ca",
+                              "is set, but the endpoint %s is not https://: the CA would not be used", c->endpoint);
+
         /* hosts: unique names and addresses; find this node */
         for (size_t i = 0; i < c->n_hosts; i++) {
                 const struct fb_host_entry *h = &c->hosts[i];

@@ -5,6 +5,7 @@
 
 #include "config/config-parse.h"
 #include "macro.h"
+#include "pem.h"
 #include "parse.h"
 #include "yaml-tree.h"
 
@@ -65,6 +66,12 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
         fprintf(f, "user-data:\n  kube_firstboot:\n");
         show_kv(f, 4, "cluster", c->cluster_name);
         show_kv(f, 4, "endpoint", c->endpoint);
+        if (c->endpoint_ca) {
+                const char *reason;
+                /* public, but long: how many certificates, not the PEM */
+                fprintf(f, "    endpoint_ca: \"<%d certificate(s), %zu bytes of PEM>\"\n",
+                        pem_certificates_check(c->endpoint_ca, c->endpoint_ca_size, &reason), c->endpoint_ca_size);
+        }
         fprintf(f, "    cluster_key: %s\n", c->have_cluster_key ? "\"<redacted: 32 bytes>\"" : "null");
         fprintf(f, "    token: %s\n", c->token[0] ? "\"<redacted: bootstrap token>\"" : "null");
         show_duration(f, 4, "token_ttl", c->token_ttl_s);

@@ -3,6 +3,7 @@
  * has the fields the seed generator's inventory shares), and ssh_authorized_keys. The cluster key and
  * the token are secrets: messages describe them, never show them. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config-fields.h"
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "pem.h"
 #include "yaml-schema.h"
 
 #define KEY_HOWTO "head -c 32 /dev/urandom | base64"
@@ -57,6 +59,30 @@ static int kf_token(struct schema_ctx *x, const struct ynode *key, const struct 
                                        "(the value is not shown)");
         strscpy(config_of(x)->token, sizeof(config_of(x)->token), v->value);
         config_of(x)->token_pos = pos_of(x, v);
+        return 0;
+}
+
+/* The lab CA's certificate, as the seed generator writes it (a YAML block scalar). Public: it may
+ * be shown; what is wrong with it is said without it. */
+static int kf_endpoint_ca(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        const char *s, *reason = NULL;
+        char *copy;
+        int r;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        r = pem_certificates_check(s, v->length, &reason);
+        if (r < 0)
+                return schema_error_at(x, v, "is not a PEM CA certificate: %s", reason);
+        copy = strndup(s, v->length);
+        if (!copy) {
+                schema_error_at(x, v, "out of memory");
+                return -ENOMEM;
+        }
+        free(config_of(x)->endpoint_ca);
+        config_of(x)->endpoint_ca = copy;
+        config_of(x)->endpoint_ca_size = v->length;
+        config_of(x)->endpoint_ca_pos = pos_of(x, v);
         return 0;
 }
 
@@ -108,6 +134,7 @@ static const struct schema_field kube_firstboot_fields[] = {
         { "cluster", config_field_cluster, NULL },
         { "endpoint", config_field_endpoint, "the metadata endpoint URL, e.g. http://192.168.220.1:8780/" },
         { "cluster_key", kf_cluster_key, "32 random bytes in base64 (" KEY_HOWTO ")" },
+        { "endpoint_ca", kf_endpoint_ca, NULL },
         { "token", kf_token, NULL },
         { "token_ttl", config_field_token_ttl, NULL },
         { "join_timeout", config_field_join_timeout, NULL },

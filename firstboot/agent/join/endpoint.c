@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backoff.h"
+#include "join/ca-file.h"
 #include "join/endpoint.h"
 #include "http.h"
 #include "join/joinrecord.h"
@@ -19,6 +21,36 @@ int endpoint_cluster_url(const struct fb_config *c, const char *suffix, char *bu
         int k = snprintf(buf, size, "%s%sv1/clusters/%s/%s", c->endpoint, n > 0 && c->endpoint[n - 1] == '/' ? "" : "/",
                          c->cluster_name, suffix);
         return k < 0 || (size_t) k >= size ? -ENAMETOOLONG : 0;
+}
+
+/* With endpoint_ca, https requests trust that CA alone: its file, written once per process (and again
+ * should the CA differ). NULL in *ret: no pin, the system's CA store (http, or no endpoint_ca). */
+static int endpoint_ca_file(const struct fb_config *c, const char **ret) {
+        static char *cached_pem, *cached_path;
+        char *pem, *path = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!c->endpoint_ca || strncmp(c->endpoint, "https://", 8) != 0)
+                return 0;
+        if (cached_pem && streq(cached_pem, c->endpoint_ca)) {
+                *ret = cached_path;
+                return 0;
+        }
+        pem = strdup(c->endpoint_ca);
+        if (!pem)
+                return log_error_errno(-ENOMEM, "out of memory");
+        r = ca_file_install(c->endpoint_ca, c->endpoint_ca_size, "endpoint-ca.pem", &path);
+        if (r < 0) {
+                free(pem);
+                return r;
+        }
+        free(cached_pem);
+        free(cached_path);
+        cached_pem = pem;
+        cached_path = path;
+        *ret = path;
+        return 0;
 }
 
 static int bearer_header(const struct fb_config *c, char buf[static 100]) {
@@ -49,6 +81,9 @@ static int put(const struct fb_config *c, const char *url, const char *body, siz
         };
         int r;
 
+        r = endpoint_ca_file(c, &req.ca_file);
+        if (r < 0)
+                return r;
         r = bearer_header(c, auth);
         if (r < 0)
                 return r;
@@ -89,6 +124,12 @@ int endpoint_put_record(const struct fb_config *c, const char *body, size_t size
                         http_response_done(&res);
                         return -EACCES;
                 }
+                if (r == -EKEYREJECTED) {
+                        /* the record would tell whoever answers how to join: never retried */
+                        log_error("%s: PUT refused: %s (%s)", url, http_strerror(r), res.error);
+                        http_response_done(&res);
+                        return r;
+                }
                 if (r >= 0)
                         log_notice("%s: PUT answered HTTP %ld; retrying", url, res.status);
                 else
@@ -116,8 +157,20 @@ int endpoint_get_record(const struct fb_config *c, int wait_s, char **ret, size_
         if (r < 0)
                 return r;
         snprintf(url, sizeof(url), "%s?wait=%d", base, wait_s);
+        r = endpoint_ca_file(c, &req.ca_file);
+        if (r < 0)
+                return r;
 
         r = http_request(&req, &res);
+        if (r == -EKEYREJECTED) {
+                /* said once; the caller's progress lines repeat it while it waits */
+                static bool said;
+                if (!said)
+                        log_error("%s: %s (%s)", base, http_strerror(r), res.error);
+                said = true;
+                http_response_done(&res);
+                return r;
+        }
         if (r < 0) {
                 log_debug("%s: %s", base, http_strerror(r));
                 http_response_done(&res);
@@ -164,7 +217,10 @@ int endpoint_report(const struct fb_config *c, const char *stage, const char *st
         body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
         r = put(c, url, body, strlen(body), 3000, &res);
-        if (r < 0)
+        if (r == -EKEYREJECTED)
+                /* a fake endpoint gets nothing, and the operator hears of it */
+                log_warning("progress report to %s not sent: %s (%s)", url, http_strerror(r), res.error);
+        else if (r < 0)
                 log_debug("progress report to %s not delivered: %s", url, http_strerror(r));
         else if (res.status >= 300 && res.status < 400) {
                 log_debug("progress report to %s answered HTTP %ld, a redirect to %s: not followed", url, res.status,

@@ -12,6 +12,7 @@
 
 #include "backoff.h"
 #include "http.h"
+#include "join/ca-file.h"
 #include "log.h"
 #include "macro.h"
 #include "seed/seed.h"
@@ -59,6 +60,7 @@ static int check_base_url(const char *url, char *ret, size_t size) {
 
 struct fetch {
         const char *url;
+        const char *ca_file;    /* https: the seed CA's file, NULL for the system's CA store */
         bool required;
         usec_t deadline;
 };
@@ -80,6 +82,7 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                 long long remaining = deadline_remaining_ms(f->deadline);
                 struct http_request req = {
                         .url = f->url,
+                        .ca_file = f->ca_file,
                         .max_response = SEED_FILE_MAX,
                 };
                 usec_t now;
@@ -118,6 +121,11 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                         return log_error_errno(r, "%s: larger than the limit of %d bytes", f->url, SEED_FILE_MAX);
                 if (r == -EINVAL || r == -ELOOP || r == -ENOMEM)
                         return log_error_errno(r, "%s: %s", f->url, ret->error);
+                /* Not retried: whoever answers holds no certificate the trusted CA signed for this host,
+                 * and the seed holds the cluster key. */
+                if (r == -EKEYREJECTED)
+                        return log_error_errno(r, "%s: refused: %s (%s; trusted: %s)", f->url, http_strerror(r),
+                                               ret->error, f->ca_file ? f->ca_file : "the system's CA store");
 
                 if (r == 0)
                         snprintf(last_error, sizeof(last_error), "HTTP status %ld%s", ret->status,
@@ -140,6 +148,7 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
 }
 
 int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
+        _cleanup_free_ char *ca_file = NULL;
         char base[URL_MAX];
         struct fetch f = {
                 .deadline = deadline_in_ms(deadline_ms),
@@ -149,6 +158,12 @@ int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
         r = check_base_url(url, base, sizeof(base));
         if (r < 0)
                 return r;
+        if (strncmp(base, "https://", 8) == 0) {
+                r = ca_file_for_seed(&ca_file);
+                if (r < 0)
+                        return r;
+                f.ca_file = ca_file;
+        }
 
         for (int i = 0; i < _SEED_FILE_MAX; i++) {
                 struct http_response resp = {};

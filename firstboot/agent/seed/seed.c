@@ -222,6 +222,7 @@ static enum fb_failure seed_failure(int r) {
         case -EHOSTUNREACH:
         case -EPIPE:
         case -EPROTO:
+        case -EKEYREJECTED:
                 return FB_FAILURE_TRANSIENT;
         case -ENOMEM:
                 return FB_FAILURE_INTERNAL;
