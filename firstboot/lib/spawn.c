@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "redact.h"
+#include "secret.h"
 #include "spawn.h"
 #include "time-util.h"
 
@@ -173,6 +174,8 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
         struct buffer output;
         struct redact_stream log_copy; /* the log's copy of the output, whole lines redacted */
+        char buf[4096];                 /* output as it comes: it may be a secret (kubeadm token create) */
+        CLEANUP_ERASE(buf);
         size_t stdin_done = 0;
         usec_t deadline;
         sigset_t sigchld, saved_mask, loop_mask, all;
@@ -245,7 +248,6 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         while (out_open) {
                 struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { in_pipe[1], POLLOUT, 0 } };
                 long long left = deadline_remaining_ms(deadline);
-                char buf[4096];
                 ssize_t n;
 
                 if (left <= 0) {

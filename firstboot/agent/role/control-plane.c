@@ -425,8 +425,9 @@ int step_publish(struct fb_run *run) {
         const struct fb_config *c = run->config;
         _cleanup_free_ char *published = NULL, *marker_abs = NULL, *marker = NULL;
         char stamp[128], url[1024];
-        char token[24];
+        char token[24], keyed[64];
         CLEANUP_ERASE(token);
+        CLEANUP_ERASE(keyed);
         unsigned char digest[SHA256_DIGEST_LENGTH];
         long long expires;
         int r, n;
@@ -447,9 +448,8 @@ int step_publish(struct fb_run *run) {
         if (r < 0)
                 return r;
         /* What was published is remembered by a hash of token and expiry, never the token itself. */
-        n = snprintf(stamp, sizeof(stamp), "%s %lld", token, expires);
-        sym_SHA256((const unsigned char *) stamp, (size_t) n, digest);
-        secure_erase(stamp, sizeof(stamp));
+        n = snprintf(keyed, sizeof(keyed), "%s %lld", token, expires);
+        sym_SHA256((const unsigned char *) keyed, (size_t) n, digest);
         for (int i = 0; i < 16; i++)
                 snprintf(stamp + 2 * i, 3, "%02x", digest[i]);
         snprintf(stamp + 32, sizeof(stamp) - 32, " %lld\n", expires);
@@ -497,11 +497,9 @@ static int kubeadm_token_create(struct fb_run *run, const char *admin, const cha
                 if (found++ == 0)
                         strscpy(ret, 24, line);
         }
-        if (found != 1) {
-                secure_erase(ret, 24);
+        if (found != 1)
                 return log_error_errno(-EBADMSG, "kubeadm token create printed %s; see " AGENT_LOG,
                                        found ? "more than one token" : "no token");
-        }
         return 0;
 }
 
