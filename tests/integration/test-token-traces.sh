@@ -19,12 +19,7 @@ fi
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/netns-lab.sh"
 . "$TOP/tests/lib/role-lab.sh"
-[ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
-[ -x "$BUILDDIR/kube-firstboot-server" ] || fail "no server at $BUILDDIR/kube-firstboot-server"
-role_lab_keys
-
-ip link set lo up
-for a in 192.168.220.1 192.168.220.104; do ip addr add "$a/32" dev lo; done
+role_lab_netns 192.168.220.1 192.168.220.104
 cleanup_hooks+=(store_stop)
 store_start "$WORK/store"
 
