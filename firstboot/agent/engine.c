@@ -211,7 +211,11 @@ static enum fb_failure engine_lock(struct engine_context *ctx) {
         ctx->lock_fd = take_lock(ctx->opts->state_dir, ctx->state_base);
         if (ctx->lock_fd == -EBUSY)
                 return FB_FAILURE_TRANSIENT;
-        return ctx->lock_fd < 0 ? FB_FAILURE_INTERNAL : FB_SUCCESS;
+        if (ctx->lock_fd < 0)
+                return FB_FAILURE_INTERNAL;
+        /* no other agent runs now: a kubeadm configuration still there was left by one that was killed */
+        role_remove_rendered_configs();
+        return FB_SUCCESS;
 }
 
 static enum fb_failure engine_state_base(struct engine_context *ctx) {

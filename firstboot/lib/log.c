@@ -5,6 +5,8 @@
 #include <sys/uio.h>
 
 #include "log.h"
+#include "redact.h"
+#include "secret.h"
 
 static int max_level = LOG_INFO;
 static const char *program = "kube-firstboot";
@@ -59,6 +61,7 @@ const char *errno_text(int error, char *buf, size_t size) {
 int log_internal(int level, int error, const char *fmt, ...) {
         int saved = errno;
         char msg[2048];
+        CLEANUP_ERASE(msg); /* before redaction it may hold what a command printed */
         va_list ap;
         int n;
 
@@ -74,8 +77,12 @@ int log_internal(int level, int error, const char *fmt, ...) {
                 msg[0] = 0;
 
         if (level <= max_level || extra_fd >= 0) {
-                char line[2300];
-                int len = snprintf(line, sizeof(line), "%s: %s%s\n", program, level_name(level), msg);
+                char shown[2 * sizeof(msg) + 16], line[sizeof(shown) + 64];
+                int len;
+
+                /* every sink gets the line without its secrets */
+                (void) redact(msg, strlen(msg), shown, sizeof(shown));
+                len = snprintf(line, sizeof(line), "%s: %s%s\n", program, level_name(level), shown);
                 if (len > (int) sizeof(line) - 1)
                         len = sizeof(line) - 1;
                 if (len > 0) {

@@ -9,7 +9,8 @@
 #include "macro.h"
 
 /* Logging goes to stderr (the journal under systemd). Messages never carry file contents, tokens or
- * keys: callers pass names and positions, not values. */
+ * keys: callers pass names and positions, not values. In case one does anyway, every line goes through
+ * redact() (redact.h) before any sink gets it. */
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

@@ -15,6 +15,8 @@
 #include "buffer.h"
 #include "macro.h"
 #include "parse.h"
+#include "redact.h"
+#include "secret.h"
 #include "spawn.h"
 #include "time-util.h"
 
@@ -171,6 +173,9 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         size_t n_env = 0;
         int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
         struct buffer output;
+        struct redact_stream log_copy; /* the log's copy of the output, whole lines redacted */
+        char buf[4096];                 /* output as it comes: it may be a secret (kubeadm token create) */
+        CLEANUP_ERASE(buf);
         size_t stdin_done = 0;
         usec_t deadline;
         sigset_t sigchld, saved_mask, loop_mask, all;
@@ -183,6 +188,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         if (!opts)
                 opts = &defaults;
         buffer_init(&output, opts->capture_max);
+        redact_stream_init(&log_copy, opts->log_fd);
 
         r = spawn_find(argv[0], exe, sizeof(exe));
         if (r < 0)
@@ -242,7 +248,6 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
         while (out_open) {
                 struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 }, { in_pipe[1], POLLOUT, 0 } };
                 long long left = deadline_remaining_ms(deadline);
-                char buf[4096];
                 ssize_t n;
 
                 if (left <= 0) {
@@ -278,7 +283,7 @@ int spawn_run(const char *const argv[], const struct spawn_options *opts, struct
                         break;
                 }
                 if (opts->log_fd >= 0)
-                        (void) !write(opts->log_fd, buf, n);
+                        redact_stream_write(&log_copy, buf, (size_t) n);
                 if (opts->capture_max > 0 && output.len < opts->capture_max) {
                         size_t take = (size_t) n;
                         if (take > opts->capture_max - output.len)
@@ -319,6 +324,8 @@ reaped:
         r = output.data ? buffer_steal(&output, &result->output, &result->output_size) : 0;
 
 finish:
+        if (opts->log_fd >= 0)
+                redact_stream_done(&log_copy);
         buffer_free(&output);
         sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         for (int i = 0; i < 2; i++) {

@@ -23,7 +23,8 @@ struct spawn_result {
 
 struct spawn_options {
         int timeout_ms;             /* 0: default of 5 minutes */
-        int log_fd;                 /* >= 0: copy the command's output here (the 0600 agent log) */
+        int log_fd;                 /* >= 0: copy the command's output here (the 0600 agent log), redacted
+                                     * line by line (redact.h); the captured output is not */
         size_t capture_max;         /* > 0: keep up to this many bytes of output in result->output */
         const char *stdin_data;     /* NULL: /dev/null */
         size_t stdin_size;

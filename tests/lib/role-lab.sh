@@ -1,9 +1,9 @@
 # shellcheck shell=bash
-# The role-stage fault tests' shared setup (test-role-crash, test-role-diskfull), sourced after
-# common.sh, host-steps.sh and netns-lab.sh, in a private network namespace whose loopback carries the lab's
+# The role-stage tests' shared setup (test-role-crash, test-role-diskfull, test-token-traces), sourced
+# after common.sh, host-steps.sh and netns-lab.sh, in a private network namespace whose loopback carries the lab's
 # 192.168.220.1 (the store), .104 and .105:
 #  - role_lab_keys: REF (the reference seeds), JR (the protocol's Python implementation), KEY (the
-#    reference cluster key) and BEARER;
+#    reference cluster key) and BEARER; role_lab_netns ADDRESS...: that, the programs checked, loopback up;
 #  - store_start DIR [RECORD] / store_stop: kube-firstboot-server on 192.168.220.1:8780, its state in DIR
 #    (with RECORD as the stored join record);
 #  - role_lab_apiserver_port: something listening on the control plane's 192.168.220.104:6443, so a worker's
@@ -19,6 +19,16 @@ role_lab_keys() {
         KEY=$(sed -n 's/^  cluster_key: *//p' "$REF/master/user-data")
         [ -n "$KEY" ] || fail "no cluster_key in the reference seed"
         BEARER=$(/usr/bin/python3 "$JR" bearer "$KEY")
+}
+
+# role_lab_netns ADDRESS...: in the test's private network namespace, the agent and the server built,
+# role_lab_keys, and loopback up carrying the lab's ADDRESSes (the store's 192.168.220.1, the nodes').
+role_lab_netns() {
+        [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
+        [ -x "$BUILDDIR/kube-firstboot-server" ] || fail "no server at $BUILDDIR/kube-firstboot-server"
+        role_lab_keys
+        ip link set lo up
+        for a in "$@"; do ip addr add "$a/32" dev lo; done
 }
 
 STORE_PID=

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The log (firstboot/lib/log.c): which levels reach stderr, the extra sink that gets every level, the
- * line format, what the errno variants return, %m, and errno_text(). The log does no redaction of its
- * own: callers pass names and positions, never values (log.h), so there is none to test here. */
+ * line format, what the errno variants return, %m, and errno_text(). Its redaction of every line is
+ * tested with redact() in test-redact.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

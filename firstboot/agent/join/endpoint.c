@@ -11,6 +11,7 @@
 #include "join/joinrecord.h"
 #include "log.h"
 #include "macro.h"
+#include "redact.h"
 #include "secret.h"
 #include "time-util.h"
 
@@ -212,7 +213,13 @@ int endpoint_report(const struct fb_config *c, const char *stage, const char *st
         json_object_object_add(o, "role", json_object_new_string(role_to_string(c->role)));
         json_object_object_add(o, "stage", json_object_new_string(stage));
         json_object_object_add(o, "status", json_object_new_string(status));
-        json_object_object_add(o, "message", json_object_new_string_len(message, (int) strnlen(message, REPORT_MESSAGE_MAX)));
+        {
+                char shown[2 * REPORT_MESSAGE_MAX + 16]; /* the endpoint's readers see no secret either */
+                size_t n = redact(message, strnlen(message, REPORT_MESSAGE_MAX), shown, sizeof(shown));
+                if (n > REPORT_MESSAGE_MAX)
+                        n = REPORT_MESSAGE_MAX;
+                json_object_object_add(o, "message", json_object_new_string_len(shown, (int) n));
+        }
         json_object_object_add(o, "time", json_object_new_int64(now_realtime_sec()));
         body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 

@@ -425,8 +425,9 @@ int step_publish(struct fb_run *run) {
         const struct fb_config *c = run->config;
         _cleanup_free_ char *published = NULL, *marker_abs = NULL, *marker = NULL;
         char stamp[128], url[1024];
-        char token[24];
+        char token[24], keyed[64];
         CLEANUP_ERASE(token);
+        CLEANUP_ERASE(keyed);
         unsigned char digest[SHA256_DIGEST_LENGTH];
         long long expires;
         int r, n;
@@ -447,9 +448,8 @@ int step_publish(struct fb_run *run) {
         if (r < 0)
                 return r;
         /* What was published is remembered by a hash of token and expiry, never the token itself. */
-        n = snprintf(stamp, sizeof(stamp), "%s %lld", token, expires);
-        sym_SHA256((const unsigned char *) stamp, (size_t) n, digest);
-        secure_erase(stamp, sizeof(stamp));
+        n = snprintf(keyed, sizeof(keyed), "%s %lld", token, expires);
+        sym_SHA256((const unsigned char *) keyed, (size_t) n, digest);
         for (int i = 0; i < 16; i++)
                 snprintf(stamp + 2 * i, 3, "%02x", digest[i]);
         snprintf(stamp + 32, sizeof(stamp) - 32, " %lld\n", expires);
@@ -467,6 +467,40 @@ int step_publish(struct fb_run *run) {
                 return r;
         r = write_marker(marker_abs, marker, stamp, strlen(stamp));
         return r < 0 ? r : 1;
+}
+
+/* kubeadm token create, without a token: kubeadm draws it and prints it on stdout, so that it is on no
+ * command line (/proc/PID/cmdline is world-readable). The output goes to the agent log redacted; the token
+ * is the one line that is nothing but a token (kubeadm's warnings come on the same pipe). */
+static int kubeadm_token_create(struct fb_run *run, const char *admin, const char *ttl, char ret[static 24]) {
+        const char *argv[] = { "kubeadm", "token", "create", "--ttl", ttl, "--description", "kube-firstboot join token",
+                               "--kubeconfig", admin, NULL };
+        struct spawn_options opts = { .timeout_ms = 2 * 60 * 1000, .log_fd = run->log_fd, .capture_max = 64 * 1024 };
+        struct spawn_result res;
+        _cleanup_erase_free_ char *output = NULL;
+        char *line, *save = NULL;
+        unsigned found = 0;
+        int r;
+
+        r = spawn_run(argv, &opts, &res);
+        output = TAKE_PTR(res.output);
+        spawn_result_done(&res);
+        if (r < 0)
+                return log_error_errno(r, "cannot run kubeadm token create: %m");
+        if (res.timed_out || res.exit_status != 0)
+                return log_error_errno(-EIO, "kubeadm token create %s; see " AGENT_LOG,
+                                       res.timed_out ? "timed out" : "failed");
+        for (line = output ? strtok_r(output, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+                line[strcspn(line, "\r")] = 0;
+                if (!bootstrap_token_is_valid(line))
+                        continue;
+                if (found++ == 0)
+                        strscpy(ret, 24, line);
+        }
+        if (found != 1)
+                return log_error_errno(-EBADMSG, "kubeadm token create printed %s; see " AGENT_LOG,
+                                       found ? "more than one token" : "no token");
+        return 0;
 }
 
 int refresh_token(struct fb_run *run) {
@@ -504,17 +538,10 @@ int refresh_token(struct fb_run *run) {
                 return 1;
         }
 
-        r = bootstrap_token_generate(fresh);
-        if (r < 0)
-                return log_error_errno(r, "cannot generate a bootstrap token: %m");
         format_go_duration(c->token_ttl_s, ttl);
-        {
-                const char *argv[] = { "kubeadm", "token", "create", fresh, "--ttl", ttl, "--description",
-                                       "kube-firstboot join token", "--kubeconfig", admin, NULL };
-                r = spawn_simple(argv, 2 * 60 * 1000, run->log_fd);
-        }
-        if (r != 0)
-                return log_error_errno(r < 0 ? r : -EIO, "kubeadm token create failed; see " AGENT_LOG);
+        r = kubeadm_token_create(run, admin, ttl, fresh);
+        if (r < 0)
+                return r;
         expires = (long long) now_realtime_sec() + (long long) c->token_ttl_s;
         r = control_plane_token_save(run, fresh, expires);
         if (r >= 0)

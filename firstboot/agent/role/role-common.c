@@ -186,6 +186,27 @@ int step_done(struct fb_run *run) {
                                                    .perform = write_sentinel });
 }
 
+/* The rendered kubeadm configurations: they hold the token, and are removed once kubeadm has read them. */
+static const char *const rendered_configs[] = { "kubeadm-init.yaml", "kubeadm-join.yaml" };
+
+static int remove_run_file(const char *name) {
+        _cleanup_free_ char *abs_path = NULL;
+        int r;
+
+        if (asprintf(&abs_path, RUN_DIR "/%s", name) < 0)
+                return log_error_errno(-ENOMEM, "%s/%s: %m", RUN_DIR, name);
+        r = root_unlink(abs_path);
+        if (r < 0 && r != -ENOENT)
+                return log_warning_errno(r, "%s%s: cannot remove: %s", root_get(), abs_path, chase_strerror(r));
+        return r < 0 ? 0 : 1;
+}
+
+void role_remove_rendered_configs(void) {
+        for (size_t i = 0; i < ELEMENTSOF(rendered_configs); i++)
+                if (remove_run_file(rendered_configs[i]) > 0)
+                        log_info("%s/%s: removed, left by a run that did not finish", RUN_DIR, rendered_configs[i]);
+}
+
 int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
                        int attempts, int timeout_ms) {
         _cleanup_free_ char *config_path = NULL;
@@ -193,11 +214,16 @@ int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *n
         int r;
 
         r = write_run_file(name, yaml, size, &config_path); /* yaml holds the token: the caller's erases it */
-        if (r < 0)
+        if (r < 0) {
+                (void) remove_run_file(name);
                 return log_error_errno(r, "%s/%s: cannot write: %s", RUN_DIR, name, chase_strerror(r));
+        }
         snprintf(started, sizeof(started), "kubeadm %s started", subcommand);
         endpoint_report(run->config, subcommand, "running", started);
-        return kubeadm_run_with_retries(run, subcommand, config_path, attempts, timeout_ms);
+        r = kubeadm_run_with_retries(run, subcommand, config_path, attempts, timeout_ms);
+        /* read by kubeadm, whatever came of it: the token is not left in a file */
+        (void) remove_run_file(name);
+        return r;
 }
 
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,

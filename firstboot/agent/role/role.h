@@ -37,9 +37,13 @@ int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const c
                              int timeout_ms);
 
 /* kubeadm SUBCOMMAND (init, join) with its configuration: yaml written to RUN_DIR/name (then erased from
- * memory), the endpoint told it started, kubeadm_run_with_retries(). 0 or -errno (logged). */
+ * memory), the endpoint told it started, kubeadm_run_with_retries(), and the file removed again, whatever
+ * came of it: it holds the token. 0 or -errno (logged). */
 int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
                        int attempts, int timeout_ms);
+/* Removes the kubeadm configurations a run killed while kubeadm ran left in RUN_DIR (they hold the token).
+ * Called at the start of every run that holds the agent's lock. */
+void role_remove_rendered_configs(void);
 
 /* Writes a 0600 file under RUN_DIR (0700); *ret_path gets its name with the --root prefix (for commands
  * and messages; also when the write fails, NULL only when out of memory). */
