@@ -114,6 +114,14 @@ static size_t userinfo(const char *t, size_t len, size_t a, struct out *o) {
         return at + 1;
 }
 
+/* A word in capitals, as help and error texts name a value (key: PATH, token: TOKEN): no secret. */
+static bool is_placeholder(const char *v, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                if (!((v[k] >= 'A' && v[k] <= 'Z') || v[k] == '_'))
+                        return false;
+        return true;
+}
+
 /* After a name ending in token/key/...: its value. i is the name's start, j its end. Returns where to go
  * on, or 0 when nothing is redacted here (also for a well-formed token: the scan keeps its id). */
 static size_t named_value(const char *t, size_t len, size_t i, size_t j, struct out *o) {
@@ -165,7 +173,7 @@ static size_t named_value(const char *t, size_t len, size_t i, size_t j, struct 
         }
         for (v = k; v < len && !is_space(t[v]) && !strchr(",}])", t[v]); v++)
                 ;
-        if (v == k || token_at(t, len, k))
+        if (v == k || token_at(t, len, k) || is_placeholder(t + k, v - k))
                 return 0;
         /* only the last word before the end of the line, a comma or a bracket: not a sentence */
         for (j = v; j < len && is_blank(t[j]); j++)

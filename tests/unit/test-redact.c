@@ -79,6 +79,8 @@ static void test_named_values(void **state) {
         check("kubeadm token create failed; see /var/log/kube-firstboot.log",
               "kubeadm token create failed; see /var/log/kube-firstboot.log");
         check("expected a mapping (key: value), got a list", "expected a mapping (key: value), got a list");
+        check("tls: expected a mapping {cert: PATH, key: PATH}", "tls: expected a mapping {cert: PATH, key: PATH}");
+        check("key: secretvalue}", "key: " REDACTED "}");
 }
 
 static void test_cluster_key(void **state) {
