@@ -75,7 +75,7 @@ grep -q '^  token:' "$LAB/master/user-data" && fail "a token without --token"
 BEARER=$(sed -n 's/^    bearer: //p' "$LAB/server.yaml")
 assert_eq "$(python3 "$JOIN_RECORD" bearer "$KEY")" "$BEARER" "bearer in server.yaml"
 assert_eq "seed_dir: \"$LAB\"" "$(grep '^seed_dir:' "$LAB/server.yaml")" "seed_dir"
-without_nodes "$LAB/server.yaml" >"$WORK/server-check.yaml"
+(umask 077 && without_nodes "$LAB/server.yaml" >"$WORK/server-check.yaml")
 server_cmd --config "$WORK/server-check.yaml" --check-config >"$WORK/check" 2>&1 ||
         fail "kube-firstboot-server refuses the generated server.yaml: $(cat "$WORK/check")"
 assert_contains "$(cat "$WORK/check")" "listen 192.168.220.1:8780, 1 clusters" "server --check-config"
@@ -129,7 +129,7 @@ PORT=$(free_port)
 run_cmd -m "loopback lab" "$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http"
 mkdir -p "$WORK/state"
 assert_eq "listen: 127.0.0.1:$PORT" "$(grep '^listen:' "$WORK/http/server.yaml")" "listen of the loopback lab"
-without_nodes "$WORK/http/server.yaml" >"$WORK/server.yaml"
+(umask 077 && without_nodes "$WORK/http/server.yaml" >"$WORK/server.yaml")
 echo "state_dir: $WORK/state" >>"$WORK/server.yaml"
 server_start "$WORK/server.yaml"
 ROOT=$WORK/root

@@ -163,7 +163,7 @@ int seed_read_url_kept(const char *url, int deadline_ms, const struct seed_keep 
                 char file_url[URL_MAX];
 
                 snprintf(file_url, sizeof(file_url), "%s%s", base, seed_file_to_string(i));
-                if (i == SEED_USER_DATA && instance_id[0]) {
+                if (i == SEED_USER_DATA && keep && instance_id[0]) {
                         char *kept = NULL;
                         size_t kept_size = 0;
 
@@ -195,7 +195,7 @@ int seed_read_url_kept(const char *url, int deadline_ms, const struct seed_keep 
                     seed_keep_instance_id(ret->data[i], ret->size[i], file_url, instance_id, sizeof(instance_id)) < 0)
                         instance_id[0] = 0;
                 /* kept before anything else can fail: the next run may not get it from the endpoint again */
-                if (i == SEED_USER_DATA && instance_id[0])
+                if (i == SEED_USER_DATA && keep && instance_id[0])
                         (void) seed_keep_save(keep, base, instance_id, ret->data[i], ret->size[i]);
         }
         snprintf(ret->origin, sizeof(ret->origin), "%s", base);
