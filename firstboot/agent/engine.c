@@ -250,13 +250,22 @@ static enum fb_failure engine_mark(struct engine_context *ctx, const struct engi
 
 /* seed: finds and reads the seed. */
 static enum fb_failure stage_seed(struct engine_context *ctx, const struct engine_stage *st) {
+        _cleanup_free_ char *keep_path = NULL;
+        /* user-data fetched over the network is kept: the endpoint may not serve it again (seed-keep.c) */
+        struct seed_keep keep = { .write = !ctx->dry_run };
         struct seed_options opts = {
                 .explicit_source = ctx->opts->seed_source,
                 .device_wait_ms = 10000,
                 .http_deadline_ms = 5 * 60 * 1000,
+                .keep = &keep,
         };
         enum fb_failure failure;
 
+        if (asprintf(&keep_path, "%s/%s", ctx->opts->state_dir, SEED_KEEP_FILE) < 0) {
+                log_error_errno(-ENOMEM, "--state-dir: %m");
+                return FB_FAILURE_INTERNAL;
+        }
+        keep.path = keep_path;
         return seed_find(&opts, &ctx->seed, &failure) < 0 ? failure : FB_SUCCESS;
 }
 

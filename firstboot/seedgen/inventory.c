@@ -35,6 +35,9 @@ const char seedgen_reference_inventory[] =
         "cluster: lab\n"
         "# The metadata endpoint every node reaches: kube-firstboot-server, on the lab's gateway here.\n"
         "endpoint: http://192.168.220.1:8780/\n"
+        "# kube-firstboot-server listens on the endpoint's address (server.yaml); another address, or\n"
+        "# 0.0.0.0 for every one, only when given here:\n"
+        "# server_listen: 192.168.220.1:8780\n"
         "# Lifetime of the bootstrap token the control plane publishes, and a worker's deadline to join.\n"
         "token_ttl: 24h\n"
         "join_timeout: 60m\n"
@@ -211,6 +214,32 @@ static int f_network(struct schema_ctx *x, const struct ynode *key, const struct
         return schema_mapping(x, key, v, network_fields, ELEMENTSOF(network_fields), SCHEMA_UNKNOWN_ERROR, NULL, NULL);
 }
 
+/* ---- the server ------------------------------------------------------------------------------ */
+
+/* server_listen: IPV4-ADDRESS:PORT, as kube-firstboot-server's listen takes it. The one way to make the
+ * generated server.yaml listen on every address (0.0.0.0): asked for, never a default. */
+static int f_server_listen(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct seedgen_inventory *inv = inventory_of(x);
+        unsigned long long port = 0;
+        uint32_t address = 0;
+        char text[32];
+        char *colon;
+        escaped_t e;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        colon = strscpy(text, sizeof(text), s) < 0 ? NULL : strrchr(text, ':');
+        if (colon)
+                *colon = 0;
+        if (!colon || parse_ipv4(text, &address) < 0 || parse_uint(colon + 1, 1, 65535, &port) < 0)
+                return schema_error_at(x, v, "\"%s\" is not IPV4-ADDRESS:PORT, e.g. 192.168.220.1:8780",
+                                       esc(v->value, e));
+        inv->server_listen_address = address;
+        inv->server_listen_port = (unsigned) port;
+        return 0;
+}
+
 /* ---- nodes ------------------------------------------------------------------------------------ */
 
 static int node_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -308,6 +337,7 @@ static const struct schema_field top_fields[] = {
         { "host", config_field_host, NULL },
         { "ssh_authorized_keys", config_field_ssh_authorized_keys, NULL },
         { "network", f_network, NULL },
+        { "server_listen", f_server_listen, NULL },
         { "nodes", f_nodes, "the machines of the lab, each with name, address and role" },
         { "cluster_key", f_generated, NULL },
         { "token", f_generated, NULL },

@@ -232,34 +232,92 @@ int seedgen_render_network_config(const struct seedgen_inventory *inv, const str
         return memstream_close(&o, false, ret, ret_size);
 }
 
-/* The server listens where the endpoint says (https: with the tls section the generator appends),
- * unless a proxy must stand in between. */
-static void server_listen(FILE *f, const char *endpoint) {
+enum seedgen_listen_from seedgen_server_listen(const struct seedgen_inventory *inv, char ret[static 22]) {
+        const char *endpoint = inv->cluster.endpoint, *rest, *colon;
         bool https = strncmp(endpoint, "https://", 8) == 0;
-        const char *rest, *slash, *colon;
         unsigned long long port = https ? 443 : 80;
+        char host[256];
+        size_t authority_len, host_len;
+        uint32_t address;
 
+        if (inv->server_listen_port) {
+                format_ipv4(inv->server_listen_address, ret);
+                snprintf(ret + strlen(ret), 7, ":%u", inv->server_listen_port);
+                return SEEDGEN_LISTEN_INVENTORY;
+        }
+        /* the endpoint is checked (config_field_endpoint): http(s)://host[:port]/[path/], no IPv6 */
         rest = endpoint + (https ? 8 : 7);
-        slash = strchr(rest, '/');
-        colon = memchr(rest, ':', slash ? (size_t) (slash - rest) : strlen(rest));
-        if (slash && slash[1]) {
-                fprintf(f, "# listen: the endpoint has a path, which a proxy in front of the server maps to /;\n"
-                           "# the server itself listens on 0.0.0.0:8780 by default.\n");
-                return;
+        authority_len = strcspn(rest, "/");
+        /* https:// is the server's own (its tls section); a path needs a proxy that maps it to / */
+        if (rest[authority_len] && rest[authority_len + 1]) {
+                snprintf(ret, 22, "127.0.0.1:%d", SEEDGEN_SERVER_PORT);
+                return SEEDGEN_LISTEN_PROXY;
         }
+        colon = memchr(rest, ':', authority_len);
+        host_len = colon ? (size_t) (colon - rest) : authority_len;
         if (colon) {
-                char text[8];
-                size_t n = (size_t) ((slash ? slash : rest + strlen(rest)) - colon - 1);
-                if (n == 0 || n >= sizeof(text))
-                        return;
-                memcpy(text, colon + 1, n);
-                text[n] = 0;
+                char text[8] = "";
+                size_t n = authority_len - host_len - 1;
+                if (n < sizeof(text))
+                        memcpy(text, colon + 1, n);
                 if (parse_uint(text, 1, 65535, &port) < 0)
-                        return;
+                        port = SEEDGEN_SERVER_PORT;
         }
-        fprintf(f, "# The endpoint's port, on every address; the nodes reach it as %s\n"
-                   "listen: 0.0.0.0:%llu\n",
-                endpoint, port);
+        snprintf(host, sizeof(host), "%.*s", (int) host_len, rest);
+        if (parse_ipv4(host, &address) < 0) {
+                snprintf(ret, 22, "127.0.0.1:%llu", port);
+                return SEEDGEN_LISTEN_HOST_NAME;
+        }
+        format_ipv4(address, ret);
+        snprintf(ret + strlen(ret), 7, ":%llu", port);
+        return SEEDGEN_LISTEN_ENDPOINT;
+}
+
+/* The endpoint's own address where it has one: never every address (0.0.0.0) unless the inventory says so. */
+static void server_listen(FILE *f, const struct seedgen_inventory *inv) {
+        char listen[22];
+
+        switch (seedgen_server_listen(inv, listen)) {
+        case SEEDGEN_LISTEN_INVENTORY:
+                fprintf(f, "# Where the server listens: the inventory's server_listen\n");
+                break;
+        case SEEDGEN_LISTEN_ENDPOINT:
+                fprintf(f, "# Where the server listens: the endpoint's address, so that it answers there only; the nodes\n"
+                           "# reach it as %s\n",
+                        inv->cluster.endpoint);
+                break;
+        case SEEDGEN_LISTEN_PROXY:
+                fprintf(f, "# The endpoint %s has a path: a proxy on this host answers it and\n"
+                           "# forwards to the server, which listens on loopback only (server_listen in the inventory\n"
+                           "# for a proxy on another host)\n",
+                        inv->cluster.endpoint);
+                break;
+        case SEEDGEN_LISTEN_HOST_NAME:
+                fprintf(f, "# The endpoint %s names a host, whose address kube-firstboot seed does not look up:\n"
+                           "# loopback only, until server_listen in the inventory gives the server's lab address\n",
+                        inv->cluster.endpoint);
+                break;
+        }
+        fprintf(f, "listen: %s\n", listen);
+}
+
+/* Every node, for the server to serve each seed to its own node only: the agreed nodes: list. */
+static void server_nodes(FILE *f, const struct seedgen_inventory *inv) {
+        char a[16];
+
+        fprintf(f, "# Each node's seed is served to that node only: from its address, or before it has that address\n"
+                   "# (PXE, DHCP) from its MAC\n"
+                   "nodes:\n");
+        for (size_t i = 0; i < inv->n_nodes; i++) {
+                const struct seedgen_node *n = &inv->nodes[i];
+
+                format_ipv4(n->address, a);
+                fprintf(f, "  - name: ");
+                yaml_string(f, n->name);
+                fprintf(f, "\n    address: %s\n", a);
+                if (n->mac[0])
+                        fprintf(f, "    mac: \"%s\"\n", n->mac);
+        }
 }
 
 int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *bearer, const char *seed_dir,
@@ -272,10 +330,10 @@ int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *
                 return r;
         fprintf(o.f, "# kube-firstboot-server configuration for cluster %s, written by kube-firstboot seed.\n"
                      "# SECRET: the bearer authorises writing this cluster's join records: keep this file 0600.\n"
-                     "# Use it as it is (kube-firstboot-server --config THIS-FILE), or copy seed_dir and the\n"
+                     "# Use it as it is (kube-firstboot-server --config THIS-FILE), or copy seed_dir, nodes and the\n"
                      "# clusters entry into /etc/kube-firstboot/server.yaml (kube-firstboot-server(8)).\n",
                 inv->cluster.cluster_name);
-        server_listen(o.f, inv->cluster.endpoint);
+        server_listen(o.f, inv);
         fprintf(o.f, "# The seeds, served as GET /v1/seeds/<node>/<file>\n"
                      "seed_dir: ");
         yaml_string(o.f, seed_dir);
@@ -286,6 +344,7 @@ int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *
                      "  - name: %s\n"
                      "    bearer: %s\n",
                 SEEDGEN_KICKSTART_PATH, inv->cluster.cluster_name, bearer);
+        server_nodes(o.f, inv);
         return memstream_close(&o, true, ret, ret_size);
 }
 

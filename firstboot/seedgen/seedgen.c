@@ -544,7 +544,8 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
         struct node_files *files = NULL;
         _cleanup_erase_free_ char *user_data = NULL, *server_yaml = NULL;
         size_t user_data_size = 0, server_yaml_size = 0, n_unchanged = 0, n_pxe = 0;
-        char generation[32], out[PATH_MAX], path[PATH_MAX + 64];
+        char generation[32], out[PATH_MAX], path[PATH_MAX + 64], listen[22];
+        enum seedgen_listen_from listen_from;
         char bearer[JOIN_BEARER_LEN + 1];
         CLEANUP_ERASE(bearer);
         uint8_t rnd[2];
@@ -767,6 +768,7 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                         goto finish;
         }
         warn_stale(args->out, inv);
+        listen_from = seedgen_server_listen(inv, listen);
 
         printf("Cluster %s: %zu node(s) in %s", inv->cluster.cluster_name, inv->n_nodes, out);
         if (n_unchanged < inv->n_nodes)
@@ -778,12 +780,16 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 printf("  %-16s %-15s %-13s %s%s\n", inv->nodes[i].name, a, role_to_string(inv->nodes[i].role),
                        files[i].instance_id, files[i].unchanged ? " (unchanged)" : "");
         }
-        printf("Server config: %s/%s (seed_dir and cluster %s's bearer; keep it 0600)\n", out, SEEDGEN_SERVER_YAML,
-               inv->cluster.cluster_name);
+        printf("Server config: %s/%s (listen %s, seed_dir, the nodes and cluster %s's bearer; keep it 0600)\n", out,
+               SEEDGEN_SERVER_YAML, listen, inv->cluster.cluster_name);
         if (https)
                 printf("TLS: %s/%s/server.{pem,key} for the server, signed by the lab CA %s/%s/ca.pem (%s; its key "
                        "ca.key: 0600, keep it off the lab)\n",
                        out, SEEDGEN_TLS_DIR, out, SEEDGEN_TLS_DIR, tls.ca_kept ? "kept" : "new");
+        if (listen_from == SEEDGEN_LISTEN_HOST_NAME)
+                log_warning("%s/%s: the server listens on %s only: the endpoint %s names a host; set server_listen "
+                            "in the inventory to the server's address on the lab network",
+                            out, SEEDGEN_SERVER_YAML, listen, inv->cluster.endpoint);
         if (n_pxe > 0)
                 printf("PXE menus: %s/%s/pxelinux.cfg/ and %s/%s/grub/ (%zu node(s) by MAC)\n", out, SEEDGEN_PXE_DIR,
                        out, SEEDGEN_PXE_DIR, n_pxe);

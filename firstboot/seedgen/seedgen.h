@@ -25,6 +25,8 @@
 /* The installer's kernel and initrd, relative to the TFTP root (docs/seed-generator.md). */
 #define SEEDGEN_PXE_KERNEL "centos7/vmlinuz"
 #define SEEDGEN_PXE_INITRD "centos7/initrd.img"
+/* kube-firstboot-server's own default port: behind a proxy */
+#define SEEDGEN_SERVER_PORT 8780
 /* Below the endpoint, as kube-firstboot-server serves its ks_dir. */
 #define SEEDGEN_KICKSTART_PATH "ks/kube-firstboot.ks"
 
@@ -50,6 +52,8 @@ struct seedgen_inventory {
         unsigned n_dns;
         char search[256];               /* space separated */
         uint32_t subnet;                /* the lab's subnet: the gateway's, else the control plane's */
+        uint32_t server_listen_address; /* server_listen: where kube-firstboot-server listens */
+        unsigned server_listen_port;    /* 0: not given, derived from the endpoint */
         struct yaml_pos prefix_pos, gateway_pos, nodes_pos, top_pos;
 
         struct seedgen_node nodes[SEEDGEN_MAX_NODES];
@@ -84,6 +88,18 @@ int seedgen_instance_id(const char *cluster, const char *node, const char *gener
 int seedgen_generation(time_t now, const uint8_t entropy[2], char ret[static 32]);
 /* "52:54:00:fb:00:68" -> "01-52-54-00-fb-00-68" (pxelinux's and GRUB's per-MAC file names). */
 void seedgen_pxe_name(const char *mac, char ret[static 21]);
+
+/* Where the generated server.yaml listens, "ADDRESS:PORT" in ret, and why there
+ * (docs/seed-generator.md): the inventory's server_listen; else the endpoint's IPv4 address and port;
+ * loopback (the server's own port) behind the proxy an endpoint with a path needs; loopback (the endpoint's
+ * port) when the endpoint names a host. An https:// endpoint is served by the server itself (its tls section). */
+enum seedgen_listen_from {
+        SEEDGEN_LISTEN_INVENTORY,
+        SEEDGEN_LISTEN_ENDPOINT,
+        SEEDGEN_LISTEN_PROXY,
+        SEEDGEN_LISTEN_HOST_NAME,
+};
+enum seedgen_listen_from seedgen_server_listen(const struct seedgen_inventory *inv, char ret[static 22]);
 
 /* File contents, malloc'd and NUL-terminated. Only user-data and server.yaml hold secrets. */
 int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct seedgen_secrets *secrets,

@@ -18,6 +18,13 @@ field() { # FILE KEY: the first value of that key (also as a list item's first k
 netfield() { # show-seed output, key: the value in the network-config section
         sed -n '/^network-config:/,$p' "$1" | sed -n "s/^ *\(- \)\?$2: *//p" | head -n 1
 }
+# server.yaml without its nodes: list, for a kube-firstboot-server that does not read that key (the list's
+# own lines are checked as text below)
+without_nodes() {
+        awk '/^nodes:/ { skip = 1; next } skip && /^[ -]/ { next } { skip = 0; print }' "$1"
+}
+# the nodes: list of a server.yaml, as written
+nodes_of() { awk '/^nodes:/ { on = 1; print; next } on && /^[ -]/ { print; next } { on = 0 }' "$1"; }
 # show-seed with the lines that differ by nature (origin, instance-id) removed
 show_stable() {
         "$AGENT" --seed "$1" show-seed | grep -v -e '^origin:' -e '^  instance-id:'
@@ -70,12 +77,34 @@ assert_eq "$(python3 "$JOIN_RECORD" bearer "$KEY")" "$BEARER" "bearer in server.
 assert_eq "seed_dir: \"$LAB\"" "$(grep '^seed_dir:' "$LAB/server.yaml")" "seed_dir"
 server_cmd --config "$LAB/server.yaml" --check-config >"$WORK/check" 2>&1 ||
         fail "kube-firstboot-server refuses the generated server.yaml: $(cat "$WORK/check")"
-assert_contains "$(cat "$WORK/check")" "listen 0.0.0.0:8780, 1 clusters" "server --check-config"
+assert_contains "$(cat "$WORK/check")" "listen 192.168.220.1:8780, 1 clusters, 4 nodes" "server --check-config"
 # secrets are written, never shown
 for s in "$KEY" "$BEARER"; do
         grep -qF -- "$s" "$WORK/out" "$WORK/err" && fail "a secret was printed"
 done
 ok "one 32-byte key in every user-data; server.yaml's bearer is join-record.py's; the server accepts the config"
+
+# The server listens on the lab-network address of the endpoint, not on every address, and lists every
+# node with its address and MAC, in the format kube-firstboot-server reads (nodes: name, address, mac).
+assert_eq "listen: 192.168.220.1:8780" "$(grep '^listen:' "$LAB/server.yaml")" "listen of the default lab"
+grep -q '0\.0\.0\.0' "$LAB/server.yaml" && fail "server.yaml listens on every address"
+diff -u - <(nodes_of "$LAB/server.yaml") <<'EOF' || fail "the nodes: list of the default lab"
+nodes:
+  - name: master
+    address: 192.168.220.104
+    mac: "52:54:00:fb:00:68"
+  - name: node-1
+    address: 192.168.220.105
+    mac: "52:54:00:fb:00:69"
+  - name: node-2
+    address: 192.168.220.106
+    mac: "52:54:00:fb:00:6a"
+  - name: node-3
+    address: 192.168.220.107
+    mac: "52:54:00:fb:00:6b"
+EOF
+assert_contains "$(cat "$WORK/out")" "(listen 192.168.220.1:8780, " "summary names the listen address"
+ok "server.yaml: listen 192.168.220.1:8780 (the endpoint's address), every node in nodes: with its MAC"
 
 # PXE menus by MAC, with the seed URL the agent takes from the kernel command line
 for n in $NODES; do
@@ -98,10 +127,10 @@ PORT=$(free_port)
 "$AGENT" seed --example | sed "s#^endpoint: .*#endpoint: http://127.0.0.1:$PORT/#" >"$WORK/loopback.yaml"
 run_cmd -m "loopback lab" "$AGENT" seed --inventory "$WORK/loopback.yaml" --out "$WORK/http"
 mkdir -p "$WORK/state"
-# the node asks from 127.0.0.1 here, not from its lab address: nodes: (if the generator wrote one)
-# gives way to one that lets node-2 fetch its user-data from there
-sed -e "s/^listen: .*/listen: 127.0.0.1:$PORT/" -e '/^nodes:/,/^[^ ]/{/^nodes:/d;/^ /d}' \
-        "$WORK/http/server.yaml" >"$WORK/server.yaml"
+assert_eq "listen: 127.0.0.1:$PORT" "$(grep '^listen:' "$WORK/http/server.yaml")" "listen of the loopback lab"
+# the node asks from 127.0.0.1 here, not from its lab address: the generated nodes: gives way to one
+# that lets node-2 fetch its user-data from there
+(umask 077 && without_nodes "$WORK/http/server.yaml" >"$WORK/server.yaml")
 printf 'state_dir: %s\nnodes:\n  - name: node-2\n    address: 127.0.0.1\n' "$WORK/state" >>"$WORK/server.yaml"
 server_start "$WORK/server.yaml"
 ROOT=$WORK/root
@@ -193,7 +222,17 @@ assert_eq "pxe/grub/grub.cfg-01-aa-bb-cc-00-00-01 pxe/pxelinux.cfg/01-aa-bb-cc-0
         "$(cd "$MINE" && find pxe -type f | sort | tr '\n' ' ' | sed 's/ $//')" "PXE files only for the node with a MAC"
 assert_contains "$(cat "$MINE/pxe/pxelinux.cfg/01-aa-bb-cc-00-00-01")" \
         "inst.ks=http://10.20.0.1/kfb/ks/kube-firstboot.ks kube_firstboot.seed=http://10.20.0.1/kfb/v1/seeds/worker-1/" "endpoint path"
-grep -q '^# listen:' "$MINE/server.yaml" || fail "an endpoint with a path must not set listen"
+assert_eq "listen: 127.0.0.1:8780" "$(grep '^listen:' "$MINE/server.yaml")" "an endpoint with a path: loopback, behind the proxy"
+diff -u - <(nodes_of "$MINE/server.yaml") <<'EOF' || fail "the nodes: list of my inventory (a MAC only where given)"
+nodes:
+  - name: cp-1
+    address: 10.20.1.10
+  - name: worker-1
+    address: 10.20.2.11
+    mac: "aa:bb:cc:00:00:01"
+  - name: worker-2
+    address: 10.20.3.12
+EOF
 run_cmd -o "$WORK/show" -m "worker-1" "$AGENT" --seed "$MINE/worker-1" show-seed
 assert_eq '"aa:bb:cc:00:00:01"' "$(netfield "$WORK/show" mac)" "worker-1 mac"
 assert_eq ens4 "$(netfield "$WORK/show" name)" "worker-1 interface"
@@ -208,6 +247,21 @@ TOKEN=$(sed -n 's/^  token: "\(.*\)"$/\1/p' "$MINE/cp-1/user-data")
 [[ $TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "token format"
 for n in worker-1 worker-2; do cmp -s "$MINE/cp-1/user-data" "$MINE/$n/user-data" || fail "$n: user-data differs"; done
 ok "own inventory: MAC only where given (and PXE only for it), interface names, token, sysctls, SSH key"
+
+# An endpoint by host name: the server cannot listen on a name, and the generator looks nothing up: loopback,
+# with a warning that names server_listen; server_listen in the inventory sets the address, every address too.
+sed "s#^endpoint: .*#endpoint: http://kfb.lab.internal:8780/#" "$WORK/example.yaml" >"$WORK/named.yaml"
+run_cmd -m "endpoint by name" "$AGENT" seed --inventory "$WORK/named.yaml" --out "$WORK/named"
+assert_eq "listen: 127.0.0.1:8780" "$(grep '^listen:' "$WORK/named/server.yaml")" "listen for an endpoint by name"
+assert_contains "$(cat "$WORK/err")" "set server_listen in the inventory" "warning for an endpoint by name"
+printf 'server_listen: 192.168.220.1:8781\n' >>"$WORK/named.yaml"
+run_cmd -m "endpoint by name, server_listen" "$AGENT" seed --inventory "$WORK/named.yaml" --out "$WORK/named" --force
+assert_eq "listen: 192.168.220.1:8781" "$(grep '^listen:' "$WORK/named/server.yaml")" "listen from server_listen"
+grep -q "server_listen" "$WORK/err" && fail "the warning although server_listen is given: $(cat "$WORK/err")"
+sed -i 's/^server_listen: .*/server_listen: 0.0.0.0:8780/' "$WORK/named.yaml"
+run_cmd -m "server_listen 0.0.0.0" "$AGENT" seed --inventory "$WORK/named.yaml" --out "$WORK/named" --force
+assert_eq "listen: 0.0.0.0:8780" "$(grep '^listen:' "$WORK/named/server.yaml")" "every address, asked for"
+ok "endpoint by name: loopback and a warning; server_listen sets the address (0.0.0.0 only when given)"
 
 # ---- existing output: refused without --force, kept key with it --------------------------------
 before=$(tree_snapshot "$LAB")

@@ -14,6 +14,9 @@ can misbehave in the ways a metadata service does at boot:
   --hang N            accept the first N requests and never answer them
   --status NAME=CODE  always answer requests whose last path component is NAME with CODE (repeatable)
   --redirect NAME=URL always redirect requests whose last path component is NAME to URL (repeatable)
+  --once NAME         serve NAME once per seed directory and meta-data: a later GET is answered 403 until
+                      that directory's meta-data changes (a new instance-id), as kube-firstboot-server
+                      serves user-data once per instance-id (repeatable)
 
 --port-file FILE receives the port once the server listens (port 0 = any free port). --log FILE gets
 one line per request: "METHOD PATH STATUS [FAULT]". Stops on SIGTERM.
@@ -40,6 +43,8 @@ class State:
         self.status = dict(kv.split("=", 1) for kv in args.status)
         self.redirect = dict(kv.split("=", 1) for kv in args.redirect)
         self.slow = args.slow
+        self.once = set(args.once)
+        self.served_once = set()  # (path, the meta-data beside it)
         self.root = os.path.realpath(args.dir)
         self.log = open(args.log, "a", buffering=1) if args.log else None
 
@@ -51,6 +56,19 @@ class State:
                 setattr(self, name, left - 1)
                 return True
             return False
+
+    def first_time(self, path):
+        """--once: True the first time path is asked for with the meta-data now beside it."""
+        try:
+            with open(os.path.join(os.path.dirname(path), "meta-data"), "rb") as f:
+                key = (path, f.read())
+        except OSError:
+            key = (path, b"")
+        with self.lock:
+            if key in self.served_once:
+                return False
+            self.served_once.add(key)
+            return True
 
     def record(self, method, path, status, fault=""):
         if self.log:
@@ -114,6 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(404, b"no such file\n")
         with open(path, "rb") as f:
             body = f.read()
+        if name in STATE.once and not STATE.first_time(path):
+            return self.reply(403, b"served once for this instance\n", fault="once")
         if STATE.take("truncate"):
             return self.reply(200, body, fault="truncated")
         return self.reply(200, body)
@@ -153,6 +173,7 @@ def main():
     p.add_argument("--hang", type=int, default=0)
     p.add_argument("--status", action="append", default=[])
     p.add_argument("--redirect", action="append", default=[])
+    p.add_argument("--once", action="append", default=[])
     args = p.parse_args()
     if args.down and not args.port:
         p.error("--down needs a fixed --port")

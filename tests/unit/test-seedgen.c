@@ -197,34 +197,120 @@ static void test_quoting(void **state) {
 }
 
 static void test_server_yaml_listen(void **state) {
-        static const char base[] = "nodes: [{name: m, address: 10.0.0.5, role: control-plane}]\nendpoint: ";
+        static const char base[] = "nodes: [{name: m, address: 10.0.0.5, role: control-plane}]\n";
         static const struct {
-                const char *endpoint;
+                const char *inventory;
+                enum seedgen_listen_from from;
                 const char *listen;
         } cases[] = {
-                { "http://10.0.0.1:8780/", "\nlisten: 0.0.0.0:8780\n" },
-                { "http://10.0.0.1", "\nlisten: 0.0.0.0:80\n" },
-                { "http://kfb.lab:81/", "\nlisten: 0.0.0.0:81\n" },
-                { "https://10.0.0.1/", "\nlisten: 0.0.0.0:443\n" },
-                { "https://10.0.0.1:8443/", "\nlisten: 0.0.0.0:8443\n" },
-                { "http://10.0.0.1/kfb/", "\n# listen: the endpoint has a path" },
+                /* the endpoint's own address and port, never every address */
+                { "endpoint: http://10.0.0.1:8780/", SEEDGEN_LISTEN_ENDPOINT, "10.0.0.1:8780" },
+                { "endpoint: http://10.0.0.1", SEEDGEN_LISTEN_ENDPOINT, "10.0.0.1:80" },
+                { "endpoint: http://127.0.0.1:9999/", SEEDGEN_LISTEN_ENDPOINT, "127.0.0.1:9999" },
+                /* https: the server answers TLS itself, on the endpoint's address */
+                { "endpoint: https://10.0.0.1/", SEEDGEN_LISTEN_ENDPOINT, "10.0.0.1:443" },
+                { "endpoint: https://10.0.0.1:8443/", SEEDGEN_LISTEN_ENDPOINT, "10.0.0.1:8443" },
+                /* a host name: loopback, until server_listen says where */
+                { "endpoint: http://kfb.lab:81/", SEEDGEN_LISTEN_HOST_NAME, "127.0.0.1:81" },
+                { "endpoint: http://kfb.lab/", SEEDGEN_LISTEN_HOST_NAME, "127.0.0.1:80" },
+                /* behind a proxy on this host: loopback, the server's own port */
+                { "endpoint: http://10.0.0.1/kfb/", SEEDGEN_LISTEN_PROXY, "127.0.0.1:8780" },
+                { "endpoint: https://kfb.lab:8443/lab-1", SEEDGEN_LISTEN_PROXY, "127.0.0.1:8780" },
+                /* the inventory's server_listen over all of these; every address only when asked for */
+                { "endpoint: http://10.0.0.1:8780/\nserver_listen: 10.0.0.2:8781", SEEDGEN_LISTEN_INVENTORY,
+                  "10.0.0.2:8781" },
+                { "endpoint: https://kfb.lab/x/\nserver_listen: 0.0.0.0:8780", SEEDGEN_LISTEN_INVENTORY,
+                  "0.0.0.0:8780" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                char text[256], *out = NULL;
+                char text[256], listen[22], needle[64], *out = NULL;
                 struct seedgen_inventory *inv;
                 int r;
 
-                snprintf(text, sizeof(text), "%s%s\n", base, cases[i].endpoint);
+                snprintf(text, sizeof(text), "%s%s\n", base, cases[i].inventory);
                 inv = parse(text, &r);
                 assert_int_equal(r, 0);
+                assert_int_equal(seedgen_server_listen(inv, listen), cases[i].from);
                 assert_int_equal(seedgen_render_server_yaml(inv, "00ff", "/srv/seeds", &out, NULL), 0);
-                assert_non_null(strstr(out, cases[i].listen));
+                assert_string_equal(listen, cases[i].listen);
+                snprintf(needle, sizeof(needle), "\nlisten: %s\n", cases[i].listen);
+                if (!strstr(out, needle))
+                        fail_msg("case %zu: no listen: %s in:\n%s", i, cases[i].listen, out);
+                if (cases[i].from != SEEDGEN_LISTEN_INVENTORY)
+                        assert_null(strstr(out, "0.0.0.0"));
                 assert_non_null(strstr(out, "\nseed_dir: \"/srv/seeds\"\n"));
                 assert_non_null(strstr(out, "\n  - name: kubernetes\n    bearer: 00ff\n"));
                 free(out);
                 inventory_free(inv);
         }
+}
+
+/* server_listen: IPV4-ADDRESS:PORT only. */
+static void test_server_listen_refused(void **state) {
+        static const char *const values[] = { "8780", "10.0.0.1", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536",
+                                              "kfb.lab:8780", "[::1]:8780", "10.0.0.1:80x", "" };
+
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                char text[256];
+                struct seedgen_inventory *inv;
+                const char *log;
+                int r;
+
+                snprintf(text, sizeof(text),
+                         "endpoint: http://10.0.0.1/\nserver_listen: \"%s\"\n"
+                         "nodes: [{name: m, address: 10.0.0.5, role: control-plane}]\n",
+                         values[i]);
+                log_capture_start();
+                inv = parse(text, &r);
+                log = log_capture_end();
+                if (r != -EINVAL)
+                        fail_msg("server_listen: %s accepted", values[i]);
+                assert_logged(log, "test.yaml:2:16: server_listen: ");
+                inventory_free(inv);
+        }
+}
+
+/* The agreed nodes: list, exactly: name, address, and mac when the inventory has one. */
+static void test_server_yaml_nodes(void **state) {
+        static const char inventory[] =
+                "endpoint: http://10.0.0.1:8780/\n"
+                "nodes:\n"
+                "  - {name: cp-1, address: 10.0.0.10, role: control-plane, mac: \"AA:BB:CC:00:00:01\"}\n"
+                "  - {name: 2nd, address: 10.0.0.11, role: worker}\n";
+        static const char expected[] = "\nnodes:\n"
+                                       "  - name: cp-1\n"
+                                       "    address: 10.0.0.10\n"
+                                       "    mac: \"aa:bb:cc:00:00:01\"\n"
+                                       "  - name: \"2nd\"\n"
+                                       "    address: 10.0.0.11\n";
+        struct seedgen_inventory *inv;
+        char *out = NULL;
+        const char *nodes;
+        int r;
+
+        inv = parse(inventory, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(seedgen_render_server_yaml(inv, "00ff", "/srv/seeds", &out, NULL), 0);
+        nodes = strstr(out, "\nnodes:\n");
+        assert_non_null(nodes);
+        /* the list, and nothing after it that a reader could take as a node's */
+        assert_string_equal(nodes, expected);
+        free(out);
+        inventory_free(inv);
+
+        /* the reference lab: every node with its MAC */
+        inv = parse(seedgen_reference_inventory, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(seedgen_render_server_yaml(inv, "00ff", "/srv/seeds", &out, NULL), 0);
+        assert_non_null(strstr(out, "\nlisten: 192.168.220.1:8780\n"));
+        assert_non_null(strstr(out, "\nnodes:\n"
+                                    "  - name: master\n    address: 192.168.220.104\n    mac: \"52:54:00:fb:00:68\"\n"
+                                    "  - name: node-1\n    address: 192.168.220.105\n    mac: \"52:54:00:fb:00:69\"\n"
+                                    "  - name: node-2\n    address: 192.168.220.106\n    mac: \"52:54:00:fb:00:6a\"\n"
+                                    "  - name: node-3\n    address: 192.168.220.107\n    mac: \"52:54:00:fb:00:6b\"\n"));
+        free(out);
+        inventory_free(inv);
 }
 
 static void test_pxe(void **state) {
@@ -366,4 +452,4 @@ static void test_same_messages_as_user_data(void **state) {
 }
 
 UNIT_TEST_MAIN(NULL, NULL, test_instance_id, test_generation, test_pxe_name, test_reference_inventory, test_quoting,
-               test_server_yaml_listen, test_pxe, test_refused, test_same_messages_as_user_data)
+               test_server_yaml_listen, test_server_listen_refused, test_server_yaml_nodes, test_pxe, test_refused, test_same_messages_as_user_data)

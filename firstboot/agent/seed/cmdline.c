@@ -195,7 +195,7 @@ static int cmdline_probe(const struct seed_options *opts, struct seed *ret) {
                         return r; /* logged by cmdline_find_seed(), with the reason */
                 if (r > 0) {
                         log_debug("kernel command line names seed %s", location);
-                        r = seed_read_location(location, true, opts->http_deadline_ms, ret);
+                        r = seed_read_location(location, true, opts, ret);
                         if (r < 0)
                                 return r;
                         return 1;

@@ -15,6 +15,7 @@
 #include "join/ca-file.h"
 #include "log.h"
 #include "macro.h"
+#include "secret.h"
 #include "seed/seed.h"
 #include "time-util.h"
 
@@ -63,6 +64,7 @@ struct fetch {
         const char *ca_file;    /* https: the seed CA's file, NULL for the system's CA store */
         bool required;
         usec_t deadline;
+        const char *refused_hint; /* said after a 401 or 403 */
 };
 
 static bool retryable_status(long status, bool required) {
@@ -114,8 +116,9 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
                 if (r == 0 && !retryable_status(ret->status, f->required)) {
                         long status = ret->status;
                         http_response_done(ret);
-                        return log_error_errno(status == 401 || status == 403 ? -EACCES : -EPROTO,
-                                               "%s: HTTP status %ld", f->url, status);
+                        bool refused = status == 401 || status == 403;
+                        return log_error_errno(refused ? -EACCES : -EPROTO, "%s: HTTP status %ld%s", f->url, status,
+                                               refused && f->refused_hint ? f->refused_hint : "");
                 }
                 if (r == -EFBIG)
                         return log_error_errno(r, "%s: larger than the limit of %d bytes", f->url, SEED_FILE_MAX);
@@ -147,9 +150,14 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
         }
 }
 
-int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
+/* An endpoint may serve user-data once per instance-id (kube-firstboot-server does). */
+static const char user_data_refused[] =
+        "; the endpoint serves a node's user-data once per instance-id: if this node never got it whole, re-arm it "
+        "there (kube-firstboot-server --config FILE --rearm NODE)";
+
+int seed_read_url_kept(const char *url, int deadline_ms, const struct seed_keep *keep, struct seed *ret) {
         _cleanup_free_ char *ca_file = NULL;
-        char base[URL_MAX];
+        char base[URL_MAX], instance_id[256] = "";
         struct fetch f = {
                 .deadline = deadline_in_ms(deadline_ms),
         };
@@ -170,8 +178,24 @@ int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
                 char file_url[URL_MAX];
 
                 snprintf(file_url, sizeof(file_url), "%s%s", base, seed_file_to_string(i));
+                if (i == SEED_USER_DATA && keep && instance_id[0]) {
+                        char *kept = NULL;
+                        size_t kept_size = 0;
+
+                        r = seed_keep_load(keep, base, instance_id, &kept, &kept_size);
+                        if (r < 0)
+                                return log_error_errno(r, "%s: %m", file_url);
+                        if (r > 0) {
+                                erase_and_free(ret->data[i]);
+                                ret->data[i] = kept;
+                                ret->size[i] = kept_size;
+                                snprintf(ret->name[i], sizeof(ret->name[i]), "%s", file_url);
+                                continue;
+                        }
+                }
                 f.url = file_url;
                 f.required = i == SEED_META_DATA || i == SEED_USER_DATA;
+                f.refused_hint = i == SEED_USER_DATA ? user_data_refused : NULL;
                 r = fetch_file(&f, &resp);
                 if (r == -ENOENT)
                         continue;
@@ -181,7 +205,18 @@ int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
                 ret->data[i] = TAKE_PTR(resp.body);
                 ret->size[i] = resp.size;
                 snprintf(ret->name[i], sizeof(ret->name[i]), "%s", file_url);
+                /* meta-data's instance-id says which kept user-data fits; without one nothing is kept */
+                if (i == SEED_META_DATA && keep &&
+                    seed_keep_instance_id(ret->data[i], ret->size[i], file_url, instance_id, sizeof(instance_id)) < 0)
+                        instance_id[0] = 0;
+                /* kept before anything else can fail: the next run may not get it from the endpoint again */
+                if (i == SEED_USER_DATA && keep && instance_id[0])
+                        (void) seed_keep_save(keep, base, instance_id, ret->data[i], ret->size[i]);
         }
         snprintf(ret->origin, sizeof(ret->origin), "%s", base);
         return 0;
+}
+
+int seed_read_url(const char *url, int deadline_ms, struct seed *ret) {
+        return seed_read_url_kept(url, deadline_ms, NULL, ret);
 }

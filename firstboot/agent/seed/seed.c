@@ -103,14 +103,14 @@ static bool is_url(const char *s) {
 }
 
 /* --seed or a kernel command line location: a URL, a directory, or an image file / block device. */
-int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret) {
+int seed_read_location(const char *location, bool rooted, const struct seed_options *opts, struct seed *ret) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -1;
         struct stat st;
         int r;
 
         if (is_url(location))
-                return seed_read_url(location, http_deadline_ms, ret);
+                return seed_read_url_kept(location, opts->http_deadline_ms, opts->keep, ret);
         if (strncmp(location, "file://", 7) == 0)
                 location += 7;
         if (location[0] != '/' && rooted)
@@ -145,7 +145,7 @@ static int option_probe(const struct seed_options *opts, struct seed *ret) {
 
         if (!opts->explicit_source)
                 return 0;
-        r = seed_read_location(opts->explicit_source, false, opts->http_deadline_ms, ret);
+        r = seed_read_location(opts->explicit_source, false, opts, ret);
         if (r < 0)
                 return r == -ENOENT ? -EINVAL : r;
         return 1;

@@ -36,10 +36,20 @@ void seed_done(struct seed *s);
 /* Sets the data of one file (copies it); used by every source. */
 int seed_set_file(struct seed *s, enum seed_file f, const char *name, const char *data, size_t size);
 
+/* user-data fetched over the network, kept in the agent's state directory (seed-keep.c): an endpoint
+ * may serve it once per instance-id. */
+#define SEED_KEEP_FILE "seed-user-data"
+
+struct seed_keep {
+        const char *path;             /* the copy, a host path under the root: <state dir>/seed-user-data */
+        bool write;                   /* run: keep what was fetched, drop another's copy; plan, show-seed: read only */
+};
+
 struct seed_options {
         const char *explicit_source;  /* --seed: directory, image/ISO file, block device or http(s) URL */
         int device_wait_ms;           /* how long to wait for a cidata device to appear */
         int http_deadline_ms;         /* overall deadline for NoCloud-net */
+        const struct seed_keep *keep; /* NULL: user-data fetched over the network is neither kept nor read back */
 };
 
 /* Finds and reads the seed, asking the sources in their search order (seed.c): --seed, the kernel
@@ -69,11 +79,35 @@ const struct seed_source *const *seed_search_order(size_t *n_ret);
 
 /* The readers of a location that --seed or the kernel command line names: seed_read_location() picks
  * one by its kind. rooted: a host path, under --root (the kernel command line's); else taken as given. */
-int seed_read_location(const char *location, bool rooted, int http_deadline_ms, struct seed *ret);
+int seed_read_location(const char *location, bool rooted, const struct seed_options *opts, struct seed *ret);
 int seed_read_dir(const char *dir, struct seed *ret);          /* a path of the caller's, not under the root */
 int seed_read_image(const char *path, struct seed *ret);       /* iso9660 or FAT image or device */
 int seed_read_image_fd(int fd, const char *path, struct seed *ret); /* the same, opened (path for messages) */
 int seed_read_url(const char *url, int deadline_ms, struct seed *ret); /* NoCloud-net (seed-http.c) */
+/* The same; with keep, user-data comes from the copy kept for this location and meta-data's instance-id
+ * when there is one, else is fetched and kept (keep->write). */
+int seed_read_url_kept(const char *url, int deadline_ms, const struct seed_keep *keep, struct seed *ret);
+
+/* The kept copy (seed-keep.c). seed_keep_load(): 1 with the user-data kept for this location and
+ * instance-id in *ret (malloc'd, NUL-terminated), 0 when there is none (a copy of another location or
+ * instance, or one that is damaged, group- or world-readable or another user's, is removed when
+ * keep->write, else ignored), -ENOMEM. seed_keep_save(): 1 kept, 0 not (keep->write false), -errno
+ * (logged as a warning: the run goes on). */
+int seed_keep_load(const struct seed_keep *keep, const char *location, const char *instance_id, char **ret,
+                   size_t *ret_size);
+int seed_keep_save(const struct seed_keep *keep, const char *location, const char *instance_id, const char *data,
+                   size_t size);
+/* meta-data's instance-id, parsed without a message (the config stage reports what is wrong); -EINVAL
+ * when it has none. name: for the parser. */
+int seed_keep_instance_id(const char *meta_data, size_t size, const char *name, char *ret, size_t ret_size);
+/* The file's text, and its fields (pointers into text), for tests. */
+struct seed_kept {
+        const char *location, *instance_id, *data;
+        size_t location_len, instance_id_len, size;
+};
+int seed_keep_format(const char *location, const char *instance_id, const char *data, size_t size, char **ret,
+                     size_t *ret_size);
+int seed_keep_parse(const char *text, size_t size, struct seed_kept *ret);
 
 /* Seed volumes (image.c), on top of the volume layer (volume.h) and its filesystem readers (fs/). */
 struct volume;
