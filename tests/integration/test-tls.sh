@@ -35,7 +35,7 @@ grep -q "TLS Web Server Authentication" "$WORK/server-cert.txt" || fail "no serv
 openssl x509 -in "$LAB/tls/ca.pem" -noout -text | grep -q "CA:TRUE" || fail "the lab CA is not a CA"
 grep -q "^  cert: \"$LAB/tls/server.pem\"\$" "$LAB/server.yaml" || fail "server.yaml: no tls.cert: $(cat "$LAB/server.yaml")"
 grep -q "^  key: \"$LAB/tls/server.key\"\$" "$LAB/server.yaml" || fail "server.yaml: no tls.key"
-grep -q "^listen: 0.0.0.0:$PORT\$" "$LAB/server.yaml" || fail "server.yaml: does not listen on the endpoint's port"
+grep -q "^listen: 127.0.0.1:$PORT\$" "$LAB/server.yaml" || fail "server.yaml: does not listen on the endpoint's address and port"
 # user-data carries the CA itself, line for line
 sed -n '/^  endpoint_ca: |$/,/END CERTIFICATE/p' "$LAB/master/user-data" | sed '1d; s/^    //' >"$WORK/ud-ca.pem"
 assert_file_eq "$LAB/tls/ca.pem" "$WORK/ud-ca.pem"
@@ -64,7 +64,11 @@ serve_https() {
         : >"$SERVER_LOG"
         # nsenter execs the server (ip netns exec may fork), so that $! is the server itself
         # shellcheck disable=SC2086
-        nsenter --net="/run/netns/$NS" $SERVER_WRAPPER "$SERVER" --config "$lab/server.yaml" \
+        # the nodes ask from 127.0.0.1 here, not from their lab addresses: master is listed there
+        (umask 077 && awk '/^nodes:/ { skip = 1; next } skip && /^[ -]/ { next } { skip = 0; print }' \
+                "$lab/server.yaml" >"$WORK/server-$(basename "$lab").yaml")
+        printf 'nodes:\n  - name: master\n    address: 127.0.0.1\n' >>"$WORK/server-$(basename "$lab").yaml"
+        nsenter --net="/run/netns/$NS" $SERVER_WRAPPER "$SERVER" --config "$WORK/server-$(basename "$lab").yaml" \
                 --listen "127.0.0.1:$PORT" --state-dir "$WORK/state-$(basename "$lab")" 2>>"$SERVER_LOG" &
         SERVER_PID=$!
         for _ in $(seq 1 1200); do

@@ -152,8 +152,9 @@ static int fetch_file(const struct fetch *f, struct http_response *ret) {
 
 /* An endpoint may serve user-data once per instance-id (kube-firstboot-server does). */
 static const char user_data_refused[] =
-        "; the endpoint serves a node's user-data once per instance-id: if this node never got it whole, re-arm it "
-        "there (kube-firstboot-server --config FILE --rearm NODE)";
+        "; the endpoint serves a node's user-data to that node's address (or MAC) only, once per instance-id: "
+        "its status page says why; if this node never got it whole, re-arm it there "
+        "(kube-firstboot-server --config FILE --rearm NODE)";
 
 int seed_read_url_kept(const char *url, int deadline_ms, const struct seed_keep *keep, struct seed *ret) {
         _cleanup_free_ char *ca_file = NULL;
