@@ -44,17 +44,23 @@ offline_unchanged() {
         assert_eq "0" "$(cat /proc/sys/net/ipv4/ip_forward)" "$1: net.ipv4.ip_forward of the running kernel changed"
 }
 
-run_cmd -o "$WORK/until.out" -e "$WORK/until.err" -m "run --until network --root" \
-        env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEED" run --until network
-offline_unchanged "run --until network"
+# offline_agent NAME WHAT ARGS...: the agent on the tree with ARGS (output in $WORK/NAME.out, .err), then
+# the running system checked as it was.
+offline_agent() {
+        local name=$1 what=$2
+        shift 2
+        run_cmd -o "$WORK/$name.out" -e "$WORK/$name.err" -m "$what" \
+                env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEED" "$@"
+        offline_unchanged "$what"
+}
+
+offline_agent until "run --until network" run --until network
 assert_eq "master" "$(cat "$R/etc/hostname")" "run --until network: the tree's /etc/hostname"
 assert_contains "$(cat "$WORK/until.err")" "hostname: left out (offline --root: it acts on the running system): set the running hostname" \
         "run --until network: the left-out sethostname is logged"
 ok "run --until network --root renames nothing and calls no live command"
 
-run_cmd -o "$WORK/plan.out" -e "$WORK/plan.err" -m "plan --root" \
-        env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEED" plan
-offline_unchanged "plan"
+offline_agent plan "plan" plan
 for line in "hostname   left out set the running hostname" "swap       left out swapoff" \
         "modules    left out load br_netfilter" "sysctl     left out set net.ipv4.ip_forward" \
         "selinux    left out switch SELinux to permissive now" "firewall   left out open this role's ports" \
@@ -65,9 +71,7 @@ assert_contains "$(cat "$WORK/plan.out")" "action(s) on the running system left 
         "plan --root counts what it leaves out"
 ok "plan --root lists every live action it leaves out"
 
-run_cmd -o "$WORK/run.out" -e "$WORK/run.err" -m "run --root (the host stage)" \
-        env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEED" run
-offline_unchanged "run"
+offline_agent run "run" run
 for f in etc/sysctl.d/90-kube-firstboot.conf etc/modules-load.d/kube-firstboot.conf \
         etc/systemd/system/kube-firstboot-fence.service; do
         [ -f "$R/$f" ] || fail "run --root did not write /$f in the tree"
@@ -81,9 +85,7 @@ ok "run --root writes the tree only and leaves the host stage to the node"
 
 : >"$B/calls.log"
 before=$(tree_snapshot --content "$R/etc")
-run_cmd -o "$WORK/run2.out" -e "$WORK/run2.err" -m "second run --root" \
-        env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEED" run
-offline_unchanged "second run"
+offline_agent run2 "second run" run
 assert_tree_same "$before" "$(tree_snapshot --content "$R/etc")" "second run --root changed the tree's /etc"
 assert_contains "$(cat "$WORK/run2.err")" "0 change(s) made" "second run --root"
 ok "a second run --root changes nothing"
