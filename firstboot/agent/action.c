@@ -25,6 +25,11 @@ static int action_perform(struct fb_run *run, const struct action *a) {
 int action_take(struct fb_run *run, const struct action *a) {
         int r;
 
+        if (a->live && run->offline) {
+                if (a->what)
+                        run_left_out(run, a->step, a->what);
+                return 0;
+        }
         if (a->what)
                 run_action(run, a->step, a->what, a->before, a->after);
         if (run->dry_run)

@@ -36,7 +36,9 @@ struct action {
         int (*perform)(struct fb_run *run, void *userdata); /* CALL: 0 or -errno (logged) */
         int (*verify)(struct fb_run *run, void *userdata);  /* after performing (run only): 0 or -errno (logged) */
         void *userdata;
+        bool live; /* acts on the running system (kernel, services, network): an offline --root leaves it out */
 };
 
-/* Describes and (run) performs and verifies the action. 1 (the change is planned or made), -errno (logged). */
+/* Describes and (run) performs and verifies the action. 1 (the change is planned or made), -errno (logged).
+ * A live action of an offline run is only recorded as left out (no line when what is NULL): 0. */
 int action_take(struct fb_run *run, const struct action *a);

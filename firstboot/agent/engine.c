@@ -43,6 +43,14 @@ void run_unchanged(struct fb_run *run, const char *step, const char *what) {
                 log_info("%s: unchanged: %s", step, what);
 }
 
+void run_left_out(struct fb_run *run, const char *step, const char *what) {
+        run->n_left_out++;
+        if (run->dry_run)
+                printf("  %-10s left out %s (offline --root: it acts on the running system)\n", step, what);
+        else
+                log_info("%s: left out (offline --root: it acts on the running system): %s", step, what);
+}
+
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps) {
         int changed = 0;
 
@@ -80,7 +88,8 @@ static void engine_context_init(struct engine_context *ctx, const struct engine_
         ctx->opts = o;
         ctx->dry_run = dry_run;
         config_init(&ctx->config);
-        ctx->run = (struct fb_run) { .config = &ctx->config, .seed = &ctx->seed, .dry_run = dry_run, .log_fd = -1 };
+        ctx->run = (struct fb_run) { .config = &ctx->config, .seed = &ctx->seed, .dry_run = dry_run,
+                                     .offline = o->offline, .log_fd = -1 };
         ctx->lock_fd = ctx->log_fd = -1;
 }
 
@@ -385,6 +394,12 @@ static enum fb_failure stage_steps(struct engine_context *ctx, const struct engi
 
         if (ctx->dry_run)
                 printf("Stage %s: %s\n", st->mark, st->why);
+        if (ctx->run.offline && streq(st->mark, "role")) {
+                /* kubeadm, the token and the join record are the running node's, not a tree's */
+                run_left_out(&ctx->run, st->mark, "the whole stage (kubeadm, the join record)");
+                ctx->stopped = true;
+                return FB_SUCCESS;
+        }
         if (state_stage_done(&ctx->state, st->mark, NULL) && !ctx->opts->force) {
                 if (ctx->dry_run)
                         printf("  %-10s done\n", st->mark);
@@ -414,6 +429,13 @@ static enum fb_failure stage_steps(struct engine_context *ctx, const struct engi
                 ctx->stopped = true;
                 return FB_SUCCESS;
         }
+        if (ctx->run.n_left_out > 0) {
+                /* the run on the node itself still has to make the live changes */
+                if (!ctx->dry_run)
+                        log_info("stage %s is not recorded as done: %u action(s) on the running system were left "
+                                 "out (offline --root)", st->mark, ctx->run.n_left_out);
+                return FB_SUCCESS;
+        }
         return ctx->dry_run ? FB_SUCCESS : engine_mark(ctx, st);
 }
 
@@ -425,6 +447,13 @@ static enum fb_failure stage_report(struct engine_context *ctx, const struct eng
                 printf("\n%u action(s) to take, %u already in place.\n", ctx->run.n_changed, ctx->run.n_unchanged);
         else
                 log_info("%u change(s) made, %u already in place", ctx->run.n_changed, ctx->run.n_unchanged);
+        if (ctx->run.n_left_out > 0) {
+                if (ctx->dry_run)
+                        printf("%u action(s) on the running system left out (offline --root; --live takes them).\n",
+                               ctx->run.n_left_out);
+                else
+                        log_info("%u action(s) on the running system left out (offline --root)", ctx->run.n_left_out);
+        }
         return FB_SUCCESS;
 }
 
@@ -497,6 +526,11 @@ enum fb_failure engine_refresh_token(const struct engine_options *o) {
         struct engine_context ctx;
         enum fb_failure f;
 
+        if (o->offline) {
+                log_error("refresh-token renews the running cluster's token: not on an offline --root tree "
+                          "(--live acts on the running system)");
+                return FB_FAILURE_USAGE;
+        }
         engine_context_init(&ctx, o, false);
         f = engine_run(&ctx, "config");
         if (f == FB_SUCCESS)

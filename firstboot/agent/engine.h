@@ -14,9 +14,11 @@ struct fb_run {
         const struct fb_config *config;
         const struct seed *seed;
         bool dry_run;          /* plan: describe every action, change nothing */
+        bool offline;          /* --root without --live: change files in the tree only, never the running
+                                * system (its kernel, services, network, hostname, firewall) */
         int log_fd;            /* 0600 agent log for command output, or -1 */
         const char *state_dir; /* real (rooted) path of this instance's state directory */
-        unsigned n_changed, n_unchanged;
+        unsigned n_changed, n_unchanged, n_left_out;
         /* What a step hands a later one in the same stage: the join record the worker's wait step opened,
          * for its join step. It holds the token: wiped when used, and by the engine at the end. */
         struct join_record join_record;
@@ -35,6 +37,9 @@ struct fb_step {
 /* Records one action: printed by plan ("would"), logged by run. before/after may be NULL. */
 void run_action(struct fb_run *run, const char *step, const char *what, const char *before, const char *after);
 void run_unchanged(struct fb_run *run, const char *step, const char *what);
+/* Records an action on the running system that an offline --root run leaves out: printed by plan ("left
+ * out"), logged by run. */
+void run_left_out(struct fb_run *run, const char *step, const char *what);
 
 /* Runs a table of steps in order; stops at the first failure. Returns >0 if any changed. */
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps);
@@ -47,6 +52,7 @@ struct engine_options {
         const char *state_dir;   /* --state-dir, a path under --root */
         const char *until;       /* run --until STAGE|STEP, or NULL */
         bool force;              /* --force: run again an instance that is provisioned */
+        bool offline;            /* --root without --live (struct fb_run) */
 };
 
 struct engine_context;

@@ -21,6 +21,7 @@
 #endif
 
 static const char *arg_root = NULL;
+static bool arg_live = false;
 static struct engine_options arg_engine = { .state_dir = "/var/lib/kube-firstboot" };
 static const char *arg_endpoint = NULL;
 static const char *arg_cluster = "kubernetes";
@@ -159,7 +160,9 @@ static void help(void) {
         }
         printf("\n"
                "Options:\n"
-               "  --root DIR          Operate on the tree under DIR instead of /\n"
+               "  --root DIR          Operate on the tree under DIR instead of /: change files in it only, never\n"
+               "                      the running system (what is left out, plan lists)\n"
+               "  --live              With --root: act on the running system too (a tree that is its own)\n"
                "  --seed SOURCE       Seed directory, image/ISO file, block device or http(s) URL\n"
                "  --state-dir DIR     State directory (default /var/lib/kube-firstboot, under --root)\n"
                "  --force             plan, run: run again even if this instance was already provisioned\n"
@@ -196,9 +199,10 @@ static int check_options(const struct command *cmd, unsigned given) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_SEED, ARG_STATE_DIR, ARG_FORCE, ARG_VERSION, ARG_UNTIL, ARG_ENDPOINT, ARG_CLUSTER, ARG_WATCH };
+        enum { ARG_ROOT = 0x100, ARG_LIVE, ARG_SEED, ARG_STATE_DIR, ARG_FORCE, ARG_VERSION, ARG_UNTIL, ARG_ENDPOINT, ARG_CLUSTER, ARG_WATCH };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
+                { "live", no_argument, NULL, ARG_LIVE },
                 { "seed", required_argument, NULL, ARG_SEED },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "force", no_argument, NULL, ARG_FORCE },
@@ -235,6 +239,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_ROOT:
                         arg_root = optarg;
+                        break;
+                case ARG_LIVE:
+                        arg_live = true;
                         break;
                 case ARG_SEED:
                         arg_engine.seed_source = optarg;
@@ -299,6 +306,8 @@ int main(int argc, char *argv[]) {
                         log_error_errno(r, "--root: %s: cannot open: %m", arg_root);
                 return usage_error;
         }
+        /* a tree of its own is offline: only "/" (however spelled) or --live is the running system */
+        arg_engine.offline = arg_root && arg_root[strspn(arg_root, "/")] && !arg_live;
         /* a command that takes the rest of the line is only one as the first word ("-- seed" is not) */
         cmd = command_find(name);
         if (cmd && !cmd->handler)

@@ -151,7 +151,7 @@ crash_case() { # NAME, then env assignments / killat spec given by the caller th
         # in a subshell whose stderr is dropped: bash reports the killed job there ("... Killed")
         (
                 rc=0
-                env ${KILL_ENV:-} LD_PRELOAD=$SHIM KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" \
+                env ${KILL_ENV:-} LD_PRELOAD=$SHIM KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --live \
                         --seed "$SEED" run --until host 2>"$WORK/killed.err" || rc=$?
                 echo "$rc" >"$WORK/killed.rc"
         ) 2>/dev/null
@@ -164,7 +164,7 @@ crash_case() { # NAME, then env assignments / killat spec given by the caller th
         check_whole "$dir/root" "$name, after the kill"
         rm -f "$dir/bin/killat"
         KUBE_FIRSTBOOT_PATH="$dir/bin" run_cmd -o "$WORK/resumed.out" -e "$WORK/resumed.err" \
-                -m "$name: the run after the kill" "$AGENT" --root "$dir/root" --seed "$SEED" run --until host
+                -m "$name: the run after the kill" "$AGENT" --root "$dir/root" --live --seed "$SEED" run --until host
         assert_tree_same "$ref_files" "$(host_files "$dir/root")" "$name: end state differs from an uninterrupted run"
         diff -u <(echo "$ref_state") <(model_state "$dir/bin") || fail "$name: units or firewall differ from an uninterrupted run"
         assert_eq "" "$(temp_files "$dir/root")" "$name: temporary files left behind"

@@ -184,6 +184,10 @@ post_with() {
         mkdir -p "$P/proc" "$P/etc/default"
         printf '%s\n' "$1" >"$P/proc/cmdline"
         printf '%s\n' "$grub_defaults" >"$P/etc/default/grub"
+        if [ -n "${POST_EXTRA_REPO:-}" ]; then # a .repo file some package left behind
+                mkdir -p "$P/etc/yum.repos.d"
+                printf '%s\n' "$POST_EXTRA_REPO" >"$P/etc/yum.repos.d/extra.repo"
+        fi
         run_script "$WORK/post.sh" "$P" >"$P.out" 2>&1 || rc=$?
         assert_eq "${2:-0}" "$rc" "%post exit status with [$1] ($(cat "$P.out"))"
 }
@@ -201,6 +205,21 @@ grep -qx 'exclude=kubelet kubeadm kubectl' "$P/etc/yum.repos.d/kubernetes.repo" 
 grep -qxF "baseurl=https://download.docker.com/linux/centos/7/\$basearch/stable/" "$P/etc/yum.repos.d/docker-ce.repo" ||
         fail "docker-ce.repo"
 grep -q "seed: $seed_url" "$P.out" || fail "the %post log does not name the seed"
+# No repository the installed node has enabled skips signature checks (gpgcheck=0).
+for f in "$P"/etc/yum.repos.d/*.repo; do
+        unsigned=$(awk -F= '/^\[/ { if (s != "" && e != "0" && g == "0") print s; s = $0; e = "1"; g = ""; next }
+                $1 == "enabled" { e = $2 } $1 == "gpgcheck" { g = $2 }
+                END { if (s != "" && e != "0" && g == "0") print s }' "$f")
+        assert_eq "" "$unsigned" "$(basename "$f"): enabled sections with gpgcheck=0"
+done
+grep -qx 'enabled=0' "$P/etc/yum.repos.d/kubernetes.repo" || fail "kubernetes.repo (unsigned) is enabled"
+grep -qx 'enabled=0' "$P/etc/yum.repos.d/kube-firstboot.repo" || fail "kube-firstboot.repo (unsigned) is enabled"
+POST_EXTRA_REPO=$'[unsigned-extra]\nbaseurl=http://127.0.0.1:9/x/\ngpgcheck=0' \
+        post_with "$installer_base kube_firstboot.seed=$seed_url" 1
+assert_contains "$(cat "$P.out")" "ERROR: enabled repositories without gpgcheck: /etc/yum.repos.d/extra.repo: [unsigned-extra]" \
+        "%post refuses an enabled repository without gpgcheck"
+POST_EXTRA_REPO=$'[unsigned-off]\nbaseurl=http://127.0.0.1:9/x/\nenabled = 0\ngpgcheck=0\n[signed]\nbaseurl=http://127.0.0.1:9/y/' \
+        post_with "$installer_base kube_firstboot.seed=$seed_url"
 
 # The installed system boots with the entry grubby wrote; the agent reads its seed from there.
 A=$WORK/agent-root

@@ -22,7 +22,7 @@ lab_worker() {
         mkdir -p "$dir/root/proc"
         echo "BOOT_IMAGE=/vmlinuz ro console=ttyS0 ds=nocloud-net;s=http://192.168.220.1:8780/v1/seeds/$h/" \
                 >"$dir/root/proc/cmdline"
-        ip netns exec "$(lab_ns "$h")" unshare -u env KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" run \
+        ip netns exec "$(lab_ns "$h")" unshare -u env KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --live run \
                 >>"$dir/console.log" 2>&1 &
         LAB_AGENT_PID=$!
 }

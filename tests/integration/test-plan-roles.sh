@@ -17,7 +17,7 @@ for node in master node-1; do
         host_bin "$B" "$R"
         before=$(tree_snapshot "$R")
         run_cmd -o "$WORK/$node.plan" -e "$WORK/$node.plan" -m "$node: plan" \
-                unshare -n env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --seed "$SEEDS/$node" plan
+                unshare -n env KUBE_FIRSTBOOT_PATH="$B" "$AGENT" --root "$R" --live --seed "$SEEDS/$node" plan
         assert_tree_same "$before" "$(tree_snapshot "$R")" "$node: plan changed the tree"
         assert_eq "" "$(mutating_calls "$B/calls.log")" "$node: plan ran mutating commands"
         grep -q '^Stage role: ' "$WORK/$node.plan" || fail "$node: no role stage in the plan"
@@ -65,7 +65,7 @@ agent_on() {
         local want=$1 d=$WORK/$2
         shift 2
         run_cmd -x "$want" -o "$d/out" -e "$d/err" -m "${d##*/}: $*" \
-                unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --seed "$d/seed" "$@"
+                unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --live --seed "$d/seed" "$@"
 }
 # refused NAME: plan and run on host NAME exit 2 and leave every byte of the tree (the agent's state
 # directory, lock and log included) as it was; no command is run (kubelet --version, a query, is not

@@ -223,7 +223,7 @@ agent_run() {
         # in a subshell whose stderr is dropped: bash reports a killed job there ("... Killed")
         (
                 r=0
-                env "$@" KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --seed "$dir/seed" run \
+                env "$@" KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --live --seed "$dir/seed" run \
                         >>"$dir/run.log" 2>&1 || r=$?
                 echo "$r" >"$dir/rc"
         ) 2>/dev/null
@@ -485,7 +485,7 @@ cp "$WORK/cluster-before-join.json" "$WORK/case-cluster.json"
 host_copy node-1 "$dir" "$WORK/case-cluster.json"
 rm -rf "$WORK/case-store"
 store_start "$WORK/case-store"
-KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --seed "$dir/seed" run >>"$dir/run.log" 2>&1 &
+KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --live --seed "$dir/seed" run >>"$dir/run.log" 2>&1 &
 pid=$!
 # killed once the server holds its long poll for the record (the server's status page counts it)
 for _ in $(seq 1200); do

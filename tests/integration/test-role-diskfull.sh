@@ -218,7 +218,7 @@ agent_run() {
         local dir=$1
         shift
         rc=0
-        env "$@" KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$DISK/root" --seed "$dir/seed" run \
+        env "$@" KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$DISK/root" --live --seed "$dir/seed" run \
                 >"$dir/last.log" 2>&1 || rc=$?
         cat "$dir/last.log" >>"$dir/run.log"
 }

@@ -38,7 +38,7 @@ unit() {
 agent_cmd() {
         local d=$1
         shift
-        unshare -u env KUBE_FIRSTBOOT_PATH="$d/wrap:$d/bin${EXTRA_PATH:+:$EXTRA_PATH}" "$AGENT" --root "$d/root" \
+        unshare -u env KUBE_FIRSTBOOT_PATH="$d/wrap:$d/bin${EXTRA_PATH:+:$EXTRA_PATH}" "$AGENT" --root "$d/root" --live \
                 --seed "$d/seed" "$@"
 }
 

@@ -11,7 +11,7 @@
 
 HOST_FIXTURES=$TOP/tests/data/host-fixtures
 # Every command a host step may run: the agent's search path holds only these.
-HOST_COMMANDS=(systemctl firewall-cmd modprobe swapoff docker ip growpart xfs_growfs resize2fs partx
+HOST_COMMANDS=(systemctl firewall-cmd iptables modprobe swapoff docker ip growpart xfs_growfs resize2fs partx
         blockdev udevadm findmnt lsblk networkctl nmcli ifup ifdown hostnamectl)
 # Paths other host steps own (docker, network), the agent's state and log (all under /var): not compared here.
 HOST_OTHERS_RE='^\./(var|usr/share/kube-firstboot|run/kube-firstboot|etc/docker|etc/sysconfig/network-scripts|etc/systemd/network|etc/resolv\.conf|var/lib/kube-firstboot)(/| |$)'
@@ -57,7 +57,7 @@ host_bin() {
 agent() {
         local bin=$1 root=$2 seed=$3
         shift 3
-        KUBE_FIRSTBOOT_PATH=$bin "$AGENT" --root "$root" --seed "$seed" "$@"
+        KUBE_FIRSTBOOT_PATH=$bin "$AGENT" --root "$root" --live --seed "$seed" "$@"
 }
 
 # host_wait_standins BIN: waits until no stand-in of BIN is still running (a killed agent leaves its
@@ -66,14 +66,16 @@ host_wait_standins() {
         flock "$1/lock" true
 }
 
-# my_calls LOG: the calls of this helper's steps (swap, modules, firewall, kubelet), without docker's.
+# my_calls LOG: the calls of this helper's steps (swap, modules, firewall, kubelet), without docker's or the
+# fence's (tests/integration/test-host-fence.sh).
 my_calls() {
-        grep -E '^(swapoff|modprobe|firewall-cmd|systemctl) ' "$1" | grep -vE ' (docker|network)(\.service)?$' || true
+        grep -E '^(swapoff|modprobe|firewall-cmd|systemctl) ' "$1" | grep -vE ' (docker|network)(\.service)?$' |
+                grep -vE '^firewall-cmd (--permanent )?--direct |kube-firstboot-fence|^systemctl daemon-reload$' || true
 }
 
 # mutating_calls LOG: calls that change the host (queries left out).
 mutating_calls() {
-        grep -vE '^systemctl (is-enabled|is-active|show|status|cat) |^systemctl daemon-reload$|^firewall-cmd (--permanent )?(--state|--list-ports|--query-port=.*)$|^docker (info|version)|^ip (-[a-z0-9]+ )*(addr|address|link|route) (show|list)( |$)|^findmnt |^lsblk |^blockdev --getsize64 |^udevadm settle' "$1" || true
+        grep -vE '^systemctl (is-enabled|is-active|show|status|cat) |^systemctl daemon-reload$|^firewall-cmd (--permanent )?(--state|--list-ports|--query-port=.*|--direct --get-all-rules)$|^iptables -w -C |^docker (info|version)|^ip (-[a-z0-9]+ )*(addr|address|link|route) (show|list)( |$)|^findmnt |^lsblk |^blockdev --getsize64 |^udevadm settle' "$1" || true
 }
 
 # host_files DIR: tree_snapshot --portable of DIR (type, mode, content, link target), others' paths left out.

@@ -124,7 +124,7 @@ lab_host() {
 lab_agent() {
         local h=$1 dir=$WORK/$1
         shift
-        ip netns exec "$(lab_ns "$h")" unshare -u env KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" \
+        ip netns exec "$(lab_ns "$h")" unshare -u env KUBE_FIRSTBOOT_PATH="$dir/bin" "$AGENT" --root "$dir/root" --live \
                 --seed "$dir/seed" "$@" >>"$dir/console.log" 2>&1 &
         LAB_AGENT_PID=$!
 }

@@ -70,7 +70,7 @@ role_lab_hosts() {
         for h in master node-1; do
                 lab_host "$h" "$REF/$h"
                 touch "$WORK/$h/bin/kubeadm.ca-ecdsa"
-                KUBE_FIRSTBOOT_PATH="$WORK/$h/bin" "$AGENT" --root "$WORK/$h/root" --seed "$WORK/$h/seed" run \
+                KUBE_FIRSTBOOT_PATH="$WORK/$h/bin" "$AGENT" --root "$WORK/$h/root" --live --seed "$WORK/$h/seed" run \
                         --until host >"$WORK/$h.host.log" 2>&1 || { tail -n 20 "$WORK/$h.host.log"; fail "$h: host stage failed"; }
                 : >"$WORK/$h/bin/calls.log"
                 mv "$WORK/$h" "$WORK/base-$h"

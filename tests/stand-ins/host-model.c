@@ -37,6 +37,18 @@
  *    error code, or UNKNOWN_ERROR 254 for several; "success" once). NOT_RUNNING (252) for everything
  *    but --state when firewalld is stopped; stand-alone options mixed with others are refused (exit 2),
  *    and so is --list-ports mixed with --add-port (firewall-cmd would list and silently skip the adds).
+ *  - firewall-cmd [--permanent] --direct --get-all-rules and --add-rule ipv4|ipv6|eb TABLE CHAIN PRIORITY
+ *    ARGS... (state/firewalld.direct.permanent, .runtime: the rule lines as --get-all-rules prints them); an
+ *    existing rule is ALREADY_ENABLED (a warning, exit 0); INVALID_IPV (111), INVALID_TABLE (108), a chain
+ *    that is not built in COMMAND_FAILED (13), and at run time whatever iptables refuses (below) is
+ *    COMMAND_FAILED too.
+ *  - iptables [-w] -C|-I|-A|-D CHAIN RULE... of the filter table (state/iptables.CHAIN, one rule a line):
+ *    no such chain, -C or -D of a rule that is not there ("Bad rule"), and the owner match outside OUTPUT
+ *    and POSTROUTING (the kernel's "Invalid argument") fail with exit status 1.
+ *  - systemctl --root=DIR enable|disable|mask|is-enabled act on a unit state of their own (state/root-units;
+ *    a unit file in DIR's /etc/systemd/system or /usr/lib/systemd/system is installed); --root with any
+ *    other verb is refused. Without --root, a unit file the agent wrote under the model's root is installed
+ *    too, and start, restart and stop of such a oneshot run its ExecStart=/ExecStop= iptables lines.
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
@@ -145,14 +157,26 @@ static void print_file(const char *path) {
 
 /* ---- systemctl ---- */
 
+static const char *units_dir = "units", *unit_root; /* systemctl --root=DIR: "root-units", DIR */
+
 static void unit_path(char *buf, const char *unit, const char *what) {
-        pathf(buf, "%s/state/units/%s%s.%s", bin, unit, strchr(unit, '.') ? "" : ".service", what);
+        pathf(buf, "%s/state/%s/%s%s.%s", bin, units_dir, unit, strchr(unit, '.') ? "" : ".service", what);
+}
+
+/* A unit file in the tree's /etc/systemd/system or /usr/lib/systemd/system. */
+static bool unit_file_in(const char *dir, const char *unit) {
+        char p[PATH_MAX];
+        const char *suffix = strchr(unit, '.') ? "" : ".service";
+        return exists(pathf(p, "%s/etc/systemd/system/%s%s", dir, unit, suffix)) ||
+               exists(pathf(p, "%s/usr/lib/systemd/system/%s%s", dir, unit, suffix));
 }
 
 static bool unit_has(const char *unit, const char *what) {
         char p[PATH_MAX];
         unit_path(p, unit, what);
-        return exists(p);
+        if (exists(p))
+                return true;
+        return strcmp(what, "installed") == 0 && unit_file_in(unit_root ? unit_root : root, unit);
 }
 
 static void unit_set(const char *unit, const char *what, bool on) {
@@ -169,11 +193,152 @@ static const char *unit_full(char *buf, size_t size, const char *unit) {
         return buf;
 }
 
+/* ---- iptables (the filter table) ---- */
+
+static bool chain_known(const char *chain) {
+        return !strcmp(chain, "INPUT") || !strcmp(chain, "FORWARD") || !strcmp(chain, "OUTPUT");
+}
+
+/* What the kernel refuses of a rule: 0, or 1 with iptables' message on stderr. */
+static int iptables_refused(const char *chain, int argc, char **argv) {
+        if (!chain_known(chain)) {
+                fputs("iptables: No chain/target/match by that name.\n", stderr);
+                return 1;
+        }
+        for (int i = 0; i + 1 < argc; i++)
+                if (!strcmp(argv[i], "-m") && !strcmp(argv[i + 1], "owner") && strcmp(chain, "OUTPUT")) {
+                        /* xt_owner: only valid in OUTPUT and POSTROUTING */
+                        fputs("iptables: Invalid argument. Run `dmesg' for more information.\n", stderr);
+                        return 1;
+                }
+        return 0;
+}
+
+static void rule_text(char *buf, size_t size, int argc, char **argv) {
+        size_t n = 0;
+        buf[0] = 0;
+        for (int i = 0; i < argc && n < size; i++)
+                n += (size_t) snprintf(buf + n, size - n, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Removes the line want from the file; whether it was there. */
+static bool list_remove(const char *path, const char *want) {
+        char *t = slurp(path), *save = NULL;
+        char *out = calloc(1, t ? strlen(t) + 2 : 1);
+        bool found = false;
+
+        if (!out)
+                die("calloc");
+        for (char *w = t ? strtok_r(t, "\n", &save) : NULL; w; w = strtok_r(NULL, "\n", &save)) {
+                if (!found && strcmp(w, want) == 0) {
+                        found = true;
+                        continue;
+                }
+                strcat(out, w);
+                strcat(out, "\n");
+        }
+        write_text(path, out, "we");
+        free(out);
+        free(t);
+        return found;
+}
+
+static bool list_has(const char *path, const char *word);
+
+/* iptables [-w] -C|-I|-A|-D CHAIN RULE...: the exit status. */
+static int iptables_run(int argc, char **argv) {
+        char state[PATH_MAX], rule[2048], line[2100];
+        const char *op, *chain;
+        int i = 1;
+
+        while (i < argc && !strcmp(argv[i], "-w"))
+                i++;
+        if (i + 1 >= argc || (strcmp(argv[i], "-C") && strcmp(argv[i], "-I") && strcmp(argv[i], "-A") &&
+                              strcmp(argv[i], "-D"))) {
+                fputs("iptables model: unmodelled command line\n", stderr);
+                return 2;
+        }
+        op = argv[i];
+        chain = argv[i + 1];
+        i += 2;
+        if (iptables_refused(chain, argc - i, argv + i))
+                return 1;
+        pathf(state, "%s/state/iptables.%s", bin, chain);
+        rule_text(rule, sizeof(rule), argc - i, argv + i);
+        if (!strcmp(op, "-C") || !strcmp(op, "-D")) {
+                bool there = !strcmp(op, "-C") ? list_has(state, rule) : list_remove(state, rule);
+                if (!there) {
+                        fputs("iptables: Bad rule (does a matching rule exist in that chain?).\n", stderr);
+                        return 1;
+                }
+                return 0;
+        }
+        if (!strcmp(op, "-I")) {
+                char *t = slurp(state);
+                snprintf(line, sizeof(line), "%s\n", rule);
+                write_text(state, line, "we");
+                if (t)
+                        write_text(state, t, "ae");
+                free(t);
+        } else {
+                snprintf(line, sizeof(line), "%s\n", rule);
+                write_text(state, line, "ae");
+        }
+        return 0;
+}
+
+static void model_iptables(int argc, char **argv) {
+        rc = iptables_run(argc, argv);
+}
+
+/* Runs a unit's ExecStart= or ExecStop= lines that call iptables, as systemd would ("-" ignores a
+ * failure). 0, or the first failing line's status. */
+static int unit_exec(const char *unit, const char *key) {
+        char p[PATH_MAX], *t, *save = NULL;
+        int status = 0;
+
+        t = slurp(pathf(p, "%s/etc/systemd/system/%s%s", root, unit, strchr(unit, '.') ? "" : ".service"));
+        for (char *line = t ? strtok_r(t, "\n", &save) : NULL; line && status == 0; line = strtok_r(NULL, "\n", &save)) {
+                char *words[64], *wsave = NULL, *cmd;
+                bool ignore;
+                int n = 0, r;
+
+                if (strncmp(line, key, strlen(key)) != 0)
+                        continue;
+                cmd = line + strlen(key);
+                ignore = *cmd == '-';
+                cmd += ignore;
+                for (char *w = strtok_r(cmd, " ", &wsave); w && n < 63; w = strtok_r(NULL, " ", &wsave))
+                        words[n++] = w;
+                words[n] = NULL;
+                if (n == 0 || strcmp(words[0], "/usr/sbin/iptables") != 0)
+                        continue;
+                r = iptables_run(n, words);
+                if (r != 0 && !ignore)
+                        status = r;
+        }
+        free(t);
+        return status;
+}
+
 static void model_systemctl(int argc, char **argv) {
-        const char *verb = argc > 1 ? argv[1] : "";
-        char full[256];
+        const char *verb;
+        char full[256], p[PATH_MAX];
         int first = 2;
 
+        if (argc > 1 && strncmp(argv[1], "--root=", 7) == 0) {
+                unit_root = argv[1] + 7;
+                units_dir = "root-units";
+                mkdir_p(pathf(p, "%s/state/root-units", bin));
+                argv++, argc--;
+        }
+        verb = argc > 1 ? argv[1] : "";
+        if (unit_root && strcmp(verb, "enable") && strcmp(verb, "disable") && strcmp(verb, "mask") &&
+            strcmp(verb, "unmask") && strcmp(verb, "is-enabled")) {
+                printf("systemctl model: --root with %s: that verb talks to the running systemd, not the tree's\n", verb);
+                rc = 1;
+                return;
+        }
         for (int i = 1; i < argc; i++)
                 if (strncmp(argv[i], "--", 2) == 0) {
                         /* systemd 219 knows no --now (220): getopt refuses it before anything is done */
@@ -228,12 +393,23 @@ static void model_systemctl(int argc, char **argv) {
                                 unit_set(argv[i], "enabled", true);
                                 printf("Created symlink from /etc/systemd/system/multi-user.target.wants/%s to "
                                        "/usr/lib/systemd/system/%s.\n", full, full);
-                        } else
+                        } else {
+                                if (!strcmp(verb, "restart") && unit_has(argv[i], "active") && unit_exec(argv[i], "ExecStop=") != 0)
+                                        return;
+                                if ((!strcmp(verb, "restart") || !unit_has(argv[i], "active")) &&
+                                    unit_exec(argv[i], "ExecStart=") != 0) {
+                                        printf("Job for %s failed. See \"journalctl -xe\" for details.\n", full), rc = 1;
+                                        return;
+                                }
                                 unit_set(argv[i], "active", true);
+                        }
                 }
         } else if (!strcmp(verb, "disable") || !strcmp(verb, "stop")) {
-                for (int i = first; i < argc; i++)
+                for (int i = first; i < argc; i++) {
+                        if (!strcmp(verb, "stop") && unit_has(argv[i], "active"))
+                                (void) unit_exec(argv[i], "ExecStop=");
                         unit_set(argv[i], strcmp(verb, "disable") == 0 ? "enabled" : "active", false);
+                }
         } else if (strcmp(verb, "mask") == 0) {
                 for (int i = first; i < argc; i++) {
                         unit_set(argv[i], "masked", true);
@@ -278,6 +454,74 @@ static int parse_port(const char *item) {
         return 0;
 }
 
+/* firewall-cmd [--permanent] --direct --get-all-rules | --add-rule IPV TABLE CHAIN PRIORITY ARGS... */
+static void model_firewall_direct(int argc, char **argv, bool running) {
+        char list[PATH_MAX], line[2048];
+        bool permanent = false, get_all = false;
+        int add = 0;
+
+        for (int i = 1; i < argc && !add; i++) {
+                if (!strcmp(argv[i], "--permanent"))
+                        permanent = true;
+                else if (!strcmp(argv[i], "--get-all-rules"))
+                        get_all = true;
+                else if (!strcmp(argv[i], "--add-rule"))
+                        add = i + 1;
+                else if (strcmp(argv[i], "--direct")) {
+                        printf("firewall-cmd model: unmodelled option %s with --direct\n", argv[i]);
+                        rc = 2;
+                        return;
+                }
+        }
+        if (get_all == (add != 0)) {
+                fputs("usage: see firewall-cmd man page\n", stderr);
+                rc = 2;
+                return;
+        }
+        if (!running) {
+                puts("FirewallD is not running");
+                rc = 252;
+                return;
+        }
+        pathf(list, "%s/state/firewalld.direct.%s", bin, permanent ? "permanent" : "runtime");
+        if (get_all) {
+                print_file(list);
+                return;
+        }
+        if (argc - add < 5) {
+                fputs("usage: --direct --add-rule { ipv4 | ipv6 | eb } <table> <chain> <priority> <args>\n", stderr);
+                rc = 2;
+                return;
+        }
+        if (strcmp(argv[add], "ipv4") && strcmp(argv[add], "ipv6") && strcmp(argv[add], "eb")) {
+                fprintf(stderr, "Error: INVALID_IPV: %s\n", argv[add]);
+                rc = 111;
+                return;
+        }
+        if (strcmp(argv[add + 1], "filter") && strcmp(argv[add + 1], "nat") && strcmp(argv[add + 1], "mangle") &&
+            strcmp(argv[add + 1], "raw") && strcmp(argv[add + 1], "security")) {
+                fprintf(stderr, "Error: INVALID_TABLE: %s\n", argv[add + 1]);
+                rc = 108;
+                return;
+        }
+        if (!permanent && (!chain_known(argv[add + 2]) || iptables_refused(argv[add + 2], argc - add - 4, argv + add + 4))) {
+                fprintf(stderr, "Error: COMMAND_FAILED: '/usr/sbin/iptables -w2 -t %s -I %s_direct ...' failed\n",
+                        argv[add + 1], argv[add + 2]);
+                rc = 13;
+                return;
+        }
+        rule_text(line, sizeof(line) - 1, argc - add, argv + add);
+        if (list_has(list, line)) {
+                fprintf(stderr, "Warning: ALREADY_ENABLED: rule '%s' already is in '%s:%s:%s'\n", line, argv[add],
+                        argv[add + 1], argv[add + 2]);
+                puts("success");
+                return;
+        }
+        strcat(line, "\n");
+        write_text(list, line, "ae");
+        puts("success");
+}
+
 static void model_firewall_cmd(int argc, char **argv) {
         char running[PATH_MAX], perm[PATH_MAX], now[PATH_MAX];
         const char *list;
@@ -287,6 +531,11 @@ static void model_firewall_cmd(int argc, char **argv) {
         pathf(running, "%s/state/firewalld.running", bin);
         pathf(perm, "%s/state/firewalld.permanent", bin);
         pathf(now, "%s/state/firewalld.runtime", bin);
+        for (int i = 1; i < argc; i++)
+                if (!strcmp(argv[i], "--direct")) {
+                        model_firewall_direct(argc, argv, exists(running));
+                        return;
+                }
         /* argparse: options in any order, --permanent applies to the whole call */
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--permanent") == 0)
@@ -623,6 +872,8 @@ int main(int argc, char **argv) {
                 model_systemctl(argc, argv);
         else if (strcmp(name, "firewall-cmd") == 0)
                 model_firewall_cmd(argc, argv);
+        else if (strcmp(name, "iptables") == 0)
+                model_iptables(argc, argv);
         else if (strcmp(name, "modprobe") == 0)
                 model_modprobe(argc, argv);
         else if (strcmp(name, "swapoff") == 0)

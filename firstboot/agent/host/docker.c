@@ -195,7 +195,7 @@ int step_docker(struct fb_run *run) {
                 /* no line of its own: run checks what docker reports after the changes above (or, when it
                  * did not answer before, that nothing needs changing) */
                 r = action_take(run, &(struct action) { .step = STEP, .verify = docker_verify_action,
-                                                        .userdata = &did_something });
+                                                        .userdata = &did_something, .live = true });
                 if (r < 0)
                         return r;
         }

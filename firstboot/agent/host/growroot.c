@@ -564,6 +564,11 @@ int step_growroot(struct fb_run *run) {
                 run_unchanged(run, STEP, "grow_root is off in the seed");
                 return 0;
         }
+        if (run->offline) {
+                /* the disk under a tree is whatever the running system mounted there */
+                run_left_out(run, STEP, "grow the root partition and filesystem");
+                return 0;
+        }
 
         r = host_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, &size);
         if (r == -ENOENT) {

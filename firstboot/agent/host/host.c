@@ -4,7 +4,8 @@
 
 /* Order matters: the disk grows before anything is written to it; modules before sysctls (the bridge
  * keys exist only once br_netfilter is loaded); swap off before kubelet is enabled; daemon.json before
- * docker is (re)started. */
+ * docker is (re)started; the fence after the firewall step, which may disable
+ * firewalld (the fence then keeps its rules in a unit of its own). */
 const struct fb_step host_steps[] = {
         { "growroot", "grow the root partition and filesystem to the whole disk", step_growroot },
         { "hostname", "set the hostname from meta-data (sethostname(2) and /etc/hostname)", step_hostname },
@@ -15,6 +16,7 @@ const struct fb_step host_steps[] = {
         { "sysctl", "bridge and forwarding sysctls kubeadm needs, now and at every boot", step_sysctl },
         { "selinux", "SELinux permissive, as the kubeadm guide for CentOS 7 does", step_selinux },
         { "firewall", "open the ports this role needs in firewalld", step_firewall },
+        { "fence", "keep pods and non-root users away from the metadata endpoint", step_fence },
         { "docker", "docker with the systemd cgroup driver, matching kubelet", step_docker },
         { "kubelet", "kubelet enabled (kubeadm starts it)", step_kubelet },
         { "ssh", "root's authorized_keys from the cloud-config", step_ssh },

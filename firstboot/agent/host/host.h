@@ -17,6 +17,7 @@ int step_modules(struct fb_run *run);
 int step_sysctl(struct fb_run *run);
 int step_selinux(struct fb_run *run);
 int step_firewall(struct fb_run *run);
+int step_fence(struct fb_run *run);
 int step_docker(struct fb_run *run);
 int step_kubelet(struct fb_run *run);
 int step_ssh(struct fb_run *run);

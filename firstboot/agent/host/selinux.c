@@ -105,6 +105,10 @@ static int selinux_now(struct fb_run *run) {
         char value[16];
         int r;
 
+        if (run->offline) {
+                run_left_out(run, STEP, "switch SELinux to permissive now (setenforce 0)");
+                return 0;
+        }
         r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
         if (r == -ENOENT) {
                 run_unchanged(run, STEP, "SELinux not enabled in the kernel: nothing to switch now");
@@ -119,7 +123,7 @@ static int selinux_now(struct fb_run *run) {
         return action_take(run, &(struct action) { .step = STEP, .what = "switch SELinux to permissive now (setenforce 0)",
                                                    .before = "enforcing", .after = "permissive",
                                                    .kind = ACTION_KERNEL_VALUE, .path = SELINUX_ENFORCE, .value = "0",
-                                                   .verify = selinux_permissive_now });
+                                                   .verify = selinux_permissive_now, .live = true });
 }
 
 int step_selinux(struct fb_run *run) {

@@ -344,6 +344,11 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
         char failed[64];
         size_t k = 0;
 
+        if (run->offline) {
+                /* the tree has no swap in use: the running system's is not the tree's */
+                run_left_out(run, STEP, "swapoff of the active swap devices");
+                return 0;
+        }
         if (active->n == 0) {
                 run_unchanged(run, STEP, "no active swap");
                 return 0;
@@ -398,10 +403,10 @@ static int fstab_update(struct fb_run *run, const char *old, const char *content
 }
 
 static int mask_units(struct fb_run *run, const struct swap_list *paths) {
-        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 3];
+        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 4];
         char units[MAX_SWAP_DEVICES][512];
-        char states[MAX_SWAP_DEVICES][UNIT_STATE_MAX], failed[64];
-        size_t n = 0, n_mask = 0;
+        char states[MAX_SWAP_DEVICES][UNIT_STATE_MAX], failed[64], root[PATH_MAX + 8];
+        size_t n = 0, n_mask = 0, k = 0;
         int r;
 
         for (size_t i = 0; i < paths->n; i++) {
@@ -424,8 +429,12 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
         if (r < 0)
                 return r;
 
-        mask[0] = "systemctl";
-        mask[1] = "mask";
+        mask[k++] = "systemctl";
+        if (run->offline) { /* masking is a symlink in the tree's /etc/systemd/system */
+                snprintf(root, sizeof(root), "--root=%s", root_get());
+                mask[k++] = root;
+        }
+        mask[k++] = "mask";
         for (size_t i = 0; i < n; i++) {
                 /* the units systemctl printed no state for come last; the first of them has none */
                 const char *before = states[i][0] ? states[i] : i == 0 || states[i - 1][0] ? "not masked" : "unknown";
@@ -437,9 +446,10 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                         continue;
                 }
                 run_action(run, STEP, what, before, "masked");
-                mask[2 + n_mask++] = units[i];
+                mask[k++] = units[i];
+                n_mask++;
         }
-        mask[2 + n_mask] = NULL;
+        mask[k] = NULL;
         if (n_mask == 0)
                 return 0;
         snprintf(failed, sizeof(failed), "systemctl mask of %zu swap unit(s)", n_mask);
@@ -461,7 +471,7 @@ int step_swap(struct fb_run *run) {
         }
 
         /* Every swap device we know of: active ones, fstab's, and those we commented out before. */
-        r = read_active_swaps(&active);
+        r = run->offline ? 0 : read_active_swaps(&active);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < active.n; i++) {

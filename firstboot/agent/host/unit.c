@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,8 +10,25 @@
 #include "host/unit.h"
 #include "log.h"
 #include "macro.h"
+#include "path.h"
 
 #define UNITS_MAX 16
+
+/* The verbs that only change unit files: on an offline --root they act on the tree (`systemctl --root`,
+ * which systemd 219 has for these); every other verb (start, stop, restart, daemon-reload) talks to the
+ * running systemd. */
+static bool verb_is_file_only(const char *verb) {
+        return streq(verb, "enable") || streq(verb, "disable") || streq(verb, "mask") || streq(verb, "unmask") ||
+               streq(verb, "is-enabled");
+}
+
+/* "--root=DIR" for an offline run, into buf; NULL otherwise. */
+static const char *root_arg(const struct fb_run *run, char *buf, size_t size) {
+        if (!run->offline)
+                return NULL;
+        snprintf(buf, size, "--root=%s", root_get());
+        return buf;
+}
 
 /* A line that is a state word ("masked", "static", "enabled-runtime", ...), not an error message ("Failed
  * to get unit file state for X: No such file or directory"). */
@@ -46,10 +64,23 @@ static const char *query_verb(enum unit_query q) {
 
 int unit_query(struct fb_run *run, enum unit_query q, const char *unit, bool quiet_missing,
                char ret_word[UNIT_STATE_MAX]) {
-        const char *argv[] = { "systemctl", query_verb(q), unit, NULL };
+        char root[PATH_MAX + 8];
+        const char *argv[5];
         _cleanup_free_ char *out = NULL;
+        size_t k = 0;
         int r;
 
+        if (run->offline && q == UNIT_IS_ACTIVE) {
+                /* nothing runs in a tree */
+                snprintf(ret_word, UNIT_STATE_MAX, "inactive");
+                return 0;
+        }
+        argv[k++] = "systemctl";
+        if (root_arg(run, root, sizeof(root)))
+                argv[k++] = root;
+        argv[k++] = query_verb(q);
+        argv[k++] = unit;
+        argv[k] = NULL;
         r = host_command(run, argv, quiet_missing, &out);
         if (r < 0)
                 return r;
@@ -63,21 +94,29 @@ int unit_query(struct fb_run *run, enum unit_query q, const char *unit, bool qui
 
 int unit_query_many(struct fb_run *run, enum unit_query q, const char *const *units, size_t n,
                     char (*states)[UNIT_STATE_MAX]) {
-        const char *argv[UNITS_MAX + 3];
+        const char *argv[UNITS_MAX + 4];
+        char root[PATH_MAX + 8];
         _cleanup_free_ char *out = NULL;
         const char *p, *end, *line;
-        size_t n_states = 0, len;
+        size_t n_states = 0, len, k = 0;
         int r;
 
         if (n > UNITS_MAX)
                 return log_error_errno(-E2BIG, "systemctl %s: more than %d units", query_verb(q), UNITS_MAX);
-        argv[0] = "systemctl";
-        argv[1] = query_verb(q);
+        if (run->offline && q == UNIT_IS_ACTIVE) {
+                for (size_t i = 0; i < n; i++)
+                        snprintf(states[i], UNIT_STATE_MAX, "inactive");
+                return 3; /* systemctl is-active's "none active" */
+        }
+        argv[k++] = "systemctl";
+        if (root_arg(run, root, sizeof(root)))
+                argv[k++] = root;
+        argv[k++] = query_verb(q);
         for (size_t i = 0; i < n; i++) {
-                argv[2 + i] = units[i];
+                argv[k++] = units[i];
                 states[i][0] = 0;
         }
-        argv[2 + n] = NULL;
+        argv[k] = NULL;
         r = host_command(run, argv, true, &out);
         if (r < 0)
                 return r;
@@ -91,12 +130,17 @@ int unit_query_many(struct fb_run *run, enum unit_query q, const char *const *un
 }
 
 int unit_run(struct fb_run *run, const char *verb, const char *const *units, const char *hint) {
-        const char *argv[UNITS_MAX + 3];
-        char names[256] = "";
+        const char *argv[UNITS_MAX + 4];
+        char names[256] = "", root[PATH_MAX + 8];
         size_t n = 0, used = 0;
         int r;
 
+        if (run->offline && !verb_is_file_only(verb))
+                /* the actions that call this are marked live: reaching here is a bug, not the host's fault */
+                return log_error_errno(-EPERM, "systemctl %s: refused on an offline --root tree", verb);
         argv[n++] = "systemctl";
+        if (root_arg(run, root, sizeof(root)))
+                argv[n++] = root;
         argv[n++] = verb;
         for (size_t i = 0; units[i]; i++) {
                 if (n >= ELEMENTSOF(argv) - 1)
@@ -128,5 +172,6 @@ int unit_action(struct fb_run *run, const char *step, const char *what, const ch
                 const char *verb, const char *unit) {
         return action_take(run, &(struct action) { .step = step, .what = what, .before = before, .after = after,
                                                    .kind = ACTION_CALL, .perform = unit_verb_perform,
-                                                   .userdata = &(struct unit_verb) { verb, unit } });
+                                                   .userdata = &(struct unit_verb) { verb, unit },
+                                                   .live = !verb_is_file_only(verb) });
 }
