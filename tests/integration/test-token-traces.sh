@@ -37,7 +37,7 @@ agent_on_master() {
         local out=$1
         shift
         rc=0
-        KUBE_FIRSTBOOT_PATH="$M/bin" "$AGENT" -v --root "$M/root" "$@" >>"$out" 2>&1 || rc=$?
+        KUBE_FIRSTBOOT_PATH="$M/bin" "$AGENT" -v --root "$M/root" --live "$@" >>"$out" 2>&1 || rc=$?
 }
 
 # ---- a seed URL with a password, with -v: refused, and the password shown nowhere -------------------------
@@ -85,7 +85,7 @@ assert_eq "$(grep -cE '^(kubeadm|kubectl) ' "$M/bin/calls.log")" "$(grep -c '^ca
         "calls sampled in cmdlines.log"
 grep -q "^call kubeadm token create " "$M/bin/cmdlines.log" || fail "kubeadm token create not sampled"
 grep -q "^call kubeadm init " "$M/bin/cmdlines.log" || fail "kubeadm init not sampled"
-[ "$(grep -cE "^parent [0-9]+ .*kube-firstboot -v --root $M/root --seed $M/seed (run|refresh-token)\$" "$M/bin/cmdlines.log")" = \
+[ "$(grep -cE "^parent [0-9]+ .*kube-firstboot -v --root $M/root --live --seed $M/seed (run|refresh-token)\$" "$M/bin/cmdlines.log")" = \
         "$(grep -c '^call ' "$M/bin/cmdlines.log")" ] || fail "the agent is not the parent of every call"
 grep -q "^proc [0-9]* .*kube-firstboot-server --config $WORK/store/server.yaml" "$M/bin/cmdlines.log" ||
         fail "the sample of the test's processes misses the store"
