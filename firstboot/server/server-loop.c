@@ -187,7 +187,8 @@ int server_init(struct server *s, struct server_config *config) {
 
         raise_nofile(s);
         s->slots = calloc((size_t) s->n_slots, sizeof(*s->slots));
-        if (!s->slots)
+        s->user_data_going_out = calloc(config->n_nodes ? config->n_nodes : 1, sizeof(bool));
+        if (!s->slots || !s->user_data_going_out)
                 return log_error_errno(-ENOMEM, "out of memory");
         for (int i = 0; i < s->n_slots; i++)
                 s->slots[i].prev = s->slots[i].next = -1;
@@ -335,5 +336,6 @@ void server_done(struct server *s) {
                 close(s->hangup_fd);
         store_close(&s->store);
         free(s->slots);
+        free(s->user_data_going_out);
         *s = (struct server) { .listen_fd = -1, .signal_fd = -1, .mhd_fd = -1, .hangup_fd = -1 };
 }

@@ -283,19 +283,31 @@ mhd_result seed_reply(struct request *req) {
                               "fetched again: already served for instance-id %s; re-arm with --rearm %s", instance_id,
                               req->match.node);
         if (req->method == METHOD_GET) {
+                bool *going_out = &s->user_data_going_out[node - c->nodes];
+
+                /* one transfer at a time: a second one now could be served as well before the first is
+                 * counted. 503 is retried; once the first ends, the second is refused (sent whole) or
+                 * served (cut off). */
+                if (*going_out)
+                        return respond_text(req, 503, "this node's user-data is being sent on another connection");
                 req->seed_instance_id = strdup(instance_id);
                 if (!req->seed_instance_id)
                         return respond_text(req, 500, "out of memory");
+                *going_out = true;
         }
         return serve_file(req, req->match.static_root, rest, "text/plain; charset=utf-8");
 }
 
 void seed_request_completed(struct request *req, bool completed_ok) {
         const struct server_config *c = req->server->config;
+        const struct server_node_config *node;
         int r;
 
         if (!req->seed_instance_id)
                 return;
+        node = server_config_node(c, req->match.node);
+        if (node)
+                req->server->user_data_going_out[node - c->nodes] = false;
         /* only a body that went out whole counts: a transfer lost on the way may be fetched again */
         if (completed_ok && req->status == 200) {
                 r = seed_served_set(c->state_dir, req->match.node, req->seed_instance_id);

@@ -45,6 +45,7 @@ struct server {
         bool mhd_pending;           /* connections were resumed: run libmicrohttpd again before sleeping */
         unsigned active_requests;
         struct seed_warnings seed_warnings; /* refused fetches of secret seed files */
+        bool *user_data_going_out;  /* per node of config->nodes: a GET of its user-data is being sent */
         char mhd_last_message[256]; /* libmicrohttpd's last error message, for start-up failures */
 
         /* header deadlines; all deadlines are now + header_timeout, so the list is sorted by appending */

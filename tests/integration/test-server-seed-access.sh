@@ -184,18 +184,32 @@ while len(got) < 65536:
     if not data:
         break
     got += data
+# while the first transfer stalls, unread, a second fetch of the same user-data is told to come back
+s2 = socket.create_connection((sys.argv[1], 8780))
+s2.sendall(b"GET /v1/seeds/node-1/user-data HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+second = b""
+while b"\r\n" not in second:
+    data = s2.recv(4096)
+    if not data:
+        break
+    second += data
+s2.close()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
+print(second.split(b"\r\n", 1)[0].decode())
 print(got.split(b"\r\n", 1)[0].decode(), len(got))
 PY
 )
+second=${got%%$'\n'*}
+got=${got#*$'\n'}
+assert_eq "HTTP/1.1 503 Service Unavailable" "$second" "a second fetch while the first is being sent"
 case $got in "HTTP/1.1 200 OK "*) ;; *) fail "the cut-off fetch did not start as a 200: $got" ;; esac
 [ "${got##* }" -ge 65536 ] || fail "the cut-off fetch ended early: $got"
 access_line 192.168.220.150 /v1/seeds/node-1/user-data 200
 grep "client=192.168.220.150:[0-9]* method=GET path=/v1/seeds/node-1/user-data status=200 " "$SERVER_LOG" |
         grep -q " end=" || fail "the cut-off fetch is not logged as ended early: $(grep 'node-1/user-data' "$SERVER_LOG")"
 assert_eq "" "$(served_mark node-1)" "served mark after a cut-off transfer"
-ok "a transfer cut off mid-way leaves the fetch unused"
+ok "a transfer cut off mid-way leaves the fetch unused; a second one meanwhile is told to retry (503)"
 
 expect 200 "node-1's GET by its MAC from another address" pxe /v1/seeds/node-1/user-data
 cmp -s "$WORK/body" "$F/seeds/node-1/user-data" || fail "node-1's user-data differs from the file"
