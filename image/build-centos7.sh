@@ -195,12 +195,14 @@ gpgcheck=1
 gpgkey=$DOCKER_GPG
 exclude=docker-ce docker-ce-cli
 EOF
-# The mirror's signatures do not verify (the reference procedure sets gpgcheck=0 too).
+# The mirror's signatures do not verify (the reference procedure sets gpgcheck=0 too): so the
+# repository stays disabled on the image, as on a kickstart-installed node, and the build names it
+# for its one install.
 write_file "$work/kubernetes.repo" <<EOF
 [kubernetes]
 name=Kubernetes
 baseurl=$KUBE_REPO
-enabled=1
+enabled=0
 gpgcheck=0
 repo_gpgcheck=0
 exclude=kubelet kubeadm kubectl
@@ -254,7 +256,7 @@ customize=(virt-customize -a "$image_tmp"
         --upload "$work/CentOS-Base.repo:/etc/yum.repos.d/CentOS-Base.repo"
         --upload "$work/docker-ce.repo:/etc/yum.repos.d/docker-ce.repo"
         --upload "$work/kubernetes.repo:/etc/yum.repos.d/kubernetes.repo"
-        --run-command "yum -y --disableexcludes=all install docker-ce-$DOCKER_VERSION docker-ce-cli-$DOCKER_VERSION containerd.io kubelet-$KUBE_VERSION kubeadm-$KUBE_VERSION kubectl-$KUBE_VERSION"
+        --run-command "yum -y --enablerepo=kubernetes --disableexcludes=all install docker-ce-$DOCKER_VERSION docker-ce-cli-$DOCKER_VERSION containerd.io kubelet-$KUBE_VERSION kubeadm-$KUBE_VERSION kubectl-$KUBE_VERSION"
         --upload "$el7_rpm:/tmp/kube-firstboot.rpm"
         --run-command "yum -y localinstall /tmp/kube-firstboot.rpm && rm -f /tmp/kube-firstboot.rpm"
         --uninstall cloud-init

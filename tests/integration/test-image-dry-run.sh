@@ -53,7 +53,7 @@ done
 ok "repositories: vault os/updates/extras, docker-ce, kubernetes el7 mirror, identical to the kickstart's"
 
 # Pinned versions, installed past the repositories' update excludes.
-has "--run-command 'yum -y --disableexcludes=all install docker-ce-20.10.24 docker-ce-cli-20.10.24 containerd.io kubelet-1.23.6 kubeadm-1.23.6 kubectl-1.23.6'"
+has "--run-command 'yum -y --enablerepo=kubernetes --disableexcludes=all install docker-ce-20.10.24 docker-ce-cli-20.10.24 containerd.io kubelet-1.23.6 kubeadm-1.23.6 kubectl-1.23.6'"
 ok "docker 20.10.24 and kubelet/kubeadm/kubectl 1.23.6 pinned"
 
 # kube-firstboot: the source RPM rebuilt for el7 without the unit tests (no EPEL), then installed.
