@@ -724,6 +724,9 @@ PY
 # ---------------------------------------------------------------- main
 
 ROOT_WORK=$WORK
+# each lab's WORK is a directory below this one, and lab_server runs the server as nobody: it must
+# pass through here to its configuration (lab_server opens the lab's own directories to it)
+chmod 711 "$ROOT_WORK"
 FIRST=
 for seed in "$TOP"/tests/data/seeds/*/; do
         seed=${seed%/}
