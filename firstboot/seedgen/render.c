@@ -345,6 +345,8 @@ int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *
                      "    bearer: %s\n",
                 SEEDGEN_KICKSTART_PATH, inv->cluster.cluster_name, bearer);
         server_nodes(o.f, inv);
+        if (strncmp(inv->cluster.endpoint, "https://", 8) == 0)
+                seedgen_write_server_tls(o.f, seed_dir);
         return memstream_close(&o, true, ret, ret_size);
 }
 

@@ -699,21 +699,6 @@ static int generate(const struct seedgen_args *args, struct seedgen_inventory *i
                 goto finish;
         }
         if (https) {
-                _cleanup_free_ char *section = NULL;
-                size_t section_size = 0;
-                char *joined;
-
-                if (seedgen_render_server_tls(out, &section, &section_size) < 0 ||
-                    !(joined = malloc(server_yaml_size + section_size + 1))) {
-                        log_error("out of memory");
-                        goto finish;
-                }
-                memcpy(joined, server_yaml, server_yaml_size);
-                memcpy(joined + server_yaml_size, section, section_size + 1);
-                secure_erase(server_yaml, server_yaml_size);
-                free(server_yaml);
-                server_yaml = joined;
-                server_yaml_size += section_size;
                 if (seedgen_tls_write(args->out, &tls) < 0)
                         goto finish;
                 /* the server, running as --group, reads its key; the CA's key stays root's alone */

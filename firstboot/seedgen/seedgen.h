@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "config/config.h"
@@ -108,6 +109,7 @@ int seedgen_render_meta_data(const struct seedgen_inventory *inv, const struct s
                              const char *instance_id, char **ret, size_t *ret_size);
 int seedgen_render_network_config(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
                                   size_t *ret_size);
+/* With an https:// endpoint, also the tls section naming seed_dir/tls/server.{pem,key}. */
 int seedgen_render_server_yaml(const struct seedgen_inventory *inv, const char *bearer, const char *seed_dir,
                                char **ret, size_t *ret_size);
 int seedgen_render_pxelinux(const struct seedgen_inventory *inv, const struct seedgen_node *node, char **ret,
@@ -130,8 +132,8 @@ void seedgen_tls_done(struct seedgen_tls *tls);
 /* The base64 between the markers of a one-certificate PEM, on one line (its DER in base64), on the
  * heap; NULL when out of memory. */
 char *seedgen_pem_base64(const char *pem);
-/* The server.yaml section naming out_abs/tls/server.{pem,key}. */
-int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size);
+/* The server.yaml section naming out_abs/tls/server.{pem,key}, written to f. */
+void seedgen_write_server_tls(FILE *f, const char *out_abs);
 
 /* The command: argv[0] is "seed", the rest its options. Returns an exit status: FB_EXIT_OK, FB_EXIT_RUNTIME
  * (writing or cloud-localds failed) or FB_EXIT_BAD_INPUT (bad inventory or usage, or output in the way:

@@ -266,26 +266,20 @@ void seedgen_tls_done(struct seedgen_tls *tls) {
         *tls = (struct seedgen_tls) {};
 }
 
-int seedgen_render_server_tls(const char *out_abs, char **ret, size_t *ret_size) {
+void seedgen_write_server_tls(FILE *f, const char *out_abs) {
         char path[PATH_MAX + 32];
-        struct memstream o;
-        int r;
 
-        r = memstream_open(&o);
-        if (r < 0)
-                return r;
-        fprintf(o.f, "# The endpoint is https://: the server answers TLS itself with the certificate the seed\n"
+        fprintf(f, "# The endpoint is https://: the server answers TLS itself with the certificate the seed\n"
                      "# generator signed with the lab CA (%s/%s/ca.pem; the nodes have it as endpoint_ca).\n"
                      "tls:\n"
                      "  cert: ",
                 out_abs, SEEDGEN_TLS_DIR);
         snprintf(path, sizeof(path), "%s/%s/server.pem", out_abs, SEEDGEN_TLS_DIR);
-        yaml_write_scalar(o.f, path, false, true);
-        fprintf(o.f, "\n  key: ");
+        yaml_write_scalar(f, path, false, true);
+        fprintf(f, "\n  key: ");
         snprintf(path, sizeof(path), "%s/%s/server.key", out_abs, SEEDGEN_TLS_DIR);
-        yaml_write_scalar(o.f, path, false, true);
-        fputc('\n', o.f);
-        return memstream_close(&o, false, ret, ret_size);
+        yaml_write_scalar(f, path, false, true);
+        fputc('\n', f);
 }
 
 char *seedgen_pem_base64(const char *pem) {
