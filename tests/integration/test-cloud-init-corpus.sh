@@ -8,14 +8,15 @@
 #   args      optional: the agent's arguments before the command, one per line, instead of
 #             "--seed <case>/seed" (a case whose seed is found on the host); --live is always given: the
 #             host's commands are the stand-ins of tests/lib/host-steps.sh, acting on the tree
-#   expect    first line `accept` or `refuse`, then lines of what must appear:
+#   expect    first line `accept`, `refuse` (the seed is wrong) or `refuse-on-host` (the seed is right but
+#             this host cannot take it), then lines of what must appear:
 #               plan: TEXT   on plan's standard output
 #               show: TEXT   on show-seed's standard output
-#               err: TEXT    on the standard error of both (a refusal's FILE:LINE:COLUMN: field: message)
+#               err: TEXT    on the standard error of each command run (a refusal's message)
 #             in TEXT, @SEED@ stands for the case's seed/ path and @ROOT@ for the host tree.
-# An accepted case: show-seed and plan exit 0. A refused one: both exit 2 with "nothing was changed",
-# and run exits 2 too. Either way the host tree is byte-for-byte what it was: plan and show-seed never
-# change it, and a refused run must not either.
+# An accepted case: show-seed and plan exit 0. A refused one: show-seed, plan and run exit 2 with
+# "nothing was changed". Refused on the host: show-seed exits 0, plan and run exit 1. Every time the host
+# tree is byte-for-byte what it was: plan and show-seed never change it, and a refused run must not either.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT (build it first)"
@@ -43,7 +44,12 @@ for dir in "$CORPUS"/*/; do
         [ -s "$dir/form" ] || fail "$name: no form file (which documented form, and where)"
         [ -f "$dir/expect" ] || fail "$name: no expect file"
         outcome=$(head -n 1 "$dir/expect")
-        case $outcome in accept) want=0 ;; refuse) want=2 ;; *) fail "$name: expect starts with [$outcome]" ;; esac
+        case $outcome in
+        accept) want_show=0 want_plan=0 ;;
+        refuse) want_show=2 want_plan=2 ;;
+        refuse-on-host) want_show=0 want_plan=1 ;;
+        *) fail "$name: expect starts with [$outcome]" ;;
+        esac
         seed=$dir/seed
         [ -f "$seed/image" ] && seed=$seed/image
 
@@ -64,12 +70,14 @@ for dir in "$CORPUS"/*/; do
         before=$(tree_snapshot "$root")
 
         for cmd in show-seed plan; do
+                want=$want_plan
+                [ $cmd = plan ] || want=$want_show
                 # its own UTS and network namespace: a mistake can neither rename nor reach anything
                 KUBE_FIRSTBOOT_PATH=$bin run_cmd -x $want -m "$name: $cmd" \
                         unshare -un "$AGENT" --root "$root" --live "${args[@]}" $cmd
                 cp "$WORK/out" "$WORK/$name/$cmd.out"
                 cp "$WORK/err" "$WORK/$name/$cmd.err"
-                check_lines err "$WORK/err" "$name: $cmd: stderr"
+                [ $want = 0 ] || check_lines err "$WORK/err" "$name: $cmd: stderr"
         done
         check_lines show "$WORK/$name/show-seed.out" "$name: show-seed"
         check_lines plan "$WORK/$name/plan.out" "$name: plan"
@@ -77,8 +85,12 @@ for dir in "$CORPUS"/*/; do
                 for cmd in show-seed plan; do
                         grep -qF "nothing was changed" "$WORK/$name/$cmd.err" || fail "$name: $cmd: no rejection summary"
                 done
-                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x 2 -m "$name: run" unshare -un "$AGENT" --root "$root" --live "${args[@]}" run
+        fi
+        if [ $outcome != accept ]; then
+                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x $want_plan -m "$name: run" \
+                        unshare -un "$AGENT" --root "$root" --live "${args[@]}" run
                 check_lines err "$WORK/err" "$name: run: stderr"
+                grep -qF "nothing was changed" "$WORK/err" || fail "$name: run: no word that nothing was changed"
         fi
         assert_tree_same "$before" "$(tree_snapshot "$root")" "$name: the host tree changed"
         ok "$name: $outcome ($(head -n 1 "$dir/form"))"
