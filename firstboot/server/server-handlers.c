@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "macro.h"
@@ -75,14 +76,43 @@ mhd_result put_finish(struct request *req) {
 }
 
 /* A GET or HEAD body means nothing here, and reading one would let a client hold the connection by
- * trickling it: such a request is answered 400 from its head and the connection closed. An empty
- * Content-Length (some clients send "0") is no body. */
+ * trickling it: such a request is answered 400 from its head and the connection closed. A
+ * Content-Length of "0" (some clients send it) is no body. */
 static bool body_announced(struct request *req) {
         const char *length = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Content-Length");
 
         if (MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Transfer-Encoding"))
                 return true;
         return length && !streq(length, "0");
+}
+
+/* The 400 for a GET or HEAD with a body cannot go through libmicrohttpd: 0.9.33 (CentOS 7's) sends
+ * an answer queued from the head only once the whole body has arrived, and once answered it reads no
+ * more of the body, so a trickling client would keep the connection and never see the answer. So it is
+ * written here, as the header deadline's 408 is, and the socket's sending side shut so that the client
+ * sees the end of it; the next call for the request (body bytes, or the end of the body) ends the
+ * connection. Inside TLS plain text would be garbage: the connection is ended without an answer. */
+static mhd_result refuse_read_only_body(struct request *req) {
+        static const char response[] = "HTTP/1.1 400 Bad Request\r\n"
+                                       "Connection: close\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n"
+                                       "Content-Length: 40\r\n"
+                                       "\r\n"
+                                       "400 a GET or HEAD request takes no body\n";
+        size_t size = sizeof(response) - 1;
+
+        req->status = 400;
+        req->end = "body-not-read";
+        req->answered_aside = true;
+        if (req->server->config->tls || req->fd < 0)
+                return MHD_NO;
+        if (req->method == METHOD_HEAD)
+                size = (size_t) (strstr(response, "\r\n\r\n") + 4 - response);
+        else
+                req->bytes = 40;
+        (void) !send(req->fd, response, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void) shutdown(req->fd, SHUT_WR);
+        return MHD_YES;
 }
 
 /* The first call, with the request head only. A PUT that will be refused is answered now, without
@@ -101,7 +131,7 @@ mhd_result request_begin(struct request *req, const char *url, const char *versi
         if (req->refused == 0 && !route_allows(req->match.route, req->method))
                 req->refused = 405;
         if (read_only && body_announced(req))
-                return respond_text(req, 400, "a GET or HEAD request takes no body");
+                return refuse_read_only_body(req);
         if (read_only)
                 return MHD_YES;
         if (req->refused != 0)

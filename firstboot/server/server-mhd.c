@@ -165,6 +165,8 @@ static mhd_result http_handle(void *cls, struct MHD_Connection *connection, cons
                 *con_cls = req;
                 return request_begin(req, url, version);
         }
+        if (req->answered_aside)
+                return MHD_NO;
         if (req->waiter.waiting)
                 return MHD_YES; /* libmicrohttpd 0.9.33 may call in for a suspended connection */
         if (req->waiter.resuming) {

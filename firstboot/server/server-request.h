@@ -24,6 +24,7 @@ struct request {
         unsigned status;
         uint64_t bytes;
         const char *end;            /* why the server gave up on it, for the access log */
+        bool answered_aside;        /* answered on the socket, not through libmicrohttpd: ends at the next call */
 
         struct route_match match;
         unsigned refused;           /* status decided from the request head, sent with the reply */

@@ -102,6 +102,13 @@ rc=0
 in_ns curl -sS -o /dev/null --max-time 20 --cacert "$WORK/other/tls/ca.pem" "$ENDPOINT" 2>"$WORK/wrongca.err" || rc=$?
 assert_eq 60 "$rc" "curl trusting another CA (60: certificate not trusted)"
 ok "server: https with the generated certificate; plain http gets no answer (curl $(head -c 60 "$WORK/plain.err"))"
+# A GET with a body, over https: no plain-text 400 inside the TLS session, the connection just ends
+# (curl 52: empty reply, or 56: the connection reset), long before --max-time (28).
+rc=0
+in_ns curl -sS -o /dev/null --max-time 20 --cacert "$LAB/tls/ca.pem" -X GET --data-binary x \
+        "${ENDPOINT}v1/seeds/master/meta-data" 2>"$WORK/getbody.err" || rc=$?
+case $rc in 52 | 56) ;; *) fail "https GET with a body: curl exited $rc ($(cat "$WORK/getbody.err")), not 52 or 56" ;; esac
+ok "server: an https GET with a body is ended without an answer (curl $rc)"
 
 # ---- the agent: seed over https with the seed CA, reports over https with endpoint_ca ------------
 ROOT=$WORK/root
