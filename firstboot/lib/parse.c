@@ -150,6 +150,25 @@ int parse_mac(const char *s, char ret[static 18]) {
         return 0;
 }
 
+int parse_uuid(const char *s, char ret[static 37]) {
+        if (strlen(s) != 36)
+                return -EINVAL;
+        for (int i = 0; i < 36; i++) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i] != '-')
+                                return -EINVAL;
+                        ret[i] = '-';
+                } else {
+                        int v = hexval(s[i]);
+                        if (v < 0)
+                                return -EINVAL;
+                        ret[i] = "0123456789abcdef"[v];
+                }
+        }
+        ret[36] = 0;
+        return 0;
+}
+
 static int b64val(char c) {
         if (c >= 'A' && c <= 'Z')
                 return c - 'A';
