@@ -283,5 +283,8 @@ int seed_find(const struct seed_options *opts, struct seed *ret, enum fb_failure
         int r = seed_find_sources(opts, ret);
 
         *ret_failure = seed_failure(r < 0 ? r : 0);
+        /* the seed stage runs before any change: say so, as the config stage does for a seed it refuses */
+        if (*ret_failure == FB_FAILURE_BAD_INPUT)
+                log_error("seed refused; nothing was changed");
         return r;
 }
