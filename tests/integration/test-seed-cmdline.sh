@@ -103,6 +103,11 @@ with_serial "ds=nocloud;s=/seed.iso" "$base kube_firstboot.seed=/seed" "$S/maste
 # firmware that never set the serial: all 0xff and a newline, read as empty
 printf '\xff\xff\xff\xff\n' >"$DMI/product_serial"
 with_cmdline "$base" "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
+# a serial number with a control character is some machine's own; one that means to be a line is refused
+printf 'SN\x01123\n' >"$DMI/product_serial"
+with_cmdline "$base" "$S/fallback" "$R/var/lib/cloud/seed/nocloud"
+printf 'ds=nocloud;s=/seed\x01\n' >"$DMI/product_serial"
+refused "$base" 2 "product_serial: a line configuration (ds=) with a control character"
 # two different locations: one would be ignored, so neither is taken
 printf 'ds=nocloud;s=/seed.iso\n' >"$DMI/product_serial"
 refused "$base ds=nocloud;s=/seed" 2 "names seed /seed.iso and the kernel command line's ds=nocloud names /seed"

@@ -28,6 +28,7 @@
 #define OUR_KEY "kube_firstboot.seed="
 #define NETWORK_CONFIG_KEY "network-config="
 #define DMI_SERIAL "/sys/class/dmi/id/product_serial"
+#define DMI_SERIAL_MAX 4096
 
 struct found {
         char value[WORD_MAX];
@@ -272,21 +273,32 @@ int cmdline_network_config(const char *cmdline, char **ret, size_t *ret_size) {
         return 1;
 }
 
-/* The system serial's text, which cloud-init reads as a line configuration; 0 when there is none. */
+/* The system serial's text, which cloud-init reads as a line configuration; 0 when there is none. A
+ * serial number with bytes a line cannot hold is some machine's own, unless it means to be one. */
 static int dmi_serial(char *ret, size_t size) {
-        int r = dmi_read("product_serial", ret, size);
+        _cleanup_free_ char *data = NULL;
+        size_t data_size;
+        int r;
 
-        if (r == -ENOENT || r == 0)
+        r = root_read_file(DMI_SERIAL, DMI_SERIAL_MAX, &data, &data_size);
+        if (r == -ENOENT)
                 return 0;
-        if (r == -EBADMSG || r == -ENAMETOOLONG)
-                return log_error_errno(-EINVAL, "%s" DMI_SERIAL ": %s", root_get(),
-                                       r == -EBADMSG ? "holds a control character" : "longer than a kernel command line");
+        if (r == -EFBIG)
+                return 0; /* no SMBIOS string is that long: not a serial a line could be in */
         if (r < 0) {
                 /* cloud-init reads it as nothing too: a machine without readable DMI has no seed there */
                 log_warning_errno(r, "%s" DMI_SERIAL ": cannot read: %s", root_get(), chase_strerror(r));
                 return 0;
         }
-        return 1;
+        r = dmi_value_clean(data, data_size, ret, size);
+        if (r == -EBADMSG || r == -ENAMETOOLONG) {
+                if (memmem(data, data_size, "ds=", 3))
+                        return log_error_errno(-EINVAL, "%s" DMI_SERIAL ": a line configuration (ds=) with %s",
+                                               root_get(), r == -EBADMSG ? "a control character" : "too many bytes");
+                log_debug("%s" DMI_SERIAL ": not a line configuration", root_get());
+                return 0;
+        }
+        return r;
 }
 
 /* The seed that <root>/proc/cmdline or the DMI serial names, if any: kube_firstboot.seed= first (ours),
