@@ -131,23 +131,34 @@ int hexval(char c) {
         return -1;
 }
 
-int parse_mac(const char *s, char ret[static 18]) {
-        if (strlen(s) != 17)
+/* s in the form given, where 'x' stands for a hex digit of either case and every other character for
+ * itself; ret gets it with the digits in lower case. */
+static int parse_hex_form(const char *s, const char *form, char *ret) {
+        size_t len = strlen(form);
+
+        if (strlen(s) != len)
                 return -EINVAL;
-        for (int i = 0; i < 17; i++) {
-                if (i % 3 == 2) {
-                        if (s[i] != ':')
-                                return -EINVAL;
-                        ret[i] = ':';
-                } else {
+        for (size_t i = 0; i < len; i++) {
+                if (form[i] == 'x') {
                         int v = hexval(s[i]);
                         if (v < 0)
                                 return -EINVAL;
                         ret[i] = "0123456789abcdef"[v];
-                }
+                } else if (s[i] != form[i])
+                        return -EINVAL;
+                else
+                        ret[i] = form[i];
         }
-        ret[17] = 0;
+        ret[len] = 0;
         return 0;
+}
+
+int parse_mac(const char *s, char ret[static 18]) {
+        return parse_hex_form(s, "xx:xx:xx:xx:xx:xx", ret);
+}
+
+int parse_uuid(const char *s, char ret[static 37]) {
+        return parse_hex_form(s, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", ret);
 }
 
 static int b64val(char c) {

@@ -30,6 +30,8 @@ int hexval(char c);
 
 /* "aa:bb:cc:dd:ee:ff", case-insensitive; normalised to lower case in ret. */
 int parse_mac(const char *s, char ret[static 18]);
+/* An SMBIOS/RFC 4122 UUID in its 8-4-4-4-12 hex form, either case; ret gets it in lower case. */
+int parse_uuid(const char *s, char ret[static 37]);
 
 /* Standard base64 with padding; whitespace is not allowed. */
 int base64_decode(const char *s, uint8_t *out, size_t out_size, size_t *ret_len);

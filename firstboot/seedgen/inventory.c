@@ -73,7 +73,9 @@ const char seedgen_reference_inventory[] =
         "\n"
         "# The machines: name (host and Kubernetes node name), address, role (exactly one control-plane,\n"
         "# the others worker); optional mac (the interface is matched by it, and PXE menus are written for\n"
-        "# it) and interface (the name the interface gets, default eth0).\n"
+        "# it), uuid (the machine's system UUID: the server also finds its seed as /v1/seeds/UUID/, so one\n"
+        "# URL with __dmi.system-uuid__ serves every machine) and interface (the name the interface gets,\n"
+        "# default eth0).\n"
         "nodes:\n"
         "  - name: master\n"
         "    address: 192.168.220.104\n"
@@ -289,6 +291,21 @@ static int node_mac(struct schema_ctx *x, const struct ynode *key, const struct 
         return 0;
 }
 
+static int node_uuid(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct seedgen_node *n = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_uuid(s, n->uuid) < 0 || streq(n->uuid, "00000000-0000-0000-0000-000000000000")) {
+                n->uuid[0] = 0;
+                return schema_error_at(x, v, "must be the machine's system UUID, like "
+                                       "\"5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f\" (its /sys/class/dmi/id/product_uuid)");
+        }
+        n->uuid_pos = pos_of(x, v);
+        return 0;
+}
+
 static int node_interface(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct seedgen_node *n = userdata;
 
@@ -300,6 +317,7 @@ static const struct schema_field node_fields[] = {
         { "address", node_address, "the node's IPv4 address" },
         { "role", node_role, "control-plane or worker" },
         { "mac", node_mac, NULL },
+        { "uuid", node_uuid, NULL },
         { "interface", node_interface, NULL },
 };
 
@@ -316,7 +334,7 @@ static int node_item(struct schema_ctx *x, const struct ynode *item, size_t inde
         strscpy(n->interface, sizeof(n->interface), SEEDGEN_DEFAULT_INTERFACE);
         n->pos = pos_of(x, item);
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
-                return schema_error_at(x, item, "expected a mapping {name, address, role[, mac, interface]}, got %s",
+                return schema_error_at(x, item, "expected a mapping {name, address, role[, mac, uuid, interface]}, got %s",
                                        ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
         return schema_mapping(x, NULL, item, node_fields, ELEMENTSOF(node_fields), SCHEMA_UNKNOWN_ERROR, n, NULL);
 }
@@ -382,6 +400,11 @@ static const struct seedgen_node *check_nodes_unique(struct schema_ctx *x) {
                                 node_field(field, sizeof(field), inv, n, "mac");
                                 error_pos(x, &n->mac_pos, field, "%s is already %s's MAC (line %u)", n->mac, o->name,
                                           o->mac_pos.line);
+                        }
+                        if (n->uuid[0] && streq(o->uuid, n->uuid)) {
+                                node_field(field, sizeof(field), inv, n, "uuid");
+                                error_pos(x, &n->uuid_pos, field, "%s is already %s's system UUID (line %u)", n->uuid,
+                                          o->name, o->uuid_pos.line);
                         }
                 }
                 if (n->role != FB_ROLE_CONTROL_PLANE)

@@ -306,7 +306,7 @@ static void server_nodes(FILE *f, const struct seedgen_inventory *inv) {
         char a[16];
 
         fprintf(f, "# Each node's seed is served to that node only: from its address, or before it has that address\n"
-                   "# (PXE, DHCP) from its MAC\n"
+                   "# (PXE, DHCP) from its MAC; /v1/seeds/ finds it by name, uuid or mac (aa-bb-cc-dd-ee-ff)\n"
                    "nodes:\n");
         for (size_t i = 0; i < inv->n_nodes; i++) {
                 const struct seedgen_node *n = &inv->nodes[i];
@@ -317,6 +317,8 @@ static void server_nodes(FILE *f, const struct seedgen_inventory *inv) {
                 fprintf(f, "\n    address: %s\n", a);
                 if (n->mac[0])
                         fprintf(f, "    mac: \"%s\"\n", n->mac);
+                if (n->uuid[0])
+                        fprintf(f, "    uuid: \"%s\"\n", n->uuid);
         }
 }
 

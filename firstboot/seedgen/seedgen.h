@@ -36,8 +36,9 @@ struct seedgen_node {
         uint32_t address;               /* host byte order */
         enum fb_role role;
         char mac[18];                   /* lower case, "" when not given */
+        char uuid[37];                  /* its SMBIOS system UUID, lower case, "" when not given */
         char interface[16];             /* default eth0 */
-        struct yaml_pos pos, address_pos, role_pos, mac_pos; /* pos: of the name */
+        struct yaml_pos pos, address_pos, role_pos, mac_pos, uuid_pos; /* pos: of the name */
 };
 
 struct seedgen_inventory {

@@ -304,8 +304,8 @@ static int clusters_field(struct schema_ctx *x, const struct ynode *key, const s
         return r;
 }
 
-/* nodes: a list of {name, address, mac}; errors name the field as nodes.name, nodes.address and
- * nodes.mac, or the node by its name */
+/* nodes: a list of {name, address, mac, uuid}; errors name the field as nodes.name, nodes.address,
+ * nodes.mac and nodes.uuid, or the node by its name */
 static int node_name_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct server_node_config *node = userdata;
         const char *s;
@@ -341,10 +341,23 @@ static int node_mac_field(struct schema_ctx *x, const struct ynode *key, const s
         return 0;
 }
 
+static int node_uuid_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct server_node_config *node = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_uuid(s, node->uuid) < 0 || streq(node->uuid, "00000000-0000-0000-0000-000000000000"))
+                return schema_error_at(x, v, "must be a system UUID like \"5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f\" "
+                                       "(/sys/class/dmi/id/product_uuid of the node)");
+        return 0;
+}
+
 static const struct schema_field node_fields[] = {
         { "name", node_name_field, NULL },
         { "address", node_address_field, NULL },
         { "mac", node_mac_field, NULL },
+        { "uuid", node_uuid_field, NULL },
 };
 
 static int nodes_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -382,6 +395,13 @@ static int nodes_field(struct schema_ctx *x, const struct ynode *key, const stru
                         r = field_error(x, entry, node->name, "node listed twice");
                         continue;
                 }
+                /* a seed URL may name a node by either: each must name one node */
+                if ((node->mac[0] && server_config_node_by_id(c, node->mac)) ||
+                    (node->uuid[0] && server_config_node_by_id(c, node->uuid))) {
+                        r = field_error(x, entry, node->name, "its %s is another node's too",
+                                        node->mac[0] && server_config_node_by_id(c, node->mac) ? "mac" : "uuid");
+                        continue;
+                }
                 c->n_nodes++;
         }
         return r;
@@ -391,6 +411,32 @@ const struct server_node_config *server_config_node(const struct server_config *
         for (size_t i = 0; i < c->n_nodes; i++)
                 if (streq(c->nodes[i].name, name))
                         return &c->nodes[i];
+        return NULL;
+}
+
+const struct server_node_config *server_config_node_by_id(const struct server_config *c, const char *id) {
+        const struct server_node_config *node = server_config_node(c, id);
+        char mac[18], dashed[18], uuid[37];
+
+        if (node)
+                return node;
+        if (parse_uuid(id, uuid) == 0) {
+                for (size_t i = 0; i < c->n_nodes; i++)
+                        if (streq(c->nodes[i].uuid, uuid))
+                                return &c->nodes[i];
+                return NULL;
+        }
+        /* pxelinux and GRUB write a MAC with '-' in file names */
+        if (strlen(id) != 17)
+                return NULL;
+        strscpy(dashed, sizeof(dashed), id);
+        for (char *p = dashed; *p; p++)
+                if (*p == '-')
+                        *p = ':';
+        if (parse_mac(dashed, mac) == 0)
+                for (size_t i = 0; i < c->n_nodes; i++)
+                        if (streq(c->nodes[i].mac, mac))
+                                return &c->nodes[i];
         return NULL;
 }
 

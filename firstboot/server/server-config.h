@@ -23,6 +23,7 @@ struct server_node_config {
         char name[64];              /* its seed directory, seed_dir/<name>/ */
         uint32_t address;           /* host byte order */
         char mac[18];               /* "aa:bb:cc:dd:ee:ff", or "" for none */
+        char uuid[37];              /* its SMBIOS system UUID, lower case, or "" for none */
 };
 
 struct server_limits {
@@ -83,6 +84,9 @@ int parse_listen(const char *s, uint32_t *ret_addr, uint16_t *ret_port);
 
 /* The node of nodes: with this name, or NULL. */
 const struct server_node_config *server_config_node(const struct server_config *c, const char *name);
+/* The node that a seed URL names: by its name, its system UUID or its MAC (either case; the MAC with ':' or
+ * '-'), or NULL. */
+const struct server_node_config *server_config_node_by_id(const struct server_config *c, const char *id);
 
 /* Replaces a string field (for flags). */
 int config_set_string(char **field, const char *value);

@@ -35,6 +35,7 @@ static const char *const seed_files[] = { "meta-data", "user-data", "network-con
 unsigned route_parse(const struct server_config *config, struct store *store, const char *url,
                      struct route_match *m) {
         const char *seg[SEGMENTS_MAX];
+        const struct server_node_config *node;
         size_t seglen[SEGMENTS_MAX], n = 0, len = strlen(url);
         const char *p;
 
@@ -93,6 +94,11 @@ unsigned route_parse(const struct server_config *config, struct store *store, co
                         return 400;
                 memcpy(m->node, seg[2], seglen[2]);
                 m->node[seglen[2]] = 0;
+                /* a node's system UUID or MAC stands for its name (a URL with __dmi.system-uuid__ serves
+                 * every machine); the seed-access rules then apply to the node so named */
+                node = server_config_node_by_id(config, m->node);
+                if (node)
+                        strscpy(m->node, sizeof(m->node), node->name);
                 if (!name_is_valid(m->node))
                         return 400;
                 for (size_t i = 0; i < ELEMENTSOF(seed_files); i++)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the kernel command line seed location parser. */
+/* libFuzzer target: the kernel command line seed location parser, the same parser on an SMBIOS serial,
+ * network-config= on the kernel command line, and a DMI file's value. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +37,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         if (strncmp(location, "http", 4) == 0 ? location[n - 1] != '/' : location[0] != '/')
                                 abort();
                 }
+        }
+        /* The DMI serial's reading: no kube_firstboot.seed=, and the same promises. */
+        {
+                bool ours = true;
+                int r = line_find_seed(cmdline, "serial", false, location, sizeof(location), &ours);
+                if (r > 0 && (ours || location[0] == 0))
+                        abort();
+        }
+        /* network-config=: text of the size it says, without NUL, or nothing. */
+        {
+                char *data = NULL;
+                size_t data_size = 0;
+                int r = cmdline_network_config(cmdline, &data, &data_size);
+                if (r == 1 && (!data || strlen(data) != data_size))
+                        abort();
+                if (r != 1 && (data || data_size))
+                        abort();
+                free(data);
+        }
+        /* A DMI file's value: printable, trimmed, within the buffer. */
+        {
+                char value[64];
+                int r = dmi_value_clean((const char *) data, size, value, sizeof(value));
+                if (r > 0 && (strnlen(value, sizeof(value)) >= sizeof(value) || value[0] == ' '))
+                        abort();
         }
         free(cmdline);
         return 0;

@@ -137,6 +137,21 @@ expect_refused "$WORK/loop.img" "cluster chain loops"
 # Not a filesystem at all.
 head -c 65536 /dev/zero >"$WORK/zero.img"
 expect_refused "$WORK/zero.img" "no filesystem found"
+# A seed image inside a disk image container, encrypted or compressed: named, with what to do. The
+# images are qemu-img's and gzip's own output.
+for fmt in qcow2:qcow2 qed:QED vmdk:VMDK vdi:VDI vhdx:VHDX vpc:"dynamic VHD"; do
+        qemu-img convert -f raw -O "${fmt%%:*}" "$WORK/master.iso" "$WORK/master-iso.${fmt%%:*}"
+        expect_refused "$WORK/master-iso.${fmt%%:*}" \
+                "$WORK/master-iso.${fmt%%:*}: a ${fmt#*:} "
+done
+assert_contains "$(cat "$WORK/err")" "not a filesystem: a seed image holds iso9660 or vfat" "the container message"
+qemu-img convert -f raw -O luks --object secret,id=sec0,data=lab -o key-secret=sec0,iter-time=10 \
+        "$WORK/master.iso" "$WORK/master-iso.luks"
+expect_refused "$WORK/master-iso.luks" "a LUKS-encrypted volume, not a filesystem"
+gzip -c "$WORK/master.iso" >"$WORK/master.iso.gz"
+expect_refused "$WORK/master.iso.gz" "$WORK/master.iso.gz: gzip-compressed, not a filesystem: a seed image holds iso9660 or vfat; decompress it first"
+xz -c "$WORK/master.iso" >"$WORK/master.iso.xz"
+expect_refused "$WORK/master.iso.xz" "xz-compressed"
 # A labelled seed volume without the seed files.
 mkdir -p "$WORK/empty"
 echo hello >"$WORK/empty/readme"

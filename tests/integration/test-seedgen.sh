@@ -144,6 +144,26 @@ assert_eq 192.168.220.106/24 "$(netfield "$WORK/show" address)" "address over HT
 server_stop TERM
 ok "the node-2 PXE menu's kube_firstboot.seed= gets node-2's seed from kube-firstboot-server"
 
+# ---- one URL for every machine: the inventory's system UUID, the server's nodes:, __dmi.system-uuid__ ----
+sed '/^  - name: node-2$/a\    uuid: "7D2B9C1E-4A3F-4B8E-9C5D-1E2F3A4B5C6D"' "$WORK/loopback.yaml" >"$WORK/uuid.yaml"
+run_cmd -m "lab with a system UUID" "$AGENT" seed --inventory "$WORK/uuid.yaml" --out "$WORK/uuid"
+nodes_of "$WORK/uuid/server.yaml" | grep -A3 '^  - name: node-2$' | grep -qx '    uuid: "7d2b9c1e-4a3f-4b8e-9c5d-1e2f3a4b5c6d"' ||
+        fail "node-2's uuid is not in server.yaml's nodes: $(nodes_of "$WORK/uuid/server.yaml")"
+[ "$(grep -c 'uuid:' "$WORK/uuid/server.yaml")" = 1 ] || fail "a uuid for a node without one"
+# as above, node-2 asks from 127.0.0.1; its entry keeps the uuid the generator wrote
+(umask 077 && sed 's/^    address: 192\.168\.220\.106$/    address: 127.0.0.1/' "$WORK/uuid/server.yaml" >"$WORK/server-uuid.yaml")
+printf 'state_dir: %s\n' "$WORK/state-uuid" >>"$WORK/server-uuid.yaml"
+server_start "$WORK/server-uuid.yaml"
+ROOT=$WORK/root-uuid
+mkdir -p "$ROOT/proc" "$ROOT/sys/class/dmi/id"
+echo "BOOT_IMAGE=vmlinuz ro ds=nocloud;s=http://127.0.0.1:$PORT/v1/seeds/__dmi.system-uuid__/" >"$ROOT/proc/cmdline"
+echo "7D2B9C1E-4A3F-4B8E-9C5D-1E2F3A4B5C6D" >"$ROOT/sys/class/dmi/id/product_uuid"
+run_cmd -o "$WORK/show" -m "show-seed by system UUID" "$AGENT" --root "$ROOT" show-seed
+assert_eq node-2 "$(field "$WORK/show" local-hostname)" "hostname by system UUID"
+assert_contains "$(field "$WORK/show" origin)" "http://127.0.0.1:$PORT/v1/seeds/7D2B9C1E-4A3F-4B8E-9C5D-1E2F3A4B5C6D/" "origin"
+server_stop TERM
+ok "inventory uuid -> server.yaml nodes: -> /v1/seeds/__dmi.system-uuid__/ gets node-2's seed"
+
 # ---- --iso: cidata images made by cloud-localds ------------------------------------------------
 ISO=$WORK/iso
 run_cmd "$AGENT" seed --out "$ISO" --iso

@@ -8,7 +8,8 @@
 # nodes: is never served, the node gets its user-data once per instance-id, --rearm (while the server
 # runs) and a new instance-id let it fetch again, the MAC stands in for the address, and a transfer
 # the client cuts off mid-way does not use up the one fetch. `kube-firstboot status --endpoint` shows
-# the warnings.
+# the warnings. A seed URL may name the node by its system UUID or MAC instead (one URL with
+# __dmi.system-uuid__ for every machine): the same rules apply to the node so named.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/server.sh"
 
@@ -17,6 +18,7 @@ SRV=192.168.220.1
 URL=http://$SRV:8780
 MASTER_MAC=52:54:00:fb:00:68
 NODE1_MAC=52:54:00:fb:00:69
+MASTER_UUID=5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f
 F=$WORK/fx
 SECRET="cluster_key: SEED-ACCESS-TEST-SECRET-$$"
 
@@ -74,6 +76,7 @@ nodes:
   - name: master
     address: 192.168.220.104
     mac: "$MASTER_MAC"
+    uuid: "$MASTER_UUID"
   - name: node-1
     address: 192.168.220.105
     mac: "$NODE1_MAC"
@@ -219,6 +222,32 @@ expect 403 "node-1's second GET" pxe /v1/seeds/node-1/user-data
 expect 200 "node-1's vendor-data by its MAC" pxe /v1/seeds/node-1/vendor-data
 expect 403 "master's user-data from node-1's MAC" pxe /v1/seeds/master/user-data
 ok "the inventory MAC stands in for the address; another node's MAC does not"
+
+# ---- by system UUID or MAC instead of the name: the same node, the same rules --------------------------------
+UPPER_UUID=$(printf '%s' "$MASTER_UUID" | tr a-f A-F)
+expect 200 "master's meta-data by its system UUID" stranger "/v1/seeds/$UPPER_UUID/meta-data"
+cmp -s "$WORK/body" "$F/seeds/master/meta-data" || fail "meta-data by UUID is not master's"
+expect 200 "node-1's meta-data by its MAC" stranger /v1/seeds/52-54-00-FB-00-69/meta-data
+cmp -s "$WORK/body" "$F/seeds/node-1/meta-data" || fail "meta-data by MAC is not node-1's"
+expect 404 "a UUID no node has" stranger /v1/seeds/5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e60/meta-data
+expect 403 "a stranger's GET of master's user-data by its UUID" stranger "/v1/seeds/$MASTER_UUID/user-data"
+access_line 192.168.220.9 "/v1/seeds/$MASTER_UUID/user-data" 403
+grep "client=192.168.220.9:[0-9]* method=GET path=/v1/seeds/$MASTER_UUID/user-data status=403 " "$SERVER_LOG" |
+        grep -q " end=not-this-node$" || fail "by UUID: the access-log line does not say why"
+expect 403 "a stranger's GET of node-1's user-data by its MAC" stranger /v1/seeds/52-54-00-fb-00-69/user-data
+# once per instance-id, whichever name was used: master's went out under iid-master-2 by name
+expect 403 "master's GET by UUID of user-data it fetched by name" master "/v1/seeds/$UPPER_UUID/user-data"
+access_line 192.168.220.104 "/v1/seeds/$UPPER_UUID/user-data" 403
+grep "client=192.168.220.104:[0-9]* method=GET path=/v1/seeds/$UPPER_UUID/user-data status=403 " "$SERVER_LOG" |
+        grep -q " end=already-served$" || fail "by UUID after by name: not refused as already served"
+server_cmd --config "$WORK/server.yaml" --rearm master >/dev/null || fail "--rearm master failed"
+expect 200 "master's GET by UUID after --rearm" master "/v1/seeds/$MASTER_UUID/user-data"
+cmp -s "$WORK/body" "$F/seeds/master/user-data" || fail "master's user-data by UUID differs from the file"
+for _ in $(seq 1 600); do [ "$(served_mark master)" = iid-master-2 ] && break; sleep 0.1; done
+assert_eq "iid-master-2" "$(served_mark master)" "served mark after the fetch by UUID"
+expect 403 "master's GET by name after the fetch by UUID" master /v1/seeds/master/user-data
+expect 403 "node-1's GET by MAC of user-data it fetched by name" pxe /v1/seeds/52-54-00-fb-00-69/user-data
+ok "a node's system UUID or MAC names its seed; the access rules and the one fetch apply to the node"
 
 # ---- what the operator sees ---------------------------------------------------------------------------------
 expect 200 "status page" stranger /

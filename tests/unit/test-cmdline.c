@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The seed location on the kernel command line (cmdline.c), as cloud-init's NoCloud reads it. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +38,6 @@ static void test_none(void **state) {
         expect_result("BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet", 0);
         /* NoCloud without a location: the seed comes from a volume or a seed directory. */
         expect_result("ro ds=nocloud", 0);
-        expect_result("ro ds=nocloud;h=node-1", 0);
         expect_result("ro ds=nocloud-net", 0);
         /* Other datasources, and words that only look alike. */
         expect_result("ds=ec2;s=http://h/", 0);
@@ -92,8 +92,101 @@ static void test_precedence(void **state) {
         expect_location("ds=nocloud;s=/first ds=ec2", "/first");
         expect_location("ds=nocloud;s=/first;s=/second", "/second");
         expect_location("kube_firstboot.seed=/a kube_firstboot.seed=/b", "/b");
-        /* h= and i= are accepted (with a warning) but do not override meta-data. */
-        expect_location("ds=nocloud;h=node-1;i=iid-1;s=https://seed.example/lab/", "https://seed.example/lab/");
+        /* h=, i= and their long names would set meta-data over the seed's in cloud-init: refused, with
+         * or without a location; only the last ds=nocloud word counts, as for s=. */
+        expect_result("ds=nocloud;h=node-1;i=iid-1;s=https://seed.example/lab/", -EINVAL);
+        expect_result("ro ds=nocloud;h=node-1", -EINVAL);
+        expect_result("ds=nocloud;i=iid-1", -EINVAL);
+        expect_result("ds=nocloud-net;local-hostname=node-1;s=http://h/", -EINVAL);
+        expect_result("ds=nocloud;instance-id=iid-1;s=/x", -EINVAL);
+        expect_result("ds=nocloud;role=worker;s=/x", -EINVAL);
+        expect_location("ds=nocloud;h=node-1;s=/first ds=nocloud;s=/second", "/second");
+        /* keys cloud-init has no use for in meta-data stay ignored, as our meta-data ignores them */
+        expect_location("ds=nocloud;dsmode=net;s=/x", "/x");
+        /* kube_firstboot.seed= decides; the ds= word is not read */
+        expect_location("ds=nocloud;h=node-1 kube_firstboot.seed=/ours", "/ours");
+}
+
+/* The same parser for the SMBIOS system serial: ds= only, kube_firstboot.seed= is not read there. */
+static void test_line(void **state) {
+        char location[4096];
+        bool ours = true;
+
+        assert_int_equal(line_find_seed("ds=nocloud;s=http://10.0.2.2:8000/", "serial", false, location,
+                                        sizeof(location), &ours), 1);
+        assert_string_equal(location, "http://10.0.2.2:8000/");
+        assert_false(ours);
+        assert_int_equal(line_find_seed("kube_firstboot.seed=/x", "serial", false, location, sizeof(location), NULL), 0);
+        assert_int_equal(line_find_seed("kube_firstboot.seed=/x", "cmdline", true, location, sizeof(location), &ours), 1);
+        assert_true(ours);
+        /* an ordinary serial number is no line configuration */
+        assert_int_equal(line_find_seed("VMware-56 4d 1a 2b", "serial", false, location, sizeof(location), NULL), 0);
+        assert_int_equal(line_find_seed("ds=nocloud;i=x;s=/y", "serial", false, location, sizeof(location), NULL),
+                         -EINVAL);
+}
+
+static void expect_network_config(const char *cmdline, int want, const char *text) {
+        char *data = (char *) "unchanged";
+        size_t size = 99;
+        int r = cmdline_network_config(cmdline, &data, &size);
+
+        if (r != want)
+                fail_msg("\"%s\": expected %d, got %d", cmdline, want, r);
+        if (text) {
+                assert_non_null(data);
+                assert_string_equal(data, text);
+                assert_int_equal(size, strlen(text));
+        } else {
+                assert_null(data);
+                assert_int_equal(size, 0);
+        }
+        free(data);
+}
+
+static void test_network_config(void **state) {
+        expect_network_config("", 0, NULL);
+        expect_network_config("ro network-config=", 0, NULL);
+        expect_network_config("ro xnetwork-config=dmVyc2lvbjogMgo=", 0, NULL);
+        expect_network_config("network-config=dmVyc2lvbjogMgo=", 1, "version: 2\n");
+        /* the last one counts, as in cloud-init */
+        expect_network_config("network-config=disabled network-config=dmVyc2lvbjogMgo=", 1, "version: 2\n");
+        expect_network_config("network-config=dmVyc2lvbjogMgo= network-config=disabled",
+                              CMDLINE_NETWORK_CONFIG_DISABLED, NULL);
+        expect_network_config("\"network-config=dmVyc2lvbjogMQ==\"", 1, "version: 1");
+        /* not base64, gzip (1f 8b ...), binary */
+        expect_network_config("network-config=version:2", -EINVAL, NULL);
+        expect_network_config("network-config=dmVyc2lvbjogMgo", -EINVAL, NULL);
+        expect_network_config("network-config=H4sIAAAAAAAAAytLLSrOzM+zUjDiAgCXBaTdCwAAAA==", -EINVAL, NULL);
+        expect_network_config("network-config=AAAA", -EINVAL, NULL);
+        expect_network_config("network-config=\"dmVy", -EINVAL, NULL);
+}
+
+static void expect_dmi(const char *data, size_t size, int want, const char *value) {
+        char v[64] = "unchanged";
+        int r = dmi_value_clean(data, size, v, sizeof(v));
+
+        if (r != want)
+                fail_msg("\"%.*s\": expected %d, got %d", (int) size, data, want, r);
+        if (value)
+                assert_string_equal(v, value);
+}
+
+static void test_dmi_values(void **state) {
+        expect_dmi("5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6F\n", 37, 1, "5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6F");
+        expect_dmi("  Standard PC (i440FX + PIIX, 1996) \n", 37, 1, "Standard PC (i440FX + PIIX, 1996)");
+        expect_dmi("\n", 1, 0, "");
+        expect_dmi("", 0, 0, "");
+        /* firmware that never set the field: all 0xff, then sysfs's newline */
+        expect_dmi("\xff\xff\xff\xff\n", 5, 0, "");
+        expect_dmi("\xff\xff\xff\xff" "A\n", 6, 1, "\xff\xff\xff\xff" "A");
+        expect_dmi("a\x01b\n", 4, -EBADMSG, NULL);
+        expect_dmi("0123456789012345678901234567890123456789012345678901234567890123456789", 70, -ENAMETOOLONG,
+                   NULL);
+        assert_string_equal(dmi_key_file("system-uuid", 11), "product_uuid");
+        assert_string_equal(dmi_key_file("system-serial-number", 20), "product_serial");
+        assert_string_equal(dmi_key_file("chassis-serial-number", 21), "chassis_serial");
+        assert_null(dmi_key_file("system-uuidx", 12));
+        assert_null(dmi_key_file("product_uuid", 12));
 }
 
 static void test_malformed(void **state) {
@@ -141,6 +234,9 @@ int main(void) {
                 cmocka_unit_test(test_paths),
                 cmocka_unit_test(test_quotes_and_spaces),
                 cmocka_unit_test(test_precedence),
+                cmocka_unit_test(test_line),
+                cmocka_unit_test(test_network_config),
+                cmocka_unit_test(test_dmi_values),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_small_buffer),
         };

@@ -136,6 +136,21 @@ static void test_mac(void **state) {
                         fail_msg("\"%s\" accepted", bad[i]);
 }
 
+static void test_uuid(void **state) {
+        static const char *const bad[] = {
+                "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6", "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f0",
+                "5f3c1a2e8d4b-4c6a-9e1f-0a2b3c4d5e6f0", "5f3c1a2e-8d4b-4c6a-9e1f:0a2b3c4d5e6f",
+                "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6g", "{5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6}", "",
+        };
+        char u[37];
+
+        assert_int_equal(parse_uuid("5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6f", u), 0);
+        assert_string_equal(u, "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f");
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                if (parse_uuid(bad[i], u) != -EINVAL)
+                        fail_msg("\"%s\" accepted", bad[i]);
+}
+
 static void test_base64(void **state) {
         static const struct {
                 const char *plain, *encoded;
@@ -286,5 +301,5 @@ static void test_string_is_safe(void **state) {
         assert_true(string_is_safe("caf\xc3\xa9", 100)); /* UTF-8 passes; C1 controls are the caller's */
 }
 
-UNIT_TEST_MAIN(NULL, NULL, test_ipv4, test_prefix_and_cidr, test_hostname, test_bootstrap_token, test_mac, test_base64,
+UNIT_TEST_MAIN(NULL, NULL, test_ipv4, test_prefix_and_cidr, test_hostname, test_bootstrap_token, test_mac, test_uuid, test_base64,
                test_uint, test_duration, test_k8s_version, test_sysctl_key, test_string_is_safe)

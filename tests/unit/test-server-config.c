@@ -240,6 +240,15 @@ static void test_errors(void **state) {
                 { "nodes:\n  - name: master\n    mac: \"52:54:00:fb:00:68\"\n", "c.yaml:2:5: master: a node needs an address\n" },
                 { "nodes:\n  - name: master\n    address: 192.168.220.104\n  - name: master\n    address: 192.168.220.105\n",
                   "c.yaml:4:5: master: node listed twice\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n    uuid: 5f3c1a2e-8d4b-4c6a-9e1f\n",
+                  "c.yaml:4:11: nodes.uuid: must be a system UUID like \"5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f\" "
+                  "(/sys/class/dmi/id/product_uuid of the node)\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n    uuid: 5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f\n"
+                  "  - name: node-1\n    address: 192.168.220.105\n    uuid: 5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6F\n",
+                  "c.yaml:5:5: node-1: its uuid is another node's too\n" },
+                { "nodes:\n  - name: master\n    address: 192.168.220.104\n    mac: \"52:54:00:fb:00:68\"\n"
+                  "  - name: node-1\n    address: 192.168.220.105\n    mac: \"52:54:00:fb:00:68\"\n",
+                  "c.yaml:5:5: node-1: its mac is another node's too\n" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
@@ -253,7 +262,8 @@ static void test_nodes(void **state) {
                                    "    address: 192.168.220.104\n"
                                    "    mac: \"52:54:00:FB:00:68\"\n"
                                    "  - name: node-1\n"
-                                   "    address: 127.0.0.1\n";
+                                   "    address: 127.0.0.1\n"
+                                   "    uuid: 5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6F\n";
 
         assert_int_equal(parse(&c, text), 0);
         assert_int_equal(c.n_nodes, 2);
@@ -265,6 +275,18 @@ static void test_nodes(void **state) {
         assert_string_equal(c.nodes[1].mac, "");
         assert_ptr_equal(server_config_node(&c, "node-1"), &c.nodes[1]);
         assert_null(server_config_node(&c, "node-2"));
+        /* a seed URL may name a node by its system UUID or MAC, in either case, the MAC with '-' too */
+        assert_string_equal(c.nodes[1].uuid, "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f");
+        assert_string_equal(c.nodes[0].uuid, "");
+        assert_ptr_equal(server_config_node_by_id(&c, "node-1"), &c.nodes[1]);
+        assert_ptr_equal(server_config_node_by_id(&c, "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e6f"), &c.nodes[1]);
+        assert_ptr_equal(server_config_node_by_id(&c, "5F3C1A2E-8D4B-4C6A-9E1F-0A2B3C4D5E6F"), &c.nodes[1]);
+        assert_ptr_equal(server_config_node_by_id(&c, "52:54:00:fb:00:68"), &c.nodes[0]);
+        assert_ptr_equal(server_config_node_by_id(&c, "52-54-00-FB-00-68"), &c.nodes[0]);
+        assert_null(server_config_node_by_id(&c, "52-54-00-fb-00-69"));
+        assert_null(server_config_node_by_id(&c, "52-54-00-fb-00-68-"));
+        assert_null(server_config_node_by_id(&c, "5f3c1a2e-8d4b-4c6a-9e1f-0a2b3c4d5e60"));
+        assert_null(server_config_node_by_id(&c, ""));
         server_config_done(&c);
 
         assert_int_equal(parse(&c, "nodes: []\n"), 0);

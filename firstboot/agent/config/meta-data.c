@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* meta-data: who this node is (instance-id, local-hostname, role); also ConfigDrive's meta_data.json.
  * Keys that cloud-init knows and kube-firstboot does not use are ignored. */
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config-fields.h"
@@ -88,9 +89,26 @@ int metadata_parse_full(const char *data, size_t size, const char *name, bool co
                 schema_mapping(&x, NULL, root, configdrive_fields, ELEMENTSOF(configdrive_fields),
                                SCHEMA_UNKNOWN_IGNORE, NULL,
                                NULL);
-        else
-                schema_mapping(&x, NULL, root, metadata_fields, ELEMENTSOF(metadata_fields), SCHEMA_UNKNOWN_IGNORE,
-                               NULL, NULL);
+        else {
+                struct schema_field fields[ELEMENTSOF(metadata_fields)];
+                const struct ynode *hostname;
+                char hint[200];
+
+                /* "hostname" is ConfigDrive's and EC2's key; NoCloud's meta-data is read for local-hostname
+                 * only, by cloud-init too, so say what was seen where the missing key is reported */
+                memcpy(fields, metadata_fields, sizeof(fields));
+                hostname = root->type == YNODE_MAPPING && !ynode_get(root, "local-hostname")
+                                   ? ynode_get(root, "hostname")
+                                   : NULL;
+                if (hostname) {
+                        snprintf(hint, sizeof(hint), "it has \"hostname\" (line %u), which NoCloud's meta-data does "
+                                 "not read: rename it local-hostname", hostname->line);
+                        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                                if (streq(fields[i].key, "local-hostname"))
+                                        fields[i].required = hint;
+                }
+                schema_mapping(&x, NULL, root, fields, ELEMENTSOF(fields), SCHEMA_UNKNOWN_IGNORE, NULL, NULL);
+        }
         return x.error;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "seed/fs/fat.h"
 #include "seed/fs/iso9660.h"
@@ -209,6 +210,42 @@ int seed_read_image(const char *path, struct seed *ret) {
         return seed_read_image_fd(fd, path, ret);
 }
 
+/* Disk image containers, encryption and compression around a filesystem, by their magic numbers (each
+ * format's specification): what a seed image given as one holds is not readable as it is, and saying
+ * which it is tells the operator what to do. */
+static const struct {
+        size_t offset, len;
+        const char *magic, *what, *hint;
+} containers[] = {
+        { 0, 4, "QFI\xfb", "a qcow2 (or qcow) disk image", "attach it to the VM as a qcow2 disk, or convert it with "
+          "\"qemu-img convert -O raw\"" },
+        { 0, 4, "QED\0", "a QED disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 4, "KDMV", "a VMDK disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 4, "COWD", "a VMDK (ESX COWD) disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 21, "# Disk DescriptorFile", "a VMDK descriptor", "convert the image with \"qemu-img convert -O raw\"" },
+        { 0x40, 4, "\x7f\x10\xda\xbe", "a VDI (VirtualBox) disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 8, "vhdxfile", "a VHDX disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 8, "conectix", "a dynamic VHD disk image", "convert it with \"qemu-img convert -O raw\"" },
+        { 0, 6, "LUKS\xba\xbe", "a LUKS-encrypted volume", "a seed is read unencrypted: write the iso9660 or vfat "
+          "image itself" },
+        { 0, 2, "\x1f\x8b", "gzip-compressed", "decompress it first" },
+        { 0, 6, "\xfd" "7zXZ\0", "xz-compressed", "decompress it first" },
+        { 0, 3, "BZh", "bzip2-compressed", "decompress it first" },
+        { 0, 4, "\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it first" },
+};
+
+static int refuse_container(int fd, const char *path) {
+        char head[512];
+        ssize_t n = pread(fd, head, sizeof(head), 0);
+
+        for (size_t i = 0; n > 0 && i < ELEMENTSOF(containers); i++)
+                if ((size_t) n >= containers[i].offset + containers[i].len &&
+                    memcmp(head + containers[i].offset, containers[i].magic, containers[i].len) == 0)
+                        return log_error_errno(-EINVAL, "%s: %s, not a filesystem: a seed image holds iso9660 or vfat; "
+                                               "%s", path, containers[i].what, containers[i].hint);
+        return 0;
+}
+
 int seed_read_image_fd(int fd, const char *path, struct seed *ret) {
         char type[64], label[256];
         struct stat st;
@@ -219,6 +256,9 @@ int seed_read_image_fd(int fd, const char *path, struct seed *ret) {
         if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
                 return log_error_errno(-EINVAL, "%s: neither a directory, a regular file nor a block device", path);
 
+        r = refuse_container(fd, path);
+        if (r < 0)
+                return r;
         r = volume_probe(fd, type, sizeof(type), label, sizeof(label));
         if (r == -ENOENT)
                 return log_error_errno(-EINVAL, "%s: no filesystem found (a seed image holds iso9660 or vfat)", path);

@@ -187,6 +187,49 @@ const struct seed_source *const *seed_search_order(size_t *n_ret) {
         return search_order;
 }
 
+/* network-config= on the kernel command line comes before the seed's own, as in cloud-init (its
+ * network_config_sources: the command line first, the datasource last); "disabled" leaves the network
+ * as it is. */
+static int seed_cmdline_network_config(struct seed *s) {
+        _cleanup_free_ char *cmdline = NULL, *data = NULL, *name = NULL;
+        size_t size, n = strlen(s->origin);
+        int r;
+
+        r = root_read_file("/proc/cmdline", 8191, &cmdline, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return 0; /* the cmdline source said so already */
+        r = cmdline_network_config(cmdline, &data, &size);
+        if (r <= 0)
+                return r;
+        if (r == CMDLINE_NETWORK_CONFIG_DISABLED) {
+                if (s->data[SEED_NETWORK_CONFIG])
+                        log_notice("%s: not used: network-config=disabled on the kernel command line",
+                                   s->name[SEED_NETWORK_CONFIG]);
+                erase_and_free(s->data[SEED_NETWORK_CONFIG]);
+                s->data[SEED_NETWORK_CONFIG] = NULL;
+                s->size[SEED_NETWORK_CONFIG] = 0;
+                snprintf(s->origin + n, sizeof(s->origin) - n,
+                         "; network-config disabled by network-config=disabled on the kernel command line");
+                return 1;
+        }
+        name = root_path("/proc/cmdline");
+        if (!name)
+                return -ENOMEM;
+        if (s->data[SEED_NETWORK_CONFIG])
+                log_notice("%s: not used: network-config= on the kernel command line comes first, as in cloud-init",
+                           s->name[SEED_NETWORK_CONFIG]);
+        r = seed_set_file(s, SEED_NETWORK_CONFIG, "", data, size);
+        if (r < 0)
+                return log_error_errno(r, "%s: network-config=: %m", name);
+        snprintf(s->name[SEED_NETWORK_CONFIG], sizeof(s->name[SEED_NETWORK_CONFIG]), "%s:network-config=", name);
+        snprintf(s->origin + n, sizeof(s->origin) - n,
+                 "; network-config from network-config= on the kernel command line (before the seed's, as in "
+                 "cloud-init)");
+        return 1;
+}
+
 static int seed_find_sources(const struct seed_options *opts, struct seed *ret) {
         for (size_t i = 0; i < ELEMENTSOF(search_order); i++) {
                 int r = search_order[i]->probe(opts, ret);
@@ -194,11 +237,16 @@ static int seed_find_sources(const struct seed_options *opts, struct seed *ret) 
                         return r;
                 if (r > 0) {
                         log_debug("seed from source %s: %s", search_order[i]->name, ret->origin);
-                        return seed_check_complete(ret);
+                        r = seed_check_complete(ret);
+                        if (r < 0)
+                                return r;
+                        r = seed_cmdline_network_config(ret);
+                        return r < 0 ? r : 0;
                 }
         }
 
-        log_error("no seed found: no --seed, no ds=nocloud on the kernel command line, no volume labelled "
+        log_error("no seed found: no --seed, no ds=nocloud on the kernel command line or in the SMBIOS system "
+                  "serial, no volume labelled "
                   "cidata or config-2, and nothing in /var/lib/cloud/seed/nocloud{,-net}");
         return -ENOENT;
 }
@@ -235,5 +283,8 @@ int seed_find(const struct seed_options *opts, struct seed *ret, enum fb_failure
         int r = seed_find_sources(opts, ret);
 
         *ret_failure = seed_failure(r < 0 ? r : 0);
+        /* the seed stage runs before any change: say so, as the config stage does for a seed it refuses */
+        if (*ret_failure == FB_FAILURE_BAD_INPUT)
+                log_error("seed refused; nothing was changed");
         return r;
 }

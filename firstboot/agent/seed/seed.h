@@ -70,7 +70,8 @@ struct seed_source {
 };
 
 extern const struct seed_source seed_source_option;  /* --seed (seed.c) */
-extern const struct seed_source seed_source_cmdline; /* ds=nocloud;s=... or kube_firstboot.seed= (cmdline.c) */
+extern const struct seed_source seed_source_cmdline; /* kube_firstboot.seed= or ds=nocloud;s=... on the kernel
+                                                      * command line or in the DMI serial (cmdline.c) */
 extern const struct seed_source seed_source_device;  /* a volume labelled cidata or config-2 (device.c) */
 extern const struct seed_source seed_source_dirs;    /* /var/lib/cloud/seed/nocloud{,-net} (seed.c) */
 
@@ -125,5 +126,28 @@ int seed_read_fd(int fd, const char *path, const char *type, const char *label, 
 int seed_find_device(int wait_ms, struct seed *ret);
 
 /* Kernel command line: fills ret with the seed location ("http://..." or "/path") from
- * ds=nocloud;s=..., ds=nocloud-net;s=..., or kube_firstboot.seed=...; 0 when none, 1 when found. */
+ * ds=nocloud;s=..., ds=nocloud-net;s=..., or kube_firstboot.seed=...; 0 when none, 1 when found, -EINVAL
+ * (logged) for a location that cannot be used or a ds= word that sets meta-data (h=, i=). */
 int cmdline_find_seed(const char *cmdline, char *ret, size_t size);
+/* The same for any line configuration (cloud-init reads the SMBIOS system serial as one): where names it
+ * in messages; kube_firstboot.seed= only when ours_allowed, and *ret_ours (may be NULL) says whether it
+ * gave the location. */
+int line_find_seed(const char *line, const char *where, bool ours_allowed, char *ret, size_t size, bool *ret_ours);
+/* network-config= on the kernel command line (cloud-init's cloudinit/net/cmdline.py): the last one;
+ * 0 when there is none (or it is empty), 1 with the decoded text in *ret (malloc'd, NUL-terminated),
+ * CMDLINE_NETWORK_CONFIG_DISABLED for "network-config=disabled", -EINVAL (logged) when it is not base64,
+ * is gzip-compressed, or is not text. */
+#define CMDLINE_NETWORK_CONFIG_DISABLED 2
+int cmdline_network_config(const char *cmdline, char **ret, size_t *ret_size);
+
+/* DMI (dmi.c): the /sys/class/dmi/id file of a cloud-init DMI key ("system-uuid": "product_uuid"), or
+ * NULL. dmi_value_clean(): a DMI file's bytes as cloud-init takes them (white space stripped, an
+ * uninitialised all-0xff field empty) into ret: 1, 0 when empty, -EBADMSG for a control character,
+ * -ENAMETOOLONG. dmi_read(): the same of <root>/sys/class/dmi/id/FILE, -errno when unreadable. */
+const char *dmi_key_file(const char *key, size_t key_len);
+int dmi_value_clean(const char *data, size_t size, char *ret, size_t ret_size);
+int dmi_read(const char *file, char *ret, size_t ret_size);
+/* Puts the DMI value in place of every __dmi.KEY__ of a seed location, as cloud-init's sub_dmi_vars()
+ * does, percent-encoded in a URL; refuses (-EINVAL, logged) an unknown key, and a value that is absent or
+ * empty. 1 when something was put in, 0 when location had nothing to put in (copied as it is). */
+int seed_sub_dmi(const char *location, char *ret, size_t size);
