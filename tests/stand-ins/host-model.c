@@ -52,7 +52,9 @@
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
- *    show/set up, route show/replace default). */
+ *    show/set up/set down (which drops the default route through it, as the kernel does)/set name (refused
+ *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
+ *    sys/class/net/DEV and the model's state), route show/replace default). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -752,7 +754,33 @@ static void model_ip(int argc, char **argv) {
         } else if (argc == 5 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
                    strcmp(argv[4], "up") == 0)
                 touch(pathf(p, "%s/state/ip.%s.up", bin, argv[3]));
-        else if (strncmp(args, "route replace default via ", 26) == 0) {
+        else if (argc == 5 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "down") == 0) {
+                char *route = slurp(pathf(p, "%s/state/ip.default", bin)), tail[64];
+                (void) unlink(pathf(p, "%s/state/ip.%s.up", bin, argv[3]));
+                snprintf(tail, sizeof(tail), " dev %s", argv[3]);
+                if (route && strstr(route, tail) && (strstr(route, tail)[strlen(tail)] == ' ' ||
+                                                     strstr(route, tail)[strlen(tail)] == '\n'))
+                        (void) unlink(pathf(p, "%s/state/ip.default", bin));
+                free(route);
+        } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "name") == 0) {
+                char from[PATH_MAX], to[PATH_MAX];
+                if (!exists(pathf(from, "%s/sys/class/net/%s", root, argv[3]))) {
+                        printf("Cannot find device \"%s\"\n", argv[3]);
+                        rc = 1;
+                } else if (exists(pathf(p, "%s/state/ip.%s.up", bin, argv[3]))) {
+                        printf("RTNETLINK answers: Device or resource busy\n");
+                        rc = 2;
+                } else if (exists(pathf(to, "%s/sys/class/net/%s", root, argv[5]))) {
+                        printf("RTNETLINK answers: File exists\n");
+                        rc = 2;
+                } else if (rename(from, to) < 0)
+                        die("rename");
+                else if (exists(pathf(from, "%s/state/ip.%s.addrs", bin, argv[3])) &&
+                         rename(from, pathf(to, "%s/state/ip.%s.addrs", bin, argv[5])) < 0)
+                        die("rename");
+        } else if (strncmp(args, "route replace default via ", 26) == 0) {
                 char line[1100];
                 snprintf(line, sizeof(line), "%s\n", args + strlen("route replace "));
                 write_text(pathf(p, "%s/state/ip.default", bin), line, "we");

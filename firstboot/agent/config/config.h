@@ -48,6 +48,10 @@ struct fb_sysctl {
 struct fb_iface {
         char name[16];     /* "" when matched by MAC only */
         char mac[18];      /* "" when matched by name only; lower case */
+        bool rename;       /* name is what the interface with mac is to be called (v1 name with mac_address,
+                            * v2 set-name), not what it is called now */
+        bool dhcp;         /* DHCPv4; with neither dhcp nor an address, the interface has no address
+                            * configuration */
         uint32_t address;  /* 0: dhcp / no static address */
         unsigned prefix;
         uint32_t gateway;  /* 0: none */

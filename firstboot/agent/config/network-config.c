@@ -17,9 +17,37 @@
 
 struct netconfig {
         struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
-        bool dhcp[FB_MAX_IFACES];
         const struct ynode *global_node;
 };
+
+/* 255.255.255.0 into 24; -EINVAL when the mask is not contiguous. */
+static int netmask_to_prefix(uint32_t mask, unsigned *ret) {
+        unsigned prefix = 0;
+
+        while (prefix < 32 && (mask & (0x80000000u >> prefix)))
+                prefix++;
+        if (mask != prefix_mask(prefix))
+                return -EINVAL;
+        *ret = prefix;
+        return 0;
+}
+
+/* "A.B.C.D/PREFIX" or, as cloud-init also takes it, "A.B.C.D/NETMASK" (192.168.1.10/255.255.255.0). */
+static int parse_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
+        const char *slash = strchr(s, '/');
+        char addr[16];
+        uint32_t mask;
+
+        if (!slash || !strchr(slash + 1, '.'))
+                return parse_ipv4_prefix(s, ret_addr, ret_prefix);
+        if ((size_t) (slash - s) >= sizeof(addr))
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = 0;
+        if (parse_ipv4(addr, ret_addr) < 0 || parse_ipv4(slash + 1, &mask) < 0)
+                return -EINVAL;
+        return netmask_to_prefix(mask, ret_prefix);
+}
 
 static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_iface *iface = userdata;
@@ -144,7 +172,6 @@ static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) 
 
 struct v1_subnet {
         struct fb_iface *iface;
-        bool *dhcp;
         const struct ynode *node, *type_node, *address_node, *netmask_node, *gateway_node;
         bool is_static;
         uint32_t address, gateway;
@@ -177,9 +204,9 @@ static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, cons
         if (strchr(s, ':'))
                 return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (strchr(s, '/')) {
-                if (parse_ipv4_prefix(s, &sn->address, &sn->prefix) < 0)
-                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24",
-                                               esc(s, e));
+                if (parse_address_prefix(s, &sn->address, &sn->prefix) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24 or "
+                                               "192.168.220.104/255.255.255.0", esc(s, e));
                 sn->have_prefix = true;
         } else if (parse_ipv4(s, &sn->address) < 0)
                 return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
@@ -201,9 +228,7 @@ static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, cons
                 return -EINVAL;
         if (parse_ipv4(s, &mask) < 0)
                 return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
-        while (prefix < 32 && (mask & (0x80000000u >> prefix)))
-                prefix++;
-        if (mask != prefix_mask(prefix))
+        if (netmask_to_prefix(mask, &prefix) < 0)
                 return schema_error_at(x, v, "%s is not a contiguous netmask", s);
         sn->netmask_prefix = prefix;
         sn->have_netmask = true;
@@ -243,7 +268,6 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
         int r;
 
         sn.iface = prev->iface;
-        sn.dhcp = prev->dhcp;
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
                 return schema_error_at(x, item, "expected a subnet mapping, got %s",
                                        ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
@@ -260,12 +284,12 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                         return schema_error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
                 if (sn.iface->address)
                         return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
-                *sn.dhcp = true;
+                sn.iface->dhcp = true;
                 return 0;
         }
         if (!sn.address_node)
                 return schema_error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
-        if (*sn.dhcp)
+        if (sn.iface->dhcp)
                 return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
         if (sn.iface->address)
                 return schema_error_at(x, sn.address_node,
@@ -282,7 +306,6 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
 
 struct v1_physical {
         struct fb_iface *iface;
-        bool *dhcp;
 };
 
 static int v1_type_ignored(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -301,7 +324,7 @@ static int v1_mac(struct schema_ctx *x, const struct ynode *key, const struct yn
 
 static int v1_subnets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_physical *ph = userdata;
-        struct v1_subnet state = { .iface = ph->iface, .dhcp = ph->dhcp };
+        struct v1_subnet state = { .iface = ph->iface };
         return schema_list(x, v, "subnets", false, v1_subnet_item, &state);
 }
 
@@ -361,11 +384,13 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
         ph.iface = iface_new(x, item);
         if (!ph.iface)
                 return -E2BIG;
-        ph.dhcp = &nc->dhcp[ph.iface - config_of(x)->ifaces];
         r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
                            &ph, NULL);
         if (r < 0)
                 return r;
+        /* cloud-init renames the interface with mac_address to name (its sysconfig renderer: HWADDR= with
+         * DEVICE=, its networkd renderer: a .link file) */
+        ph.iface->rename = ph.iface->mac[0] && ph.iface->name[0];
         return iface_check_unique(x, ph.iface, item);
 }
 
@@ -388,7 +413,7 @@ struct v2_ethernet {
         struct fb_iface *iface;
         char match_name[16], set_name[16];
         bool dhcp4, have_match;
-        const struct ynode *dhcp4_node, *addresses_node, *address_node, *gateway4_node, *route_node;
+        const struct ynode *dhcp4_node, *addresses_node, *address_node, *gateway4_node, *route_node, *set_name_node;
         uint32_t address, gateway4, route_gateway;
         unsigned prefix;
 };
@@ -419,6 +444,7 @@ static int v2_match(struct schema_ctx *x, const struct ynode *key, const struct 
 
 static int v2_set_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
+        eth->set_name_node = v;
         return config_ifname_value(x, v, IFNAME_HINT, eth->set_name, sizeof(eth->set_name));
 }
 
@@ -449,9 +475,9 @@ static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_
                 return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (eth->address_node)
                 return schema_error_at(x, item, "a second address; only one per interface is supported");
-        if (parse_ipv4_prefix(s, &eth->address, &eth->prefix) < 0)
-                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24",
-                                       esc(s, e));
+        if (parse_address_prefix(s, &eth->address, &eth->prefix) < 0)
+                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24 "
+                                       "or 192.168.220.104/255.255.255.0", esc(s, e));
         reserved = ipv4_reserved(eth->address, 32);
         if (reserved)
                 return schema_error_at(x, item, "\"%s\" is in %s", s, reserved);
@@ -570,8 +596,18 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                 return r;
 
         /* the name the interface ends up with: set-name, else the matched name, else the id (no match) */
-        if (eth.set_name[0])
+        if (eth.set_name[0]) {
+                if (!eth.iface->mac[0] && !streq(eth.set_name, eth.match_name))
+                        return schema_error_at(x, eth.set_name_node,
+                                               "renames only an interface matched by its MAC; add match: "
+                                               "{macaddress: ...}");
+                if (eth.match_name[0] && !streq(eth.set_name, eth.match_name))
+                        return schema_error_at(x, eth.set_name_node,
+                                               "match: by MAC alone to rename (the interface is found by its MAC, "
+                                               "whatever its name)");
                 strscpy(eth.iface->name, sizeof(eth.iface->name), eth.set_name);
+                eth.iface->rename = eth.iface->mac[0] != 0;
+        }
         else if (eth.match_name[0])
                 strscpy(eth.iface->name, sizeof(eth.iface->name), eth.match_name);
         else if (!eth.have_match) {
@@ -601,7 +637,7 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                 if (r < 0)
                         return r;
         }
-        nc->dhcp[eth.iface - config_of(x)->ifaces] = eth.dhcp4;
+        eth.iface->dhcp = eth.dhcp4;
         return iface_check_unique(x, eth.iface, id);
 }
 

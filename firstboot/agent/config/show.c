@@ -118,7 +118,7 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
 
 #define ITEM(key) fprintf(f, "%s%s: ", first ? "    - " : "      ", key), first = false
                 if (iface->name[0]) {
-                        ITEM("name");
+                        ITEM(iface->rename ? "set-name" : "name");
                         show_string(f, iface->name);
                         fputc('\n', f);
                 }
@@ -130,8 +130,10 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
                 if (iface->address) {
                         format_ipv4(iface->address, a);
                         fprintf(f, "%s/%u\n", a, iface->prefix);
-                } else
+                } else if (iface->dhcp)
                         fprintf(f, "dhcp\n");
+                else
+                        fprintf(f, "none  # no address configuration: the interface is left without an address\n");
 #undef ITEM
                 if (iface->gateway) {
                         format_ipv4(iface->gateway, a);
