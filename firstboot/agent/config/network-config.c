@@ -21,7 +21,7 @@ struct netconfig {
 };
 
 /* 255.255.255.0 into 24; -EINVAL when the mask is not contiguous. */
-static int netmask_to_prefix(uint32_t mask, unsigned *ret) {
+int netconfig_netmask_prefix(uint32_t mask, unsigned *ret) {
         unsigned prefix = 0;
 
         while (prefix < 32 && (mask & (0x80000000u >> prefix)))
@@ -33,7 +33,7 @@ static int netmask_to_prefix(uint32_t mask, unsigned *ret) {
 }
 
 /* "A.B.C.D/PREFIX" or, as cloud-init also takes it, "A.B.C.D/NETMASK" (192.168.1.10/255.255.255.0). */
-static int parse_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
+int netconfig_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
         const char *slash = strchr(s, '/');
         char addr[16];
         uint32_t mask;
@@ -46,10 +46,10 @@ static int parse_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret
         addr[slash - s] = 0;
         if (parse_ipv4(addr, ret_addr) < 0 || parse_ipv4(slash + 1, &mask) < 0)
                 return -EINVAL;
-        return netmask_to_prefix(mask, ret_prefix);
+        return netconfig_netmask_prefix(mask, ret_prefix);
 }
 
-static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+int netconfig_dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_iface *iface = userdata;
         uint32_t a;
 
@@ -87,7 +87,7 @@ static int search_add(struct schema_ctx *x, const struct ynode *at, struct fb_if
         return 0;
 }
 
-static int search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+int netconfig_search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         const char *s;
 
         if (config_domain_value(x, item, &s) < 0)
@@ -104,7 +104,7 @@ static int scalar_or_list(struct schema_ctx *x, const struct ynode *v, const cha
 }
 
 /* Checks a static address once prefix and gateway are known, and stores it. */
-static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
+int netconfig_iface_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
                             unsigned prefix, uint32_t gateway, const struct ynode *gateway_at) {
         uint32_t mask = prefix_mask(prefix);
         char text[16];
@@ -135,7 +135,7 @@ static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const 
 }
 
 /* An interface name or MAC seen twice, or a second default gateway. */
-static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
+int netconfig_iface_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
         const struct fb_config *c = config_of(x);
 
         for (const struct fb_iface *o = c->ifaces; o < iface; o++) {
@@ -155,7 +155,7 @@ static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface
         return 0;
 }
 
-static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) {
+struct fb_iface *netconfig_iface_new(struct schema_ctx *x, const struct ynode *at) {
         struct fb_iface *iface;
 
         if (config_of(x)->n_ifaces >= FB_MAX_IFACES) {
@@ -204,7 +204,7 @@ static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, cons
         if (strchr(s, ':'))
                 return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (strchr(s, '/')) {
-                if (parse_address_prefix(s, &sn->address, &sn->prefix) < 0)
+                if (netconfig_address_prefix(s, &sn->address, &sn->prefix) < 0)
                         return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24 or "
                                                "192.168.220.104/255.255.255.0", esc(s, e));
                 sn->have_prefix = true;
@@ -228,7 +228,7 @@ static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, cons
                 return -EINVAL;
         if (parse_ipv4(s, &mask) < 0)
                 return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
-        if (netmask_to_prefix(mask, &prefix) < 0)
+        if (netconfig_netmask_prefix(mask, &prefix) < 0)
                 return schema_error_at(x, v, "%s is not a contiguous netmask", s);
         sn->netmask_prefix = prefix;
         sn->have_netmask = true;
@@ -244,12 +244,12 @@ static int v1_subnet_gateway(struct schema_ctx *x, const struct ynode *key, cons
 
 static int v1_subnet_dns(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        return scalar_or_list(x, v, "IPv4 addresses", dns_item, sn->iface);
+        return scalar_or_list(x, v, "IPv4 addresses", netconfig_dns_item, sn->iface);
 }
 
 static int v1_subnet_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        return scalar_or_list(x, v, "domains", search_item, sn->iface);
+        return scalar_or_list(x, v, "domains", netconfig_search_item, sn->iface);
 }
 
 static const struct schema_field v1_subnet_fields[] = {
@@ -301,7 +301,7 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_error_at(x, sn.address_node,
                                        "has no prefix; write it as 192.168.220.104/24 or add a netmask");
         prefix = sn.have_prefix ? sn.prefix : sn.netmask_prefix;
-        return iface_set_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+        return netconfig_iface_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
 }
 
 struct v1_physical {
@@ -336,11 +336,11 @@ static const struct schema_field v1_physical_fields[] = {
 };
 
 static int v1_ns_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return scalar_or_list(x, v, "IPv4 addresses", dns_item, userdata);
+        return scalar_or_list(x, v, "IPv4 addresses", netconfig_dns_item, userdata);
 }
 
 static int v1_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return scalar_or_list(x, v, "domains", search_item, userdata);
+        return scalar_or_list(x, v, "domains", netconfig_search_item, userdata);
 }
 
 static const struct schema_field v1_nameserver_fields[] = {
@@ -381,7 +381,7 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_mapping(x, NULL, item, v1_nameserver_fields, ELEMENTSOF(v1_nameserver_fields),
                                       SCHEMA_UNKNOWN_ERROR, &nc->global_dns, NULL);
         }
-        ph.iface = iface_new(x, item);
+        ph.iface = netconfig_iface_new(x, item);
         if (!ph.iface)
                 return -E2BIG;
         r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
@@ -391,7 +391,7 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
         /* cloud-init renames the interface with mac_address to name (its sysconfig renderer: HWADDR= with
          * DEVICE=, its networkd renderer: a .link file) */
         ph.iface->rename = ph.iface->mac[0] && ph.iface->name[0];
-        return iface_check_unique(x, ph.iface, item);
+        return netconfig_iface_unique(x, ph.iface, item);
 }
 
 static int v1_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -475,7 +475,7 @@ static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_
                 return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
         if (eth->address_node)
                 return schema_error_at(x, item, "a second address; only one per interface is supported");
-        if (parse_address_prefix(s, &eth->address, &eth->prefix) < 0)
+        if (netconfig_address_prefix(s, &eth->address, &eth->prefix) < 0)
                 return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24 "
                                        "or 192.168.220.104/255.255.255.0", esc(s, e));
         reserved = ipv4_reserved(eth->address, 32);
@@ -552,12 +552,12 @@ static int v2_routes(struct schema_ctx *x, const struct ynode *key, const struct
 
 static int v2_ns_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return schema_list(x, v, "IPv4 addresses", false, dns_item, eth->iface);
+        return schema_list(x, v, "IPv4 addresses", false, netconfig_dns_item, eth->iface);
 }
 
 static int v2_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return schema_list(x, v, "domains", false, search_item, eth->iface);
+        return schema_list(x, v, "domains", false, netconfig_search_item, eth->iface);
 }
 
 static const struct schema_field v2_nameservers_fields[] = {
@@ -587,7 +587,7 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
         uint32_t gateway;
         int r;
 
-        eth.iface = iface_new(x, id);
+        eth.iface = netconfig_iface_new(x, id);
         if (!eth.iface)
                 return -E2BIG;
         r = schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), SCHEMA_UNKNOWN_ERROR, &eth,
@@ -632,13 +632,13 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                         return schema_error_at(x, gateway_node, "a gateway needs a static address");
         } else {
                 size_t old = schema_path_key(x, "addresses");
-                r = iface_set_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
+                r = netconfig_iface_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
                 schema_path_restore(x, old);
                 if (r < 0)
                         return r;
         }
         eth.iface->dhcp = eth.dhcp4;
-        return iface_check_unique(x, eth.iface, id);
+        return netconfig_iface_unique(x, eth.iface, id);
 }
 
 static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
