@@ -52,7 +52,7 @@
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
- *    show/set up/set down (which drops the default route through it, as the kernel does)/set name (refused
+ *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
  *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
  *    sys/class/net/DEV and the model's state), route show/replace default). */
 #include <dirent.h>
@@ -735,12 +735,17 @@ static void model_ip(int argc, char **argv) {
         } else if (strncmp(args, "-o link show dev ", 17) == 0) {
                 char *mac = slurp(pathf(p, "%s/sys/class/net/%s/address", root, dev));
                 bool up = exists(pathf(p, "%s/state/ip.%s.up", bin, dev));
+                char *mtu = slurp(pathf(p, "%s/state/ip.%s.mtu", bin, dev));
                 if (mac)
                         mac[strcspn(mac, "\n")] = 0;
-                printf("2: %s: %s mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    "
+                if (mtu)
+                        mtu[strcspn(mtu, "\n")] = 0;
+                printf("2: %s: %s mtu %s qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    "
                        "link/ether %s brd ff:ff:ff:ff:ff:ff\n",
-                       dev, up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>", mac ? mac : "");
+                       dev, up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>", mtu ? mtu : "1500",
+                       mac ? mac : "");
                 free(mac);
+                free(mtu);
         } else if (strcmp(args, "route show default") == 0)
                 print_file(pathf(p, "%s/state/ip.default", bin));
         else if (argc == 6 && strcmp(argv[1], "addr") == 0 && strcmp(argv[2], "replace") == 0 &&
@@ -764,6 +769,16 @@ static void model_ip(int argc, char **argv) {
                         (void) unlink(pathf(p, "%s/state/ip.default", bin));
                 free(route);
         } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "mtu") == 0) {
+                char line[32];
+                if (strspn(argv[5], "0123456789") != strlen(argv[5]) || atoi(argv[5]) < 68 || atoi(argv[5]) > 65535) {
+                        printf("Error: argument \"%s\" is wrong: Invalid \"mtu\" value\n", argv[5]);
+                        rc = 1;
+                } else {
+                        snprintf(line, sizeof(line), "%s\n", argv[5]);
+                        write_text(pathf(p, "%s/state/ip.%s.mtu", bin, argv[3]), line, "we");
+                }
+        } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
                    strcmp(argv[4], "name") == 0) {
                 char from[PATH_MAX], to[PATH_MAX];
                 if (!exists(pathf(from, "%s/sys/class/net/%s", root, argv[3]))) {
@@ -777,9 +792,13 @@ static void model_ip(int argc, char **argv) {
                         rc = 2;
                 } else if (rename(from, to) < 0)
                         die("rename");
-                else if (exists(pathf(from, "%s/state/ip.%s.addrs", bin, argv[3])) &&
-                         rename(from, pathf(to, "%s/state/ip.%s.addrs", bin, argv[5])) < 0)
-                        die("rename");
+                else
+                        for (int k = 0; k < 2; k++) {
+                                const char *state = k ? "mtu" : "addrs";
+                                if (exists(pathf(from, "%s/state/ip.%s.%s", bin, argv[3], state)) &&
+                                    rename(from, pathf(to, "%s/state/ip.%s.%s", bin, argv[5], state)) < 0)
+                                        die("rename");
+                        }
         } else if (strncmp(args, "route replace default via ", 26) == 0) {
                 char line[1100];
                 snprintf(line, sizeof(line), "%s\n", args + strlen("route replace "));

@@ -55,6 +55,7 @@ struct fb_iface {
         uint32_t address;  /* 0: dhcp / no static address */
         unsigned prefix;
         uint32_t gateway;  /* 0: none */
+        unsigned mtu;      /* 0: left as it is */
         uint32_t dns[FB_MAX_DNS];
         unsigned n_dns;
         char search[256];  /* space separated DNS search domains, may be empty */

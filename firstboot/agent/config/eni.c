@@ -3,7 +3,7 @@
  * turns into its network configuration when the seed has no network-config (its eni.py,
  * convert_eni_data). The part of it that gives an interface its IPv4 address is taken: iface NAME inet
  * static|dhcp|manual with address (also with /PREFIX or /NETMASK), netmask, gateway, network and
- * broadcast (checked against the address), dns-nameservers, dns-search and hwaddress; `iface lo inet
+ * broadcast (checked against the address), dns-nameservers, dns-search, hwaddress and mtu; `iface lo inet
  * loopback` and auto/allow-* lines are accepted and need nothing. Everything else is refused by name,
  * never dropped. Each word becomes a scalar node with the line and column it has in the meta-data file,
  * so that errors point into it as the YAML parser's do. */
@@ -285,6 +285,13 @@ static int eni_option(struct schema_ctx *x, struct eni_stanza *st, const struct 
                 st->iface->rename = true;
                 return 0;
         }
+        if (streq(k, "pre-up") || streq(k, "up") || streq(k, "post-up") || streq(k, "down") || streq(k, "pre-down") ||
+            streq(k, "post-down"))
+                return schema_error_at(x, key, "%s: commands are not run; remove the line (the stanza's address, "
+                                       "gateway, name servers and MTU are applied)", k);
+        if (strncmp(k, "bond", 4) == 0 || strncmp(k, "bridge", 6) == 0 || strncmp(k, "vlan", 4) == 0)
+                return schema_error_at(x, key, "%s: bonds, bridges and VLANs are not supported; configure the "
+                                       "physical interface", k);
         if (l->n_words != 2)
                 return schema_error_at(x, key, "%s: takes one value", k);
         if (streq(k, "address"))
@@ -307,15 +314,10 @@ static int eni_option(struct schema_ctx *x, struct eni_stanza *st, const struct 
                                ? schema_error_at(x, v, "\"%s\" is not an IPv4 broadcast address", v->value)
                                : 0;
         }
-        if (streq(k, "pre-up") || streq(k, "up") || streq(k, "post-up") || streq(k, "down") || streq(k, "pre-down") ||
-            streq(k, "post-down"))
-                return schema_error_at(x, key, "%s: commands are not run; configure what they do in the seed "
-                                       "instead (or in user-data's runcmd outside kube-firstboot)", k);
-        if (strncmp(k, "bond", 4) == 0 || strncmp(k, "bridge", 6) == 0 || strncmp(k, "vlan", 4) == 0)
-                return schema_error_at(x, key, "%s: bonds, bridges and VLANs are not supported; configure the "
-                                       "physical interface", k);
+        if (streq(k, "mtu"))
+                return netconfig_mtu_value(x, v, &st->iface->mtu);
         return schema_error_at(x, key, "\"%s\" is not supported (address, netmask, gateway, network, broadcast, "
-                               "dns-nameservers, dns-search, hwaddress are)", k);
+                               "dns-nameservers, dns-search, hwaddress, mtu are)", k);
 }
 
 int eni_parse(struct schema_ctx *x, const struct ynode *v, const char *data, size_t size) {

@@ -49,6 +49,23 @@ int netconfig_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_pr
         return netconfig_netmask_prefix(mask, ret_prefix);
 }
 
+int netconfig_mtu_value(struct schema_ctx *x, const struct ynode *v, unsigned *ret) {
+        unsigned long long mtu;
+        const char *s;
+        escaped_t e;
+
+        if (ynode_is_null(v)) {
+                *ret = 0;
+                return 0;
+        }
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_uint(s, 576, 65535, &mtu) < 0)
+                return schema_error_at(x, v, "\"%s\" is not an MTU from 576 (IPv4's least) to 65535", esc(s, e));
+        *ret = (unsigned) mtu;
+        return 0;
+}
+
 int netconfig_dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_iface *iface = userdata;
         uint32_t a;
@@ -328,8 +345,14 @@ static int v1_subnets(struct schema_ctx *x, const struct ynode *key, const struc
         return schema_list(x, v, "subnets", false, v1_subnet_item, &state);
 }
 
+static int v1_mtu(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        return netconfig_mtu_value(x, v, &ph->iface->mtu);
+}
+
 static const struct schema_field v1_physical_fields[] = {
         { "type", v1_type_ignored, NULL },
+        { "mtu", v1_mtu, NULL },
         { "name", v1_name, "the interface name, e.g. eth0" },
         { "mac_address", v1_mac, NULL },
         { "subnets", v1_subnets, NULL },
@@ -368,7 +391,8 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
                  !streq(type->value, "nameserver")) {
                 escaped_t e;
                 r = schema_error_at(x, type,
-                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are",
+                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are: "
+                                    "give the address to the physical interface",
                                     esc(type->value, e));
         } else
                 r = schema_choice(x, type, types, ELEMENTSOF(types), &t);
@@ -570,7 +594,13 @@ static int v2_nameservers(struct schema_ctx *x, const struct ynode *key, const s
                               userdata, NULL);
 }
 
+static int v2_mtu(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return netconfig_mtu_value(x, v, &eth->iface->mtu);
+}
+
 static const struct schema_field v2_ethernet_fields[] = {
+        { "mtu", v2_mtu, NULL },
         { "match", v2_match, NULL },
         { "set-name", v2_set_name, NULL },
         { "dhcp4", v2_dhcp4, NULL },
@@ -597,14 +627,17 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
 
         /* the name the interface ends up with: set-name, else the matched name, else the id (no match) */
         if (eth.set_name[0]) {
+                const char *why = NULL;
                 if (!eth.iface->mac[0] && !streq(eth.set_name, eth.match_name))
-                        return schema_error_at(x, eth.set_name_node,
-                                               "renames only an interface matched by its MAC; add match: "
-                                               "{macaddress: ...}");
-                if (eth.match_name[0] && !streq(eth.set_name, eth.match_name))
-                        return schema_error_at(x, eth.set_name_node,
-                                               "match: by MAC alone to rename (the interface is found by its MAC, "
-                                               "whatever its name)");
+                        why = "renames only an interface matched by its MAC; add match: {macaddress: ...}";
+                else if (eth.match_name[0] && !streq(eth.set_name, eth.match_name))
+                        why = "match: by MAC alone to rename (the interface is found by its MAC, whatever its name)";
+                if (why) {
+                        size_t old = schema_path_key(x, "set-name");
+                        schema_error_at(x, eth.set_name_node, "%s", why);
+                        schema_path_restore(x, old);
+                        return -EINVAL;
+                }
                 strscpy(eth.iface->name, sizeof(eth.iface->name), eth.set_name);
                 eth.iface->rename = eth.iface->mac[0] != 0;
         }
@@ -668,7 +701,8 @@ static int v2_renderer(struct schema_ctx *x, const struct ynode *key, const stru
 }
 
 static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return schema_error_at(x, key, "not supported; kube-firstboot configures plain ethernets only");
+        return schema_error_at(x, key, "%s are not supported; kube-firstboot configures plain ethernets only: give "
+                               "the address to the physical interface under ethernets:", key->value);
 }
 
 static const struct schema_field v2_fields[] = {

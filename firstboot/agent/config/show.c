@@ -135,6 +135,8 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
                 else
                         fprintf(f, "none  # no address configuration: the interface is left without an address\n");
 #undef ITEM
+                if (iface->mtu)
+                        fprintf(f, "      mtu: %u\n", iface->mtu);
                 if (iface->gateway) {
                         format_ipv4(iface->gateway, a);
                         fprintf(f, "      gateway: %s\n", a);

@@ -244,10 +244,10 @@ static int iface_rename_check(const struct fb_iface *iface, const char *current)
 }
 
 /* Whether the step writes a file for the interface: a static address, DHCP with name servers or search
- * domains of its own (which the lease's must not replace), or a new name. DHCP alone is what the
+ * domains of its own (which the lease's must not replace), a new name or an MTU. DHCP alone is what the
  * distribution already does. */
 static bool iface_wants_file(const struct fb_iface *iface) {
-        return iface->address || iface->rename || (iface->dhcp && (iface->n_dns || iface->search[0]));
+        return iface->address || iface->rename || iface->mtu || (iface->dhcp && (iface->n_dns || iface->search[0]));
 }
 
 /* What the file makes of the interface, for plan's "after". */
@@ -301,6 +301,8 @@ static int render_ifcfg(const struct fb_iface *iface, const char *name, char **r
                         r |= buffer_puts(&b, "PEERDNS=no\n");
         } else
                 r |= buffer_puts(&b, "BOOTPROTO=none\n");
+        if (iface->mtu)
+                r |= buffer_appendf(&b, "MTU=%u\n", iface->mtu);
         for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
                 format_ipv4(iface->dns[i], addr);
                 r |= buffer_appendf(&b, "DNS%u=%s\n", i + 1, addr);
@@ -342,6 +344,8 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         /* the seed's name servers, not the lease's */
         if (iface->dhcp && iface->n_dns)
                 r |= buffer_puts(&b, "\n[DHCP]\nUseDNS=false\n");
+        if (iface->mtu)
+                r |= buffer_appendf(&b, "\n[Link]\nMTUBytes=%u\n", iface->mtu);
         if (r < 0)
                 return -ENOMEM;
         return buffer_steal(&b, ret, ret_size);
@@ -499,6 +503,27 @@ static int iface_is_up(struct fb_run *run, const char *name) {
         return 0;
 }
 
+/* The MTU that `ip -o link show dev NAME` reports ("... mtu 1500 qdisc ..."). */
+static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
+        const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
+        _cleanup_free_ char *out = NULL;
+        unsigned long long mtu;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip -o link show dev %s failed (exit status %d)", name, r);
+        for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
+             prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
+                if (prev && streq(prev, "mtu") && parse_uint(w, 0, UINT_MAX, &mtu) == 0) {
+                        *ret = (unsigned) mtu;
+                        return 0;
+                }
+        return log_error_errno(-EBADMSG, "ip -o link show dev %s: no mtu in its output", name);
+}
+
 /* Whether `ip route show default` has "default via GW dev NAME"; ret_current gets the first default. */
 static int default_route_present(struct fb_run *run, const char *gateway, const char *name, char *ret_current,
                                  size_t size) {
@@ -628,6 +653,27 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 }
         }
 
+        if (iface->mtu) {
+                char before[16], after[16];
+                unsigned mtu = 0;
+
+                r = iface_mtu(run, query, &mtu);
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "set the MTU of %s to %u now", name, iface->mtu);
+                if (mtu == iface->mtu)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "link", "set", name, "mtu", after, NULL };
+                        snprintf(before, sizeof(before), "%u", mtu);
+                        snprintf(after, sizeof(after), "%u", iface->mtu);
+                        changed = true;
+                        r = ip_action(run, what, before, after, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
         /* a renamed interface is down: the rename took it down */
         r = renamed ? 0 : iface_is_up(run, name);
         if (r < 0)
@@ -702,8 +748,9 @@ int step_network(struct fb_run *run) {
                                                        names[i]);
         }
         if (!have_file) {
-                run_unchanged(run, STEP, "network-config has no static address, name or name server (DHCP): left "
-                              "to the distribution");
+                run_unchanged(run, STEP, "network-config has nothing to write (no static address, new name, MTU "
+                              "or name servers of its own): DHCP and unconfigured interfaces are left to the "
+                              "distribution");
                 return 0;
         }
 
