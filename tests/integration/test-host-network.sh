@@ -314,6 +314,134 @@ assert_file_eq "$WORK/network-dhcp.expected" "$d/root/$NETWORKD"
 second_run "$d"
 ok "networkd: DHCP with the seed's name servers: DHCP=ipv4, DNS=, [DHCP] UseDNS=false"
 
+# ---- several addresses and an MTU: IPADDR1=/PREFIX1= and MTU= (ifcfg), Address= twice and MTUBytes= --------
+more_seed() {
+        cat >"$1/seed/network-config" <<'EOF'
+version: 1
+config:
+  - type: physical
+    name: eth0
+    mtu: 1450
+    subnets:
+      - type: static
+        address: 192.168.220.104/24
+        gateway: 192.168.220.1
+      - type: static
+        address: 10.20.0.5
+        netmask: 255.255.0.0
+EOF
+}
+d=$WORK/more-ifcfg
+case_dir "$d"
+more_seed "$d"
+ip_state "$d" 192.168.220.104/24 up "default via 192.168.220.1 dev eth0"
+run_host "$d"
+cat >"$WORK/ifcfg-more.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config. The whole file is rewritten on
+# every run, so nothing of an earlier configuration (BOOTPROTO=dhcp, an old IPADDR) lingers.
+# NM_CONTROLLED=no: the network service owns this interface, and NetworkManager, where
+# installed, does not replace the static address with one of its own.
+DEVICE=eth0
+TYPE=Ethernet
+ONBOOT=yes
+BOOTPROTO=none
+IPADDR=192.168.220.104
+PREFIX=24
+IPADDR1=10.20.0.5
+PREFIX1=16
+GATEWAY=192.168.220.1
+DEFROUTE=yes
+MTU=1450
+NM_CONTROLLED=no
+EOF
+assert_file_eq "$WORK/ifcfg-more.expected" "$d/root/$IFCFG"
+assert_eq "ip addr replace 10.20.0.5/16 dev eth0
+ip link set eth0 mtu 1450" "$(changing_calls "$d")" "more-ifcfg: changing calls"
+second_run "$d"
+ok "CentOS: a second address and an MTU written (IPADDR1=, MTU=) and applied; second run changes nothing"
+
+d=$WORK/more-networkd
+case_dir "$d"
+more_seed "$d"
+printf 'ID=debian\n' >"$d/root/etc/os-release"
+mkdir -p "$d/root/lib/systemd/system"
+touch "$d/root/lib/systemd/system/systemd-networkd.service"
+unit "$d" systemd-networkd enabled
+run_host "$d"
+cat >"$WORK/network-more.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.
+[Match]
+Name=eth0
+
+[Network]
+Address=192.168.220.104/24
+Address=10.20.0.5/16
+Gateway=192.168.220.1
+
+[Link]
+MTUBytes=1450
+EOF
+assert_file_eq "$WORK/network-more.expected" "$d/root/$NETWORKD"
+second_run "$d"
+ok "networkd: a second Address= and [Link] MTUBytes=; second run changes nothing"
+
+# ---- static routes: route-eth0 (ifcfg), [Route] (networkd), and added now --------------------------------
+routes_seed() {
+        cat >"$1/seed/network-config" <<'EOF'
+version: 2
+ethernets:
+  eth0:
+    addresses: [192.168.220.104/24]
+    routes:
+      - to: default
+        via: 192.168.220.1
+      - to: 10.9.0.0/16
+        via: 192.168.220.254
+EOF
+}
+d=$WORK/routes-ifcfg
+case_dir "$d"
+routes_seed "$d"
+ip_state "$d" 192.168.220.104/24 up "default via 192.168.220.1 dev eth0"
+run_host "$d"
+cat >"$WORK/route-eth0.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.
+ADDRESS0=10.9.0.0
+NETMASK0=255.255.0.0
+GATEWAY0=192.168.220.254
+EOF
+assert_file_eq "$WORK/route-eth0.expected" "$d/root/etc/sysconfig/network-scripts/route-eth0"
+assert_eq "ip route replace 10.9.0.0/16 via 192.168.220.254 dev eth0" "$(changing_calls "$d")" "routes-ifcfg: changing calls"
+second_run "$d"
+ok "CentOS: a static route written to route-eth0 and added now; second run changes nothing"
+
+d=$WORK/routes-networkd
+case_dir "$d"
+routes_seed "$d"
+printf 'ID=debian\n' >"$d/root/etc/os-release"
+mkdir -p "$d/root/lib/systemd/system"
+touch "$d/root/lib/systemd/system/systemd-networkd.service"
+unit "$d" systemd-networkd enabled
+run_host "$d"
+cat >"$WORK/network-routes.expected" <<'EOF'
+# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.
+[Match]
+Name=eth0
+
+[Network]
+Address=192.168.220.104/24
+Gateway=192.168.220.1
+
+[Route]
+Destination=10.9.0.0/16
+Gateway=192.168.220.254
+EOF
+assert_file_eq "$WORK/network-routes.expected" "$d/root/$NETWORKD"
+[ ! -e "$d/root/etc/sysconfig/network-scripts/route-eth0" ] || fail "routes-networkd: route-eth0 written"
+assert_contains "$(changing_calls "$d")" "ip route replace 10.9.0.0/16 via 192.168.220.254 dev eth0" "routes-networkd"
+second_run "$d"
+ok "networkd: a static route as [Route], added now; second run changes nothing"
+
 # ---- nothing to do without network-config -------------------------------------------------------------
 d=$WORK/none
 case_dir "$d"

@@ -54,7 +54,8 @@
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
  *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
  *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
- *    sys/class/net/DEV and the model's state), route show/replace default). */
+ *    sys/class/net/DEV and the model's state), route show/replace default, route show/replace NET/PREFIX via
+ *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -748,6 +749,45 @@ static void model_ip(int argc, char **argv) {
                 free(mtu);
         } else if (strcmp(args, "route show default") == 0)
                 print_file(pathf(p, "%s/state/ip.default", bin));
+        else if (argc == 4 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "show") == 0) {
+                char *t = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL;
+                size_t len = strlen(argv[3]);
+                for (char *l = t ? strtok_r(t, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (strncmp(l, argv[3], len) == 0 && l[len] == ' ')
+                                printf("%s\n", l);
+                free(t);
+        } else if (argc == 8 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "replace") == 0 &&
+                   strcmp(argv[3], "default") != 0 && strcmp(argv[4], "via") == 0 && strcmp(argv[6], "dev") == 0) {
+                /* as the kernel: the gateway must be in a subnet of one of the device's addresses */
+                char *addrs = slurp(pathf(p, "%s/state/ip.%s.addrs", bin, argv[7]));
+                char *routes = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL, out[8192] = "", line[256];
+                bool reachable = false;
+                unsigned gw[4], a[4], bits;
+                size_t n = 0, len = strlen(argv[3]);
+                for (char *l = addrs ? strtok_r(addrs, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (sscanf(argv[5], "%u.%u.%u.%u", &gw[0], &gw[1], &gw[2], &gw[3]) == 4 &&
+                            sscanf(l, "%u.%u.%u.%u/%u", &a[0], &a[1], &a[2], &a[3], &bits) == 5 && bits <= 32) {
+                                unsigned g = gw[0] << 24 | gw[1] << 16 | gw[2] << 8 | gw[3];
+                                unsigned x = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+                                unsigned mask = bits ? ~0u << (32 - bits) : 0;
+                                reachable = reachable || (g & mask) == (x & mask);
+                        }
+                if (!reachable) {
+                        printf("Error: Nexthop has invalid gateway.\n");
+                        rc = 2;
+                } else {
+                        save = NULL;
+                        for (char *l = routes ? strtok_r(routes, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                                if (!(strncmp(l, argv[3], len) == 0 && l[len] == ' ') && n + strlen(l) + 2 < sizeof(out))
+                                        n += (size_t) snprintf(out + n, sizeof(out) - n, "%s\n", l);
+                        snprintf(line, sizeof(line), "%s via %s dev %s\n", argv[3], argv[5], argv[7]);
+                        if (n + strlen(line) < sizeof(out))
+                                memcpy(out + n, line, strlen(line) + 1);
+                        write_text(pathf(p, "%s/state/ip.routes", bin), out, "we");
+                }
+                free(addrs);
+                free(routes);
+        }
         else if (argc == 6 && strcmp(argv[1], "addr") == 0 && strcmp(argv[2], "replace") == 0 &&
                  strcmp(argv[4], "dev") == 0) {
                 pathf(p, "%s/state/ip.%s.addrs", bin, dev);
@@ -768,6 +808,20 @@ static void model_ip(int argc, char **argv) {
                                                      strstr(route, tail)[strlen(tail)] == '\n'))
                         (void) unlink(pathf(p, "%s/state/ip.default", bin));
                 free(route);
+                route = slurp(pathf(p, "%s/state/ip.routes", bin));
+                if (route) {
+                        char out[8192] = "", *save = NULL;
+                        size_t n = 0;
+                        for (char *l = strtok_r(route, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                                size_t len = strlen(l);
+                                if ((len >= strlen(tail) && strcmp(l + len - strlen(tail), tail) == 0) ||
+                                    n + len + 2 >= sizeof(out))
+                                        continue;
+                                n += (size_t) snprintf(out + n, sizeof(out) - n, "%s\n", l);
+                        }
+                        write_text(pathf(p, "%s/state/ip.routes", bin), out, "we");
+                        free(route);
+                }
         } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
                    strcmp(argv[4], "mtu") == 0) {
                 char line[32];

@@ -104,8 +104,8 @@ static void test_netdata_errors(void **state) {
                 { "{\"links\": [{\"id\": \"a\", \"name\": \"eth0\"}],\n"
                   " \"networks\": [{\"id\": \"n\", \"type\": \"ipv4\", \"link\": \"a\", \"ip_address\": \"10.0.0.2\",\n"
                   "   \"netmask\": \"255.255.255.0\", \"routes\": [{\"network\": \"10.9.0.0\", \"netmask\": \"255.255.0.0\",\n"
-                  "   \"gateway\": \"10.0.0.1\"}]}]}",
-                  NAME ":3:55: networks[0].routes[0]: only the default route (network 0.0.0.0, netmask 0.0.0.0)" },
+                  "   \"gateway\": \"10.1.0.1\"}]}]}",
+                  NAME ":4:15: networks[0].routes[0]: 10.1.0.1 is in none of the interface's subnets" },
                 { "{\"links\": [{\"id\": \"a\", \"name\": \"eth0\"}],\n"
                   " \"networks\": [{\"id\": \"n\", \"type\": \"ipv4_dhcp\", \"link\": \"a\"},\n"
                   "              {\"id\": \"m\", \"type\": \"ipv4_dhcp\", \"link\": \"a\"}]}",

@@ -58,5 +58,9 @@ struct fb_iface *netconfig_iface_new(struct schema_ctx *x, const struct ynode *a
 /* A static address, checked against its prefix and gateway (gateway 0: none), stored in iface. */
 int netconfig_iface_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
                            unsigned prefix, uint32_t gateway, const struct ynode *gateway_at);
+/* A static route to net/prefix via a gateway, once the interface's static addresses are stored: net
+ * without host bits, via inside one of the interface's subnets. */
+int netconfig_iface_route(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t net,
+                          unsigned prefix, uint32_t via, const struct ynode *via_at);
 /* Refuses an interface whose name or MAC an earlier entry has, or a second default gateway. */
 int netconfig_iface_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at);

@@ -144,10 +144,63 @@ int netconfig_iface_static(struct schema_ctx *x, struct fb_iface *iface, const s
         }
         if (r < 0)
                 return r;
+        if (iface->address) {
+                /* one more address of the interface: cloud-init's several static subnets, v2's addresses */
+                if (address == iface->address)
+                        return schema_error_at(x, at, "%s is the interface's address already", text);
+                for (unsigned i = 0; i < iface->n_more; i++)
+                        if (iface->more[i].address == address)
+                                return schema_error_at(x, at, "%s is the interface's address already", text);
+                if (iface->n_more >= ELEMENTSOF(iface->more))
+                        return schema_error_at(x, at, "more than %d addresses on one interface", FB_MAX_ADDRS);
+                if (gateway && iface->gateway && gateway != iface->gateway)
+                        return schema_error_at(x, gateway_at, "a second gateway on the interface; only one default "
+                                               "gateway is supported");
+                iface->more[iface->n_more++] = (struct fb_ipv4) { address, prefix };
+                if (gateway)
+                        iface->gateway = gateway;
+                return 0;
+        }
         iface->address = address;
         iface->prefix = prefix;
         iface->gateway = gateway;
         iface->pos = pos_of(x, at);
+        return 0;
+}
+
+static bool iface_subnet_has(const struct fb_iface *iface, uint32_t a) {
+        if (iface->address && (a & prefix_mask(iface->prefix)) == (iface->address & prefix_mask(iface->prefix)))
+                return true;
+        for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++)
+                if ((a & prefix_mask(iface->more[i].prefix)) == (iface->more[i].address & prefix_mask(iface->more[i].prefix)))
+                        return true;
+        return false;
+}
+
+int netconfig_iface_route(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t net,
+                          unsigned prefix, uint32_t via, const struct ynode *via_at) {
+        char text[16], gw[16], network[16];
+
+        format_ipv4(net, text);
+        format_ipv4(via, gw);
+        if (prefix < 1 || prefix > 32)
+                return schema_error_at(x, at, "%s/%u: the prefix must be /1 to /32", text, prefix);
+        format_ipv4(net & prefix_mask(prefix), network);
+        if (net & ~prefix_mask(prefix))
+                return schema_error_at(x, at, "%s/%u has host bits set; the network is %s/%u", text, prefix, network,
+                                       prefix);
+        if (!iface->address)
+                return schema_error_at(x, at, "a static route needs a static address on the interface (its gateway "
+                                       "must be reachable when the route is added)");
+        if (!iface_subnet_has(iface, via))
+                return schema_error_at(x, via_at, "%s is in none of the interface's subnets, so it cannot be the "
+                                       "route's gateway; use a gateway on the interface's subnet", gw);
+        for (unsigned i = 0; i < iface->n_routes; i++)
+                if (iface->routes[i].net == net && iface->routes[i].prefix == prefix)
+                        return schema_error_at(x, at, "a second route to %s/%u", text, prefix);
+        if (iface->n_routes >= FB_MAX_ROUTES)
+                return schema_error_at(x, at, "more than %d routes on one interface", FB_MAX_ROUTES);
+        iface->routes[iface->n_routes++] = (struct fb_route) { net, prefix, via };
         return 0;
 }
 
@@ -194,7 +247,111 @@ struct v1_subnet {
         uint32_t address, gateway;
         unsigned prefix, netmask_prefix;
         bool have_prefix, have_netmask;
+        /* routes: checked once the address is stored */
+        struct fb_route routes[FB_MAX_ROUTES];
+        const struct ynode *route_nodes[FB_MAX_ROUTES], *route_via_nodes[FB_MAX_ROUTES];
+        size_t n_routes;
 };
+
+/* routes: [{network (or destination), netmask (or prefix), gateway}]; 0.0.0.0/0 is the subnet's gateway */
+struct v1_route {
+        const struct ynode *network_node, *netmask_node, *prefix_node, *gateway_node;
+        uint32_t net, gateway;
+        unsigned prefix;
+        bool have_prefix;
+};
+
+static int v1_route_network(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        const char *s;
+        escaped_t e;
+
+        if (rt->network_node)
+                return schema_error_at(x, key, "network and destination both given; write one");
+        rt->network_node = v;
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (strchr(s, '/')) {
+                if (netconfig_address_prefix(s, &rt->net, &rt->prefix) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not a network like 10.9.0.0/16", esc(s, e));
+                rt->have_prefix = true;
+        } else if (parse_ipv4(s, &rt->net) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a network like 10.9.0.0", esc(s, e));
+        return 0;
+}
+
+static int v1_route_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        unsigned long long bits;
+        uint32_t mask;
+        const char *s;
+        escaped_t e;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (streq(key->value, "prefix")) {
+                if (parse_uint(s, 0, 32, &bits) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not a prefix length 0 to 32", esc(s, e));
+                rt->prefix = (unsigned) bits;
+        } else if (parse_ipv4(s, &mask) < 0 || netconfig_netmask_prefix(mask, &rt->prefix) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.0.0", esc(s, e));
+        if (rt->netmask_node)
+                return schema_error_at(x, key, "netmask and prefix both given; write one");
+        rt->netmask_node = v;
+        return 0;
+}
+
+static int v1_route_gateway(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        rt->gateway_node = v;
+        return schema_address(x, v, &rt->gateway);
+}
+
+static int v1_route_metric(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "route metrics are not supported; leave metric: out");
+}
+
+static const struct schema_field v1_route_fields[] = {
+        { "network", v1_route_network, NULL },
+        { "destination", v1_route_network, NULL },
+        { "netmask", v1_route_netmask, NULL },
+        { "prefix", v1_route_netmask, NULL },
+        { "gateway", v1_route_gateway, "the route's gateway" },
+        { "metric", v1_route_metric, NULL },
+};
+
+static int v1_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        struct v1_route rt = {};
+
+        if (ynode_is_null(item) || item->type != YNODE_MAPPING)
+                return schema_error_at(x, item, "expected a route {network, netmask, gateway}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        if (schema_mapping(x, NULL, item, v1_route_fields, ELEMENTSOF(v1_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
+                           NULL) < 0)
+                return -EINVAL;
+        if (!rt.network_node)
+                return schema_error_at(x, item, "a route needs a network, e.g. network: 10.9.0.0");
+        if (!rt.have_prefix && !rt.netmask_node)
+                rt.prefix = 32; /* a host route, as cloud-init's renderers take it */
+        if (rt.net == 0 && rt.prefix == 0) {
+                /* the default route: the subnet's gateway */
+                if (sn->gateway_node && sn->gateway != rt.gateway)
+                        return schema_error_at(x, rt.gateway_node, "differs from the subnet's gateway (line %u)",
+                                               sn->gateway_node->line);
+                sn->gateway = rt.gateway;
+                sn->gateway_node = rt.gateway_node;
+                return 0;
+        }
+        if (sn->n_routes >= FB_MAX_ROUTES)
+                return schema_error_at(x, item, "more than %d routes on one interface", FB_MAX_ROUTES);
+        sn->routes[sn->n_routes] = (struct fb_route) { rt.net, rt.prefix, rt.gateway };
+        sn->route_nodes[sn->n_routes] = rt.network_node;
+        sn->route_via_nodes[sn->n_routes++] = rt.gateway_node;
+        return 0;
+}
 
 static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const types[] = { "static", "dhcp", "dhcp4" };
@@ -269,7 +426,12 @@ static int v1_subnet_search(struct schema_ctx *x, const struct ynode *key, const
         return scalar_or_list(x, v, "domains", netconfig_search_item, sn->iface);
 }
 
+static int v1_subnet_routes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "routes", false, v1_route_item, userdata);
+}
+
 static const struct schema_field v1_subnet_fields[] = {
+        { "routes", v1_subnet_routes, NULL },
         { "type", v1_subnet_type, "static or dhcp" },
         { "address", v1_subnet_address, NULL },
         { "netmask", v1_subnet_netmask, NULL },
@@ -299,6 +461,9 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                                                             : sn.gateway_node;
                 if (bad)
                         return schema_error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
+                if (sn.n_routes)
+                        return schema_error_at(x, sn.route_nodes[0], "a static route needs a static address on the "
+                                               "interface (its gateway must be reachable when the route is added)");
                 if (sn.iface->address)
                         return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
                 sn.iface->dhcp = true;
@@ -308,9 +473,6 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
         if (sn.iface->dhcp)
                 return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
-        if (sn.iface->address)
-                return schema_error_at(x, sn.address_node,
-                                       "a second static address; only one per interface is supported");
         if (sn.have_prefix && sn.have_netmask && sn.prefix != sn.netmask_prefix)
                 return schema_error_at(x, sn.netmask_node, "/%u does not match the address's /%u", sn.netmask_prefix,
                                        sn.prefix);
@@ -318,7 +480,11 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_error_at(x, sn.address_node,
                                        "has no prefix; write it as 192.168.220.104/24 or add a netmask");
         prefix = sn.have_prefix ? sn.prefix : sn.netmask_prefix;
-        return netconfig_iface_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+        r = netconfig_iface_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+        for (size_t i = 0; r == 0 && i < sn.n_routes; i++)
+                r = netconfig_iface_route(x, sn.iface, sn.route_nodes[i], sn.routes[i].net, sn.routes[i].prefix,
+                                          sn.routes[i].via, sn.route_via_nodes[i]);
+        return r;
 }
 
 struct v1_physical {
@@ -437,9 +603,14 @@ struct v2_ethernet {
         struct fb_iface *iface;
         char match_name[16], set_name[16];
         bool dhcp4, have_match;
-        const struct ynode *dhcp4_node, *addresses_node, *address_node, *gateway4_node, *route_node, *set_name_node;
-        uint32_t address, gateway4, route_gateway;
-        unsigned prefix;
+        const struct ynode *dhcp4_node, *addresses_node, *gateway4_node, *route_node, *set_name_node;
+        const struct ynode *address_nodes[FB_MAX_ADDRS];
+        struct fb_ipv4 addresses[FB_MAX_ADDRS];
+        size_t n_addresses;
+        uint32_t gateway4, route_gateway;
+        struct fb_route routes[FB_MAX_ROUTES]; /* besides the default one, checked once the addresses are known */
+        const struct ynode *route_to_nodes[FB_MAX_ROUTES], *route_via_nodes[FB_MAX_ROUTES];
+        size_t route_paths[FB_MAX_ROUTES], n_routes;
 };
 
 static int v2_match_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -490,6 +661,7 @@ static int v2_dhcp6(struct schema_ctx *x, const struct ynode *key, const struct 
 
 static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct v2_ethernet *eth = userdata;
+        struct fb_ipv4 *a;
         const char *s, *reserved;
         escaped_t e;
 
@@ -497,15 +669,16 @@ static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_
                 return -EINVAL;
         if (strchr(s, ':'))
                 return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (eth->address_node)
-                return schema_error_at(x, item, "a second address; only one per interface is supported");
-        if (netconfig_address_prefix(s, &eth->address, &eth->prefix) < 0)
+        if (eth->n_addresses >= FB_MAX_ADDRS)
+                return schema_error_at(x, item, "more than %d addresses on one interface", FB_MAX_ADDRS);
+        a = &eth->addresses[eth->n_addresses];
+        if (netconfig_address_prefix(s, &a->address, &a->prefix) < 0)
                 return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24 "
                                        "or 192.168.220.104/255.255.255.0", esc(s, e));
-        reserved = ipv4_reserved(eth->address, 32);
+        reserved = ipv4_reserved(a->address, 32);
         if (reserved)
                 return schema_error_at(x, item, "\"%s\" is in %s", s, reserved);
-        eth->address_node = item;
+        eth->address_nodes[eth->n_addresses++] = item;
         return 0;
 }
 
@@ -523,7 +696,8 @@ static int v2_gateway4(struct schema_ctx *x, const struct ynode *key, const stru
 
 struct v2_route {
         bool is_default;
-        uint32_t via;
+        uint32_t via, net;
+        unsigned prefix;
         const struct ynode *to_node, *via_node;
 };
 
@@ -535,11 +709,22 @@ static int v2_route_to(struct schema_ctx *x, const struct ynode *key, const stru
         rt->to_node = v;
         if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        if (!streq(s, "default") && !streq(s, "0.0.0.0/0"))
-                return schema_error_at(x, v, "\"%s\": only the default route (to: default or 0.0.0.0/0) is supported",
-                                       esc(s, e));
-        rt->is_default = true;
+        if (streq(s, "default") || streq(s, "0.0.0.0/0")) {
+                rt->is_default = true;
+                return 0;
+        }
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (netconfig_address_prefix(s, &rt->net, &rt->prefix) < 0) {
+                if (parse_ipv4(s, &rt->net) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not default or a network like 10.9.0.0/16", esc(s, e));
+                rt->prefix = 32;
+        }
         return 0;
+}
+
+static int v2_route_metric(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "route metrics are not supported; leave metric: out");
 }
 
 static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -549,8 +734,9 @@ static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const str
 }
 
 static const struct schema_field v2_route_fields[] = {
-        { "to", v2_route_to, "default" },
+        { "to", v2_route_to, "default, or a network like 10.9.0.0/16" },
         { "via", v2_route_via, "the gateway's address" },
+        { "metric", v2_route_metric, NULL },
 };
 
 static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
@@ -563,6 +749,15 @@ static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t 
         if (schema_mapping(x, NULL, item, v2_route_fields, ELEMENTSOF(v2_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
                            NULL) < 0)
                 return -EINVAL;
+        if (!rt.is_default) {
+                if (eth->n_routes >= FB_MAX_ROUTES)
+                        return schema_error_at(x, item, "more than %d routes on one interface", FB_MAX_ROUTES);
+                eth->routes[eth->n_routes] = (struct fb_route) { rt.net, rt.prefix, rt.via };
+                eth->route_to_nodes[eth->n_routes] = rt.to_node;
+                eth->route_via_nodes[eth->n_routes] = rt.via_node;
+                eth->route_paths[eth->n_routes++] = index;
+                return 0;
+        }
         if (eth->route_node)
                 return schema_error_at(x, item, "a second default route");
         eth->route_node = rt.via_node;
@@ -658,14 +853,34 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                 return schema_error_at(x, eth.route_node, "differs from gateway4 (line %u)", eth.gateway4_node->line);
         gateway = eth.gateway4_node ? eth.gateway4 : eth.route_gateway;
         gateway_node = eth.gateway4_node ? eth.gateway4_node : eth.route_node;
-        if (eth.dhcp4 && eth.address_node)
+        if (eth.dhcp4 && eth.n_addresses)
                 return schema_error_at(x, eth.dhcp4_node, "dhcp4 and a static address on one interface");
-        if (!eth.address_node) {
+        if (!eth.n_addresses) {
                 if (gateway_node)
                         return schema_error_at(x, gateway_node, "a gateway needs a static address");
         } else {
-                size_t old = schema_path_key(x, "addresses");
-                r = netconfig_iface_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
+                /* the gateway belongs to the address whose subnet holds it (else the first, which says so) */
+                size_t with_gateway = 0;
+                for (size_t i = eth.n_addresses; i-- > 0;)
+                        if (gateway && (gateway & prefix_mask(eth.addresses[i].prefix)) ==
+                                               (eth.addresses[i].address & prefix_mask(eth.addresses[i].prefix)))
+                                with_gateway = i;
+                for (size_t i = 0; i < eth.n_addresses; i++) {
+                        size_t old = schema_path_key(x, "addresses");
+                        schema_path_index(x, i);
+                        r = netconfig_iface_static(x, eth.iface, eth.address_nodes[i], eth.addresses[i].address,
+                                                   eth.addresses[i].prefix, i == with_gateway ? gateway : 0,
+                                                   gateway_node);
+                        schema_path_restore(x, old);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < eth.n_routes; i++) {
+                size_t old = schema_path_key(x, "routes");
+                schema_path_index(x, eth.route_paths[i]);
+                r = netconfig_iface_route(x, eth.iface, eth.route_to_nodes[i], eth.routes[i].net, eth.routes[i].prefix,
+                                          eth.routes[i].via, eth.route_via_nodes[i]);
                 schema_path_restore(x, old);
                 if (r < 0)
                         return r;

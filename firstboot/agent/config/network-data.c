@@ -4,8 +4,8 @@
  * "networks" on a link give it its address (ipv4: ip_address and netmask, a default route for its
  * gateway; ipv4_dhcp: DHCP), and "dns" services, of a network or of the whole file, its name servers.
  * OpenStack writes many keys cloud-init does not use (network_id, vif_id, ...): those are ignored as
- * cloud-init ignores them. What cloud-init would apply and kube-firstboot cannot (IPv6, bonds, VLANs,
- * routes other than the default one) is refused by name. */
+ * cloud-init ignores them. What cloud-init would apply and kube-firstboot cannot (IPv6, bonds, VLANs)
+ * is refused by name. */
 #include <string.h>
 
 #include "config/config-fields.h"
@@ -158,6 +158,9 @@ struct nd_network {
         uint32_t address, gateway;
         unsigned prefix, netmask_prefix;
         bool have_prefix, have_netmask;
+        struct fb_route routes[FB_MAX_ROUTES]; /* besides the default one, checked once the address is stored */
+        const struct ynode *route_nodes[FB_MAX_ROUTES], *route_via_nodes[FB_MAX_ROUTES];
+        size_t route_paths[FB_MAX_ROUTES], n_routes;
 };
 
 static int nd_net_type(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -237,12 +240,13 @@ static int nd_net_gateway(struct schema_ctx *x, const struct ynode *key, const s
         return schema_address(x, v, &n->gateway);
 }
 
-/* A route: the default one (network 0.0.0.0, netmask 0.0.0.0) gives the gateway; dns services in it are
- * the network's name servers (cloud-init reads them from there too). */
+/* A route: the default one (network 0.0.0.0, netmask 0.0.0.0) gives the gateway, any other is a static
+ * route; dns services in it are the network's name servers (cloud-init reads them from there too). */
 static int nd_route(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct nd_network *n = userdata;
         const struct ynode *network, *netmask, *gateway, *services;
-        uint32_t net = 1, mask = 1;
+        uint32_t net, mask;
+        unsigned prefix;
         size_t old;
         int r;
 
@@ -253,16 +257,38 @@ static int nd_route(struct schema_ctx *x, const struct ynode *item, size_t index
         netmask = ynode_get(item, "netmask");
         gateway = ynode_get(item, "gateway");
         services = ynode_get(item, "services");
-        if (network && network->type == YNODE_SCALAR)
-                (void) parse_ipv4(network->value, &net);
-        if (netmask && netmask->type == YNODE_SCALAR)
-                (void) parse_ipv4(netmask->value, &mask);
-        if (net != 0 || mask != 0)
-                return schema_error_at(x, network ? network : item, "only the default route (network 0.0.0.0, "
-                                       "netmask 0.0.0.0) is supported; reach other networks through the default "
-                                       "gateway");
+        if (!network || network->type != YNODE_SCALAR || parse_ipv4(network->value, &net) < 0) {
+                old = schema_path_key(x, "network");
+                r = schema_error_at(x, network ? network : item, "a route needs a network like \"10.9.0.0\"");
+                schema_path_restore(x, old);
+                return r;
+        }
+        if (!netmask || netmask->type != YNODE_SCALAR || parse_ipv4(netmask->value, &mask) < 0 ||
+            netconfig_netmask_prefix(mask, &prefix) < 0) {
+                old = schema_path_key(x, "netmask");
+                r = schema_error_at(x, netmask ? netmask : item, "a route needs a netmask like \"255.255.0.0\"");
+                schema_path_restore(x, old);
+                return r;
+        }
         if (!gateway)
-                return schema_error_at(x, item, "the default route needs a gateway");
+                return schema_error_at(x, item, "a route needs a gateway");
+        if (prefix != 0) {
+                uint32_t via;
+                old = schema_path_key(x, "gateway");
+                r = schema_address(x, gateway, &via);
+                schema_path_restore(x, old);
+                if (r < 0)
+                        return r;
+                if (n->n_routes >= FB_MAX_ROUTES)
+                        return schema_error_at(x, item, "more than %d routes on one network", FB_MAX_ROUTES);
+                n->routes[n->n_routes] = (struct fb_route) { net, prefix, via };
+                n->route_nodes[n->n_routes] = network;
+                n->route_via_nodes[n->n_routes] = gateway;
+                n->route_paths[n->n_routes++] = index;
+                if (services && n->link)
+                        return nd_services(x, services, n->link->iface);
+                return 0;
+        }
         if (n->gateway_node)
                 return schema_error_at(x, gateway, "a second default gateway (the first is at line %u)",
                                        n->gateway_node->line);
@@ -337,6 +363,9 @@ static int nd_network_parse(struct schema_ctx *x, const struct ynode *item, size
                 const struct ynode *bad = n.address_node ? n.address_node : n.gateway_node;
                 if (bad)
                         return schema_error_at(x, bad, "an ipv4_dhcp network has no address or gateway of its own");
+                if (n.n_routes)
+                        return schema_error_at(x, n.route_nodes[0], "a static route needs a static address on the "
+                                               "interface (its gateway must be reachable when the route is added)");
                 iface->dhcp = true;
                 return 0;
         }
@@ -353,6 +382,12 @@ static int nd_network_parse(struct schema_ctx *x, const struct ynode *item, size
                 r = netconfig_iface_static(x, iface, n.address_node, n.address, prefix, n.gateway, n.gateway_node);
         }
         schema_path_restore(x, old);
+        for (size_t i = 0; r == 0 && i < n.n_routes; i++) {
+                old = schema_path_append(x, ".routes[%zu]", n.route_paths[i]);
+                r = netconfig_iface_route(x, iface, n.route_nodes[i], n.routes[i].net, n.routes[i].prefix,
+                                          n.routes[i].via, n.route_via_nodes[i]);
+                schema_path_restore(x, old);
+        }
         return r;
 }
 

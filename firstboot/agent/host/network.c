@@ -258,6 +258,10 @@ static void iface_summary(const struct fb_iface *iface, char *ret, size_t size) 
         if (iface->address) {
                 format_ipv4(iface->address, addr);
                 n = (size_t) snprintf(ret, size, "static %s/%u", addr, iface->prefix);
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1 && n < size; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        n += (size_t) snprintf(ret + n, size - n, ", %s/%u", addr, iface->more[i].prefix);
+                }
         } else if (iface->dhcp) {
                 n = (size_t) snprintf(ret, size, "dhcp");
                 for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS && n < size; i++) {
@@ -289,6 +293,12 @@ static int render_ifcfg(const struct fb_iface *iface, const char *name, char **r
         if (iface->address) {
                 r |= buffer_puts(&b, "BOOTPROTO=none\n");
                 r |= buffer_appendf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
+                /* the network service's ifup-eth adds IPADDR1.. with their PREFIX1.. too */
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        r |= buffer_appendf(&b, "IPADDR%u=%s\nPREFIX%u=%u\n", i + 1, addr, i + 1,
+                                            iface->more[i].prefix);
+                }
                 if (iface->gateway) {
                         format_ipv4(iface->gateway, addr);
                         r |= buffer_appendf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
@@ -327,9 +337,13 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         else
                 r |= buffer_appendf(&b, "[Match]\nName=%s\n", name);
         r |= buffer_puts(&b, "\n[Network]\n");
-        if (iface->address)
+        if (iface->address) {
                 r |= buffer_appendf(&b, "Address=%s/%u\n", addr, iface->prefix);
-        else if (iface->dhcp)
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        r |= buffer_appendf(&b, "Address=%s/%u\n", addr, iface->more[i].prefix);
+                }
+        } else if (iface->dhcp)
                 r |= buffer_puts(&b, "DHCP=ipv4\n");
         if (iface->gateway) {
                 format_ipv4(iface->gateway, addr);
@@ -341,11 +355,37 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         }
         if (iface->search[0])
                 r |= buffer_appendf(&b, "Domains=%s\n", iface->search);
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char via[16];
+                format_ipv4(iface->routes[i].net, addr);
+                format_ipv4(iface->routes[i].via, via);
+                r |= buffer_appendf(&b, "\n[Route]\nDestination=%s/%u\nGateway=%s\n", addr, iface->routes[i].prefix,
+                                    via);
+        }
         /* the seed's name servers, not the lease's */
         if (iface->dhcp && iface->n_dns)
                 r |= buffer_puts(&b, "\n[DHCP]\nUseDNS=false\n");
         if (iface->mtu)
                 r |= buffer_appendf(&b, "\n[Link]\nMTUBytes=%u\n", iface->mtu);
+        if (r < 0)
+                return -ENOMEM;
+        return buffer_steal(&b, ret, ret_size);
+}
+
+/* The network service's route-NAME file, in the form its ifup-routes reads (and cloud-init's sysconfig
+ * renderer writes): ADDRESSn, NETMASKn, GATEWAYn. */
+static int render_ifcfg_routes(const struct fb_iface *iface, char **ret, size_t *ret_size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        int r = 0;
+
+        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char net[16], mask[16], via[16];
+                format_ipv4(iface->routes[i].net, net);
+                format_ipv4(prefix_mask(iface->routes[i].prefix), mask);
+                format_ipv4(iface->routes[i].via, via);
+                r |= buffer_appendf(&b, "ADDRESS%u=%s\nNETMASK%u=%s\nGATEWAY%u=%s\n", i, net, i, mask, i, via);
+        }
         if (r < 0)
                 return -ENOMEM;
         return buffer_steal(&b, ret, ret_size);
@@ -364,7 +404,7 @@ static int render_link(const struct fb_iface *iface, char **ret, size_t *ret_siz
         return buffer_steal(&b, ret, ret_size);
 }
 
-enum config_file { CONFIG_FILE_IFCFG, CONFIG_FILE_NETWORK, CONFIG_FILE_LINK };
+enum config_file { CONFIG_FILE_IFCFG, CONFIG_FILE_IFCFG_ROUTES, CONFIG_FILE_NETWORK, CONFIG_FILE_LINK };
 
 static int write_config_file(struct fb_run *run, enum config_file kind, const struct fb_iface *iface,
                              const char *name) {
@@ -373,8 +413,8 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
         size_t old_size = 0, size = 0;
         int r;
 
-        if (kind == CONFIG_FILE_IFCFG)
-                r = asprintf(&abs_path, IFCFG_DIR "/ifcfg-%s", name);
+        if (kind == CONFIG_FILE_IFCFG || kind == CONFIG_FILE_IFCFG_ROUTES)
+                r = asprintf(&abs_path, IFCFG_DIR "/%s-%s", kind == CONFIG_FILE_IFCFG ? "ifcfg" : "route", name);
         else
                 r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.%s", name,
                              kind == CONFIG_FILE_LINK ? "link" : "network");
@@ -383,9 +423,10 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
                 return log_error_errno(-ENOMEM, "%s: %m", name);
         }
 
-        r = kind == CONFIG_FILE_IFCFG     ? render_ifcfg(iface, name, &data, &size)
-            : kind == CONFIG_FILE_NETWORK ? render_networkd(iface, name, &data, &size)
-                                          : render_link(iface, &data, &size);
+        r = kind == CONFIG_FILE_IFCFG          ? render_ifcfg(iface, name, &data, &size)
+            : kind == CONFIG_FILE_IFCFG_ROUTES ? render_ifcfg_routes(iface, &data, &size)
+            : kind == CONFIG_FILE_NETWORK      ? render_networkd(iface, name, &data, &size)
+                                               : render_link(iface, &data, &size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot render: %m", abs_path);
 
@@ -395,6 +436,8 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
 
         if (kind == CONFIG_FILE_LINK)
                 snprintf(after, sizeof(after), "%s for MAC %s", iface->name, iface->mac);
+        else if (kind == CONFIG_FILE_IFCFG_ROUTES)
+                snprintf(after, sizeof(after), "%u static route%s", iface->n_routes, iface->n_routes == 1 ? "" : "s");
         else
                 iface_summary(iface, after, sizeof(after));
         if (asprintf(&what, "write %s", abs_path) < 0) {
@@ -501,6 +544,38 @@ static int iface_is_up(struct fb_run *run, const char *name) {
                 if (streq(f, "UP"))
                         return 1;
         return 0;
+}
+
+/* Whether `ip route show NET/PREFIX` (that exact prefix) has "NET/PREFIX via VIA dev NAME"; ret_current
+ * gets its first line. */
+static int route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
+                         size_t size) {
+        const char *argv[] = { "ip", "route", "show", dest, NULL };
+        _cleanup_free_ char *out = NULL, *want = NULL;
+        const char *p, *end, *line;
+        size_t len;
+        bool found = false;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip route show %s failed (exit status %d)", dest, r);
+        if (asprintf(&want, "%s via %s dev %s", dest, via, name) < 0)
+                return log_error_errno(-ENOMEM, "out of memory");
+        snprintf(ret_current, size, "none");
+        for (p = out, end = out + strlen(out); text_next_line(&p, end, &line, &len);) {
+                size_t want_len = strlen(want);
+
+                if (len == 0)
+                        continue;
+                if (streq(ret_current, "none"))
+                        snprintf(ret_current, size, "%.*s", (int) len, line);
+                if (len >= want_len && memcmp(line, want, want_len) == 0 && (len == want_len || line[want_len] == ' '))
+                        found = true;
+        }
+        return found;
 }
 
 /* The MTU that `ip -o link show dev NAME` reports ("... mtu 1500 qdisc ..."). */
@@ -637,7 +712,11 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                         query = current;
         }
 
-        if (iface->address) {
+        for (unsigned i = 0; iface->address && i <= iface->n_more && i < FB_MAX_ADDRS; i++) {
+                if (i > 0) {
+                        format_ipv4(iface->more[i - 1].address, addr);
+                        snprintf(want, sizeof(want), "%s/%u", addr, iface->more[i - 1].prefix);
+                }
                 r = iface_has_address(run, query, want, list, sizeof(list));
                 if (r < 0)
                         return r;
@@ -702,6 +781,29 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 else {
                         const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
                         snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
+                        changed = true;
+                        r = ip_action(run, what, current_route, after, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char dest[32], via[16], current_route[256], after[96];
+
+                format_ipv4(iface->routes[i].net, addr);
+                snprintf(dest, sizeof(dest), "%s/%u", addr, iface->routes[i].prefix);
+                format_ipv4(iface->routes[i].via, via);
+                r = route_present(run, dest, via, name, current_route, sizeof(current_route));
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "add the route to %s via %s dev %s now", dest, via, name);
+                /* the rename took the interface down, which dropped its routes */
+                if (r > 0 && !renamed)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
+                        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
                         changed = true;
                         r = ip_action(run, what, current_route, after, argv);
                         if (r < 0)
@@ -775,6 +877,12 @@ int step_network(struct fb_run *run) {
                 if (r < 0)
                         return r;
                 files_changed = files_changed || r > 0;
+                if (renderer == RENDERER_IFCFG && iface->n_routes) {
+                        r = write_config_file(run, CONFIG_FILE_IFCFG_ROUTES, iface, names[i]);
+                        if (r < 0)
+                                return r;
+                        files_changed = files_changed || r > 0;
+                }
         }
         r = renderer_service(run, renderer, files_changed);
         if (r < 0)
