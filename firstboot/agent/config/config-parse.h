@@ -48,6 +48,10 @@ int config_load_tree(struct schema_ctx *x, const char *data, size_t size, struct
 int netconfig_netmask_prefix(uint32_t mask, unsigned *ret);
 /* "A.B.C.D/PREFIX" or "A.B.C.D/NETMASK"; -EINVAL otherwise. */
 int netconfig_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_prefix);
+/* An IPv4 address as a subnet's address: a.b.c.d, a.b.c.d/nn or a.b.c.d/255.255.255.0, not in a reserved
+ * range; *ret_have_prefix tells whether it came with its prefix. */
+int netconfig_address_value(struct schema_ctx *x, const struct ynode *v, uint32_t *ret_addr, unsigned *ret_prefix,
+                            bool *ret_have_prefix);
 /* An MTU, 576 to 65535; null: 0 (left as it is). */
 int netconfig_mtu_value(struct schema_ctx *x, const struct ynode *v, unsigned *ret);
 /* A name server (userdata: the struct fb_iface), or a search domain, added once; a schema_item_parser. */

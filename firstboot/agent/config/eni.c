@@ -217,21 +217,8 @@ static int eni_iface(struct schema_ctx *x, struct eni_stanza *st, const struct e
 }
 
 static int eni_address(struct schema_ctx *x, struct eni_stanza *st, const struct eni_word *w) {
-        const struct ynode *v = &w->node;
-        const char *reserved;
-
-        if (strchr(v->value, ':'))
-                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", v->value);
-        if (strchr(v->value, '/')) {
-                if (netconfig_address_prefix(v->value, &st->address, &st->prefix) < 0)
-                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24",
-                                               v->value);
-                st->have_prefix = true;
-        } else if (parse_ipv4(v->value, &st->address) < 0)
-                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104", v->value);
-        reserved = ipv4_reserved(st->address, 32);
-        if (reserved)
-                return schema_error_at(x, v, "%s is in %s", v->value, reserved);
+        if (netconfig_address_value(x, &w->node, &st->address, &st->prefix, &st->have_prefix) < 0)
+                return -EINVAL;
         st->address_node = eni_keep(&st->address_word, w);
         return 0;
 }

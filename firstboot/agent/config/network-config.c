@@ -49,6 +49,25 @@ int netconfig_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_pr
         return netconfig_netmask_prefix(mask, ret_prefix);
 }
 
+int netconfig_address_value(struct schema_ctx *x, const struct ynode *v, uint32_t *ret_addr, unsigned *ret_prefix,
+                            bool *ret_have_prefix) {
+        const char *s, *reserved;
+        escaped_t e;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        *ret_have_prefix = strchr(s, '/') != NULL;
+        if (*ret_have_prefix ? netconfig_address_prefix(s, ret_addr, ret_prefix) < 0 : parse_ipv4(s, ret_addr) < 0)
+                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24 or "
+                                       "192.168.220.104/255.255.255.0", esc(s, e));
+        reserved = ipv4_reserved(*ret_addr, 32);
+        if (reserved)
+                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
+        return 0;
+}
+
 int netconfig_mtu_value(struct schema_ctx *x, const struct ynode *v, unsigned *ret) {
         unsigned long long mtu;
         const char *s;
@@ -369,25 +388,9 @@ static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const s
 
 static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        const char *s, *reserved;
-        escaped_t e;
 
         sn->address_node = v;
-        if (schema_scalar(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (strchr(s, '/')) {
-                if (netconfig_address_prefix(s, &sn->address, &sn->prefix) < 0)
-                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24 or "
-                                               "192.168.220.104/255.255.255.0", esc(s, e));
-                sn->have_prefix = true;
-        } else if (parse_ipv4(s, &sn->address) < 0)
-                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
-        reserved = ipv4_reserved(sn->address, 32);
-        if (reserved)
-                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
-        return 0;
+        return netconfig_address_value(x, v, &sn->address, &sn->prefix, &sn->have_prefix);
 }
 
 static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {

@@ -199,24 +199,9 @@ static int nd_net_link(struct schema_ctx *x, const struct ynode *key, const stru
 
 static int nd_net_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct nd_network *n = userdata;
-        const char *s, *reserved;
-        escaped_t e;
 
         n->address_node = v;
-        if (schema_scalar(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (strchr(s, '/')) {
-                if (netconfig_address_prefix(s, &n->address, &n->prefix) < 0)
-                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address", esc(s, e));
-                n->have_prefix = true;
-        } else if (parse_ipv4(s, &n->address) < 0)
-                return schema_error_at(x, v, "\"%s\" is not an IPv4 address", esc(s, e));
-        reserved = ipv4_reserved(n->address, 32);
-        if (reserved)
-                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
-        return 0;
+        return netconfig_address_value(x, v, &n->address, &n->prefix, &n->have_prefix);
 }
 
 static int nd_net_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {

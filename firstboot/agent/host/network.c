@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Static IPv4 address from network-config: the reference lab gives every node a fixed address "so the
- * cluster does not break when addresses change".
+ * cluster does not break when addresses change". With it, what else cloud-init would apply from the
+ * same seed: more addresses, static routes, the MTU, a new name for the interface with a MAC, and name
+ * servers of the seed's own for a DHCP interface.
  *
  * Two renderers, picked from /etc/os-release: ifcfg files for the network service on CentOS/RHEL-like
- * systems, a .network file for systemd-networkd elsewhere (the Debian test guests). The address is also
- * applied now with ip(8), so the rest of the first boot (kubeadm's advertise address) does not wait for
- * a reboot. Each `ip` change is made only when `ip` shows it missing. */
+ * systems, a .network (and, for a rename, .link) file for systemd-networkd elsewhere (the Debian test
+ * guests). Addresses, MTU, routes and a rename are also applied now with ip(8), so the rest of the first
+ * boot (kubeadm's advertise address) does not wait for a reboot. Each `ip` change is made only when `ip`
+ * shows it missing. */
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
@@ -28,6 +31,8 @@
 #define SYSFS_ATTR_MAX 4096 /* sysfs reports every attribute as 4096 bytes long */
 #define IFCFG_DIR "/etc/sysconfig/network-scripts"
 #define NETWORKD_DIR "/etc/systemd/network"
+/* the first line of every file written here but ifcfg-NAME (which says more) */
+#define NETWORKD_HEADER "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n"
 
 enum renderer { RENDERER_IFCFG, RENDERER_NETWORKD };
 
@@ -331,7 +336,7 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         int r = 0;
 
         format_ipv4(iface->address, addr);
-        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        r |= buffer_puts(&b, NETWORKD_HEADER);
         if (iface->mac[0])
                 r |= buffer_appendf(&b, "[Match]\nMACAddress=%s\n", iface->mac);
         else
@@ -378,7 +383,7 @@ static int render_ifcfg_routes(const struct fb_iface *iface, char **ret, size_t 
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         int r = 0;
 
-        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        r |= buffer_puts(&b, NETWORKD_HEADER);
         for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
                 char net[16], mask[16], via[16];
                 format_ipv4(iface->routes[i].net, net);
@@ -397,7 +402,7 @@ static int render_link(const struct fb_iface *iface, char **ret, size_t *ret_siz
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         int r = 0;
 
-        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        r |= buffer_puts(&b, NETWORKD_HEADER);
         r |= buffer_appendf(&b, "[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n", iface->mac, iface->name);
         if (r < 0)
                 return -ENOMEM;
