@@ -8,6 +8,7 @@
  * never dropped. Each word becomes a scalar node with the line and column it has in the meta-data file,
  * so that errors point into it as the YAML parser's do. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config-fields.h"
@@ -113,6 +114,7 @@ static int eni_split(struct schema_ctx *x, const struct eni_map *m, unsigned ind
         ret->n_words = 0;
         while (i < len) {
                 struct eni_word *w;
+                struct ynode at;
                 size_t start;
 
                 while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -122,18 +124,18 @@ static int eni_split(struct schema_ctx *x, const struct eni_map *m, unsigned ind
                 start = i;
                 while (i < len && line[i] != ' ' && line[i] != '\t')
                         i++;
-                if (ret->n_words >= ENI_MAX_WORDS || i - start >= ENI_WORD_MAX) {
-                        struct ynode at = { .type = YNODE_SCALAR, .line = m->literal ? m->first_line + index : m->v->line,
-                                            .column = m->literal ? m->indent + 1 + (unsigned) start : m->v->column };
+                w = ret->n_words < ENI_MAX_WORDS && i - start < ENI_WORD_MAX ? &ret->words[ret->n_words] : NULL;
+                at = (struct ynode) { .type = YNODE_SCALAR, .plain = true,
+                                      .line = m->literal ? m->first_line + index : m->v->line,
+                                      .column = m->literal ? m->indent + 1 + (unsigned) start : m->v->column };
+                if (!w)
                         return schema_error_at(x, &at, "a line of more than %d words or a word of more than %d "
                                                "characters", ENI_MAX_WORDS, ENI_WORD_MAX - 1);
-                }
-                w = &ret->words[ret->n_words++];
-                memcpy(w->text, line + start, i - start);
-                w->text[i - start] = 0;
-                w->node = (struct ynode) { .type = YNODE_SCALAR, .value = w->text, .length = i - start, .plain = true,
-                                           .line = m->literal ? m->first_line + index : m->v->line,
-                                           .column = m->literal ? m->indent + 1 + (unsigned) start : m->v->column };
+                ret->n_words++;
+                snprintf(w->text, sizeof(w->text), "%.*s", (int) (i - start), line + start);
+                w->node = at;
+                w->node.value = w->text;
+                w->node.length = i - start;
         }
         return 0;
 }
