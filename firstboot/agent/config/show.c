@@ -118,7 +118,7 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
 
 #define ITEM(key) fprintf(f, "%s%s: ", first ? "    - " : "      ", key), first = false
                 if (iface->name[0]) {
-                        ITEM(iface->rename ? "set-name" : "name");
+                        ITEM("name"); /* with mac: the name the interface with that MAC gets */
                         show_string(f, iface->name);
                         fputc('\n', f);
                 }
