@@ -52,7 +52,10 @@
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
- *    show/set up, route show/replace default). */
+ *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
+ *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
+ *    sys/class/net/DEV and the model's state), route show/replace default, route show/replace NET/PREFIX via
+ *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -733,14 +736,58 @@ static void model_ip(int argc, char **argv) {
         } else if (strncmp(args, "-o link show dev ", 17) == 0) {
                 char *mac = slurp(pathf(p, "%s/sys/class/net/%s/address", root, dev));
                 bool up = exists(pathf(p, "%s/state/ip.%s.up", bin, dev));
+                char *mtu = slurp(pathf(p, "%s/state/ip.%s.mtu", bin, dev));
                 if (mac)
                         mac[strcspn(mac, "\n")] = 0;
-                printf("2: %s: %s mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    "
+                if (mtu)
+                        mtu[strcspn(mtu, "\n")] = 0;
+                printf("2: %s: %s mtu %s qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    "
                        "link/ether %s brd ff:ff:ff:ff:ff:ff\n",
-                       dev, up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>", mac ? mac : "");
+                       dev, up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>", mtu ? mtu : "1500",
+                       mac ? mac : "");
                 free(mac);
+                free(mtu);
         } else if (strcmp(args, "route show default") == 0)
                 print_file(pathf(p, "%s/state/ip.default", bin));
+        else if (argc == 4 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "show") == 0) {
+                char *t = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL;
+                size_t len = strlen(argv[3]);
+                for (char *l = t ? strtok_r(t, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (strncmp(l, argv[3], len) == 0 && l[len] == ' ')
+                                printf("%s\n", l);
+                free(t);
+        } else if (argc == 8 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "replace") == 0 &&
+                   strcmp(argv[3], "default") != 0 && strcmp(argv[4], "via") == 0 && strcmp(argv[6], "dev") == 0) {
+                /* as the kernel: the gateway must be in a subnet of one of the device's addresses */
+                char *addrs = slurp(pathf(p, "%s/state/ip.%s.addrs", bin, argv[7]));
+                char *routes = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL, out[8192] = "", line[256];
+                bool reachable = false;
+                unsigned gw[4], a[4], bits;
+                size_t n = 0, len = strlen(argv[3]);
+                for (char *l = addrs ? strtok_r(addrs, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (sscanf(argv[5], "%u.%u.%u.%u", &gw[0], &gw[1], &gw[2], &gw[3]) == 4 &&
+                            sscanf(l, "%u.%u.%u.%u/%u", &a[0], &a[1], &a[2], &a[3], &bits) == 5 && bits <= 32) {
+                                unsigned g = gw[0] << 24 | gw[1] << 16 | gw[2] << 8 | gw[3];
+                                unsigned x = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+                                unsigned mask = bits ? ~0u << (32 - bits) : 0;
+                                reachable = reachable || (g & mask) == (x & mask);
+                        }
+                if (!reachable) {
+                        printf("Error: Nexthop has invalid gateway.\n");
+                        rc = 2;
+                } else {
+                        save = NULL;
+                        for (char *l = routes ? strtok_r(routes, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                                if (!(strncmp(l, argv[3], len) == 0 && l[len] == ' ') && n + strlen(l) + 2 < sizeof(out))
+                                        n += (size_t) snprintf(out + n, sizeof(out) - n, "%s\n", l);
+                        snprintf(line, sizeof(line), "%s via %s dev %s\n", argv[3], argv[5], argv[7]);
+                        if (n + strlen(line) < sizeof(out))
+                                memcpy(out + n, line, strlen(line) + 1);
+                        write_text(pathf(p, "%s/state/ip.routes", bin), out, "we");
+                }
+                free(addrs);
+                free(routes);
+        }
         else if (argc == 6 && strcmp(argv[1], "addr") == 0 && strcmp(argv[2], "replace") == 0 &&
                  strcmp(argv[4], "dev") == 0) {
                 pathf(p, "%s/state/ip.%s.addrs", bin, dev);
@@ -752,7 +799,61 @@ static void model_ip(int argc, char **argv) {
         } else if (argc == 5 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
                    strcmp(argv[4], "up") == 0)
                 touch(pathf(p, "%s/state/ip.%s.up", bin, argv[3]));
-        else if (strncmp(args, "route replace default via ", 26) == 0) {
+        else if (argc == 5 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "down") == 0) {
+                char *route = slurp(pathf(p, "%s/state/ip.default", bin)), tail[64];
+                (void) unlink(pathf(p, "%s/state/ip.%s.up", bin, argv[3]));
+                snprintf(tail, sizeof(tail), " dev %s", argv[3]);
+                if (route && strstr(route, tail) && (strstr(route, tail)[strlen(tail)] == ' ' ||
+                                                     strstr(route, tail)[strlen(tail)] == '\n'))
+                        (void) unlink(pathf(p, "%s/state/ip.default", bin));
+                free(route);
+                route = slurp(pathf(p, "%s/state/ip.routes", bin));
+                if (route) {
+                        char out[8192] = "", *save = NULL;
+                        size_t n = 0;
+                        for (char *l = strtok_r(route, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                                size_t len = strlen(l);
+                                if ((len >= strlen(tail) && strcmp(l + len - strlen(tail), tail) == 0) ||
+                                    n + len + 2 >= sizeof(out))
+                                        continue;
+                                n += (size_t) snprintf(out + n, sizeof(out) - n, "%s\n", l);
+                        }
+                        write_text(pathf(p, "%s/state/ip.routes", bin), out, "we");
+                        free(route);
+                }
+        } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "mtu") == 0) {
+                char line[32];
+                if (strspn(argv[5], "0123456789") != strlen(argv[5]) || atoi(argv[5]) < 68 || atoi(argv[5]) > 65535) {
+                        printf("Error: argument \"%s\" is wrong: Invalid \"mtu\" value\n", argv[5]);
+                        rc = 1;
+                } else {
+                        snprintf(line, sizeof(line), "%s\n", argv[5]);
+                        write_text(pathf(p, "%s/state/ip.%s.mtu", bin, argv[3]), line, "we");
+                }
+        } else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                   strcmp(argv[4], "name") == 0) {
+                char from[PATH_MAX], to[PATH_MAX];
+                if (!exists(pathf(from, "%s/sys/class/net/%s", root, argv[3]))) {
+                        printf("Cannot find device \"%s\"\n", argv[3]);
+                        rc = 1;
+                } else if (exists(pathf(p, "%s/state/ip.%s.up", bin, argv[3]))) {
+                        printf("RTNETLINK answers: Device or resource busy\n");
+                        rc = 2;
+                } else if (exists(pathf(to, "%s/sys/class/net/%s", root, argv[5]))) {
+                        printf("RTNETLINK answers: File exists\n");
+                        rc = 2;
+                } else if (rename(from, to) < 0)
+                        die("rename");
+                else
+                        for (int k = 0; k < 2; k++) {
+                                const char *state = k ? "mtu" : "addrs";
+                                if (exists(pathf(from, "%s/state/ip.%s.%s", bin, argv[3], state)) &&
+                                    rename(from, pathf(to, "%s/state/ip.%s.%s", bin, argv[5], state)) < 0)
+                                        die("rename");
+                        }
+        } else if (strncmp(args, "route replace default via ", 26) == 0) {
                 char line[1100];
                 snprintf(line, sizeof(line), "%s\n", args + strlen("route replace "));
                 write_text(pathf(p, "%s/state/ip.default", bin), line, "we");

@@ -38,6 +38,24 @@ static void test_netconfig_v1_forms(void **state) {
         assert_string_equal(c.ifaces[1].name, "ens4");
         assert_int_equal(c.ifaces[1].address, 0);
         assert_int_equal(c.ifaces[1].n_dns, 2);
+        assert_true(c.ifaces[0].rename); /* name with mac_address: the interface with that MAC gets the name */
+        assert_false(c.ifaces[1].rename);
+        assert_true(c.ifaces[1].dhcp);
+        config_done(&c);
+
+        /* two static subnets, the second with the gateway; an interface with no subnets at all */
+        expect_ok(&c, MD, UD,
+                  "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mtu: 1450\n    subnets:\n"
+                  "      - {type: static, address: 192.168.220.104/24}\n"
+                  "      - {type: static, address: 10.1.2.3, netmask: 255.255.0.0, gateway: 10.1.0.1}\n"
+                  "  - {type: physical, name: eth1}\n");
+        assert_static_iface(&c.ifaces[0], "eth0", "", 0xc0a8dc68u, 24);
+        assert_int_equal(c.ifaces[0].n_more, 1);
+        assert_int_equal(c.ifaces[0].more[0].prefix, 16);
+        assert_int_equal(c.ifaces[0].gateway, 0x0a010001u);
+        assert_int_equal(c.ifaces[0].mtu, 1450);
+        assert_false(c.ifaces[1].dhcp);
+        assert_int_equal(c.ifaces[1].address, 0);
         config_done(&c);
 
         /* config: disabled, and an empty file: no network config at all */
@@ -83,6 +101,46 @@ static void test_netconfig_v2_forms(void **state) {
         assert_string_equal(c.ifaces[2].name, "eth2");
         config_done(&c);
 
+        /* NoCloud's example: an address with a netmask, set-name; and two addresses, the gateway in the
+         * second's subnet */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets:\n  interface0:\n    match:\n      macaddress: \"52:54:00:12:34:00\"\n"
+                  "    set-name: interface0\n    addresses:\n      - 192.168.220.104/255.255.255.0\n"
+                  "    mtu: 9000\n"
+                  "  eth1:\n    addresses: [10.0.0.2/8, 172.16.0.2/12]\n    gateway4: 172.16.0.1\n");
+        assert_static_iface(&c.ifaces[0], "interface0", "52:54:00:12:34:00", 0xc0a8dc68u, 24);
+        assert_true(c.ifaces[0].rename);
+        assert_int_equal(c.ifaces[0].mtu, 9000);
+        assert_static_iface(&c.ifaces[1], "eth1", "", 0x0a000002u, 8);
+        assert_int_equal(c.ifaces[1].n_more, 1);
+        assert_int_equal(c.ifaces[1].more[0].address, 0xac100002u);
+        assert_int_equal(c.ifaces[1].more[0].prefix, 12);
+        assert_int_equal(c.ifaces[1].gateway, 0xac100001u);
+        config_done(&c);
+
+        /* static routes, v2 and v1 (network with netmask, destination with prefix, a host route) */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n"
+                  "    routes: [{to: default, via: 192.168.220.1}, {to: 10.9.0.0/16, via: 192.168.220.254}]\n");
+        assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
+        assert_int_equal(c.ifaces[0].n_routes, 1);
+        assert_int_equal(c.ifaces[0].routes[0].net, 0x0a090000u);
+        assert_int_equal(c.ifaces[0].routes[0].prefix, 16);
+        assert_int_equal(c.ifaces[0].routes[0].via, 0xc0a8dcfeu);
+        config_done(&c);
+        expect_ok(&c, MD, UD,
+                  "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n"
+                  "      - type: static\n        address: 192.168.220.104/24\n        routes:\n"
+                  "          - {network: 10.9.0.0, netmask: 255.255.0.0, gateway: 192.168.220.254}\n"
+                  "          - {destination: 10.8.0.0, prefix: 24, gateway: 192.168.220.254}\n"
+                  "          - {network: 10.7.0.1, gateway: 192.168.220.254}\n"
+                  "          - {network: 0.0.0.0, netmask: 0.0.0.0, gateway: 192.168.220.1}\n");
+        assert_int_equal(c.ifaces[0].gateway, 0xc0a8dc01u);
+        assert_int_equal(c.ifaces[0].n_routes, 3);
+        assert_int_equal(c.ifaces[0].routes[1].prefix, 24);
+        assert_int_equal(c.ifaces[0].routes[2].prefix, 32);
+        config_done(&c);
+
         /* v2 without the network: wrapper, gateway4 and a route that agree */
         expect_ok(&c, MD, UD,
                   "version: 2\nethernets:\n  eth0:\n    addresses: [\"192.168.220.104/24\"]\n    gateway4: 192.168.220.1\n"
@@ -107,8 +165,15 @@ static void test_netconfig_errors(void **state) {
                   "/seed/network-config:3:11: config[0].type: \"bond\" is not supported; only physical interfaces and nameserver" },
                 { "version: 1\nconfig:\n  - name: eth0\n", "/seed/network-config:3:5: config[0].type: required but missing" },
                 { "version: 1\nconfig:\n  - type: physical\n", "/seed/network-config:3:5: config[0].name: required but missing" },
-                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mtu: 9000\n",
-                  "/seed/network-config:5:5: config[0].mtu: unknown key (known keys: type, name, mac_address, subnets)" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    accept-ra: true\n",
+                  "/seed/network-config:5:5: config[0].accept-ra: unknown key (known keys: type, mtu, name, mac_address, "
+                  "subnets)" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mtu: 100\n",
+                  "/seed/network-config:5:10: config[0].mtu: \"100\" is not an MTU from 576 (IPv4's least) to 65535" },
+                { "version: 2\nethernets:\n  eth0:\n    match: {name: eth0}\n    set-name: lan0\n",
+                  "/seed/network-config:5:15: ethernets.eth0.set-name: renames only an interface matched by its MAC" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/255.0.255.0]\n",
+                  "ethernets.eth0.addresses[0]: \"192.168.220.104/255.0.255.0\" is not an IPv4 address with prefix" },
                 { "version: 1\nconfig:\n  - type: physical\n    name: eth0/1\n", "config[0].name: \"eth0/1\" is not an interface name" },
                 { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mac_address: 52:54:00:12:34\n",
                   "config[0].mac_address: \"52:54:00:12:34\" is not a MAC address" },
@@ -131,8 +196,9 @@ static void test_netconfig_errors(void **state) {
                 { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: dhcp\n"
                   "        address: 192.168.220.104/24\n",
                   "/seed/network-config:7:18: config[0].subnets[0]: a dhcp subnet cannot have an address, netmask or gateway" },
-                { NC_V1("192.168.220.104") "      - type: static\n        address: 192.168.220.5/24\n",
-                  "/seed/network-config:10:18: config[0].subnets[1]: a second static address; only one per interface" },
+                { NC_V1("192.168.220.104") "      - type: static\n        address: 192.168.220.5/24\n"
+                  "        gateway: 192.168.220.2\n",
+                  "/seed/network-config:11:18: config[0].subnets[1]: a second gateway on the interface" },
                 { NC_V1("192.168.220.104") "      - type: dhcp\n", "config[0].subnets[1]: dhcp and a static address on one interface" },
                 { NC_V1("192.168.220.0"), "/seed/network-config:7:18: config[0].subnets[0]: 192.168.220.0/24 is the network address" },
                 { NC_V1("192.168.220.255"), "192.168.220.255/24 is the broadcast address of its subnet" },
@@ -154,9 +220,17 @@ static void test_netconfig_errors(void **state) {
                   "config[0].search[0]: \"bad domain\" is not a DNS domain" },
                 { "version: 2\n", "/seed/network-config:1:1: ethernets: required but missing" },
                 { "version: 2\nbonds: {}\nethernets: {eth0: {}}\n",
-                  "/seed/network-config:2:1: bonds: not supported; kube-firstboot configures plain ethernets only" },
-                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24, 192.168.220.105/24]\n",
-                  "/seed/network-config:4:37: ethernets.eth0.addresses[1]: a second address; only one per interface" },
+                  "/seed/network-config:2:1: bonds: bonds are not supported; kube-firstboot configures plain ethernets "
+                  "only: give the address to the physical interface under ethernets:" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24, 192.168.220.104/16]\n",
+                  "/seed/network-config:4:37: ethernets.eth0.addresses[1]: 192.168.220.104 is the interface's address "
+                  "already" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.2/8, 10.0.0.3/8, 10.0.0.4/8, 10.0.0.5/8, "
+                  "10.0.0.6/8, 10.0.0.7/8, 10.0.0.8/8, 10.0.0.9/8, 10.0.0.10/8]\n",
+                  "ethernets.eth0.addresses[8]: more than 8 addresses on one interface" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.2/8, 192.168.220.104/24]\n"
+                  "    gateway4: 172.16.0.1\n",
+                  "/seed/network-config:5:15: ethernets.eth0.addresses[0]: 172.16.0.1 is not in the interface's subnet" },
                 { "version: 2\nethernets:\n  eth0:\n    addresses: [\"2001:db8::1/64\"]\n",
                   "ethernets.eth0.addresses[0]: \"2001:db8::1/64\": IPv6 is not supported, only IPv4" },
                 { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104]\n",
@@ -166,8 +240,8 @@ static void test_netconfig_errors(void **state) {
                 { "version: 2\nethernets:\n  eth0:\n    dhcp6: true\n", "ethernets.eth0.dhcp6: IPv6 is not supported, only IPv4" },
                 { "version: 2\nethernets:\n  eth0:\n    gateway4: 192.168.220.1\n",
                   "/seed/network-config:4:15: ethernets.eth0: a gateway needs a static address" },
-                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n    routes: [{to: 10.0.0.0/8, via: 192.168.220.1}]\n",
-                  "ethernets.eth0.routes[0].to: \"10.0.0.0/8\": only the default route (to: default or 0.0.0.0/0) is supported" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n    routes: [{to: 10.0.0.0/33, via: 192.168.220.1}]\n",
+                  "ethernets.eth0.routes[0].to: \"10.0.0.0/33\" is not default or a network like 10.9.0.0/16" },
                 { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n    gateway4: 192.168.220.1\n"
                   "    routes: [{to: default, via: 192.168.220.2}]\n",
                   "ethernets.eth0: differs from gateway4 (line 5)" },
@@ -178,7 +252,21 @@ static void test_netconfig_errors(void **state) {
                 { "version: 2\nethernets:\n  id0:\n    match: {}\n", "ethernets.id0.match: is empty; match macaddress or name" },
                 { "version: 2\nethernets:\n  \"my nic\": {}\n",
                   "/seed/network-config:3:3: ethernets.my nic: \"my nic\" is not an interface name; add match" },
-                { "version: 2\nethernets:\n  eth0:\n    mtu: 1500\n", "ethernets.eth0.mtu: unknown key" },
+                { "version: 2\nethernets:\n  eth0:\n    mtu: 0\n", "ethernets.eth0.mtu: \"0\" is not an MTU" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n"
+                  "    routes: [{to: 10.9.0.0/16, via: 10.0.0.1}]\n",
+                  "/seed/network-config:5:37: ethernets.eth0.routes[0]: 10.0.0.1 is in none of the interface's subnets" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n"
+                  "    routes: [{to: 10.9.0.1/16, via: 192.168.220.1}]\n",
+                  "ethernets.eth0.routes[0]: 10.9.0.1/16 has host bits set; the network is 10.9.0.0/16" },
+                { "version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    routes: [{to: 10.9.0.0/16, via: 10.0.0.1}]\n",
+                  "ethernets.eth0.routes[0]: a static route needs a static address on the interface" },
+                { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24]\n"
+                  "    routes: [{to: 10.9.0.0/16, via: 192.168.220.1, metric: 100}]\n",
+                  "ethernets.eth0.routes[0].metric: route metrics are not supported" },
+                { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: dhcp\n"
+                  "        routes: [{network: 10.9.0.0/16, gateway: 10.0.0.1}]\n",
+                  "config[0].subnets[0]: a static route needs a static address" },
                 { "version: 2\nethernets:\n  eth0: {addresses: [10.0.0.1/24], gateway4: 10.0.0.254}\n"
                   "  eth1: {addresses: [10.1.0.1/24], gateway4: 10.1.0.254}\n",
                   "/seed/network-config:4:3: ethernets.eth1: a second default gateway (the first is at line 3)" },

@@ -33,8 +33,13 @@ int config_load(const struct seed *s, struct fb_config *c) {
         if (k < 0 && r == 0)
                 r = k;
         if (s->data[SEED_NETWORK_CONFIG]) {
-                k = netconfig_parse(s->data[SEED_NETWORK_CONFIG], s->size[SEED_NETWORK_CONFIG],
-                                    s->name[SEED_NETWORK_CONFIG], c);
+                if (c->have_network_config)
+                        log_notice("%s: network-interfaces is not used: %s takes precedence (as in cloud-init)",
+                                   s->name[SEED_META_DATA], s->name[SEED_NETWORK_CONFIG]);
+                /* a ConfigDrive's is its network_data.json */
+                k = (s->config_drive ? netdata_parse : netconfig_parse)(s->data[SEED_NETWORK_CONFIG],
+                                                                       s->size[SEED_NETWORK_CONFIG],
+                                                                       s->name[SEED_NETWORK_CONFIG], c);
                 if (k < 0 && r == 0)
                         r = k;
         }

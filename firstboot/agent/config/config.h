@@ -15,6 +15,8 @@
 #define FB_MAX_SSH_KEYS 32
 #define FB_MAX_IFACES 8
 #define FB_MAX_DNS 4
+#define FB_MAX_ADDRS 8 /* IPv4 addresses of one interface */
+#define FB_MAX_ROUTES 8 /* static routes of one interface, besides the default one */
 #define FB_MAX_SSH_KEY_LEN 8192
 
 enum fb_role { FB_ROLE_UNSET, FB_ROLE_CONTROL_PLANE, FB_ROLE_WORKER };
@@ -45,12 +47,32 @@ struct fb_sysctl {
         struct yaml_pos pos;
 };
 
+struct fb_ipv4 {
+        uint32_t address;
+        unsigned prefix;
+};
+
+struct fb_route {
+        uint32_t net;      /* no host bits */
+        unsigned prefix;   /* 1-32: the default route is the interface's gateway */
+        uint32_t via;      /* in one of the interface's subnets */
+};
+
 struct fb_iface {
         char name[16];     /* "" when matched by MAC only */
         char mac[18];      /* "" when matched by name only; lower case */
+        bool rename;       /* name is what the interface with mac is to be called (v1 name with mac_address,
+                            * v2 set-name), not what it is called now */
+        bool dhcp;         /* DHCPv4; with neither dhcp nor an address, the interface has no address
+                            * configuration */
         uint32_t address;  /* 0: dhcp / no static address */
         unsigned prefix;
+        struct fb_ipv4 more[FB_MAX_ADDRS - 1]; /* the addresses after the first (address, prefix) */
+        unsigned n_more;
         uint32_t gateway;  /* 0: none */
+        unsigned mtu;      /* 0: left as it is */
+        struct fb_route routes[FB_MAX_ROUTES];
+        unsigned n_routes;
         uint32_t dns[FB_MAX_DNS];
         unsigned n_dns;
         char search[256];  /* space separated DNS search domains, may be empty */

@@ -49,12 +49,25 @@ static int md_role(struct schema_ctx *x, const struct ynode *key, const struct y
         return 0;
 }
 
+/* The meta-data file itself, for network-interfaces' positions. */
+struct md_file {
+        const char *data;
+        size_t size;
+};
+
+static int md_network_interfaces(struct schema_ctx *x, const struct ynode *key, const struct ynode *v,
+                                 void *userdata) {
+        const struct md_file *f = userdata;
+        return eni_parse(x, v, f->data, f->size);
+}
+
 static const char role_hint[] = "add \"role: control-plane\" or \"role: worker\"";
 
 static const struct schema_field metadata_fields[] = {
         { "instance-id", md_instance_id, "every seed needs a unique instance-id" },
         { "local-hostname", md_hostname, "the node's host name" },
         { "role", md_role, role_hint },
+        { "network-interfaces", md_network_interfaces, NULL },
 };
 
 /* ConfigDrive's meta_data.json: uuid, hostname, and our role under "meta" (user properties). */
@@ -107,7 +120,8 @@ int metadata_parse_full(const char *data, size_t size, const char *name, bool co
                                 if (streq(fields[i].key, "local-hostname"))
                                         fields[i].required = hint;
                 }
-                schema_mapping(&x, NULL, root, fields, ELEMENTSOF(fields), SCHEMA_UNKNOWN_IGNORE, NULL, NULL);
+                schema_mapping(&x, NULL, root, fields, ELEMENTSOF(fields), SCHEMA_UNKNOWN_IGNORE,
+                               &(struct md_file) { data, size }, NULL);
         }
         return x.error;
 }

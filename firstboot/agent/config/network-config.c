@@ -17,11 +17,75 @@
 
 struct netconfig {
         struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
-        bool dhcp[FB_MAX_IFACES];
         const struct ynode *global_node;
 };
 
-static int dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+/* 255.255.255.0 into 24; -EINVAL when the mask is not contiguous. */
+int netconfig_netmask_prefix(uint32_t mask, unsigned *ret) {
+        unsigned prefix = 0;
+
+        while (prefix < 32 && (mask & (0x80000000u >> prefix)))
+                prefix++;
+        if (mask != prefix_mask(prefix))
+                return -EINVAL;
+        *ret = prefix;
+        return 0;
+}
+
+/* "A.B.C.D/PREFIX" or, as cloud-init also takes it, "A.B.C.D/NETMASK" (192.168.1.10/255.255.255.0). */
+int netconfig_address_prefix(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
+        const char *slash = strchr(s, '/');
+        char addr[16];
+        uint32_t mask;
+
+        if (!slash || !strchr(slash + 1, '.'))
+                return parse_ipv4_prefix(s, ret_addr, ret_prefix);
+        if ((size_t) (slash - s) >= sizeof(addr))
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = 0;
+        if (parse_ipv4(addr, ret_addr) < 0 || parse_ipv4(slash + 1, &mask) < 0)
+                return -EINVAL;
+        return netconfig_netmask_prefix(mask, ret_prefix);
+}
+
+int netconfig_address_value(struct schema_ctx *x, const struct ynode *v, uint32_t *ret_addr, unsigned *ret_prefix,
+                            bool *ret_have_prefix) {
+        const char *s, *reserved;
+        escaped_t e;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        *ret_have_prefix = strchr(s, '/') != NULL;
+        if (*ret_have_prefix ? netconfig_address_prefix(s, ret_addr, ret_prefix) < 0 : parse_ipv4(s, ret_addr) < 0)
+                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24 or "
+                                       "192.168.220.104/255.255.255.0", esc(s, e));
+        reserved = ipv4_reserved(*ret_addr, 32);
+        if (reserved)
+                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
+        return 0;
+}
+
+int netconfig_mtu_value(struct schema_ctx *x, const struct ynode *v, unsigned *ret) {
+        unsigned long long mtu;
+        const char *s;
+        escaped_t e;
+
+        if (ynode_is_null(v)) {
+                *ret = 0;
+                return 0;
+        }
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_uint(s, 576, 65535, &mtu) < 0)
+                return schema_error_at(x, v, "\"%s\" is not an MTU from 576 (IPv4's least) to 65535", esc(s, e));
+        *ret = (unsigned) mtu;
+        return 0;
+}
+
+int netconfig_dns_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct fb_iface *iface = userdata;
         uint32_t a;
 
@@ -59,7 +123,7 @@ static int search_add(struct schema_ctx *x, const struct ynode *at, struct fb_if
         return 0;
 }
 
-static int search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+int netconfig_search_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         const char *s;
 
         if (config_domain_value(x, item, &s) < 0)
@@ -76,7 +140,7 @@ static int scalar_or_list(struct schema_ctx *x, const struct ynode *v, const cha
 }
 
 /* Checks a static address once prefix and gateway are known, and stores it. */
-static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
+int netconfig_iface_static(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t address,
                             unsigned prefix, uint32_t gateway, const struct ynode *gateway_at) {
         uint32_t mask = prefix_mask(prefix);
         char text[16];
@@ -99,6 +163,23 @@ static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const 
         }
         if (r < 0)
                 return r;
+        if (iface->address) {
+                /* one more address of the interface: cloud-init's several static subnets, v2's addresses */
+                if (address == iface->address)
+                        return schema_error_at(x, at, "%s is the interface's address already", text);
+                for (unsigned i = 0; i < iface->n_more; i++)
+                        if (iface->more[i].address == address)
+                                return schema_error_at(x, at, "%s is the interface's address already", text);
+                if (iface->n_more >= ELEMENTSOF(iface->more))
+                        return schema_error_at(x, at, "more than %d addresses on one interface", FB_MAX_ADDRS);
+                if (gateway && iface->gateway && gateway != iface->gateway)
+                        return schema_error_at(x, gateway_at, "a second gateway on the interface; only one default "
+                                               "gateway is supported");
+                iface->more[iface->n_more++] = (struct fb_ipv4) { address, prefix };
+                if (gateway)
+                        iface->gateway = gateway;
+                return 0;
+        }
         iface->address = address;
         iface->prefix = prefix;
         iface->gateway = gateway;
@@ -106,8 +187,44 @@ static int iface_set_static(struct schema_ctx *x, struct fb_iface *iface, const 
         return 0;
 }
 
+static bool iface_subnet_has(const struct fb_iface *iface, uint32_t a) {
+        if (iface->address && (a & prefix_mask(iface->prefix)) == (iface->address & prefix_mask(iface->prefix)))
+                return true;
+        for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++)
+                if ((a & prefix_mask(iface->more[i].prefix)) == (iface->more[i].address & prefix_mask(iface->more[i].prefix)))
+                        return true;
+        return false;
+}
+
+int netconfig_iface_route(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *at, uint32_t net,
+                          unsigned prefix, uint32_t via, const struct ynode *via_at) {
+        char text[16], gw[16], network[16];
+
+        format_ipv4(net, text);
+        format_ipv4(via, gw);
+        if (prefix < 1 || prefix > 32)
+                return schema_error_at(x, at, "%s/%u: the prefix must be /1 to /32", text, prefix);
+        format_ipv4(net & prefix_mask(prefix), network);
+        if (net & ~prefix_mask(prefix))
+                return schema_error_at(x, at, "%s/%u has host bits set; the network is %s/%u", text, prefix, network,
+                                       prefix);
+        if (!iface->address)
+                return schema_error_at(x, at, "a static route needs a static address on the interface (its gateway "
+                                       "must be reachable when the route is added)");
+        if (!iface_subnet_has(iface, via))
+                return schema_error_at(x, via_at, "%s is in none of the interface's subnets, so it cannot be the "
+                                       "route's gateway; use a gateway on the interface's subnet", gw);
+        for (unsigned i = 0; i < iface->n_routes; i++)
+                if (iface->routes[i].net == net && iface->routes[i].prefix == prefix)
+                        return schema_error_at(x, at, "a second route to %s/%u", text, prefix);
+        if (iface->n_routes >= FB_MAX_ROUTES)
+                return schema_error_at(x, at, "more than %d routes on one interface", FB_MAX_ROUTES);
+        iface->routes[iface->n_routes++] = (struct fb_route) { net, prefix, via };
+        return 0;
+}
+
 /* An interface name or MAC seen twice, or a second default gateway. */
-static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
+int netconfig_iface_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at) {
         const struct fb_config *c = config_of(x);
 
         for (const struct fb_iface *o = c->ifaces; o < iface; o++) {
@@ -127,7 +244,7 @@ static int iface_check_unique(struct schema_ctx *x, const struct fb_iface *iface
         return 0;
 }
 
-static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) {
+struct fb_iface *netconfig_iface_new(struct schema_ctx *x, const struct ynode *at) {
         struct fb_iface *iface;
 
         if (config_of(x)->n_ifaces >= FB_MAX_IFACES) {
@@ -144,13 +261,116 @@ static struct fb_iface *iface_new(struct schema_ctx *x, const struct ynode *at) 
 
 struct v1_subnet {
         struct fb_iface *iface;
-        bool *dhcp;
         const struct ynode *node, *type_node, *address_node, *netmask_node, *gateway_node;
         bool is_static;
         uint32_t address, gateway;
         unsigned prefix, netmask_prefix;
         bool have_prefix, have_netmask;
+        /* routes: checked once the address is stored */
+        struct fb_route routes[FB_MAX_ROUTES];
+        const struct ynode *route_nodes[FB_MAX_ROUTES], *route_via_nodes[FB_MAX_ROUTES];
+        size_t n_routes;
 };
+
+/* routes: [{network (or destination), netmask (or prefix), gateway}]; 0.0.0.0/0 is the subnet's gateway */
+struct v1_route {
+        const struct ynode *network_node, *netmask_node, *prefix_node, *gateway_node;
+        uint32_t net, gateway;
+        unsigned prefix;
+        bool have_prefix;
+};
+
+static int v1_route_network(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        const char *s;
+        escaped_t e;
+
+        if (rt->network_node)
+                return schema_error_at(x, key, "network and destination both given; write one");
+        rt->network_node = v;
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (strchr(s, '/')) {
+                if (netconfig_address_prefix(s, &rt->net, &rt->prefix) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not a network like 10.9.0.0/16", esc(s, e));
+                rt->have_prefix = true;
+        } else if (parse_ipv4(s, &rt->net) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a network like 10.9.0.0", esc(s, e));
+        return 0;
+}
+
+static int v1_route_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        unsigned long long bits;
+        uint32_t mask;
+        const char *s;
+        escaped_t e;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (streq(key->value, "prefix")) {
+                if (parse_uint(s, 0, 32, &bits) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not a prefix length 0 to 32", esc(s, e));
+                rt->prefix = (unsigned) bits;
+        } else if (parse_ipv4(s, &mask) < 0 || netconfig_netmask_prefix(mask, &rt->prefix) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.0.0", esc(s, e));
+        if (rt->netmask_node)
+                return schema_error_at(x, key, "netmask and prefix both given; write one");
+        rt->netmask_node = v;
+        return 0;
+}
+
+static int v1_route_gateway(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_route *rt = userdata;
+        rt->gateway_node = v;
+        return schema_address(x, v, &rt->gateway);
+}
+
+static int v1_route_metric(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "route metrics are not supported; leave metric: out");
+}
+
+static const struct schema_field v1_route_fields[] = {
+        { "network", v1_route_network, NULL },
+        { "destination", v1_route_network, NULL },
+        { "netmask", v1_route_netmask, NULL },
+        { "prefix", v1_route_netmask, NULL },
+        { "gateway", v1_route_gateway, "the route's gateway" },
+        { "metric", v1_route_metric, NULL },
+};
+
+static int v1_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v1_subnet *sn = userdata;
+        struct v1_route rt = {};
+
+        if (ynode_is_null(item) || item->type != YNODE_MAPPING)
+                return schema_error_at(x, item, "expected a route {network, netmask, gateway}, got %s",
+                                       ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
+        if (schema_mapping(x, NULL, item, v1_route_fields, ELEMENTSOF(v1_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
+                           NULL) < 0)
+                return -EINVAL;
+        if (!rt.network_node)
+                return schema_error_at(x, item, "a route needs a network, e.g. network: 10.9.0.0");
+        if (!rt.have_prefix && !rt.netmask_node)
+                rt.prefix = 32; /* a host route, as cloud-init's renderers take it */
+        if (rt.net == 0 && rt.prefix == 0) {
+                /* the default route: the subnet's gateway */
+                if (sn->gateway_node && sn->gateway != rt.gateway)
+                        return schema_error_at(x, rt.gateway_node, "differs from the subnet's gateway (line %u)",
+                                               sn->gateway_node->line);
+                sn->gateway = rt.gateway;
+                sn->gateway_node = rt.gateway_node;
+                return 0;
+        }
+        if (sn->n_routes >= FB_MAX_ROUTES)
+                return schema_error_at(x, item, "more than %d routes on one interface", FB_MAX_ROUTES);
+        sn->routes[sn->n_routes] = (struct fb_route) { rt.net, rt.prefix, rt.gateway };
+        sn->route_nodes[sn->n_routes] = rt.network_node;
+        sn->route_via_nodes[sn->n_routes++] = rt.gateway_node;
+        return 0;
+}
 
 static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         static const char *const types[] = { "static", "dhcp", "dhcp4" };
@@ -168,25 +388,9 @@ static int v1_subnet_type(struct schema_ctx *x, const struct ynode *key, const s
 
 static int v1_subnet_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        const char *s, *reserved;
-        escaped_t e;
 
         sn->address_node = v;
-        if (schema_scalar(x, v, &s) < 0)
-                return -EINVAL;
-        if (strchr(s, ':'))
-                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (strchr(s, '/')) {
-                if (parse_ipv4_prefix(s, &sn->address, &sn->prefix) < 0)
-                        return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24",
-                                               esc(s, e));
-                sn->have_prefix = true;
-        } else if (parse_ipv4(s, &sn->address) < 0)
-                return schema_error_at(x, v, "\"%s\" is not an IPv4 address like 192.168.220.104/24", esc(s, e));
-        reserved = ipv4_reserved(sn->address, 32);
-        if (reserved)
-                return schema_error_at(x, v, "\"%s\" is in %s", s, reserved);
-        return 0;
+        return netconfig_address_value(x, v, &sn->address, &sn->prefix, &sn->have_prefix);
 }
 
 static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -201,9 +405,7 @@ static int v1_subnet_netmask(struct schema_ctx *x, const struct ynode *key, cons
                 return -EINVAL;
         if (parse_ipv4(s, &mask) < 0)
                 return schema_error_at(x, v, "\"%s\" is not a netmask like 255.255.255.0", esc(s, e));
-        while (prefix < 32 && (mask & (0x80000000u >> prefix)))
-                prefix++;
-        if (mask != prefix_mask(prefix))
+        if (netconfig_netmask_prefix(mask, &prefix) < 0)
                 return schema_error_at(x, v, "%s is not a contiguous netmask", s);
         sn->netmask_prefix = prefix;
         sn->have_netmask = true;
@@ -219,15 +421,20 @@ static int v1_subnet_gateway(struct schema_ctx *x, const struct ynode *key, cons
 
 static int v1_subnet_dns(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        return scalar_or_list(x, v, "IPv4 addresses", dns_item, sn->iface);
+        return scalar_or_list(x, v, "IPv4 addresses", netconfig_dns_item, sn->iface);
 }
 
 static int v1_subnet_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_subnet *sn = userdata;
-        return scalar_or_list(x, v, "domains", search_item, sn->iface);
+        return scalar_or_list(x, v, "domains", netconfig_search_item, sn->iface);
+}
+
+static int v1_subnet_routes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "routes", false, v1_route_item, userdata);
 }
 
 static const struct schema_field v1_subnet_fields[] = {
+        { "routes", v1_subnet_routes, NULL },
         { "type", v1_subnet_type, "static or dhcp" },
         { "address", v1_subnet_address, NULL },
         { "netmask", v1_subnet_netmask, NULL },
@@ -243,7 +450,6 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
         int r;
 
         sn.iface = prev->iface;
-        sn.dhcp = prev->dhcp;
         if (ynode_is_null(item) || item->type != YNODE_MAPPING)
                 return schema_error_at(x, item, "expected a subnet mapping, got %s",
                                        ynode_is_null(item) ? "nothing" : ynode_type_to_string(item->type));
@@ -258,18 +464,18 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                                                             : sn.gateway_node;
                 if (bad)
                         return schema_error_at(x, bad, "a dhcp subnet cannot have an address, netmask or gateway");
+                if (sn.n_routes)
+                        return schema_error_at(x, sn.route_nodes[0], "a static route needs a static address on the "
+                                               "interface (its gateway must be reachable when the route is added)");
                 if (sn.iface->address)
                         return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
-                *sn.dhcp = true;
+                sn.iface->dhcp = true;
                 return 0;
         }
         if (!sn.address_node)
                 return schema_error_at(x, item, "a static subnet needs an address, e.g. 192.168.220.104/24");
-        if (*sn.dhcp)
+        if (sn.iface->dhcp)
                 return schema_error_at(x, sn.type_node, "dhcp and a static address on one interface");
-        if (sn.iface->address)
-                return schema_error_at(x, sn.address_node,
-                                       "a second static address; only one per interface is supported");
         if (sn.have_prefix && sn.have_netmask && sn.prefix != sn.netmask_prefix)
                 return schema_error_at(x, sn.netmask_node, "/%u does not match the address's /%u", sn.netmask_prefix,
                                        sn.prefix);
@@ -277,12 +483,15 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_error_at(x, sn.address_node,
                                        "has no prefix; write it as 192.168.220.104/24 or add a netmask");
         prefix = sn.have_prefix ? sn.prefix : sn.netmask_prefix;
-        return iface_set_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+        r = netconfig_iface_static(x, sn.iface, sn.address_node, sn.address, prefix, sn.gateway, sn.gateway_node);
+        for (size_t i = 0; r == 0 && i < sn.n_routes; i++)
+                r = netconfig_iface_route(x, sn.iface, sn.route_nodes[i], sn.routes[i].net, sn.routes[i].prefix,
+                                          sn.routes[i].via, sn.route_via_nodes[i]);
+        return r;
 }
 
 struct v1_physical {
         struct fb_iface *iface;
-        bool *dhcp;
 };
 
 static int v1_type_ignored(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -301,23 +510,29 @@ static int v1_mac(struct schema_ctx *x, const struct ynode *key, const struct yn
 
 static int v1_subnets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v1_physical *ph = userdata;
-        struct v1_subnet state = { .iface = ph->iface, .dhcp = ph->dhcp };
+        struct v1_subnet state = { .iface = ph->iface };
         return schema_list(x, v, "subnets", false, v1_subnet_item, &state);
+}
+
+static int v1_mtu(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        return netconfig_mtu_value(x, v, &ph->iface->mtu);
 }
 
 static const struct schema_field v1_physical_fields[] = {
         { "type", v1_type_ignored, NULL },
+        { "mtu", v1_mtu, NULL },
         { "name", v1_name, "the interface name, e.g. eth0" },
         { "mac_address", v1_mac, NULL },
         { "subnets", v1_subnets, NULL },
 };
 
 static int v1_ns_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return scalar_or_list(x, v, "IPv4 addresses", dns_item, userdata);
+        return scalar_or_list(x, v, "IPv4 addresses", netconfig_dns_item, userdata);
 }
 
 static int v1_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return scalar_or_list(x, v, "domains", search_item, userdata);
+        return scalar_or_list(x, v, "domains", netconfig_search_item, userdata);
 }
 
 static const struct schema_field v1_nameserver_fields[] = {
@@ -345,7 +560,8 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
                  !streq(type->value, "nameserver")) {
                 escaped_t e;
                 r = schema_error_at(x, type,
-                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are",
+                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are: "
+                                    "give the address to the physical interface",
                                     esc(type->value, e));
         } else
                 r = schema_choice(x, type, types, ELEMENTSOF(types), &t);
@@ -358,15 +574,17 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
                 return schema_mapping(x, NULL, item, v1_nameserver_fields, ELEMENTSOF(v1_nameserver_fields),
                                       SCHEMA_UNKNOWN_ERROR, &nc->global_dns, NULL);
         }
-        ph.iface = iface_new(x, item);
+        ph.iface = netconfig_iface_new(x, item);
         if (!ph.iface)
                 return -E2BIG;
-        ph.dhcp = &nc->dhcp[ph.iface - config_of(x)->ifaces];
         r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
                            &ph, NULL);
         if (r < 0)
                 return r;
-        return iface_check_unique(x, ph.iface, item);
+        /* cloud-init renames the interface with mac_address to name (its sysconfig renderer: HWADDR= with
+         * DEVICE=, its networkd renderer: a .link file) */
+        ph.iface->rename = ph.iface->mac[0] && ph.iface->name[0];
+        return netconfig_iface_unique(x, ph.iface, item);
 }
 
 static int v1_version(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -388,9 +606,14 @@ struct v2_ethernet {
         struct fb_iface *iface;
         char match_name[16], set_name[16];
         bool dhcp4, have_match;
-        const struct ynode *dhcp4_node, *addresses_node, *address_node, *gateway4_node, *route_node;
-        uint32_t address, gateway4, route_gateway;
-        unsigned prefix;
+        const struct ynode *dhcp4_node, *addresses_node, *gateway4_node, *route_node, *set_name_node;
+        const struct ynode *address_nodes[FB_MAX_ADDRS];
+        struct fb_ipv4 addresses[FB_MAX_ADDRS];
+        size_t n_addresses;
+        uint32_t gateway4, route_gateway;
+        struct fb_route routes[FB_MAX_ROUTES]; /* besides the default one, checked once the addresses are known */
+        const struct ynode *route_to_nodes[FB_MAX_ROUTES], *route_via_nodes[FB_MAX_ROUTES];
+        size_t route_paths[FB_MAX_ROUTES], n_routes;
 };
 
 static int v2_match_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -419,6 +642,7 @@ static int v2_match(struct schema_ctx *x, const struct ynode *key, const struct 
 
 static int v2_set_name(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
+        eth->set_name_node = v;
         return config_ifname_value(x, v, IFNAME_HINT, eth->set_name, sizeof(eth->set_name));
 }
 
@@ -440,6 +664,7 @@ static int v2_dhcp6(struct schema_ctx *x, const struct ynode *key, const struct 
 
 static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
         struct v2_ethernet *eth = userdata;
+        struct fb_ipv4 *a;
         const char *s, *reserved;
         escaped_t e;
 
@@ -447,15 +672,16 @@ static int v2_address_item(struct schema_ctx *x, const struct ynode *item, size_
                 return -EINVAL;
         if (strchr(s, ':'))
                 return schema_error_at(x, item, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
-        if (eth->address_node)
-                return schema_error_at(x, item, "a second address; only one per interface is supported");
-        if (parse_ipv4_prefix(s, &eth->address, &eth->prefix) < 0)
-                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24",
-                                       esc(s, e));
-        reserved = ipv4_reserved(eth->address, 32);
+        if (eth->n_addresses >= FB_MAX_ADDRS)
+                return schema_error_at(x, item, "more than %d addresses on one interface", FB_MAX_ADDRS);
+        a = &eth->addresses[eth->n_addresses];
+        if (netconfig_address_prefix(s, &a->address, &a->prefix) < 0)
+                return schema_error_at(x, item, "\"%s\" is not an IPv4 address with prefix like 192.168.220.104/24 "
+                                       "or 192.168.220.104/255.255.255.0", esc(s, e));
+        reserved = ipv4_reserved(a->address, 32);
         if (reserved)
                 return schema_error_at(x, item, "\"%s\" is in %s", s, reserved);
-        eth->address_node = item;
+        eth->address_nodes[eth->n_addresses++] = item;
         return 0;
 }
 
@@ -473,7 +699,8 @@ static int v2_gateway4(struct schema_ctx *x, const struct ynode *key, const stru
 
 struct v2_route {
         bool is_default;
-        uint32_t via;
+        uint32_t via, net;
+        unsigned prefix;
         const struct ynode *to_node, *via_node;
 };
 
@@ -485,11 +712,22 @@ static int v2_route_to(struct schema_ctx *x, const struct ynode *key, const stru
         rt->to_node = v;
         if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        if (!streq(s, "default") && !streq(s, "0.0.0.0/0"))
-                return schema_error_at(x, v, "\"%s\": only the default route (to: default or 0.0.0.0/0) is supported",
-                                       esc(s, e));
-        rt->is_default = true;
+        if (streq(s, "default") || streq(s, "0.0.0.0/0")) {
+                rt->is_default = true;
+                return 0;
+        }
+        if (strchr(s, ':'))
+                return schema_error_at(x, v, "\"%s\": IPv6 is not supported, only IPv4", esc(s, e));
+        if (netconfig_address_prefix(s, &rt->net, &rt->prefix) < 0) {
+                if (parse_ipv4(s, &rt->net) < 0)
+                        return schema_error_at(x, v, "\"%s\" is not default or a network like 10.9.0.0/16", esc(s, e));
+                rt->prefix = 32;
+        }
         return 0;
+}
+
+static int v2_route_metric(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "route metrics are not supported; leave metric: out");
 }
 
 static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -499,8 +737,9 @@ static int v2_route_via(struct schema_ctx *x, const struct ynode *key, const str
 }
 
 static const struct schema_field v2_route_fields[] = {
-        { "to", v2_route_to, "default" },
+        { "to", v2_route_to, "default, or a network like 10.9.0.0/16" },
         { "via", v2_route_via, "the gateway's address" },
+        { "metric", v2_route_metric, NULL },
 };
 
 static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
@@ -513,6 +752,15 @@ static int v2_route_item(struct schema_ctx *x, const struct ynode *item, size_t 
         if (schema_mapping(x, NULL, item, v2_route_fields, ELEMENTSOF(v2_route_fields), SCHEMA_UNKNOWN_ERROR, &rt,
                            NULL) < 0)
                 return -EINVAL;
+        if (!rt.is_default) {
+                if (eth->n_routes >= FB_MAX_ROUTES)
+                        return schema_error_at(x, item, "more than %d routes on one interface", FB_MAX_ROUTES);
+                eth->routes[eth->n_routes] = (struct fb_route) { rt.net, rt.prefix, rt.via };
+                eth->route_to_nodes[eth->n_routes] = rt.to_node;
+                eth->route_via_nodes[eth->n_routes] = rt.via_node;
+                eth->route_paths[eth->n_routes++] = index;
+                return 0;
+        }
         if (eth->route_node)
                 return schema_error_at(x, item, "a second default route");
         eth->route_node = rt.via_node;
@@ -526,12 +774,12 @@ static int v2_routes(struct schema_ctx *x, const struct ynode *key, const struct
 
 static int v2_ns_addresses(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return schema_list(x, v, "IPv4 addresses", false, dns_item, eth->iface);
+        return schema_list(x, v, "IPv4 addresses", false, netconfig_dns_item, eth->iface);
 }
 
 static int v2_ns_search(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
         struct v2_ethernet *eth = userdata;
-        return schema_list(x, v, "domains", false, search_item, eth->iface);
+        return schema_list(x, v, "domains", false, netconfig_search_item, eth->iface);
 }
 
 static const struct schema_field v2_nameservers_fields[] = {
@@ -544,7 +792,13 @@ static int v2_nameservers(struct schema_ctx *x, const struct ynode *key, const s
                               userdata, NULL);
 }
 
+static int v2_mtu(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v2_ethernet *eth = userdata;
+        return netconfig_mtu_value(x, v, &eth->iface->mtu);
+}
+
 static const struct schema_field v2_ethernet_fields[] = {
+        { "mtu", v2_mtu, NULL },
         { "match", v2_match, NULL },
         { "set-name", v2_set_name, NULL },
         { "dhcp4", v2_dhcp4, NULL },
@@ -561,7 +815,7 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
         uint32_t gateway;
         int r;
 
-        eth.iface = iface_new(x, id);
+        eth.iface = netconfig_iface_new(x, id);
         if (!eth.iface)
                 return -E2BIG;
         r = schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), SCHEMA_UNKNOWN_ERROR, &eth,
@@ -570,8 +824,21 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                 return r;
 
         /* the name the interface ends up with: set-name, else the matched name, else the id (no match) */
-        if (eth.set_name[0])
+        if (eth.set_name[0]) {
+                const char *why = NULL;
+                if (!eth.iface->mac[0] && !streq(eth.set_name, eth.match_name))
+                        why = "renames only an interface matched by its MAC; add match: {macaddress: ...}";
+                else if (eth.match_name[0] && !streq(eth.set_name, eth.match_name))
+                        why = "match: by MAC alone to rename (the interface is found by its MAC, whatever its name)";
+                if (why) {
+                        size_t old = schema_path_key(x, "set-name");
+                        schema_error_at(x, eth.set_name_node, "%s", why);
+                        schema_path_restore(x, old);
+                        return -EINVAL;
+                }
                 strscpy(eth.iface->name, sizeof(eth.iface->name), eth.set_name);
+                eth.iface->rename = eth.iface->mac[0] != 0;
+        }
         else if (eth.match_name[0])
                 strscpy(eth.iface->name, sizeof(eth.iface->name), eth.match_name);
         else if (!eth.have_match) {
@@ -589,20 +856,40 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
                 return schema_error_at(x, eth.route_node, "differs from gateway4 (line %u)", eth.gateway4_node->line);
         gateway = eth.gateway4_node ? eth.gateway4 : eth.route_gateway;
         gateway_node = eth.gateway4_node ? eth.gateway4_node : eth.route_node;
-        if (eth.dhcp4 && eth.address_node)
+        if (eth.dhcp4 && eth.n_addresses)
                 return schema_error_at(x, eth.dhcp4_node, "dhcp4 and a static address on one interface");
-        if (!eth.address_node) {
+        if (!eth.n_addresses) {
                 if (gateway_node)
                         return schema_error_at(x, gateway_node, "a gateway needs a static address");
         } else {
-                size_t old = schema_path_key(x, "addresses");
-                r = iface_set_static(x, eth.iface, eth.address_node, eth.address, eth.prefix, gateway, gateway_node);
+                /* the gateway belongs to the address whose subnet holds it (else the first, which says so) */
+                size_t with_gateway = 0;
+                for (size_t i = eth.n_addresses; i-- > 0;)
+                        if (gateway && (gateway & prefix_mask(eth.addresses[i].prefix)) ==
+                                               (eth.addresses[i].address & prefix_mask(eth.addresses[i].prefix)))
+                                with_gateway = i;
+                for (size_t i = 0; i < eth.n_addresses; i++) {
+                        size_t old = schema_path_key(x, "addresses");
+                        schema_path_index(x, i);
+                        r = netconfig_iface_static(x, eth.iface, eth.address_nodes[i], eth.addresses[i].address,
+                                                   eth.addresses[i].prefix, i == with_gateway ? gateway : 0,
+                                                   gateway_node);
+                        schema_path_restore(x, old);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < eth.n_routes; i++) {
+                size_t old = schema_path_key(x, "routes");
+                schema_path_index(x, eth.route_paths[i]);
+                r = netconfig_iface_route(x, eth.iface, eth.route_to_nodes[i], eth.routes[i].net, eth.routes[i].prefix,
+                                          eth.routes[i].via, eth.route_via_nodes[i]);
                 schema_path_restore(x, old);
                 if (r < 0)
                         return r;
         }
-        nc->dhcp[eth.iface - config_of(x)->ifaces] = eth.dhcp4;
-        return iface_check_unique(x, eth.iface, id);
+        eth.iface->dhcp = eth.dhcp4;
+        return netconfig_iface_unique(x, eth.iface, id);
 }
 
 static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -632,7 +919,8 @@ static int v2_renderer(struct schema_ctx *x, const struct ynode *key, const stru
 }
 
 static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return schema_error_at(x, key, "not supported; kube-firstboot configures plain ethernets only");
+        return schema_error_at(x, key, "%s are not supported; kube-firstboot configures plain ethernets only: give "
+                               "the address to the physical interface under ethernets:", key->value);
 }
 
 static const struct schema_field v2_fields[] = {

@@ -118,7 +118,7 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
 
 #define ITEM(key) fprintf(f, "%s%s: ", first ? "    - " : "      ", key), first = false
                 if (iface->name[0]) {
-                        ITEM("name");
+                        ITEM("name"); /* with mac: the name the interface with that MAC gets */
                         show_string(f, iface->name);
                         fputc('\n', f);
                 }
@@ -130,9 +130,31 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
                 if (iface->address) {
                         format_ipv4(iface->address, a);
                         fprintf(f, "%s/%u\n", a, iface->prefix);
-                } else
+                } else if (iface->dhcp)
                         fprintf(f, "dhcp\n");
+                else
+                        fprintf(f, "none  # no address configuration: the interface is left without an address\n");
 #undef ITEM
+                if (iface->n_more) {
+                        fprintf(f, "      more_addresses: [");
+                        for (unsigned j = 0; j < iface->n_more && j < FB_MAX_ADDRS - 1; j++) {
+                                format_ipv4(iface->more[j].address, a);
+                                fprintf(f, "%s%s/%u", j ? ", " : "", a, iface->more[j].prefix);
+                        }
+                        fprintf(f, "]\n");
+                }
+                if (iface->mtu)
+                        fprintf(f, "      mtu: %u\n", iface->mtu);
+                if (iface->n_routes) {
+                        char via[16];
+                        fprintf(f, "      routes: [");
+                        for (unsigned j = 0; j < iface->n_routes && j < FB_MAX_ROUTES; j++) {
+                                format_ipv4(iface->routes[j].net, a);
+                                format_ipv4(iface->routes[j].via, via);
+                                fprintf(f, "%s\"%s/%u via %s\"", j ? ", " : "", a, iface->routes[j].prefix, via);
+                        }
+                        fprintf(f, "]\n");
+                }
                 if (iface->gateway) {
                         format_ipv4(iface->gateway, a);
                         fprintf(f, "      gateway: %s\n", a);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Static IPv4 address from network-config: the reference lab gives every node a fixed address "so the
- * cluster does not break when addresses change".
+ * cluster does not break when addresses change". With it, what else cloud-init would apply from the
+ * same seed: more addresses, static routes, the MTU, a new name for the interface with a MAC, and name
+ * servers of the seed's own for a DHCP interface.
  *
  * Two renderers, picked from /etc/os-release: ifcfg files for the network service on CentOS/RHEL-like
- * systems, a .network file for systemd-networkd elsewhere (the Debian test guests). The address is also
- * applied now with ip(8), so the rest of the first boot (kubeadm's advertise address) does not wait for
- * a reboot. Each `ip` change is made only when `ip` shows it missing. */
+ * systems, a .network (and, for a rename, .link) file for systemd-networkd elsewhere (the Debian test
+ * guests). Addresses, MTU, routes and a rename are also applied now with ip(8), so the rest of the first
+ * boot (kubeadm's advertise address) does not wait for a reboot. Each `ip` change is made only when `ip`
+ * shows it missing. */
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
@@ -28,6 +31,8 @@
 #define SYSFS_ATTR_MAX 4096 /* sysfs reports every attribute as 4096 bytes long */
 #define IFCFG_DIR "/etc/sysconfig/network-scripts"
 #define NETWORKD_DIR "/etc/systemd/network"
+/* the first line of every file written here but ifcfg-NAME (which says more) */
+#define NETWORKD_HEADER "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n"
 
 enum renderer { RENDERER_IFCFG, RENDERER_NETWORKD };
 
@@ -215,11 +220,63 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
         if (n_found[k] > 1)
                 return log_error_errno(-ENOTUNIQ, "network-config: several interfaces have MAC %s; name the "
                                        "interface instead", iface->mac);
-        if (iface->name[0] && !streq(iface->name, found[k]))
-                return log_error_errno(-EINVAL, "network-config: the interface with MAC %s is %s, not %s (interfaces "
-                                       "are not renamed here)", iface->mac, found[k], iface->name);
+        if (iface->name[0] && !iface->rename && !streq(iface->name, found[k]))
+                return log_error_errno(-EINVAL, "network-config: the interface with MAC %s is %s, not %s (match: "
+                                       "{macaddress: ...} with set-name: %s renames it)", iface->mac, found[k],
+                                       iface->name, iface->name);
         strscpy(ret, IFNAMSIZ, found[k]);
         return 0;
+}
+
+/* An interface to be renamed (set-name, or v1's name with mac_address): found by its MAC (iface_resolve()),
+ * and its new name not another interface's. */
+static int iface_rename_check(const struct fb_iface *iface, const char *current) {
+        _cleanup_free_ char *abs_path = NULL;
+
+        if (!iface->rename || streq(iface->name, current))
+                return 0;
+        if (!iface_name_is_safe(iface->name))
+                return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain interface name",
+                                       iface->name);
+        if (asprintf(&abs_path, "/sys/class/net/%s", iface->name) < 0) {
+                abs_path = NULL;
+                return log_error_errno(-ENOMEM, "/sys/class/net/%s: %m", iface->name);
+        }
+        if (root_exists(abs_path))
+                return log_error_errno(-EEXIST, "network-config: cannot rename %s (MAC %s) to %s: another interface "
+                                       "has that name; set-name another name", current, iface->mac, iface->name);
+        return 0;
+}
+
+/* Whether the step writes a file for the interface: a static address, DHCP with name servers or search
+ * domains of its own (which the lease's must not replace), a new name or an MTU. DHCP alone is what the
+ * distribution already does. */
+static bool iface_wants_file(const struct fb_iface *iface) {
+        return iface->address || iface->rename || iface->mtu || (iface->dhcp && (iface->n_dns || iface->search[0]));
+}
+
+/* What the file makes of the interface, for plan's "after". */
+static void iface_summary(const struct fb_iface *iface, char *ret, size_t size) {
+        char addr[16];
+        size_t n;
+
+        if (iface->address) {
+                format_ipv4(iface->address, addr);
+                n = (size_t) snprintf(ret, size, "static %s/%u", addr, iface->prefix);
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1 && n < size; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        n += (size_t) snprintf(ret + n, size - n, ", %s/%u", addr, iface->more[i].prefix);
+                }
+        } else if (iface->dhcp) {
+                n = (size_t) snprintf(ret, size, "dhcp");
+                for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS && n < size; i++) {
+                        format_ipv4(iface->dns[i], addr);
+                        n += (size_t) snprintf(ret + n, size - n, "%s%s", i ? " " : ", name servers ", addr);
+                }
+                if (iface->n_dns && n < size)
+                        n += (size_t) snprintf(ret + n, size - n, " (not the lease's)");
+        } else
+                snprintf(ret, size, "no address");
 }
 
 static int render_ifcfg(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
@@ -233,15 +290,34 @@ static int render_ifcfg(const struct fb_iface *iface, const char *name, char **r
                              "# NM_CONTROLLED=no: the network service owns this interface, and NetworkManager, where\n"
                              "# installed, does not replace the static address with one of its own.\n");
         r |= buffer_appendf(&b, "DEVICE=%s\n", name);
+        /* a rename needs no more: the network service's udev rule (rename_device) gives the interface with
+         * HWADDR the name DEVICE at boot */
         if (iface->mac[0])
                 r |= buffer_appendf(&b, "HWADDR=%s\n", iface->mac);
-        r |= buffer_puts(&b, "TYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\n");
-        r |= buffer_appendf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
-        if (iface->gateway) {
-                format_ipv4(iface->gateway, addr);
-                r |= buffer_appendf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
+        r |= buffer_puts(&b, "TYPE=Ethernet\nONBOOT=yes\n");
+        if (iface->address) {
+                r |= buffer_puts(&b, "BOOTPROTO=none\n");
+                r |= buffer_appendf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
+                /* the network service's ifup-eth adds IPADDR1.. with their PREFIX1.. too */
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        r |= buffer_appendf(&b, "IPADDR%u=%s\nPREFIX%u=%u\n", i + 1, addr, i + 1,
+                                            iface->more[i].prefix);
+                }
+                if (iface->gateway) {
+                        format_ipv4(iface->gateway, addr);
+                        r |= buffer_appendf(&b, "GATEWAY=%s\nDEFROUTE=yes\n", addr);
+                } else
+                        r |= buffer_puts(&b, "DEFROUTE=no\n");
+        } else if (iface->dhcp) {
+                r |= buffer_puts(&b, "BOOTPROTO=dhcp\n");
+                /* the seed's name servers, not the lease's, go into resolv.conf */
+                if (iface->n_dns)
+                        r |= buffer_puts(&b, "PEERDNS=no\n");
         } else
-                r |= buffer_puts(&b, "DEFROUTE=no\n");
+                r |= buffer_puts(&b, "BOOTPROTO=none\n");
+        if (iface->mtu)
+                r |= buffer_appendf(&b, "MTU=%u\n", iface->mtu);
         for (unsigned i = 0; i < iface->n_dns && i < FB_MAX_DNS; i++) {
                 format_ipv4(iface->dns[i], addr);
                 r |= buffer_appendf(&b, "DNS%u=%s\n", i + 1, addr);
@@ -260,12 +336,20 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         int r = 0;
 
         format_ipv4(iface->address, addr);
-        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's network-config; rewritten whole on every run.\n");
+        r |= buffer_puts(&b, NETWORKD_HEADER);
         if (iface->mac[0])
                 r |= buffer_appendf(&b, "[Match]\nMACAddress=%s\n", iface->mac);
         else
                 r |= buffer_appendf(&b, "[Match]\nName=%s\n", name);
-        r |= buffer_appendf(&b, "\n[Network]\nAddress=%s/%u\n", addr, iface->prefix);
+        r |= buffer_puts(&b, "\n[Network]\n");
+        if (iface->address) {
+                r |= buffer_appendf(&b, "Address=%s/%u\n", addr, iface->prefix);
+                for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++) {
+                        format_ipv4(iface->more[i].address, addr);
+                        r |= buffer_appendf(&b, "Address=%s/%u\n", addr, iface->more[i].prefix);
+                }
+        } else if (iface->dhcp)
+                r |= buffer_puts(&b, "DHCP=ipv4\n");
         if (iface->gateway) {
                 format_ipv4(iface->gateway, addr);
                 r |= buffer_appendf(&b, "Gateway=%s\n", addr);
@@ -276,29 +360,78 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         }
         if (iface->search[0])
                 r |= buffer_appendf(&b, "Domains=%s\n", iface->search);
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char via[16];
+                format_ipv4(iface->routes[i].net, addr);
+                format_ipv4(iface->routes[i].via, via);
+                r |= buffer_appendf(&b, "\n[Route]\nDestination=%s/%u\nGateway=%s\n", addr, iface->routes[i].prefix,
+                                    via);
+        }
+        /* the seed's name servers, not the lease's */
+        if (iface->dhcp && iface->n_dns)
+                r |= buffer_puts(&b, "\n[DHCP]\nUseDNS=false\n");
+        if (iface->mtu)
+                r |= buffer_appendf(&b, "\n[Link]\nMTUBytes=%u\n", iface->mtu);
         if (r < 0)
                 return -ENOMEM;
         return buffer_steal(&b, ret, ret_size);
 }
 
-static int write_config_file(struct fb_run *run, enum renderer renderer, const struct fb_iface *iface,
+/* The network service's route-NAME file, in the form its ifup-routes reads (and cloud-init's sysconfig
+ * renderer writes): ADDRESSn, NETMASKn, GATEWAYn. */
+static int render_ifcfg_routes(const struct fb_iface *iface, char **ret, size_t *ret_size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        int r = 0;
+
+        r |= buffer_puts(&b, NETWORKD_HEADER);
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char net[16], mask[16], via[16];
+                format_ipv4(iface->routes[i].net, net);
+                format_ipv4(prefix_mask(iface->routes[i].prefix), mask);
+                format_ipv4(iface->routes[i].via, via);
+                r |= buffer_appendf(&b, "ADDRESS%u=%s\nNETMASK%u=%s\nGATEWAY%u=%s\n", i, net, i, mask, i, via);
+        }
+        if (r < 0)
+                return -ENOMEM;
+        return buffer_steal(&b, ret, ret_size);
+}
+
+/* systemd-networkd's renderer names the interface with a .link file, which udev applies when the device
+ * appears (the next boot); apply_now() renames it for this one. */
+static int render_link(const struct fb_iface *iface, char **ret, size_t *ret_size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        int r = 0;
+
+        r |= buffer_puts(&b, NETWORKD_HEADER);
+        r |= buffer_appendf(&b, "[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n", iface->mac, iface->name);
+        if (r < 0)
+                return -ENOMEM;
+        return buffer_steal(&b, ret, ret_size);
+}
+
+enum config_file { CONFIG_FILE_IFCFG, CONFIG_FILE_IFCFG_ROUTES, CONFIG_FILE_NETWORK, CONFIG_FILE_LINK };
+
+static int write_config_file(struct fb_run *run, enum config_file kind, const struct fb_iface *iface,
                              const char *name) {
         _cleanup_free_ char *old = NULL, *data = NULL, *abs_path = NULL, *what = NULL;
-        char after[64], addr[16];
+        char after[192];
         size_t old_size = 0, size = 0;
         int r;
 
-        if (renderer == RENDERER_IFCFG)
-                r = asprintf(&abs_path, IFCFG_DIR "/ifcfg-%s", name);
+        if (kind == CONFIG_FILE_IFCFG || kind == CONFIG_FILE_IFCFG_ROUTES)
+                r = asprintf(&abs_path, IFCFG_DIR "/%s-%s", kind == CONFIG_FILE_IFCFG ? "ifcfg" : "route", name);
         else
-                r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.network", name);
+                r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.%s", name,
+                             kind == CONFIG_FILE_LINK ? "link" : "network");
         if (r < 0) {
                 abs_path = NULL;
                 return log_error_errno(-ENOMEM, "%s: %m", name);
         }
 
-        r = renderer == RENDERER_IFCFG ? render_ifcfg(iface, name, &data, &size)
-                                       : render_networkd(iface, name, &data, &size);
+        r = kind == CONFIG_FILE_IFCFG          ? render_ifcfg(iface, name, &data, &size)
+            : kind == CONFIG_FILE_IFCFG_ROUTES ? render_ifcfg_routes(iface, &data, &size)
+            : kind == CONFIG_FILE_NETWORK      ? render_networkd(iface, name, &data, &size)
+                                               : render_link(iface, &data, &size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot render: %m", abs_path);
 
@@ -306,8 +439,12 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
         if (r < 0 && r != -ENOENT)
                 return r;
 
-        format_ipv4(iface->address, addr);
-        snprintf(after, sizeof(after), "static %s/%u", addr, iface->prefix);
+        if (kind == CONFIG_FILE_LINK)
+                snprintf(after, sizeof(after), "%s for MAC %s", iface->name, iface->mac);
+        else if (kind == CONFIG_FILE_IFCFG_ROUTES)
+                snprintf(after, sizeof(after), "%u static route%s", iface->n_routes, iface->n_routes == 1 ? "" : "s");
+        else
+                iface_summary(iface, after, sizeof(after));
         if (asprintf(&what, "write %s", abs_path) < 0) {
                 what = NULL;
                 return log_error_errno(-ENOMEM, "%s: %m", abs_path);
@@ -414,6 +551,59 @@ static int iface_is_up(struct fb_run *run, const char *name) {
         return 0;
 }
 
+/* Whether `ip route show NET/PREFIX` (that exact prefix) has "NET/PREFIX via VIA dev NAME"; ret_current
+ * gets its first line. */
+static int route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
+                         size_t size) {
+        const char *argv[] = { "ip", "route", "show", dest, NULL };
+        _cleanup_free_ char *out = NULL, *want = NULL;
+        const char *p, *end, *line;
+        size_t len;
+        bool found = false;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip route show %s failed (exit status %d)", dest, r);
+        if (asprintf(&want, "%s via %s dev %s", dest, via, name) < 0)
+                return log_error_errno(-ENOMEM, "out of memory");
+        snprintf(ret_current, size, "none");
+        for (p = out, end = out + strlen(out); text_next_line(&p, end, &line, &len);) {
+                size_t want_len = strlen(want);
+
+                if (len == 0)
+                        continue;
+                if (streq(ret_current, "none"))
+                        snprintf(ret_current, size, "%.*s", (int) len, line);
+                if (len >= want_len && memcmp(line, want, want_len) == 0 && (len == want_len || line[want_len] == ' '))
+                        found = true;
+        }
+        return found;
+}
+
+/* The MTU that `ip -o link show dev NAME` reports ("... mtu 1500 qdisc ..."). */
+static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
+        const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
+        _cleanup_free_ char *out = NULL;
+        unsigned long long mtu;
+        int r;
+
+        r = host_command(run, argv, false, &out);
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "ip -o link show dev %s failed (exit status %d)", name, r);
+        for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
+             prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
+                if (prev && streq(prev, "mtu") && parse_uint(w, 0, UINT_MAX, &mtu) == 0) {
+                        *ret = (unsigned) mtu;
+                        return 0;
+                }
+        return log_error_errno(-EBADMSG, "ip -o link show dev %s: no mtu in its output", name);
+}
+
 /* Whether `ip route show default` has "default via GW dev NAME"; ret_current gets the first default. */
 static int default_route_present(struct fb_run *run, const char *gateway, const char *name, char *ret_current,
                                  size_t size) {
@@ -470,35 +660,106 @@ static int ip_action(struct fb_run *run, const char *what, const char *before, c
                                                    .userdata = (void *) argv, .live = true });
 }
 
-static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *name, bool set_default_route) {
+/* The interface with the seed's MAC gets its new name now, as cloud-init gives it before the network
+ * comes up: Linux renames only an interface that is down, which also drops its routes (apply_now() sets
+ * the default route again); its addresses stay. 1 when renamed (or, plan, would be). */
+static int rename_now(struct fb_run *run, const char *current, const char *name) {
+        char what[128];
+        int r;
+
+        r = iface_is_up(run, current);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                const char *argv[] = { "ip", "link", "set", current, "down", NULL };
+                snprintf(what, sizeof(what), "bring %s down to rename it now", current);
+                r = ip_action(run, what, "up", "down", argv);
+                if (r < 0)
+                        return r;
+        }
+        {
+                const char *argv[] = { "ip", "link", "set", current, "name", name, NULL };
+                snprintf(what, sizeof(what), "rename %s to %s now", current, name);
+                r = ip_action(run, what, current, name, argv);
+        }
+        return r < 0 ? r : 1;
+}
+
+/* current: the interface's name now; name: the one it is to have (the same unless it is renamed). */
+static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *current, const char *name,
+                     bool set_default_route) {
         char addr[16], want[32], list[256], what[128];
-        bool changed = false;
+        const char *query = name; /* the name ip(8) knows it by after the changes before */
+        bool changed = false, renamed = false;
         int r;
 
         format_ipv4(iface->address, addr);
         snprintf(want, sizeof(want), "%s/%u", addr, iface->prefix);
         if (run->offline) {
                 /* the running system's interfaces are not the tree's: the files above apply at its boot */
-                snprintf(what, sizeof(what), "apply %s to %s now (ip)", want, name);
-                run_left_out(run, STEP, what);
+                if (!streq(current, name)) {
+                        snprintf(what, sizeof(what), "rename %s to %s now (ip)", current, name);
+                        run_left_out(run, STEP, what);
+                }
+                if (iface->address) {
+                        snprintf(what, sizeof(what), "apply %s to %s now (ip)", want, name);
+                        run_left_out(run, STEP, what);
+                }
                 return 0;
         }
 
-        r = iface_has_address(run, name, want, list, sizeof(list));
-        if (r < 0)
-                return r;
-        snprintf(what, sizeof(what), "add address %s to %s now", want, name);
-        if (r > 0)
-                run_unchanged(run, STEP, what);
-        else {
-                const char *argv[] = { "ip", "addr", "replace", want, "dev", name, NULL };
-                changed = true;
-                r = ip_action(run, what, list, want, argv);
+        if (!streq(current, name)) {
+                r = rename_now(run, current, name);
                 if (r < 0)
                         return r;
+                changed = renamed = true;
+                if (run->dry_run) /* plan: nothing was renamed */
+                        query = current;
         }
 
-        r = iface_is_up(run, name);
+        for (unsigned i = 0; iface->address && i <= iface->n_more && i < FB_MAX_ADDRS; i++) {
+                if (i > 0) {
+                        format_ipv4(iface->more[i - 1].address, addr);
+                        snprintf(want, sizeof(want), "%s/%u", addr, iface->more[i - 1].prefix);
+                }
+                r = iface_has_address(run, query, want, list, sizeof(list));
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "add address %s to %s now", want, name);
+                if (r > 0)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "addr", "replace", want, "dev", name, NULL };
+                        changed = true;
+                        r = ip_action(run, what, list, want, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (iface->mtu) {
+                char before[16], after[16];
+                unsigned mtu = 0;
+
+                r = iface_mtu(run, query, &mtu);
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "set the MTU of %s to %u now", name, iface->mtu);
+                if (mtu == iface->mtu)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "link", "set", name, "mtu", after, NULL };
+                        snprintf(before, sizeof(before), "%u", mtu);
+                        snprintf(after, sizeof(after), "%u", iface->mtu);
+                        changed = true;
+                        r = ip_action(run, what, before, after, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* a renamed interface is down: the rename took it down */
+        r = renamed ? 0 : iface_is_up(run, name);
         if (r < 0)
                 return r;
         snprintf(what, sizeof(what), "bring %s up now", name);
@@ -513,20 +774,43 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         }
 
         if (set_default_route) {
-                char gateway[16], current[256], after[64];
+                char gateway[16], current_route[256], after[64];
 
                 format_ipv4(iface->gateway, gateway);
-                r = default_route_present(run, gateway, name, current, sizeof(current));
+                r = default_route_present(run, gateway, name, current_route, sizeof(current_route));
                 if (r < 0)
                         return r;
                 snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
-                if (r > 0)
+                if (r > 0 && !renamed)
                         run_unchanged(run, STEP, what);
                 else {
                         const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
                         snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
                         changed = true;
-                        r = ip_action(run, what, current, after, argv);
+                        r = ip_action(run, what, current_route, after, argv);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+                char dest[32], via[16], current_route[256], after[96];
+
+                format_ipv4(iface->routes[i].net, addr);
+                snprintf(dest, sizeof(dest), "%s/%u", addr, iface->routes[i].prefix);
+                format_ipv4(iface->routes[i].via, via);
+                r = route_present(run, dest, via, name, current_route, sizeof(current_route));
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "add the route to %s via %s dev %s now", dest, via, name);
+                /* the rename took the interface down, which dropped its routes */
+                if (r > 0 && !renamed)
+                        run_unchanged(run, STEP, what);
+                else {
+                        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
+                        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
+                        changed = true;
+                        r = ip_action(run, what, current_route, after, argv);
                         if (r < 0)
                                 return r;
                 }
@@ -536,9 +820,9 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
 
 int step_network(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char names[FB_MAX_IFACES][IFNAMSIZ];
+        char names[FB_MAX_IFACES][IFNAMSIZ], current[FB_MAX_IFACES][IFNAMSIZ];
         enum renderer renderer = RENDERER_IFCFG;
-        bool changed = false, files_changed = false, have_static = false, route_set = false;
+        bool changed = false, files_changed = false, have_file = false, route_set = false;
         int r;
 
         if (!c->have_network_config || c->n_ifaces == 0) {
@@ -550,24 +834,30 @@ int step_network(struct fb_run *run) {
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
                 const struct fb_iface *iface = &c->ifaces[i];
 
-                if (!iface->address)
+                if (!iface_wants_file(iface))
                         continue;
-                have_static = true;
+                have_file = true;
                 if (iface->prefix > 32)
                         return log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
                 if (!search_is_safe(iface->search))
                         return log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
                                                "a domain cannot have", iface->search);
-                r = iface_resolve(iface, names[i]);
+                r = iface_resolve(iface, current[i]);
                 if (r < 0)
                         return r;
+                r = iface_rename_check(iface, current[i]);
+                if (r < 0)
+                        return r;
+                strscpy(names[i], sizeof(names[i]), iface->rename ? iface->name : current[i]);
                 for (size_t j = 0; j < i; j++)
-                        if (c->ifaces[j].address && streq(names[j], names[i]))
+                        if (iface_wants_file(&c->ifaces[j]) && streq(names[j], names[i]))
                                 return log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
                                                        names[i]);
         }
-        if (!have_static) {
-                run_unchanged(run, STEP, "network-config has no static address (DHCP): left to the distribution");
+        if (!have_file) {
+                run_unchanged(run, STEP, "network-config has nothing to write (no static address, new name, MTU "
+                              "or name servers of its own): DHCP and unconfigured interfaces are left to the "
+                              "distribution");
                 return 0;
         }
 
@@ -577,12 +867,27 @@ int step_network(struct fb_run *run) {
         log_debug("network: rendering %s", renderer == RENDERER_IFCFG ? "ifcfg files" : "systemd-networkd files");
 
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
-                if (!c->ifaces[i].address)
+                const struct fb_iface *iface = &c->ifaces[i];
+
+                if (!iface_wants_file(iface))
                         continue;
-                r = write_config_file(run, renderer, &c->ifaces[i], names[i]);
+                if (renderer == RENDERER_NETWORKD && iface->rename) {
+                        r = write_config_file(run, CONFIG_FILE_LINK, iface, names[i]);
+                        if (r < 0)
+                                return r;
+                        files_changed = files_changed || r > 0;
+                }
+                r = write_config_file(run, renderer == RENDERER_IFCFG ? CONFIG_FILE_IFCFG : CONFIG_FILE_NETWORK, iface,
+                                      names[i]);
                 if (r < 0)
                         return r;
                 files_changed = files_changed || r > 0;
+                if (renderer == RENDERER_IFCFG && iface->n_routes) {
+                        r = write_config_file(run, CONFIG_FILE_IFCFG_ROUTES, iface, names[i]);
+                        if (r < 0)
+                                return r;
+                        files_changed = files_changed || r > 0;
+                }
         }
         r = renderer_service(run, renderer, files_changed);
         if (r < 0)
@@ -593,12 +898,12 @@ int step_network(struct fb_run *run) {
                 const struct fb_iface *iface = &c->ifaces[i];
                 bool route = false;
 
-                if (!iface->address)
+                if (!iface_wants_file(iface))
                         continue;
                 /* one default route: the first interface with a gateway gets it */
                 if (iface->gateway && !route_set)
                         route = route_set = true;
-                r = apply_now(run, iface, names[i], route);
+                r = apply_now(run, iface, current[i], names[i], route);
                 if (r < 0)
                         return r;
                 changed = changed || r > 0;

@@ -21,6 +21,7 @@
 
 #define CONFIG_DRIVE_META_DATA "openstack/latest/meta_data.json"
 #define CONFIG_DRIVE_USER_DATA "openstack/latest/user_data"
+#define CONFIG_DRIVE_NETWORK_DATA "openstack/latest/network_data.json"
 
 struct seed_fs {
         bool is_iso;
@@ -48,10 +49,11 @@ static bool label_is(const char *label, const char *want) {
 }
 
 /* ConfigDrive: meta_data.json goes in as it is; the meta-data parser reads its uuid, hostname and
- * meta.role when config_drive is set, so that its messages point into the real file. */
+ * meta.role when config_drive is set, so that its messages point into the real file. So does
+ * network_data.json, as the seed's network configuration (config/network-data.c). */
 static int read_configdrive(const struct seed_fs *fs, const char *volume, struct seed *ret) {
-        _cleanup_free_ char *meta = NULL, *user = NULL;
-        size_t meta_size, user_size = 0;
+        _cleanup_free_ char *meta = NULL, *user = NULL, *net = NULL;
+        size_t meta_size, user_size = 0, net_size = 0;
         int r;
 
         r = fs_read_file(fs, CONFIG_DRIVE_META_DATA, &meta, &meta_size);
@@ -62,12 +64,17 @@ static int read_configdrive(const struct seed_fs *fs, const char *volume, struct
         r = fs_read_file(fs, CONFIG_DRIVE_USER_DATA, &user, &user_size);
         if (r < 0 && r != -ENOENT)
                 return r;
+        r = fs_read_file(fs, CONFIG_DRIVE_NETWORK_DATA, &net, &net_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
 
         seed_take_file(ret, SEED_META_DATA, TAKE_PTR(meta), meta_size, volume, CONFIG_DRIVE_META_DATA);
         if (user)
                 seed_take_file(ret, SEED_USER_DATA, TAKE_PTR(user), user_size, volume, CONFIG_DRIVE_USER_DATA);
+        if (net)
+                seed_take_file(ret, SEED_NETWORK_CONFIG, TAKE_PTR(net), net_size, volume, CONFIG_DRIVE_NETWORK_DATA);
         ret->config_drive = true;
-        log_debug("%s: ConfigDrive layout; network_data.json and vendor_data.json are not used", volume);
+        log_debug("%s: ConfigDrive layout; vendor_data.json is not used", volume);
         return 0;
 }
 

@@ -26,7 +26,7 @@ struct seed {
          * "/var/lib/cloud/seed/nocloud/meta-data" or "http://h/v1/seeds/master/meta-data". */
         char name[_SEED_FILE_MAX][4200];
         char origin[4200];            /* human description of the source, for logs and show-seed */
-        bool config_drive;            /* ConfigDrive layout: meta_data.json/user_data */
+        bool config_drive;            /* ConfigDrive layout: meta_data.json/user_data/network_data.json */
 };
 
 const char *seed_file_to_string(enum seed_file f); /* "meta-data", ... */
