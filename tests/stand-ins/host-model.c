@@ -12,7 +12,7 @@
  *   root             the --root tree the model acts on (proc/swaps, sys/module, proc/sys)
  *   state/           the model's own state: units/UNIT.{installed,enabled,active,masked},
  *                    firewalld.running, firewalld.permanent and firewalld.runtime (ports, one a line),
- *                    ip.DEV.addrs, ip.DEV.up, ip.default; ncalls (calls so far, all commands)
+ *                    ip.DEV.addrs, ip.DEV.up, ip.default, ip.routes; ncalls (calls so far, all commands)
  *   NAME.exit        as for the recorder: exit code, or "N:M" = exit M for the first N calls; the
  *                    command then does nothing but print NAME.out
  *   NAME.out         output of an unmodelled command (or of an injected failure)
@@ -52,7 +52,7 @@
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
  *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
- *    show/set up, route show/replace default). */
+ *    show/set up, route show/replace default, route show/replace PREFIX via GW dev DEV in ip.routes). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -752,7 +752,25 @@ static void model_ip(int argc, char **argv) {
         } else if (argc == 5 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
                    strcmp(argv[4], "up") == 0)
                 touch(pathf(p, "%s/state/ip.%s.up", bin, argv[3]));
-        else if (strncmp(args, "route replace default via ", 26) == 0) {
+        else if (argc == 4 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "show") == 0 && strchr(argv[3], '/')) {
+                /* other routes, one "PREFIX via GW dev DEV" line each in ip.routes */
+                char *t = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL;
+                size_t len = strlen(argv[3]);
+                for (char *l = t ? strtok_r(t, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (strncmp(l, argv[3], len) == 0 && l[len] == ' ')
+                                printf("%s\n", l);
+                free(t);
+        } else if (argc == 8 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "replace") == 0 &&
+                   strchr(argv[3], '/') && strcmp(argv[4], "via") == 0 && strcmp(argv[6], "dev") == 0) {
+                char *t = slurp(pathf(p, "%s/state/ip.routes", bin)), *save = NULL, out[8192] = "";
+                size_t len = strlen(argv[3]), n = 0;
+                for (char *l = t ? strtok_r(t, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                        if (!(strncmp(l, argv[3], len) == 0 && l[len] == ' '))
+                                n += (size_t) snprintf(out + n, sizeof(out) - n, "%s\n", l);
+                snprintf(out + n, sizeof(out) - n, "%s via %s dev %s\n", argv[3], argv[5], argv[7]);
+                write_text(p, out, "we");
+                free(t);
+        } else if (strncmp(args, "route replace default via ", 26) == 0) {
                 char line[1100];
                 snprintf(line, sizeof(line), "%s\n", args + strlen("route replace "));
                 write_text(pathf(p, "%s/state/ip.default", bin), line, "we");

@@ -17,6 +17,7 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/pod-routes.h"
 #include "host/unit.h"
 #include "log.h"
 #include "macro.h"
@@ -299,6 +300,8 @@ static int write_config_file(struct fb_run *run, enum renderer renderer, const s
 
         r = renderer == RENDERER_IFCFG ? render_ifcfg(iface, name, &data, &size)
                                        : render_networkd(iface, name, &data, &size);
+        if (r >= 0 && renderer == RENDERER_NETWORKD)
+                r = pod_routes_append_networkd(run->config, iface, &data, &size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot render: %m", abs_path);
 
@@ -583,6 +586,12 @@ int step_network(struct fb_run *run) {
                 if (r < 0)
                         return r;
                 files_changed = files_changed || r > 0;
+                if (renderer == RENDERER_IFCFG) {
+                        r = pod_routes_write_ifcfg(run, STEP, IFCFG_DIR, &c->ifaces[i], names[i]);
+                        if (r < 0)
+                                return r;
+                        files_changed = files_changed || r > 0;
+                }
         }
         r = renderer_service(run, renderer, files_changed);
         if (r < 0)
@@ -599,6 +608,10 @@ int step_network(struct fb_run *run) {
                 if (iface->gateway && !route_set)
                         route = route_set = true;
                 r = apply_now(run, iface, names[i], route);
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
+                r = pod_routes_apply(run, STEP, c, iface, names[i]);
                 if (r < 0)
                         return r;
                 changed = changed || r > 0;
