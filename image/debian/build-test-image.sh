@@ -164,6 +164,7 @@ install -m 0644 "$HERE/kubelet.service" "$R/usr/lib/systemd/system/kubelet.servi
 install -d "$R/usr/lib/systemd/system/kubelet.service.d"
 install -m 0644 "$HERE/10-kubeadm.conf" "$R/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
 install -m 0755 "$HERE/kfb-lab-report" "$R/usr/libexec/kfb-lab-report"
+install -m 0755 "$HERE/kfb-lab-hostgw" "$R/usr/libexec/kfb-lab-hostgw"
 install -m 0644 "$HERE/kfb-lab-report.service" "$HERE/kfb-lab-memwatch.service" "$R/usr/lib/systemd/system/"
 
 # Docker without its bridge and iptables rules: under TCG they cost it about 20 s at every start and no

@@ -84,9 +84,17 @@ assert_eq "10.244.0.0/24 via 192.168.220.104 dev eth0
 10.244.3.0/24 via 192.168.220.107 dev eth0" "$(sort "$d/bin/state/ip.routes")" "routes now"
 assert_eq "" "$(calls "$d" '^firewall-cmd .*8472' )" "the VXLAN port was opened"
 assert_contains "$(calls "$d" '^firewall-cmd --permanent --add-port')" "--add-port=10250/tcp" "the worker's ports"
+# pod traffic through FORWARD, after the fence's rejects (priority 1 after their 0), permanently and now
+for p in "--permanent " ""; do
+        assert_eq "firewall-cmd $p--direct --add-rule ipv4 filter FORWARD 1 -s 10.244.0.0/16 -j ACCEPT
+firewall-cmd $p--direct --add-rule ipv4 filter FORWARD 1 -d 10.244.0.0/16 -j ACCEPT" \
+                "$(calls "$d" "^firewall-cmd $p--direct --add-rule .* ACCEPT\$")" "pod traffic accepted (${p:-now})"
+done
+calls "$d" '^firewall-cmd --direct --add-rule .*FORWARD 0 -s 10.244.0.0/16 -d 127.0.0.1/32 .*REJECT$' | grep -q . ||
+        fail "the fence's FORWARD reject is gone"
 rerun_same "$d"
 assert_eq "" "$(changing_calls "$d")" "second run's changing calls"
-ok "debian: [Route] per other node in the .network file, routes applied now, no VXLAN port; second run changes nothing"
+ok "debian: [Route] per other node in the .network file, routes applied now, no VXLAN port, pod traffic accepted in FORWARD; second run changes nothing"
 
 # ---- CentOS 7: ifcfg's route-eth0 ---------------------------------------------------------------------
 d=$WORK/centos

@@ -4,6 +4,7 @@
  * setting that keeps the controller manager from handing out node CIDRs of its own. */
 #include "config-test.h"
 
+#include "host/fence.h"
 #include "host/pod-routes.h"
 #include "role/host-gw.h"
 #include "role/kubeadm.h"
@@ -198,11 +199,40 @@ static void test_kubeadm_node_cidrs(void **unused) {
         config_done(&c);
 }
 
+/* The pod network through FORWARD: after the fence's rejects in firewalld (priority 1) and in the unit
+ * (inserted first, so below them). */
+static void test_forward_rules(void **unused) {
+        struct fence_rule rules[FENCE_MAX_RULES];
+        uint32_t ep = 0xc0a8dc01; /* 192.168.220.1 */
+        struct fb_config c;
+        char line[256], *unit = NULL;
+        int n;
+
+        load_seed("node-1", &c);
+        n = fence_rules(&c, &ep, 1, 8780, rules, ELEMENTSOF(rules));
+        assert_int_equal(n, 5);
+        fence_direct_line(&rules[0], line, sizeof(line));
+        assert_string_equal(line, "ipv4 filter FORWARD 1 -s 10.244.0.0/16 -j ACCEPT");
+        fence_direct_line(&rules[1], line, sizeof(line));
+        assert_string_equal(line, "ipv4 filter FORWARD 1 -d 10.244.0.0/16 -j ACCEPT");
+        fence_direct_line(&rules[2], line, sizeof(line));
+        assert_string_equal(line, "ipv4 filter FORWARD 0 -s 10.244.0.0/16 -d 192.168.220.1/32 -p tcp --dport 8780 -j REJECT");
+        assert_int_equal(fence_unit_render(rules, (size_t) n, &unit, NULL), 0);
+        assert_non_null(strstr(unit, "ExecStart=/usr/sbin/iptables -w -I FORWARD -s 10.244.0.0/16 -j ACCEPT\n"
+                                     "ExecStart=/usr/sbin/iptables -w -I FORWARD -d 10.244.0.0/16 -j ACCEPT\n"
+                                     "ExecStart=/usr/sbin/iptables -w -I FORWARD -s 10.244.0.0/16 -d 192.168.220.1/32"));
+        free(unit);
+
+        strscpy(c.k8s.cni, sizeof(c.k8s.cni), "flannel");
+        assert_int_equal(fence_rules(&c, &ep, 1, 8780, rules, ELEMENTSOF(rules)), 3);
+        config_done(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_seedgen_split),       cmocka_unit_test(test_seedgen_too_small),
                 cmocka_unit_test(test_pod_subnet_checks),   cmocka_unit_test(test_conflist_and_routes),
-                cmocka_unit_test(test_kubeadm_node_cidrs),
+                cmocka_unit_test(test_kubeadm_node_cidrs),  cmocka_unit_test(test_forward_rules),
         };
         log_set_max_level(LOG_CRIT);
         return cmocka_run_group_tests(tests, NULL, NULL);

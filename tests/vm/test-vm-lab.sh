@@ -42,6 +42,9 @@ vm_pick_accel
 echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
 echo "accel: $VM_ACCEL_WHY; $(vm_sizes)"
 
+# host-gw by default: the pod network the lab proves below (two "pods" ping each other) and one that a
+# real release needs no image for; LAB_CNI=flannel runs the reference's seeds instead.
+export LAB_CNI=${LAB_CNI:-host-gw}
 vm_make_seeds "$WORK/seeds"
 echo "seeds: $VM_SEED_SOURCE"
 KEY=$(sed -n 's/^  cluster_key: *//p' "$WORK/seeds/master/user-data")
@@ -136,6 +139,35 @@ T_END=$(date +%s.%N)
 for _ in $(seq 1 1200); do grep -q "KFB-LAB end master" "$VM_DIR/master/console.log" && break; sleep 1; done
 vm_guest_running node-3 || fail "node-3 stopped: it should still be waiting for a record that opens"
 for _ in $(seq 1 1200); do grep -q 'join record at .* rejected' "$VM_DIR/node-3/console.log" && break; sleep 1; done
+
+# host-gw without a kubelet: on the master and on node-3 (its cni step ran before it began to wait) a
+# network namespace stands in for a pod, the CNI plugins run into it as the kubelet would run them with the
+# agent's conflist (image/debian/kfb-lab-hostgw), and each "pod" pings the other by its pod address,
+# through the routes the agent set.
+# hostgw_line NAME PATTERN: waits for a "KFB-HOSTGW ..." line matching PATTERN on NAME's console, prints it.
+hostgw_line() {
+        local line
+        for _ in $(seq 1 300); do
+                line=$(tr -d '\r' <"$VM_DIR/$1/console.log" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
+                [ -n "$line" ] && { echo "$line"; return 0; }
+                sleep 1
+        done
+        tr -d '\r' <"$VM_DIR/$1/console.log" | tail -n 20 >&2
+        fail "$1: no KFB-HOSTGW line matching $2"
+}
+if [ "$LAB_CNI" = host-gw ]; then
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw add pod-a"
+        vm_console_type node-3 "/usr/libexec/kfb-lab-hostgw add pod-b"
+        pod_a=$(hostgw_line master "pod pod-a |error" | awk '{ print $4 }')
+        pod_b=$(hostgw_line node-3 "pod pod-b |error" | awk '{ print $4 }')
+        [[ "$pod_a" == 10.244.0.* ]] || fail "master's pod has $pod_a, not an address of the master's 10.244.0.0/24"
+        [[ "$pod_b" == 10.244.3.* ]] || fail "node-3's pod has $pod_b, not an address of node-3's 10.244.3.0/24"
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw ping pod-a $pod_b"
+        vm_console_type node-3 "/usr/libexec/kfb-lab-hostgw ping pod-b $pod_a"
+        assert_eq "KFB-HOSTGW ping pod-a $pod_b ok" "$(hostgw_line master "ping pod-a ")" "master's pod pings node-3's"
+        assert_eq "KFB-HOSTGW ping pod-b $pod_a ok" "$(hostgw_line node-3 "ping pod-b ")" "node-3's pod pings the master's"
+        ok "host-gw: a pod on the master ($pod_a) and one on node-3 ($pod_b), set up by the CNI plugins with the agent's conflist, ping each other"
+fi
 vm_console_type master "systemctl poweroff"
 vm_console_type node-3 "systemctl poweroff"
 vm_guests_wait_exit 600 master node-3 || fail "master or node-3 did not power off"
@@ -245,8 +277,17 @@ ok "on disk: /etc/hostname, /etc/hosts block, .network with the static address, 
 # The master's init carried the seed's settings; the workers joined with its token and CA hash.
 cat_file master /usr/bin/calls.log >"$WORK/master.calls"
 assert_eq 1 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls"
-grep -q '^kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /run/kube-firstboot/kube-flannel.yml$' "$WORK/master.calls" ||
-        fail "master: flannel not applied"
+if [ "$LAB_CNI" = host-gw ]; then
+        if grep -q 'kube-flannel' "$WORK/master.calls"; then fail "master: flannel applied with cni host-gw"; fi
+        for n in master node-1 node-2; do
+                exists "$n" /etc/cni/net.d/10-kube-firstboot-host-gw.conflist || fail "$n: no host-gw conflist"
+                network=$(dbg "$n" "ls -p /etc/systemd/network" | awk -F/ '$6 ~ /\.network$/ { print $6 }')
+                assert_eq 3 "$(cat_file "$n" "/etc/systemd/network/$network" | grep -c '^\[Route\]$')" "$n: pod subnet routes"
+        done
+else
+        grep -q '^kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /run/kube-firstboot/kube-flannel.yml$' "$WORK/master.calls" ||
+                fail "master: flannel not applied"
+fi
 init_cfg=$(dbg master "ls -p /usr/bin/kubeadm-configs" | awk -F/ '$6 ~ /-init\.yaml$/ { print $6 }' | tail -n 1)
 cat_file master "/usr/bin/kubeadm-configs/$init_cfg" >"$WORK/init.yaml"
 for want in 'advertiseAddress: "192.168.220.104"' 'kubernetesVersion: "v1.23.6"' \
@@ -254,6 +295,9 @@ for want in 'advertiseAddress: "192.168.220.104"' 'kubernetesVersion: "v1.23.6"'
         'podSubnet: "10.244.0.0/16"' 'cgroupDriver: systemd' 'name: "master"'; do
         grep -qF "$want" "$WORK/init.yaml" || fail "init config lacks $want"
 done
+if [ "$LAB_CNI" = host-gw ]; then
+        grep -qF 'allocate-node-cidrs: "false"' "$WORK/init.yaml" || fail "init config lets the controller manager allocate node CIDRs"
+fi
 instance=$(cat_file master /var/lib/kube-firstboot/instance)
 token=$(cat_file master "/var/lib/kube-firstboot/$instance/token" | cut -d' ' -f1)
 [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "master: no token in its state"
