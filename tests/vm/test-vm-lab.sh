@@ -169,6 +169,22 @@ if [ "$LAB_CNI" = host-gw ]; then
         assert_eq "KFB-HOSTGW ping pod-b $pod_a ok" "$(hostgw_line node-3 "ping pod-b ")" "node-3's pod pings the master's"
         ok "host-gw: a pod on the master ($pod_a) and one on node-3 ($pod_b), set up by the CNI plugins with the agent's conflist, ping each other"
 fi
+# With a real release (KUBERNETES), the same with real pods: a busybox pod (the image made on each node from
+# Debian's busybox-static with `docker import`, never pulled) on each of HOSTGW_BUSYBOX_NODES, both joined
+# and up at this point, and the first pings the second by its pod address.
+if [ -n "${KUBERNETES:-}" ] && [ "$LAB_CNI" = host-gw ]; then
+        read -r bb_a bb_b <<<"${HOSTGW_BUSYBOX_NODES:-node-1 node-3}"
+        for n in "$bb_a" "$bb_b"; do
+                vm_guest_running "$n" || fail "the busybox check needs $n up and joined (HOSTGW_BUSYBOX_NODES)"
+                vm_console_type "$n" "/usr/libexec/kfb-lab-hostgw busybox-image"
+                hostgw_line "$n" "busybox-image ok|error" | grep -q 'busybox-image ok' || fail "$n: no busybox image"
+        done
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw busybox-ping $bb_a $bb_b"
+        for _ in $(seq 1 2400); do console_line=$(tr -d '\r' <"$VM_DIR/master/console.log" | grep -E '^KFB-HOSTGW (busybox-ping|error)' | tail -n 1 || true); [ -n "$console_line" ] && break; sleep 1; done
+        [[ "$console_line" == "KFB-HOSTGW busybox-ping $bb_a 10.244."*" $bb_b 10.244."*" ok" ]] ||
+                fail "busybox pods: ${console_line:-no answer on the console of the master}"
+        ok "host-gw with a real release: ${console_line#KFB-HOSTGW busybox-ping }"
+fi
 vm_console_type master "systemctl poweroff"
 vm_console_type node-3 "systemctl poweroff"
 vm_guests_wait_exit 600 master node-3 || fail "master or node-3 did not power off"
