@@ -28,14 +28,12 @@ size_t pod_routes_count(const struct fb_config *c, const struct fb_iface *iface)
         return n;
 }
 
-int pod_routes_render_ifcfg(const struct fb_config *c, const struct fb_iface *iface, const char *name, char **ret,
-                            size_t *ret_size) {
-        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+/* Every route through iface appended to b: a line of route-DEV (dev name), or a networkd [Route] section. */
+static int append_routes(const struct fb_config *c, const struct fb_iface *iface, const char *name, bool networkd,
+                         struct buffer *b) {
         char subnet[16], via[16];
         int r = 0;
 
-        r |= buffer_puts(&b, "# Written by kube-firstboot from the seed's hosts (kubernetes.cni host-gw): each other\n"
-                             "# node's pod subnet through that node. Rewritten whole on every run.\n");
         for (size_t i = 0; i < c->n_hosts; i++) {
                 const struct fb_host_entry *h = &c->hosts[i];
 
@@ -43,30 +41,30 @@ int pod_routes_render_ifcfg(const struct fb_config *c, const struct fb_iface *if
                         continue;
                 format_ipv4(h->pod_subnet, subnet);
                 format_ipv4(h->address, via);
-                r |= buffer_appendf(&b, "%s/%u via %s dev %s\n", subnet, FB_POD_SUBNET_PREFIX, via, name);
+                if (networkd)
+                        r |= buffer_appendf(b, "\n# the pod subnet of %s (kubernetes.cni host-gw)\n[Route]\n"
+                                            "Destination=%s/%u\nGateway=%s\n", h->name, subnet, FB_POD_SUBNET_PREFIX, via);
+                else
+                        r |= buffer_appendf(b, "%s/%u via %s dev %s\n", subnet, FB_POD_SUBNET_PREFIX, via, name);
         }
-        if (r < 0)
+        return r < 0 ? -ENOMEM : 0;
+}
+
+int pod_routes_render_ifcfg(const struct fb_config *c, const struct fb_iface *iface, const char *name, char **ret,
+                            size_t *ret_size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+
+        if (buffer_puts(&b, "# Written by kube-firstboot from the seed's hosts (kubernetes.cni host-gw): each other\n"
+                            "# node's pod subnet through that node. Rewritten whole on every run.\n") < 0 ||
+            append_routes(c, iface, name, false, &b) < 0)
                 return -ENOMEM;
         return buffer_steal(&b, ret, ret_size);
 }
 
 int pod_routes_append_networkd(const struct fb_config *c, const struct fb_iface *iface, char **data, size_t *size) {
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
-        char subnet[16], via[16];
-        int r = 0;
 
-        r |= buffer_append(&b, *data, *size);
-        for (size_t i = 0; i < c->n_hosts; i++) {
-                const struct fb_host_entry *h = &c->hosts[i];
-
-                if (!route_via(c, iface, h))
-                        continue;
-                format_ipv4(h->pod_subnet, subnet);
-                format_ipv4(h->address, via);
-                r |= buffer_appendf(&b, "\n# the pod subnet of %s (kubernetes.cni host-gw)\n[Route]\nDestination=%s/%u\n"
-                                    "Gateway=%s\n", h->name, subnet, FB_POD_SUBNET_PREFIX, via);
-        }
-        if (r < 0)
+        if (buffer_append(&b, *data, *size) < 0 || append_routes(c, iface, NULL, true, &b) < 0)
                 return -ENOMEM;
         free(*data);
         *data = NULL;
