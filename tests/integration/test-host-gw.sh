@@ -1,6 +1,6 @@
 #!/bin/bash
 # kubernetes.cni host-gw through the agent, on node-1 of tests/data/seeds/host-gw (the reference lab with a
-# /24 of the pod network per node): the network step routes every other node's pod subnet through that
+# /24 of the pod network per node): show-seed shows each host's /24, the network step routes every other node's pod subnet through that
 # node (a networkd [Route] on Debian, ifcfg's route-eth0 on CentOS; applied now with ip(8) where `ip route
 # show` lacks it), the firewall opens no flannel VXLAN port, plan checks the CNI plugins before any change
 # and shows the CNI configuration the role stage writes. A second run changes nothing.
@@ -29,6 +29,15 @@ plugins() {
         for p in bridge host-local loopback portmap; do install -m 0755 /dev/null "$d/root$dir/$p"; done
 }
 changing_calls() { calls "$1" '^(ip |firewall-cmd )' | grep -vE '^ip (-o (-4 )?)?(addr|link|route) show|--list-|--get-all-rules' || true; }
+
+# ---- show-seed ---------------------------------------------------------------------------------------
+run_cmd -m "show-seed" "$AGENT" --seed "$SEEDS/node-1" show-seed
+assert_contains "$(cat "$WORK/out")" "      - name: node-1
+        address: 192.168.220.105
+        pod_subnet: 10.244.1.0/24
+" "show-seed's hosts"
+assert_contains "$(cat "$WORK/out")" "      cni: host-gw" "show-seed's cni"
+ok "show-seed shows every host's pod subnet"
 
 # ---- Debian: networkd [Route] sections, routes applied now, no VXLAN port ----------------------------
 d=$WORK/debian
