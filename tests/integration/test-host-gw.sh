@@ -1,9 +1,10 @@
 #!/bin/bash
 # kubernetes.cni host-gw through the agent, on node-1 of tests/data/seeds/host-gw (the reference lab with a
-# /24 of the pod network per node): show-seed shows each host's /24, the network step routes every other node's pod subnet through that
-# node (a networkd [Route] on Debian, ifcfg's route-eth0 on CentOS; applied now with ip(8) where `ip route
-# show` lacks it), the firewall opens no flannel VXLAN port, plan checks the CNI plugins before any change
-# and shows the CNI configuration the role stage writes. A second run changes nothing.
+# /24 of the pod network per node): show-seed shows each host's /24; the network step routes every other
+# node's pod subnet through that node (a networkd [Route] on Debian, ifcfg's route-eth0 on CentOS; applied
+# now with ip(8) where `ip route show` lacks it); the firewall opens no flannel VXLAN port and the fence lets
+# the pod network through FORWARD; plan checks the CNI plugins before any change and shows the CNI
+# configuration the role stage writes. A second run changes nothing.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 . "$TOP/tests/lib/host-cases.sh"
