@@ -41,7 +41,7 @@ struct fb_host_entry {
 };
 
 /* kubernetes.cni: host-gw gives every node a /24 of the pod network (hosts[].pod_subnet) */
-#define FB_POD_SUBNET_PREFIX 24
+#define FB_POD_SUBNET_PREFIX 24U
 
 struct fb_sysctl {
         char key[128];   /* dotted form, e.g. net.ipv4.ip_forward */
