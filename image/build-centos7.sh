@@ -262,7 +262,7 @@ customize=(virt-customize -a "$image_tmp"
         --uninstall cloud-init
         --run-command "sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)\$/#\\1/' /etc/fstab"
         --run-command "sed -i 's/^SELINUX=.*/SELINUX=permissive/' /etc/selinux/config"
-        --run-command "systemctl enable docker.service kube-firstboot.service kube-firstboot-refresh.timer"
+        --run-command "systemctl enable kube-firstboot.service kube-firstboot-refresh.timer"
         --mkdir "$IMAGES_DIR")
 for t in "${tarballs[@]}"; do customize+=(--upload "$t:$IMAGES_DIR/"); done
 [ -n "$root_password_file" ] && customize+=(--root-password "file:$root_password_file")

@@ -24,6 +24,8 @@ LAB_CP_SMP=${LAB_CP_SMP:-2}
 VM_CONTROL_PLANE=master
 LAB_DISK_GB=${LAB_DISK_GB:-4}           # virtual size of each guest's overlay (the image is smaller)
 LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-12h}  # every qemu runs under timeout(1)
+# The seeds' kubernetes.cni: the reference's flannel, or host-gw (a /24 per node, no images).
+LAB_CNI=${LAB_CNI:-flannel}
 
 vm_say() { echo "lab: $*"; }
 
@@ -136,9 +138,12 @@ vm_make_seeds() {
         rm -rf "$out"
         mkdir -p "$out"
         if "$VM_AGENT" seed --help >/dev/null 2>&1; then
-                "$VM_AGENT" seed --out "$out" --iso >"$VM_DIR/seed-generator.log" 2>&1 ||
+                # the reference inventory, with LAB_CNI
+                "$VM_AGENT" seed --example | sed "s/^  cni: flannel .*/  cni: $LAB_CNI/" >"$VM_DIR/inventory.yaml"
+                grep -q "^  cni: $LAB_CNI\$" "$VM_DIR/inventory.yaml" || { vm_die "LAB_CNI=$LAB_CNI not set in the inventory"; return 1; }
+                "$VM_AGENT" seed --inventory "$VM_DIR/inventory.yaml" --out "$out" --iso >"$VM_DIR/seed-generator.log" 2>&1 ||
                         { cat "$VM_DIR/seed-generator.log" >&2; vm_die "kube-firstboot seed failed"; return 1; }
-                VM_SEED_SOURCE="kube-firstboot seed --iso"
+                VM_SEED_SOURCE="kube-firstboot seed --iso (cni: $LAB_CNI)"
         else
                 for n in "${VM_NODES[@]}"; do
                         cp -r "$TOP/tests/data/seeds/reference/$n" "$out/$n"

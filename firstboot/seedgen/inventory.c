@@ -48,7 +48,7 @@ const char seedgen_reference_inventory[] =
         "  image_repository: registry.aliyuncs.com/google_containers\n"
         "  service_cidr: 10.1.0.0/16\n"
         "  pod_cidr: 10.244.0.0/16\n"
-        "  cni: flannel                    # flannel or none\n"
+        "  cni: flannel                    # flannel, host-gw (a /24 of pod_cidr per node, no images) or none\n"
         "  runtime: docker\n"
         "\n"
         "host:\n"
@@ -488,6 +488,26 @@ static void check_network(struct schema_ctx *x, const struct seedgen_node *cp) {
                 }
 }
 
+/* kubernetes.cni host-gw: the pod network is split into one /24 per node, in the order of nodes:, so it
+ * must hold as many. */
+static void check_pod_split(struct schema_ctx *x) {
+        struct seedgen_inventory *inv = inventory_of(x);
+        struct fb_config *c = &inv->cluster;
+        unsigned long room;
+        char a[16];
+
+        if (!config_cni_host_gw(c))
+                return;
+        room = 1UL << (FB_POD_SUBNET_PREFIX - c->k8s.pod_prefix);
+        if (inv->n_nodes <= room)
+                return;
+        format_ipv4(c->k8s.pod_net, a);
+        error_pos(x, c->k8s.pod_pos.file ? &c->k8s.pod_pos : &c->k8s.cni_pos,
+                  c->k8s.pod_pos.file ? "kubernetes.pod_cidr" : "kubernetes.cni",
+                  "%s%s/%u holds %lu node /24s, but there are %zu nodes (kubernetes.cni host-gw gives each its own)",
+                  c->k8s.pod_pos.file ? "" : "the default pod_cidr ", a, c->k8s.pod_prefix, room, inv->n_nodes);
+}
+
 /* kubernetes.control_plane: the control-plane node, by address or name; written out explicitly. */
 static void check_control_plane(struct schema_ctx *x, const struct seedgen_node *cp) {
         struct seedgen_inventory *inv = inventory_of(x);
@@ -526,6 +546,8 @@ static void derive_hosts(struct seedgen_inventory *inv) {
                 c->hosts[i].address = inv->nodes[i].address;
                 c->hosts[i].pos = inv->nodes[i].pos;
                 c->hosts[i].address_pos = inv->nodes[i].address_pos;
+                if (config_cni_host_gw(c)) /* the i-th /24: check_pod_split() made sure it is there */
+                        c->hosts[i].pod_subnet = c->k8s.pod_net + ((uint32_t) i << (32 - FB_POD_SUBNET_PREFIX));
         }
 }
 
@@ -575,6 +597,7 @@ int seedgen_inventory_parse(const char *data, size_t size, const char *name, str
                 check_network(&x, cp);
                 check_control_plane(&x, cp);
         }
+        check_pod_split(&x);
         if (x.error < 0)
                 return x.error;
         derive_hosts(inv);

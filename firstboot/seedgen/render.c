@@ -132,6 +132,10 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
                 fprintf(o.f, "    - name: ");
                 yaml_string(o.f, c->hosts[i].name);
                 fprintf(o.f, "\n      address: %s\n", a);
+                if (c->hosts[i].pod_subnet) {
+                        format_ipv4(c->hosts[i].pod_subnet, a);
+                        fprintf(o.f, "      pod_subnet: %s/%u\n", a, FB_POD_SUBNET_PREFIX);
+                }
         }
         fprintf(o.f, "  kubernetes:\n");
         yaml_kv(o.f, 4, "version", c->k8s.version);

@@ -164,6 +164,7 @@ install -m 0644 "$HERE/kubelet.service" "$R/usr/lib/systemd/system/kubelet.servi
 install -d "$R/usr/lib/systemd/system/kubelet.service.d"
 install -m 0644 "$HERE/10-kubeadm.conf" "$R/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
 install -m 0755 "$HERE/kfb-lab-report" "$R/usr/libexec/kfb-lab-report"
+install -m 0755 "$HERE/kfb-lab-hostgw" "$R/usr/libexec/kfb-lab-hostgw"
 install -m 0644 "$HERE/kfb-lab-report.service" "$HERE/kfb-lab-memwatch.service" "$R/usr/lib/systemd/system/"
 
 # Docker without its bridge and iptables rules: under TCG they cost it about 20 s at every start and no
@@ -209,6 +210,12 @@ for t in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer 
 done
 systemctl --root="$R" is-enabled kubelet.service >/dev/null 2>&1 &&
         die "kubelet.service is enabled in the image: the agent's kubelet step must find it disabled"
+# docker starts first from the agent's docker step, after daemon.json has the systemd cgroup driver: started
+# at boot before the agent, it would run with cgroupfs and the agent would have to restart it (about 24 s of
+# a first boot under TCG). The agent enables it, so later boots start it as usual.
+systemctl --root="$R" disable docker.service docker.socket >/dev/null 2>&1 || true
+systemctl --root="$R" is-enabled docker.service >/dev/null 2>&1 &&
+        die "docker.service is enabled in the image: docker would start before the agent writes daemon.json"
 
 # The disk: an MBR partition table with one ext4 partition holding the tree, sized to the tree plus
 # ROOT_SLACK_MB; the guests' overlays are larger, and the agent grows partition and filesystem.

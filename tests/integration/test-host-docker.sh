@@ -51,6 +51,27 @@ start docker.service (inactive -> active)" "$(step_log "$d" docker)" "fresh: doc
 second_run "$d"
 ok "no daemon.json: created, docker enabled and started, verified; second run changes nothing"
 
+# ---- the images' first boot: their daemon.json, docker installed but not enabled, so not started --------
+# (image/debian/build-test-image.sh writes this file; the images and the kickstart leave docker disabled):
+# merged, then docker enabled and started once, with the systemd driver: no restart.
+d=$WORK/image
+case_dir "$d"
+unit "$d" docker
+mkdir -p "$d/root/etc/docker"
+printf '{\n  "bridge": "none",\n  "iptables": false,\n  "ip-masq": false\n}\n' >"$d/root/$DJ"
+run_host "$d"
+assert_eq "systemctl is-enabled docker
+systemctl enable docker
+systemctl is-active docker
+systemctl start docker
+docker info --format {{.CgroupDriver}}" "$(docker_calls "$d")" "image: docker calls"
+assert_eq systemd "$(cat "$d/bin/state/docker.started-with")" "image: the driver docker started with"
+assert_eq "" "$(calls "$d" '^systemctl restart docker')" "image: docker restarted"
+grep -q '"native.cgroupdriver=systemd"' "$d/root/$DJ" && grep -q '"bridge":"none"\|"bridge": "none"' "$d/root/$DJ" ||
+        fail "image: daemon.json not merged: $(cat "$d/root/$DJ")"
+second_run "$d"
+ok "the images' first boot: daemon.json merged before docker's first start, docker started once, never restarted"
+
 # ---- a lab daemon.json with other keys and the cgroupfs driver; docker running with cgroupfs ----------
 d=$WORK/cgroupfs
 case_dir "$d"

@@ -117,6 +117,11 @@ lab_host() {
         mac=$(grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' "$seed/network-config" | head -n 1)
         mkdir -p "$dir/root/sys/class/net/eth0"
         echo "$mac" >"$dir/root/sys/class/net/eth0/address"
+        # kubernetes.cni host-gw: the CNI plugins where Debian's containernetworking-plugins puts them
+        if grep -q '^    cni: host-gw$' "$seed/user-data"; then
+                mkdir -p "$dir/root/usr/lib/cni"
+                for p in bridge host-local loopback portmap; do install -m 0755 /dev/null "$dir/root/usr/lib/cni/$p"; done
+        fi
 }
 
 # lab_agent HOST ARGS...: the agent of HOST in its namespace, in the background; stdout+stderr (what the

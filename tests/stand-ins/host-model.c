@@ -12,7 +12,7 @@
  *   root             the --root tree the model acts on (proc/swaps, sys/module, proc/sys)
  *   state/           the model's own state: units/UNIT.{installed,enabled,active,masked},
  *                    firewalld.running, firewalld.permanent and firewalld.runtime (ports, one a line),
- *                    ip.DEV.addrs, ip.DEV.up, ip.default; ncalls (calls so far, all commands)
+ *                    ip.DEV.addrs, ip.DEV.up, ip.default, ip.routes; ncalls (calls so far, all commands)
  *   NAME.exit        as for the recorder: exit code, or "N:M" = exit M for the first N calls; the
  *                    command then does nothing but print NAME.out
  *   NAME.out         output of an unmodelled command (or of an injected failure)

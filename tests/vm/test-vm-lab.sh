@@ -1,7 +1,8 @@
 #!/bin/bash
 # The reference lab in real virtual machines (qemu; TCG where KVM does not work), booted as `make lab`
 # boots it, from the Debian 12 test image (image/debian/build-test-image.sh): real systemd ordering, a
-# real cidata device, real swap, a real docker restart, the agent installed by `make install`.
+# real cidata device, real swap, a real docker start (the image leaves docker to the agent, which starts
+# it once daemon.json is right), the agent installed by `make install`.
 #
 # Boot 1 (workers first, the master last; the server comes up 60 s after the first guest): master,
 # node-1 and node-2 with the reference seeds; node-3 with another cluster's key. node-1 and node-2 power
@@ -10,7 +11,7 @@
 # afterwards. Checked from
 # outside: the serial consoles (the test image's KFB-LAB report lines), the server's node list and
 # access log, and each guest's disk after it stopped (debugfs on a raw copy; the journal with journalctl).
-# node-2's power is cut in the middle of its host stage (while docker restarts for the new daemon.json:
+# node-2's power is cut in the middle of its host stage (while the agent starts docker with the new daemon.json:
 # qemu's system_reset with -no-reboot, so whatever the guest had not written out is lost) and it is
 # powered on again: the agent resumes and node-2 joins like the others.
 # Boot 2: master, node-1 and node-2 again (nothing changes, fast) with a guest that has no seed at all
@@ -42,6 +43,9 @@ vm_pick_accel
 echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
 echo "accel: $VM_ACCEL_WHY; $(vm_sizes)"
 
+# host-gw by default: the pod network the lab proves below (two "pods" ping each other) and one that a
+# real release needs no image for; LAB_CNI=flannel runs the reference's seeds instead.
+export LAB_CNI=${LAB_CNI:-host-gw}
 vm_make_seeds "$WORK/seeds"
 echo "seeds: $VM_SEED_SOURCE"
 KEY=$(sed -n 's/^  cluster_key: *//p' "$WORK/seeds/master/user-data")
@@ -123,7 +127,7 @@ cut_stages=$(cut_dbg "/var/lib/kube-firstboot/$(cut_dbg /var/lib/kube-firstboot/
 # the seed stage was recorded (and synced) before the cut, the host stage had not ended
 assert_eq "seed" "$cut_stages" "node-2: stages on its disk after the power cut"
 rm -f "$WORK/node-2-cut.raw"
-ok "node-2: power cut $(since "$T0" "$(cat "$WORK/cut.time")") s after the first guest, while docker restarted; stages on its disk then: '$cut_stages'; powered on again"
+ok "node-2: power cut $(since "$T0" "$(cat "$WORK/cut.time")") s after the first guest, while docker started; stages on its disk then: '$cut_stages'; powered on again"
 # node-1 and node-2 power off by themselves when their unit is done; then the master, from its console,
 # once it has reported; node-3 keeps waiting for a record that opens until it has said why this one
 # does not, and is powered off from its console too.
@@ -136,6 +140,51 @@ T_END=$(date +%s.%N)
 for _ in $(seq 1 1200); do grep -q "KFB-LAB end master" "$VM_DIR/master/console.log" && break; sleep 1; done
 vm_guest_running node-3 || fail "node-3 stopped: it should still be waiting for a record that opens"
 for _ in $(seq 1 1200); do grep -q 'join record at .* rejected' "$VM_DIR/node-3/console.log" && break; sleep 1; done
+
+# host-gw without a kubelet: on the master and on node-3 (its cni step ran before it began to wait) a
+# network namespace stands in for a pod, the CNI plugins run into it as the kubelet would run them with the
+# agent's conflist (image/debian/kfb-lab-hostgw), and each "pod" pings the other by its pod address,
+# through the routes the agent set.
+# hostgw_line NAME PATTERN: waits for a "KFB-HOSTGW ..." line matching PATTERN on NAME's console, prints it.
+hostgw_line() {
+        local line
+        for _ in $(seq 1 300); do
+                line=$(tr -d '\r' <"$VM_DIR/$1/console.log" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
+                [ -n "$line" ] && { echo "$line"; return 0; }
+                sleep 1
+        done
+        tr -d '\r' <"$VM_DIR/$1/console.log" | tail -n 20 >&2
+        fail "$1: no KFB-HOSTGW line matching $2"
+}
+if [ "$LAB_CNI" = host-gw ]; then
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw add pod-a"
+        vm_console_type node-3 "/usr/libexec/kfb-lab-hostgw add pod-b"
+        pod_a=$(hostgw_line master "pod pod-a |error" | awk '{ print $4 }')
+        pod_b=$(hostgw_line node-3 "pod pod-b |error" | awk '{ print $4 }')
+        [[ "$pod_a" == 10.244.0.* ]] || fail "master's pod has $pod_a, not an address of the master's 10.244.0.0/24"
+        [[ "$pod_b" == 10.244.3.* ]] || fail "node-3's pod has $pod_b, not an address of node-3's 10.244.3.0/24"
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw ping pod-a $pod_b"
+        vm_console_type node-3 "/usr/libexec/kfb-lab-hostgw ping pod-b $pod_a"
+        assert_eq "KFB-HOSTGW ping pod-a $pod_b ok" "$(hostgw_line master "ping pod-a ")" "master's pod pings node-3's"
+        assert_eq "KFB-HOSTGW ping pod-b $pod_a ok" "$(hostgw_line node-3 "ping pod-b ")" "node-3's pod pings the master's"
+        ok "host-gw: a pod on the master ($pod_a) and one on node-3 ($pod_b), set up by the CNI plugins with the agent's conflist, ping each other"
+fi
+# With a real release (KUBERNETES), the same with real pods: a busybox pod (the image made on each node from
+# Debian's busybox-static with `docker import`, never pulled) on each of HOSTGW_BUSYBOX_NODES, both joined
+# and up at this point, and the first pings the second by its pod address.
+if [ -n "${KUBERNETES:-}" ] && [ "$LAB_CNI" = host-gw ]; then
+        read -r bb_a bb_b <<<"${HOSTGW_BUSYBOX_NODES:-node-1 node-3}"
+        for n in "$bb_a" "$bb_b"; do
+                vm_guest_running "$n" || fail "the busybox check needs $n up and joined (HOSTGW_BUSYBOX_NODES)"
+                vm_console_type "$n" "/usr/libexec/kfb-lab-hostgw busybox-image"
+                hostgw_line "$n" "busybox-image ok|error" | grep -q 'busybox-image ok' || fail "$n: no busybox image"
+        done
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw busybox-ping $bb_a $bb_b"
+        for _ in $(seq 1 2400); do console_line=$(tr -d '\r' <"$VM_DIR/master/console.log" | grep -E '^KFB-HOSTGW (busybox-ping|error)' | tail -n 1 || true); [ -n "$console_line" ] && break; sleep 1; done
+        [[ "$console_line" == "KFB-HOSTGW busybox-ping $bb_a 10.244."*" $bb_b 10.244."*" ok" ]] ||
+                fail "busybox pods: ${console_line:-no answer on the console of the master}"
+        ok "host-gw with a real release: ${console_line#KFB-HOSTGW busybox-ping }"
+fi
 vm_console_type master "systemctl poweroff"
 vm_console_type node-3 "systemctl poweroff"
 vm_guests_wait_exit 600 master node-3 || fail "master or node-3 did not power off"
@@ -174,7 +223,8 @@ for n in master node-1 node-2; do
                 console "$n" | grep -q "KFB-LAB sysctl $s 1\$" || fail "$n: $s is not 1"
         done
         assert_eq "br_netfilter,overlay" "$(report "$n" modules)" "$n: kernel modules loaded"
-        # docker runs with the systemd driver, and was (re)started after the agent wrote daemon.json
+        # docker runs with the systemd driver, and was started after the agent wrote daemon.json, not before:
+        # the image leaves it disabled (no restart on the first boot)
         read -r state _ driver _ started _ mtime <<<"$(report "$n" docker)"
         assert_eq "active systemd" "$state $driver" "$n: docker state and cgroup driver"
         [ "$started" -ge "$mtime" ] || fail "$n: docker started at $started, before daemon.json ($mtime)"
@@ -188,7 +238,11 @@ done
 assert_eq "192.168.220.104/24" "$(report master address)" "master address"
 assert_eq "192.168.220.105/24" "$(report node-1 address)" "node-1 address"
 assert_eq "192.168.220.106/24" "$(report node-2 address)" "node-2 address"
-ok "master, node-1, node-2: hostnames, addresses, swap off, sysctls, modules, docker (systemd driver, restarted), kubelet, sentinel, root grown"
+for n in master node-1; do # (node-2's cut boot may have left anything half done)
+        if console "$n" | grep -q 'docker: restart docker\.service'; then fail "$n: docker was restarted on its first boot"; fi
+        console "$n" | grep -q 'docker: start docker\.service' || fail "$n: the agent did not start docker"
+done
+ok "master, node-1, node-2: hostnames, addresses, swap off, sysctls, modules, docker (systemd driver, started once by the agent), kubelet, sentinel, root grown"
 
 # The control plane is as large as kubeadm's preflight wants it (the stand-in kubeadm in the guest counts
 # the guest's CPUs and memory, as the real one does), and the agent checked it and the kubelet first.
@@ -245,8 +299,17 @@ ok "on disk: /etc/hostname, /etc/hosts block, .network with the static address, 
 # The master's init carried the seed's settings; the workers joined with its token and CA hash.
 cat_file master /usr/bin/calls.log >"$WORK/master.calls"
 assert_eq 1 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls"
-grep -q '^kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /run/kube-firstboot/kube-flannel.yml$' "$WORK/master.calls" ||
-        fail "master: flannel not applied"
+if [ "$LAB_CNI" = host-gw ]; then
+        if grep -q 'kube-flannel' "$WORK/master.calls"; then fail "master: flannel applied with cni host-gw"; fi
+        for n in master node-1 node-2; do
+                exists "$n" /etc/cni/net.d/10-kube-firstboot-host-gw.conflist || fail "$n: no host-gw conflist"
+                network=$(dbg "$n" "ls -p /etc/systemd/network" | awk -F/ '$6 ~ /\.network$/ { print $6 }')
+                assert_eq 3 "$(cat_file "$n" "/etc/systemd/network/$network" | grep -c '^\[Route\]$')" "$n: pod subnet routes"
+        done
+else
+        grep -q '^kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f /run/kube-firstboot/kube-flannel.yml$' "$WORK/master.calls" ||
+                fail "master: flannel not applied"
+fi
 init_cfg=$(dbg master "ls -p /usr/bin/kubeadm-configs" | awk -F/ '$6 ~ /-init\.yaml$/ { print $6 }' | tail -n 1)
 cat_file master "/usr/bin/kubeadm-configs/$init_cfg" >"$WORK/init.yaml"
 for want in 'advertiseAddress: "192.168.220.104"' 'kubernetesVersion: "v1.23.6"' \
@@ -254,6 +317,9 @@ for want in 'advertiseAddress: "192.168.220.104"' 'kubernetesVersion: "v1.23.6"'
         'podSubnet: "10.244.0.0/16"' 'cgroupDriver: systemd' 'name: "master"'; do
         grep -qF "$want" "$WORK/init.yaml" || fail "init config lacks $want"
 done
+if [ "$LAB_CNI" = host-gw ]; then
+        grep -qF 'allocate-node-cidrs: "false"' "$WORK/init.yaml" || fail "init config lets the controller manager allocate node CIDRs"
+fi
 instance=$(cat_file master /var/lib/kube-firstboot/instance)
 token=$(cat_file master "/var/lib/kube-firstboot/$instance/token" | cut -d' ' -f1)
 [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "master: no token in its state"

@@ -334,11 +334,12 @@ static int k8s_pod_cidr(struct schema_ctx *x, const struct ynode *key, const str
 }
 
 static int k8s_cni(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        static const char *const cnis[] = { "flannel", "none" };
+        static const char *const cnis[] = { "flannel", "host-gw", "none" };
         size_t i;
 
         if (schema_choice(x, v, cnis, ELEMENTSOF(cnis), &i) < 0)
                 return -EINVAL;
+        config_of(x)->k8s.cni_pos = pos_of(x, v);
         return strscpy(config_of(x)->k8s.cni, sizeof(config_of(x)->k8s.cni), cnis[i]);
 }
 

@@ -92,3 +92,14 @@ uint32_t config_node_address(const struct fb_config *c) {
                         return c->hosts[i].address;
         return 0;
 }
+
+bool config_cni_host_gw(const struct fb_config *c) {
+        return streq(c->k8s.cni, "host-gw");
+}
+
+const struct fb_host_entry *config_self_host(const struct fb_config *c) {
+        for (size_t i = 0; i < c->n_hosts; i++)
+                if (streq(c->hosts[i].name, c->hostname))
+                        return &c->hosts[i];
+        return NULL;
+}

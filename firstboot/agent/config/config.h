@@ -38,8 +38,12 @@ void preflight_names_join(unsigned bits, char *buf, size_t size);
 struct fb_host_entry {
         char name[64];
         uint32_t address; /* host byte order */
-        struct yaml_pos pos, address_pos; /* of the name and of the address */
+        uint32_t pod_subnet; /* kubernetes.cni host-gw: this node's /24 of the pod network; 0 when not given */
+        struct yaml_pos pos, address_pos, pod_subnet_pos; /* of the name, the address, the pod subnet */
 };
+
+/* kubernetes.cni: host-gw gives every node a /24 of the pod network (hosts[].pod_subnet) */
+#define FB_POD_SUBNET_PREFIX 24U
 
 struct fb_sysctl {
         char key[128];   /* dotted form, e.g. net.ipv4.ip_forward */
@@ -107,10 +111,10 @@ struct fb_config {
                 char image_repository[256];
                 uint32_t service_net; unsigned service_prefix; /* 10.1.0.0/16 */
                 uint32_t pod_net; unsigned pod_prefix;         /* 10.244.0.0/16 */
-                char cni[16];                /* "flannel" or "none" */
+                char cni[16];                /* "flannel", "host-gw" or "none" */
                 char runtime[16];            /* "docker" */
                 unsigned ignore_preflight;    /* FB_PREFLIGHT_* bits; none by default */
-                struct yaml_pos version_pos, control_plane_pos, service_pos, pod_pos;
+                struct yaml_pos version_pos, control_plane_pos, service_pos, pod_pos, cni_pos;
         } k8s;
 
         struct {
@@ -148,3 +152,8 @@ const char *firewall_to_string(enum fb_firewall f);
 
 /* This node's own address: from network-config, else from the hosts list by hostname; 0 if unknown. */
 uint32_t config_node_address(const struct fb_config *c);
+
+/* kubernetes.cni: host-gw? */
+bool config_cni_host_gw(const struct fb_config *c);
+/* This node's entry of hosts (by hostname), NULL when it has none. */
+const struct fb_host_entry *config_self_host(const struct fb_config *c);

@@ -49,6 +49,46 @@ struct named_cidr {
         const struct yaml_pos *pos;
 };
 
+/* kubernetes.cni host-gw: every host has its own /24 of the pod network (hosts[].pod_subnet), this node
+ * among them, since each node routes the others' /24 to their addresses; without host-gw no host has one. */
+static int check_pod_subnets(const struct fb_config *c) {
+        const struct yaml_pos *kf = &c->kube_firstboot_pos;
+        bool host_gw = config_cni_host_gw(c);
+        char field[64], a[16], b[16];
+        int r = 0;
+
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                const struct fb_host_entry *h = &c->hosts[i];
+
+                snprintf(field, sizeof(field), "kube_firstboot.hosts[%zu].pod_subnet", i);
+                if (!host_gw) {
+                        if (h->pod_subnet)
+                                r = pos_error(&h->pod_subnet_pos, kf, field,
+                                              "is only for kubernetes.cni: host-gw (the seed's is %s)", c->k8s.cni);
+                        continue;
+                }
+                if (!h->pod_subnet) {
+                        r = pos_error(&h->pos, kf, field,
+                                      "%s has none; kubernetes.cni host-gw needs a /24 of kubernetes.pod_cidr for "
+                                      "every host (kube-firstboot seed writes them)", h->name);
+                        continue;
+                }
+                format_ipv4(h->pod_subnet, a);
+                format_ipv4(c->k8s.pod_net, b);
+                if (!in_cidr(h->pod_subnet, c->k8s.pod_net, c->k8s.pod_prefix)) /* pod_prefix is at most /23 */
+                        r = pos_error(&h->pod_subnet_pos, kf, field, "%s/%u is outside kubernetes.pod_cidr %s/%u", a,
+                                      FB_POD_SUBNET_PREFIX, b, c->k8s.pod_prefix);
+                for (size_t j = 0; j < i; j++)
+                        if (c->hosts[j].pod_subnet == h->pod_subnet)
+                                r = pos_error(&h->pod_subnet_pos, kf, field, "%s/%u is already %s's (line %u)", a,
+                                              FB_POD_SUBNET_PREFIX, c->hosts[j].name, c->hosts[j].pod_subnet_pos.line);
+        }
+        if (host_gw && c->n_hosts == 0) /* with hosts but not this node, local-hostname's error says it */
+                r = pos_error(&c->k8s.cni_pos, kf, "kube_firstboot.kubernetes.cni",
+                              "host-gw needs kube_firstboot.hosts: every node with its address and pod_subnet");
+        return r;
+}
+
 int config_validate(struct fb_config *c) {
         const struct yaml_pos *kf = &c->kube_firstboot_pos;
         const struct fb_host_entry *self = NULL;
@@ -162,6 +202,9 @@ int config_validate(struct fb_config *c) {
                                               cidrs[k].pos->file ? "" : "the default ", a, cidrs[k].prefix, b,
                                               subnet_prefix, subnet_from, pos_str(subnet_pos, where, sizeof(where)));
                         }
+
+        if (check_pod_subnets(c) < 0)
+                r = -EINVAL;
 
         /* the control plane */
         if (parse_ipv4(c->k8s.control_plane_host, &cp_addr) < 0) {

@@ -80,6 +80,10 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
         for (size_t i = 0; i < c->n_hosts; i++) {
                 format_ipv4(c->hosts[i].address, a);
                 fprintf(f, "      - name: %s\n        address: %s\n", c->hosts[i].name, a);
+                if (c->hosts[i].pod_subnet) {
+                        format_ipv4(c->hosts[i].pod_subnet, a);
+                        fprintf(f, "        pod_subnet: %s/%u\n", a, FB_POD_SUBNET_PREFIX);
+                }
         }
         fprintf(f, "    kubernetes:\n");
         show_kv(f, 6, "version", c->k8s.version);

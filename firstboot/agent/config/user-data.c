@@ -104,9 +104,22 @@ static int host_address(struct schema_ctx *x, const struct ynode *key, const str
         return 0;
 }
 
+static int host_pod_subnet(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct fb_host_entry *h = userdata;
+        unsigned prefix;
+
+        if (schema_cidr(x, v, FB_POD_SUBNET_PREFIX, FB_POD_SUBNET_PREFIX,
+                        "kubernetes.cni host-gw gives every node a /24 of kubernetes.pod_cidr", &h->pod_subnet,
+                        &prefix) < 0)
+                return -EINVAL;
+        h->pod_subnet_pos = pos_of(x, v);
+        return 0;
+}
+
 static const struct schema_field host_entry_fields[] = {
         { "name", host_name, "each host needs a name" },
         { "address", host_address, "each host needs an IPv4 address" },
+        { "pod_subnet", host_pod_subnet, NULL }, /* kubernetes.cni host-gw: checked in config_validate() */
 };
 
 static int kf_host_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {

@@ -14,7 +14,10 @@
  *    kube-firstboot-fence.service, enabled, inserts them with iptables at every boot (after firewalld,
  *    should one start) and deletes them when stopped; a restart after a change swaps old rules for new.
  *
- * A host name as endpoint is resolved when the step runs; its IPv4 addresses then are fenced. */
+ * A host name as endpoint is resolved when the step runs; its IPv4 addresses then are fenced.
+ *
+ * With kubernetes.cni host-gw the same rules also let the pod network through FORWARD (fence.h), after the
+ * rejects: no flannel is there to add those, and pods on other nodes are reached by routing. */
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -80,6 +83,7 @@ static int rule_set(struct fence_rule *rule, const char *chain, const char *fmt,
         int n;
 
         rule->chain = chain;
+        rule->accept = false;
         va_start(ap, fmt);
         n = vsnprintf(rule->text, sizeof(rule->text), fmt, ap);
         va_end(ap);
@@ -102,6 +106,15 @@ int fence_rules(const struct fb_config *c, const uint32_t *addrs, size_t n_addrs
         size_t n = 0;
 
         format_ipv4(c->k8s.pod_net, pods);
+        if (config_cni_host_gw(c)) {
+                if (max < 2)
+                        return -E2BIG;
+                if (rule_set(&ret[n], "FORWARD", "-s %s/%u -j ACCEPT", pods, c->k8s.pod_prefix) < 0 ||
+                    rule_set(&ret[n + 1], "FORWARD", "-d %s/%u -j ACCEPT", pods, c->k8s.pod_prefix) < 0)
+                        return -E2BIG;
+                ret[n].accept = ret[n + 1].accept = true;
+                n += 2;
+        }
         for (size_t i = 0; i < n_addrs; i++) {
                 if (n + 3 > max)
                         return -E2BIG;
@@ -118,7 +131,7 @@ int fence_rules(const struct fb_config *c, const uint32_t *addrs, size_t n_addrs
 }
 
 void fence_direct_line(const struct fence_rule *rule, char *ret, size_t size) {
-        snprintf(ret, size, "ipv4 filter %s 0 %s", rule->chain, rule->text);
+        snprintf(ret, size, "ipv4 filter %s %d %s", rule->chain, rule->accept ? 1 : 0, rule->text);
 }
 
 int fence_unit_render(const struct fence_rule *rules, size_t n, char **ret, size_t *ret_size) {
@@ -248,8 +261,9 @@ static int fence_firewalld(struct fb_run *run, const struct fence_rule *rules, s
                         size_t k = 0;
 
                         fence_direct_line(&rules[i], line, sizeof(line));
-                        snprintf(what, sizeof(what), "reject %s %s (firewalld direct rule, %s)", rules[i].chain,
-                                 rules[i].text, permanent ? "permanent" : "now");
+                        snprintf(what, sizeof(what), "%s %s %s (firewalld direct rule, %s)",
+                                 rules[i].accept ? "accept" : "reject", rules[i].chain, rules[i].text,
+                                 permanent ? "permanent" : "now");
                         if (line_listed(listed, line)) {
                                 run_unchanged(run, STEP, what);
                                 continue;
@@ -262,7 +276,7 @@ static int fence_firewalld(struct fb_run *run, const struct fence_rule *rules, s
                         argv[k++] = "ipv4";
                         argv[k++] = "filter";
                         argv[k++] = rules[i].chain;
-                        argv[k++] = "0";
+                        argv[k++] = rules[i].accept ? "1" : "0";
                         for (size_t j = 0; j < rules[i].n_args; j++)
                                 argv[k++] = rules[i].argv[j];
                         argv[k] = NULL;

@@ -39,7 +39,8 @@ static size_t role_ports(const struct fb_config *c, char ports[][32]) {
                 snprintf(ports[n++], 32, "10250/tcp");       /* kubelet */
                 snprintf(ports[n++], 32, "30000-32767/tcp"); /* NodePort services */
         }
-        snprintf(ports[n++], 32, "8472/udp"); /* flannel VXLAN */
+        if (!config_cni_host_gw(c)) /* host-gw routes pod traffic as it is: no tunnel */
+                snprintf(ports[n++], 32, "8472/udp"); /* flannel VXLAN */
         return n;
 }
 

@@ -20,6 +20,7 @@
 #include "action.h"
 #include "host/host.h"
 #include "host/hostedit.h"
+#include "host/pod-routes.h"
 #include "host/unit.h"
 #include "log.h"
 #include "macro.h"
@@ -379,18 +380,22 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
 
 /* The network service's route-NAME file, in the form its ifup-routes reads (and cloud-init's sysconfig
  * renderer writes): ADDRESSn, NETMASKn, GATEWAYn. */
-static int render_ifcfg_routes(const struct fb_iface *iface, char **ret, size_t *ret_size) {
+static int render_ifcfg_routes(const struct fb_config *c, const struct fb_iface *iface, char **ret,
+                               size_t *ret_size) {
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        unsigned i;
         int r = 0;
 
         r |= buffer_puts(&b, NETWORKD_HEADER);
-        for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
+        for (i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
                 char net[16], mask[16], via[16];
                 format_ipv4(iface->routes[i].net, net);
                 format_ipv4(prefix_mask(iface->routes[i].prefix), mask);
                 format_ipv4(iface->routes[i].via, via);
                 r |= buffer_appendf(&b, "ADDRESS%u=%s\nNETMASK%u=%s\nGATEWAY%u=%s\n", i, net, i, mask, i, via);
         }
+        /* one file, one form: ifup-routes reads the whole file either as ADDRESSn keys or as ip(8) lines */
+        r |= pod_routes_append_ifcfg(c, iface, i, &b);
         if (r < 0)
                 return -ENOMEM;
         return buffer_steal(&b, ret, ret_size);
@@ -429,9 +434,11 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
         }
 
         r = kind == CONFIG_FILE_IFCFG          ? render_ifcfg(iface, name, &data, &size)
-            : kind == CONFIG_FILE_IFCFG_ROUTES ? render_ifcfg_routes(iface, &data, &size)
+            : kind == CONFIG_FILE_IFCFG_ROUTES ? render_ifcfg_routes(run->config, iface, &data, &size)
             : kind == CONFIG_FILE_NETWORK      ? render_networkd(iface, name, &data, &size)
                                                : render_link(iface, &data, &size);
+        if (r >= 0 && kind == CONFIG_FILE_NETWORK)
+                r = pod_routes_append_networkd(run->config, iface, &data, &size);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot render: %m", abs_path);
 
@@ -442,7 +449,8 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
         if (kind == CONFIG_FILE_LINK)
                 snprintf(after, sizeof(after), "%s for MAC %s", iface->name, iface->mac);
         else if (kind == CONFIG_FILE_IFCFG_ROUTES)
-                snprintf(after, sizeof(after), "%u static route%s", iface->n_routes, iface->n_routes == 1 ? "" : "s");
+                snprintf(after, sizeof(after), "%zu static route%s", iface->n_routes + pod_routes_count(run->config, iface),
+                         iface->n_routes + pod_routes_count(run->config, iface) == 1 ? "" : "s");
         else
                 iface_summary(iface, after, sizeof(after));
         if (asprintf(&what, "write %s", abs_path) < 0) {
@@ -882,7 +890,7 @@ int step_network(struct fb_run *run) {
                 if (r < 0)
                         return r;
                 files_changed = files_changed || r > 0;
-                if (renderer == RENDERER_IFCFG && iface->n_routes) {
+                if (renderer == RENDERER_IFCFG && (iface->n_routes || pod_routes_count(c, iface))) {
                         r = write_config_file(run, CONFIG_FILE_IFCFG_ROUTES, iface, names[i]);
                         if (r < 0)
                                 return r;
@@ -904,6 +912,10 @@ int step_network(struct fb_run *run) {
                 if (iface->gateway && !route_set)
                         route = route_set = true;
                 r = apply_now(run, iface, current[i], names[i], route);
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
+                r = pod_routes_apply(run, STEP, c, iface, names[i]);
                 if (r < 0)
                         return r;
                 changed = changed || r > 0;

@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "plan/preflight.h"
+#include "role/host-gw.h"
 #include "spawn.h"
 
 /* kubeadm 1.23's constants.ControlPlaneNumCPU and ControlPlaneMem (MB). */
@@ -283,6 +284,22 @@ static void check_size(struct checks *k, const char *check, unsigned bit, long l
         refused(k, check, "%lld %s, kubeadm init needs %lld%s", have, unit, need, need_unit);
 }
 
+/* kubernetes.cni host-gw: the kubelet runs the standard CNI plugins, which no image brings. */
+static void check_cni_plugins(struct checks *k) {
+        char missing[256];
+        const char *dir;
+
+        if (!config_cni_host_gw(k->config))
+                return;
+        dir = host_gw_plugin_dir(missing, sizeof(missing));
+        if (dir) {
+                show(k, "cni", "ok", "bridge, host-local, loopback and portmap in %s (kubernetes.cni host-gw)", dir);
+                return;
+        }
+        log_error("kubernetes.cni host-gw: %s; install them, or choose kubernetes.cni flannel", missing);
+        refused(k, "cni", "the CNI plugins host-gw needs are not installed");
+}
+
 int preflight_check(const struct fb_config *c, bool print, char *reason, size_t reason_size) {
         struct checks k = { .config = c, .print = print, .reason = reason, .reason_size = reason_size };
 
@@ -293,6 +310,7 @@ int preflight_check(const struct fb_config *c, bool print, char *reason, size_t 
                 fflush(stdout);
         }
         check_kubelet(&k);
+        check_cni_plugins(&k);
         if (c->role == FB_ROLE_CONTROL_PLANE) {
                 /* kubeadm join runs neither check: only the control plane's size matters */
                 char words[128];

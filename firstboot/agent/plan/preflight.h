@@ -14,7 +14,9 @@
  *    kubelet would be newer than the API server), not older than one minor below (kubeadm's minimum);
  *  - a control plane needs 2 CPUs (check NumCPU) and 1700 MB of memory (check Mem), as kubeadm init
  *    counts them (/proc/cpuinfo, MemTotal of /proc/meminfo, under --root), unless the seed lists the
- *    check in kubernetes.ignore_preflight_errors (then kubeadm only warns, and so does this).
+ *    check in kubernetes.ignore_preflight_errors (then kubeadm only warns, and so does this);
+ *  - with kubernetes.cni host-gw, the CNI plugins bridge, host-local, loopback and portmap in /opt/cni/bin
+ *    or /usr/lib/cni (role/host-gw.h).
  * Every refusal is logged as an error (the version's at the seed's file, line and column). With print
  * (plan), each check is also listed on stdout. Returns 0 when nothing refuses, -EINVAL when something
  * does; reason (may be NULL) gets the first refusal in short, for the progress report. */

@@ -19,6 +19,7 @@
 #include "path.h"
 #include "join/pubkeypin.h"
 #include "random.h"
+#include "role/host-gw.h"
 #include "role/role.h"
 #include "spawn.h"
 #include "role/token.h"
@@ -347,6 +348,12 @@ int step_cni(struct fb_run *run) {
 
         if (streq(c->k8s.cni, "none")) {
                 run_unchanged(run, STEP, "no CNI requested (kubernetes.cni: none)");
+                return 0;
+        }
+        if (config_cni_host_gw(c)) /* no manifest: this node's own configuration, as on every worker */
+                return step_cni_host_gw(run, STEP);
+        if (c->role != FB_ROLE_CONTROL_PLANE) {
+                run_unchanged(run, STEP, "flannel runs from the manifest the control plane applies");
                 return 0;
         }
         tmpl_path = rooted(PKGDATADIR "/kube-flannel.yml.in");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "role/host-gw.h"
 #include "role/kubeadm.h"
 #include "macro.h"
 #include "memstream.h"
@@ -22,6 +23,7 @@ int kubeadm_api_server(const struct fb_config *c, char *buf, size_t size) {
 
 static void node_registration(FILE *f, const struct fb_config *c) {
         uint32_t addr = config_node_address(c);
+        const char *cni_dir = config_cni_host_gw(c) ? host_gw_plugin_dir(NULL, 0) : NULL;
 
         fprintf(f, "nodeRegistration:\n"
                    "  name: \"%s\"\n"
@@ -41,6 +43,9 @@ static void node_registration(FILE *f, const struct fb_config *c) {
                 format_ipv4(addr, ip);
                 fprintf(f, "  kubeletExtraArgs:\n    node-ip: \"%s\"\n", ip);
         }
+        if (cni_dir && !streq(cni_dir, CNI_DEFAULT_BIN_DIR))
+                /* host-gw with the plugins elsewhere (Debian's /usr/lib/cni): the kubelet looks there */
+                fprintf(f, "%s    cni-bin-dir: \"%s\"\n", addr ? "" : "  kubeletExtraArgs:\n", cni_dir);
 }
 
 int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret, size_t *ret_size) {
@@ -86,13 +91,19 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "networking:\n"
                    "  serviceSubnet: \"%s/%u\"\n"
                    "  podSubnet: \"%s/%u\"\n"
-                   "  dnsDomain: \"cluster.local\"\n"
-                   "---\n"
-                   "apiVersion: kubelet.config.k8s.io/v1beta1\n"
-                   "kind: KubeletConfiguration\n"
-                   "cgroupDriver: systemd\n",
+                   "  dnsDomain: \"cluster.local\"\n",
                 c->cluster_name, c->k8s.version, api, c->k8s.image_repository, service, c->k8s.service_prefix, pod,
                 c->k8s.pod_prefix);
+        if (config_cni_host_gw(c))
+                /* host-gw: the seed gives every node its /24 and the nodes route them; the controller manager
+                 * would hand out its own in registration order, which need not agree */
+                fprintf(m.f, "controllerManager:\n"
+                             "  extraArgs:\n"
+                             "    allocate-node-cidrs: \"false\"\n");
+        fprintf(m.f, "---\n"
+                   "apiVersion: kubelet.config.k8s.io/v1beta1\n"
+                   "kind: KubeletConfiguration\n"
+                   "cgroupDriver: systemd\n");
         return memstream_close(&m, false, ret, ret_size);
 }
 

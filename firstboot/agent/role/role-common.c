@@ -26,13 +26,14 @@ static const struct fb_step control_plane_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
         { "init", "kubeadm init with the seed's settings", step_init },
         { "kubeconfig", "root's kubeconfig, as the reference copies admin.conf", step_kubeconfig },
-        { "cni", "the pod network (flannel)", step_cni },
+        { "cni", "the pod network (flannel, or host-gw's CNI configuration)", step_cni },
         { "publish", "the sealed join record on the metadata endpoint", step_publish },
         { "done", "the success sentinel", step_done },
 };
 
 static const struct fb_step worker_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
+        { "cni", "the pod network (host-gw's CNI configuration; flannel comes from the control plane)", step_cni },
         { "wait", "the join record from the metadata endpoint", step_wait_record },
         { "join", "kubeadm join with the record's token and CA hash", step_join },
         { "done", "the success sentinel", step_done },

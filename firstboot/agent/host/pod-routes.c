@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* The routes of kubernetes.cni host-gw: see pod-routes.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "fileio.h"
+#include "host/hostedit.h"
+#include "host/pod-routes.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+
+/* Whether hosts[i] is another node reached through iface (its address on iface's subnet), with a /24. */
+static bool route_via(const struct fb_config *c, const struct fb_iface *iface, const struct fb_host_entry *h) {
+        uint32_t mask = prefix_mask(iface->prefix);
+
+        return config_cni_host_gw(c) && iface->address && h->pod_subnet && h->address != iface->address &&
+               !streq(h->name, c->hostname) && (h->address & mask) == (iface->address & mask);
+}
+
+size_t pod_routes_count(const struct fb_config *c, const struct fb_iface *iface) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < c->n_hosts; i++)
+                n += route_via(c, iface, &c->hosts[i]);
+        return n;
+}
+
+/* Every route through iface appended to b: ifcfg's ADDRESSn/NETMASKn/GATEWAYn keys from *index on, or a
+ * networkd [Route] section. */
+static int append_routes(const struct fb_config *c, const struct fb_iface *iface, unsigned *index, struct buffer *b) {
+        char subnet[16], via[16], mask[16];
+        int r = 0;
+
+        format_ipv4(prefix_mask(FB_POD_SUBNET_PREFIX), mask);
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                const struct fb_host_entry *h = &c->hosts[i];
+
+                if (!route_via(c, iface, h))
+                        continue;
+                format_ipv4(h->pod_subnet, subnet);
+                format_ipv4(h->address, via);
+                if (!index)
+                        r |= buffer_appendf(b, "\n# the pod subnet of %s (kubernetes.cni host-gw)\n[Route]\n"
+                                            "Destination=%s/%u\nGateway=%s\n", h->name, subnet, FB_POD_SUBNET_PREFIX, via);
+                else {
+                        r |= buffer_appendf(b, "# the pod subnet of %s (kubernetes.cni host-gw)\n"
+                                            "ADDRESS%u=%s\nNETMASK%u=%s\nGATEWAY%u=%s\n",
+                                            h->name, *index, subnet, *index, mask, *index, via);
+                        (*index)++;
+                }
+        }
+        return r < 0 ? -ENOMEM : 0;
+}
+
+int pod_routes_append_ifcfg(const struct fb_config *c, const struct fb_iface *iface, unsigned first, struct buffer *b) {
+        return append_routes(c, iface, &first, b);
+}
+
+int pod_routes_append_networkd(const struct fb_config *c, const struct fb_iface *iface, char **data, size_t *size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+
+        if (buffer_append(&b, *data, *size) < 0 || append_routes(c, iface, NULL, &b) < 0)
+                return -ENOMEM;
+        free(*data);
+        *data = NULL;
+        return buffer_steal(&b, data, size);
+}
+
+static int run_ip_replace(struct fb_run *run, void *argv) {
+        return host_command_ok(run, argv, "ip route replace %s", ((const char *const *) argv)[3]);
+}
+
+int pod_routes_apply(struct fb_run *run, const char *step, const struct fb_config *c, const struct fb_iface *iface,
+                     const char *name) {
+        bool changed = false;
+        int r;
+
+        for (size_t i = 0; i < c->n_hosts; i++) {
+                const struct fb_host_entry *h = &c->hosts[i];
+                char subnet[24], via[16], want[96], what[160], current[128];
+                _cleanup_free_ char *out = NULL;
+
+                if (!route_via(c, iface, h))
+                        continue;
+                format_ipv4(h->pod_subnet, subnet);
+                snprintf(subnet + strlen(subnet), sizeof(subnet) - strlen(subnet), "/%u", FB_POD_SUBNET_PREFIX);
+                format_ipv4(h->address, via);
+                snprintf(want, sizeof(want), "%s via %s dev %s", subnet, via, name);
+                snprintf(what, sizeof(what), "route %s's pod subnet %s via %s dev %s now", h->name, subnet, via, name);
+                if (run->offline) {
+                        run_left_out(run, step, what);
+                        continue;
+                }
+                {
+                        const char *argv[] = { "ip", "route", "show", subnet, NULL };
+                        r = host_command(run, argv, false, &out);
+                        if (r < 0)
+                                return r;
+                        if (r != 0)
+                                return log_error_errno(-EIO, "ip route show %s failed (exit status %d)", subnet, r);
+                }
+                /* `ip route show PREFIX` prints "PREFIX via GW dev DEV ..." */
+                snprintf(current, sizeof(current), "%.*s", (int) strcspn(out, "\n"), out);
+                {
+                        size_t wl = strlen(want);
+                        if (strncmp(current, want, wl) == 0 && (current[wl] == 0 || current[wl] == ' ')) {
+                                run_unchanged(run, step, what);
+                                continue;
+                        }
+                }
+                {
+                        const char *argv[] = { "ip", "route", "replace", subnet, "via", via, "dev", name, NULL };
+                        changed = true;
+                        r = action_take(run, &(struct action) { .step = step, .what = what,
+                                                                .before = current[0] ? current : "none",
+                                                                .after = want, .kind = ACTION_CALL,
+                                                                .perform = run_ip_replace, .userdata = (void *) argv,
+                                                                .live = true });
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return changed;
+}
