@@ -337,7 +337,9 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
         bool changed = false;
         int r;
 
-        r = unit_enabled(run, unit, word);
+        /* checked before any change (check_network) */
+        r = run->facts.network_service_enabled;
+        snprintf(word, sizeof(word), "%s", run->facts.network_service_word);
         if (r < 0)
                 return r;
         snprintf(what, sizeof(what), "enable %s.service", unit);
@@ -534,10 +536,59 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         return changed;
 }
 
+/* What network-config needs of this host, every entry checked whatever the others gave: the interface
+ * each entry names (by MAC or by name), the renderer, and its service. */
+int check_network(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        struct fb_host_facts *f = &run->facts;
+        enum renderer renderer = RENDERER_IFCFG;
+        bool have_static = false;
+        int r, first = 0;
+
+        if (!c->have_network_config || c->n_ifaces == 0)
+                return 0;
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                const struct fb_iface *iface = &c->ifaces[i];
+
+                f->iface_names[i][0] = 0;
+                if (!iface->address)
+                        continue;
+                have_static = true;
+                if (iface->prefix > 32)
+                        r = log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
+                else if (!search_is_safe(iface->search))
+                        r = log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
+                                            "a domain cannot have", iface->search);
+                else
+                        r = iface_resolve(iface, f->iface_names[i]);
+                for (size_t j = 0; r >= 0 && j < i; j++)
+                        if (c->ifaces[j].address && streq(f->iface_names[j], f->iface_names[i]))
+                                r = log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
+                                                    f->iface_names[i]);
+                if (r < 0) {
+                        f->iface_names[i][0] = 0;
+                        first = first ?: r;
+                }
+        }
+        if (have_static) {
+                r = pick_renderer(&renderer);
+                if (r >= 0) {
+                        f->network_renderer = renderer;
+                        r = unit_enabled(run, renderer == RENDERER_IFCFG ? "network" : "systemd-networkd",
+                                         f->network_service_word);
+                        f->network_service_enabled = r;
+                }
+                first = first ?: (r < 0 ? r : 0);
+        }
+        f->network_checked = first == 0;
+        return first;
+}
+
 int step_network(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char names[FB_MAX_IFACES][IFNAMSIZ];
-        enum renderer renderer = RENDERER_IFCFG;
+        const struct fb_host_facts *f = &run->facts;
+        const char (*names)[IFNAMSIZ] = f->iface_names;
+        enum renderer renderer;
         bool changed = false, files_changed = false, have_static = false, route_set = false;
         int r;
 
@@ -546,34 +597,19 @@ int step_network(struct fb_run *run) {
                 return 0;
         }
 
-        /* Everything is checked before anything is written. */
-        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
-                const struct fb_iface *iface = &c->ifaces[i];
-
-                if (!iface->address)
-                        continue;
-                have_static = true;
-                if (iface->prefix > 32)
-                        return log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
-                if (!search_is_safe(iface->search))
-                        return log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
-                                               "a domain cannot have", iface->search);
-                r = iface_resolve(iface, names[i]);
+        /* everything was checked before anything was written: the engine runs check_network() first */
+        if (!f->network_checked) {
+                r = check_network(run);
                 if (r < 0)
                         return r;
-                for (size_t j = 0; j < i; j++)
-                        if (c->ifaces[j].address && streq(names[j], names[i]))
-                                return log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
-                                                       names[i]);
         }
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++)
+                have_static = have_static || c->ifaces[i].address;
         if (!have_static) {
                 run_unchanged(run, STEP, "network-config has no static address (DHCP): left to the distribution");
                 return 0;
         }
-
-        r = pick_renderer(&renderer);
-        if (r < 0)
-                return r;
+        renderer = (enum renderer) f->network_renderer;
         log_debug("network: rendering %s", renderer == RENDERER_IFCFG ? "ifcfg files" : "systemd-networkd files");
 
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
