@@ -89,6 +89,8 @@ void run_facts_done(struct fb_run *run) {
 
         free(f->hosts_old);
         free(f->hosts_new);
+        free(f->ssh_keys_new);
+        free(f->cni_template);
         daemon_json_change_done(&f->daemon_json);
         memset(f, 0, sizeof(*f));
 }

@@ -35,6 +35,13 @@ struct fb_host_facts {
         struct daemon_json_change daemon_json;
         int docker_enabled;
         char docker_enabled_word[FB_RUN_UNIT_STATE_MAX];
+        /* ssh: the modes of root's .ssh and authorized_keys (0: absent), the keys file with the seed's merged */
+        bool ssh_checked;
+        unsigned ssh_dir_mode, ssh_keys_mode, ssh_keys_added, ssh_keys_before;
+        char *ssh_keys_new;
+        size_t ssh_keys_new_size;
+        /* cni: the flannel manifest's template (role/control-plane.c) */
+        char *cni_template;
         /* kubelet: kubelet.service's is-enabled word */
         bool kubelet_checked;
         char kubelet_enabled_word[FB_RUN_UNIT_STATE_MAX];

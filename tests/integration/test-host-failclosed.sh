@@ -1,18 +1,21 @@
 #!/bin/bash
 # Fail closed on the host: what the steps need of the host (the interface network-config names, by MAC or
-# by name; docker.service and kubelet.service installed, docker not masked; the installed kubelet's
-# version; an /etc/hosts whose managed block the step can find the end of; docker's daemon.json) is
-# checked for every step before the first change. On a host that lacks any of it:
+# by name, and its renderer's unit; docker.service and kubelet.service installed, docker not masked; the
+# installed kubelet's version; an /etc/hosts whose managed block the step can find the end of; docker's
+# daemon.json; root's .ssh; kubeadm, kubectl, the flannel manifest) is checked for every step before the
+# first change. On a host that lacks any of it:
 #  - plan lists every stage and step, the refused ones marked, and every problem; exits 1; never speaks
 #    of recorded stages or resuming;
 #  - run exits 1 naming every problem, its last line saying nothing was changed; the --root tree is byte
 #    for byte what it was and no mutating command ran;
 #  - once the host is mended, run goes through.
-# Each problem alone is refused too, and a step that cannot run in plan does not stop plan either.
+# Each problem alone is refused too: root's authorized_keys a symlink; the role stage's kubeadm (init,
+# join) or kubectl and the flannel manifest (cni) missing.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
 SEED=$TOP/tests/data/cloud-init-corpus/base-v1-static/seed # node-1: eth0 by MAC 52:54:00:fb:00:69
+ROLE_STEPS="images wait join done"                       # a worker's
 MAC_OTHER="network-config: the interface with MAC 52:54:00:fb:00:69 is eth1, not eth0"
 NO_MAC="network-config: no interface has MAC 52:54:00:fb:00:69"
 NO_KUBELET_UNIT="kubelet.service does not exist: is kubelet installed?"
@@ -51,7 +54,7 @@ refused_on_host() {
                 grep -qF -- "$p" "$WORK/$name.plan.err" || { cat "$WORK/$name.plan.err" >&2; fail "$name: plan does not say [$p]"; }
         done
         for step in growroot hostname hosts network swap modules sysctl selinux firewall fence docker kubelet ssh \
-                images wait join done; do
+                $ROLE_STEPS; do
                 grep -qE "^  $step +(would|ok|REFUSED|left out) " "$WORK/$name.plan.out" ||
                         { cat "$WORK/$name.plan.out" >&2; fail "$name: plan does not list the step $step"; }
         done
@@ -136,3 +139,28 @@ echo '{"exec-opts": [' >"$R/etc/docker/daemon.json"
 rm "$B/state/units/docker.service.installed"
 refused_on_host daemonjson "$DAEMON_JSON_BAD" "docker.service does not exist: is docker installed?"
 ok "a daemon.json docker cannot read and no docker.service: both refused"
+
+fc_case ssh
+mkdir -p "$R/sys/class/net/eth1"
+echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
+rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+ln -sf /etc/passwd "$R/root/.ssh/authorized_keys"
+refused_on_host ssh "$R/root/.ssh/authorized_keys: not a regular file (a symlink?), refusing to use it"
+ok "root's authorized_keys a symlink: refused before any change"
+
+fc_case join
+mkdir -p "$R/sys/class/net/eth1"
+echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
+rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+rm "$B/kubeadm"
+refused_on_host join "kubeadm: command not found on the search path (is it installed? the image or kickstart installs it): kubeadm join joins the cluster"
+grep -qE "^  join +REFUSED " "$WORK/join.plan.out" || fail "join: plan does not mark the join step refused"
+ok "a worker without kubeadm: refused before the host stage"
+
+# the control plane: the fixture's eth0 is the master's NIC
+SEED=$HOST_FIXTURES/seeds/master ROLE_STEPS="images init kubeconfig cni publish done"
+fc_case master
+rm "$B/kubeadm" "$B/kubectl" "$R/usr/share/kube-firstboot/kube-flannel.yml.in"
+refused_on_host master "kubeadm init sets up the control plane" "kubectl applies the flannel manifest" \
+        "$R/usr/share/kube-firstboot/kube-flannel.yml.in: cannot read the flannel manifest: No such file or directory"
+ok "a control plane without kubeadm, kubectl and the flannel manifest: all three refused"

@@ -19,6 +19,6 @@ const struct fb_step host_steps[] = {
         { "fence", "keep pods and non-root users away from the metadata endpoint", step_fence },
         { "docker", "docker with the systemd cgroup driver, matching kubelet", step_docker, check_docker },
         { "kubelet", "kubelet enabled (kubeadm starts it)", step_kubelet, check_kubelet },
-        { "ssh", "root's authorized_keys from the cloud-config", step_ssh },
+        { "ssh", "root's authorized_keys from the cloud-config", step_ssh, check_ssh },
 };
 const size_t host_steps_count = ELEMENTSOF(host_steps);

@@ -27,3 +27,4 @@ int check_hosts(struct fb_run *run);
 int check_network(struct fb_run *run);
 int check_docker(struct fb_run *run);
 int check_kubelet(struct fb_run *run);
+int check_ssh(struct fb_run *run);
