@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "host/daemon-json.h"
+#include "host/fence.h"
 #include "exit-status.h"
 #include "join/joinrecord.h"
 #include "seed/seed.h"
@@ -40,6 +41,11 @@ struct fb_host_facts {
         unsigned ssh_dir_mode, ssh_keys_mode, ssh_keys_added, ssh_keys_before;
         char *ssh_keys_new;
         size_t ssh_keys_new_size;
+        /* fence: the endpoint's addresses (resolved) and port */
+        bool fence_checked;
+        uint32_t fence_addrs[FENCE_MAX_ADDRS];
+        size_t fence_n_addrs;
+        unsigned fence_port;
         /* cni: the flannel manifest's template (role/control-plane.c) */
         char *cni_template;
         /* kubelet: kubelet.service's is-enabled word */

@@ -164,3 +164,15 @@ rm "$B/kubeadm" "$B/kubectl" "$R/usr/share/kube-firstboot/kube-flannel.yml.in"
 refused_on_host master "kubeadm init sets up the control plane" "kubectl applies the flannel manifest" \
         "$R/usr/share/kube-firstboot/kube-flannel.yml.in: cannot read the flannel manifest: No such file or directory"
 ok "a control plane without kubeadm, kubectl and the flannel manifest: all three refused"
+
+# the fence needs the endpoint's address: a name this host cannot resolve (no network here)
+SEED=$WORK/fence-seed ROLE_STEPS="images wait join done"
+cp -r "$TOP/tests/data/cloud-init-corpus/base-v1-static/seed" "$SEED"
+sed -i 's|^  endpoint: http://192.168.220.1:8780/$|  endpoint: http://metadata.lab.invalid:8780/|' "$SEED/user-data"
+grep -q 'metadata.lab.invalid' "$SEED/user-data" || fail "fence: the seed's endpoint was not replaced"
+fc_case fence
+mkdir -p "$R/sys/class/net/eth1"
+echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
+rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+refused_on_host fence 'kube_firstboot.endpoint: cannot resolve "metadata.lab.invalid"'
+ok "an endpoint the fence cannot resolve: refused before any change"

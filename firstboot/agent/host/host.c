@@ -16,7 +16,7 @@ const struct fb_step host_steps[] = {
         { "sysctl", "bridge and forwarding sysctls kubeadm needs, now and at every boot", step_sysctl },
         { "selinux", "SELinux permissive, as the kubeadm guide for CentOS 7 does", step_selinux },
         { "firewall", "open the ports this role needs in firewalld", step_firewall },
-        { "fence", "keep pods and non-root users away from the metadata endpoint", step_fence },
+        { "fence", "keep pods and non-root users away from the metadata endpoint", step_fence, check_fence },
         { "docker", "docker with the systemd cgroup driver, matching kubelet", step_docker, check_docker },
         { "kubelet", "kubelet enabled (kubeadm starts it)", step_kubelet, check_kubelet },
         { "ssh", "root's authorized_keys from the cloud-config", step_ssh, check_ssh },

@@ -25,6 +25,7 @@ int step_ssh(struct fb_run *run);
 /* The steps' checks before any change (struct fb_step), in the step's file. */
 int check_hosts(struct fb_run *run);
 int check_network(struct fb_run *run);
+int check_fence(struct fb_run *run);
 int check_docker(struct fb_run *run);
 int check_kubelet(struct fb_run *run);
 int check_ssh(struct fb_run *run);
