@@ -355,10 +355,12 @@ static size_t steps_to_check(const struct engine_context *ctx, const struct fb_s
 }
 
 /* plan: what kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
- * plane too small) is checked before the first change, the lock file and the agent's state included, so
+ * plane too small) and what each step to run needs of the host (its check) are checked before the first
+ * change, the lock file and the agent's state included, so
  * that a seed that does not fit this machine leaves it as it was. Not for an instance that is provisioned
  * (a later kubelet upgrade must not fail its boots), nor for run --until seed, which changes nothing of the
- * host. Then, under the lock, the instance is recorded and the seed stage marked done. */
+ * host. run stops at a refusal, naming every problem; plan goes on to list every stage and step. Then,
+ * under the lock, the instance is recorded and the seed stage marked done. */
 static enum fb_failure stage_plan(struct engine_context *ctx, const struct engine_stage *st) {
         const struct engine_options *o = ctx->opts;
         struct fb_config *c = &ctx->config;
@@ -372,13 +374,12 @@ static enum fb_failure stage_plan(struct engine_context *ctx, const struct engin
                 return f;
 
         if (ctx->until != st && !(instance_complete(&ctx->state) && !o->force)) {
+                const struct fb_step *steps[FB_RUN_MAX_STEPS];
+                size_t n_steps = steps_to_check(ctx, steps, ELEMENTSOF(steps));
                 char reason[256];
 
                 if (ctx->dry_run)
                         print_plan_header(ctx);
-                const struct fb_step *steps[FB_RUN_MAX_REFUSED];
-                size_t n_steps = steps_to_check(ctx, steps, ELEMENTSOF(steps));
-
                 ctx->checked = true;
                 if (preflight_check(&ctx->run, steps, n_steps, reason, sizeof(reason)) < 0) {
                         if (!ctx->dry_run) {

@@ -12,7 +12,7 @@
 #include "state.h"
 
 #define FB_RUN_UNIT_STATE_MAX 33 /* host/unit.h's UNIT_STATE_MAX */
-#define FB_RUN_MAX_REFUSED 32
+#define FB_RUN_MAX_STEPS 32 /* the host stage's and a role's steps together */
 
 /* What the checks before any change (struct fb_step's check) found on the host, kept for the steps' runs,
  * which act on it instead of looking again. A step's run relies on its check having run (the engine runs
@@ -69,7 +69,7 @@ struct fb_run {
         bool have_join_record;
         struct fb_host_facts facts;
         /* The steps whose check found a problem: plan lists them as refused instead of running them. */
-        const struct fb_step *refused[FB_RUN_MAX_REFUSED];
+        const struct fb_step *refused[FB_RUN_MAX_STEPS];
         size_t n_refused;
 };
 
