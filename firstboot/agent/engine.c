@@ -51,9 +51,9 @@ void run_left_out(struct fb_run *run, const char *step, const char *what) {
                 log_info("%s: left out (offline --root: it acts on the running system): %s", step, what);
 }
 
-static bool step_refused(const struct fb_run *run, const struct fb_step *step) {
-        for (size_t i = 0; i < run->n_refused; i++)
-                if (run->refused[i] == step)
+static bool step_listed(const struct fb_step *const *list, size_t n, const struct fb_step *step) {
+        for (size_t i = 0; i < n; i++)
+                if (list[i] == step)
                         return true;
         return false;
 }
@@ -64,7 +64,19 @@ int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps) {
         for (size_t i = 0; i < n_steps; i++) {
                 int r;
 
-                if (step_refused(run, &steps[i])) {
+                if (steps[i].check && !step_listed(run->checked, run->n_checked, &steps[i])) {
+                        /* the engine ran every check before any change; this step's run relies on its own */
+                        r = steps[i].check(run);
+                        if (r < 0 && !run->dry_run)
+                                return r;
+                        if (r < 0 && failed == 0)
+                                failed = r;
+                        if (r < 0 && run->n_refused < ELEMENTSOF(run->refused))
+                                run->refused[run->n_refused++] = &steps[i];
+                        if (run->n_checked < ELEMENTSOF(run->checked))
+                                run->checked[run->n_checked++] = &steps[i];
+                }
+                if (step_listed(run->refused, run->n_refused, &steps[i])) {
                         /* plan only: run refuses the host before the first step */
                         if (run->dry_run)
                                 printf("  %-10s REFUSED this host cannot take the step (the checks before any "

@@ -15,41 +15,36 @@
 #define FB_RUN_MAX_STEPS 32 /* the host stage's and a role's steps together */
 
 /* What the checks before any change (struct fb_step's check) found on the host, kept for the steps' runs,
- * which act on it instead of looking again. A step's run relies on its check having run (the engine runs
- * every check first); when the host changed between the two, the run's commands and writes fail. */
+ * which act on it instead of looking again. A step's run relies on its check having passed (run_steps()
+ * sees to it); when the host changed between the two, the run's commands and writes fail. */
 struct fb_host_facts {
         /* network: the interface each entry of network-config is now (IFNAMSIZ), the renderer (network.c),
          * and whether its service is enabled (unit_query's answer and word) */
-        bool network_checked;
         char iface_names[FB_MAX_IFACES][16];
         int network_renderer;
         int network_service_enabled;
         char network_service_word[FB_RUN_UNIT_STATE_MAX];
         /* hosts: /etc/hosts as read (NULL: absent) and with the managed block merged in */
-        bool hosts_checked;
         char *hosts_old, *hosts_new;
         size_t hosts_old_size, hosts_new_size;
         unsigned hosts_n_nodes;
         /* docker: whether daemon.json exists, the merge into it (content NULL: unchanged), and
          * docker.service's is-enabled answer and word */
-        bool docker_checked, daemon_json_exists;
+        bool daemon_json_exists;
         struct daemon_json_change daemon_json;
         int docker_enabled;
         char docker_enabled_word[FB_RUN_UNIT_STATE_MAX];
         /* ssh: the modes of root's .ssh and authorized_keys (0: absent), the keys file with the seed's merged */
-        bool ssh_checked;
         unsigned ssh_dir_mode, ssh_keys_mode, ssh_keys_added, ssh_keys_before;
         char *ssh_keys_new;
         size_t ssh_keys_new_size;
         /* fence: the endpoint's addresses (resolved) and port */
-        bool fence_checked;
         uint32_t fence_addrs[FENCE_MAX_ADDRS];
         size_t fence_n_addrs;
         unsigned fence_port;
         /* cni: the flannel manifest's template (role/control-plane.c) */
         char *cni_template;
         /* kubelet: kubelet.service's is-enabled word */
-        bool kubelet_checked;
         char kubelet_enabled_word[FB_RUN_UNIT_STATE_MAX];
 };
 
@@ -68,9 +63,10 @@ struct fb_run {
         struct join_record join_record;
         bool have_join_record;
         struct fb_host_facts facts;
-        /* The steps whose check found a problem: plan lists them as refused instead of running them. */
-        const struct fb_step *refused[FB_RUN_MAX_STEPS];
-        size_t n_refused;
+        /* The steps whose check ran (before any change), and those whose check found a problem: plan lists
+         * them as refused instead of running them. */
+        const struct fb_step *checked[FB_RUN_MAX_STEPS], *refused[FB_RUN_MAX_STEPS];
+        size_t n_checked, n_refused;
 };
 
 /* Frees what the checks kept in run->facts. */
@@ -98,9 +94,9 @@ void run_unchanged(struct fb_run *run, const char *step, const char *what);
  * out"), logged by run. */
 void run_left_out(struct fb_run *run, const char *step, const char *what);
 
-/* Runs a table of steps in order; stops at the first failure, except in dry_run (plan), which goes on to
- * list every step (a step whose check refused is listed as refused, not run). Returns >0 if any changed,
- * the first failure's -errno when one failed. */
+/* Runs a table of steps in order, each one's check first unless it ran already; stops at the first
+ * failure, except in dry_run (plan), which goes on to list every step (a step whose check refused is listed
+ * as refused, not run). Returns >0 if any changed, the first failure's -errno when one failed. */
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps);
 
 /* ---- The engine: the stages of a run, in order, each with the state mark it completes ---- */

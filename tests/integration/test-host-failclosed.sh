@@ -32,6 +32,11 @@ fc_case() {
         host_bin "$B" "$R"
 }
 
+# nic_fits: eth0 has the seed's MAC, as on the node the seed was made for.
+nic_fits() {
+        echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth0/address"
+}
+
 # fc_agent STATUS NAME CMD [ARGS...]: the agent on R with B, in its own UTS and network namespace, must exit
 # with STATUS; stdout in $WORK/NAME.CMD.out, stderr in $WORK/NAME.CMD.err.
 fc_agent() {
@@ -91,8 +96,8 @@ grep -qF "  kubelet    REFUSED kubelet 1.21.14 is too old for kubernetes.version
 ok "a host lacking five things: plan lists every step and all five problems, run refuses naming all, nothing changed"
 
 # mend the host: run goes through the host stage and changes it
-rm -r "$R/sys/class/net/eth0"
-mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+rm -r "$R/sys/class/net/eth1"
+nic_fits
 touch "$B/state/units/kubelet.service.installed"
 rm "$B/state/units/docker.service.masked" "$B/kubelet.version"
 head -n -2 "$R/etc/hosts" >"$WORK/hosts" && cat "$WORK/hosts" >"$R/etc/hosts"
@@ -116,42 +121,33 @@ refused_on_host device "$NO_MAC"
 ok "no interface with network-config's MAC: refused"
 
 fc_case unit
-mkdir -p "$R/sys/class/net/eth1"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
 rm "$B/state/units/network.service.installed" "$B/state/units/network.service.enabled"
 refused_on_host unit "$NO_NETWORK_UNIT"
 ok "network.service missing (the ifcfg files' renderer): refused"
 
 fc_case version
-mkdir -p "$R/sys/class/net/eth1"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
 echo v1.21.14 >"$B/kubelet.version"
 refused_on_host version "$KUBELET_OLD"
 ok "an installed kubelet too old: refused, every stage listed"
 
 fc_case daemonjson
-mkdir -p "$R/sys/class/net/eth1" "$R/etc/docker"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
+mkdir -p "$R/etc/docker"
 echo '{"exec-opts": [' >"$R/etc/docker/daemon.json"
 rm "$B/state/units/docker.service.installed"
 refused_on_host daemonjson "$DAEMON_JSON_BAD" "docker.service does not exist: is docker installed?"
 ok "a daemon.json docker cannot read and no docker.service: both refused"
 
 fc_case ssh
-mkdir -p "$R/sys/class/net/eth1"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
 ln -sf /etc/passwd "$R/root/.ssh/authorized_keys"
 refused_on_host ssh "$R/root/.ssh/authorized_keys: not a regular file (a symlink?), refusing to use it"
 ok "root's authorized_keys a symlink: refused before any change"
 
 fc_case join
-mkdir -p "$R/sys/class/net/eth1"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
 rm "$B/kubeadm"
 refused_on_host join "kubeadm: command not found on the search path (is it installed? the image or kickstart installs it): kubeadm join joins the cluster"
 grep -qE "^  join +REFUSED " "$WORK/join.plan.out" || fail "join: plan does not mark the join step refused"
@@ -171,8 +167,6 @@ cp -r "$TOP/tests/data/cloud-init-corpus/base-v1-static/seed" "$SEED"
 sed -i 's|^  endpoint: http://192.168.220.1:8780/$|  endpoint: http://metadata.lab.invalid:8780/|' "$SEED/user-data"
 grep -q 'metadata.lab.invalid' "$SEED/user-data" || fail "fence: the seed's endpoint was not replaced"
 fc_case fence
-mkdir -p "$R/sys/class/net/eth1"
-echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
-rm -r "$R/sys/class/net/eth0" && mv "$R/sys/class/net/eth1" "$R/sys/class/net/eth0"
+nic_fits
 refused_on_host fence 'kube_firstboot.endpoint: cannot resolve "metadata.lab.invalid"'
 ok "an endpoint the fence cannot resolve: refused before any change"

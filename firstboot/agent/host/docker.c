@@ -144,7 +144,6 @@ int check_docker(struct fb_run *run) {
                 r = log_error_errno(-EPERM, "docker.service is masked: unmask it (systemctl unmask docker) or the "
                                     "node cannot run pods");
         first = first ?: (r < 0 ? r : 0);
-        f->docker_checked = first == 0;
         return first;
 }
 
@@ -154,11 +153,6 @@ int step_docker(struct fb_run *run) {
         bool file_changed, did_something = false, need_verify = true;
         int r;
 
-        if (!f->docker_checked) { /* the engine runs check_docker() before any change */
-                r = check_docker(run);
-                if (r < 0)
-                        return r;
-        }
         file_changed = f->daemon_json.content != NULL;
         if (file_changed) {
                 did_something = true;

@@ -402,11 +402,7 @@ int check_fence(struct fb_run *run) {
                 return log_error_errno(r, "kube_firstboot.endpoint \"%s\": the fence covers IPv4 endpoints only", c->endpoint);
         if (r < 0)
                 return log_error_errno(r, "kube_firstboot.endpoint \"%s\": not http(s)://HOST[:PORT]/", c->endpoint);
-        r = endpoint_addresses(host, f->fence_addrs, ELEMENTSOF(f->fence_addrs), &f->fence_n_addrs);
-        if (r < 0)
-                return r;
-        f->fence_checked = true;
-        return 0;
+        return endpoint_addresses(host, f->fence_addrs, ELEMENTSOF(f->fence_addrs), &f->fence_n_addrs);
 }
 
 int step_fence(struct fb_run *run) {
@@ -418,11 +414,6 @@ int step_fence(struct fb_run *run) {
         if (!c->endpoint[0]) {
                 run_unchanged(run, STEP, "no kube_firstboot.endpoint in the seed: nothing to fence");
                 return 0;
-        }
-        if (!f->fence_checked) { /* the engine runs check_fence() before any change */
-                r = check_fence(run);
-                if (r < 0)
-                        return r;
         }
         n = fence_rules(c, f->fence_addrs, f->fence_n_addrs, f->fence_port, rules, ELEMENTSOF(rules));
         if (n < 0)

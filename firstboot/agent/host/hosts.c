@@ -172,10 +172,8 @@ int check_hosts(struct fb_run *run) {
         r = hosts_render_block(run->config, &block, &block_size, &f->hosts_n_nodes);
         if (r < 0)
                 return log_error_errno(r, "/etc/hosts: cannot build the managed block: %m");
-        if (f->hosts_n_nodes == 0) {
-                f->hosts_checked = true;
+        if (f->hosts_n_nodes == 0)
                 return 0;
-        }
 
         free(f->hosts_old);
         f->hosts_old = NULL;
@@ -193,7 +191,6 @@ int check_hosts(struct fb_run *run) {
         if (r < 0)
                 return r;
         warn_conflicts(f->hosts_new, f->hosts_new_size, path, run->config);
-        f->hosts_checked = true;
         return 0;
 }
 
@@ -201,13 +198,7 @@ int step_hosts(struct fb_run *run) {
         const struct fb_host_facts *f = &run->facts;
         const char *old;
         char after[64];
-        int r;
 
-        if (!f->hosts_checked) { /* the engine runs check_hosts() before any change */
-                r = check_hosts(run);
-                if (r < 0)
-                        return r;
-        }
         if (f->hosts_n_nodes == 0) {
                 run_unchanged(run, STEP, "/etc/hosts: no cluster nodes to list (no hosts and no own address)");
                 return 0;

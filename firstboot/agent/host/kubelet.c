@@ -50,19 +50,12 @@ int check_kubelet(struct fb_run *run) {
         if (streq(state, "unknown"))
                 return log_error_errno(-ENOENT, "kubelet.service does not exist: is kubelet installed? (the image or "
                                        "kickstart installs it)");
-        run->facts.kubelet_checked = true;
         return 0;
 }
 
 int step_kubelet(struct fb_run *run) {
         const char *state = run->facts.kubelet_enabled_word;
-        int r;
 
-        if (!run->facts.kubelet_checked) { /* the engine runs check_kubelet() before any change */
-                r = check_kubelet(run);
-                if (r < 0)
-                        return r;
-        }
         if (streq(state, "enabled")) {
                 run_unchanged(run, STEP, "enable kubelet.service");
                 return 0;

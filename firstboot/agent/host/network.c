@@ -580,7 +580,6 @@ int check_network(struct fb_run *run) {
                 }
                 first = first ?: (r < 0 ? r : 0);
         }
-        f->network_checked = first == 0;
         return first;
 }
 
@@ -597,12 +596,7 @@ int step_network(struct fb_run *run) {
                 return 0;
         }
 
-        /* everything was checked before anything was written: the engine runs check_network() first */
-        if (!f->network_checked) {
-                r = check_network(run);
-                if (r < 0)
-                        return r;
-        }
+        /* everything was checked before anything was written (check_network()) */
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++)
                 have_static = have_static || c->ifaces[i].address;
         if (!have_static) {

@@ -268,7 +268,6 @@ int check_ssh(struct fb_run *run) {
                         r = log_error_errno(r, AUTHORIZED_KEYS ": cannot build the new content: %m");
         }
         first = first ?: (r < 0 ? r : 0);
-        f->ssh_checked = first == 0;
         return first;
 }
 
@@ -281,11 +280,6 @@ int step_ssh(struct fb_run *run) {
         if (c->n_ssh_keys == 0) {
                 run_unchanged(run, STEP, "no ssh_authorized_keys in the seed");
                 return 0;
-        }
-        if (!f->ssh_checked) { /* the engine runs check_ssh() before any change */
-                r = check_ssh(run);
-                if (r < 0)
-                        return r;
         }
 
         r = ensure_mode(run, SSH_DIR, f->ssh_dir_mode, 0700, true);

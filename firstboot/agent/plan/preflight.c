@@ -283,19 +283,17 @@ static void check_size(struct checks *k, const char *check, unsigned bit, long l
         refused(k, check, "%lld %s, kubeadm init needs %lld%s", have, unit, need, need_unit);
 }
 
-/* Each step's check (struct fb_step): its problems are logged by the check, listed here. */
+/* Each step's check (struct fb_step): its problems are logged by the check, and listed here. A step whose
+ * check passed is not: plan lists its actions under its stage. */
 static void check_steps(struct checks *k, struct fb_run *run, const struct fb_step *const *steps, size_t n_steps) {
-        run->n_refused = 0;
+        run->n_refused = run->n_checked = 0;
         for (size_t i = 0; i < n_steps; i++) {
-                int r;
-
                 if (!steps[i]->check)
                         continue;
-                r = steps[i]->check(run);
-                if (r >= 0) {
-                        show(k, steps[i]->name, "ok", "what the step needs of this host is there");
+                if (run->n_checked < ELEMENTSOF(run->checked))
+                        run->checked[run->n_checked++] = steps[i];
+                if (steps[i]->check(run) >= 0)
                         continue;
-                }
                 if (run->n_refused < ELEMENTSOF(run->refused))
                         run->refused[run->n_refused++] = steps[i];
                 refused(k, steps[i]->name, "this host cannot take the step (the error above says why)");

@@ -378,11 +378,6 @@ int step_cni(struct fb_run *run) {
         admin = rooted(ADMIN_CONF);
         if (!tmpl_path || !admin)
                 return -ENOMEM;
-        if (!run->facts.cni_template) { /* the engine runs check_cni() before any change */
-                r = check_cni(run);
-                if (r < 0)
-                        return r;
-        }
         format_ipv4(c->k8s.pod_net, pod);
         snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), "/%u", c->k8s.pod_prefix);
         {
