@@ -51,17 +51,60 @@ void run_left_out(struct fb_run *run, const char *step, const char *what) {
                 log_info("%s: left out (offline --root: it acts on the running system): %s", step, what);
 }
 
+static bool step_listed(const struct fb_step *const *list, size_t n, const struct fb_step *step) {
+        for (size_t i = 0; i < n; i++)
+                if (list[i] == step)
+                        return true;
+        return false;
+}
+
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps) {
-        int changed = 0;
+        int changed = 0, failed = 0;
 
         for (size_t i = 0; i < n_steps; i++) {
-                int r = steps[i].run(run);
-                if (r < 0)
+                int r;
+
+                if (steps[i].check && !step_listed(run->checked, run->n_checked, &steps[i])) {
+                        /* the engine ran every check before any change; this step's run relies on its own */
+                        r = steps[i].check(run);
+                        if (r < 0 && !run->dry_run)
+                                return r;
+                        if (r < 0 && failed == 0)
+                                failed = r;
+                        if (r < 0 && run->n_refused < ELEMENTSOF(run->refused))
+                                run->refused[run->n_refused++] = &steps[i];
+                        if (run->n_checked < ELEMENTSOF(run->checked))
+                                run->checked[run->n_checked++] = &steps[i];
+                }
+                if (step_listed(run->refused, run->n_refused, &steps[i])) {
+                        /* plan only: run refuses the host before the first step */
+                        if (run->dry_run)
+                                printf("  %-10s REFUSED this host cannot take the step (the checks before any "
+                                       "change say why)\n", steps[i].name);
+                        else
+                                return -EINVAL;
+                        continue;
+                }
+                r = steps[i].run(run);
+                if (r < 0 && !run->dry_run)
                         return r; /* the step logged what failed */
+                if (r < 0 && failed == 0)
+                        failed = r; /* plan goes on: every step and every problem */
                 if (r > 0)
                         changed = 1;
         }
-        return changed;
+        return failed < 0 ? failed : changed;
+}
+
+void run_facts_done(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+
+        free(f->hosts_old);
+        free(f->hosts_new);
+        free(f->ssh_keys_new);
+        free(f->cni_template);
+        daemon_json_change_done(&f->daemon_json);
+        memset(f, 0, sizeof(*f));
 }
 
 /* ---- The engine ---- */
@@ -78,6 +121,8 @@ struct engine_context {
         const struct engine_stage *until; /* --until: the last stage to run, or NULL */
         size_t until_n_steps;             /* --until a host step: run the host stage's first until_n_steps */
         bool checked;                     /* the checks before any change ran (and plan's header is printed) */
+        bool refused;                     /* plan: they refused this host (run stops before any change) */
+        bool plan_failed;                 /* plan: a step failed (run would stop there) */
         bool finished;                    /* nothing (more) to do: no further stage runs */
         bool stopped;                     /* --until reached: only the stages marked always run */
         int lock_fd, log_fd;
@@ -103,6 +148,7 @@ static void engine_context_done(struct engine_context *ctx) {
         config_done(&ctx->config);
         seed_done(&ctx->seed);
         free(ctx->state_base);
+        run_facts_done(&ctx->run);
         secure_erase(&ctx->run.join_record, sizeof(ctx->run.join_record));
 }
 
@@ -296,11 +342,37 @@ static void print_plan_header(const struct engine_context *ctx) {
                ctx->config.hostname, role_to_string(ctx->config.role));
 }
 
+/* The steps this command is to take (of the stages not done yet, through --until), each of whose checks
+ * runs before any change. The role stage's are not on an offline tree, which leaves that stage out. */
+static size_t steps_to_check(const struct engine_context *ctx, const struct fb_step **ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < engine_stages_count; i++) {
+                const struct engine_stage *st = &engine_stages[i];
+
+                if (st->steps && !(ctx->run.offline && streq(st->mark, "role")) &&
+                    !(state_stage_done(&ctx->state, st->mark, NULL) && !ctx->opts->force)) {
+                        size_t n_steps;
+                        const struct fb_step *steps = st->steps(&ctx->config, &n_steps);
+
+                        if (st == ctx->until && ctx->until_n_steps > 0 && ctx->until_n_steps < n_steps)
+                                n_steps = ctx->until_n_steps;
+                        for (size_t j = 0; j < n_steps && n < max; j++)
+                                ret[n++] = &steps[j];
+                }
+                if (st == ctx->until)
+                        break;
+        }
+        return n;
+}
+
 /* plan: what kubeadm would refuse for certain (a kubelet that does not fit kubernetes.version, a control
- * plane too small) is checked before the first change, the lock file and the agent's state included, so
+ * plane too small) and what each step to run needs of the host (its check) are checked before the first
+ * change, the lock file and the agent's state included, so
  * that a seed that does not fit this machine leaves it as it was. Not for an instance that is provisioned
  * (a later kubelet upgrade must not fail its boots), nor for run --until seed, which changes nothing of the
- * host. Then, under the lock, the instance is recorded and the seed stage marked done. */
+ * host. run stops at a refusal, naming every problem; plan goes on to list every stage and step. Then,
+ * under the lock, the instance is recorded and the seed stage marked done. */
 static enum fb_failure stage_plan(struct engine_context *ctx, const struct engine_stage *st) {
         const struct engine_options *o = ctx->opts;
         struct fb_config *c = &ctx->config;
@@ -314,20 +386,20 @@ static enum fb_failure stage_plan(struct engine_context *ctx, const struct engin
                 return f;
 
         if (ctx->until != st && !(instance_complete(&ctx->state) && !o->force)) {
+                const struct fb_step *steps[FB_RUN_MAX_STEPS];
+                size_t n_steps = steps_to_check(ctx, steps, ELEMENTSOF(steps));
                 char reason[256];
 
                 if (ctx->dry_run)
                         print_plan_header(ctx);
                 ctx->checked = true;
-                if (preflight_check(c, ctx->dry_run, reason, sizeof(reason)) < 0) {
-                        if (ctx->dry_run)
-                                printf("run would refuse this host before any change (exit status %d).\n",
-                                       fb_exit_status(FB_FAILURE_REFUSED));
-                        else {
+                if (preflight_check(&ctx->run, steps, n_steps, reason, sizeof(reason)) < 0) {
+                        if (!ctx->dry_run) {
                                 log_error("refused before any change; nothing was changed");
                                 endpoint_report(c, st->mark, "failed", reason);
+                                return FB_FAILURE_REFUSED;
                         }
-                        return FB_FAILURE_REFUSED;
+                        ctx->refused = true; /* plan goes on: every stage and step, the refused ones marked */
                 }
         }
         if (!ctx->dry_run) {
@@ -414,6 +486,12 @@ static enum fb_failure stage_steps(struct engine_context *ctx, const struct engi
         if (!ctx->dry_run)
                 endpoint_report(&ctx->config, engine_report_stage(st, &ctx->config), "running", st->why);
         r = run_steps(&ctx->run, steps, n_steps);
+        if (r < 0 && ctx->dry_run) {
+                /* plan records nothing and goes on to list the other stages */
+                log_error("stage %s: a step failed in plan (above); run would stop there", st->mark);
+                ctx->plan_failed = true;
+                return FB_SUCCESS;
+        }
         if (r < 0) {
                 char reason[256], error[64];
                 snprintf(reason, sizeof(reason), "stage %s failed: %s", st->mark, errno_text(r, error, sizeof(error)));
@@ -453,6 +531,15 @@ static enum fb_failure stage_report(struct engine_context *ctx, const struct eng
                                ctx->run.n_left_out);
                 else
                         log_info("%u action(s) on the running system left out (offline --root)", ctx->run.n_left_out);
+        }
+        if (ctx->refused) {
+                printf("run would refuse this host before any change (exit status %d).\n",
+                       fb_exit_status(FB_FAILURE_REFUSED));
+                return FB_FAILURE_REFUSED;
+        }
+        if (ctx->plan_failed) {
+                printf("run would fail at a step (exit status %d).\n", fb_exit_status(FB_FAILURE_HOST));
+                return FB_FAILURE_HOST;
         }
         return FB_SUCCESS;
 }

@@ -4,10 +4,50 @@
 #include <stdbool.h>
 
 #include "config/config.h"
+#include "host/daemon-json.h"
+#include "host/fence.h"
 #include "exit-status.h"
 #include "join/joinrecord.h"
 #include "seed/seed.h"
 #include "state.h"
+
+#define FB_RUN_UNIT_STATE_MAX 33 /* host/unit.h's UNIT_STATE_MAX */
+#define FB_RUN_MAX_STEPS 32 /* the host stage's and a role's steps together */
+
+/* What the checks before any change (struct fb_step's check) found on the host, kept for the steps' runs,
+ * which act on it instead of looking again. A step's run relies on its check having passed (run_steps()
+ * sees to it); when the host changed between the two, the run's commands and writes fail. */
+struct fb_host_facts {
+        /* network: the interface each entry of network-config is now (IFNAMSIZ), the renderer (network.c),
+         * and whether its service is enabled (unit_query's answer and word) */
+        char iface_names[FB_MAX_IFACES][16];
+        char iface_targets[FB_MAX_IFACES][16]; /* and the name it is to have (set-name renames it) */
+        int network_renderer;
+        int network_service_enabled;
+        char network_service_word[FB_RUN_UNIT_STATE_MAX];
+        /* hosts: /etc/hosts as read (NULL: absent) and with the managed block merged in */
+        char *hosts_old, *hosts_new;
+        size_t hosts_old_size, hosts_new_size;
+        unsigned hosts_n_nodes;
+        /* docker: whether daemon.json exists, the merge into it (content NULL: unchanged), and
+         * docker.service's is-enabled answer and word */
+        bool daemon_json_exists;
+        struct daemon_json_change daemon_json;
+        int docker_enabled;
+        char docker_enabled_word[FB_RUN_UNIT_STATE_MAX];
+        /* ssh: the modes of root's .ssh and authorized_keys (0: absent), the keys file with the seed's merged */
+        unsigned ssh_dir_mode, ssh_keys_mode, ssh_keys_added, ssh_keys_before;
+        char *ssh_keys_new;
+        size_t ssh_keys_new_size;
+        /* fence: the endpoint's addresses (resolved) and port */
+        uint32_t fence_addrs[FENCE_MAX_ADDRS];
+        size_t fence_n_addrs;
+        unsigned fence_port;
+        /* cni: the flannel manifest's template (role/control-plane.c) */
+        char *cni_template;
+        /* kubelet: kubelet.service's is-enabled word */
+        char kubelet_enabled_word[FB_RUN_UNIT_STATE_MAX];
+};
 
 /* What a stage or step needs: the configuration, whether it only plans, and where to log. */
 struct fb_run {
@@ -23,15 +63,29 @@ struct fb_run {
          * for its join step. It holds the token: wiped when used, and by the engine at the end. */
         struct join_record join_record;
         bool have_join_record;
+        struct fb_host_facts facts;
+        /* The steps whose check ran (before any change), and those whose check found a problem: plan lists
+         * them as refused instead of running them. */
+        const struct fb_step *checked[FB_RUN_MAX_STEPS], *refused[FB_RUN_MAX_STEPS];
+        size_t n_checked, n_refused;
 };
+
+/* Frees what the checks kept in run->facts. */
+void run_facts_done(struct fb_run *run);
 
 /* A step of a stage: checks the host, applies only what differs (unless dry_run), verifies.
  * Returns 0 when nothing needed doing, >0 when it changed something (or would, in dry_run), -errno on
- * failure (logged by the step). Steps report each action with run_action()/run_unchanged(). */
+ * failure (logged by the step). Steps report each action with run_action()/run_unchanged().
+ * check (NULL: none) is what the step needs of the host and cannot make itself (an interface, a unit, a
+ * file it must be able to edit): the engine runs the check of every step that is to run before the first
+ * change (plan/preflight.c), so that a host that cannot take the seed is left as it was. It logs every
+ * problem it finds and returns -errno (0 when the host can take the step), and keeps what it read in
+ * run->facts for run, which relies on it. */
 struct fb_step {
         const char *name;
         const char *why;
         int (*run)(struct fb_run *run);
+        int (*check)(struct fb_run *run);
 };
 
 /* Records one action: printed by plan ("would"), logged by run. before/after may be NULL. */
@@ -41,7 +95,9 @@ void run_unchanged(struct fb_run *run, const char *step, const char *what);
  * out"), logged by run. */
 void run_left_out(struct fb_run *run, const char *step, const char *what);
 
-/* Runs a table of steps in order; stops at the first failure. Returns >0 if any changed. */
+/* Runs a table of steps in order, each one's check first unless it ran already; stops at the first
+ * failure, except in dry_run (plan), which goes on to list every step (a step whose check refused is listed
+ * as refused, not run). Returns >0 if any changed, the first failure's -errno when one failed. */
 int run_steps(struct fb_run *run, const struct fb_step *steps, size_t n_steps);
 
 /* ---- The engine: the stages of a run, in order, each with the state mark it completes ---- */

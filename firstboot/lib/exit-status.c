@@ -10,10 +10,10 @@ enum fb_exit_status fb_exit_status(enum fb_failure failure) {
                 return FB_EXIT_OK;
         case FB_FAILURE_USAGE:
         case FB_FAILURE_BAD_INPUT:
-        case FB_FAILURE_REFUSED:
                 return FB_EXIT_BAD_INPUT;
         case FB_FAILURE_NO_SEED:
                 return FB_EXIT_NO_SEED;
+        case FB_FAILURE_REFUSED: /* the seed is right, this host cannot take it (as cloud-init's runtime errors) */
         case FB_FAILURE_TRANSIENT:
         case FB_FAILURE_HOST:
         case FB_FAILURE_INTERNAL:

@@ -6,8 +6,9 @@
  * documented and scripts test them: never renumber. */
 enum fb_exit_status {
         FB_EXIT_OK = 0,
-        FB_EXIT_RUNTIME = 1,     /* a step, the network or the system failed; a later run may succeed */
-        FB_EXIT_BAD_INPUT = 2,   /* bad usage, seed, inventory or configuration, or a refused host: nothing changed */
+        FB_EXIT_RUNTIME = 1,     /* a step, the network or the system failed, or this host cannot take the seed
+                                  * (refused before any change); a later run may succeed */
+        FB_EXIT_BAD_INPUT = 2,   /* bad usage, seed, inventory or configuration: nothing changed */
         FB_EXIT_NO_SEED = 3,     /* agent: no seed anywhere */
         FB_EXIT_IN_PROGRESS = 4, /* agent's status --endpoint: nodes are still working */
 };

@@ -4,8 +4,8 @@
 # manifest digest needs libcrypto, loaded on first use) and leaves the tree alone.
 # The checks before any change: a kubernetes.version that does not fit the installed kubelet (newer, too
 # old, none), a control plane below kubeadm's 2 CPUs and 1700 MB unless the seed's
-# ignore_preflight_errors lists the check: plan shows them, plan and run exit 2 and change nothing, not
-# even the agent's state; a provisioned instance and run --until seed are not checked.
+# ignore_preflight_errors lists the check: plan shows them and every stage, plan and run exit 1 and change
+# nothing, not even the agent's state; a provisioned instance and run --until seed are not checked.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
@@ -67,22 +67,24 @@ agent_on() {
         run_cmd -x "$want" -o "$d/out" -e "$d/err" -m "${d##*/}: $*" \
                 unshare -n env KUBE_FIRSTBOOT_PATH="$d/bin" "$AGENT" --root "$d/root" --live --seed "$d/seed" "$@"
 }
-# refused NAME: plan and run on host NAME exit 2 and leave every byte of the tree (the agent's state
-# directory, lock and log included) as it was; no command is run (kubelet --version, a query, is not
-# recorded). The run's stderr is in NAME/err, the plan's output in NAME/plan and NAME/plan.err.
+# refused NAME: plan and run on host NAME exit 1 and leave every byte of the tree (the agent's state
+# directory, lock and log included) as it was; no mutating command is run (the steps' checks query units).
+# plan lists every stage all the same. The run's stderr is in NAME/err, the plan's output in NAME/plan and
+# NAME/plan.err.
 refused() {
         local d=$WORK/$1 before
         before=$(tree_snapshot "$d/root")
         : >"$d/bin/calls.log"
-        agent_on 2 "$1" plan
+        agent_on 1 "$1" plan
         mv "$d/out" "$d/plan"
         mv "$d/err" "$d/plan.err"
-        grep -qx 'run would refuse this host before any change (exit status 2).' "$d/plan" || fail "$1: plan's last word"
-        if grep -q '^Stage ' "$d/plan"; then fail "$1: a refused plan lists stages"; fi
-        agent_on 2 "$1" run
-        assert_contains "$(cat "$d/err")" "refused before any change; nothing was changed" "$1: run's summary"
+        grep -qx 'run would refuse this host before any change (exit status 1).' "$d/plan" || fail "$1: plan's last word"
+        grep -q '^Stage host: ' "$d/plan" || fail "$1: a refused plan does not list the stages"
+        if grep -q 'recorded\|resume' "$d/plan" "$d/plan.err"; then fail "$1: plan speaks of recorded stages"; fi
+        agent_on 1 "$1" run
+        assert_contains "$(tail -n 1 "$d/err")" "refused before any change; nothing was changed" "$1: run's summary"
         assert_tree_same "$before" "$(tree_snapshot "$d/root")" "$1: plan or run changed the tree"
-        assert_eq "" "$(cat "$d/bin/calls.log")" "$1: plan or run ran commands"
+        assert_eq "" "$(mutating_calls "$d/bin/calls.log")" "$1: plan or run ran mutating commands"
 }
 
 check_case skew master v1.22.4

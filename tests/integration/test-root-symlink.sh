@@ -40,7 +40,14 @@ host_bin "$D/bin" "$D/root"
 mv "$D/root/etc" "$D/outside"
 ln -s ../outside "$D/root/etc"
 before=$(tree_snapshot "$D/outside")
-refused "climbing link" "$D" "$D/root/etc/hostname: cannot read: a symbolic link on the way leads out of the root"
+# the checks before any change read /etc/hosts, /etc/os-release and daemon.json first: refused, every one named
+refused "climbing link" "$D" "$D/root/etc/hosts: cannot read: a symbolic link on the way leads out of the root"
+for f in etc/os-release etc/docker/daemon.json; do
+        grep -qF "error: $D/root/$f: cannot read: a symbolic link on the way leads out of the root" "$D/err" ||
+                fail "climbing link: $f not named"
+done
+assert_eq "kube-firstboot: error: refused before any change; nothing was changed" "$(tail -n 1 "$D/err")" \
+        "climbing link: the run's last word"
 assert_eq "$before" "$(tree_snapshot "$D/outside")" "climbing link: the outside tree"
 ok "a directory symlink climbing out of the tree is refused"
 

@@ -29,7 +29,8 @@ host_tree() {
 }
 
 # host_bin BIN ROOT: stand-ins for every command, acting on ROOT. firewalld installed, enabled and
-# running; kubelet and docker installed, not enabled; docker reports the systemd cgroup driver; `kubelet
+# running; kubelet and docker installed, not enabled; kubeadm and kubectl installed (their stand-in, which
+# acts only once BIN/kubeadm.root names ROOT); docker reports the systemd cgroup driver; `kubelet
 # --version` (the agent's check before any change) is the kubelet stand-in's, 1.23.6. The
 # stand-in (tests/stand-ins/host-model.c) is built once per test script, into a template bin directory
 # of hard links that each call copies.
@@ -41,6 +42,9 @@ host_bin() {
                         fail "cannot build tests/stand-ins/host-model.c"
                 for n in "${HOST_COMMANDS[@]}"; do ln "$template/.host-model" "$template/$n"; done
                 ln -s "$TOP/tests/stand-ins/kubelet" "$template/kubelet"
+                # installed, as the image installs them (the role stage's checks before any change look)
+                ln -s "$TOP/tests/stand-ins/kubeadm" "$template/kubeadm"
+                ln -s "$TOP/tests/stand-ins/kubeadm" "$template/kubectl"
                 for u in kubelet docker firewalld containerd network; do touch "$template/state/units/$u.service.installed"; done
                 touch "$template/state/units/network.service.enabled"
                 touch "$template/state/units/firewalld.service.enabled" "$template/state/units/firewalld.service.active"

@@ -160,7 +160,7 @@ static void test_exit_status(void **unused) {
                 int exit_status;
         } table[] = {
                 { FB_SUCCESS, 0 },           { FB_FAILURE_USAGE, 2 },     { FB_FAILURE_BAD_INPUT, 2 },
-                { FB_FAILURE_NO_SEED, 3 },   { FB_FAILURE_REFUSED, 2 },   { FB_FAILURE_TRANSIENT, 1 },
+                { FB_FAILURE_NO_SEED, 3 },   { FB_FAILURE_REFUSED, 1 },   { FB_FAILURE_TRANSIENT, 1 },
                 { FB_FAILURE_HOST, 1 },      { FB_FAILURE_INTERNAL, 1 },
         };
 

@@ -103,13 +103,14 @@ static int docker_verify_action(struct fb_run *run, void *did_something) {
         return r;
 }
 
-int step_docker(struct fb_run *run) {
-        _cleanup_(daemon_json_change_done) struct daemon_json_change change = {};
+/* What the step needs of this host, every part checked: docker installed (its command and unit, not
+ * masked) and a daemon.json it can merge into (daemon_json_merge() says what is wrong with one). */
+int check_docker(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
         _cleanup_free_ char *text = NULL, *path = NULL;
-        char word[UNIT_STATE_MAX], driver[64];
-        bool file_changed, did_something = false, need_verify = true;
+        char exe[PATH_MAX];
         size_t size = 0;
-        int r;
+        int r, first = 0;
 
         if (!streq(run->config->k8s.runtime, "docker"))
                 return log_error_errno(-EOPNOTSUPP, "k8s runtime \"%s\" is not supported: only docker is",
@@ -120,40 +121,60 @@ int step_docker(struct fb_run *run) {
                 return log_error_errno(-ENOMEM, "%s: %m", DAEMON_JSON);
         r = root_read_file(DAEMON_JSON, DAEMON_JSON_MAX, &text, &size);
         if (r == -EFBIG)
-                return log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,
-                                       DAEMON_JSON_MAX / 1024);
-        if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
+                r = log_error_errno(r, "%s: larger than %d KiB, not a daemon.json we edit; left as it is", path,
+                                    DAEMON_JSON_MAX / 1024);
+        else if (r < 0 && r != -ENOENT)
+                r = log_error_errno(r, "%s: cannot read: %s", path, chase_strerror(r));
+        else {
+                f->daemon_json_exists = r >= 0;
+                daemon_json_change_done(&f->daemon_json);
+                r = daemon_json_merge(path, text, size, &f->daemon_json);
+        }
+        first = r < 0 ? r : 0;
 
-        r = daemon_json_merge(path, text, size, &change);
-        if (r < 0)
-                return r;
-        file_changed = r > 0;
+        r = spawn_find("docker", exe, sizeof(exe));
+        if (r < 0) {
+                log_error_errno(r, "docker: command not found on the search path (is docker installed?)");
+                first = first ?: r;
+        }
+
+        r = docker_unit_query(run, UNIT_IS_ENABLED, f->docker_enabled_word);
+        f->docker_enabled = r;
+        if (r == 0 && streq(f->docker_enabled_word, "masked"))
+                r = log_error_errno(-EPERM, "docker.service is masked: unmask it (systemctl unmask docker) or the "
+                                    "node cannot run pods");
+        first = first ?: (r < 0 ? r : 0);
+        return first;
+}
+
+int step_docker(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts;
+        char word[UNIT_STATE_MAX], driver[64];
+        bool file_changed, did_something = false, need_verify = true;
+        int r;
+
+        file_changed = f->daemon_json.content != NULL;
         if (file_changed) {
                 did_something = true;
                 /* new: 0644 in a new 0755 /etc/docker, as the docker packages make them */
                 r = action_take(run, &(struct action) {
                                 .step = STEP,
-                                .what = text ? "merge the systemd cgroup driver into " DAEMON_JSON : "create " DAEMON_JSON,
-                                .before = change.exec_opts_before, .after = change.exec_opts_after,
-                                .kind = ACTION_WRITE_FILE, .path = DAEMON_JSON, .data = change.content,
-                                .size = change.size, .mode = 0644, .flags = WRITE_ATOMIC_MKDIR });
+                                .what = f->daemon_json_exists ? "merge the systemd cgroup driver into " DAEMON_JSON
+                                                              : "create " DAEMON_JSON,
+                                .before = f->daemon_json.exec_opts_before, .after = f->daemon_json.exec_opts_after,
+                                .kind = ACTION_WRITE_FILE, .path = DAEMON_JSON, .data = f->daemon_json.content,
+                                .size = f->daemon_json.size, .mode = 0644, .flags = WRITE_ATOMIC_MKDIR });
                 if (r < 0)
                         return r;
         } else
                 run_unchanged(run, STEP, DAEMON_JSON " asks for the systemd cgroup driver");
 
-        r = docker_unit_query(run, UNIT_IS_ENABLED, word);
-        if (r < 0)
-                return r;
-        if (r > 0)
+        if (f->docker_enabled > 0)
                 run_unchanged(run, STEP, "enable docker.service");
-        else if (streq(word, "masked"))
-                return log_error_errno(-EPERM, "docker.service is masked: unmask it (systemctl unmask docker) or the "
-                                       "node cannot run pods");
         else {
                 did_something = true;
-                r = unit_action(run, STEP, "enable docker.service", word, "enabled", "enable", "docker");
+                r = unit_action(run, STEP, "enable docker.service", f->docker_enabled_word, "enabled", "enable",
+                                "docker");
                 if (r < 0)
                         return r;
         }

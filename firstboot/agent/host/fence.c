@@ -402,28 +402,34 @@ static int fence_unit(struct fb_run *run, const struct fence_rule *rules, size_t
         return changed | (r > 0);
 }
 
+/* The endpoint's addresses (a name resolved now, by this host's resolver) and port, for the rules. */
+int check_fence(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        struct fb_host_facts *f = &run->facts;
+        char host[256];
+        int r;
+
+        if (!c->endpoint[0])
+                return 0;
+        r = fence_endpoint(c->endpoint, host, sizeof(host), &f->fence_port);
+        if (r == -EAFNOSUPPORT)
+                return log_error_errno(r, "kube_firstboot.endpoint \"%s\": the fence covers IPv4 endpoints only", c->endpoint);
+        if (r < 0)
+                return log_error_errno(r, "kube_firstboot.endpoint \"%s\": not http(s)://HOST[:PORT]/", c->endpoint);
+        return endpoint_addresses(host, f->fence_addrs, ELEMENTSOF(f->fence_addrs), &f->fence_n_addrs);
+}
+
 int step_fence(struct fb_run *run) {
         const struct fb_config *c = run->config;
+        const struct fb_host_facts *f = &run->facts;
         struct fence_rule rules[FENCE_MAX_RULES];
-        uint32_t addrs[FENCE_MAX_ADDRS];
-        char host[256];
-        unsigned port;
-        size_t n_addrs;
         int r, n;
 
         if (!c->endpoint[0]) {
                 run_unchanged(run, STEP, "no kube_firstboot.endpoint in the seed: nothing to fence");
                 return 0;
         }
-        r = fence_endpoint(c->endpoint, host, sizeof(host), &port);
-        if (r == -EAFNOSUPPORT)
-                return log_error_errno(r, "kube_firstboot.endpoint \"%s\": the fence covers IPv4 endpoints only", c->endpoint);
-        if (r < 0)
-                return log_error_errno(r, "kube_firstboot.endpoint \"%s\": not http(s)://HOST[:PORT]/", c->endpoint);
-        r = endpoint_addresses(host, addrs, ELEMENTSOF(addrs), &n_addrs);
-        if (r < 0)
-                return r;
-        n = fence_rules(c, addrs, n_addrs, port, rules, ELEMENTSOF(rules));
+        n = fence_rules(c, f->fence_addrs, f->fence_n_addrs, f->fence_port, rules, ELEMENTSOF(rules));
         if (n < 0)
                 return log_error_errno(n, "the fence's rules do not fit");
 

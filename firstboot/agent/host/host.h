@@ -21,3 +21,11 @@ int step_fence(struct fb_run *run);
 int step_docker(struct fb_run *run);
 int step_kubelet(struct fb_run *run);
 int step_ssh(struct fb_run *run);
+
+/* The steps' checks before any change (struct fb_step), in the step's file. */
+int check_hosts(struct fb_run *run);
+int check_network(struct fb_run *run);
+int check_fence(struct fb_run *run);
+int check_docker(struct fb_run *run);
+int check_kubelet(struct fb_run *run);
+int check_ssh(struct fb_run *run);

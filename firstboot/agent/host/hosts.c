@@ -162,36 +162,52 @@ static void warn_conflicts(const char *text, size_t size, const char *name, cons
         }
 }
 
-int step_hosts(struct fb_run *run) {
-        _cleanup_free_ char *old = NULL, *block = NULL, *content = NULL, *path = NULL;
-        size_t old_size = 0, block_size, size;
-        char after[64];
-        unsigned n_nodes;
+/* /etc/hosts must be one the step can edit: a managed block it can find the end of, or none. */
+int check_hosts(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        _cleanup_free_ char *block = NULL, *path = NULL;
+        size_t block_size;
         int r;
 
-        r = hosts_render_block(run->config, &block, &block_size, &n_nodes);
+        r = hosts_render_block(run->config, &block, &block_size, &f->hosts_n_nodes);
         if (r < 0)
                 return log_error_errno(r, "/etc/hosts: cannot build the managed block: %m");
-        if (n_nodes == 0) {
-                run_unchanged(run, STEP, "/etc/hosts: no cluster nodes to list (no hosts and no own address)");
+        if (f->hosts_n_nodes == 0)
                 return 0;
-        }
 
-        r = host_read_file("/etc/hosts", HOST_FILE_MAX, &old, &old_size);
+        free(f->hosts_old);
+        f->hosts_old = NULL;
+        r = host_read_file("/etc/hosts", HOST_FILE_MAX, &f->hosts_old, &f->hosts_old_size);
         if (r < 0 && r != -ENOENT)
                 return r;
 
         path = root_path("/etc/hosts");
         if (!path)
                 return log_error_errno(-ENOMEM, "/etc/hosts: %m");
-        r = hosts_merge(old ? old : "", old_size, block, block_size, path, &content, &size);
+        free(f->hosts_new);
+        f->hosts_new = NULL;
+        r = hosts_merge(f->hosts_old ? f->hosts_old : "", f->hosts_old_size, block, block_size, path, &f->hosts_new,
+                        &f->hosts_new_size);
         if (r < 0)
                 return r;
-        warn_conflicts(content, size, path, run->config);
+        warn_conflicts(f->hosts_new, f->hosts_new_size, path, run->config);
+        return 0;
+}
 
-        snprintf(after, sizeof(after), "managed block of %u node(s)", n_nodes);
-        return host_update_file(run, STEP, "/etc/hosts", old, old_size, content, size, 0644, WRITE_ATOMIC_MKDIR,
-                                "write the managed block of /etc/hosts",
+int step_hosts(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts;
+        const char *old;
+        char after[64];
+
+        if (f->hosts_n_nodes == 0) {
+                run_unchanged(run, STEP, "/etc/hosts: no cluster nodes to list (no hosts and no own address)");
+                return 0;
+        }
+
+        old = f->hosts_old;
+        snprintf(after, sizeof(after), "managed block of %u node(s)", f->hosts_n_nodes);
+        return host_update_file(run, STEP, "/etc/hosts", old, f->hosts_old_size, f->hosts_new, f->hosts_new_size,
+                                0644, WRITE_ATOMIC_MKDIR, "write the managed block of /etc/hosts",
                                 !old ? "absent" : strstr(old, HOSTS_BLOCK_BEGIN) ? "other block" : "no block",
                                 after);
 }

@@ -12,7 +12,7 @@
 
 #define STEP "kubelet"
 
-/* kubelet.service's is-enabled word; "unknown" when systemctl knows no such unit (the enable then says why). */
+/* kubelet.service's is-enabled word; "unknown" when systemctl knows no such unit. */
 static int kubelet_state(struct fb_run *run, char ret[UNIT_STATE_MAX]) {
         int r = unit_query(run, UNIT_IS_ENABLED, "kubelet", false, ret);
         if (r == -ENOENT)
@@ -39,13 +39,23 @@ static int kubelet_enabled(struct fb_run *run, void *userdata) {
         return 0;
 }
 
-int step_kubelet(struct fb_run *run) {
-        char state[UNIT_STATE_MAX];
+/* kubelet.service must exist: systemctl enable cannot make it (the kubelet package installs it). */
+int check_kubelet(struct fb_run *run) {
+        char *state = run->facts.kubelet_enabled_word;
         int r;
 
         r = kubelet_state(run, state);
         if (r < 0)
                 return r;
+        if (streq(state, "unknown"))
+                return log_error_errno(-ENOENT, "kubelet.service does not exist: is kubelet installed? (the image or "
+                                       "kickstart installs it)");
+        return 0;
+}
+
+int step_kubelet(struct fb_run *run) {
+        const char *state = run->facts.kubelet_enabled_word;
+
         if (streq(state, "enabled")) {
                 run_unchanged(run, STEP, "enable kubelet.service");
                 return 0;

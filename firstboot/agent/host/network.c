@@ -482,7 +482,9 @@ static int renderer_service(struct fb_run *run, enum renderer renderer, bool fil
         bool changed = false;
         int r;
 
-        r = unit_enabled(run, unit, word);
+        /* checked before any change (check_network) */
+        r = run->facts.network_service_enabled;
+        snprintf(word, sizeof(word), "%s", run->facts.network_service_word);
         if (r < 0)
                 return r;
         snprintf(what, sizeof(what), "enable %s.service", unit);
@@ -826,10 +828,64 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         return changed;
 }
 
+/* What network-config needs of this host, every entry checked whatever the others gave: the interface
+ * each entry names (by MAC or by name), its new name when it is renamed, the renderer, and its service. */
+int check_network(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        struct fb_host_facts *f = &run->facts;
+        enum renderer renderer = RENDERER_IFCFG;
+        bool have_file = false;
+        int r, first = 0;
+
+        if (!c->have_network_config || c->n_ifaces == 0)
+                return 0;
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                const struct fb_iface *iface = &c->ifaces[i];
+
+                f->iface_names[i][0] = f->iface_targets[i][0] = 0;
+                if (!iface_wants_file(iface))
+                        continue;
+                have_file = true;
+                if (iface->prefix > 32)
+                        r = log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
+                else if (!search_is_safe(iface->search))
+                        r = log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
+                                            "a domain cannot have", iface->search);
+                else {
+                        r = iface_resolve(iface, f->iface_names[i]);
+                        if (r >= 0)
+                                r = iface_rename_check(iface, f->iface_names[i]);
+                }
+                if (r >= 0)
+                        strscpy(f->iface_targets[i], sizeof(f->iface_targets[i]),
+                                iface->rename ? iface->name : f->iface_names[i]);
+                for (size_t j = 0; r >= 0 && j < i; j++)
+                        if (iface_wants_file(&c->ifaces[j]) && streq(f->iface_targets[j], f->iface_targets[i]))
+                                r = log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
+                                                    f->iface_targets[i]);
+                if (r < 0) {
+                        f->iface_names[i][0] = f->iface_targets[i][0] = 0;
+                        first = first ?: r;
+                }
+        }
+        if (have_file) {
+                r = pick_renderer(&renderer);
+                if (r >= 0) {
+                        f->network_renderer = renderer;
+                        r = unit_enabled(run, renderer == RENDERER_IFCFG ? "network" : "systemd-networkd",
+                                         f->network_service_word);
+                        f->network_service_enabled = r;
+                }
+                first = first ?: (r < 0 ? r : 0);
+        }
+        return first;
+}
+
 int step_network(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        char names[FB_MAX_IFACES][IFNAMSIZ], current[FB_MAX_IFACES][IFNAMSIZ];
-        enum renderer renderer = RENDERER_IFCFG;
+        const struct fb_host_facts *f = &run->facts;
+        const char (*current)[IFNAMSIZ] = f->iface_names, (*names)[IFNAMSIZ] = f->iface_targets;
+        enum renderer renderer;
         bool changed = false, files_changed = false, have_file = false, route_set = false;
         int r;
 
@@ -838,40 +894,16 @@ int step_network(struct fb_run *run) {
                 return 0;
         }
 
-        /* Everything is checked before anything is written. */
-        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
-                const struct fb_iface *iface = &c->ifaces[i];
-
-                if (!iface_wants_file(iface))
-                        continue;
-                have_file = true;
-                if (iface->prefix > 32)
-                        return log_error_errno(-EINVAL, "network-config: prefix /%u is not an IPv4 prefix", iface->prefix);
-                if (!search_is_safe(iface->search))
-                        return log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
-                                               "a domain cannot have", iface->search);
-                r = iface_resolve(iface, current[i]);
-                if (r < 0)
-                        return r;
-                r = iface_rename_check(iface, current[i]);
-                if (r < 0)
-                        return r;
-                strscpy(names[i], sizeof(names[i]), iface->rename ? iface->name : current[i]);
-                for (size_t j = 0; j < i; j++)
-                        if (iface_wants_file(&c->ifaces[j]) && streq(names[j], names[i]))
-                                return log_error_errno(-EINVAL, "network-config: two entries configure interface %s",
-                                                       names[i]);
-        }
+        /* everything was checked before anything was written (check_network()) */
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++)
+                have_file = have_file || iface_wants_file(&c->ifaces[i]);
         if (!have_file) {
                 run_unchanged(run, STEP, "network-config has nothing to write (no static address, new name, MTU "
                               "or name servers of its own): DHCP and unconfigured interfaces are left to the "
                               "distribution");
                 return 0;
         }
-
-        r = pick_renderer(&renderer);
-        if (r < 0)
-                return r;
+        renderer = (enum renderer) f->network_renderer;
         log_debug("network: rendering %s", renderer == RENDERER_IFCFG ? "ifcfg files" : "systemd-networkd files");
 
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {

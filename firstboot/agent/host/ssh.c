@@ -186,18 +186,37 @@ static int make_dir(struct fb_run *run, void *userdata) {
         return set_mode(run, userdata);
 }
 
-static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bool directory) {
-        _cleanup_free_ char *path = root_path(abs_path), *what = NULL;
-        char before[16], after[16];
+/* The type and mode of <root>abs_path (0 when absent), never through a link: a directory or a regular file
+ * as wanted, or a problem (logged). */
+static int path_mode(const char *abs_path, bool directory, unsigned *ret_mode) {
+        _cleanup_free_ char *path = root_path(abs_path);
         struct stat st;
         int r;
 
+        *ret_mode = 0;
         if (!path)
                 return log_error_errno(-ENOMEM, "%s: %m", abs_path);
         r = root_lstat(abs_path, &st);
-        if (r < 0) {
-                if (r != -ENOENT)
-                        return log_error_errno(r, "%s: cannot stat: %s", path, chase_strerror(r));
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot stat: %s", path, chase_strerror(r));
+        if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
+                                       directory ? "directory" : "regular file");
+        *ret_mode = (unsigned) st.st_mode;
+        return 0;
+}
+
+/* abs_path to mode: created when absent (a directory; a file is created with its mode), chmod()ed when
+ * another mode. current is what check_ssh() found (path_mode()). */
+static int ensure_mode(struct fb_run *run, const char *abs_path, unsigned current, mode_t mode, bool directory) {
+        _cleanup_free_ char *path = root_path(abs_path), *what = NULL;
+        char before[16], after[16];
+
+        if (!path)
+                return log_error_errno(-ENOMEM, "%s: %m", abs_path);
+        if (!current) {
                 if (!directory)
                         return 0; /* the file is created with its mode */
                 if (asprintf(&what, "create %s", abs_path) < 0)
@@ -207,16 +226,13 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
                                                            .kind = ACTION_CALL, .perform = make_dir,
                                                            .userdata = &(struct path_mode) { abs_path, path, mode } });
         }
-        if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-                return log_error_errno(-EEXIST, "%s: not a %s (a symlink?), refusing to use it", path,
-                                       directory ? "directory" : "regular file");
-        if ((st.st_mode & 07777) == mode) {
+        if ((current & 07777) == mode) {
                 if (asprintf(&what, "mode of %s", abs_path) < 0)
                         return log_error_errno(-ENOMEM, "%s: %m", abs_path);
                 run_unchanged(run, STEP, what);
                 return 0;
         }
-        snprintf(before, sizeof(before), "%04o", (unsigned) (st.st_mode & 07777));
+        snprintf(before, sizeof(before), "%04o", current & 07777);
         snprintf(after, sizeof(after), "%04o", (unsigned) mode);
         if (asprintf(&what, "set the mode of %s", abs_path) < 0)
                 return log_error_errno(-ENOMEM, "%s: %m", abs_path);
@@ -225,11 +241,39 @@ static int ensure_mode(struct fb_run *run, const char *abs_path, mode_t mode, bo
                                                    .userdata = &(struct path_mode) { abs_path, path, mode } });
 }
 
+/* root's .ssh must be a directory and its authorized_keys a regular file, where they exist (the step never
+ * follows a link there); the keys file as merged is kept. */
+int check_ssh(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        struct fb_host_facts *f = &run->facts;
+        _cleanup_free_ char *old = NULL;
+        size_t old_size = 0;
+        int r, first;
+
+        if (c->n_ssh_keys == 0)
+                return 0;
+        first = path_mode(SSH_DIR, true, &f->ssh_dir_mode);
+        r = path_mode(AUTHORIZED_KEYS, false, &f->ssh_keys_mode);
+        if (r >= 0 && f->ssh_keys_mode) {
+                r = host_read_file(AUTHORIZED_KEYS, HOST_FILE_MAX, &old, &old_size);
+                if (r == -ENOENT) /* gone since: written anew */
+                        r = 0;
+        }
+        if (r >= 0) {
+                free(f->ssh_keys_new);
+                f->ssh_keys_new = NULL;
+                r = authorized_keys_merge(old ? old : "", old_size, c->ssh_keys, c->n_ssh_keys, &f->ssh_keys_new,
+                                          &f->ssh_keys_new_size, &f->ssh_keys_added, &f->ssh_keys_before);
+                if (r < 0)
+                        r = log_error_errno(r, AUTHORIZED_KEYS ": cannot build the new content: %m");
+        }
+        first = first ?: (r < 0 ? r : 0);
+        return first;
+}
+
 int step_ssh(struct fb_run *run) {
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *old = NULL, *content = NULL;
-        size_t old_size = 0, size;
-        unsigned n_added, n_before;
+        const struct fb_host_facts *f = &run->facts;
         char before[32], after[32];
         int r, changed = 0;
 
@@ -238,33 +282,25 @@ int step_ssh(struct fb_run *run) {
                 return 0;
         }
 
-        r = ensure_mode(run, SSH_DIR, 0700, true);
+        r = ensure_mode(run, SSH_DIR, f->ssh_dir_mode, 0700, true);
         if (r < 0)
                 return r;
         changed |= r > 0;
 
-        r = host_read_file(AUTHORIZED_KEYS, HOST_FILE_MAX, &old, &old_size);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        r = authorized_keys_merge(old ? old : "", old_size, c->ssh_keys, c->n_ssh_keys, &content, &size, &n_added,
-                                  &n_before);
-        if (r < 0)
-                return log_error_errno(r, AUTHORIZED_KEYS ": cannot build the new content: %m");
-
-        if (n_added > 0) {
-                if (old)
-                        snprintf(before, sizeof(before), "%u key(s)", n_before);
+        if (f->ssh_keys_added > 0) {
+                if (f->ssh_keys_mode)
+                        snprintf(before, sizeof(before), "%u key(s)", f->ssh_keys_before);
                 else
                         snprintf(before, sizeof(before), "absent");
-                snprintf(after, sizeof(after), "%u key(s)", n_before + n_added);
-                r = host_update_file(run, STEP, AUTHORIZED_KEYS, NULL, 0, content, size, 0600, WRITE_ATOMIC_SECRET,
-                                     "add the seed's keys to " AUTHORIZED_KEYS, before, after);
+                snprintf(after, sizeof(after), "%u key(s)", f->ssh_keys_before + f->ssh_keys_added);
+                r = host_update_file(run, STEP, AUTHORIZED_KEYS, NULL, 0, f->ssh_keys_new, f->ssh_keys_new_size, 0600,
+                                     WRITE_ATOMIC_SECRET, "add the seed's keys to " AUTHORIZED_KEYS, before, after);
                 if (r < 0)
                         return r;
                 changed |= r > 0;
         } else {
                 run_unchanged(run, STEP, "every key of the seed in " AUTHORIZED_KEYS);
-                r = ensure_mode(run, AUTHORIZED_KEYS, 0600, false);
+                r = ensure_mode(run, AUTHORIZED_KEYS, f->ssh_keys_mode, 0600, false);
                 if (r < 0)
                         return r;
                 changed |= r > 0;

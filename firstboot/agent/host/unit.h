@@ -10,7 +10,7 @@
 
 #include "engine.h"
 
-#define UNIT_STATE_MAX 33 /* "enabled", "masked", "inactive", ...: systemctl's state words are short */
+#define UNIT_STATE_MAX FB_RUN_UNIT_STATE_MAX /* "enabled", "masked", "inactive", ...: systemctl's state words are short */
 
 enum unit_query { UNIT_IS_ENABLED, UNIT_IS_ACTIVE };
 

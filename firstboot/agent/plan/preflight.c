@@ -300,13 +300,33 @@ static void check_cni_plugins(struct checks *k) {
         refused(k, "cni", "the CNI plugins host-gw needs are not installed");
 }
 
-int preflight_check(const struct fb_config *c, bool print, char *reason, size_t reason_size) {
-        struct checks k = { .config = c, .print = print, .reason = reason, .reason_size = reason_size };
+/* Each step's check (struct fb_step): its problems are logged by the check, and listed here. A step whose
+ * check passed is not: plan lists its actions under its stage. */
+static void check_steps(struct checks *k, struct fb_run *run, const struct fb_step *const *steps, size_t n_steps) {
+        run->n_refused = run->n_checked = 0;
+        for (size_t i = 0; i < n_steps; i++) {
+                if (!steps[i]->check)
+                        continue;
+                if (run->n_checked < ELEMENTSOF(run->checked))
+                        run->checked[run->n_checked++] = steps[i];
+                if (steps[i]->check(run) >= 0)
+                        continue;
+                if (run->n_refused < ELEMENTSOF(run->refused))
+                        run->refused[run->n_refused++] = steps[i];
+                refused(k, steps[i]->name, "this host cannot take the step (the error above says why)");
+        }
+}
+
+int preflight_check(struct fb_run *run, const struct fb_step *const *steps, size_t n_steps, char *reason,
+                    size_t reason_size) {
+        const struct fb_config *c = run->config;
+        struct checks k = { .config = c, .print = run->dry_run, .reason = reason, .reason_size = reason_size };
 
         if (reason && reason_size > 0)
                 reason[0] = 0;
-        if (print) {
-                printf("Checks before any change (what kubeadm would refuse later):\n");
+        if (k.print) {
+                printf("Checks before any change (what kubeadm would refuse later, what the steps need of "
+                       "this host):\n");
                 fflush(stdout);
         }
         check_kubelet(&k);
@@ -326,7 +346,8 @@ int preflight_check(const struct fb_config *c, bool print, char *reason, size_t 
                 check_size(&k, "Mem", FB_PREFLIGHT_MEM, mb, CONTROL_PLANE_MEM_MB, "MemTotal of /proc/meminfo", words,
                            "MB of memory", " MB", "give the machine more memory (a VM of 2 GiB has enough)");
         }
-        if (print)
+        check_steps(&k, run, steps, n_steps);
+        if (k.print)
                 putchar('\n');
         return k.result;
 }

@@ -173,6 +173,11 @@ static int init_now(struct fb_run *run, void *userdata) {
         return write_marker(f->marker_abs, f->marker, "kubeadm init succeeded\n", 23);
 }
 
+/* kubeadm, unless the control plane is initialised (admin.conf: a half-done init is reset with kubeadm). */
+int check_init(struct fb_run *run) {
+        return root_exists(ADMIN_CONF) ? 0 : role_need_command("kubeadm", "kubeadm init sets up the control plane");
+}
+
 int step_init(struct fb_run *run) {
         static const char STEP[] = "init";
         const struct fb_config *c = run->config;
@@ -336,10 +341,32 @@ static int apply_cni(struct fb_run *run, void *userdata) {
         return write_marker(a->marker_abs, a->marker, a->digest_hex, 65);
 }
 
+/* The flannel manifest the package installs, kept for the step, and kubectl, which applies it. */
+int check_cni(struct fb_run *run) {
+        _cleanup_free_ char *tmpl_path = NULL;
+        int r, first;
+
+        /* host-gw's plugins are a check of the preflight (plan/preflight.c); a worker applies no manifest */
+        if (streq(run->config->k8s.cni, "none") || config_cni_host_gw(run->config) ||
+            run->config->role != FB_ROLE_CONTROL_PLANE)
+                return 0;
+        tmpl_path = rooted(PKGDATADIR "/kube-flannel.yml.in");
+        if (!tmpl_path)
+                return -ENOMEM;
+        free(run->facts.cni_template);
+        run->facts.cni_template = NULL;
+        first = root_read_file(PKGDATADIR "/kube-flannel.yml.in", MANIFEST_MAX, &run->facts.cni_template, NULL);
+        if (first < 0)
+                log_error_errno(first, "%s: cannot read the flannel manifest: %s", tmpl_path, chase_strerror(first));
+        r = role_need_command("kubectl", "kubectl applies the flannel manifest");
+        first = first < 0 ? first : r;
+        return first;
+}
+
 int step_cni(struct fb_run *run) {
         static const char STEP[] = "cni";
         const struct fb_config *c = run->config;
-        _cleanup_free_ char *tmpl = NULL, *rendered = NULL, *applied = NULL, *tmpl_path = NULL, *admin = NULL,
+        _cleanup_free_ char *rendered = NULL, *applied = NULL, *tmpl_path = NULL, *admin = NULL,
                             *manifest = NULL, *marker_abs = NULL, *marker = NULL;
         char pod[32], digest_hex[66];
         unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -360,14 +387,11 @@ int step_cni(struct fb_run *run) {
         admin = rooted(ADMIN_CONF);
         if (!tmpl_path || !admin)
                 return -ENOMEM;
-        r = root_read_file(PKGDATADIR "/kube-flannel.yml.in", MANIFEST_MAX, &tmpl, NULL);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot read the flannel manifest: %s", tmpl_path, chase_strerror(r));
         format_ipv4(c->k8s.pod_net, pod);
         snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), "/%u", c->k8s.pod_prefix);
         {
                 const char *const vars[][2] = { { "POD_CIDR", pod }, { "FLANNEL_REGISTRY", FLANNEL_REGISTRY } };
-                r = render_template(tmpl, vars, ELEMENTSOF(vars), &rendered, &size);
+                r = render_template(run->facts.cni_template, vars, ELEMENTSOF(vars), &rendered, &size);
         }
         if (r < 0)
                 return log_error_errno(r, "%s: unknown @placeholder@ in the manifest", tmpl_path);

@@ -24,18 +24,19 @@
 
 static const struct fb_step control_plane_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
-        { "init", "kubeadm init with the seed's settings", step_init },
+        { "init", "kubeadm init with the seed's settings", step_init, check_init },
         { "kubeconfig", "root's kubeconfig, as the reference copies admin.conf", step_kubeconfig },
-        { "cni", "the pod network (flannel, or host-gw's CNI configuration)", step_cni },
+        { "cni", "the pod network (flannel, or host-gw's CNI configuration)", step_cni, check_cni },
         { "publish", "the sealed join record on the metadata endpoint", step_publish },
         { "done", "the success sentinel", step_done },
 };
 
 static const struct fb_step worker_steps[] = {
         { "images", "load pre-seeded container images (offline first boot)", step_images },
-        { "cni", "the pod network (host-gw's CNI configuration; flannel comes from the control plane)", step_cni },
+        { "cni", "the pod network (host-gw's CNI configuration; flannel comes from the control plane)", step_cni,
+          check_cni },
         { "wait", "the join record from the metadata endpoint", step_wait_record },
-        { "join", "kubeadm join with the record's token and CA hash", step_join },
+        { "join", "kubeadm join with the record's token and CA hash", step_join, check_join },
         { "done", "the success sentinel", step_done },
 };
 
@@ -46,6 +47,16 @@ const struct fb_step *role_steps(const struct fb_config *c, size_t *ret_n) {
         }
         *ret_n = ELEMENTSOF(worker_steps);
         return worker_steps;
+}
+
+int role_need_command(const char *name, const char *what_for) {
+        char exe[PATH_MAX];
+        int r = spawn_find(name, exe, sizeof(exe));
+
+        if (r < 0)
+                return log_error_errno(r, "%s: command not found on the search path (is it installed? the image or "
+                                       "kickstart installs it): %s", name, what_for);
+        return 0;
 }
 
 int write_run_file(const char *name, const char *data, size_t size, char **ret_path) {

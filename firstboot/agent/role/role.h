@@ -31,6 +31,13 @@ int step_publish(struct fb_run *run);
 int step_wait_record(struct fb_run *run);
 int step_join(struct fb_run *run);
 
+/* The role steps' checks before any change (struct fb_step). */
+int check_init(struct fb_run *run);
+int check_cni(struct fb_run *run);
+int check_join(struct fb_run *run);
+/* name on the agent's search path (KUBE_FIRSTBOOT_PATH): 0, or -ENOENT logged with what needs it. */
+int role_need_command(const char *name, const char *what_for);
+
 /* Runs kubeadm SUBCOMMAND with a --config file, with `kubeadm reset -f` and a pause between attempts.
  * Output goes to the agent log, a summary to the journal. */
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,

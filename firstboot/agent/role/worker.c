@@ -260,6 +260,11 @@ static bool tcp_port_answers(const char *host_port, int timeout_ms) {
         return ok;
 }
 
+/* kubeadm, unless the node has joined. */
+int check_join(struct fb_run *run) {
+        return already_joined() ? 0 : role_need_command("kubeadm", "kubeadm join joins the cluster");
+}
+
 int step_join(struct fb_run *run) {
         struct join_record *rec = &run->join_record;
         static const char STEP[] = "join";

@@ -1,0 +1,172 @@
+#!/bin/bash
+# Fail closed on the host: what the steps need of the host (the interface network-config names, by MAC or
+# by name, and its renderer's unit; docker.service and kubelet.service installed, docker not masked; the
+# installed kubelet's version; an /etc/hosts whose managed block the step can find the end of; docker's
+# daemon.json; root's .ssh; kubeadm, kubectl, the flannel manifest) is checked for every step before the
+# first change. On a host that lacks any of it:
+#  - plan lists every stage and step, the refused ones marked, and every problem; exits 1; never speaks
+#    of recorded stages or resuming;
+#  - run exits 1 naming every problem, its last line saying nothing was changed; the --root tree is byte
+#    for byte what it was and no mutating command ran;
+#  - once the host is mended, run goes through.
+# Each problem alone is refused too: root's authorized_keys a symlink; the role stage's kubeadm (init,
+# join) or kubectl and the flannel manifest (cni) missing.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/host-steps.sh"
+[ -x "$AGENT" ] || fail "no agent at $AGENT"
+SEED=$TOP/tests/data/cloud-init-corpus/base-v1-static/seed # node-1: eth0 by MAC 52:54:00:fb:00:69
+ROLE_STEPS="images wait join done"                       # a worker's
+MAC_OTHER="network-config: the interface with MAC 52:54:00:fb:00:69 is eth1, not eth0"
+NO_MAC="network-config: no interface has MAC 52:54:00:fb:00:69"
+NO_KUBELET_UNIT="kubelet.service does not exist: is kubelet installed?"
+DOCKER_MASKED="docker.service is masked: unmask it"
+KUBELET_OLD="kube_firstboot.kubernetes.version: v1.23.6 does not fit the installed kubelet 1.21.14"
+HOSTS_HALF="\"# BEGIN kube-firstboot managed block: do not edit\" without a \"# END kube-firstboot\" line after it"
+NO_NETWORK_UNIT="network.service does not exist, so nothing would apply the static address at boot"
+DAEMON_JSON_BAD="/etc/docker/daemon.json:2:1: not valid JSON (unexpected end of data)"
+
+# fc_case NAME: a fresh fixture tree R with its stand-ins B; eth0 keeps the fixture's own MAC.
+fc_case() {
+        R=$WORK/$1/root B=$WORK/$1/bin
+        host_tree "$R"
+        host_bin "$B" "$R"
+}
+
+# nic_fits: eth0 has the seed's MAC, as on the node the seed was made for.
+nic_fits() {
+        echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth0/address"
+}
+
+# fc_agent STATUS NAME CMD [ARGS...]: the agent on R with B, in its own UTS and network namespace, must exit
+# with STATUS; stdout in $WORK/NAME.CMD.out, stderr in $WORK/NAME.CMD.err.
+fc_agent() {
+        local want=$1 name=$2 cmd=$3
+        shift 3
+        KUBE_FIRSTBOOT_PATH=$B run_cmd -x "$want" -o "$WORK/$name.$cmd.out" -e "$WORK/$name.$cmd.err" -m "$name: $cmd" \
+                unshare -un "$AGENT" --root "$R" --live --seed "$SEED" "$cmd" "$@"
+}
+
+# refused_on_host NAME PROBLEM...: plan and run refuse host NAME: both exit 1 and name every PROBLEM; plan
+# lists every step of the host stage and the role stage's, without a word of recorded stages; run's last
+# line says nothing was changed; the tree is unchanged and no mutating command ran.
+refused_on_host() {
+        local name=$1 before p step
+        shift
+        before=$(tree_snapshot "$R")
+        : >"$B/calls.log"
+        fc_agent 1 "$name" plan
+        for p in "$@"; do
+                grep -qF -- "$p" "$WORK/$name.plan.err" || { cat "$WORK/$name.plan.err" >&2; fail "$name: plan does not say [$p]"; }
+        done
+        for step in growroot hostname hosts network swap modules sysctl selinux firewall fence docker kubelet ssh \
+                $ROLE_STEPS; do
+                grep -qE "^  $step +(would|ok|REFUSED|left out) " "$WORK/$name.plan.out" ||
+                        { cat "$WORK/$name.plan.out" >&2; fail "$name: plan does not list the step $step"; }
+        done
+        grep -qx 'run would refuse this host before any change (exit status 1).' "$WORK/$name.plan.out" ||
+                fail "$name: plan's last word"
+        if grep -qiE 'recorded|resume' "$WORK/$name.plan.out" "$WORK/$name.plan.err"; then
+                fail "$name: plan speaks of recorded stages or resuming"
+        fi
+        fc_agent 1 "$name" run
+        for p in "$@"; do
+                grep -qF -- "$p" "$WORK/$name.run.err" || { cat "$WORK/$name.run.err" >&2; fail "$name: run does not say [$p]"; }
+        done
+        assert_eq "kube-firstboot: error: refused before any change; nothing was changed" \
+                "$(tail -n 1 "$WORK/$name.run.err")" "$name: run's last line"
+        assert_tree_same "$before" "$(tree_snapshot "$R")" "$name: plan or run changed the tree"
+        assert_eq "" "$(mutating_calls "$B/calls.log")" "$name: plan or run ran mutating commands"
+}
+
+# ---- every problem at once, then mended ----------------------------------------------------------------
+fc_case all
+mkdir -p "$R/sys/class/net/eth1"
+echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address" # the seed's MAC, on another interface than eth0
+rm "$B/state/units/kubelet.service.installed"
+touch "$B/state/units/docker.service.masked"
+echo v1.21.14 >"$B/kubelet.version"
+printf '%s\n' "# BEGIN kube-firstboot managed block: do not edit" "192.168.220.104 master" >>"$R/etc/hosts"
+refused_on_host all "$MAC_OTHER" "$NO_KUBELET_UNIT" "$DOCKER_MASKED" "$KUBELET_OLD" "$HOSTS_HALF"
+for step in hosts network docker kubelet; do
+        grep -qE "^  $step +REFUSED this host cannot take the step" "$WORK/all.plan.out" ||
+                { cat "$WORK/all.plan.out" >&2; fail "all: plan does not mark $step refused"; }
+done
+grep -qF "  kubelet    REFUSED kubelet 1.21.14 is too old for kubernetes.version v1.23.6" "$WORK/all.plan.out" ||
+        fail "all: plan does not show the kubelet version refused"
+ok "a host lacking five things: plan lists every step and all five problems, run refuses naming all, nothing changed"
+
+# mend the host: run goes through the host stage and changes it
+rm -r "$R/sys/class/net/eth1"
+nic_fits
+touch "$B/state/units/kubelet.service.installed"
+rm "$B/state/units/docker.service.masked" "$B/kubelet.version"
+head -n -2 "$R/etc/hosts" >"$WORK/hosts" && cat "$WORK/hosts" >"$R/etc/hosts"
+fc_agent 0 mended plan
+fc_agent 0 mended run --until host
+grep -qx "node-1" "$R/etc/hostname" || fail "mended: run did not write /etc/hostname"
+grep -qx "IPADDR=192.168.220.105" "$R/etc/sysconfig/network-scripts/ifcfg-eth0" || fail "mended: no ifcfg-eth0"
+grep -qx "systemctl enable kubelet" "$B/calls.log" || fail "mended: kubelet not enabled"
+ok "the mended host: plan exits 0, run goes through the host stage"
+
+# ---- each kind of problem alone -----------------------------------------------------------------------
+fc_case mac
+mkdir -p "$R/sys/class/net/eth1"
+echo 52:54:00:fb:00:69 >"$R/sys/class/net/eth1/address"
+refused_on_host mac "$MAC_OTHER"
+if grep -q "^  hostname   would" "$WORK/mac.plan.out"; then :; else fail "mac: plan does not list hostname's actions"; fi
+ok "network-config's MAC on another interface: refused before /etc/hostname and /etc/hosts are written"
+
+fc_case device # the MAC is on no interface at all
+refused_on_host device "$NO_MAC"
+ok "no interface with network-config's MAC: refused"
+
+fc_case unit
+nic_fits
+rm "$B/state/units/network.service.installed" "$B/state/units/network.service.enabled"
+refused_on_host unit "$NO_NETWORK_UNIT"
+ok "network.service missing (the ifcfg files' renderer): refused"
+
+fc_case version
+nic_fits
+echo v1.21.14 >"$B/kubelet.version"
+refused_on_host version "$KUBELET_OLD"
+ok "an installed kubelet too old: refused, every stage listed"
+
+fc_case daemonjson
+nic_fits
+mkdir -p "$R/etc/docker"
+echo '{"exec-opts": [' >"$R/etc/docker/daemon.json"
+rm "$B/state/units/docker.service.installed"
+refused_on_host daemonjson "$DAEMON_JSON_BAD" "docker.service does not exist: is docker installed?"
+ok "a daemon.json docker cannot read and no docker.service: both refused"
+
+fc_case ssh
+nic_fits
+ln -sf /etc/passwd "$R/root/.ssh/authorized_keys"
+refused_on_host ssh "$R/root/.ssh/authorized_keys: not a regular file (a symlink?), refusing to use it"
+ok "root's authorized_keys a symlink: refused before any change"
+
+fc_case join
+nic_fits
+rm "$B/kubeadm"
+refused_on_host join "kubeadm: command not found on the search path (is it installed? the image or kickstart installs it): kubeadm join joins the cluster"
+grep -qE "^  join +REFUSED " "$WORK/join.plan.out" || fail "join: plan does not mark the join step refused"
+ok "a worker without kubeadm: refused before the host stage"
+
+# the control plane: the fixture's eth0 is the master's NIC
+SEED=$HOST_FIXTURES/seeds/master ROLE_STEPS="images init kubeconfig cni publish done"
+fc_case master
+rm "$B/kubeadm" "$B/kubectl" "$R/usr/share/kube-firstboot/kube-flannel.yml.in"
+refused_on_host master "kubeadm init sets up the control plane" "kubectl applies the flannel manifest" \
+        "$R/usr/share/kube-firstboot/kube-flannel.yml.in: cannot read the flannel manifest: No such file or directory"
+ok "a control plane without kubeadm, kubectl and the flannel manifest: all three refused"
+
+# the fence needs the endpoint's address: a name this host cannot resolve (no network here)
+SEED=$WORK/fence-seed ROLE_STEPS="images wait join done"
+cp -r "$TOP/tests/data/cloud-init-corpus/base-v1-static/seed" "$SEED"
+sed -i 's|^  endpoint: http://192.168.220.1:8780/$|  endpoint: http://metadata.lab.invalid:8780/|' "$SEED/user-data"
+grep -q 'metadata.lab.invalid' "$SEED/user-data" || fail "fence: the seed's endpoint was not replaced"
+fc_case fence
+nic_fits
+refused_on_host fence 'kube_firstboot.endpoint: cannot resolve "metadata.lab.invalid"'
+ok "an endpoint the fence cannot resolve: refused before any change"
