@@ -329,7 +329,7 @@ image: rpm
 image-test: all
 	image/debian/build-test-image.sh --builddir $(BUILDDIR)
 lab: all
-	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh up
+	BUILDDIR=$(abspath $(BUILDDIR)) KUBERNETES="$(KUBERNETES)" KUBERNETES_IMAGES="$(KUBERNETES_IMAGES)" image/lab.sh up
 lab-down:
 	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh down
 

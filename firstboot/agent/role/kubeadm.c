@@ -86,13 +86,28 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "networking:\n"
                    "  serviceSubnet: \"%s/%u\"\n"
                    "  podSubnet: \"%s/%u\"\n"
-                   "  dnsDomain: \"cluster.local\"\n"
-                   "---\n"
-                   "apiVersion: kubelet.config.k8s.io/v1beta1\n"
-                   "kind: KubeletConfiguration\n"
-                   "cgroupDriver: systemd\n",
+                   "  dnsDomain: \"cluster.local\"\n",
                 c->cluster_name, c->k8s.version, api, c->k8s.image_repository, service, c->k8s.service_prefix, pod,
                 c->k8s.pod_prefix);
+        if (c->k8s.control_plane_timeout_s) {
+                char timeout[32];
+                format_go_duration(c->k8s.control_plane_timeout_s, timeout);
+                fprintf(m.f, "apiServer:\n"
+                           "  timeoutForControlPlane: \"%s\"\n",
+                        timeout);
+        }
+        if (c->k8s.no_leader_election)
+                /* one control plane: nobody to elect, and no lease to lose to a slow API server */
+                fprintf(m.f, "controllerManager:\n"
+                           "  extraArgs:\n"
+                           "    leader-elect: \"false\"\n"
+                           "scheduler:\n"
+                           "  extraArgs:\n"
+                           "    leader-elect: \"false\"\n");
+        fprintf(m.f, "---\n"
+                   "apiVersion: kubelet.config.k8s.io/v1beta1\n"
+                   "kind: KubeletConfiguration\n"
+                   "cgroupDriver: systemd\n");
         return memstream_close(&m, false, ret, ret_size);
 }
 
