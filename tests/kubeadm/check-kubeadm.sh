@@ -446,17 +446,21 @@ check_init_dry_run() {
                         assert_contains "$(cat "$kdir/$c.yaml")" "- --leader-elect=true" "$c.yaml"
                 done
         fi
-        if [ -n "$(seed_value control_plane_timeout)" ]; then
-                # the kubeadm-config ConfigMap init would write holds the ClusterConfiguration as kubeadm read it
-                grep -qE "^ +timeoutForControlPlane: $(seed_value control_plane_timeout)0s\$" "$out" ||
-                        fail "kubeadm init's ClusterConfiguration has no timeoutForControlPlane: $(seed_value control_plane_timeout)0s"
-        fi
         # The bootstrap token init would create: the agent's, with its TTL, usages and group.
         grep -q "name: bootstrap-token-${TOKEN%%.*}\$" "$out" || fail "init would not create the agent's bootstrap token"
         dryrun_objects "$out" "$TOKEN" "$WORK/$CP/root/etc/kubernetes/pki/ca.crt" "$WORK/objects.json" >"$WORK/objects.list" || fail "objects: $(cat "$WORK/objects.list")"
         for o in kube-system/kubeadm-config kube-system/kubelet-config-1.23 kube-system/kube-proxy kube-public/cluster-info; do
                 grep -qw "$o" "$WORK/objects.list" || fail "the dry-run init printed no $o"
         done
+        # The wait for the control plane, as kubeadm read it: the ClusterConfiguration in the kubeadm-config
+        # ConfigMap init would write (kubeadm's own default there is 4m0s; the seeds here give minutes only).
+        local timeout
+        timeout=$(seed_value control_plane_timeout)
+        "$PY" -c 'import json, sys, yaml
+cm = json.load(open(sys.argv[1]))["configmaps"]["kube-system/kubeadm-config"]
+got = yaml.safe_load(cm["data"]["ClusterConfiguration"]).get("apiServer", {}).get("timeoutForControlPlane")
+sys.exit(None if got == sys.argv[2] else "timeoutForControlPlane: %s, not %s" % (got, sys.argv[2]))' \
+                "$WORK/objects.json" "${timeout:-4m}0s" 2>&1 || fail "kubeadm-config ConfigMap: wrong wait for the control plane"
         preflight_lines "$out"
 }
 
