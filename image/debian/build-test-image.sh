@@ -202,7 +202,7 @@ if [ -n "$KUBERNETES" ]; then
         for f in "$KUBERNETES_IMAGES"/*.tar; do install -m 0600 "$f" "$R/var/lib/kube-firstboot/images/"; done
         install -d "$R/opt/cni/bin" "$R/etc/cni/net.d"
         for f in "$R"/usr/lib/cni/*; do ln -s "/usr/lib/cni/${f##*/}" "$R/opt/cni/bin/${f##*/}"; done
-        [ -e "$R/opt/cni/bin/bridge" ] || die "no CNI bridge plugin in the image (containernetworking-plugins)"
+        [ -x "$R/usr/lib/cni/bridge" ] && [ -L "$R/opt/cni/bin/bridge" ] || die "no CNI bridge plugin in the image (containernetworking-plugins)"
         cat >"$R/etc/cni/net.d/10-lab-bridge.conflist" <<'EOF'
 {
   "cniVersion": "0.4.0",
