@@ -144,18 +144,16 @@ vm_seed_iso() {
 # has a bridge network configuration), and under TCG what a slow control plane needs: kubeadm waits
 # VM_K8S_CP_TIMEOUT for it, and the controller manager and scheduler run without leader election.
 vm_k8s_inventory() {
-        "$VM_AGENT" seed --example | python3 -c '
-import sys, yaml
-inv = yaml.safe_load(sys.stdin)
-k = inv["kubernetes"]
-k["version"] = sys.argv[1]
-k["image_repository"] = "k8s.gcr.io"
-k["cni"] = "none"
-if sys.argv[2] != "-":
-        k["control_plane_timeout"] = sys.argv[2]
-        k["leader_election"] = "off"
-yaml.safe_dump(inv, sys.stdout, default_flow_style=False, sort_keys=False)' \
-                "$IMAGE_K8S_VERSION" "$(if [ "${VM_ACCEL%%,*}" = tcg ]; then echo "$VM_K8S_CP_TIMEOUT"; else echo -; fi)" >"$1"
+        local slow=""
+        [ "${VM_ACCEL%%,*}" != tcg ] ||
+                slow="\\n  control_plane_timeout: $VM_K8S_CP_TIMEOUT\\n  leader_election: \"off\""
+        # line edits of the example, which keeps its comments and YAML 1.1 values such as swap: off
+        "$VM_AGENT" seed --example | sed -e "s|^  version: .*|  version: $IMAGE_K8S_VERSION|" \
+                -e 's|^  image_repository: .*|  image_repository: k8s.gcr.io|' -e 's|^  cni: .*|  cni: none|' \
+                -e "s|^  runtime: docker\$|&$slow|" >"$1"
+        grep -qx "  version: $IMAGE_K8S_VERSION" "$1" && grep -qx '  cni: none' "$1" &&
+                grep -qx '  image_repository: k8s.gcr.io' "$1" ||
+                { vm_die "the example inventory has changed: cannot set version, cni and image_repository in $1"; return 1; }
 }
 VM_K8S_CP_TIMEOUT=${LAB_K8S_CP_TIMEOUT:-40m}
 
