@@ -12,7 +12,6 @@
 VM_ALL_NODES=(master node-1 node-2 node-3)
 # LAB_NODES: the guests to boot, by name (default all four; e.g. "master node-1" on slow hardware). Every
 # seed is made all the same: a guest left out is a machine not switched on.
-# shellcheck disable=SC2034 # image/lab.sh's and the VM test's
 read -r -a VM_NODES <<<"${LAB_NODES:-${VM_ALL_NODES[*]}}"
 VM_ENDPOINT_ADDR=192.168.220.1
 VM_ENDPOINT_PORT=8780
