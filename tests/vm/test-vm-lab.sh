@@ -25,7 +25,8 @@
 # published token (their CSRs' user), their CA the master's, no image pull attempted on any guest;
 # then every guest is powered off from its console. What only the stand-in records (its call log, the
 # configurations it keeps, its cluster state) is checked from what the real kubeadm wrote instead: the
-# static pod manifests and the kubelet's flags. Under TCG this takes about an hour on a 2-core machine.
+# static pod manifests and the kubelet's flags. Under TCG on a busy 2-core machine kubeadm init may not get
+# through (kubeadm's fixed wait for the kubelet; docs/performance.md).
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/image/lab-lib.sh"
 
