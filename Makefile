@@ -154,8 +154,9 @@ check-kubeadm: $(if $(KUBEADM),deps-check all $(BUILDDIR)/tests/kubeadm-pin)
 	BUILDDIR=$(abspath $(BUILDDIR)) KUBEADM="$(KUBEADM)" KUBELET="$(KUBELET)" tests/kubeadm/check-kubeadm.sh
 
 # The VM end-to-end test (tests/vm/) alone: a Debian guest image and four qemu guests (also in `make check`).
+# KUBERNETES=DIR [KUBERNETES_IMAGES=DIR2]: with a real Kubernetes release, as `make lab` takes it.
 check-vm: deps-check all
-	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh vm
+	BUILDDIR=$(abspath $(BUILDDIR)) KUBERNETES="$(KUBERNETES)" KUBERNETES_IMAGES="$(KUBERNETES_IMAGES)" tests/run-tests.sh vm
 
 unit: $(UNIT_BIN)
 	BUILDDIR=$(abspath $(BUILDDIR)) tests/run-tests.sh unit
@@ -329,7 +330,7 @@ image: rpm
 image-test: all
 	image/debian/build-test-image.sh --builddir $(BUILDDIR)
 lab: all
-	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh up
+	BUILDDIR=$(abspath $(BUILDDIR)) KUBERNETES="$(KUBERNETES)" KUBERNETES_IMAGES="$(KUBERNETES_IMAGES)" image/lab.sh up
 lab-down:
 	BUILDDIR=$(abspath $(BUILDDIR)) image/lab.sh down
 

@@ -9,7 +9,10 @@
 # Each guest boots a copy-on-write overlay of the image (larger than the image, so the agent grows
 # the root filesystem) with its cidata ISO as a second virtio disk.
 
-VM_NODES=(master node-1 node-2 node-3)
+VM_ALL_NODES=(master node-1 node-2 node-3)
+# LAB_NODES: the guests to boot, by name (default all four; e.g. "master node-1" on slow hardware). Every
+# seed is made all the same: a guest left out is a machine not switched on.
+read -r -a VM_NODES <<<"${LAB_NODES:-${VM_ALL_NODES[*]}}"
 VM_ENDPOINT_ADDR=192.168.220.1
 VM_ENDPOINT_PORT=8780
 VM_CLUSTER=lab
@@ -80,6 +83,12 @@ vm_pick_accel() {
 # test image (built here if missing).
 vm_find_image() {
         local env=${LAB_IMAGE_ENV:-} candidate
+        if [ -z "$env" ] && [ -n "${KUBERNETES:-}" ]; then
+                env=$TOP/build/image-test-k8s/image.env
+                bash "$TOP/image/debian/build-test-image.sh" --out "$TOP/build/image-test-k8s" --builddir "$VM_BUILDDIR" \
+                        --kubernetes "$KUBERNETES" ${KUBERNETES_IMAGES:+--kubernetes-images "$KUBERNETES_IMAGES"} ||
+                        return 1
+        fi
         if [ -z "$env" ]; then
                 for candidate in "$VM_BUILDDIR/image/kube-firstboot-centos7.qcow2" \
                         "$TOP/build/image/kube-firstboot-centos7.qcow2"; do
@@ -92,7 +101,7 @@ IMAGE_DISK=$(basename "$candidate")
 IMAGE_UNIT_SOURCE="the kube-firstboot RPM"
 EOF2
                         IMAGE_DIR=$(dirname "$(realpath "$candidate")")
-                        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE=""
+                        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE="" IMAGE_K8S_VERSION=""
                         # shellcheck disable=SC1090
                         . "$env"
                         return 0
@@ -105,7 +114,7 @@ EOF2
         fi
         [ -f "$env" ] || { vm_die "no image: $env missing"; return 1; }
         IMAGE_DIR=$(dirname "$(realpath "$env")")
-        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE=""
+        IMAGE_KERNEL="" IMAGE_INITRD="" IMAGE_CMDLINE="" IMAGE_K8S_VERSION=""
         # shellcheck disable=SC1090
         . "$env"
         [ -f "$IMAGE_DIR/$IMAGE_DISK" ] || { vm_die "image disk $IMAGE_DIR/$IMAGE_DISK missing"; return 1; }
@@ -131,13 +140,37 @@ vm_seed_iso() {
         fi
 }
 
+# vm_k8s_inventory FILE: the reference inventory for the image's real Kubernetes release: the release's
+# version (its kubeadm's, never a label), the tags its images carry (k8s.gcr.io), cni none (the image
+# has a bridge network configuration), and under TCG what a slow control plane needs: kubeadm waits
+# VM_K8S_CP_TIMEOUT for it, and the controller manager and scheduler run without leader election.
+vm_k8s_inventory() {
+        local slow=""
+        [ "${VM_ACCEL%%,*}" != tcg ] ||
+                slow="\\n  control_plane_timeout: $VM_K8S_CP_TIMEOUT\\n  leader_election: \"off\""
+        # line edits of the example, which keeps its comments and YAML 1.1 values such as swap: off
+        "$VM_AGENT" seed --example | sed -e "s|^  version: .*|  version: $IMAGE_K8S_VERSION|" \
+                -e 's|^  image_repository: .*|  image_repository: k8s.gcr.io|' -e 's|^  cni: .*|  cni: none|' \
+                -e "s|^  runtime: docker\$|&$slow|" >"$1"
+        grep -qx "  version: $IMAGE_K8S_VERSION" "$1" && grep -qx '  cni: none' "$1" &&
+                grep -qx '  image_repository: k8s.gcr.io' "$1" ||
+                { vm_die "the example inventory has changed: cannot set version, cni and image_repository in $1"; return 1; }
+}
+VM_K8S_CP_TIMEOUT=${LAB_K8S_CP_TIMEOUT:-40m}
+
 # vm_make_seeds DIR: seeds of the reference lab in DIR/<node>/ (with seed.iso) and DIR/server.yaml.
 # `kube-firstboot seed --iso` where the agent has it; otherwise tests/data/seeds/reference with cloud-localds.
+# With a real release in the image (IMAGE_K8S_VERSION), from vm_k8s_inventory (call vm_pick_accel first).
 vm_make_seeds() {
         local out=$1 n key
         rm -rf "$out"
         mkdir -p "$out"
-        if "$VM_AGENT" seed --help >/dev/null 2>&1; then
+        if [ -n "${IMAGE_K8S_VERSION:-}" ]; then
+                vm_k8s_inventory "$VM_DIR/inventory.yaml" || { vm_die "cannot write the inventory"; return 1; }
+                "$VM_AGENT" seed --inventory "$VM_DIR/inventory.yaml" --out "$out" --iso >"$VM_DIR/seed-generator.log" 2>&1 ||
+                        { cat "$VM_DIR/seed-generator.log" >&2; vm_die "kube-firstboot seed failed"; return 1; }
+                VM_SEED_SOURCE="kube-firstboot seed --iso --inventory $VM_DIR/inventory.yaml (Kubernetes $IMAGE_K8S_VERSION)"
+        elif "$VM_AGENT" seed --help >/dev/null 2>&1; then
                 # the reference inventory, with LAB_CNI
                 "$VM_AGENT" seed --example | sed "s/^  cni: flannel .*/  cni: $LAB_CNI/" >"$VM_DIR/inventory.yaml"
                 grep -q "^  cni: $LAB_CNI\$" "$VM_DIR/inventory.yaml" || { vm_die "LAB_CNI=$LAB_CNI not set in the inventory"; return 1; }
@@ -145,7 +178,7 @@ vm_make_seeds() {
                         { cat "$VM_DIR/seed-generator.log" >&2; vm_die "kube-firstboot seed failed"; return 1; }
                 VM_SEED_SOURCE="kube-firstboot seed --iso (cni: $LAB_CNI)"
         else
-                for n in "${VM_NODES[@]}"; do
+                for n in "${VM_ALL_NODES[@]}"; do
                         cp -r "$TOP/tests/data/seeds/reference/$n" "$out/$n"
                         vm_seed_iso "$out/$n"
                 done
@@ -155,7 +188,7 @@ vm_make_seeds() {
                 chmod 0600 "$out/server.yaml"
                 VM_SEED_SOURCE="tests/data/seeds/reference + cloud-localds (no seed generator in this tree yet)"
         fi
-        for n in "${VM_NODES[@]}"; do
+        for n in "${VM_ALL_NODES[@]}"; do
                 [ -f "$out/$n/seed.iso" ] || { vm_die "no $out/$n/seed.iso"; return 1; }
         done
         [ -f "$out/server.yaml" ] || { vm_die "no $out/server.yaml"; return 1; }
@@ -340,6 +373,23 @@ nodes = json.load(sys.stdin)
 settled = [n for n in sys.argv[1:] if n in nodes and
            (nodes[n].get("stage") == "done" or nodes[n].get("status") == "failed")]
 sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
+}
+
+# vm_guest_exec NAME SECONDS COMMAND: types COMMAND on NAME's console and prints what it wrote up to its
+# end mark (the mark as the shell prints it, not as typed); 1 when the mark did not come in SECONDS.
+vm_guest_exec() {
+        local name=$1 limit=$2 cmd=$3 mark log=$VM_DIR/$1/console.log start
+        mark="KFB-EXEC-$$-$RANDOM"
+        start=$(wc -c <"$log")
+        vm_console_type "$name" "$cmd; echo \"$mark\"-end" &
+        local typing=$!
+        for _ in $(seq 1 "$limit"); do
+                tail -c +"$((start + 1))" "$log" | tr -d '\r' | grep -q "^$mark-end" && break
+                sleep 1
+        done
+        wait "$typing" 2>/dev/null || true
+        tail -c +"$((start + 1))" "$log" | tr -d '\r' | sed -n "/$mark/,/^$mark-end/p" | sed '1d;$d'
+        tail -c +"$((start + 1))" "$log" | tr -d '\r' | grep -q "^$mark-end"
 }
 
 # vm_console_type NAME LINE: types LINE on NAME's serial console (root is logged in there on the test

@@ -15,15 +15,26 @@
 # agent and server are built, default build), LAB_CP_MEM and LAB_CP_SMP (the control plane's MiB and
 # vCPUs, 2048 and 2: kubeadm's preflight wants 2 CPUs and 1700 MB), LAB_MEM and LAB_SMP (each worker's,
 # 1024 and 1), LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800), LAB_ACCEL (force a qemu -accel),
-# LAB_IMAGE_ENV (an image.env to boot instead of the default choice).
+# LAB_IMAGE_ENV (an image.env to boot instead of the default choice), LAB_NODES (the guests to boot,
+# default "master node-1 node-2 node-3"), LAB_READY_TIMEOUT (seconds to wait for the nodes to be Ready,
+# 1200, with a real release), LAB_NETNS (the network namespace, default kfb-lab).
+#
+# KUBERNETES=DIR (`make lab KUBERNETES=DIR`): a real Kubernetes 1.23 release instead of the test
+# stand-ins, laid out as kubernetes-server-linux-amd64.tar.gz unpacks, with the other images (etcd,
+# pause, coredns) as docker-archive tarballs in KUBERNETES_IMAGES (default DIR/images); the Debian test
+# image is built with it (image/debian/build-test-image.sh --kubernetes), the seeds take its version,
+# and under TCG a 40-minute wait for the control plane (LAB_K8S_CP_TIMEOUT) and no leader election.
+# The lab then ends with `kubectl get nodes` run on the master, and every guest's count of attempted
+# image pulls (none is allowed: the guests reach no registry, and must need none).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILDDIR=${BUILDDIR:-$TOP/build}
 case $BUILDDIR in /*) ;; *) BUILDDIR=$TOP/$BUILDDIR ;; esac
 . "$TOP/image/lab-lib.sh"
 LAB=$TOP/lab
-NS=kfb-lab
+NS=${LAB_NETNS:-kfb-lab}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
+LAB_READY_TIMEOUT=${LAB_READY_TIMEOUT:-1200}
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "lab: needs root (network namespace, tap devices)" >&2; exit 1; }; }
 
@@ -33,12 +44,18 @@ lab_up() {
                 echo "lab: a lab is already up (lab/lab.env); \`make lab-down\` first" >&2
                 exit 1
         fi
+        if [ -n "${KUBERNETES:-}" ]; then
+                vm_say "Kubernetes: the release in $KUBERNETES (images: ${KUBERNETES_IMAGES:-$KUBERNETES/images})"
+        else
+                vm_say "Kubernetes: none; kubeadm, kubelet and kubectl are the test stand-ins (no API server, no" \
+                        "real node; give a release with KUBERNETES=DIR)"
+        fi
         vm_setup "$LAB" "$NS" "$BUILDDIR"
         vm_say "building the agent and the server ($BUILDDIR)"
         make -s -C "$TOP" BUILDDIR="$BUILDDIR" all >/dev/null
         vm_find_image
-        vm_make_seeds "$LAB/seeds"
         vm_pick_accel
+        vm_make_seeds "$LAB/seeds"
         vm_say "image: $IMAGE_DESC"
         vm_say "       $IMAGE_DIR/$IMAGE_DISK; kube-firstboot.service from ${IMAGE_UNIT_SOURCE:-the image}"
         vm_say "seeds: $VM_SEED_SOURCE"
@@ -90,9 +107,37 @@ print(" ".join("%s:%s/%s" % (n, d[n].get("stage"), d[n].get("status")) for n in 
         vm_table "$start" "${VM_NODES[@]}"
         echo
         vm_say "all settled $(($(date +%s) - start)) s after the first qemu started ($IMAGE_KIND, ${VM_ACCEL%%,*})"
+        [ -z "$IMAGE_K8S_VERSION" ] || lab_cluster "$start"
         vm_say "status page: ip netns exec $NS curl http://$VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT/"
         vm_say "consoles: $LAB/NODE/console.log; interactive: image/lab.sh console NODE"
         vm_say "the lab keeps running; \`make lab-down\` stops it"
+}
+
+# lab_cluster START: with a real release, until every booted node is Ready (at most LAB_READY_TIMEOUT):
+# `kubectl get nodes` on the master; then each guest's attempted image pulls.
+lab_cluster() {
+        local start=$1 out n ready=0 end
+        end=$(($(date +%s) + LAB_READY_TIMEOUT))
+        while :; do
+                out=$(vm_guest_exec "$VM_CONTROL_PLANE" 600 "/usr/libexec/kfb-lab-report nodes" || true)
+                ready=$(echo "$out" | grep -c '^KFB-LAB node .* True ' || true)
+                if [ "$ready" -ge "${#VM_NODES[@]}" ]; then
+                        vm_say "every node Ready $(($(date +%s) - start)) s after the first qemu started"
+                        break
+                fi
+                if [ "$(date +%s)" -ge "$end" ]; then
+                        vm_say "only $ready of ${#VM_NODES[@]} nodes Ready after waiting ${LAB_READY_TIMEOUT} s"
+                        break
+                fi
+                sleep 10
+        done
+        vm_say "kubectl get nodes, on $VM_CONTROL_PLANE:"
+        echo "$out" | grep -v '^KFB-LAB '
+        for n in "${VM_NODES[@]}"; do
+                out=$(vm_guest_exec "$n" 600 "/usr/libexec/kfb-lab-report pulls 2>&1" || true)
+                vm_say "$n: image pulls attempted: $(echo "$out" | sed -n 's/^KFB-LAB pulls //p' | tail -n 1)"
+                echo "$out" | grep -v '^KFB-LAB ' | sed 's/^/    /'
+        done
 }
 
 lab_status() {

@@ -151,6 +151,10 @@ int seedgen_render_user_data(const struct seedgen_inventory *inv, const struct s
                 preflight_names_join(c->k8s.ignore_preflight, names, sizeof(names));
                 fprintf(o.f, "    ignore_preflight_errors: [%s]\n", names);
         }
+        if (c->k8s.control_plane_timeout_s)
+                yaml_duration(o.f, 4, "control_plane_timeout", c->k8s.control_plane_timeout_s);
+        if (c->k8s.no_leader_election)
+                yaml_kv(o.f, 4, "leader_election", "off");
         fprintf(o.f, "  host:\n");
         yaml_kv(o.f, 4, "swap", swap_to_string(c->host.swap));
         yaml_kv(o.f, 4, "selinux", selinux_to_string(c->host.selinux));

@@ -4,7 +4,20 @@
 # ext4 root smaller than the disks the lab gives its guests (so the agent's growroot step has work), the
 # kernel and a small initrd beside it for qemu's direct kernel boot, and image.env describing them.
 #
-#   build-test-image.sh [--out DIR] [--builddir DIR]
+#   build-test-image.sh [--out DIR] [--builddir DIR] [--kubernetes DIR [--kubernetes-images DIR2]]
+#
+# With --kubernetes, a real Kubernetes release instead of the stand-ins (default out:
+# build/image-test-k8s): DIR laid out as kubernetes-server-linux-amd64.tar.gz unpacks
+# (DIR/kubernetes/server/bin/ with kubeadm, kubelet, kubectl and kube-apiserver.tar,
+# kube-controller-manager.tar, kube-scheduler.tar, kube-proxy.tar), and DIR2 (default DIR/images) with
+# the other images as docker-archive tarballs (etcd, pause, coredns, and the CNI's if it has any). The
+# binaries go to /usr/bin with kubelet's unit and kubeadm's drop-in as the el7 packages install them,
+# every tarball to /var/lib/kube-firstboot/images for the agent's images step (as the CentOS 7 image
+# has them), the Debian CNI plugins under /opt/cni/bin (where the el7 kubernetes-cni package puts them)
+# with a bridge network configuration (the node's pods on one local bridge: enough for a node to be
+# Ready and for pods on it; the seeds say cni: none), and apparmor=0 on the kernel command line:
+# the Debian kernel has AppArmor on but the image has no apparmor_parser, so docker could not load its
+# container profile and would start no container (CentOS 7, the target, has no AppArmor at all).
 #
 # The guest: systemd with udev and systemd-networkd (no dbus), docker.io, a swap file active in fstab,
 # an /etc/hosts, root autologin on the serial console ttyS0 (no password; test image only), the agent
@@ -21,8 +34,10 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-OUT=$TOP/build/image-test
+OUT=
 BUILDDIR=$TOP/build
+KUBERNETES=
+KUBERNETES_IMAGES=
 CACHE=${KFB_IMAGE_CACHE:-/var/cache/kube-firstboot}
 SUITE=bookworm
 ROOT_SLACK_MB=${ROOT_SLACK_MB:-320}     # free space in the root filesystem of the image
@@ -32,12 +47,36 @@ while [ $# -gt 0 ]; do
         case $1 in
         --out) OUT=$(realpath -m "$2"); shift 2 ;;
         --builddir) BUILDDIR=$(realpath -m "$2"); shift 2 ;;
-        *) echo "usage: $0 [--out DIR] [--builddir DIR]" >&2; exit 2 ;;
+        --kubernetes) KUBERNETES=$(realpath -m "$2"); shift 2 ;;
+        --kubernetes-images) KUBERNETES_IMAGES=$(realpath -m "$2"); shift 2 ;;
+        *) echo "usage: $0 [--out DIR] [--builddir DIR] [--kubernetes DIR [--kubernetes-images DIR2]]" >&2; exit 2 ;;
         esac
 done
 
 say() { echo "image-test: $*"; }
 die() { echo "image-test: error: $*" >&2; exit 1; }
+
+# The release: what it must hold, checked before anything is built.
+K8S_BIN=
+K8S_VERSION=
+K8S_SERVER_IMAGES="kube-apiserver kube-controller-manager kube-scheduler kube-proxy"
+if [ -n "$KUBERNETES" ]; then
+        K8S_BIN=$KUBERNETES/kubernetes/server/bin
+        KUBERNETES_IMAGES=${KUBERNETES_IMAGES:-$KUBERNETES/images}
+        for f in kubeadm kubelet kubectl; do
+                [ -x "$K8S_BIN/$f" ] || die "$K8S_BIN/$f missing: --kubernetes wants a kubernetes-server-linux-amd64 tree"
+        done
+        for f in $K8S_SERVER_IMAGES; do
+                [ -f "$K8S_BIN/$f.tar" ] || die "$K8S_BIN/$f.tar missing (the release's docker-archive image)"
+        done
+        ls "$KUBERNETES_IMAGES"/*.tar >/dev/null 2>&1 ||
+                die "no image tarballs in $KUBERNETES_IMAGES (etcd, pause, coredns: --kubernetes-images DIR2)"
+        K8S_VERSION=$("$K8S_BIN/kubeadm" version -o short) || die "$K8S_BIN/kubeadm version failed"
+        OUT=${OUT:-$TOP/build/image-test-k8s}
+elif [ -n "$KUBERNETES_IMAGES" ]; then
+        die "--kubernetes-images without --kubernetes"
+fi
+OUT=${OUT:-$TOP/build/image-test}
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, file ownership in the image)"
 for tool in debootstrap mkfs.ext4 sfdisk qemu-img systemctl; do
@@ -125,6 +164,11 @@ make -s -C "$TOP" BUILDDIR="$BUILDDIR" all >/dev/null
 inputs_key() {
         {
                 echo "$base_key $ROOT_SLACK_MB $SWAP_MB"
+                # the release: names, sizes and times of its files (hashing them all costs seconds)
+                if [ -n "$KUBERNETES" ]; then
+                        echo "$KUBERNETES $KUBERNETES_IMAGES $K8S_VERSION"
+                        find "$K8S_BIN" "$KUBERNETES_IMAGES" -maxdepth 1 -type f -printf '%p %s %T@\n' | sort
+                fi
                 sha256sum "$BUILDDIR/kube-firstboot" "$BUILDDIR/kube-firstboot-server" "$HERE"/* \
                         "$TOP/tests/stand-ins/kubeadm" "$TOP/tests/stand-ins/kubelet" "$TOP/Makefile"
                 find "$TOP/firstboot" "$TOP/docs" \( -name '*.service' -o -name '*.timer' -o -name '*.8' \
@@ -151,15 +195,36 @@ make -s -C "$TOP" BUILDDIR="$BUILDDIR" DESTDIR="$R" install >/dev/null
         die "make install did not install kube-firstboot.service (firstboot/units/)"
 unit_source="make install"
 
-# Stand-ins: one file, three names (it picks its role from the name); kubelet is its own stand-in.
-install -m 0755 "$TOP/tests/stand-ins/kubeadm" "$R/usr/bin/kubeadm"
-install -m 0755 "$TOP/tests/stand-ins/kubeadm" "$R/usr/bin/kubectl"
-install -m 0755 "$TOP/tests/stand-ins/kubelet" "$R/usr/bin/kubelet"
-# Workers' kubeadm join asks the API server at the join's endpoint (the master's kubelet stand-in).
-echo api-server >"$R/usr/bin/kubeadm.cluster"
-# ECDSA P-256 keys, as kubeadm's PublicKeysECDSA feature gate makes them: under TCG the stand-in's
-# sixteen RSA 2048 keys take minutes; the CA pin is computed over the key the same way.
-: >"$R/usr/bin/kubeadm.ca-ecdsa"
+if [ -n "$KUBERNETES" ]; then
+        for f in kubeadm kubelet kubectl; do install -m 0755 "$K8S_BIN/$f" "$R/usr/bin/$f"; done
+        install -d -m 0700 "$R/var/lib/kube-firstboot/images"
+        for f in $K8S_SERVER_IMAGES; do install -m 0600 "$K8S_BIN/$f.tar" "$R/var/lib/kube-firstboot/images/$f.tar"; done
+        for f in "$KUBERNETES_IMAGES"/*.tar; do install -m 0600 "$f" "$R/var/lib/kube-firstboot/images/"; done
+        install -d "$R/opt/cni/bin" "$R/etc/cni/net.d"
+        for f in "$R"/usr/lib/cni/*; do ln -s "/usr/lib/cni/${f##*/}" "$R/opt/cni/bin/${f##*/}"; done
+        [ -x "$R/usr/lib/cni/bridge" ] && [ -L "$R/opt/cni/bin/bridge" ] || die "no CNI bridge plugin in the image (containernetworking-plugins)"
+        cat >"$R/etc/cni/net.d/10-lab-bridge.conflist" <<'EOF'
+{
+  "cniVersion": "0.4.0",
+  "name": "lab-bridge",
+  "plugins": [
+    { "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true,
+      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "10.88.0.0/16" }]], "routes": [{ "dst": "0.0.0.0/0" }] } },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+else
+        # Stand-ins: one file, three names (it picks its role from the name); kubelet is its own stand-in.
+        install -m 0755 "$TOP/tests/stand-ins/kubeadm" "$R/usr/bin/kubeadm"
+        install -m 0755 "$TOP/tests/stand-ins/kubeadm" "$R/usr/bin/kubectl"
+        install -m 0755 "$TOP/tests/stand-ins/kubelet" "$R/usr/bin/kubelet"
+        # Workers' kubeadm join asks the API server at the join's endpoint (the master's kubelet stand-in).
+        echo api-server >"$R/usr/bin/kubeadm.cluster"
+        # ECDSA P-256 keys, as kubeadm's PublicKeysECDSA feature gate makes them: under TCG the stand-in's
+        # sixteen RSA 2048 keys take minutes; the CA pin is computed over the key the same way.
+        : >"$R/usr/bin/kubeadm.ca-ecdsa"
+fi
 install -m 0644 "$HERE/kubelet.service" "$R/usr/lib/systemd/system/kubelet.service"
 install -d "$R/usr/lib/systemd/system/kubelet.service.d"
 install -m 0644 "$HERE/10-kubeadm.conf" "$R/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
@@ -236,14 +301,24 @@ cp "$R/boot/initrd.img-$kver" "$WORKDIR/initrd.img"
 # a busy host can fail the kernel's IO-APIC timer check and panic at boot (seen here); panic=-1: a panic
 # reboots at once, which ends qemu under -no-reboot; mitigations=off: no page-table isolation, whose
 # address-space switch at every system call is costly under TCG (a test guest).
+if [ -n "$KUBERNETES" ]; then
+        image_kind=debian12-k8s
+        image_desc="Debian 12 test image (Kubernetes $K8S_VERSION from $KUBERNETES, images from $KUBERNETES_IMAGES; kernel $kver)"
+        extra_cmdline=" apparmor=0"
+else
+        image_kind=debian12-test
+        image_desc="Debian 12 test image (stand-ins for kubeadm, kubectl and kubelet; kernel $kver)"
+        extra_cmdline=
+fi
 cat >"$WORKDIR/image.env" <<EOF
 # written by image/debian/build-test-image.sh
-IMAGE_KIND=debian12-test
-IMAGE_DESC="Debian 12 test image (stand-ins for kubeadm, kubectl and kubelet; kernel $kver)"
+IMAGE_KIND=$image_kind
+IMAGE_DESC="$image_desc"
+IMAGE_K8S_VERSION=$K8S_VERSION
 IMAGE_DISK=disk.qcow2
 IMAGE_KERNEL=vmlinuz
 IMAGE_INITRD=initrd.img
-IMAGE_CMDLINE="root=UUID=$root_uuid ro console=ttyS0,115200 net.ifnames=0 quiet no_timer_check panic=-1 mitigations=off"
+IMAGE_CMDLINE="root=UUID=$root_uuid ro console=ttyS0,115200 net.ifnames=0 quiet no_timer_check panic=-1 mitigations=off$extra_cmdline"
 IMAGE_DISK_MB=$disk_mb
 IMAGE_ROOT_MB=$part_mb
 IMAGE_UNIT_SOURCE="$unit_source"

@@ -75,6 +75,7 @@ expect_ok "init with the fixture"
 assert_contains "$out" "[init] Using Kubernetes version: v1.23.6" "init banner"
 assert_contains "$out" '[certs] Generating "ca" certificate and key' "certs phase"
 assert_contains "$out" "Your Kubernetes control-plane has initialized successfully!" "init success"
+assert_contains "$out" 'static Pods from directory "/etc/kubernetes/manifests". This can take up to 4m0s' "kubeadm's default wait"
 CA_PIN=$(pin "$M/etc/kubernetes/pki/ca.crt")
 printed=$(grep -A1 "^kubeadm join $ENDPOINT --token $TOKEN" "$WORK/out" | sed -n 's/.*--discovery-token-ca-cert-hash \(sha256:[0-9a-f]*\) $/\1/p')
 assert_eq "$CA_PIN" "$printed" "printed CA pin equals openssl's"
@@ -367,6 +368,9 @@ echo "init 2" >"$WORK/flaky/bin/kubeadm.fail"
 on flaky kubeadm init --config "$FIX/init.yaml"
 expect_fail "injected init failure 1" "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster"
 assert_contains "$out" "[kubelet-check] Initial timeout of 40s passed." "kubelet-check output"
+# kubeadm 1.23's five tries of the kubelet's healthz after the first 40 s, as a real run showed them
+assert_eq 5 "$(grep -c "^\[kubelet-check\] The HTTP call equal to 'curl -sSL http://localhost:10248/healthz' failed with error: Get \"http://localhost:10248/healthz\": dial tcp \[::1\]:10248: connect: connection refused.\$" "$WORK/out")" \
+        "kubelet-check: healthz tries"
 [ -e "$F/etc/kubernetes/manifests/kube-apiserver.yaml" ] || fail "a timed-out init leaves its manifests, as kubeadm does"
 [ ! -e "$F/var/lib/kubeadm-standin/cluster.json" ] || fail "a failed init created a cluster"
 on flaky kubeadm reset -f
@@ -374,8 +378,11 @@ expect_ok "reset after a failed init"
 on flaky kubeadm init --config "$FIX/init.yaml"
 expect_fail "injected init failure 2" "error execution phase wait-control-plane"
 on flaky kubeadm reset --force
-on flaky kubeadm init --config "$FIX/init.yaml"
+# with a slow host's wait for the control plane, which kubeadm names
+sed 's/^kind: ClusterConfiguration$/&\napiServer:\n  timeoutForControlPlane: 40m/' "$FIX/init.yaml" >"$WORK/slow.yaml"
+on flaky kubeadm init --config "$WORK/slow.yaml"
 expect_ok "third init succeeds"
+assert_contains "$out" "This can take up to 40m0s" "apiServer.timeoutForControlPlane in kubeadm's words"
 assert_eq 3 "$(cat "$WORK/flaky/bin/kubeadm.count-init")" "init count"
 assert_eq 2 "$(cat "$WORK/flaky/bin/kubeadm.count-reset")" "reset count"
 flaky_pin=$(pin "$F/etc/kubernetes/pki/ca.crt")

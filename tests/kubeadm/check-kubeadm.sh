@@ -1,6 +1,8 @@
 #!/bin/bash
 # `make check-kubeadm KUBEADM=PATH [KUBELET=PATH]`: the real kubeadm 1.23 binary at PATH over every
-# configuration and command line the agent renders, for every seed set in tests/data/seeds/ and both roles.
+# configuration and command line the agent renders, for every seed set in tests/data/seeds/ and both roles,
+# and once more (ECDSA CA only) for the reference set with a slow host's settings
+# (kubernetes.control_plane_timeout, leader_election: off), which the init dry run must show in effect.
 #
 # 1. Render: the namespace lab of tests/lib/netns-lab.sh (kube-firstboot-server as the store, the stand-in
 #    kubeadm/kubectl, twice: an RSA and an ECDSA cluster CA) runs the agent on every host of the seed set,
@@ -441,12 +443,31 @@ check_init_dry_run() {
         else
                 assert_contains "$(cat "$kdir/kube-controller-manager.yaml")" "--allocate-node-cidrs=true" "kube-controller-manager.yaml"
         fi
+        # A slow host's settings, as kubeadm took them (with neither, it adds its own leader-elect=true).
+        if [ "$(seed_value leader_election)" = off ]; then
+                for c in kube-controller-manager kube-scheduler; do
+                        assert_contains "$(cat "$kdir/$c.yaml")" "- --leader-elect=false" "$c.yaml"
+                done
+        else
+                for c in kube-controller-manager kube-scheduler; do
+                        assert_contains "$(cat "$kdir/$c.yaml")" "- --leader-elect=true" "$c.yaml"
+                done
+        fi
         # The bootstrap token init would create: the agent's, with its TTL, usages and group.
         grep -q "name: bootstrap-token-${TOKEN%%.*}\$" "$out" || fail "init would not create the agent's bootstrap token"
         dryrun_objects "$out" "$TOKEN" "$WORK/$CP/root/etc/kubernetes/pki/ca.crt" "$WORK/objects.json" >"$WORK/objects.list" || fail "objects: $(cat "$WORK/objects.list")"
         for o in kube-system/kubeadm-config kube-system/kubelet-config-1.23 kube-system/kube-proxy kube-public/cluster-info; do
                 grep -qw "$o" "$WORK/objects.list" || fail "the dry-run init printed no $o"
         done
+        # The wait for the control plane, as kubeadm read it: the ClusterConfiguration in the kubeadm-config
+        # ConfigMap init would write (kubeadm's own default there is 4m0s; the seeds here give minutes only).
+        local timeout
+        timeout=$(seed_value control_plane_timeout)
+        "$PY" -c 'import json, sys, yaml
+cm = json.load(open(sys.argv[1]))["configmaps"]["kube-system/kubeadm-config"]
+got = yaml.safe_load(cm["data"]["ClusterConfiguration"]).get("apiServer", {}).get("timeoutForControlPlane")
+sys.exit(None if got == sys.argv[2] else "timeoutForControlPlane: %s, not %s" % (got, sys.argv[2]))' \
+                "$WORK/objects.json" "${timeout:-4m}0s" 2>&1 || fail "kubeadm-config ConfigMap: wrong wait for the control plane"
         preflight_lines "$out"
 }
 
@@ -746,6 +767,13 @@ for seed in "$TOP"/tests/data/seeds/*/; do
                 fi
         done
 done
+# The reference set with a slow host's settings in every seed (the lab's under TCG, image/lab-lib.sh).
+SLOW=$ROOT_WORK/seeds/slow-host
+mkdir -p "$ROOT_WORK/seeds"
+cp -r "$TOP/tests/data/seeds/reference" "$SLOW"
+sed -i 's/^    runtime: docker$/&\n    control_plane_timeout: 40m\n    leader_election: "off"/' "$SLOW"/*/user-data
+grep -q '^    leader_election: "off"$' "$SLOW/master/user-data" || fail "no slow-host settings in $SLOW/master/user-data"
+run_lab "$SLOW" ecdsa
 
 if [ -n "$FIRST" ]; then
         # A lab network of its own for the preflight checks (the render's is gone).

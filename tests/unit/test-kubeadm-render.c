@@ -151,6 +151,44 @@ static void test_join_hashes_and_preflight(void **unused) {
         config_done(&c);
 }
 
+/* A slow host's settings: kubeadm's wait for the control plane, and no leader election on the one
+ * control plane; both in ClusterConfiguration, where kubeadm 1.23 reads them. */
+static void test_init_slow_control_plane(void **unused) {
+        _cleanup_free_ char *text = NULL;
+        struct fb_config c;
+
+        load_reference("master", &c);
+        c.k8s.control_plane_timeout_s = 40 * 60;
+        c.k8s.no_leader_election = true;
+        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_non_null(strstr(text, "  dnsDomain: \"cluster.local\"\n"
+                                     "apiServer:\n"
+                                     "  timeoutForControlPlane: \"0h40m0s\"\n"
+                                     "controllerManager:\n"
+                                     "  extraArgs:\n"
+                                     "    leader-elect: \"false\"\n"
+                                     "scheduler:\n"
+                                     "  extraArgs:\n"
+                                     "    leader-elect: \"false\"\n"
+                                     "---\n"
+                                     "apiVersion: kubelet.config.k8s.io/v1beta1\n"));
+        free(text);
+        text = NULL;
+        /* each alone */
+        c.k8s.no_leader_election = false;
+        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_non_null(strstr(text, "  timeoutForControlPlane: \"0h40m0s\"\n---\n"));
+        assert_null(strstr(text, "leader-elect"));
+        free(text);
+        text = NULL;
+        c.k8s.control_plane_timeout_s = 0;
+        c.k8s.no_leader_election = true;
+        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_null(strstr(text, "apiServer:"));
+        assert_non_null(strstr(text, "  dnsDomain: \"cluster.local\"\ncontrollerManager:\n"));
+        config_done(&c);
+}
+
 static void test_init_needs_an_address(void **unused) {
         char *text = NULL;
         struct fb_config c;
@@ -187,7 +225,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_init_control_plane),       cmocka_unit_test(test_join_worker),
                 cmocka_unit_test(test_join_hashes_and_preflight), cmocka_unit_test(test_init_needs_an_address),
-                cmocka_unit_test(test_durations_and_api_server),
+                cmocka_unit_test(test_durations_and_api_server), cmocka_unit_test(test_init_slow_control_plane),
         };
         log_set_max_level(LOG_CRIT);
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,6 +196,40 @@ static void test_quoting(void **state) {
         inventory_free(inv);
 }
 
+/* A slow host's kubernetes settings reach every node's user-data; unset, they stay unset. */
+static void test_slow_host_settings(void **state) {
+        static const char text[] =
+                "endpoint: http://10.9.1.1:8780/\n"
+                "kubernetes:\n"
+                "  version: v1.23.0\n"
+                "  control_plane_timeout: 40m\n"
+                "  leader_election: \"off\"\n"
+                "nodes:\n"
+                "  - {name: m, address: 10.9.1.2, role: control-plane}\n"
+                "  - {name: w, address: 10.9.1.3, role: worker}\n";
+        struct seedgen_inventory *inv;
+        struct fb_config c;
+        int r;
+
+        inv = parse(text, &r);
+        assert_int_equal(r, 0);
+        for (size_t i = 0; i < inv->n_nodes; i++) {
+                assert_int_equal(agent_loads(inv, i, &c), 0);
+                assert_string_equal(c.k8s.version, "v1.23.0");
+                assert_int_equal(c.k8s.control_plane_timeout_s, 40 * 60);
+                assert_true(c.k8s.no_leader_election);
+                config_done(&c);
+        }
+        inventory_free(inv);
+        inv = parse(seedgen_reference_inventory, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(agent_loads(inv, 0, &c), 0);
+        assert_int_equal(c.k8s.control_plane_timeout_s, 0);
+        assert_false(c.k8s.no_leader_election);
+        config_done(&c);
+        inventory_free(inv);
+}
+
 static void test_server_yaml_listen(void **state) {
         static const char base[] = "nodes: [{name: m, address: 10.0.0.5, role: control-plane}]\n";
         static const struct {
@@ -452,4 +486,5 @@ static void test_same_messages_as_user_data(void **state) {
 }
 
 UNIT_TEST_MAIN(NULL, NULL, test_instance_id, test_generation, test_pxe_name, test_reference_inventory, test_quoting,
+               test_slow_host_settings,
                test_server_yaml_listen, test_server_listen_refused, test_server_yaml_nodes, test_pxe, test_refused, test_same_messages_as_user_data)

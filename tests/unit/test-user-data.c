@@ -25,6 +25,8 @@ static void test_userdata_defaults(void **state) {
         assert_null(c.k8s.control_plane_pos.file); /* a default */
         assert_k8s_host_defaults(&c);
         assert_null(c.k8s.pod_pos.file);
+        assert_int_equal(c.k8s.control_plane_timeout_s, 0); /* kubeadm's own wait */
+        assert_false(c.k8s.no_leader_election);
         assert_int_equal(c.n_ssh_keys, 0);
         assert_false(c.have_network_config);
         config_done(&c);
@@ -51,6 +53,8 @@ static void test_userdata_every_field(void **state) {
                                  "    pod_cidr: 192.168.0.0/17\n"
                                  "    cni: none\n"
                                  "    runtime: 'docker'\n"
+                                 "    control_plane_timeout: 25m\n"
+                                 "    leader_election: off\n"
                                  "  host:\n"
                                  "    swap: keep\n"
                                  "    selinux: keep\n"
@@ -72,7 +76,7 @@ static void test_userdata_every_field(void **state) {
         expect_ok(&c, "instance-id: i\nlocal-hostname: master\nrole: worker\n", ud,
                   "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.11/16]\n");
         assert_logged(logged, "notice: /seed/user-data: ignoring cloud-config keys that kube-firstboot does not use: "
-                              "packages (line 34), runcmd (line 35)");
+                              "packages (line 36), runcmd (line 37)");
         assert_string_equal(c.cluster_name, "prod-1");
         assert_string_equal(c.endpoint, "https://meta.example.com:8443/seeds/v1/");
         assert_memory_equal(c.cluster_key, KEY_TEXT, 32);
@@ -96,6 +100,8 @@ static void test_userdata_every_field(void **state) {
         assert_int_equal(c.k8s.pod_pos.line, 18);
         assert_int_equal(c.k8s.pod_pos.column, 15);
         assert_string_equal(c.k8s.cni, "none");
+        assert_int_equal(c.k8s.control_plane_timeout_s, 25 * 60);
+        assert_true(c.k8s.no_leader_election);
         assert_int_equal(c.host.swap, FB_SWAP_KEEP);
         assert_int_equal(c.host.selinux, FB_SELINUX_KEEP);
         assert_int_equal(c.host.firewall, FB_FIREWALL_DISABLE);
@@ -105,7 +111,7 @@ static void test_userdata_every_field(void **state) {
         assert_string_equal(c.host.sysctls[0].value, "262144");
         assert_string_equal(c.host.sysctls[1].key, "net.ipv4.conf.eth0/100.rp_filter");
         assert_string_equal(c.host.sysctls[2].value, "4096 87380 6291456");
-        assert_int_equal(c.host.sysctls[3].pos.line, 30);
+        assert_int_equal(c.host.sysctls[3].pos.line, 32);
         assert_int_equal(c.n_ssh_keys, 2);
         assert_string_equal(c.ssh_keys[0], "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 alice@example");
         config_done(&c);
@@ -133,6 +139,9 @@ static void test_userdata_values(void **state) {
                 { "  host: {grow_root: TRUE}\n", "grow_root" },
                 { "  host: {grow_root: false}\n", "grow_root" },
                 { "  host: {swap: \"off\"}\n", "swap" },
+                { "  kubernetes: {control_plane_timeout: 1m}\n", "control_plane_timeout" },
+                { "  kubernetes: {control_plane_timeout: 60m}\n", "control_plane_timeout" },
+                { "  kubernetes: {leader_election: \"on\"}\n", "leader_election" },
                 { "  host: {sysctls: }\n", "sysctls" },
         };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
@@ -218,6 +227,16 @@ static void test_userdata_errors(void **state) {
                 { "  kubernetes:\n    cni: calico\n", "kube_firstboot.kubernetes.cni: \"calico\" is not one of: flannel, host-gw, none" },
                 { "  kubernetes:\n    cni: flanel\n", "\"flanel\" is not one of: flannel, host-gw, none; did you mean flannel?" },
                 { "  kubernetes:\n    runtime: containerd\n", "kube_firstboot.kubernetes.runtime: \"containerd\" is not one of: docker" },
+                { "  kubernetes:\n    control_plane_timeout: 30s\n",
+                  "/seed/user-data:6:28: kube_firstboot.kubernetes.control_plane_timeout: \"30s\" is out of range (1m to 60m)" },
+                { "  kubernetes:\n    control_plane_timeout: 2h\n",
+                  "kube_firstboot.kubernetes.control_plane_timeout: \"2h\" is out of range (1m to 60m)" },
+                { "  kubernetes:\n    control_plane_timeout: soon\n",
+                  "kube_firstboot.kubernetes.control_plane_timeout: \"soon\" is not a duration like 24h" },
+                { "  kubernetes:\n    leader_election: false\n",
+                  "/seed/user-data:6:22: kube_firstboot.kubernetes.leader_election: \"false\" is not one of: on, off" },
+                { "  kubernetes:\n    leader_elect: off\n",
+                  "kube_firstboot.kubernetes.leader_elect: unknown key; did you mean leader_election?" },
                 { "  kubernetes: [a]\n", "/seed/user-data:5:15: kube_firstboot.kubernetes: expected a mapping (key: value), got a list" },
                 { "  host:\n    swap: false\n", "/seed/user-data:6:11: kube_firstboot.host.swap: \"false\" is not one of: off, keep" },
                 { "  host:\n    selinux: disabled\n", "kube_firstboot.host.selinux: \"disabled\" is not one of: permissive, keep" },

@@ -18,6 +18,16 @@
 # (the unit fails clearly and the host is left as the image made it).
 # Prints the figures: the lab's wall time, the unit's time per guest without kubeadm's and without
 # waiting for the master, the agent's peak memory, and the same for the second boot.
+#
+# KUBERNETES=DIR (`make check-vm KUBERNETES=DIR [KUBERNETES_IMAGES=DIR2]`, as `make lab` takes them): the
+# same boots and faults with a real Kubernetes release in the image instead of the stand-ins. node-1 and
+# node-2 then stay up after their unit until the cluster is checked from the master's console: every
+# node Ready with the release's kubelet, node-1's and node-2's kubelets bootstrapped with the master's
+# published token (their CSRs' user), their CA the master's, no image pull attempted on any guest;
+# then every guest is powered off from its console. What only the stand-in records (its call log, the
+# configurations it keeps, its cluster state) is checked from what the real kubeadm wrote instead: the
+# static pod manifests and the kubelet's flags. Under TCG on a busy 2-core machine kubeadm init may not get
+# through (kubeadm's fixed wait for the kubelet; docs/performance.md).
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/image/lab-lib.sh"
 
@@ -28,13 +38,25 @@ done
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
 
 # ---- image, seeds, network ------------------------------------------------------------------------
-IMAGE_OUT=$TOP/build/image-test
-bash "$TOP/image/debian/build-test-image.sh" --out "$IMAGE_OUT" --builddir "$BUILDDIR" ||
-        fail "the test image did not build"
+REAL=${KUBERNETES:+1}
+if [ -n "$REAL" ]; then
+        IMAGE_OUT=$TOP/build/image-test-k8s
+        bash "$TOP/image/debian/build-test-image.sh" --out "$IMAGE_OUT" --builddir "$BUILDDIR" --kubernetes "$KUBERNETES" \
+                ${KUBERNETES_IMAGES:+--kubernetes-images "$KUBERNETES_IMAGES"} || fail "the test image did not build"
+        WANT_KIND=debian12-k8s
+        VM_BOOT_LIMIT=${VM_BOOT_LIMIT:-4500}
+else
+        IMAGE_OUT=$TOP/build/image-test
+        bash "$TOP/image/debian/build-test-image.sh" --out "$IMAGE_OUT" --builddir "$BUILDDIR" ||
+                fail "the test image did not build"
+        WANT_KIND=debian12-test
+fi
 export LAB_IMAGE_ENV=$IMAGE_OUT/image.env
 vm_setup "$WORK/lab" "kfbt$$" "$BUILDDIR"
 vm_find_image
-[ "$IMAGE_KIND" = debian12-test ] || fail "the test needs the Debian test image, not $IMAGE_KIND"
+[ "$IMAGE_KIND" = "$WANT_KIND" ] || fail "the test needs the Debian test image $WANT_KIND, not $IMAGE_KIND"
+# the seeds' Kubernetes version, and the kubelet the agent finds: the stand-in's 1.23.6, or the release's
+K8S_VERSION=${IMAGE_K8S_VERSION:-v1.23.6}
 # A private copy: another build may replace build/image-test while this test's overlays use it.
 mkdir -p "$WORK/image"
 cp --reflink=auto "$IMAGE_DIR/$IMAGE_DISK" "$IMAGE_DIR/$IMAGE_KERNEL" "$IMAGE_DIR/$IMAGE_INITRD" "$WORK/image/"
@@ -69,10 +91,13 @@ vm_net_up
 LATE_FAILURES=()        # failures that do not stop the test, reported at its end
 since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 CMDLINE_TEST="kfb_lab.poweroff"
+# With a real release the workers' kubelets must run until the cluster is checked.
+CMDLINE_BOOT1=$CMDLINE_TEST
+[ -z "$REAL" ] || CMDLINE_BOOT1=""
 T0=$(date +%s.%N)
 declare -A INDEX=([master]=0 [node-1]=1 [node-2]=2 [node-3]=3 [noseed]=4)
-vm_guest_start node-1 1 "$WORK/seeds/node-1" "$CMDLINE_TEST" -no-reboot
-vm_guest_start node-2 2 "$WORK/seeds/node-2" "$CMDLINE_TEST" -no-reboot \
+vm_guest_start node-1 1 "$WORK/seeds/node-1" "$CMDLINE_BOOT1" -no-reboot
+vm_guest_start node-2 2 "$WORK/seeds/node-2" "$CMDLINE_BOOT1" -no-reboot \
         -monitor "unix:$VM_DIR/node-2/monitor.sock,server=on,wait=off"
 vm_guest_start node-3 3 "$WORK/seeds/node-3" "" -no-reboot
 sleep 3
@@ -101,7 +126,7 @@ s.close()' "$VM_DIR/node-2/monitor.sock" || { echo "no monitor" >"$WORK/cut.err"
         # what the guest's kernel does at the next mount: replay ext4's journal (the agent's fsync'd writes
         # may be in it only); debugfs alone reads the file system as its last checkpoint left it
         e2fsck -E journal_only -y "$WORK/node-2-cut.raw?offset=1048576" >"$WORK/cut-fsck.log" 2>&1 || true
-        vm_guest_start node-2 2 "$WORK/seeds/node-2" "$CMDLINE_TEST" -no-reboot
+        vm_guest_start node-2 2 "$WORK/seeds/node-2" "$CMDLINE_BOOT1" -no-reboot
 }
 power_cut_node2 >"$WORK/cut.log" 2>&1 &
 CUT_PID=$!
@@ -131,11 +156,54 @@ ok "node-2: power cut $(since "$T0" "$(cat "$WORK/cut.time")") s after the first
 # node-1 and node-2 power off by themselves when their unit is done; then the master, from its console,
 # once it has reported; node-3 keeps waiting for a record that opens until it has said why this one
 # does not, and is powered off from its console too.
-if ! vm_guests_wait_exit "${VM_BOOT_LIMIT:-1200}" node-1 node-2; then
+# real_cluster_checks: with a real release, from the master's console while every guest runs.
+real_cluster_checks() {
+        local out n token_id csr_users end
+        # the nodes are Ready once their kubelets have registered and seen the CNI configuration: a bound
+        # that only catches a cluster that never gets there
+        end=$(($(date +%s) + 1800))
+        while :; do
+                out=$(vm_guest_exec master 600 "/usr/libexec/kfb-lab-report nodes" || true)
+                [ "$(echo "$out" | grep -c '^KFB-LAB node .* True ')" -ge 3 ] && break
+                [ "$(date +%s)" -lt "$end" ] || break
+                sleep 10
+        done
+        echo "$out" | grep -v '^KFB-LAB '
+        T_READY=$(date +%s.%N)
+        for n in master node-1 node-2; do
+                echo "$out" | grep -q "^KFB-LAB node $n True $K8S_VERSION since " ||
+                        fail "$n: not Ready with kubelet $K8S_VERSION: $(echo "$out" | grep "^KFB-LAB node $n " || echo absent)"
+        done
+        echo "$out" | grep -q '^KFB-LAB node node-3 ' && fail "node-3 is a node of the cluster"
+        token_id=$(vm_guest_exec master 120 'cut -c1-6 "/var/lib/kube-firstboot/$(cat /var/lib/kube-firstboot/instance)/token"' | tail -n 1)
+        [[ "$token_id" =~ ^[a-z0-9]{6}$ ]] || fail "master: no token id in its state: $token_id"
+        csr_users=$(vm_guest_exec master 600 "KUBECONFIG=/etc/kubernetes/admin.conf kubectl get csr -o 'jsonpath={range .items[*]}CSR {.spec.username}{\"\\n\"}{end}'" |
+                sed -n 's/^CSR //p' | sort | uniq -c)
+        echo "CSRs by user: $(echo "$csr_users" | paste -sd,)"
+        # node-1's and node-2's kubelets (and nobody else's) bootstrapped with the published token
+        [ "$(echo "$csr_users" | awk -v u="system:bootstrap:$token_id" '$2 == u { print $1 }')" = 2 ] ||
+                fail "not two kubelets bootstrapped with the published token $token_id: $csr_users"
+        for n in master node-1 node-2; do
+                out=$(vm_guest_exec "$n" 600 "/usr/libexec/kfb-lab-report pulls 2>&1" || true)
+                assert_eq 0 "$(echo "$out" | sed -n 's/^KFB-LAB pulls //p' | tail -n 1)" "$n: image pulls attempted: $out"
+        done
+        ok "real cluster: master, node-1, node-2 Ready with kubelet $K8S_VERSION; node-1 and node-2 bootstrapped with the master's token $token_id; no image pull attempted"
+}
+if [ -n "$REAL" ]; then
+        for _ in $(seq 1 "$VM_BOOT_LIMIT"); do
+                grep -q "KFB-LAB end node-1" "$VM_DIR/node-1/console.log" && grep -q "KFB-LAB end node-2" "$VM_DIR/node-2/console.log" &&
+                        grep -q "KFB-LAB end master" "$VM_DIR/master/console.log" && break
+                sleep 1
+        done
+        T_END=$(date +%s.%N)
+        real_cluster_checks
+        vm_console_type node-1 "systemctl poweroff"
+        vm_console_type node-2 "systemctl poweroff"
+elif ! vm_guests_wait_exit "${VM_BOOT_LIMIT:-1200}" node-1 node-2; then
         for n in "${VM_NODES[@]}"; do echo "== $n"; tail -n 15 "$VM_DIR/$n/console.log"; done
         fail "boot 1: node-1 and node-2 still running"
 fi
-T_END=$(date +%s.%N)
+[ -n "$REAL" ] || T_END=$(date +%s.%N)
 # events awaited with bounds that only catch a guest that never gets there (TCG on a loaded machine is slow)
 for _ in $(seq 1 1200); do grep -q "KFB-LAB end master" "$VM_DIR/master/console.log" && break; sleep 1; done
 vm_guest_running node-3 || fail "node-3 stopped: it should still be waiting for a record that opens"
@@ -187,7 +255,7 @@ if [ -n "${KUBERNETES:-}" ] && [ "$LAB_CNI" = host-gw ]; then
 fi
 vm_console_type master "systemctl poweroff"
 vm_console_type node-3 "systemctl poweroff"
-vm_guests_wait_exit 600 master node-3 || fail "master or node-3 did not power off"
+vm_guests_wait_exit 600 master node-3 node-1 node-2 || fail "master, node-1, node-2 or node-3 did not power off"
 kill "$WATCH_PID" 2>/dev/null || true
 wait "$WATCH_PID" 2>/dev/null || true
 WATCH_PID=
@@ -210,7 +278,7 @@ for n in master node-1 node-2; do
         console "$n" | grep -q "KFB-LAB end $n\$" || { console "$n" | tail -n 30; fail "$n: no report on its console"; }
 done
 for n in "${VM_NODES[@]}"; do raw_copy "$n"; done
-ok "node-1, node-2 powered off after their unit, master and node-3 from their consoles; consoles and disks read"
+ok "node-1, node-2 powered off after their unit (with a real release: from their consoles), master and node-3 from their consoles; consoles and disks read"
 
 IMAGE_SECTORS=$((IMAGE_ROOT_MB * 2048))
 for n in master node-1 node-2; do
@@ -252,7 +320,7 @@ read -r _ cpus _ mem <<<"$(report master machine)"
 console master | grep -q "before any change: NumCPU ok: $cpus CPUs" || fail "master: the agent did not check its CPUs"
 console master | grep -q "before any change: Mem ok: $mem MB of memory" || fail "master: the agent did not check its memory"
 for n in master node-1 node-2; do
-        console "$n" | grep -qF 'before any change: kubelet ok: kubelet 1.23.6 (/usr/bin/kubelet) fits kubernetes.version v1.23.6' ||
+        console "$n" | grep -qF "before any change: kubelet ok: kubelet ${K8S_VERSION#v} (/usr/bin/kubelet) fits kubernetes.version $K8S_VERSION" ||
                 fail "$n: the agent did not check the kubelet's version"
 done
 ok "master: $cpus CPUs and $mem MB, checked by the agent before any change (NumCPU, Mem); the kubelet checked on every node"
@@ -296,6 +364,37 @@ for n in master node-1 node-2; do
 done
 ok "on disk: /etc/hostname, /etc/hosts block, .network with the static address, swap commented out, sysctl.d, modules-load.d, daemon.json, stages"
 
+# With a real release: what kubeadm made of the seed's settings, and the workers' CA the master's (their
+# token: real_cluster_checks; their CA pin was checked by kubeadm join itself).
+real_disk_checks() {
+        local m flags
+        m=$(cat_file master /etc/kubernetes/manifests/kube-apiserver.yaml)
+        for want in "--advertise-address=192.168.220.104" "--service-cluster-ip-range=10.1.0.0/16" \
+                "image: k8s.gcr.io/kube-apiserver:$K8S_VERSION"; do
+                assert_contains "$m" "$want" "master: kube-apiserver.yaml"
+        done
+        assert_contains "$(cat_file master /etc/kubernetes/manifests/kube-controller-manager.yaml)" "--cluster-cidr=10.244.0.0/16" \
+                "master: kube-controller-manager.yaml"
+        if [ "${VM_ACCEL%%,*}" = tcg ]; then
+                for c in kube-controller-manager kube-scheduler; do
+                        assert_contains "$(cat_file master "/etc/kubernetes/manifests/$c.yaml")" "--leader-elect=false" "master: $c.yaml"
+                done
+        fi
+        cat_file master /var/lib/kubelet/config.yaml | grep -q '^cgroupDriver: systemd$' || fail "master: kubelet config.yaml: cgroupDriver"
+        cat_file master /etc/kubernetes/pki/ca.crt >"$WORK/ca.crt"
+        for n in master node-1 node-2; do
+                flags=$(cat_file "$n" /var/lib/kubelet/kubeadm-flags.env)
+                assert_contains "$flags" "--node-ip=$(report "$n" address | cut -d/ -f1)" "$n: kubeadm-flags.env"
+                assert_contains "$flags" "--pod-infra-container-image=k8s.gcr.io/pause:3.6" "$n: kubeadm-flags.env"
+                [ "$n" = master ] && continue
+                cat_file "$n" /etc/kubernetes/pki/ca.crt | cmp -s - "$WORK/ca.crt" || fail "$n: CA differs from the master's"
+                exists "$n" /etc/kubernetes/kubelet.conf || fail "$n: no kubelet.conf"
+        done
+        ok "kubeadm's files: the seed's addresses, CIDRs, image tags, leader election off under TCG; node-1 and node-2 hold the master's CA"
+}
+if [ -n "$REAL" ]; then
+        real_disk_checks
+else
 # The master's init carried the seed's settings; the workers joined with its token and CA hash.
 cat_file master /usr/bin/calls.log >"$WORK/master.calls"
 assert_eq 1 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls"
@@ -342,6 +441,7 @@ nodes=$(cat_file master /var/lib/kubeadm-standin/cluster.json | python3 -c 'impo
 print(" ".join(sorted(n["name"] for n in json.load(sys.stdin)["nodes"])))')
 assert_eq "master node-1 node-2" "$nodes" "nodes in the master's cluster state"
 ok "init with the seed's settings; node-1 and node-2 joined over the lab network with the master's token and CA hash"
+fi
 
 # What the server saw: final reports, and every node's progress on the way.
 for n in master node-1 node-2; do
@@ -407,18 +507,21 @@ figures() { # NAME BOOT: the unit's figures of NAME's BOOTth boot that ran it (f
 {
         echo "FIGURES boot 1 ($VM_ACCEL_WHY): server up after $(since "$T0" "$T_SERVER") s;" \
                 "master, node-1, node-2 done $all_done s after the first qemu started; node-1 and node-2 powered off after" \
-                "$(since "$T0" "$T_END") s"
+                "$(since "$T0" "$T_END") s${REAL:+; the three nodes Ready by $(since "$T0" "$T_READY") s}"
         for n in "${VM_NODES[@]}"; do figures "$n" 1; done
 } | tee "$WORK/figures"
 
 # ---- boot 2: the same guests again, and one with no seed -------------------------------------------
 # What the agent manages, file by file with mtimes, before the second boot.
+KUBELET_STATE=/var/lib/kubelet
+[ -z "$REAL" ] || KUBELET_STATE=
 managed_snapshot() {
         local n=$1 out=$2 p
         rm -rf "$out"
         mkdir -p "$out"
+        # (a real kubelet rewrites its own state in /var/lib/kubelet at every start: not the agent's)
         for p in /etc/hostname /etc/hosts /etc/fstab /etc/systemd/network /etc/sysctl.d /etc/modules-load.d \
-                /etc/docker/daemon.json /etc/kubernetes /var/lib/kube-firstboot /var/lib/kubelet /root/.kube \
+                /etc/docker/daemon.json /etc/kubernetes /var/lib/kube-firstboot $KUBELET_STATE /root/.kube \
                 /root/.ssh /usr/bin/calls.log /usr/bin/kubeadm-configs; do
                 mkdir -p "$out$(dirname "$p")"
                 dbg "$n" "rdump $p $out$(dirname "$p")" >/dev/null

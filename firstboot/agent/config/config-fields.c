@@ -390,6 +390,25 @@ static int k8s_ignore_preflight(struct schema_ctx *x, const struct ynode *key, c
         return schema_list(x, v, "kubeadm preflight check names", false, k8s_ignore_preflight_item, NULL);
 }
 
+/* How long kubeadm init waits for the control plane to come up (kubeadm's own default is 4m): an API
+ * server on an emulated machine can need far longer. Bounded by the agent's own run of kubeadm init. */
+static int k8s_control_plane_timeout(struct schema_ctx *x, const struct ynode *key, const struct ynode *v,
+                                     void *userdata) {
+        return schema_duration(x, v, 60, 60 * 60, "1m to 60m", &config_of(x)->k8s.control_plane_timeout_s);
+}
+
+/* on (kubeadm's default) or off: a single control plane has nobody to elect, and on a slow host the
+ * controller manager and scheduler lose their leases to a slow API server and restart over and over. */
+static int k8s_leader_election(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        static const char *const choices[] = { "on", "off" };
+        size_t i;
+
+        if (schema_choice(x, v, choices, ELEMENTSOF(choices), &i) < 0)
+                return -EINVAL;
+        config_of(x)->k8s.no_leader_election = i == 1;
+        return 0;
+}
+
 static const struct schema_field kubernetes_fields[] = {
         { "version", k8s_version, NULL },
         { "control_plane", k8s_control_plane, NULL },
@@ -399,6 +418,8 @@ static const struct schema_field kubernetes_fields[] = {
         { "cni", k8s_cni, NULL },
         { "runtime", k8s_runtime, NULL },
         { "ignore_preflight_errors", k8s_ignore_preflight, NULL },
+        { "control_plane_timeout", k8s_control_plane_timeout, NULL },
+        { "leader_election", k8s_leader_election, NULL },
 };
 
 int config_field_kubernetes(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {

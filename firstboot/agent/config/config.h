@@ -114,6 +114,9 @@ struct fb_config {
                 char cni[16];                /* "flannel", "host-gw" or "none" */
                 char runtime[16];            /* "docker" */
                 unsigned ignore_preflight;    /* FB_PREFLIGHT_* bits; none by default */
+                /* For slow hosts (a control plane in an emulated VM), each off by default: */
+                unsigned long long control_plane_timeout_s; /* apiServer.timeoutForControlPlane; 0: kubeadm's 4m */
+                bool no_leader_election;     /* leader-elect=false for controller manager and scheduler */
                 struct yaml_pos version_pos, control_plane_pos, service_pos, pod_pos, cni_pos;
         } k8s;
 

@@ -96,6 +96,11 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
         show_kv(f, 6, "runtime", c->k8s.runtime);
         preflight_names_join(c->k8s.ignore_preflight, buf, sizeof(buf));
         fprintf(f, "      ignore_preflight_errors: [%s]\n", buf);
+        if (c->k8s.control_plane_timeout_s)
+                show_duration(f, 6, "control_plane_timeout", c->k8s.control_plane_timeout_s);
+        else
+                fprintf(f, "      control_plane_timeout: null\n");
+        show_kv(f, 6, "leader_election", c->k8s.no_leader_election ? "off" : "on");
         fprintf(f, "    host:\n");
         show_kv(f, 6, "swap", swap_to_string(c->host.swap));
         show_kv(f, 6, "selinux", selinux_to_string(c->host.selinux));

@@ -30,6 +30,11 @@
 #define MANIFEST_MAX (256 * 1024)
 #define INIT_ATTEMPTS 3
 #define INIT_TIMEOUT_MS (10 * 60 * 1000)
+/* With kubernetes.control_plane_timeout, kubeadm init waits that long for the control plane alone:
+ * it gets that much more than INIT_TIMEOUT_MS before it is stopped. */
+static int init_timeout_ms(const struct fb_config *c) {
+        return INIT_TIMEOUT_MS + (int) c->k8s.control_plane_timeout_s * 1000;
+}
 
 /* abs under the --root prefix, for commands' arguments and messages; NULL (logged) when out of memory. */
 static char *rooted(const char *abs) {
@@ -165,7 +170,7 @@ static int init_now(struct fb_run *run, void *userdata) {
         r = kubeadm_render_init(c, token, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, INIT_TIMEOUT_MS);
+        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, init_timeout_ms(c));
         if (r < 0)
                 return r;
         if (!root_exists(ADMIN_CONF))

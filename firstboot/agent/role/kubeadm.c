@@ -94,12 +94,26 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "  dnsDomain: \"cluster.local\"\n",
                 c->cluster_name, c->k8s.version, api, c->k8s.image_repository, service, c->k8s.service_prefix, pod,
                 c->k8s.pod_prefix);
+        if (c->k8s.control_plane_timeout_s) {
+                char timeout[32];
+                format_go_duration(c->k8s.control_plane_timeout_s, timeout);
+                fprintf(m.f, "apiServer:\n"
+                           "  timeoutForControlPlane: \"%s\"\n",
+                        timeout);
+        }
+        if (config_cni_host_gw(c) || c->k8s.no_leader_election)
+                fprintf(m.f, "controllerManager:\n"
+                             "  extraArgs:\n");
         if (config_cni_host_gw(c))
                 /* host-gw: the seed gives every node its /24 and the nodes route them; the controller manager
                  * would hand out its own in registration order, which need not agree */
-                fprintf(m.f, "controllerManager:\n"
+                fprintf(m.f, "    allocate-node-cidrs: \"false\"\n");
+        if (c->k8s.no_leader_election)
+                /* one control plane: nobody to elect, and no lease to lose to a slow API server */
+                fprintf(m.f, "    leader-elect: \"false\"\n"
+                             "scheduler:\n"
                              "  extraArgs:\n"
-                             "    allocate-node-cidrs: \"false\"\n");
+                             "    leader-elect: \"false\"\n");
         fprintf(m.f, "---\n"
                    "apiVersion: kubelet.config.k8s.io/v1beta1\n"
                    "kind: KubeletConfiguration\n"
