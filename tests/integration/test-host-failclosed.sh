@@ -15,8 +15,8 @@
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
 SEED=$TOP/tests/data/cloud-init-corpus/base-v1-static/seed # node-1: eth0 by MAC 52:54:00:fb:00:69
-ROLE_STEPS="images wait join done"                       # a worker's
-MAC_OTHER="network-config: the interface with MAC 52:54:00:fb:00:69 is eth1, not eth0"
+ROLE_STEPS="images cni wait join done"                      # a worker's
+MAC_OTHER="network-config: cannot rename eth1 (MAC 52:54:00:fb:00:69) to eth0: another interface has that name"
 NO_MAC="network-config: no interface has MAC 52:54:00:fb:00:69"
 NO_KUBELET_UNIT="kubelet.service does not exist: is kubelet installed?"
 DOCKER_MASKED="docker.service is masked: unmask it"
