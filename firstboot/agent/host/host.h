@@ -29,3 +29,8 @@ int check_fence(struct fb_run *run);
 int check_docker(struct fb_run *run);
 int check_kubelet(struct fb_run *run);
 int check_ssh(struct fb_run *run);
+
+/* Whether `ip route show DEST` (NET/PREFIX, or "default") has "DEST via VIA dev NAME": 1 yes, 0 no, -errno
+ * (logged); ret_current gets its first line, or "none". */
+int ip_route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
+                     size_t size);

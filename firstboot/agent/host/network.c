@@ -561,9 +561,7 @@ static int iface_is_up(struct fb_run *run, const char *name) {
         return 0;
 }
 
-/* Whether `ip route show NET/PREFIX` (that exact prefix) has "NET/PREFIX via VIA dev NAME"; ret_current
- * gets its first line. */
-static int route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
+int ip_route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
                          size_t size) {
         const char *argv[] = { "ip", "route", "show", dest, NULL };
         _cleanup_free_ char *out = NULL, *want = NULL;
@@ -612,39 +610,6 @@ static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
                         return 0;
                 }
         return log_error_errno(-EBADMSG, "ip -o link show dev %s: no mtu in its output", name);
-}
-
-/* Whether `ip route show default` has "default via GW dev NAME"; ret_current gets the first default. */
-static int default_route_present(struct fb_run *run, const char *gateway, const char *name, char *ret_current,
-                                 size_t size) {
-        const char *argv[] = { "ip", "route", "show", "default", NULL };
-        _cleanup_free_ char *out = NULL, *want = NULL;
-        const char *p, *end, *line;
-        size_t len;
-        bool found = false;
-        int r;
-
-        r = host_command(run, argv, false, &out);
-        if (r < 0)
-                return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "ip route show default failed (exit status %d)", r);
-        if (asprintf(&want, "default via %s dev %s", gateway, name) < 0)
-                return log_error_errno(-ENOMEM, "out of memory");
-
-        snprintf(ret_current, size, "none");
-        for (p = out, end = out + strlen(out); text_next_line(&p, end, &line, &len);) {
-                size_t want_len = strlen(want);
-
-                if (len < 8 || memcmp(line, "default ", 8) != 0)
-                        continue;
-                if (streq(ret_current, "none"))
-                        snprintf(ret_current, size, "%.*s", (int) len, line);
-                if (len >= want_len && memcmp(line, want, want_len) == 0 &&
-                    (len == want_len || line[want_len] == ' '))
-                        found = true;
-        }
-        return found;
 }
 
 static int run_ip(struct fb_run *run, const char *const argv[]) {
@@ -787,7 +752,7 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 char gateway[16], current_route[256], after[64];
 
                 format_ipv4(iface->gateway, gateway);
-                r = default_route_present(run, gateway, name, current_route, sizeof(current_route));
+                r = ip_route_present(run, "default", gateway, name, current_route, sizeof(current_route));
                 if (r < 0)
                         return r;
                 snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
@@ -809,7 +774,7 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 format_ipv4(iface->routes[i].net, addr);
                 snprintf(dest, sizeof(dest), "%s/%u", addr, iface->routes[i].prefix);
                 format_ipv4(iface->routes[i].via, via);
-                r = route_present(run, dest, via, name, current_route, sizeof(current_route));
+                r = ip_route_present(run, dest, via, name, current_route, sizeof(current_route));
                 if (r < 0)
                         return r;
                 snprintf(what, sizeof(what), "add the route to %s via %s dev %s now", dest, via, name);

@@ -6,6 +6,7 @@
 
 #include "action.h"
 #include "fileio.h"
+#include "host/host.h"
 #include "host/hostedit.h"
 #include "host/pod-routes.h"
 #include "log.h"
@@ -81,7 +82,6 @@ int pod_routes_apply(struct fb_run *run, const char *step, const struct fb_confi
         for (size_t i = 0; i < c->n_hosts; i++) {
                 const struct fb_host_entry *h = &c->hosts[i];
                 char subnet[24], via[16], want[96], what[160], current[128];
-                _cleanup_free_ char *out = NULL;
 
                 if (!route_via(c, iface, h))
                         continue;
@@ -94,28 +94,18 @@ int pod_routes_apply(struct fb_run *run, const char *step, const struct fb_confi
                         run_left_out(run, step, what);
                         continue;
                 }
-                {
-                        const char *argv[] = { "ip", "route", "show", subnet, NULL };
-                        r = host_command(run, argv, false, &out);
-                        if (r < 0)
-                                return r;
-                        if (r != 0)
-                                return log_error_errno(-EIO, "ip route show %s failed (exit status %d)", subnet, r);
-                }
-                /* `ip route show PREFIX` prints "PREFIX via GW dev DEV ..." */
-                snprintf(current, sizeof(current), "%.*s", (int) strcspn(out, "\n"), out);
-                {
-                        size_t wl = strlen(want);
-                        if (strncmp(current, want, wl) == 0 && (current[wl] == 0 || current[wl] == ' ')) {
-                                run_unchanged(run, step, what);
-                                continue;
-                        }
+                r = ip_route_present(run, subnet, via, name, current, sizeof(current));
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        run_unchanged(run, step, what);
+                        continue;
                 }
                 {
                         const char *argv[] = { "ip", "route", "replace", subnet, "via", via, "dev", name, NULL };
                         changed = true;
                         r = action_take(run, &(struct action) { .step = step, .what = what,
-                                                                .before = current[0] ? current : "none",
+                                                                .before = current,
                                                                 .after = want, .kind = ACTION_CALL,
                                                                 .perform = run_ip_replace, .userdata = (void *) argv,
                                                                 .live = true });
