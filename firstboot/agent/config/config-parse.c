@@ -18,6 +18,19 @@ int config_load_tree(struct schema_ctx *x, const char *data, size_t size, struct
         return r;
 }
 
+int config_load_network_tree(struct schema_ctx *x, const char *data, size_t size, const char *expected,
+                             struct ynode **ret) {
+        if (config_load_tree(x, data, size, ret) < 0)
+                return x->error;
+        if (ynode_is_null(*ret)) {
+                log_notice("%s: empty; the network is left as it is", x->name);
+                return 0;
+        }
+        if ((*ret)->type != YNODE_MAPPING)
+                return schema_error_at(x, *ret, "expected %s, got %s", expected, ynode_type_to_string((*ret)->type));
+        return 1;
+}
+
 int config_load(const struct seed *s, struct fb_config *c) {
         int r = 0, k;
 

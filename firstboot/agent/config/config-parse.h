@@ -40,6 +40,11 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin);
 /* What the parsers share: data (a seed file, at most SEED_FILE_MAX bytes) into a tree, *ret NULL when it
  * is empty. Errors are logged, and kept in x->error. */
 int config_load_tree(struct schema_ctx *x, const char *data, size_t size, struct ynode **ret);
+/* The same for a description of the network (network-config, network_data.json): 1 with a mapping in
+ * *ret, 0 when it is empty (the network is left as it is: logged), or the error (logged; x->error, and
+ * an error at the top node when it is not a mapping: expected says what it should be). */
+int config_load_network_tree(struct schema_ctx *x, const char *data, size_t size, const char *expected,
+                             struct ynode **ret);
 
 /* What network-config.c shares with the other forms of the same settings (eni.c, network-data.c); the
  * interfaces go into config_of(x), errors are logged at the node given (a real one, or a scalar made up

@@ -975,19 +975,14 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         const struct ynode *net, *version, *config;
         struct netconfig nc = {};
+        int r;
         size_t old;
 
         c->n_ifaces = 0;
         c->have_network_config = false;
-        if (config_load_tree(&x, data, size, &root) < 0)
-                return x.error;
-        if (ynode_is_null(root)) {
-                log_notice("%s: empty; the network is left as it is", name);
-                return 0;
-        }
-        if (root->type != YNODE_MAPPING)
-                return schema_error_at(&x, root, "expected a mapping with version: 1 or 2, got %s",
-                                       ynode_type_to_string(root->type));
+        r = config_load_network_tree(&x, data, size, "a mapping with version: 1 or 2", &root);
+        if (r <= 0)
+                return r;
 
         net = root;
         if (ynode_get(root, "network")) {

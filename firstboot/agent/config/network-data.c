@@ -400,20 +400,15 @@ int netdata_parse(const char *data, size_t size, const char *name, struct fb_con
         struct schema_ctx x = { .name = name, .user = c };
         _cleanup_(ytree_freep) struct ynode *root = NULL;
         struct nd_state st = {};
+        int r;
         const struct ynode *networks;
         size_t old;
 
         c->n_ifaces = 0;
         c->have_network_config = false;
-        if (config_load_tree(&x, data, size, &root) < 0)
-                return x.error;
-        if (ynode_is_null(root)) {
-                log_notice("%s: empty; the network is left as it is", name);
-                return 0;
-        }
-        if (root->type != YNODE_MAPPING)
-                return schema_error_at(&x, root, "expected an object with links and networks, got %s",
-                                       ynode_type_to_string(root->type));
+        r = config_load_network_tree(&x, data, size, "an object with links and networks", &root);
+        if (r <= 0)
+                return r;
         if (schema_mapping(&x, NULL, root, nd_fields, ELEMENTSOF(nd_fields), SCHEMA_UNKNOWN_IGNORE, &st, NULL) < 0)
                 return x.error;
 
