@@ -149,7 +149,8 @@ refused "$base ds=nocloud;s=/seeds/__dmi.chassis-serial-number__" 2 "which holds
 assert_eq "$before" "$(requests_for meta-data)" "meta-data requests after refused substitutions"
 
 # network-config= on the kernel command line: base64 of a network-config, before the seed's (as in
-# cloud-init); "disabled" leaves the network alone; gzip and what is not base64 are refused.
+# cloud-init), or of its gzip; "disabled" leaves the network alone; a broken gzip and what is not base64
+# are refused.
 NC=$WORK/netconfig
 seed_dir "$NC" master
 sed '/dns_nameservers:/{n;s/192\.168\.220\.1$/192.168.220.53/}' "$S/master/network-config" >"$NC/network-config"
@@ -164,6 +165,11 @@ with_cmdline "$base ds=nocloud;s=/seed network-config=disabled" "$WORK/no-networ
 printf 'version: 7\n' >"$WORK/bad-nc"
 refused "$base ds=nocloud;s=/seed network-config=$(base64 -w0 <"$WORK/bad-nc")" 2 \
         "$R/proc/cmdline:network-config=:1:10: version:"
-refused "$base ds=nocloud;s=/seed network-config=$(gzip -c <"$NC/network-config" | base64 -w0)" 2 \
-        "network-config= holds gzip-compressed data, which kube-firstboot does not read: write the base64 of the uncompressed"
+# cloud-init's form for a longer one: the base64 of its gzip (gzip's own output, name and all)
+cp "$NC/network-config" "$WORK/nc-named"
+with_cmdline "$base ds=nocloud;s=/seed network-config=$(gzip -9 -c "$WORK/nc-named" | base64 -w0)" "$NC" \
+        "$R/seed; network-config from network-config= on the kernel command line (before the seed's, as in cloud-init)"
+grep -q "192.168.220.53" "$WORK/out" || fail "show-seed does not show the command line's gzip network-config"
+refused "$base ds=nocloud;s=/seed network-config=$(gzip -c <"$NC/network-config" | head -c -4 | base64 -w0)" 2 \
+        "network-config= holds data that starts as gzip but is not one whole gzip member"
 refused "$base ds=nocloud;s=/seed network-config=version:2" 2 "network-config=\"version:2\" is not base64"

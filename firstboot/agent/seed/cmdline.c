@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "fileio.h"
+#include "gunzip.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
@@ -260,10 +261,21 @@ int cmdline_network_config(const char *cmdline, char **ret, size_t *ret_size) {
                 return log_error_errno(-EINVAL, "kernel command line: network-config=\"%.40s%s\" is not base64 "
                                        "(padded, without white space); write the base64 of the network-config, or "
                                        "network-config=disabled", value, strlen(value) > 40 ? "..." : "");
-        if (len >= 2 && (unsigned char) decoded[0] == 0x1f && (unsigned char) decoded[1] == 0x8b)
-                return log_error_errno(-EINVAL, "kernel command line: network-config= holds gzip-compressed data, "
-                                       "which kube-firstboot does not read: write the base64 of the uncompressed "
-                                       "network-config");
+        if (gzip_magic(decoded, len)) {
+                /* cloud-init's form for a longer configuration: the base64 of its gzip */
+                char *text;
+
+                r = gunzip(decoded, len, SEED_FILE_MAX, &text, &len);
+                if (r == -ENOMEM)
+                        return log_error_errno(-ENOMEM, "out of memory");
+                if (r < 0)
+                        return log_error_errno(-EINVAL, "kernel command line: network-config= holds %s; write the "
+                                               "base64 of the network-config, or of its gzip",
+                                               r == -E2BIG ? "gzip data larger than a seed file may be once expanded"
+                                                           : "data that starts as gzip but is not one whole gzip member");
+                free(decoded);
+                decoded = text;
+        }
         if (memchr(decoded, 0, len))
                 return log_error_errno(-EINVAL, "kernel command line: network-config= decodes to binary data, not "
                                        "the text of a network-config");
