@@ -73,21 +73,21 @@ for dir in "$CORPUS"/*/; do
                 want=$want_plan
                 [ $cmd = plan ] || want=$want_show
                 # its own UTS and network namespace: a mistake can neither rename nor reach anything
-                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x $want -m "$name: $cmd" \
+                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x "$want" -m "$name: $cmd" \
                         unshare -un "$AGENT" --root "$root" --live "${args[@]}" $cmd
                 cp "$WORK/out" "$WORK/$name/$cmd.out"
                 cp "$WORK/err" "$WORK/$name/$cmd.err"
-                [ $want = 0 ] || check_lines err "$WORK/err" "$name: $cmd: stderr"
+                [ "$want" = 0 ] || check_lines err "$WORK/err" "$name: $cmd: stderr"
         done
         check_lines show "$WORK/$name/show-seed.out" "$name: show-seed"
         check_lines plan "$WORK/$name/plan.out" "$name: plan"
-        if [ $outcome = refuse ]; then
+        if [ "$outcome" = refuse ]; then
                 for cmd in show-seed plan; do
                         grep -qF "nothing was changed" "$WORK/$name/$cmd.err" || fail "$name: $cmd: no rejection summary"
                 done
         fi
-        if [ $outcome != accept ]; then
-                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x $want_plan -m "$name: run" \
+        if [ "$outcome" != accept ]; then
+                KUBE_FIRSTBOOT_PATH=$bin run_cmd -x "$want_plan" -m "$name: run" \
                         unshare -un "$AGENT" --root "$root" --live "${args[@]}" run
                 check_lines err "$WORK/err" "$name: run: stderr"
                 grep -qF "nothing was changed" "$WORK/err" || fail "$name: run: no word that nothing was changed"
