@@ -65,9 +65,9 @@ vm_pick_accel
 echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
 echo "accel: $VM_ACCEL_WHY; $(vm_sizes)"
 
-# host-gw by default: the pod network the lab proves below (two "pods" ping each other) and one that a
-# real release needs no image for; LAB_CNI=flannel runs the reference's seeds instead.
-export LAB_CNI=${LAB_CNI:-host-gw}
+# LAB_CNI (image/lab-lib.sh; flannel, as `make lab`): with host-gw, the checks below also prove that
+# pod network (two "pods" ping each other), one that a real release needs no image for.
+export LAB_CNI
 vm_make_seeds "$WORK/seeds"
 echo "seeds: $VM_SEED_SOURCE"
 KEY=$(sed -n 's/^  cluster_key: *//p' "$WORK/seeds/master/user-data")
