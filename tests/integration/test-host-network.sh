@@ -505,5 +505,5 @@ d=$WORK/ipfails
 case_dir "$d" network
 echo 1:2 >"$d/bin/ip.exit" # the first ip call fails
 if agent_run "$d" run --until host; then fail "ipfails: run succeeded"; fi
-assert_contains "$(cat "$d/out")" "ip -o -4 addr show dev eth0 failed (exit status 2)" "ipfails"
+assert_contains "$(cat "$d/out")" "ip -o -4 addr show dev eth0 failed (exit status 2; see the agent log)" "ipfails"
 ok "ip failing: the run stops with the command named"

@@ -236,6 +236,18 @@ int host_command(struct fb_run *run, const char *const argv[], bool quiet_missin
         return result.exit_status;
 }
 
+int host_query(struct fb_run *run, const char *const argv[], char **ret_output) {
+        char words[160] = "";
+        int r;
+
+        r = host_command(run, argv, false, ret_output);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; argv[i]; i++)
+                snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s", i ? " " : "", argv[i]);
+        return log_error_errno(-EIO, "%s failed (exit status %d; see the agent log)", words, r);
+}
+
 int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) {
         char what[256];
         va_list ap;

@@ -55,6 +55,9 @@ int host_command(struct fb_run *run, const char *const argv[], bool quiet_missin
 /* host_command() for a command that must succeed: a non-zero exit status is logged as "WHAT failed (exit
  * status N; see the agent log)", WHAT from the format, and returned as -EIO. 0 on success. */
 int host_command_ok(struct fb_run *run, const char *const argv[], const char *what_fmt, ...) _printf_(3, 4);
+/* host_command() for a query that must succeed, its output captured (ret_output): a non-zero exit status
+ * is logged as "COMMAND ARGS failed (exit status N; see the agent log)" and returned as -EIO. */
+int host_query(struct fb_run *run, const char *const argv[], char **ret_output);
 
 /* Removes temporary files a killed write_file_atomic() left in the directory dir_fd (shown_dir names it). */
 void host_clean_stale_temps(int dir_fd, const char *shown_dir);

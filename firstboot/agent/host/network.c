@@ -517,11 +517,9 @@ static int iface_has_address(struct fb_run *run, const char *name, const char *w
         size_t n = 0;
         int r;
 
-        r = host_command(run, argv, false, &out);
+        r = host_query(run, argv, &out);
         if (r < 0)
                 return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "ip -o -4 addr show dev %s failed (exit status %d)", name, r);
 
         ret_list[0] = 0;
         for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
@@ -545,11 +543,9 @@ static int iface_is_up(struct fb_run *run, const char *name) {
         char *flags, *flags_end;
         int r;
 
-        r = host_command(run, argv, false, &out);
+        r = host_query(run, argv, &out);
         if (r < 0)
                 return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "ip -o link show dev %s failed (exit status %d)", name, r);
         flags = strchr(out, '<');
         flags_end = flags ? strchr(flags, '>') : NULL;
         if (!flags_end)
@@ -570,11 +566,9 @@ int ip_route_present(struct fb_run *run, const char *dest, const char *via, cons
         bool found = false;
         int r;
 
-        r = host_command(run, argv, false, &out);
+        r = host_query(run, argv, &out);
         if (r < 0)
                 return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "ip route show %s failed (exit status %d)", dest, r);
         if (asprintf(&want, "%s via %s dev %s", dest, via, name) < 0)
                 return log_error_errno(-ENOMEM, "out of memory");
         snprintf(ret_current, size, "none");
@@ -598,11 +592,9 @@ static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
         unsigned long long mtu;
         int r;
 
-        r = host_command(run, argv, false, &out);
+        r = host_query(run, argv, &out);
         if (r < 0)
                 return r;
-        if (r != 0)
-                return log_error_errno(-EIO, "ip -o link show dev %s failed (exit status %d)", name, r);
         for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
              prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
                 if (prev && streq(prev, "mtu") && parse_uint(w, 0, UINT_MAX, &mtu) == 0) {
