@@ -15,7 +15,7 @@
 
 #include "gunzip.h"
 
-/* made with Python's gzip and zlib modules (zlib 1.2) */
+/* made with zlib 1.2's own compressor (its gzip wrapper, fixed and dynamic blocks) */
 static const char text[] = "version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"52:54:00:fb:00:68\"\n    set-name: eth0\n    addresses: [192.168.220.104/24]\n    gateway4: 192.168.220.1\n    nameservers:\n      addresses: [192.168.220.1]\nversion: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"52:54:00:fb:00:68\"\n    set-name: eth0\n    addresses: [192.168.220.104/24]\n    gateway4: 192.168.220.1\n    nameservers:\n      addresses: [192.168.220.1]\nversion: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"52:54:00:fb:00:68\"\n    set-name: eth0\n    addresses: [192.168.220.104/24]\n    gateway4: 192.168.220.1\n    nameservers:\n      addresses: [192.168.220.1]\n";
 static const uint8_t gz_stored[] = {
         0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x03, 0x01, 0x7c, 0x02, 0x83, 0xfd, 0x76,
