@@ -116,9 +116,33 @@ refused_on_host mac "$MAC_OTHER"
 if grep -q "^  hostname   would" "$WORK/mac.plan.out"; then :; else fail "mac: plan does not list hostname's actions"; fi
 ok "network-config's MAC on another interface: refused before /etc/hostname and /etc/hosts are written"
 
-fc_case device # the MAC is on no interface at all
+fc_case device # the MAC is on no interface at all, nor after udev has settled
 refused_on_host device "$NO_MAC"
-ok "no interface with network-config's MAC: refused"
+assert_eq 2 "$(grep -c '^udevadm settle --timeout=100$' "$B/calls.log")" "device: plan and run each wait once for udev"
+grep -qF "network-config: interface with MAC 52:54:00:fb:00:69 is not there yet: waiting up to 100 s for udev" \
+        "$WORK/device.run.err" || fail "device: run does not say it waits for udev"
+ok "no interface with network-config's MAC, even once udev has settled: refused"
+
+# A NIC whose driver udev loads late (a slow boot): not there when the agent starts, there once udev has
+# handled its events. The agent waits for udev, then goes through.
+fc_case late
+rm -r "$R/sys/class/net/eth0"
+mkdir -p "$B/state/udev-pending"
+echo 52:54:00:fb:00:69 >"$B/state/udev-pending/eth0"
+fc_agent 0 late run --until host
+assert_eq "udevadm settle --timeout=100" "$(grep '^udevadm ' "$B/calls.log")" "late: the agent waits for udev once"
+grep -qx "IPADDR=192.168.220.105" "$R/etc/sysconfig/network-scripts/ifcfg-eth0" || fail "late: no ifcfg-eth0"
+fc_agent 0 late-again run --until host
+assert_eq 1 "$(grep -c '^udevadm ' "$B/calls.log")" "late: a second run, the NIC there, does not wait"
+ok "a NIC that appears only once udev has settled: the agent waits for udev, then configures it"
+
+fc_case offline # --root without --live: a tree's devices appear for no one; never wait
+rm -r "$R/sys/class/net/eth0"
+KUBE_FIRSTBOOT_PATH=$B run_cmd -x 1 -o "$WORK/offline.out" -e "$WORK/offline.err" -m "offline: run" \
+        unshare -un "$AGENT" --root "$R" --seed "$SEED" run --until host
+grep -qF "$NO_MAC" "$WORK/offline.err" || fail "offline: run does not say [$NO_MAC]"
+assert_eq "" "$(grep '^udevadm ' "$B/calls.log" || true)" "offline: udevadm ran for a tree"
+ok "--root without --live: a missing interface is refused without waiting for udev"
 
 fc_case unit
 nic_fits

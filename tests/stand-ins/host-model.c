@@ -55,7 +55,8 @@
  *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
  *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
  *    sys/class/net/DEV and the model's state), route show/replace default, route show/replace NET/PREFIX via
- *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)). */
+ *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)), udevadm
+ *    settle (state/udev-pending/DEV: a NIC that appears under sys/class/net once udev has settled). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -899,6 +900,56 @@ static void open_fds(char *ret, size_t size) {
                         n += (size_t) snprintf(ret + n, size - n, " %d", fd);
 }
 
+/* udevadm settle [--timeout=SECONDS]: the network devices udev had yet to handle (state/udev-pending/DEV,
+ * each holding the MAC of a NIC whose driver was still loading) appear under sys/class/net, as when udev
+ * works through its queue. Any other subcommand or option is refused (exit 2), and a timeout that is not a
+ * number as udevadm refuses it (exit 1). */
+static void model_udevadm(int argc, char **argv) {
+        char p[PATH_MAX], q[PATH_MAX];
+        struct dirent *de;
+        DIR *d;
+
+        if (argc < 2 || strcmp(argv[1], "settle") != 0) {
+                fprintf(stderr, "udevadm: this stand-in models only \"udevadm settle\"\n");
+                rc = 2;
+                return;
+        }
+        for (int a = 2; a < argc; a++) {
+                char *end;
+
+                if (strncmp(argv[a], "--timeout=", 10) != 0) {
+                        fprintf(stderr, "udevadm: unrecognized option '%s'\n", argv[a]);
+                        rc = 2;
+                        return;
+                }
+                errno = 0;
+                (void) strtoul(argv[a] + 10, &end, 10);
+                if (errno || end == argv[a] + 10 || *end) {
+                        fprintf(stderr, "Failed to parse timeout value '%s', ignoring: Invalid argument\n", argv[a] + 10);
+                        rc = 1;
+                        return;
+                }
+        }
+        d = opendir(pathf(p, "%s/state/udev-pending", bin));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char *mac;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                mac = slurp(pathf(p, "%s/state/udev-pending/%s", bin, de->d_name));
+                if (!mac)
+                        die(p);
+                mkdir_p(pathf(q, "%s/sys/class/net/%s/device", root, de->d_name));
+                write_text(pathf(q, "%s/sys/class/net/%s/address", root, de->d_name), mac, "we");
+                free(mac);
+                if (unlink(p) < 0)
+                        die(p);
+        }
+        closedir(d);
+}
+
 int main(int argc, char **argv) {
         char p[PATH_MAX], line[4096], exe[PATH_MAX], fds[256], *t;
         const char *slash;
@@ -981,6 +1032,8 @@ int main(int argc, char **argv) {
                 model_swapoff(argc, argv);
         else if (strcmp(name, "ip") == 0 && argc > 1)
                 model_ip(argc, argv);
+        else if (strcmp(name, "udevadm") == 0)
+                model_udevadm(argc, argv);
         else
                 print_file(pathf(p, "%s/%s.out", bin, name));
 

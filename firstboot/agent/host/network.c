@@ -29,6 +29,8 @@
 
 #define STEP "network"
 #define OS_RELEASE_MAX (64 * 1024)
+/* how long the agent waits for udev when an interface is missing: below HOST_COMMAND_TIMEOUT_MS */
+#define UDEV_SETTLE_TIMEOUT_S 100
 #define SYSFS_ATTR_MAX 4096 /* sysfs reports every attribute as 4096 bytes long */
 #define IFCFG_DIR "/etc/sysconfig/network-scripts"
 #define NETWORKD_DIR "/etc/systemd/network"
@@ -163,9 +165,12 @@ static bool iface_is_physical(const char *name) {
         return root_exists(path);
 }
 
+/* A failure of iface_resolve(): logged, unless quiet (a first look, repeated once udev has settled). */
+#define resolve_fail(quiet, r, ...) ((quiet) ? (r) : log_error_errno((r), __VA_ARGS__))
+
 /* The interface's name now: by MAC from /sys/class/net/STAR/address, else the configured name, which
- * must exist. Interfaces are never renamed here. */
-static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
+ * must exist (-ENODEV when it does not, or no interface has the MAC). Interfaces are never renamed here. */
+static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ], bool quiet) {
         _cleanup_free_ char *path = NULL, *abs_path = NULL;
         char found[2][IFNAMSIZ] = { "", "" }; /* [1]: physical devices */
         unsigned n_found[2] = { 0, 0 }, k;
@@ -174,12 +179,12 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
 
         if (!iface->mac[0]) {
                 if (!iface_name_is_safe(iface->name))
-                        return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain "
+                        return resolve_fail(quiet, -EINVAL, "network-config: interface name \"%s\" is not a plain "
                                                "interface name", iface->name);
                 if (asprintf(&abs_path, "/sys/class/net/%s", iface->name) < 0 || !(path = root_path(abs_path)))
-                        return log_error_errno(-ENOMEM, "/sys/class/net/%s: %m", iface->name);
+                        return resolve_fail(quiet, -ENOMEM, "/sys/class/net/%s: %m", iface->name);
                 if (!root_exists(abs_path))
-                        return log_error_errno(-ENODEV, "network-config: interface %s does not exist (no %s)",
+                        return resolve_fail(quiet, -ENODEV, "network-config: interface %s does not exist (no %s)",
                                                iface->name, path);
                 strscpy(ret, IFNAMSIZ, iface->name);
                 return 0;
@@ -187,10 +192,10 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
 
         path = root_path("/sys/class/net");
         if (!path)
-                return log_error_errno(-ENOMEM, "/sys/class/net: %m");
+                return resolve_fail(quiet, -ENOMEM, "/sys/class/net: %m");
         d = root_opendir("/sys/class/net");
         if (!d)
-                return log_error_errno(-errno, "%s: cannot list the network interfaces: %m", path);
+                return resolve_fail(quiet, -errno, "%s: cannot list the network interfaces: %m", path);
         while ((de = readdir(d))) {
                 _cleanup_free_ char *attr = NULL;
                 char mac[64];
@@ -216,13 +221,13 @@ static int iface_resolve(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
 
         k = n_found[1] > 0 ? 1 : 0;
         if (n_found[k] == 0)
-                return log_error_errno(-ENODEV, "network-config: no interface has MAC %s (none in %s)", iface->mac,
+                return resolve_fail(quiet, -ENODEV, "network-config: no interface has MAC %s (none in %s)", iface->mac,
                                        path);
         if (n_found[k] > 1)
-                return log_error_errno(-ENOTUNIQ, "network-config: several interfaces have MAC %s; name the "
+                return resolve_fail(quiet, -ENOTUNIQ, "network-config: several interfaces have MAC %s; name the "
                                        "interface instead", iface->mac);
         if (iface->name[0] && !iface->rename && !streq(iface->name, found[k]))
-                return log_error_errno(-EINVAL, "network-config: the interface with MAC %s is %s, not %s (match: "
+                return resolve_fail(quiet, -EINVAL, "network-config: the interface with MAC %s is %s, not %s (match: "
                                        "{macaddress: ...} with set-name: %s renames it)", iface->mac, found[k],
                                        iface->name, iface->name);
         strscpy(ret, IFNAMSIZ, found[k]);
@@ -787,6 +792,37 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
 
 /* What network-config needs of this host, every entry checked whatever the others gave: the interface
  * each entry names (by MAC or by name), its new name when it is renamed, the renderer, and its service. */
+/* A NIC whose driver udev loads late is not there yet when the agent starts: network-online.target need
+ * not wait for devices (it does not with systemd-networkd and no wait-online service), and a slow boot
+ * (a guest under emulation) may handle its device events a minute after the agent started. So, as
+ * cloud-init does before it gives up on a MAC, when an interface network-config names is missing, wait
+ * once for udev to handle the events queued so far and look again. Never for a tree (--root without
+ * --live), whose devices are files that appear for no one. */
+static void ifaces_wait_for_udev(struct fb_run *run) {
+        const struct fb_config *c = run->config;
+        char name[IFNAMSIZ], timeout_arg[32];
+        const struct fb_iface *missing = NULL;
+        int r;
+
+        if (run->offline)
+                return;
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES && !missing; i++)
+                if (iface_wants_file(&c->ifaces[i]) && iface_resolve(&c->ifaces[i], name, true) == -ENODEV)
+                        missing = &c->ifaces[i];
+        if (!missing)
+                return;
+        log_info("network-config: interface %s%s is not there yet: waiting up to %d s for udev to handle its "
+                 "device events", missing->mac[0] ? "with MAC " : "", missing->mac[0] ? missing->mac : missing->name,
+                 UDEV_SETTLE_TIMEOUT_S);
+        snprintf(timeout_arg, sizeof(timeout_arg), "--timeout=%d", UDEV_SETTLE_TIMEOUT_S);
+        r = host_command(run, (const char *const[]) { "udevadm", "settle", timeout_arg, NULL }, true, NULL);
+        if (r == -ENOENT)
+                log_info("network-config: udevadm is not installed: looking once more without waiting");
+        else if (r > 0)
+                log_info("network-config: udevadm settle: exit status %d (events still queued after %d s)", r,
+                         UDEV_SETTLE_TIMEOUT_S);
+}
+
 int check_network(struct fb_run *run) {
         const struct fb_config *c = run->config;
         struct fb_host_facts *f = &run->facts;
@@ -796,6 +832,7 @@ int check_network(struct fb_run *run) {
 
         if (!c->have_network_config || c->n_ifaces == 0)
                 return 0;
+        ifaces_wait_for_udev(run);
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
                 const struct fb_iface *iface = &c->ifaces[i];
 
@@ -809,7 +846,7 @@ int check_network(struct fb_run *run) {
                         r = log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
                                             "a domain cannot have", iface->search);
                 else {
-                        r = iface_resolve(iface, f->iface_names[i]);
+                        r = iface_resolve(iface, f->iface_names[i], false);
                         if (r >= 0)
                                 r = iface_rename_check(iface, f->iface_names[i]);
                 }
