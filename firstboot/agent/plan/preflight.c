@@ -19,7 +19,9 @@
 /* kubeadm 1.23's constants.ControlPlaneNumCPU and ControlPlaneMem (MB). */
 #define CONTROL_PLANE_NUM_CPU 2
 #define CONTROL_PLANE_MEM_MB 1700
-#define KUBELET_VERSION_TIMEOUT_MS (60 * 1000)
+/* Only a guard against a kubelet that hangs: kubeadm's own check waits without limit, and at boot on a slow
+ * machine (a guest under emulation, beside others) `kubelet --version` has taken over a minute. */
+#define KUBELET_VERSION_TIMEOUT_MS (5 * 60 * 1000)
 #define KUBELET_VERSION_OUTPUT_MAX 4096
 
 #define IGNORE_FIELD "kube_firstboot.kubernetes.ignore_preflight_errors"
