@@ -375,6 +375,12 @@ settled = [n for n in sys.argv[1:] if n in nodes and
 sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
 }
 
+# vm_console_text NAME: NAME's console so far as lines of text: no carriage returns, no terminal control
+# sequences (an image without root's .inputrc has bash switch bracketed paste before a command's output).
+vm_console_text() {
+        tr -d '\r' <"$VM_DIR/$1/console.log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' || true
+}
+
 # vm_guest_exec NAME SECONDS COMMAND: types COMMAND on NAME's console and prints what it wrote up to its
 # end mark (the mark as the shell prints it, not as typed); 1 when the mark did not come in SECONDS.
 vm_guest_exec() {

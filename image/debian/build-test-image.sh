@@ -266,6 +266,9 @@ cat >"$R/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'EOF'
 ExecStart=
 ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
 EOF
+# The tests read what root's shell prints on the console line by line: no bracketed-paste switch (ESC [?2004l)
+# before a command's first line of output.
+printf '%s\n' '$include /etc/inputrc' 'set enable-bracketed-paste off' >"$R/root/.inputrc"
 # Boot quickly: nothing waits for "online"; no timers that would run during a short test boot.
 systemctl --root="$R" enable systemd-networkd.service kube-firstboot.service kfb-lab-report.service kfb-lab-memwatch.service \
         serial-getty@ttyS0.service >/dev/null 2>&1

@@ -28,6 +28,11 @@
 # configurations it keeps, its cluster state) is checked from what the real kubeadm wrote instead: the
 # static pod manifests and the kubelet's flags. Under TCG on a busy 2-core machine kubeadm init may not get
 # through (kubeadm's fixed wait for the kubelet; docs/performance.md).
+# LAB_CNI=flannel|host-gw (default host-gw here, flannel in `make lab`): with host-gw, the CNI plugins run in
+# the guests with the agent's configuration and two "pods" on different nodes ping each other through the
+# routes the agent set; flannel's manifest with the stand-ins is only applied (recorded), which
+# tests/integration/test-lab-netns.sh checks without guests.
+LAB_CNI=${LAB_CNI:-host-gw}
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/image/lab-lib.sh"
 
@@ -65,8 +70,6 @@ vm_pick_accel
 echo "image: $IMAGE_DESC; kube-firstboot.service from $IMAGE_UNIT_SOURCE"
 echo "accel: $VM_ACCEL_WHY; $(vm_sizes)"
 
-# LAB_CNI (image/lab-lib.sh; flannel, as `make lab`): with host-gw, the checks below also prove that
-# pod network (two "pods" ping each other), one that a real release needs no image for.
 export LAB_CNI
 vm_make_seeds "$WORK/seeds"
 echo "seeds: $VM_SEED_SOURCE"
@@ -216,12 +219,12 @@ for _ in $(seq 1 1200); do grep -q 'join record at .* rejected' "$VM_DIR/node-3/
 # hostgw_line NAME PATTERN: waits for a "KFB-HOSTGW ..." line matching PATTERN on NAME's console, prints it.
 hostgw_line() {
         local line
-        for _ in $(seq 1 300); do
-                line=$(tr -d '\r' <"$VM_DIR/$1/console.log" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
+        for _ in $(seq 1 "${VM_BOOT_LIMIT:-1200}"); do
+                line=$(vm_console_text "$1" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
                 [ -n "$line" ] && { echo "$line"; return 0; }
                 sleep 1
         done
-        tr -d '\r' <"$VM_DIR/$1/console.log" | tail -n 20 >&2
+        vm_console_text "$1" | tail -n 20 >&2
         fail "$1: no KFB-HOSTGW line matching $2"
 }
 if [ "$LAB_CNI" = host-gw ]; then
@@ -248,7 +251,7 @@ if [ -n "${KUBERNETES:-}" ] && [ "$LAB_CNI" = host-gw ]; then
                 hostgw_line "$n" "busybox-image ok|error" | grep -q 'busybox-image ok' || fail "$n: no busybox image"
         done
         vm_console_type master "/usr/libexec/kfb-lab-hostgw busybox-ping $bb_a $bb_b"
-        for _ in $(seq 1 2400); do console_line=$(tr -d '\r' <"$VM_DIR/master/console.log" | grep -E '^KFB-HOSTGW (busybox-ping|error)' | tail -n 1 || true); [ -n "$console_line" ] && break; sleep 1; done
+        for _ in $(seq 1 2400); do console_line=$(vm_console_text master | grep -E '^KFB-HOSTGW (busybox-ping|error)' | tail -n 1 || true); [ -n "$console_line" ] && break; sleep 1; done
         [[ "$console_line" == "KFB-HOSTGW busybox-ping $bb_a 10.244."*" $bb_b 10.244."*" ok" ]] ||
                 fail "busybox pods: ${console_line:-no answer on the console of the master}"
         ok "host-gw with a real release: ${console_line#KFB-HOSTGW busybox-ping }"
@@ -262,7 +265,7 @@ WATCH_PID=
 
 # ---- looking at boot 1 from outside ---------------------------------------------------------------
 # (|| true: `console X | grep -q` closes the pipe early, and tr's SIGPIPE would fail the pipeline)
-console() { tr -d '\r' <"$VM_DIR/$1/console.log" || true; }
+console() { vm_console_text "$1"; }
 # report NAME KEY: the value part of the last "KFB-LAB KEY ..." line of NAME's console
 report() { console "$1" | sed -n "s/^.*KFB-LAB $2 //p" | tail -n 1; }
 raw_copy() { qemu-img convert -f qcow2 -O raw "$VM_DIR/$1/disk.qcow2" "$WORK/$1.raw"; }
