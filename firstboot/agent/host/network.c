@@ -585,6 +585,30 @@ int ip_route_present(struct fb_run *run, const char *dest, const char *via, cons
         return found;
 }
 
+static int run_ip_route_replace(struct fb_run *run, void *argv) {
+        return host_command_ok(run, argv, "ip route replace %s", ((const char *const *) argv)[3]);
+}
+
+int ip_route_now(struct fb_run *run, const char *step, const char *what, const char *dest, const char *via,
+                 const char *name, bool stale) {
+        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
+        char current[256], after[96];
+        int r;
+
+        r = ip_route_present(run, dest, via, name, current, sizeof(current));
+        if (r < 0)
+                return r;
+        if (r > 0 && !stale) {
+                run_unchanged(run, step, what);
+                return 0;
+        }
+        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
+        r = action_take(run, &(struct action) { .step = step, .what = what, .before = current, .after = after,
+                                                .kind = ACTION_CALL, .perform = run_ip_route_replace,
+                                                .userdata = (void *) argv, .live = true });
+        return r < 0 ? r : 1;
+}
+
 /* The MTU that `ip -o link show dev NAME` reports ("... mtu 1500 qdisc ..."). */
 static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
         const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
@@ -741,46 +765,28 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         }
 
         if (set_default_route) {
-                char gateway[16], current_route[256], after[64];
+                char gateway[16];
 
                 format_ipv4(iface->gateway, gateway);
-                r = ip_route_present(run, "default", gateway, name, current_route, sizeof(current_route));
+                snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
+                r = ip_route_now(run, STEP, what, "default", gateway, name, renamed);
                 if (r < 0)
                         return r;
-                snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
-                if (r > 0 && !renamed)
-                        run_unchanged(run, STEP, what);
-                else {
-                        const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
-                        snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
-                        changed = true;
-                        r = ip_action(run, what, current_route, after, argv);
-                        if (r < 0)
-                                return r;
-                }
+                changed = changed || r > 0;
         }
 
         for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
-                char dest[32], via[16], current_route[256], after[96];
+                char dest[32], via[16];
 
                 format_ipv4(iface->routes[i].net, addr);
                 snprintf(dest, sizeof(dest), "%s/%u", addr, iface->routes[i].prefix);
                 format_ipv4(iface->routes[i].via, via);
-                r = ip_route_present(run, dest, via, name, current_route, sizeof(current_route));
-                if (r < 0)
-                        return r;
                 snprintf(what, sizeof(what), "add the route to %s via %s dev %s now", dest, via, name);
                 /* the rename took the interface down, which dropped its routes */
-                if (r > 0 && !renamed)
-                        run_unchanged(run, STEP, what);
-                else {
-                        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
-                        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
-                        changed = true;
-                        r = ip_action(run, what, current_route, after, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_route_now(run, STEP, what, dest, via, name, renamed);
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
         }
         return changed;
 }
