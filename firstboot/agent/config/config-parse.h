@@ -81,6 +81,7 @@ struct netdev_ref {
         struct fb_iface *owner;
         const struct ynode *node;
         enum netdev_ref_kind kind;
+        char path[128]; /* the field path of node, for errors */
 };
 struct netconfig {
         struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
@@ -94,7 +95,7 @@ struct netconfig {
  * only noted (*ret_primary), as its members may come later. */
 int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *key,
                            const struct ynode *v, bool v2, const struct ynode **ret_primary);
-void netconfig_netdev_ref(struct netconfig *nc, struct fb_iface *owner, const struct ynode *node,
+void netconfig_netdev_ref(struct schema_ctx *x, struct netconfig *nc, struct fb_iface *owner, const struct ynode *node,
                           enum netdev_ref_kind kind);
 /* Every reference of nc resolved once all entries are read: members, links, primaries. */
 int netconfig_netdevs_resolve(struct schema_ctx *x, struct netconfig *nc);

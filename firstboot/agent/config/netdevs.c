@@ -165,10 +165,15 @@ int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const s
                                                "bridge_bridgeprio"));
 }
 
-void netconfig_netdev_ref(struct netconfig *nc, struct fb_iface *owner, const struct ynode *node,
+void netconfig_netdev_ref(struct schema_ctx *x, struct netconfig *nc, struct fb_iface *owner, const struct ynode *node,
                           enum netdev_ref_kind kind) {
-        if (nc->n_refs < ELEMENTSOF(nc->refs))
-                nc->refs[nc->n_refs++] = (struct netdev_ref) { owner, node, kind };
+        struct netdev_ref *ref;
+
+        if (nc->n_refs >= ELEMENTSOF(nc->refs))
+                return; /* more than the interfaces there can be: refused as such */
+        ref = &nc->refs[nc->n_refs++];
+        *ref = (struct netdev_ref) { owner, node, kind, "" };
+        strscpy(ref->path, sizeof(ref->path), x->path);
 }
 
 /* Whether to is among what from is made of (its members, its link), at any depth. */
@@ -202,6 +207,9 @@ int netconfig_netdevs_resolve(struct schema_ctx *x, struct netconfig *nc) {
 
                 if ((ref->kind == NETDEV_REF_PRIMARY) != (k >= nc->n_refs))
                         continue;
+                if (strscpy(x->path, sizeof(x->path), ref->path) < 0)
+                        x->path[0] = 0;
+                x->path_len = strlen(x->path);
                 for (size_t i = 0; i < c->n_ifaces; i++)
                         if (ref_name(&c->ifaces[i], i, nc)[0] && streq(ref_name(&c->ifaces[i], i, nc), ref->node->value)) {
                                 target = &c->ifaces[i];
@@ -256,5 +264,6 @@ int netconfig_netdevs_resolve(struct schema_ctx *x, struct netconfig *nc) {
                 target->master = o + 1;
                 owner->members[owner->n_members++] = t;
         }
+        schema_path_restore(x, 0);
         return r;
 }

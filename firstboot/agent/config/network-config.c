@@ -530,7 +530,7 @@ static int netdev_params(struct schema_ctx *x, const struct ynode *v, struct fb_
                 if (netconfig_netdev_param(x, iface, v->keys[i], v->items[i], nc->v2, &primary) < 0)
                         r = -EINVAL;
                 else if (primary)
-                        netconfig_netdev_ref(nc, iface, primary, NETDEV_REF_PRIMARY);
+                        netconfig_netdev_ref(x, nc, iface, primary, NETDEV_REF_PRIMARY);
                 schema_path_restore(x, old);
         }
         return r;
@@ -542,7 +542,7 @@ static int netdev_member_item(struct schema_ctx *x, const struct ynode *item, si
 
         if (schema_scalar(x, item, &s) < 0)
                 return -EINVAL;
-        netconfig_netdev_ref(ph->nc, ph->iface, item, NETDEV_REF_MEMBER);
+        netconfig_netdev_ref(x, ph->nc, ph->iface, item, NETDEV_REF_MEMBER);
         return 0;
 }
 
@@ -561,7 +561,7 @@ static int netdev_link(struct schema_ctx *x, const struct ynode *key, const stru
 
         if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
-        netconfig_netdev_ref(ph->nc, ph->iface, v, NETDEV_REF_LINK);
+        netconfig_netdev_ref(x, ph->nc, ph->iface, v, NETDEV_REF_LINK);
         return 0;
 }
 
