@@ -585,12 +585,13 @@ static int netdev_mac(struct schema_ctx *x, const struct ynode *key, const struc
 }
 
 #define V1_COMMON_FIELDS                                                                                              \
-        { "type", v1_type_ignored, NULL }, { "mtu", v1_mtu, NULL }, { "subnets", v1_subnets, NULL }
+        { "type", v1_type_ignored, NULL }, { "mtu", v1_mtu, NULL }
 
 static const struct schema_field v1_physical_fields[] = {
         V1_COMMON_FIELDS,
         { "name", v1_name, "the interface name, e.g. eth0" },
         { "mac_address", v1_mac, NULL },
+        { "subnets", v1_subnets, NULL },
 };
 
 static const struct schema_field v1_bond_fields[] = {
@@ -599,6 +600,7 @@ static const struct schema_field v1_bond_fields[] = {
         { "mac_address", netdev_mac, NULL },
         { "bond_interfaces", netdev_members, NULL },
         { "params", netdev_params_field, NULL },
+        { "subnets", v1_subnets, NULL },
 };
 
 static const struct schema_field v1_bridge_fields[] = {
@@ -607,6 +609,7 @@ static const struct schema_field v1_bridge_fields[] = {
         { "mac_address", netdev_mac, NULL },
         { "bridge_interfaces", netdev_members, NULL },
         { "params", netdev_params_field, NULL },
+        { "subnets", v1_subnets, NULL },
 };
 
 static const struct schema_field v1_vlan_fields[] = {
@@ -615,6 +618,7 @@ static const struct schema_field v1_vlan_fields[] = {
         { "mac_address", netdev_mac, NULL },
         { "vlan_link", netdev_link, "the name of the interface it is on" },
         { "vlan_id", netdev_vlan_id, "its id, 0 to 4094" },
+        { "subnets", v1_subnets, NULL },
 };
 
 static int v1_ns_address(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -1063,7 +1067,7 @@ static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const s
 
 static const struct schema_field v2_fields[] = {
         { "version", v1_version, NULL },
-        { "ethernets", v2_devices, NULL },
+        { "ethernets", v2_devices, "the interfaces" },
         { "renderer", v2_renderer, NULL },
         { "bonds", v2_devices, NULL },
         { "bridges", v2_devices, NULL },
