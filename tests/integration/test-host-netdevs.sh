@@ -103,8 +103,9 @@ ip link add link bond0 name bond0.200 type vlan id 200
 ip addr replace 192.168.220.104/24 dev bond0.200
 ip link set bond0.200 up
 ip route replace default via 192.168.220.1 dev bond0.200" "$(changing_calls "$d")" "bond-vlan: changing calls"
-[ -d "$d/root/sys/class/net/bond0/bonding" ] && [ -e "$d/root/proc/net/vlan/bond0.200" ] ||
+if [ ! -d "$d/root/sys/class/net/bond0/bonding" ] || [ ! -e "$d/root/proc/net/vlan/bond0.200" ]; then
         fail "bond-vlan: the stand-in made no bond0 or bond0.200"
+fi
 second_run "$d"
 ok "CentOS: a VLAN on a bond: ifcfg files with MASTER/SLAVE, BONDING_OPTS, VLAN/PHYSDEV; bond, members and VLAN made now; second run changes nothing"
 

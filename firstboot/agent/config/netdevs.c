@@ -145,9 +145,7 @@ int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const s
                 return 0;
         }
         for (size_t i = 0; i < ELEMENTSOF(inexpressible); i++)
-                if (streq(name, inexpressible[i].key) ||
-                    (iface->kind == FB_IFACE_BOND && strncmp(inexpressible[i].key, "bridge_", 7) != 0 &&
-                     streq(key->value, inexpressible[i].key)))
+                if (streq(name, inexpressible[i].key))
                         return schema_error_at(x, key, "%s %s", esc(key->value, e), inexpressible[i].why);
         if (strstr(name, "pathcost") || strstr(name, "portprio") || streq(name, "path-cost") ||
             streq(name, "port-priority"))

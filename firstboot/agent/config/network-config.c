@@ -661,10 +661,9 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
         old = schema_path_key(x, "type");
         if (!type)
                 r = schema_error_at(x, item, "required but missing; physical, bond, bridge, vlan or nameserver");
-        else if (type->type == YNODE_SCALAR && !ynode_is_null(type) && !schema_closest(type->value, types,
-                                                                                        ELEMENTSOF(types),
-                                                                                        sizeof(types[0])) &&
-                 !streq(type->value, "physical")) {
+        else if (type->type == YNODE_SCALAR && !ynode_is_null(type) &&
+                 !schema_closest(type->value, types, ELEMENTSOF(types), sizeof(types[0]))) {
+                /* not a typo of a known type (which schema_choice() below names) */
                 escaped_t e;
                 r = schema_error_at(x, type,
                                     "\"%s\" is not supported; only physical interfaces, bonds, bridges, VLANs and "

@@ -153,14 +153,19 @@ static int sysfs_read(const char *abs_path, char *ret, size_t size) {
         return strscpy(ret, size, p);
 }
 
-static bool iface_is_physical(const char *name) {
+/* Whether /sys/class/net/NAME, or with attr /sys/class/net/NAME/ATTR, exists (under the root). */
+static bool sys_class_net_has(const char *name, const char *attr) {
         _cleanup_free_ char *path = NULL;
 
-        if (asprintf(&path, "/sys/class/net/%s/device", name) < 0) {
+        if (asprintf(&path, "/sys/class/net/%s%s%s", name, attr ? "/" : "", attr ? attr : "") < 0) {
                 path = NULL;
                 return false;
         }
         return root_exists(path);
+}
+
+static bool iface_is_physical(const char *name) {
+        return sys_class_net_has(name, "device");
 }
 
 /* The interface's name now: by MAC from /sys/class/net/STAR/address, else the configured name, which
@@ -255,13 +260,7 @@ static const char *const kind_words[] = {
 
 /* Whether the bond, bridge or VLAN of that name exists already (sysfs, as the kernel shows it). */
 static bool netdev_exists(const char *name) {
-        _cleanup_free_ char *abs_path = NULL;
-
-        if (asprintf(&abs_path, "/sys/class/net/%s", name) < 0) {
-                abs_path = NULL;
-                return false;
-        }
-        return root_exists(abs_path);
+        return sys_class_net_has(name, NULL);
 }
 
 /* A bond, bridge or VLAN is created (apply_now()) unless it exists; one that exists must be of its kind:
