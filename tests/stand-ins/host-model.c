@@ -55,8 +55,13 @@
  *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
  *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
  *    sys/class/net/DEV and the model's state), route show/replace default, route show/replace NET/PREFIX via
- *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)), udevadm
- *    settle (state/udev-pending/DEV: a NIC that appears under sys/class/net once udev has settled). */
+ *    GATEWAY dev DEV (refused, as by the kernel, when no address of DEV has GATEWAY in its subnet)), link add
+ *    NAME type bond|bridge [OPTION VALUE]... and link add link DEV name NAME type vlan id ID (iproute2's
+ *    options and values, checked as it checks them; creates sys/class/net/NAME with bonding/ or bridge/, or
+ *    proc/net/vlan/NAME; a name taken is "File exists"), link set DEV master NAME (state/ip.DEV.master,
+ *    shown by link show; the bonding driver of CentOS 7's kernel refuses a DEV that is up, and a bridge
+ *    refuses a bridge), and link show of a device that does not exist fails as ip does; udevadm settle
+ *    (state/udev-pending/DEV: a NIC that appears under sys/class/net once udev has settled). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -720,6 +725,156 @@ static void model_swapoff(int argc, char **argv) {
 
 /* ---- ip ---- */
 
+/* Whether value is one of the space-separated words. */
+static bool word_of(const char *value, const char *words) {
+        size_t len = strlen(value);
+        for (const char *p = words; *p;) {
+                size_t w = strcspn(p, " ");
+                if (w == len && strncmp(p, value, w) == 0)
+                        return true;
+                p += w;
+                p += *p == ' ';
+        }
+        return false;
+}
+
+static bool is_uint(const char *s) {
+        return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10;
+}
+
+/* ip link add NAME type bond|bridge OPTIONS, ip link add link DEV name NAME type vlan id ID: what iproute2
+ * checks of the options (unknown ones: its usage and exit status 1; a bad value: exit 255), then the kernel. */
+static void model_ip_link_add(int argc, char **argv) {
+        static const struct {
+                const char *type, *option, *values; /* values: words, or NULL for a number */
+        } options[] = {
+                { "bond", "mode", "balance-rr active-backup balance-xor broadcast 802.3ad balance-tlb balance-alb" },
+                { "bond", "miimon", NULL },
+                { "bond", "updelay", NULL },
+                { "bond", "downdelay", NULL },
+                { "bond", "min_links", NULL },
+                { "bond", "lacp_rate", "slow fast" },
+                { "bond", "xmit_hash_policy", "layer2 layer2+3 layer3+4 encap2+3 encap3+4 vlan+srcmac" },
+                { "bond", "ad_select", "stable bandwidth count" },
+                { "bond", "primary", "" },
+                { "bridge", "stp_state", NULL },
+                { "bridge", "forward_delay", NULL },
+                { "bridge", "hello_time", NULL },
+                { "bridge", "max_age", NULL },
+                { "bridge", "ageing_time", NULL },
+                { "bridge", "priority", NULL },
+        };
+        char p[PATH_MAX], mac[32];
+        const char *name = NULL, *link = NULL, *type = NULL;
+        int a = 3;
+
+        if (argc > 5 && strcmp(argv[3], "link") == 0 && strcmp(argv[5], "name") == 0 && argc > 6) {
+                link = argv[4];
+                name = argv[6];
+                a = 7;
+        } else if (argc > 3) {
+                name = argv[3];
+                a = 4;
+        }
+        if (!name || a + 1 >= argc || strcmp(argv[a], "type") != 0) {
+                printf("ip model: unmodelled: link add without NAME type TYPE\n");
+                rc = 1;
+                return;
+        }
+        type = argv[a + 1];
+        a += 2;
+        if (strcmp(type, "vlan") == 0) {
+                if (argc != a + 2 || strcmp(argv[a], "id") != 0 || !is_uint(argv[a + 1])) {
+                        printf("vlan: unknown command \"%s\"?\n", a < argc ? argv[a] : "");
+                        rc = 1;
+                        return;
+                }
+                if (!link || !exists(pathf(p, "%s/sys/class/net/%s", root, link))) {
+                        printf("Cannot find device \"%s\"\n", link ? link : "");
+                        rc = 1;
+                        return;
+                }
+                if (atoi(argv[a + 1]) > 4094) {
+                        printf("RTNETLINK answers: Numerical result out of range\n");
+                        rc = 2;
+                        return;
+                }
+        } else if (strcmp(type, "bond") == 0 || strcmp(type, "bridge") == 0) {
+                if (link) {
+                        printf("ip model: unmodelled: link add link for a %s\n", type);
+                        rc = 1;
+                        return;
+                }
+                for (; a < argc; a += 2) {
+                        size_t i;
+                        for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+                                if (strcmp(options[i].type, type) == 0 && strcmp(options[i].option, argv[a]) == 0)
+                                        break;
+                        if (i == sizeof(options) / sizeof(options[0])) {
+                                printf("%s: unknown command \"%s\"?\n", type, argv[a]);
+                                rc = 1;
+                                return;
+                        }
+                        if (a + 1 >= argc || (options[i].values ? (options[i].values[0] && !word_of(argv[a + 1], options[i].values))
+                                                                 : !is_uint(argv[a + 1]))) {
+                                printf("Error: argument \"%s\" is wrong: invalid %s\n", a + 1 < argc ? argv[a + 1] : "",
+                                       argv[a]);
+                                rc = 255;
+                                return;
+                        }
+                }
+        } else {
+                printf("ip model: unmodelled: link add of type %s\n", type);
+                rc = 1;
+                return;
+        }
+        if (exists(pathf(p, "%s/sys/class/net/%s", root, name))) {
+                printf("RTNETLINK answers: File exists\n");
+                rc = 2;
+                return;
+        }
+        mkdir_p(pathf(p, "%s/sys/class/net/%s", root, name));
+        /* a VLAN has its link's MAC; a bond or bridge one of its own until a member gives it one */
+        snprintf(mac, sizeof(mac), "02:00:00:00:00:%02x\n", (unsigned) strlen(name));
+        if (link) {
+                char *t = slurp(pathf(p, "%s/sys/class/net/%s/address", root, link));
+                if (t)
+                        snprintf(mac, sizeof(mac), "%s", t);
+                free(t);
+        }
+        write_text(pathf(p, "%s/sys/class/net/%s/address", root, name), mac, "we");
+        if (strcmp(type, "vlan") == 0) {
+                mkdir_p(pathf(p, "%s/proc/net/vlan", root));
+                touch(pathf(p, "%s/proc/net/vlan/%s", root, name));
+        } else
+                mkdir_p(pathf(p, "%s/sys/class/net/%s/%s", root, name, strcmp(type, "bond") == 0 ? "bonding" : "bridge"));
+}
+
+/* ip link set DEV master NAME */
+static void model_ip_link_master(const char *dev, const char *master) {
+        char p[PATH_MAX], line[64];
+
+        if (!exists(pathf(p, "%s/sys/class/net/%s", root, dev))) {
+                printf("Cannot find device \"%s\"\n", dev);
+                rc = 1;
+        } else if (!exists(pathf(p, "%s/sys/class/net/%s", root, master))) {
+                printf("Error: argument \"%s\" is wrong: Device does not exist\n\n", master);
+                rc = 255;
+        } else if (exists(pathf(p, "%s/sys/class/net/%s/bonding", root, master)) &&
+                   exists(pathf(p, "%s/state/ip.%s.up", bin, dev))) {
+                printf("RTNETLINK answers: Operation not permitted\n");
+                rc = 2;
+        } else if (exists(pathf(p, "%s/sys/class/net/%s/bridge", root, master)) &&
+                   exists(pathf(p, "%s/sys/class/net/%s/bridge", root, dev))) {
+                printf("Error: Can not enslave a bridge to a bridge.\n");
+                rc = 2;
+        } else {
+                snprintf(line, sizeof(line), "%s\n", master);
+                write_text(pathf(p, "%s/state/ip.%s.master", bin, dev), line, "we");
+        }
+}
+
+
 static void model_ip(int argc, char **argv) {
         char args[1024] = "", p[PATH_MAX];
         const char *dev = argv[argc - 1];
@@ -734,20 +889,28 @@ static void model_ip(int argc, char **argv) {
                         printf("2: %s    inet %s scope global %s\\       valid_lft forever preferred_lft forever\n", dev,
                                a, dev);
                 free(t);
+        } else if (strncmp(args, "-o link show dev ", 17) == 0 && !exists(pathf(p, "%s/sys/class/net/%s", root, dev))) {
+                printf("Device \"%s\" does not exist.\n", dev);
+                rc = 1;
         } else if (strncmp(args, "-o link show dev ", 17) == 0) {
                 char *mac = slurp(pathf(p, "%s/sys/class/net/%s/address", root, dev));
                 bool up = exists(pathf(p, "%s/state/ip.%s.up", bin, dev));
                 char *mtu = slurp(pathf(p, "%s/state/ip.%s.mtu", bin, dev));
+                char *master = slurp(pathf(p, "%s/state/ip.%s.master", bin, dev)), master_words[64] = "";
                 if (mac)
                         mac[strcspn(mac, "\n")] = 0;
                 if (mtu)
                         mtu[strcspn(mtu, "\n")] = 0;
-                printf("2: %s: %s mtu %s qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    "
+                if (master)
+                        snprintf(master_words, sizeof(master_words), " master %.*s", (int) strcspn(master, "\n"),
+                                 master);
+                printf("2: %s: %s mtu %s qdisc pfifo_fast%s state UP mode DEFAULT group default qlen 1000\\    "
                        "link/ether %s brd ff:ff:ff:ff:ff:ff\n",
                        dev, up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>", mtu ? mtu : "1500",
-                       mac ? mac : "");
+                       master_words, mac ? mac : "");
                 free(mac);
                 free(mtu);
+                free(master);
         } else if (strcmp(args, "route show default") == 0)
                 print_file(pathf(p, "%s/state/ip.default", bin));
         else if (argc == 4 && strcmp(argv[1], "route") == 0 && strcmp(argv[2], "show") == 0) {
@@ -854,7 +1017,12 @@ static void model_ip(int argc, char **argv) {
                                     rename(from, pathf(to, "%s/state/ip.%s.%s", bin, argv[5], state)) < 0)
                                         die("rename");
                         }
-        } else if (strncmp(args, "route replace default via ", 26) == 0) {
+        } else if (argc >= 3 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "add") == 0)
+                model_ip_link_add(argc, argv);
+        else if (argc == 6 && strcmp(argv[1], "link") == 0 && strcmp(argv[2], "set") == 0 &&
+                 strcmp(argv[4], "master") == 0)
+                model_ip_link_master(argv[3], argv[5]);
+        else if (strncmp(args, "route replace default via ", 26) == 0) {
                 char line[1100];
                 snprintf(line, sizeof(line), "%s\n", args + strlen("route replace "));
                 write_text(pathf(p, "%s/state/ip.default", bin), line, "we");

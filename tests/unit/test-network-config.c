@@ -161,8 +161,9 @@ static void test_netconfig_errors(void **state) {
                 { "version: 1\nconfig: []\n", "/seed/network-config:1:1: configures no interface" },
                 { "version: 1\n", "/seed/network-config:1:1: config: required but missing" },
                 { "version: 1\nconfigs: []\n", "/seed/network-config:2:1: configs: unknown key; did you mean config?" },
-                { "version: 1\nconfig:\n  - type: bond\n    name: bond0\n",
-                  "/seed/network-config:3:11: config[0].type: \"bond\" is not supported; only physical interfaces and nameserver" },
+                { "version: 1\nconfig:\n  - type: infiniband\n    name: ib0\n",
+                  "/seed/network-config:3:11: config[0].type: \"infiniband\" is not supported; only physical interfaces, "
+                  "bonds, bridges, VLANs and nameserver entries are" },
                 { "version: 1\nconfig:\n  - name: eth0\n", "/seed/network-config:3:5: config[0].type: required but missing" },
                 { "version: 1\nconfig:\n  - type: physical\n", "/seed/network-config:3:5: config[0].name: required but missing" },
                 { "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    accept-ra: true\n",
@@ -219,9 +220,9 @@ static void test_netconfig_errors(void **state) {
                 { "version: 1\nconfig:\n  - type: nameserver\n    search: [\"bad domain\"]\n",
                   "config[0].search[0]: \"bad domain\" is not a DNS domain" },
                 { "version: 2\n", "/seed/network-config:1:1: ethernets: required but missing" },
-                { "version: 2\nbonds: {}\nethernets: {eth0: {}}\n",
-                  "/seed/network-config:2:1: bonds: bonds are not supported; kube-firstboot configures plain ethernets "
-                  "only: give the address to the physical interface under ethernets:" },
+                { "version: 2\nwifis: {}\nethernets: {eth0: {}}\n",
+                  "/seed/network-config:2:1: wifis: wifis are not supported; kube-firstboot configures ethernets, bonds, "
+                  "bridges and VLANs" },
                 { "version: 2\nethernets:\n  eth0:\n    addresses: [192.168.220.104/24, 192.168.220.104/16]\n",
                   "/seed/network-config:4:37: ethernets.eth0.addresses[1]: 192.168.220.104 is the interface's address "
                   "already" },
@@ -287,5 +288,93 @@ static void test_netconfig_too_many_interfaces(void **state) {
         expect_error(MD, UD, nc, "/seed/network-config:11:3: ethernets.eth8: more than 8 interfaces");
 }
 
+static void test_netconfig_netdevs(void **state) {
+        struct fb_config c;
+
+        /* v1: a VLAN on a bond, params under their bond- names, the bond listed before its members */
+        expect_ok(&c, MD, UD,
+                  "version: 1\nconfig:\n"
+                  "  - type: bond\n    name: bond0\n    bond_interfaces: [eth0, eth1]\n"
+                  "    params: {bond-mode: 802.3ad, bond-lacp_rate: fast, bond_miimon: 100, primary: eth1}\n"
+                  "  - {type: physical, name: eth0}\n  - {type: physical, name: eth1}\n"
+                  "  - type: vlan\n    name: bond0.200\n    vlan_link: bond0\n    vlan_id: 200\n"
+                  "    subnets: [{type: static, address: 192.168.220.104/24}]\n");
+        assert_int_equal(c.n_ifaces, 4);
+        assert_int_equal(c.ifaces[0].kind, FB_IFACE_BOND);
+        assert_int_equal(c.ifaces[0].n_members, 2);
+        assert_int_equal(c.ifaces[0].members[0], 1);
+        assert_int_equal(c.ifaces[0].members[1], 2);
+        assert_int_equal(c.ifaces[0].primary, 3); /* 1 + index of eth1 */
+        assert_int_equal(c.ifaces[0].n_params, 3);
+        assert_string_equal(fb_bond_params[c.ifaces[0].params[0].id].name, "mode");
+        assert_string_equal(c.ifaces[0].params[0].value, "802.3ad");
+        assert_string_equal(fb_bond_params[c.ifaces[0].params[1].id].name, "lacp_rate");
+        assert_string_equal(fb_bond_params[c.ifaces[0].params[2].id].name, "miimon");
+        assert_string_equal(c.ifaces[0].params[2].value, "100");
+        assert_true(c.ifaces[0].lower);
+        assert_int_equal(c.ifaces[1].master, 1);
+        assert_int_equal(c.ifaces[2].master, 1);
+        assert_int_equal(c.ifaces[3].kind, FB_IFACE_VLAN);
+        assert_int_equal(c.ifaces[3].link, 0);
+        assert_int_equal(c.ifaces[3].vlan_id, 200);
+        assert_static_iface(&c.ifaces[3], "bond0.200", "", 0xc0a8dc68u, 24);
+        config_done(&c);
+
+        /* v2: a bridge by ethernet ids (matched by MAC), spanning tree on by v2's default */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets:\n  lan: {match: {macaddress: \"52:54:00:fb:00:68\"}}\n"
+                  "bridges:\n  br0:\n    interfaces: [lan]\n    addresses: [192.168.220.104/24]\n"
+                  "    parameters: {forward-delay: 4}\n");
+        assert_int_equal(c.ifaces[1].kind, FB_IFACE_BRIDGE);
+        assert_int_equal(c.ifaces[1].n_members, 1);
+        assert_int_equal(c.ifaces[0].master, 2);
+        assert_int_equal(c.ifaces[1].n_params, 2);
+        assert_string_equal(fb_bridge_params[c.ifaces[1].params[0].id].name, "forward_delay");
+        assert_string_equal(fb_bridge_params[c.ifaces[1].params[1].id].name, "stp_state");
+        assert_string_equal(c.ifaces[1].params[1].value, "1");
+        config_done(&c);
+}
+
+static void test_netconfig_netdev_errors(void **state) {
+        static const struct {
+                const char *nc, *expected;
+        } cases[] = {
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0: {interfaces: [eth0, eth9]}\n",
+                  "/seed/network-config:4:30: bonds.bond0.interfaces[1]: \"eth9\" is not an interface of this network-config" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0: {interfaces: [eth0]}\n  bond1: {interfaces: [eth0]}\n",
+                  "bonds.bond1.interfaces[0]: eth0 is a member of bond0 already" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0: {interfaces: [bond1]}\n  bond1: {interfaces: [eth0]}\n",
+                  "bonds.bond0.interfaces[0]: a bond cannot be a member of a bond" },
+                { "version: 2\nethernets: {eth0: {}}\nbridges:\n  br0: {interfaces: [v1]}\n"
+                  "vlans:\n  v1: {id: 1, link: br0}\n",
+                  "vlans.v1.link: br0 is made of v1 itself: a cycle" },
+                { "version: 2\nethernets: {eth0: {addresses: [10.0.0.2/8]}}\nbonds:\n  bond0: {interfaces: [eth0]}\n",
+                  "bonds.bond0.interfaces[0]: eth0 has an address of its own, which a member of bond0 cannot have" },
+                { "version: 2\nethernets: {eth0: {}, eth1: {}}\nbonds:\n  bond0:\n    interfaces: [eth0]\n"
+                  "    parameters: {primary: eth1}\n",
+                  "bonds.bond0.parameters.primary: eth1 is not one of bond0's interfaces" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {mode: fastest}\n",
+                  "/seed/network-config:5:24: bonds.bond0.parameters.mode: \"fastest\" is not one of: balance-rr" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-interval: 5}\n",
+                  "bonds.bond0.parameters.arp-interval: arp-interval is not a bond parameter kube-firstboot applies" },
+                { "version: 1\nconfig:\n  - {type: bond, name: bond0, params: {bond-ad_num_ports: 2}}\n",
+                  "config[0].params.bond-ad_num_ports: bond-ad_num_ports is a status the kernel reports, not a setting" },
+                { "version: 1\nconfig:\n  - {type: bridge, name: br0, params: {bridge_pathcost: [eth0 75]}}\n",
+                  "config[0].params.bridge_pathcost: bridge_pathcost: costs and priorities of single ports are not supported" },
+                { "version: 2\nethernets: {eth0: {}}\nvlans:\n  v1: {id: 4095, link: eth0}\n",
+                  "vlans.v1.id: \"4095\" is not a VLAN id from 0 to 4094" },
+                { "version: 2\nethernets: {eth0: {}}\nvlans:\n  v1: {id: 5}\n", "vlans.v1.link: required but missing" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0: {macaddress: \"52:54:00:fb:00:68\"}\n",
+                  "bonds.bond0.macaddress: setting the MAC of a bond, bridge or VLAN is not supported" },
+                { "version: 1\nconfig:\n  - {type: bridge, params: {bridge_stp: maybe}}\n", "config[0].name: required but missing" },
+                { "version: 1\nconfig:\n  - {type: bridge, name: br0, params: {bridge_stp: maybe}}\n",
+                  "config[0].params.bridge_stp: \"maybe\" is not a boolean" },
+                { "version: 1\nconfig:\n  - {type: bridge, name: br0, params: {bridge_hello: 0}}\n",
+                  "config[0].params.bridge_hello: \"0\" is not a whole number of seconds from 1 to 10" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(MD, UD, cases[i].nc, cases[i].expected);
+}
+
 UNIT_TEST_MAIN(NULL, NULL, test_netconfig_v1_forms, test_netconfig_v2_forms, test_netconfig_errors,
-               test_netconfig_too_many_interfaces)
+               test_netconfig_too_many_interfaces, test_netconfig_netdevs, test_netconfig_netdev_errors)

@@ -73,3 +73,29 @@ int netconfig_iface_route(struct schema_ctx *x, struct fb_iface *iface, const st
                           unsigned prefix, uint32_t via, const struct ynode *via_at);
 /* Refuses an interface whose name or MAC an earlier entry has, or a second default gateway. */
 int netconfig_iface_unique(struct schema_ctx *x, const struct fb_iface *iface, const struct ynode *at);
+
+/* network-config's state while its entries are read (network-config.c, netdevs.c). */
+enum netdev_ref_kind { NETDEV_REF_MEMBER, NETDEV_REF_LINK, NETDEV_REF_PRIMARY };
+/* A bond's or bridge's member, a VLAN's link or a bond's primary, named by v1 name or v2 id. */
+struct netdev_ref {
+        struct fb_iface *owner;
+        const struct ynode *node;
+        enum netdev_ref_kind kind;
+        char path[128]; /* the field path of node, for errors */
+};
+struct netconfig {
+        struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
+        const struct ynode *global_node;
+        bool v2;
+        const struct ynode *ids[FB_MAX_IFACES]; /* v2: each interface's id, by index */
+        struct netdev_ref refs[FB_MAX_IFACES * (FB_MAX_MEMBERS + 2)];
+        size_t n_refs;
+};
+/* One of a bond's or bridge's parameters (v1 params, v2 parameters) into iface; a bond's primary is
+ * only noted (*ret_primary), as its members may come later. */
+int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const struct ynode *key,
+                           const struct ynode *v, bool v2, const struct ynode **ret_primary);
+void netconfig_netdev_ref(struct schema_ctx *x, struct netconfig *nc, struct fb_iface *owner, const struct ynode *node,
+                          enum netdev_ref_kind kind);
+/* Every reference of nc resolved once all entries are read: members, links, primaries. */
+int netconfig_netdevs_resolve(struct schema_ctx *x, struct netconfig *nc);

@@ -18,6 +18,8 @@
 #define FB_MAX_ADDRS 8 /* IPv4 addresses of one interface */
 #define FB_MAX_ROUTES 8 /* static routes of one interface, besides the default one */
 #define FB_MAX_SSH_KEY_LEN 8192
+#define FB_MAX_MEMBERS 4 /* interfaces of one bond or bridge */
+#define FB_MAX_NETDEV_PARAMS 8 /* parameters of one bond or bridge */
 
 enum fb_role { FB_ROLE_UNSET, FB_ROLE_CONTROL_PLANE, FB_ROLE_WORKER };
 enum fb_swap { FB_SWAP_OFF, FB_SWAP_KEEP };
@@ -62,7 +64,40 @@ struct fb_route {
         uint32_t via;      /* in one of the interface's subnets */
 };
 
+enum fb_iface_kind { FB_IFACE_ETHERNET, FB_IFACE_BOND, FB_IFACE_BRIDGE, FB_IFACE_VLAN };
+
+/* A parameter of a bond or bridge that both renderers (ifcfg, systemd-networkd) and ip-link express. */
+struct fb_netdev_param_info {
+        const char *name;     /* the kernel's: in sysfs, ip-link(8) and BONDING_OPTS (miimon, forward_delay) */
+        const char *v1, *v2;  /* cloud-init's keys: v1 params (bond-miimon, bridge_fd), v2 parameters */
+        const char *networkd; /* the key of the .netdev's [Bond] or [Bridge] section */
+        enum { FB_PARAM_UINT, FB_PARAM_MS, FB_PARAM_SECONDS, FB_PARAM_BOOL, FB_PARAM_CHOICE } type;
+        unsigned long long min, max; /* UINT, MS, SECONDS */
+        const char *choices;  /* CHOICE: space separated */
+};
+extern const struct fb_netdev_param_info fb_bond_params[];
+extern const size_t fb_bond_params_count;
+extern const struct fb_netdev_param_info fb_bridge_params[];
+extern const size_t fb_bridge_params_count;
+
+/* One parameter given: its entry in fb_bond_params or fb_bridge_params, and its value as seeds write it
+ * (seconds for SECONDS, milliseconds for MS, 0 or 1 for BOOL). */
+struct fb_netdev_param {
+        unsigned id;
+        char value[24];
+};
+
 struct fb_iface {
+        enum fb_iface_kind kind;
+        unsigned members[FB_MAX_MEMBERS]; /* bond, bridge: indexes of its interfaces in fb_config.ifaces */
+        unsigned n_members;
+        unsigned primary;  /* bond: 1 + index of its primary interface; 0 when none */
+        struct fb_netdev_param params[FB_MAX_NETDEV_PARAMS]; /* bond, bridge */
+        unsigned n_params;
+        unsigned link;     /* VLAN: index of the interface it is on */
+        unsigned vlan_id;  /* VLAN: 0-4094 */
+        unsigned master;   /* 1 + index of the bond or bridge the interface is a member of; 0 when none */
+        bool lower;        /* a VLAN is on it: brought up even without an address of its own */
         char name[16];     /* "" when matched by MAC only */
         char mac[18];      /* "" when matched by name only; lower case */
         bool rename;       /* name is what the interface with mac is to be called (v1 name with mac_address,

@@ -15,11 +15,6 @@
 /* what to do instead of a pattern in an interface name */
 #define IFNAME_HINT "name the interface or match its MAC"
 
-struct netconfig {
-        struct fb_iface global_dns; /* v1 "type: nameserver" entries, for every interface */
-        const struct ynode *global_node;
-};
-
 /* 255.255.255.0 into 24; -EINVAL when the mask is not contiguous. */
 int netconfig_netmask_prefix(uint32_t mask, unsigned *ret) {
         unsigned prefix = 0;
@@ -492,6 +487,7 @@ static int v1_subnet_item(struct schema_ctx *x, const struct ynode *item, size_t
 
 struct v1_physical {
         struct fb_iface *iface;
+        struct netconfig *nc;
 };
 
 static int v1_type_ignored(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
@@ -519,11 +515,109 @@ static int v1_mtu(struct schema_ctx *x, const struct ynode *key, const struct yn
         return netconfig_mtu_value(x, v, &ph->iface->mtu);
 }
 
+/* A bond's or bridge's params (v1) or parameters (v2): a mapping of names to values. */
+static int netdev_params(struct schema_ctx *x, const struct ynode *v, struct fb_iface *iface, struct netconfig *nc) {
+        int r = 0;
+
+        if (ynode_is_null(v))
+                return 0;
+        if (v->type != YNODE_MAPPING)
+                return schema_error_at(x, v, "expected a mapping of parameters, got %s", ynode_type_to_string(v->type));
+        for (size_t i = 0; i < v->n_items; i++) {
+                const struct ynode *primary = NULL;
+                size_t old = schema_path_key(x, v->keys[i]->value);
+
+                if (netconfig_netdev_param(x, iface, v->keys[i], v->items[i], nc->v2, &primary) < 0)
+                        r = -EINVAL;
+                else if (primary)
+                        netconfig_netdev_ref(x, nc, iface, primary, NETDEV_REF_PRIMARY);
+                schema_path_restore(x, old);
+        }
+        return r;
+}
+
+static int netdev_member_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
+        struct v1_physical *ph = userdata; /* also v2's: the iface and nc members lead both structs */
+        const char *s;
+
+        if (schema_scalar(x, item, &s) < 0)
+                return -EINVAL;
+        netconfig_netdev_ref(x, ph->nc, ph->iface, item, NETDEV_REF_MEMBER);
+        return 0;
+}
+
+static int netdev_members(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_list(x, v, "interface names", false, netdev_member_item, userdata);
+}
+
+static int netdev_params_field(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        return netdev_params(x, v, ph->iface, ph->nc);
+}
+
+static int netdev_link(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        const char *s;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        netconfig_netdev_ref(x, ph->nc, ph->iface, v, NETDEV_REF_LINK);
+        return 0;
+}
+
+static int netdev_vlan_id(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        struct v1_physical *ph = userdata;
+        unsigned long long id;
+        const char *s;
+        escaped_t e;
+
+        if (schema_scalar(x, v, &s) < 0)
+                return -EINVAL;
+        if (parse_uint(s, 0, 4094, &id) < 0)
+                return schema_error_at(x, v, "\"%s\" is not a VLAN id from 0 to 4094", esc(s, e));
+        ph->iface->vlan_id = (unsigned) id;
+        return 0;
+}
+
+static int netdev_mac(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        return schema_error_at(x, key, "setting the MAC of a bond, bridge or VLAN is not supported (it takes the "
+                               "MAC of an interface it is made of); leave %s out", key->value);
+}
+
+#define V1_COMMON_FIELDS                                                                                              \
+        { "type", v1_type_ignored, NULL }, { "mtu", v1_mtu, NULL }
+
 static const struct schema_field v1_physical_fields[] = {
-        { "type", v1_type_ignored, NULL },
-        { "mtu", v1_mtu, NULL },
+        V1_COMMON_FIELDS,
         { "name", v1_name, "the interface name, e.g. eth0" },
         { "mac_address", v1_mac, NULL },
+        { "subnets", v1_subnets, NULL },
+};
+
+static const struct schema_field v1_bond_fields[] = {
+        V1_COMMON_FIELDS,
+        { "name", v1_name, "the bond's name, e.g. bond0" },
+        { "mac_address", netdev_mac, NULL },
+        { "bond_interfaces", netdev_members, NULL },
+        { "params", netdev_params_field, NULL },
+        { "subnets", v1_subnets, NULL },
+};
+
+static const struct schema_field v1_bridge_fields[] = {
+        V1_COMMON_FIELDS,
+        { "name", v1_name, "the bridge's name, e.g. br0" },
+        { "mac_address", netdev_mac, NULL },
+        { "bridge_interfaces", netdev_members, NULL },
+        { "params", netdev_params_field, NULL },
+        { "subnets", v1_subnets, NULL },
+};
+
+static const struct schema_field v1_vlan_fields[] = {
+        V1_COMMON_FIELDS,
+        { "name", v1_name, "the VLAN's name, e.g. eth0.100" },
+        { "mac_address", netdev_mac, NULL },
+        { "vlan_link", netdev_link, "the name of the interface it is on" },
+        { "vlan_id", netdev_vlan_id, "its id, 0 to 4094" },
         { "subnets", v1_subnets, NULL },
 };
 
@@ -542,10 +636,21 @@ static const struct schema_field v1_nameserver_fields[] = {
 };
 
 static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t index, void *userdata) {
-        static const char *const types[] = { "physical", "nameserver" };
+        static const char *const types[] = { "physical", "nameserver", "bond", "bridge", "vlan" };
+        static const struct {
+                const struct schema_field *fields;
+                size_t n;
+        } tables[] = {
+                [FB_IFACE_ETHERNET] = { v1_physical_fields, ELEMENTSOF(v1_physical_fields) },
+                [FB_IFACE_BOND] = { v1_bond_fields, ELEMENTSOF(v1_bond_fields) },
+                [FB_IFACE_BRIDGE] = { v1_bridge_fields, ELEMENTSOF(v1_bridge_fields) },
+                [FB_IFACE_VLAN] = { v1_vlan_fields, ELEMENTSOF(v1_vlan_fields) },
+        };
+        static const enum fb_iface_kind kinds[] = { FB_IFACE_ETHERNET, FB_IFACE_ETHERNET, FB_IFACE_BOND,
+                                                    FB_IFACE_BRIDGE, FB_IFACE_VLAN };
         struct netconfig *nc = userdata;
         const struct ynode *type;
-        struct v1_physical ph;
+        struct v1_physical ph = { .nc = nc };
         size_t t = 0, old;
         int r;
 
@@ -555,13 +660,14 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
         type = ynode_get(item, "type");
         old = schema_path_key(x, "type");
         if (!type)
-                r = schema_error_at(x, item, "required but missing; physical or nameserver");
-        else if (type->type == YNODE_SCALAR && !ynode_is_null(type) && !streq(type->value, "physical") &&
-                 !streq(type->value, "nameserver")) {
+                r = schema_error_at(x, item, "required but missing; physical, bond, bridge, vlan or nameserver");
+        else if (type->type == YNODE_SCALAR && !ynode_is_null(type) &&
+                 !schema_closest(type->value, types, ELEMENTSOF(types), sizeof(types[0]))) {
+                /* not a typo of a known type (which schema_choice() below names) */
                 escaped_t e;
                 r = schema_error_at(x, type,
-                                    "\"%s\" is not supported; only physical interfaces and nameserver entries are: "
-                                    "give the address to the physical interface",
+                                    "\"%s\" is not supported; only physical interfaces, bonds, bridges, VLANs and "
+                                    "nameserver entries are",
                                     esc(type->value, e));
         } else
                 r = schema_choice(x, type, types, ELEMENTSOF(types), &t);
@@ -577,8 +683,9 @@ static int v1_config_item(struct schema_ctx *x, const struct ynode *item, size_t
         ph.iface = netconfig_iface_new(x, item);
         if (!ph.iface)
                 return -E2BIG;
-        r = schema_mapping(x, NULL, item, v1_physical_fields, ELEMENTSOF(v1_physical_fields), SCHEMA_UNKNOWN_ERROR,
-                           &ph, NULL);
+        ph.iface->kind = kinds[t];
+        r = schema_mapping(x, NULL, item, tables[kinds[t]].fields, tables[kinds[t]].n, SCHEMA_UNKNOWN_ERROR, &ph,
+                           NULL);
         if (r < 0)
                 return r;
         /* cloud-init renames the interface with mac_address to name (its sysconfig renderer: HWADDR= with
@@ -603,7 +710,8 @@ static const struct schema_field v1_fields[] = {
 /* v2: ethernets: {ID: {match: {macaddress, name}, set-name, dhcp4, addresses, gateway4, routes, nameservers}} */
 
 struct v2_ethernet {
-        struct fb_iface *iface;
+        struct fb_iface *iface; /* iface and nc first, as in struct v1_physical: netdev_members() takes both */
+        struct netconfig *nc;
         char match_name[16], set_name[16];
         bool dhcp4, have_match;
         const struct ynode *dhcp4_node, *addresses_node, *gateway4_node, *route_node, *set_name_node;
@@ -797,20 +905,34 @@ static int v2_mtu(struct schema_ctx *x, const struct ynode *key, const struct yn
         return netconfig_mtu_value(x, v, &eth->iface->mtu);
 }
 
+#define V2_COMMON_FIELDS                                                                                              \
+        { "mtu", v2_mtu, NULL }, { "dhcp4", v2_dhcp4, NULL }, { "dhcp6", v2_dhcp6, NULL },                            \
+                { "addresses", v2_addresses, NULL }, { "gateway4", v2_gateway4, NULL }, { "routes", v2_routes, NULL }, \
+                { "nameservers", v2_nameservers, NULL }
+
 static const struct schema_field v2_ethernet_fields[] = {
-        { "mtu", v2_mtu, NULL },
+        V2_COMMON_FIELDS,
         { "match", v2_match, NULL },
         { "set-name", v2_set_name, NULL },
-        { "dhcp4", v2_dhcp4, NULL },
-        { "dhcp6", v2_dhcp6, NULL },
-        { "addresses", v2_addresses, NULL },
-        { "gateway4", v2_gateway4, NULL },
-        { "routes", v2_routes, NULL },
-        { "nameservers", v2_nameservers, NULL },
 };
 
-static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struct ynode *v, struct netconfig *nc) {
-        struct v2_ethernet eth = {};
+static const struct schema_field v2_bond_bridge_fields[] = {
+        V2_COMMON_FIELDS,
+        { "macaddress", netdev_mac, NULL },
+        { "interfaces", netdev_members, NULL },
+        { "parameters", netdev_params_field, NULL },
+};
+
+static const struct schema_field v2_vlan_fields[] = {
+        V2_COMMON_FIELDS,
+        { "macaddress", netdev_mac, NULL },
+        { "id", netdev_vlan_id, "the VLAN id, 0 to 4094" },
+        { "link", netdev_link, "the id of the interface it is on" },
+};
+
+static int v2_device(struct schema_ctx *x, const struct ynode *id, const struct ynode *v, struct netconfig *nc,
+                     enum fb_iface_kind kind) {
+        struct v2_ethernet eth = { .nc = nc };
         const struct ynode *gateway_node;
         uint32_t gateway;
         int r;
@@ -818,10 +940,25 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
         eth.iface = netconfig_iface_new(x, id);
         if (!eth.iface)
                 return -E2BIG;
-        r = schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields), SCHEMA_UNKNOWN_ERROR, &eth,
-                           NULL);
+        eth.iface->kind = kind;
+        nc->ids[eth.iface - config_of(x)->ifaces] = id;
+        r = kind == FB_IFACE_ETHERNET ? schema_mapping(x, id, v, v2_ethernet_fields, ELEMENTSOF(v2_ethernet_fields),
+                                                       SCHEMA_UNKNOWN_ERROR, &eth, NULL)
+            : kind == FB_IFACE_VLAN   ? schema_mapping(x, id, v, v2_vlan_fields, ELEMENTSOF(v2_vlan_fields),
+                                                       SCHEMA_UNKNOWN_ERROR, &eth, NULL)
+                                      : schema_mapping(x, id, v, v2_bond_bridge_fields,
+                                                       ELEMENTSOF(v2_bond_bridge_fields), SCHEMA_UNKNOWN_ERROR, &eth,
+                                                       NULL);
         if (r < 0)
                 return r;
+        if (kind == FB_IFACE_BRIDGE) {
+                bool have_stp = false;
+                for (unsigned i = 0; i < eth.iface->n_params; i++)
+                        have_stp = have_stp || streq(fb_bridge_params[eth.iface->params[i].id].name, "stp_state");
+                /* v2's documented default: spanning tree on */
+                if (!have_stp && eth.iface->n_params < FB_MAX_NETDEV_PARAMS)
+                        eth.iface->params[eth.iface->n_params++] = (struct fb_netdev_param) { 0, "1" };
+        }
 
         /* the name the interface ends up with: set-name, else the matched name, else the id (no match) */
         if (eth.set_name[0]) {
@@ -892,7 +1029,11 @@ static int v2_ethernet(struct schema_ctx *x, const struct ynode *id, const struc
         return netconfig_iface_unique(x, eth.iface, id);
 }
 
-static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+static int v2_devices(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
+        enum fb_iface_kind kind = streq(key->value, "bonds")     ? FB_IFACE_BOND
+                                  : streq(key->value, "bridges") ? FB_IFACE_BRIDGE
+                                  : streq(key->value, "vlans")   ? FB_IFACE_VLAN
+                                                                 : FB_IFACE_ETHERNET;
         int r = 0;
 
         if (ynode_is_null(v))
@@ -902,7 +1043,7 @@ static int v2_ethernets(struct schema_ctx *x, const struct ynode *key, const str
                                        ynode_type_to_string(v->type));
         for (size_t i = 0; i < v->n_items; i++) {
                 size_t old = schema_path_key(x, v->keys[i]->value);
-                int k = v2_ethernet(x, v->keys[i], v->items[i], userdata);
+                int k = v2_device(x, v->keys[i], v->items[i], userdata, kind);
                 schema_path_restore(x, old);
                 if (k == -E2BIG)
                         return -EINVAL;
@@ -919,17 +1060,17 @@ static int v2_renderer(struct schema_ctx *x, const struct ynode *key, const stru
 }
 
 static int v2_unsupported(struct schema_ctx *x, const struct ynode *key, const struct ynode *v, void *userdata) {
-        return schema_error_at(x, key, "%s are not supported; kube-firstboot configures plain ethernets only: give "
-                               "the address to the physical interface under ethernets:", key->value);
+        return schema_error_at(x, key, "%s are not supported; kube-firstboot configures ethernets, bonds, bridges and "
+                               "VLANs", key->value);
 }
 
 static const struct schema_field v2_fields[] = {
         { "version", v1_version, NULL },
-        { "ethernets", v2_ethernets, "the interfaces" },
+        { "ethernets", v2_devices, "the interfaces" },
         { "renderer", v2_renderer, NULL },
-        { "bonds", v2_unsupported, NULL },
-        { "bridges", v2_unsupported, NULL },
-        { "vlans", v2_unsupported, NULL },
+        { "bonds", v2_devices, NULL },
+        { "bridges", v2_devices, NULL },
+        { "vlans", v2_devices, NULL },
         { "wifis", v2_unsupported, NULL },
         { "tunnels", v2_unsupported, NULL },
 };
@@ -944,6 +1085,8 @@ static int netconfig_merge_global(struct schema_ctx *x, struct netconfig *nc) {
                 struct fb_iface *iface = &c->ifaces[i];
                 const char *p = nc->global_dns.search;
 
+                if (iface->master) /* a bond's or bridge's member has no address to resolve names with */
+                        continue;
                 for (unsigned j = 0; j < nc->global_dns.n_dns; j++) {
                         bool known = false;
                         for (unsigned k = 0; k < iface->n_dns; k++)
@@ -1022,11 +1165,12 @@ int netconfig_parse(const char *data, size_t size, const char *name, struct fb_c
         }
         schema_path_restore(&x, old);
 
-        if (streq(version->value, "1"))
+        nc.v2 = streq(version->value, "2");
+        if (!nc.v2)
                 schema_mapping(&x, NULL, net, v1_fields, ELEMENTSOF(v1_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
         else
                 schema_mapping(&x, NULL, net, v2_fields, ELEMENTSOF(v2_fields), SCHEMA_UNKNOWN_ERROR, &nc, NULL);
-        if (x.error < 0)
+        if (x.error < 0 || netconfig_netdevs_resolve(&x, &nc) < 0)
                 return x.error;
         if (c->n_ifaces == 0)
                 return schema_error_at(&x, net,

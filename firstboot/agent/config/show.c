@@ -53,6 +53,41 @@ static void show_cidr(FILE *f, int indent, const char *key, uint32_t net, unsign
         show_kv(f, indent, key, buf);
 }
 
+
+/* An interface as network-config names it: its name, else its MAC. */
+static const char *iface_display_name(const struct fb_iface *iface) {
+        return iface->name[0] ? iface->name : iface->mac;
+}
+
+/* A bond's or bridge's interfaces and parameters, a VLAN's id and link, a member's bond or bridge. */
+static void show_netdev(FILE *f, const struct fb_config *c, const struct fb_iface *iface) {
+        if (iface->kind == FB_IFACE_BOND || iface->kind == FB_IFACE_BRIDGE) {
+                const struct fb_netdev_param_info *table =
+                        iface->kind == FB_IFACE_BOND ? fb_bond_params : fb_bridge_params;
+
+                fprintf(f, "      interfaces: [");
+                for (unsigned i = 0; i < iface->n_members && i < FB_MAX_MEMBERS; i++)
+                        fprintf(f, "%s%s", i ? ", " : "", iface_display_name(&c->ifaces[iface->members[i]]));
+                fprintf(f, "]\n");
+                if (iface->primary)
+                        fprintf(f, "      primary: %s\n", iface_display_name(&c->ifaces[iface->primary - 1]));
+                if (iface->n_params) {
+                        fprintf(f, "      parameters: {");
+                        for (unsigned i = 0; i < iface->n_params && i < FB_MAX_NETDEV_PARAMS; i++) {
+                                const struct fb_netdev_param_info *info = &table[iface->params[i].id];
+                                fprintf(f, "%s%s: %s%s", i ? ", " : "", info->name,
+                                        info->type == FB_PARAM_BOOL ? (streq(iface->params[i].value, "1") ? "on" : "off")
+                                                                    : iface->params[i].value,
+                                        info->type == FB_PARAM_MS ? "ms" : info->type == FB_PARAM_SECONDS ? "s" : "");
+                        }
+                        fprintf(f, "}\n");
+                }
+        }
+        if (iface->kind == FB_IFACE_VLAN)
+                fprintf(f, "      vlan: %u on %s\n", iface->vlan_id, iface_display_name(&c->ifaces[iface->link]));
+        if (iface->master)
+                fprintf(f, "      member of: %s\n", iface_display_name(&c->ifaces[iface->master - 1]));
+}
 void config_show(FILE *f, const struct fb_config *c, const char *origin) {
         char a[16], buf[512];
 
@@ -135,12 +170,22 @@ void config_show(FILE *f, const struct fb_config *c, const char *origin) {
                         ITEM("mac");
                         fprintf(f, "\"%s\"\n", iface->mac);
                 }
+                if (iface->kind != FB_IFACE_ETHERNET) {
+                        ITEM("kind");
+                        fprintf(f, "%s\n", iface->kind == FB_IFACE_BOND     ? "bond"
+                                           : iface->kind == FB_IFACE_BRIDGE ? "bridge"
+                                                                            : "vlan");
+                }
+                show_netdev(f, c, iface);
                 ITEM("address");
                 if (iface->address) {
                         format_ipv4(iface->address, a);
                         fprintf(f, "%s/%u\n", a, iface->prefix);
                 } else if (iface->dhcp)
                         fprintf(f, "dhcp\n");
+                else if (iface->master)
+                        fprintf(f, "none  # a member of %s, which has the addresses\n",
+                                iface_display_name(&c->ifaces[iface->master - 1]));
                 else
                         fprintf(f, "none  # no address configuration: the interface is left without an address\n");
 #undef ITEM

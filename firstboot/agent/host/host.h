@@ -34,3 +34,9 @@ int check_ssh(struct fb_run *run);
  * (logged); ret_current gets its first line, or "none". */
 int ip_route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
                      size_t size);
+
+/* The route DEST via VIA dev NAME now: `ip route replace` unless ip_route_present() finds it, or stale (a
+ * rename took the interface down, which dropped its routes) says it is gone whatever `ip` shows; what
+ * describes the action. 1 when made (plan: would be), 0 when there, -errno (logged). */
+int ip_route_now(struct fb_run *run, const char *step, const char *what, const char *dest, const char *via,
+                 const char *name, bool stale);

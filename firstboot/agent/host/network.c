@@ -155,14 +155,19 @@ static int sysfs_read(const char *abs_path, char *ret, size_t size) {
         return strscpy(ret, size, p);
 }
 
-static bool iface_is_physical(const char *name) {
+/* Whether /sys/class/net/NAME, or with attr /sys/class/net/NAME/ATTR, exists (under the root). */
+static bool sys_class_net_has(const char *name, const char *attr) {
         _cleanup_free_ char *path = NULL;
 
-        if (asprintf(&path, "/sys/class/net/%s/device", name) < 0) {
+        if (asprintf(&path, "/sys/class/net/%s%s%s", name, attr ? "/" : "", attr ? attr : "") < 0) {
                 path = NULL;
                 return false;
         }
         return root_exists(path);
+}
+
+static bool iface_is_physical(const char *name) {
+        return sys_class_net_has(name, "device");
 }
 
 /* A failure of iface_resolve(): logged, unless quiet (a first look, repeated once udev has settled). */
@@ -254,11 +259,46 @@ static int iface_rename_check(const struct fb_iface *iface, const char *current)
         return 0;
 }
 
+static const char *const kind_words[] = {
+        [FB_IFACE_ETHERNET] = "ethernet", [FB_IFACE_BOND] = "bond", [FB_IFACE_BRIDGE] = "bridge", [FB_IFACE_VLAN] = "VLAN",
+};
+
+/* Whether the bond, bridge or VLAN of that name exists already (sysfs, as the kernel shows it). */
+static bool netdev_exists(const char *name) {
+        return sys_class_net_has(name, NULL);
+}
+
+/* A bond, bridge or VLAN is created (apply_now()) unless it exists; one that exists must be of its kind:
+ * a bond has /sys/class/net/NAME/bonding, a bridge .../bridge, a VLAN /proc/net/vlan/NAME. */
+static int netdev_check(const struct fb_iface *iface, char ret[IFNAMSIZ]) {
+        _cleanup_free_ char *abs_path = NULL;
+
+        if (!iface_name_is_safe(iface->name))
+                return log_error_errno(-EINVAL, "network-config: interface name \"%s\" is not a plain interface name",
+                                       iface->name);
+        strscpy(ret, IFNAMSIZ, iface->name);
+        if (!netdev_exists(iface->name))
+                return 0;
+        if (asprintf(&abs_path, iface->kind == FB_IFACE_BOND     ? "/sys/class/net/%s/bonding"
+                                : iface->kind == FB_IFACE_BRIDGE ? "/sys/class/net/%s/bridge"
+                                                                 : "/proc/net/vlan/%s",
+                     iface->name) < 0) {
+                abs_path = NULL;
+                return log_error_errno(-ENOMEM, "%s: %m", iface->name);
+        }
+        if (!root_exists(abs_path))
+                return log_error_errno(-EEXIST, "network-config: %s is to be a %s, but an interface of that name that "
+                                       "is not one exists (no %s); name the %s differently", iface->name,
+                                       kind_words[iface->kind], abs_path, kind_words[iface->kind]);
+        return 0;
+}
+
 /* Whether the step writes a file for the interface: a static address, DHCP with name servers or search
  * domains of its own (which the lease's must not replace), a new name or an MTU. DHCP alone is what the
  * distribution already does. */
 static bool iface_wants_file(const struct fb_iface *iface) {
-        return iface->address || iface->rename || iface->mtu || (iface->dhcp && (iface->n_dns || iface->search[0]));
+        return iface->address || iface->rename || iface->mtu || (iface->dhcp && (iface->n_dns || iface->search[0])) ||
+               iface->kind != FB_IFACE_ETHERNET || iface->master || iface->lower;
 }
 
 /* What the file makes of the interface, for plan's "after". */
@@ -285,7 +325,114 @@ static void iface_summary(const struct fb_iface *iface, char *ret, size_t size) 
                 snprintf(ret, size, "no address");
 }
 
-static int render_ifcfg(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
+/* A bond's or bridge's parameters as ifcfg, ip-link(8) or a .netdev writes them, space separated (ifcfg's
+ * BONDING_OPTS, BRIDGING_OPTS, ip's arguments) or one a line (.netdev). ifcfg's bridge takes STP and
+ * DELAY as keys of their own (skipped here). */
+enum params_form { PARAMS_IFCFG, PARAMS_IP, PARAMS_NETWORKD };
+
+static int append_params(struct buffer *b, const struct fb_run *run, const struct fb_iface *iface,
+                         enum params_form form) {
+        const struct fb_netdev_param_info *table = iface->kind == FB_IFACE_BOND ? fb_bond_params : fb_bridge_params;
+        bool first = true;
+        int r = 0;
+
+        for (unsigned i = 0; i < iface->n_params && i < FB_MAX_NETDEV_PARAMS; i++) {
+                const struct fb_netdev_param_info *info = &table[iface->params[i].id];
+                const char *value = iface->params[i].value;
+                char hundredths[32];
+
+                if (form == PARAMS_NETWORKD) {
+                        r |= buffer_appendf(b, "%s=%s%s\n", info->networkd,
+                                            info->type == FB_PARAM_BOOL ? (streq(value, "1") ? "yes" : "no") : value,
+                                            info->type == FB_PARAM_MS ? "ms" : info->type == FB_PARAM_SECONDS ? "s" : "");
+                        continue;
+                }
+                if (form == PARAMS_IFCFG && iface->kind == FB_IFACE_BRIDGE &&
+                    (streq(info->name, "stp_state") || streq(info->name, "forward_delay")))
+                        continue;
+                /* the kernel's bridge times are in hundredths of a second */
+                if (info->type == FB_PARAM_SECONDS) {
+                        snprintf(hundredths, sizeof(hundredths), "%s00", value);
+                        value = streq(value, "0") ? "0" : hundredths;
+                }
+                if (form == PARAMS_IP)
+                        r |= buffer_appendf(b, " %s %s", info->name, value);
+                else
+                        r |= buffer_appendf(b, "%s%s=%s", first ? "" : " ", info->name, value);
+                first = false;
+        }
+        if (iface->primary) {
+                const char *primary = run->facts.iface_targets[iface->primary - 1];
+                /* networkd: the member's .network says PrimarySlave= */
+                if (form == PARAMS_IP)
+                        r |= buffer_appendf(b, " primary %s", primary);
+                else if (form == PARAMS_IFCFG)
+                        r |= buffer_appendf(b, "%sprimary=%s", first ? "" : " ", primary);
+        }
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* The bridge parameter of the kernel's name, "" when not given. */
+static const char *bridge_param(const struct fb_iface *iface, const char *name) {
+        for (unsigned i = 0; i < iface->n_params && i < FB_MAX_NETDEV_PARAMS; i++)
+                if (streq(fb_bridge_params[iface->params[i].id].name, name))
+                        return iface->params[i].value;
+        return "";
+}
+
+/* ifcfg's keys of a bond, bridge or VLAN, and of a member of a bond or bridge (initscripts' sysconfig.txt). */
+static int ifcfg_netdev(struct buffer *b, const struct fb_run *run, const struct fb_iface *iface) {
+        const struct fb_config *c = run->config;
+        const char (*names)[IFNAMSIZ] = run->facts.iface_targets;
+        int r = 0;
+
+        switch (iface->kind) {
+        case FB_IFACE_ETHERNET:
+                r |= buffer_puts(b, "TYPE=Ethernet\n");
+                break;
+        case FB_IFACE_BOND:
+                r |= buffer_puts(b, "TYPE=Bond\nBONDING_MASTER=yes\n");
+                if (iface->n_params || iface->primary) {
+                        r |= buffer_puts(b, "BONDING_OPTS=\"");
+                        r |= append_params(b, run, iface, PARAMS_IFCFG);
+                        r |= buffer_puts(b, "\"\n");
+                }
+                break;
+        case FB_IFACE_BRIDGE: {
+                const char *stp = bridge_param(iface, "stp_state"), *delay = bridge_param(iface, "forward_delay");
+                bool more = false;
+
+                r |= buffer_puts(b, "TYPE=Bridge\n");
+                if (stp[0])
+                        r |= buffer_appendf(b, "STP=%s\n", streq(stp, "1") ? "on" : "off");
+                if (delay[0])
+                        r |= buffer_appendf(b, "DELAY=%s\n", delay);
+                for (unsigned i = 0; i < iface->n_params && i < FB_MAX_NETDEV_PARAMS; i++)
+                        more = more || (!streq(fb_bridge_params[iface->params[i].id].name, "stp_state") &&
+                                        !streq(fb_bridge_params[iface->params[i].id].name, "forward_delay"));
+                if (more) {
+                        r |= buffer_puts(b, "BRIDGING_OPTS=\"");
+                        r |= append_params(b, run, iface, PARAMS_IFCFG);
+                        r |= buffer_puts(b, "\"\n");
+                }
+                break;
+        }
+        case FB_IFACE_VLAN:
+                r |= buffer_appendf(b, "VLAN=yes\nPHYSDEV=%s\nVLAN_ID=%u\n", names[iface->link], iface->vlan_id);
+                break;
+        }
+        if (iface->master) {
+                const struct fb_iface *m = &c->ifaces[iface->master - 1];
+                if (m->kind == FB_IFACE_BOND)
+                        r |= buffer_appendf(b, "MASTER=%s\nSLAVE=yes\n", names[iface->master - 1]);
+                else
+                        r |= buffer_appendf(b, "BRIDGE=%s\n", names[iface->master - 1]);
+        }
+        return r < 0 ? -ENOMEM : 0;
+}
+
+static int render_ifcfg(const struct fb_run *run, const struct fb_iface *iface, const char *name, char **ret,
+                        size_t *ret_size) {
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
         char addr[16];
         int r = 0;
@@ -300,7 +447,8 @@ static int render_ifcfg(const struct fb_iface *iface, const char *name, char **r
          * HWADDR the name DEVICE at boot */
         if (iface->mac[0])
                 r |= buffer_appendf(&b, "HWADDR=%s\n", iface->mac);
-        r |= buffer_puts(&b, "TYPE=Ethernet\nONBOOT=yes\n");
+        r |= ifcfg_netdev(&b, run, iface);
+        r |= buffer_puts(&b, "ONBOOT=yes\n");
         if (iface->address) {
                 r |= buffer_puts(&b, "BOOTPROTO=none\n");
                 r |= buffer_appendf(&b, "IPADDR=%s\nPREFIX=%u\n", addr, iface->prefix);
@@ -336,8 +484,12 @@ static int render_ifcfg(const struct fb_iface *iface, const char *name, char **r
         return buffer_steal(&b, ret, ret_size);
 }
 
-static int render_networkd(const struct fb_iface *iface, const char *name, char **ret, size_t *ret_size) {
+static int render_networkd(const struct fb_run *run, const struct fb_iface *iface, const char *name, char **ret,
+                           size_t *ret_size) {
         _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        const struct fb_config *c = run->config;
+        const char (*names)[IFNAMSIZ] = run->facts.iface_targets;
+        unsigned self = (unsigned) (iface - c->ifaces);
         char addr[16];
         int r = 0;
 
@@ -348,6 +500,16 @@ static int render_networkd(const struct fb_iface *iface, const char *name, char 
         else
                 r |= buffer_appendf(&b, "[Match]\nName=%s\n", name);
         r |= buffer_puts(&b, "\n[Network]\n");
+        if (iface->master) {
+                const struct fb_iface *m = &c->ifaces[iface->master - 1];
+                r |= buffer_appendf(&b, "%s=%s\n", m->kind == FB_IFACE_BOND ? "Bond" : "Bridge",
+                                    names[iface->master - 1]);
+                if (m->primary == self + 1)
+                        r |= buffer_puts(&b, "PrimarySlave=yes\n");
+        }
+        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++)
+                if (c->ifaces[i].kind == FB_IFACE_VLAN && c->ifaces[i].link == self)
+                        r |= buffer_appendf(&b, "VLAN=%s\n", names[i]);
         if (iface->address) {
                 r |= buffer_appendf(&b, "Address=%s/%u\n", addr, iface->prefix);
                 for (unsigned i = 0; i < iface->n_more && i < FB_MAX_ADDRS - 1; i++) {
@@ -419,7 +581,28 @@ static int render_link(const struct fb_iface *iface, char **ret, size_t *ret_siz
         return buffer_steal(&b, ret, ret_size);
 }
 
-enum config_file { CONFIG_FILE_IFCFG, CONFIG_FILE_IFCFG_ROUTES, CONFIG_FILE_NETWORK, CONFIG_FILE_LINK };
+/* systemd-networkd's .netdev of a bond, bridge or VLAN, which networkd creates when it starts. */
+static int render_netdev(const struct fb_run *run, const struct fb_iface *iface, const char *name, char **ret,
+                         size_t *ret_size) {
+        _cleanup_buffer_ struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
+        int r = 0;
+
+        r |= buffer_puts(&b, NETWORKD_HEADER);
+        r |= buffer_appendf(&b, "[NetDev]\nName=%s\nKind=%s\n", name,
+                            iface->kind == FB_IFACE_BOND ? "bond" : iface->kind == FB_IFACE_BRIDGE ? "bridge" : "vlan");
+        if (iface->kind == FB_IFACE_VLAN)
+                r |= buffer_appendf(&b, "\n[VLAN]\nId=%u\n", iface->vlan_id);
+        else if (iface->n_params) {
+                r |= buffer_appendf(&b, "\n[%s]\n", iface->kind == FB_IFACE_BOND ? "Bond" : "Bridge");
+                r |= append_params(&b, run, iface, PARAMS_NETWORKD);
+        }
+        if (r < 0)
+                return -ENOMEM;
+        return buffer_steal(&b, ret, ret_size);
+}
+
+enum config_file { CONFIG_FILE_IFCFG, CONFIG_FILE_IFCFG_ROUTES, CONFIG_FILE_NETWORK, CONFIG_FILE_LINK,
+                   CONFIG_FILE_NETDEV };
 
 static int write_config_file(struct fb_run *run, enum config_file kind, const struct fb_iface *iface,
                              const char *name) {
@@ -432,15 +615,16 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
                 r = asprintf(&abs_path, IFCFG_DIR "/%s-%s", kind == CONFIG_FILE_IFCFG ? "ifcfg" : "route", name);
         else
                 r = asprintf(&abs_path, NETWORKD_DIR "/10-kube-firstboot-%s.%s", name,
-                             kind == CONFIG_FILE_LINK ? "link" : "network");
+                             kind == CONFIG_FILE_LINK ? "link" : kind == CONFIG_FILE_NETDEV ? "netdev" : "network");
         if (r < 0) {
                 abs_path = NULL;
                 return log_error_errno(-ENOMEM, "%s: %m", name);
         }
 
-        r = kind == CONFIG_FILE_IFCFG          ? render_ifcfg(iface, name, &data, &size)
+        r = kind == CONFIG_FILE_IFCFG          ? render_ifcfg(run, iface, name, &data, &size)
             : kind == CONFIG_FILE_IFCFG_ROUTES ? render_ifcfg_routes(run->config, iface, &data, &size)
-            : kind == CONFIG_FILE_NETWORK      ? render_networkd(iface, name, &data, &size)
+            : kind == CONFIG_FILE_NETWORK      ? render_networkd(run, iface, name, &data, &size)
+            : kind == CONFIG_FILE_NETDEV       ? render_netdev(run, iface, name, &data, &size)
                                                : render_link(iface, &data, &size);
         if (r >= 0 && kind == CONFIG_FILE_NETWORK)
                 r = pod_routes_append_networkd(run->config, iface, &data, &size);
@@ -453,9 +637,14 @@ static int write_config_file(struct fb_run *run, enum config_file kind, const st
 
         if (kind == CONFIG_FILE_LINK)
                 snprintf(after, sizeof(after), "%s for MAC %s", iface->name, iface->mac);
+        else if (kind == CONFIG_FILE_NETDEV)
+                snprintf(after, sizeof(after), "%s %s", iface->kind == FB_IFACE_BOND ? "bond" :
+                         iface->kind == FB_IFACE_BRIDGE ? "bridge" : "VLAN", name);
         else if (kind == CONFIG_FILE_IFCFG_ROUTES)
                 snprintf(after, sizeof(after), "%zu static route%s", iface->n_routes + pod_routes_count(run->config, iface),
                          iface->n_routes + pod_routes_count(run->config, iface) == 1 ? "" : "s");
+        else if (iface->master && !iface->address && !iface->dhcp)
+                snprintf(after, sizeof(after), "in %s", run->facts.iface_targets[iface->master - 1]);
         else
                 iface_summary(iface, after, sizeof(after));
         if (asprintf(&what, "write %s", abs_path) < 0) {
@@ -590,6 +779,30 @@ int ip_route_present(struct fb_run *run, const char *dest, const char *via, cons
         return found;
 }
 
+static int run_ip_route_replace(struct fb_run *run, void *argv) {
+        return host_command_ok(run, argv, "ip route replace %s", ((const char *const *) argv)[3]);
+}
+
+int ip_route_now(struct fb_run *run, const char *step, const char *what, const char *dest, const char *via,
+                 const char *name, bool stale) {
+        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
+        char current[256], after[96];
+        int r;
+
+        r = ip_route_present(run, dest, via, name, current, sizeof(current));
+        if (r < 0)
+                return r;
+        if (r > 0 && !stale) {
+                run_unchanged(run, step, what);
+                return 0;
+        }
+        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
+        r = action_take(run, &(struct action) { .step = step, .what = what, .before = current, .after = after,
+                                                .kind = ACTION_CALL, .perform = run_ip_route_replace,
+                                                .userdata = (void *) argv, .live = true });
+        return r < 0 ? r : 1;
+}
+
 /* The MTU that `ip -o link show dev NAME` reports ("... mtu 1500 qdisc ..."). */
 static int iface_mtu(struct fb_run *run, const char *name, unsigned *ret) {
         const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
@@ -657,9 +870,109 @@ static int rename_now(struct fb_run *run, const char *current, const char *name)
         return r < 0 ? r : 1;
 }
 
+/* The bond or bridge that `ip -o link show dev NAME` names after "master", "" for none. */
+static int iface_master(struct fb_run *run, const char *name, char *ret, size_t size) {
+        const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
+        _cleanup_free_ char *out = NULL;
+        int r;
+
+        r = host_query(run, argv, &out);
+        if (r < 0)
+                return r;
+        ret[0] = 0;
+        for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
+             prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
+                if (prev && streq(prev, "master"))
+                        return strscpy(ret, size, w) < 0 ? -ENAMETOOLONG : 0;
+        return 0;
+}
+
+/* A bond, bridge or VLAN now, as its .netdev or ifcfg file makes it at boot: `ip link add` unless it
+ * exists (its parameters are then left as they are until the next boot), then its members added to it.
+ * *ret_absent: plan, and it does not exist yet. */
+static int netdev_now(struct fb_run *run, const struct fb_iface *iface, const char *name, bool *ret_absent) {
+        const struct fb_host_facts *f = &run->facts;
+        _cleanup_buffer_ struct buffer args = BUFFER_INIT(HOST_TEXT_MAX);
+        bool changed = false;
+        char what[128];
+        int r;
+
+        *ret_absent = false;
+        snprintf(what, sizeof(what), "create %s %s now", kind_words[iface->kind], name);
+        if (netdev_exists(name))
+                run_unchanged(run, STEP, what);
+        else {
+                const char *argv[32];
+                _cleanup_free_ char *text = NULL;
+                char after[256];
+                size_t n = 0, size;
+
+                if (iface->kind == FB_IFACE_VLAN)
+                        r = buffer_appendf(&args, "link %s name %s type vlan id %u", f->iface_targets[iface->link], name,
+                                           iface->vlan_id);
+                else {
+                        r = buffer_appendf(&args, "%s type %s", name, kind_words[iface->kind]);
+                        r = r < 0 ? r : append_params(&args, run, iface, PARAMS_IP);
+                }
+                if (r < 0 || buffer_steal(&args, &text, &size) < 0)
+                        return log_error_errno(-ENOMEM, "%s: %m", name);
+                /* what it is: "bond mode active-backup", "vlan id 100" (ip's words after type) */
+                snprintf(after, sizeof(after), "%s", strstr(text, " type ") + strlen(" type "));
+                argv[n++] = "ip";
+                argv[n++] = "link";
+                argv[n++] = "add";
+                for (char *save = NULL, *w = strtok_r(text, " ", &save); w && n + 1 < ELEMENTSOF(argv);
+                     w = strtok_r(NULL, " ", &save))
+                        argv[n++] = w;
+                argv[n] = NULL;
+                r = ip_action(run, what, "none", after, argv);
+                if (r < 0)
+                        return r;
+                changed = true;
+                *ret_absent = run->dry_run;
+        }
+
+        for (unsigned i = 0; i < iface->n_members && i < FB_MAX_MEMBERS; i++) {
+                unsigned m = iface->members[i];
+                const char *member = f->iface_targets[m], *query = run->dry_run ? f->iface_names[m] : member;
+                char master[IFNAMSIZ + 8];
+
+                r = iface_master(run, query, master, sizeof(master));
+                if (r < 0)
+                        return r;
+                snprintf(what, sizeof(what), "add %s to %s %s now", member, kind_words[iface->kind], name);
+                if (streq(master, name)) {
+                        run_unchanged(run, STEP, what);
+                        continue;
+                }
+                changed = true;
+                /* the bonding driver takes only an interface that is down */
+                r = iface->kind == FB_IFACE_BOND ? iface_is_up(run, query) : 0;
+                if (r > 0) {
+                        const char *argv[] = { "ip", "link", "set", member, "down", NULL };
+                        char down_what[128];
+                        snprintf(down_what, sizeof(down_what), "bring %s down to add it to %s now", member, name);
+                        r = ip_action(run, down_what, "up", "down", argv);
+                }
+                if (r >= 0) {
+                        const char *argv[] = { "ip", "link", "set", member, "master", name, NULL };
+                        r = ip_action(run, what, master[0] ? master : "none", name, argv);
+                }
+                if (r >= 0) {
+                        const char *argv[] = { "ip", "link", "set", member, "up", NULL };
+                        snprintf(what, sizeof(what), "bring %s up in %s now", member, name);
+                        r = ip_action(run, what, "down", "up", argv);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return changed;
+}
+
 /* current: the interface's name now; name: the one it is to have (the same unless it is renamed). */
+/* absent: plan, of a bond, bridge or VLAN that run would create first; `ip` knows nothing of it yet. */
 static int apply_now(struct fb_run *run, const struct fb_iface *iface, const char *current, const char *name,
-                     bool set_default_route) {
+                     bool set_default_route, bool absent) {
         char addr[16], want[32], list[256], what[128];
         const char *query = name; /* the name ip(8) knows it by after the changes before */
         bool changed = false, renamed = false;
@@ -671,6 +984,11 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 /* the running system's interfaces are not the tree's: the files above apply at its boot */
                 if (!streq(current, name)) {
                         snprintf(what, sizeof(what), "rename %s to %s now (ip)", current, name);
+                        run_left_out(run, STEP, what);
+                }
+                if (iface->kind != FB_IFACE_ETHERNET) {
+                        snprintf(what, sizeof(what), "create %s %s with its interfaces now (ip)",
+                                 kind_words[iface->kind], name);
                         run_left_out(run, STEP, what);
                 }
                 if (iface->address) {
@@ -694,7 +1012,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                         format_ipv4(iface->more[i - 1].address, addr);
                         snprintf(want, sizeof(want), "%s/%u", addr, iface->more[i - 1].prefix);
                 }
-                r = iface_has_address(run, query, want, list, sizeof(list));
+                if (absent)
+                        r = 0, snprintf(list, sizeof(list), "none");
+                else
+                        r = iface_has_address(run, query, want, list, sizeof(list));
                 if (r < 0)
                         return r;
                 snprintf(what, sizeof(what), "add address %s to %s now", want, name);
@@ -713,7 +1034,7 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                 char before[16], after[16];
                 unsigned mtu = 0;
 
-                r = iface_mtu(run, query, &mtu);
+                r = absent ? 0 : iface_mtu(run, query, &mtu);
                 if (r < 0)
                         return r;
                 snprintf(what, sizeof(what), "set the MTU of %s to %u now", name, iface->mtu);
@@ -721,7 +1042,10 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
                         run_unchanged(run, STEP, what);
                 else {
                         const char *argv[] = { "ip", "link", "set", name, "mtu", after, NULL };
-                        snprintf(before, sizeof(before), "%u", mtu);
+                        if (absent)
+                                snprintf(before, sizeof(before), "none");
+                        else
+                                snprintf(before, sizeof(before), "%u", mtu);
                         snprintf(after, sizeof(after), "%u", iface->mtu);
                         changed = true;
                         r = ip_action(run, what, before, after, argv);
@@ -731,7 +1055,7 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         }
 
         /* a renamed interface is down: the rename took it down */
-        r = renamed ? 0 : iface_is_up(run, name);
+        r = renamed || absent ? 0 : iface_is_up(run, name);
         if (r < 0)
                 return r;
         snprintf(what, sizeof(what), "bring %s up now", name);
@@ -746,46 +1070,28 @@ static int apply_now(struct fb_run *run, const struct fb_iface *iface, const cha
         }
 
         if (set_default_route) {
-                char gateway[16], current_route[256], after[64];
+                char gateway[16];
 
                 format_ipv4(iface->gateway, gateway);
-                r = ip_route_present(run, "default", gateway, name, current_route, sizeof(current_route));
+                snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
+                r = ip_route_now(run, STEP, what, "default", gateway, name, renamed);
                 if (r < 0)
                         return r;
-                snprintf(what, sizeof(what), "set the default route via %s dev %s now", gateway, name);
-                if (r > 0 && !renamed)
-                        run_unchanged(run, STEP, what);
-                else {
-                        const char *argv[] = { "ip", "route", "replace", "default", "via", gateway, "dev", name, NULL };
-                        snprintf(after, sizeof(after), "default via %s dev %s", gateway, name);
-                        changed = true;
-                        r = ip_action(run, what, current_route, after, argv);
-                        if (r < 0)
-                                return r;
-                }
+                changed = changed || r > 0;
         }
 
         for (unsigned i = 0; i < iface->n_routes && i < FB_MAX_ROUTES; i++) {
-                char dest[32], via[16], current_route[256], after[96];
+                char dest[32], via[16];
 
                 format_ipv4(iface->routes[i].net, addr);
                 snprintf(dest, sizeof(dest), "%s/%u", addr, iface->routes[i].prefix);
                 format_ipv4(iface->routes[i].via, via);
-                r = ip_route_present(run, dest, via, name, current_route, sizeof(current_route));
-                if (r < 0)
-                        return r;
                 snprintf(what, sizeof(what), "add the route to %s via %s dev %s now", dest, via, name);
                 /* the rename took the interface down, which dropped its routes */
-                if (r > 0 && !renamed)
-                        run_unchanged(run, STEP, what);
-                else {
-                        const char *argv[] = { "ip", "route", "replace", dest, "via", via, "dev", name, NULL };
-                        snprintf(after, sizeof(after), "%s via %s dev %s", dest, via, name);
-                        changed = true;
-                        r = ip_action(run, what, current_route, after, argv);
-                        if (r < 0)
-                                return r;
-                }
+                r = ip_route_now(run, STEP, what, dest, via, name, renamed);
+                if (r < 0)
+                        return r;
+                changed = changed || r > 0;
         }
         return changed;
 }
@@ -807,7 +1113,8 @@ static void ifaces_wait_for_udev(struct fb_run *run) {
         if (run->offline)
                 return;
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES && !missing; i++)
-                if (iface_wants_file(&c->ifaces[i]) && iface_resolve(&c->ifaces[i], name, true) == -ENODEV)
+                if (iface_wants_file(&c->ifaces[i]) && c->ifaces[i].kind == FB_IFACE_ETHERNET && /* a device, not one the step makes */
+                    iface_resolve(&c->ifaces[i], name, true) == -ENODEV)
                         missing = &c->ifaces[i];
         if (!missing)
                 return;
@@ -845,6 +1152,8 @@ int check_network(struct fb_run *run) {
                 else if (!search_is_safe(iface->search))
                         r = log_error_errno(-EINVAL, "network-config: DNS search domains \"%s\" hold characters "
                                             "a domain cannot have", iface->search);
+                else if (iface->kind != FB_IFACE_ETHERNET)
+                        r = netdev_check(iface, f->iface_names[i]);
                 else {
                         r = iface_resolve(iface, f->iface_names[i], false);
                         if (r >= 0)
@@ -873,6 +1182,24 @@ int check_network(struct fb_run *run) {
                 first = first ?: (r < 0 ? r : 0);
         }
         return first;
+}
+
+/* How deep interface i is in what bonds, bridges and VLANs are made of: 0 for what is made of nothing. */
+static unsigned iface_depth(const struct fb_config *c, unsigned i, unsigned hops) {
+        const struct fb_iface *iface = &c->ifaces[i];
+        unsigned depth = 0;
+
+        if (hops > FB_MAX_IFACES) /* the parser refused cycles */
+                return 0;
+        for (unsigned k = 0; k <= iface->n_members && k <= FB_MAX_MEMBERS; k++) {
+                /* the members, then a VLAN's link */
+                unsigned below = k < iface->n_members && k < FB_MAX_MEMBERS ? iface->members[k]
+                                 : iface->kind == FB_IFACE_VLAN              ? iface->link
+                                                                             : i;
+                if (below != i && 1 + iface_depth(c, below, hops + 1) > depth)
+                        depth = 1 + iface_depth(c, below, hops + 1);
+        }
+        return depth;
 }
 
 int step_network(struct fb_run *run) {
@@ -905,8 +1232,9 @@ int step_network(struct fb_run *run) {
 
                 if (!iface_wants_file(iface))
                         continue;
-                if (renderer == RENDERER_NETWORKD && iface->rename) {
-                        r = write_config_file(run, CONFIG_FILE_LINK, iface, names[i]);
+                if (renderer == RENDERER_NETWORKD && (iface->rename || iface->kind != FB_IFACE_ETHERNET)) {
+                        r = write_config_file(run, iface->rename ? CONFIG_FILE_LINK : CONFIG_FILE_NETDEV, iface,
+                                              names[i]);
                         if (r < 0)
                                 return r;
                         files_changed = files_changed || r > 0;
@@ -928,23 +1256,31 @@ int step_network(struct fb_run *run) {
                 return r;
         changed = files_changed || r > 0;
 
-        for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
-                const struct fb_iface *iface = &c->ifaces[i];
-                bool route = false;
+        /* what a bond, bridge or VLAN is made of first */
+        for (unsigned depth = 0; depth <= FB_MAX_IFACES; depth++)
+                for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES; i++) {
+                        const struct fb_iface *iface = &c->ifaces[i];
+                        bool route = false, absent = false;
 
-                if (!iface_wants_file(iface))
-                        continue;
-                /* one default route: the first interface with a gateway gets it */
-                if (iface->gateway && !route_set)
-                        route = route_set = true;
-                r = apply_now(run, iface, current[i], names[i], route);
-                if (r < 0)
-                        return r;
-                changed = changed || r > 0;
-                r = pod_routes_apply(run, STEP, c, iface, names[i]);
-                if (r < 0)
-                        return r;
-                changed = changed || r > 0;
-        }
+                        if (!iface_wants_file(iface) || iface_depth(c, (unsigned) i, 0) != depth)
+                                continue;
+                        /* one default route: the first interface with a gateway gets it */
+                        if (iface->gateway && !route_set)
+                                route = route_set = true;
+                        if (iface->kind != FB_IFACE_ETHERNET && !run->offline) {
+                                r = netdev_now(run, iface, names[i], &absent);
+                                if (r < 0)
+                                        return r;
+                                changed = changed || r > 0;
+                        }
+                        r = apply_now(run, iface, current[i], names[i], route, absent);
+                        if (r < 0)
+                                return r;
+                        changed = changed || r > 0;
+                        r = pod_routes_apply(run, STEP, c, iface, names[i]);
+                        if (r < 0)
+                                return r;
+                        changed = changed || r > 0;
+                }
         return changed;
 }

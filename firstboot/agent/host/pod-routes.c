@@ -70,10 +70,6 @@ int pod_routes_append_networkd(const struct fb_config *c, const struct fb_iface 
         return buffer_steal(&b, data, size);
 }
 
-static int run_ip_replace(struct fb_run *run, void *argv) {
-        return host_command_ok(run, argv, "ip route replace %s", ((const char *const *) argv)[3]);
-}
-
 int pod_routes_apply(struct fb_run *run, const char *step, const struct fb_config *c, const struct fb_iface *iface,
                      const char *name) {
         bool changed = false;
@@ -81,37 +77,22 @@ int pod_routes_apply(struct fb_run *run, const char *step, const struct fb_confi
 
         for (size_t i = 0; i < c->n_hosts; i++) {
                 const struct fb_host_entry *h = &c->hosts[i];
-                char subnet[24], via[16], want[96], what[160], current[128];
+                char subnet[24], via[16], what[160];
 
                 if (!route_via(c, iface, h))
                         continue;
                 format_ipv4(h->pod_subnet, subnet);
                 snprintf(subnet + strlen(subnet), sizeof(subnet) - strlen(subnet), "/%u", FB_POD_SUBNET_PREFIX);
                 format_ipv4(h->address, via);
-                snprintf(want, sizeof(want), "%s via %s dev %s", subnet, via, name);
                 snprintf(what, sizeof(what), "route %s's pod subnet %s via %s dev %s now", h->name, subnet, via, name);
                 if (run->offline) {
                         run_left_out(run, step, what);
                         continue;
                 }
-                r = ip_route_present(run, subnet, via, name, current, sizeof(current));
+                r = ip_route_now(run, step, what, subnet, via, name, false);
                 if (r < 0)
                         return r;
-                if (r > 0) {
-                        run_unchanged(run, step, what);
-                        continue;
-                }
-                {
-                        const char *argv[] = { "ip", "route", "replace", subnet, "via", via, "dev", name, NULL };
-                        changed = true;
-                        r = action_take(run, &(struct action) { .step = step, .what = what,
-                                                                .before = current,
-                                                                .after = want, .kind = ACTION_CALL,
-                                                                .perform = run_ip_replace, .userdata = (void *) argv,
-                                                                .live = true });
-                        if (r < 0)
-                                return r;
-                }
+                changed = changed || r > 0;
         }
         return changed;
 }
