@@ -1112,8 +1112,9 @@ static void ifaces_wait_for_udev(struct fb_run *run) {
 
         if (run->offline)
                 return;
+        /* devices only: a bond, bridge or VLAN is the step's to make */
         for (size_t i = 0; i < c->n_ifaces && i < FB_MAX_IFACES && !missing; i++)
-                if (iface_wants_file(&c->ifaces[i]) && c->ifaces[i].kind == FB_IFACE_ETHERNET && /* a device, not one the step makes */
+                if (iface_wants_file(&c->ifaces[i]) && c->ifaces[i].kind == FB_IFACE_ETHERNET &&
                     iface_resolve(&c->ifaces[i], name, true) == -ENODEV)
                         missing = &c->ifaces[i];
         if (!missing)
