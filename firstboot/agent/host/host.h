@@ -23,12 +23,24 @@ int step_kubelet(struct fb_run *run);
 int step_ssh(struct fb_run *run);
 
 /* The steps' checks before any change (struct fb_step), in the step's file. */
+int check_growroot(struct fb_run *run);
+int check_hostname(struct fb_run *run);
 int check_hosts(struct fb_run *run);
 int check_network(struct fb_run *run);
+int check_swap(struct fb_run *run);
+int check_modules(struct fb_run *run);
+int check_sysctl(struct fb_run *run);
+int check_selinux(struct fb_run *run);
+int check_firewall(struct fb_run *run);
 int check_fence(struct fb_run *run);
 int check_docker(struct fb_run *run);
 int check_kubelet(struct fb_run *run);
 int check_ssh(struct fb_run *run);
+
+/* Whether abs_path (under the root) can be written as the steps write files: absent or a regular file (not
+ * a symlink, a write never goes through one), in a directory (or one the write makes) on a writable file
+ * system. 0 yes, -errno (logged) no. */
+int host_check_writable(const char *abs_path);
 
 /* Whether `ip route show DEST` (NET/PREFIX, or "default") has "DEST via VIA dev NAME": 1 yes, 0 no, -errno
  * (logged); ret_current gets its first line, or "none". */

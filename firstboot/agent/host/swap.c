@@ -314,24 +314,31 @@ static int swap_list_add(const char *path, void *userdata) {
         return 0;
 }
 
-static int read_active_swaps(struct swap_list *active) {
+/* /proc/swaps read (*ret_text NULL when absent: no swap support in the kernel, or a --root tree without
+ * one) and parsed into active. */
+static int read_active_swaps(struct swap_list *active, char **ret_text, size_t *ret_size) {
         _cleanup_free_ char *text = NULL;
-        size_t size;
+        size_t size = 0;
         int r;
 
         r = host_read_file("/proc/swaps", HOST_FILE_MAX, &text, &size);
         if (r == -ENOENT)
-                return 0; /* no swap support in the kernel (or a --root tree without one) */
+                return 0;
         if (r < 0)
                 return r;
-        return proc_swaps_parse(text, size, swap_list_add, active);
+        r = proc_swaps_parse(text, size, swap_list_add, active);
+        if (r >= 0 && ret_text) {
+                *ret_text = TAKE_PTR(text);
+                *ret_size = size;
+        }
+        return r;
 }
 
 static int verify_swaps_off(struct fb_run *run, void *userdata) {
         _cleanup_(swap_list_done) struct swap_list still = {};
         int r;
 
-        r = read_active_swaps(&still);
+        r = read_active_swaps(&still, NULL, NULL);
         if (r < 0)
                 return r;
         if (still.n > 0)
@@ -370,17 +377,15 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
 }
 
 
-/* Reads fstab and builds its new content; the swap devices it names join units. */
-static int fstab_read(char **ret_old, size_t *ret_old_size, struct swap_list *units, char **ret_new,
+/* Builds fstab's new content from old (as check_swap read it; NULL: absent); the swap devices it names
+ * join units. */
+static int fstab_edit(const char *old, size_t old_size, struct swap_list *units, char **ret_new,
                       size_t *ret_new_size, unsigned *ret_n_commented) {
         int r;
 
-        r = host_read_file("/etc/fstab", HOST_FILE_MAX, ret_old, ret_old_size);
-        if (r == -ENOENT)
+        if (!old)
                 return 0;
-        if (r < 0)
-                return r;
-        r = fstab_disable_swap(*ret_old, *ret_old_size, swap_list_add, units, ret_new, ret_new_size, ret_n_commented);
+        r = fstab_disable_swap(old, old_size, swap_list_add, units, ret_new, ret_new_size, ret_n_commented);
         if (r < 0)
                 return r == -E2BIG ? r : log_error_errno(r, "/etc/fstab: cannot build the new content: %m");
         return 0;
@@ -458,10 +463,50 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                                                    .failed = failed });
 }
 
-int step_swap(struct fb_run *run) {
+/* What the step reads of the host, kept for the run: /proc/swaps and /etc/fstab, each parsed here (a line
+ * the step cannot read is refused before any change), and fstab a file the run can replace; then the swap
+ * units' state, which systemctl must be able to tell. */
+int check_swap(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
         _cleanup_(swap_list_done) struct swap_list active = {}, units = {};
-        _cleanup_free_ char *fstab = NULL, *fstab_new = NULL;
-        size_t fstab_size = 0, fstab_new_size = 0;
+        _cleanup_free_ char *fstab_new = NULL;
+        size_t fstab_new_size = 0;
+        unsigned n_commented = 0;
+        int r;
+
+        free(f->swap_proc);
+        free(f->swap_fstab);
+        f->swap_proc = f->swap_fstab = NULL;
+        f->swap_proc_size = f->swap_fstab_size = 0;
+        if (run->config->host.swap == FB_SWAP_KEEP)
+                return 0;
+        r = run->offline ? 0 : read_active_swaps(&active, &f->swap_proc, &f->swap_proc_size);
+        if (r < 0)
+                return r;
+        r = host_read_file("/etc/fstab", HOST_FILE_MAX, &f->swap_fstab, &f->swap_fstab_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        for (size_t i = 0; i < active.n; i++) {
+                r = swap_list_add(active.paths[i], &units);
+                if (r < 0)
+                        return r;
+        }
+        r = fstab_edit(f->swap_fstab, f->swap_fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
+        if (r < 0)
+                return r;
+        if (n_commented > 0) {
+                r = host_check_writable("/etc/fstab");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int step_swap(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts; /* check_swap's */
+        _cleanup_(swap_list_done) struct swap_list active = {}, units = {};
+        _cleanup_free_ char *fstab_new = NULL;
+        size_t fstab_new_size = 0;
         unsigned n_commented = 0;
         int r, changed = 0;
 
@@ -471,7 +516,7 @@ int step_swap(struct fb_run *run) {
         }
 
         /* Every swap device we know of: active ones, fstab's, and those we commented out before. */
-        r = run->offline ? 0 : read_active_swaps(&active);
+        r = f->swap_proc ? proc_swaps_parse(f->swap_proc, f->swap_proc_size, swap_list_add, &active) : 0;
         if (r < 0)
                 return r;
         for (size_t i = 0; i < active.n; i++) {
@@ -479,7 +524,7 @@ int step_swap(struct fb_run *run) {
                 if (r < 0)
                         return r;
         }
-        r = fstab_read(&fstab, &fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
+        r = fstab_edit(f->swap_fstab, f->swap_fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
         if (r < 0)
                 return r;
 
@@ -495,7 +540,7 @@ int step_swap(struct fb_run *run) {
                 return r;
         changed |= r > 0;
 
-        r = fstab_update(run, fstab, fstab_new, fstab_new_size, n_commented);
+        r = fstab_update(run, f->swap_fstab, fstab_new, fstab_new_size, n_commented);
         if (r < 0)
                 return r;
         changed |= r > 0;
