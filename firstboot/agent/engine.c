@@ -107,6 +107,7 @@ void run_facts_done(struct fb_run *run) {
         free(f->hostname_old);
         free(f->swap_proc);
         free(f->swap_fstab);
+        free(f->swap_unit_states);
         free(f->modules_old);
         free(f->sysctl_old);
         free(f->selinux_old);

@@ -48,7 +48,7 @@ struct fb_host_facts {
         /* kubelet: kubelet.service's is-enabled word */
         char kubelet_enabled_word[FB_RUN_UNIT_STATE_MAX];
         /* growroot: whether the root is one the step grows (else why not), and then the root mount and
-         * device as growroot.c reads them */
+         * device as growroot.c reads them, and its filesystem's size in bytes */
         bool growroot_grows;
         char growroot_why[128];
         unsigned growroot_major, growroot_minor;
@@ -57,13 +57,18 @@ struct fb_host_facts {
         char growroot_name[64], growroot_disk_name[64];
         bool growroot_is_partition;
         unsigned growroot_partnum;
-        uint64_t growroot_start, growroot_size, growroot_disk_size, growroot_limit;
+        uint64_t growroot_start, growroot_size, growroot_disk_size, growroot_limit, growroot_fs_bytes;
         /* hostname: /etc/hostname as read (NULL: absent) */
         char *hostname_old;
         size_t hostname_old_size;
-        /* swap: /proc/swaps and /etc/fstab as read (NULL: absent), both parsed by the check */
+        /* swap: /proc/swaps and /etc/fstab as read (NULL: absent), both parsed by the check; the is-enabled
+         * words of the swap units they name (swap_n_units, in swap.c's order; the query's -ENOENT: no
+         * systemctl) */
         char *swap_proc, *swap_fstab;
         size_t swap_proc_size, swap_fstab_size;
+        char (*swap_unit_states)[FB_RUN_UNIT_STATE_MAX];
+        size_t swap_n_units;
+        int swap_units_query;
         /* modules: the modules-load.d file as read (NULL: absent), and which modules are loaded */
         char *modules_old;
         size_t modules_old_size;

@@ -527,11 +527,12 @@ static int filesystem_grown(struct fb_run *run, void *userdata) {
         return 0;
 }
 
+/* fs_bytes: the filesystem's size as check_growth() found it. */
 static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
-                           bool partition_grown) {
+                           uint64_t fs_bytes, bool partition_grown) {
         _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
         char what[256], before[32], after[32];
-        uint64_t fs_bytes, dev_bytes = dev->size * 512;
+        uint64_t dev_bytes = dev->size * 512;
         bool ext = fs_is_ext(m->fstype);
         int r;
 
@@ -542,9 +543,6 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
         if (!mountpoint)
                 return log_error_errno(-ENOMEM, "/: %m");
 
-        r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
-        if (r < 0)
-                return r;
         if (!partition_grown && (fs_bytes >= dev_bytes || dev_bytes - fs_bytes <= FS_SLACK_BYTES)) {
                 snprintf(what, sizeof(what), "the %s filesystem fills /dev/%s", m->fstype, dev->name);
                 run_unchanged(run, STEP, what);
@@ -560,9 +558,9 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
                         .userdata = &(struct filesystem_growth) { m, dev, device_abs, device, mountpoint, dev_bytes } });
 }
 
-/* The filesystem's size now, and whether the tools growing the partition and the filesystem are
+/* The filesystem's size now (*ret_fs_bytes), and whether the tools growing the partition and the filesystem are
  * installed, when either may grow. */
-static int check_growth(const struct root_mount *m, const struct root_device *dev) {
+static int check_growth(const struct root_mount *m, const struct root_device *dev, uint64_t *ret_fs_bytes) {
         _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
         bool partition = dev->is_partition && partition_has_room(dev);
         const char *fs_tool = fs_is_ext(m->fstype) ? "resize2fs" : "xfs_growfs";
@@ -579,6 +577,7 @@ static int check_growth(const struct root_mount *m, const struct root_device *de
         r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
         if (r < 0)
                 return r;
+        *ret_fs_bytes = fs_bytes;
         if (partition && spawn_find("growpart", exe, sizeof(exe)) < 0)
                 first = tool_missing("growpart");
         if ((partition || (fs_bytes < dev_bytes && dev_bytes - fs_bytes > FS_SLACK_BYTES)) &&
@@ -624,7 +623,7 @@ int check_growroot(struct fb_run *run) {
         r = find_root_device(&mount, &dev, f->growroot_why, sizeof(f->growroot_why));
         if (r <= 0)
                 return r;
-        r = check_growth(&mount, &dev);
+        r = check_growth(&mount, &dev, &f->growroot_fs_bytes);
         if (r < 0)
                 return r;
 
@@ -685,7 +684,7 @@ int step_growroot(struct fb_run *run) {
                         return r;
                 changed |= r > 0;
         }
-        r = grow_filesystem(run, &mount, &dev, partition_grown);
+        r = grow_filesystem(run, &mount, &dev, f->growroot_fs_bytes, partition_grown);
         if (r < 0)
                 return r;
         return changed | (r > 0);

@@ -407,32 +407,40 @@ static int fstab_update(struct fb_run *run, const char *old, const char *content
                                 "comment out the swap entries of /etc/fstab", "active swap entries", after);
 }
 
-static int mask_units(struct fb_run *run, const struct swap_list *paths) {
-        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 4];
-        char units[MAX_SWAP_DEVICES][512];
-        char states[MAX_SWAP_DEVICES][UNIT_STATE_MAX], failed[64], root[PATH_MAX + 8];
-        size_t n = 0, n_mask = 0, k = 0;
-        int r;
+/* The unit names of paths' devices, in units and names (n of them); a path with none is warned about
+ * when warn (the check's turn: the run builds the same list again from the same paths). */
+static size_t swap_unit_names(const struct swap_list *paths, char units[][512], const char **names, bool warn) {
+        size_t n = 0;
 
         for (size_t i = 0; i < paths->n; i++) {
-                r = unit_name_from_path(paths->paths[i], "swap", units[n], sizeof(units[n]));
-                if (r < 0) {
-                        log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
+                if (unit_name_from_path(paths->paths[i], "swap", units[n], sizeof(units[n])) < 0) {
+                        if (warn)
+                                log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
                         continue;
                 }
                 names[n] = units[n];
                 n++;
         }
+        return n;
+}
+
+static int mask_units(struct fb_run *run, const struct swap_list *paths) {
+        const struct fb_host_facts *f = &run->facts; /* check_swap's */
+        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 4];
+        char units[MAX_SWAP_DEVICES][512];
+        char failed[64], root[PATH_MAX + 8];
+        char (*states)[FB_RUN_UNIT_STATE_MAX] = f->swap_unit_states;
+        size_t n, n_mask = 0, k = 0;
+
+        n = swap_unit_names(paths, units, names, false);
         if (n == 0)
                 return 0;
-
-        r = unit_query_many(run, UNIT_IS_ENABLED, names, n, states);
-        if (r == -ENOENT) {
+        if (f->swap_units_query == -ENOENT) {
                 run_unchanged(run, STEP, "no systemctl: no swap units to mask");
                 return 0;
         }
-        if (r < 0)
-                return r;
+        if (n != f->swap_n_units || !states)
+                return log_error_errno(-EIO, "the swap units are not those the check before any change found");
 
         mask[k++] = "systemctl";
         if (run->offline) { /* masking is a symlink in the tree's /etc/systemd/system */
@@ -464,20 +472,26 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
 }
 
 /* What the step reads of the host, kept for the run: /proc/swaps and /etc/fstab, each parsed here (a line
- * the step cannot read is refused before any change), and fstab a file the run can replace; then the swap
- * units' state, which systemctl must be able to tell. */
+ * the step cannot read is refused before any change), fstab a file the run can replace, and the swap
+ * units' is-enabled words. */
 int check_swap(struct fb_run *run) {
         struct fb_host_facts *f = &run->facts;
         _cleanup_(swap_list_done) struct swap_list active = {}, units = {};
         _cleanup_free_ char *fstab_new = NULL;
-        size_t fstab_new_size = 0;
+        const char *names[MAX_SWAP_DEVICES];
+        char unit_names[MAX_SWAP_DEVICES][512];
+        size_t fstab_new_size = 0, n;
         unsigned n_commented = 0;
         int r;
 
+        _Static_assert(FB_RUN_UNIT_STATE_MAX == UNIT_STATE_MAX, "unit.h's UNIT_STATE_MAX");
         free(f->swap_proc);
         free(f->swap_fstab);
+        free(f->swap_unit_states);
         f->swap_proc = f->swap_fstab = NULL;
-        f->swap_proc_size = f->swap_fstab_size = 0;
+        f->swap_unit_states = NULL;
+        f->swap_proc_size = f->swap_fstab_size = f->swap_n_units = 0;
+        f->swap_units_query = 0;
         if (run->config->host.swap == FB_SWAP_KEEP)
                 return 0;
         r = run->offline ? 0 : read_active_swaps(&active, &f->swap_proc, &f->swap_proc_size);
@@ -499,7 +513,17 @@ int check_swap(struct fb_run *run) {
                 if (r < 0)
                         return r;
         }
-        return 0;
+
+        n = swap_unit_names(&units, unit_names, names, true);
+        if (n == 0)
+                return 0;
+        f->swap_unit_states = calloc(n, sizeof(*f->swap_unit_states));
+        if (!f->swap_unit_states)
+                return log_error_errno(-ENOMEM, "out of memory");
+        f->swap_n_units = n;
+        r = unit_query_many(run, UNIT_IS_ENABLED, names, n, f->swap_unit_states);
+        f->swap_units_query = r;
+        return r < 0 && r != -ENOENT ? r : 0;
 }
 
 int step_swap(struct fb_run *run) {
