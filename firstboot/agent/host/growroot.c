@@ -527,6 +527,20 @@ static int filesystem_grown(struct fb_run *run, void *userdata) {
         return 0;
 }
 
+/* The root's device node (to open it, and as commands see it) and the root's mount point as commands see
+ * it. */
+static int fs_paths(const struct root_device *dev, char **ret_device_abs, char **ret_device, char **ret_mountpoint) {
+        int r;
+
+        r = dev_node(dev->name, ret_device_abs, ret_device);
+        if (r < 0)
+                return r;
+        *ret_mountpoint = root_path("/");
+        if (!*ret_mountpoint)
+                return log_error_errno(-ENOMEM, "/: %m");
+        return 0;
+}
+
 /* fs_bytes: the filesystem's size as check_growth() found it. */
 static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
                            uint64_t fs_bytes, bool partition_grown) {
@@ -536,13 +550,9 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
         bool ext = fs_is_ext(m->fstype);
         int r;
 
-        r = dev_node(dev->name, &device_abs, &device);
+        r = fs_paths(dev, &device_abs, &device, &mountpoint);
         if (r < 0)
                 return r;
-        mountpoint = root_path("/");
-        if (!mountpoint)
-                return log_error_errno(-ENOMEM, "/: %m");
-
         if (!partition_grown && (fs_bytes >= dev_bytes || dev_bytes - fs_bytes <= FS_SLACK_BYTES)) {
                 snprintf(what, sizeof(what), "the %s filesystem fills /dev/%s", m->fstype, dev->name);
                 run_unchanged(run, STEP, what);
@@ -568,12 +578,9 @@ static int check_growth(const struct root_mount *m, const struct root_device *de
         uint64_t fs_bytes, dev_bytes = dev->size * 512;
         int r, first = 0;
 
-        r = dev_node(dev->name, &device_abs, &device);
+        r = fs_paths(dev, &device_abs, &device, &mountpoint);
         if (r < 0)
                 return r;
-        mountpoint = root_path("/");
-        if (!mountpoint)
-                return log_error_errno(-ENOMEM, "/: %m");
         r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
         if (r < 0)
                 return r;

@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 
 #include "host/host.h"
+#include "host/hostedit.h"
 #include "log.h"
 #include "macro.h"
 #include "path.h"
@@ -29,6 +30,24 @@ const struct fb_step host_steps[] = {
 };
 const size_t host_steps_count = ELEMENTSOF(host_steps);
 
+/* The directory abs_path is in, on the heap; NULL (and 0) for "/" itself or an entry of it, whose
+ * directory is the root's. */
+static int parent_dir(const char *abs_path, char **ret) {
+        char *slash;
+
+        *ret = strdup(abs_path);
+        if (!*ret)
+                return log_error_errno(-ENOMEM, "out of memory");
+        slash = strrchr(*ret, '/');
+        if (!slash || slash == *ret) {
+                free(*ret);
+                *ret = NULL;
+                return 0;
+        }
+        *slash = 0;
+        return 0;
+}
+
 /* The directory a file is written into (atomically: a temporary beside it, then rename) must be one,
  * and on a file system that takes writes; a missing one is made by the write, under an existing parent. */
 static int check_write_dir(const char *abs_dir) {
@@ -39,16 +58,10 @@ static int check_write_dir(const char *abs_dir) {
 
         r = root_lstat(abs_dir, &st);
         if (r == -ENOENT) {
-                _cleanup_free_ char *parent = strdup(abs_dir);
-                char *slash;
+                _cleanup_free_ char *parent = NULL;
 
-                if (!parent)
-                        return log_error_errno(-ENOMEM, "out of memory");
-                slash = strrchr(parent, '/');
-                if (!slash || slash == parent)
-                        return 0;
-                *slash = 0;
-                return check_write_dir(parent);
+                r = parent_dir(abs_dir, &parent);
+                return r < 0 || !parent ? r : check_write_dir(parent);
         }
         if (r < 0)
                 return log_error_errno(r, "%s%s: cannot look at it: %s", root_get(), abs_dir, chase_strerror(r));
@@ -69,7 +82,6 @@ static int check_write_dir(const char *abs_dir) {
 int host_check_writable(const char *abs_path) {
         _cleanup_free_ char *dir = NULL;
         struct stat st;
-        char *slash;
         int r;
 
         r = root_lstat(abs_path, &st);
@@ -79,12 +91,19 @@ int host_check_writable(const char *abs_path) {
                 return log_error_errno(-EEXIST, "%s%s: not a regular file (%s), refusing to replace it", root_get(),
                                        abs_path, S_ISLNK(st.st_mode) ? "a symlink" : S_ISDIR(st.st_mode) ?
                                        "a directory" : "a special file");
-        dir = strdup(abs_path);
-        if (!dir)
-                return log_error_errno(-ENOMEM, "out of memory");
-        slash = strrchr(dir, '/');
-        if (!slash || slash == dir)
-                return 0;
-        *slash = 0;
-        return check_write_dir(dir);
+        r = parent_dir(abs_path, &dir);
+        return r < 0 || !dir ? r : check_write_dir(dir);
+}
+
+int host_check_file(const char *abs_path, char **ret, size_t *ret_size) {
+        int r;
+
+        free(*ret);
+        *ret = NULL;
+        *ret_size = 0;
+        r = host_check_writable(abs_path);
+        if (r < 0)
+                return r;
+        r = host_read_file(abs_path, HOST_FILE_MAX, ret, ret_size);
+        return r == -ENOENT ? 0 : r;
 }

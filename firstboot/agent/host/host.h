@@ -41,6 +41,9 @@ int check_ssh(struct fb_run *run);
  * a symlink, a write never goes through one), in a directory (or one the write makes) on a writable file
  * system. 0 yes, -errno (logged) no. */
 int host_check_writable(const char *abs_path);
+/* host_check_writable(), then the file's content into *ret (replacing what *ret held; NULL when the file is
+ * absent), as a step's check keeps it in run->facts. 0, or -errno (logged). */
+int host_check_file(const char *abs_path, char **ret, size_t *ret_size);
 
 /* Whether `ip route show DEST` (NET/PREFIX, or "default") has "DEST via VIA dev NAME": 1 yes, 0 no, -errno
  * (logged); ret_current gets its first line, or "none". */

@@ -88,16 +88,7 @@ static int hostname_file(struct fb_run *run, const char *name) {
 
 /* /etc/hostname, kept for the run, and a file the run can replace. */
 int check_hostname(struct fb_run *run) {
-        int r;
-
-        free(run->facts.hostname_old);
-        run->facts.hostname_old = NULL;
-        run->facts.hostname_old_size = 0;
-        r = host_check_writable("/etc/hostname");
-        if (r < 0)
-                return r;
-        r = host_read_file("/etc/hostname", HOST_FILE_MAX, &run->facts.hostname_old, &run->facts.hostname_old_size);
-        return r == -ENOENT ? 0 : r;
+        return host_check_file("/etc/hostname", &run->facts.hostname_old, &run->facts.hostname_old_size);
 }
 
 int step_hostname(struct fb_run *run) {

@@ -161,14 +161,8 @@ int check_modules(struct fb_run *run) {
         int r, first = 0;
 
         _Static_assert(ELEMENTSOF(modules) == ELEMENTSOF(f->modules_loaded), "modules_loaded has one per module");
-        free(f->modules_old);
-        f->modules_old = NULL;
-        f->modules_old_size = 0;
-        r = host_check_writable(MODULES_LOAD_FILE);
+        r = host_check_file(MODULES_LOAD_FILE, &f->modules_old, &f->modules_old_size);
         if (r < 0)
-                return r;
-        r = host_read_file(MODULES_LOAD_FILE, HOST_FILE_MAX, &f->modules_old, &f->modules_old_size);
-        if (r < 0 && r != -ENOENT)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
                 f->modules_loaded[i] = false;

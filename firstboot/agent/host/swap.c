@@ -314,31 +314,24 @@ static int swap_list_add(const char *path, void *userdata) {
         return 0;
 }
 
-/* /proc/swaps read (*ret_text NULL when absent: no swap support in the kernel, or a --root tree without
- * one) and parsed into active. */
-static int read_active_swaps(struct swap_list *active, char **ret_text, size_t *ret_size) {
+static int read_active_swaps(struct swap_list *active) {
         _cleanup_free_ char *text = NULL;
-        size_t size = 0;
+        size_t size;
         int r;
 
         r = host_read_file("/proc/swaps", HOST_FILE_MAX, &text, &size);
         if (r == -ENOENT)
-                return 0;
+                return 0; /* no swap support in the kernel (or a --root tree without one) */
         if (r < 0)
                 return r;
-        r = proc_swaps_parse(text, size, swap_list_add, active);
-        if (r >= 0 && ret_text) {
-                *ret_text = TAKE_PTR(text);
-                *ret_size = size;
-        }
-        return r;
+        return proc_swaps_parse(text, size, swap_list_add, active);
 }
 
 static int verify_swaps_off(struct fb_run *run, void *userdata) {
         _cleanup_(swap_list_done) struct swap_list still = {};
         int r;
 
-        r = read_active_swaps(&still, NULL, NULL);
+        r = read_active_swaps(&still);
         if (r < 0)
                 return r;
         if (still.n > 0)
@@ -377,15 +370,25 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
 }
 
 
-/* Builds fstab's new content from old (as check_swap read it; NULL: absent); the swap devices it names
- * join units. */
-static int fstab_edit(const char *old, size_t old_size, struct swap_list *units, char **ret_new,
-                      size_t *ret_new_size, unsigned *ret_n_commented) {
+/* Every swap device we know of, from /proc/swaps and fstab as check_swap read them (NULL: absent): the
+ * active ones, and in units those and fstab's, commented out by us before or not; and fstab's new
+ * content. */
+static int swap_devices(const struct fb_host_facts *f, struct swap_list *active, struct swap_list *units,
+                        char **ret_new, size_t *ret_new_size, unsigned *ret_n_commented) {
         int r;
 
-        if (!old)
+        r = f->swap_proc ? proc_swaps_parse(f->swap_proc, f->swap_proc_size, swap_list_add, active) : 0;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < active->n; i++) {
+                r = swap_list_add(active->paths[i], units);
+                if (r < 0)
+                        return r;
+        }
+        if (!f->swap_fstab)
                 return 0;
-        r = fstab_disable_swap(old, old_size, swap_list_add, units, ret_new, ret_new_size, ret_n_commented);
+        r = fstab_disable_swap(f->swap_fstab, f->swap_fstab_size, swap_list_add, units, ret_new, ret_new_size,
+                               ret_n_commented);
         if (r < 0)
                 return r == -E2BIG ? r : log_error_errno(r, "/etc/fstab: cannot build the new content: %m");
         return 0;
@@ -494,18 +497,14 @@ int check_swap(struct fb_run *run) {
         f->swap_units_query = 0;
         if (run->config->host.swap == FB_SWAP_KEEP)
                 return 0;
-        r = run->offline ? 0 : read_active_swaps(&active, &f->swap_proc, &f->swap_proc_size);
-        if (r < 0)
+        /* offline, the tree has no swap in use: the running system's is not the tree's */
+        r = run->offline ? -ENOENT : host_read_file("/proc/swaps", HOST_FILE_MAX, &f->swap_proc, &f->swap_proc_size);
+        if (r < 0 && r != -ENOENT)
                 return r;
         r = host_read_file("/etc/fstab", HOST_FILE_MAX, &f->swap_fstab, &f->swap_fstab_size);
         if (r < 0 && r != -ENOENT)
                 return r;
-        for (size_t i = 0; i < active.n; i++) {
-                r = swap_list_add(active.paths[i], &units);
-                if (r < 0)
-                        return r;
-        }
-        r = fstab_edit(f->swap_fstab, f->swap_fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
+        r = swap_devices(f, &active, &units, &fstab_new, &fstab_new_size, &n_commented);
         if (r < 0)
                 return r;
         if (n_commented > 0) {
@@ -540,15 +539,7 @@ int step_swap(struct fb_run *run) {
         }
 
         /* Every swap device we know of: active ones, fstab's, and those we commented out before. */
-        r = f->swap_proc ? proc_swaps_parse(f->swap_proc, f->swap_proc_size, swap_list_add, &active) : 0;
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < active.n; i++) {
-                r = swap_list_add(active.paths[i], &units);
-                if (r < 0)
-                        return r;
-        }
-        r = fstab_edit(f->swap_fstab, f->swap_fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
+        r = swap_devices(f, &active, &units, &fstab_new, &fstab_new_size, &n_commented);
         if (r < 0)
                 return r;
 

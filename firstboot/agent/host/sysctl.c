@@ -148,14 +148,8 @@ int check_sysctl(struct fb_run *run) {
         size_t n;
         int r, first = 0;
 
-        free(f->sysctl_old);
-        f->sysctl_old = NULL;
-        f->sysctl_old_size = 0;
-        r = host_check_writable(SYSCTL_FILE);
+        r = host_check_file(SYSCTL_FILE, &f->sysctl_old, &f->sysctl_old_size);
         if (r < 0)
-                return r;
-        r = host_read_file(SYSCTL_FILE, HOST_FILE_MAX, &f->sysctl_old, &f->sysctl_old_size);
-        if (r < 0 && r != -ENOENT)
                 return r;
         if (run->offline)
                 return 0;
