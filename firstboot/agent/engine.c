@@ -103,6 +103,16 @@ void run_facts_done(struct fb_run *run) {
         free(f->hosts_new);
         free(f->ssh_keys_new);
         free(f->cni_template);
+        free(f->growroot_sysfs);
+        free(f->hostname_old);
+        free(f->swap_proc);
+        free(f->swap_fstab);
+        free(f->swap_unit_states);
+        free(f->modules_old);
+        free(f->sysctl_old);
+        free(f->selinux_old);
+        free(f->firewall_ports_permanent);
+        free(f->firewall_ports_now);
         daemon_json_change_done(&f->daemon_json);
         memset(f, 0, sizeof(*f));
 }

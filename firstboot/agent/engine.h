@@ -47,6 +47,50 @@ struct fb_host_facts {
         char *cni_template;
         /* kubelet: kubelet.service's is-enabled word */
         char kubelet_enabled_word[FB_RUN_UNIT_STATE_MAX];
+        /* growroot: whether the root is one the step grows (else why not), and then the root mount and
+         * device as growroot.c reads them, and its filesystem's size in bytes */
+        bool growroot_grows;
+        char growroot_why[128];
+        unsigned growroot_major, growroot_minor;
+        char growroot_fstype[32];
+        char *growroot_sysfs;
+        char growroot_name[64], growroot_disk_name[64];
+        bool growroot_is_partition;
+        unsigned growroot_partnum;
+        uint64_t growroot_start, growroot_size, growroot_disk_size, growroot_limit, growroot_fs_bytes;
+        /* hostname: /etc/hostname as read (NULL: absent) */
+        char *hostname_old;
+        size_t hostname_old_size;
+        /* swap: /proc/swaps and /etc/fstab as read (NULL: absent), both parsed by the check; the is-enabled
+         * words of the swap units they name (swap_n_units, in swap.c's order; the query's -ENOENT: no
+         * systemctl) */
+        char *swap_proc, *swap_fstab;
+        size_t swap_proc_size, swap_fstab_size;
+        char (*swap_unit_states)[FB_RUN_UNIT_STATE_MAX];
+        size_t swap_n_units;
+        int swap_units_query;
+        /* modules: the modules-load.d file as read (NULL: absent), and which modules are loaded */
+        char *modules_old;
+        size_t modules_old_size;
+        bool modules_loaded[2];
+        /* sysctl: the sysctl.d file as read (NULL: absent) */
+        char *sysctl_old;
+        size_t sysctl_old_size;
+        /* selinux: /etc/selinux/config as read (NULL: absent), and the enforce file's value ("": absent) */
+        char *selinux_old;
+        size_t selinux_old_size;
+        char selinux_enforce[16];
+        /* firewall: firewall-cmd's answer to --permanent --list-ports (its exit status, -ENOENT when not
+         * installed) and both port lists, or firewalld.service's is-enabled and is-active words (the
+         * query's -ENOENT in firewalld_query_result) */
+        int firewall_list_status;
+        char *firewall_ports_permanent, *firewall_ports_now;
+        int firewalld_query_result;
+        char firewalld_enabled[FB_RUN_UNIT_STATE_MAX], firewalld_active[FB_RUN_UNIT_STATE_MAX];
+        /* cni: the directory of the CNI plugins host-gw needs (a static string; NULL: not found), and
+         * whether they were looked for and not found */
+        const char *cni_plugin_dir;
+        bool cni_plugins_missing;
 };
 
 /* What a stage or step needs: the configuration, whether it only plans, and where to log. */

@@ -10,7 +10,10 @@
 #    for byte what it was and no mutating command ran;
 #  - once the host is mended, run goes through.
 # Each problem alone is refused too: root's authorized_keys a symlink; the role stage's kubeadm (init,
-# join) or kubectl and the flannel manifest (cni) missing.
+# join) or kubectl and the flannel manifest (cni) missing; what the earlier host steps read or write
+# (/etc/hostname a symlink, /proc/swaps or /etc/fstab unreadable, a module the kernel lacks, a sysctl key
+# it lacks, /etc/modules-load.d or /etc/sysctl.d not a directory, /etc/selinux/config unreadable, a
+# firewall-cmd that cannot list ports, a root filesystem that cannot be grown for want of resize2fs).
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/host-steps.sh"
 [ -x "$AGENT" ] || fail "no agent at $AGENT"
@@ -176,6 +179,115 @@ rm "$B/kubeadm"
 refused_on_host join "kubeadm: command not found on the search path (is it installed? the image or kickstart installs it): kubeadm join joins the cluster"
 grep -qE "^  join +REFUSED " "$WORK/join.plan.out" || fail "join: plan does not mark the join step refused"
 ok "a worker without kubeadm: refused before the host stage"
+
+# ---- what the earlier host steps need of the host: each refused before the first change ---------------
+# (a run that found these only at the step wrote /etc/hostname, /etc/hosts and ifcfg-eth0 first, and
+# grew the disk before finding resize2fs missing)
+fc_case hostname
+nic_fits
+ln -sf /etc/hostname.orig "$R/etc/hostname"
+cp "$HOST_FIXTURES/root/etc/hostname" "$R/etc/hostname.orig"
+refused_on_host hostname "$R/etc/hostname: not a regular file (a symlink), refusing to replace it"
+grep -qE "^  hostname +REFUSED this host cannot take the step" "$WORK/hostname.plan.out" ||
+        fail "hostname: plan does not mark the hostname step refused"
+ok "/etc/hostname a symlink: refused before any change"
+
+fc_case swaps
+nic_fits
+printf '%s\n' "Filename Type Size Used Priority" "swapfile file 1048572 0 -2" >"$R/proc/swaps"
+refused_on_host swaps '/proc/swaps: unexpected line "swapfile"'
+ok "a /proc/swaps line the swap step cannot read: refused before /etc/hostname is written"
+
+fc_case fstab
+nic_fits
+rm "$R/etc/fstab" && mkdir "$R/etc/fstab"
+refused_on_host fstab "$R/etc/fstab: cannot read"
+ok "an /etc/fstab the swap step cannot read: refused"
+
+fc_case modules
+nic_fits
+mkdir -p "$R/lib/modules/$(uname -r)"
+echo "kernel/fs/overlayfs/overlay.ko.xz:" >"$R/lib/modules/$(uname -r)/modules.dep"
+refused_on_host modules "br_netfilter: no such module for the running kernel $(uname -r) (neither loaded, built in, nor in"
+ok "br_netfilter not among the running kernel's modules: refused before any change"
+
+fc_case modulesdir
+nic_fits
+touch "$R/etc/modules-load.d"
+refused_on_host modulesdir "$R/etc/modules-load.d: not a directory, so no file can be written in it"
+ok "/etc/modules-load.d not a directory: refused"
+
+fc_case sysctl
+nic_fits
+rm "$R/proc/sys/vm/swappiness" "$R/proc/sys/net/ipv4/ip_nonlocal_bind"
+refused_on_host sysctl "sysctl vm.swappiness: /proc/sys/vm/swappiness does not exist" \
+        "sysctl net.ipv4.ip_nonlocal_bind: /proc/sys/net/ipv4/ip_nonlocal_bind does not exist"
+ok "two sysctl keys this kernel lacks: both named, refused before any change"
+
+fc_case sysctldir
+nic_fits
+touch "$R/etc/sysctl.d"
+refused_on_host sysctldir "$R/etc/sysctl.d: not a directory, so no file can be written in it"
+ok "/etc/sysctl.d not a directory: refused"
+
+fc_case selinux
+nic_fits
+rm "$R/etc/selinux/config" && mkdir "$R/etc/selinux/config"
+refused_on_host selinux "$R/etc/selinux/config: cannot read"
+ok "an /etc/selinux/config the selinux step cannot read: refused"
+
+# firewall-cmd failing its first call (the firewall step's check), once in plan and once in run: the
+# fence's own queries, later, are answered (they are its step's, not this one's)
+fc_case firewall
+nic_fits
+FW_BAD="firewall-cmd --permanent --list-ports failed (exit status 1; see the agent log)"
+before=$(tree_snapshot "$R")
+echo 1:1 >"$B/firewall-cmd.exit"
+fc_agent 1 firewall plan
+grep -qF -- "$FW_BAD" "$WORK/firewall.plan.err" || { cat "$WORK/firewall.plan.err" >&2; fail "firewall: plan does not say why"; }
+grep -qE "^  firewall +REFUSED this host cannot take the step" "$WORK/firewall.plan.out" ||
+        { cat "$WORK/firewall.plan.out" >&2; fail "firewall: plan does not mark the firewall step refused"; }
+rm "$B/firewall-cmd.count"
+: >"$B/calls.log"
+fc_agent 1 firewall run
+grep -qF -- "$FW_BAD" "$WORK/firewall.run.err" || { cat "$WORK/firewall.run.err" >&2; fail "firewall: run does not say why"; }
+assert_eq "kube-firstboot: error: refused before any change; nothing was changed" \
+        "$(tail -n 1 "$WORK/firewall.run.err")" "firewall: run's last line"
+assert_tree_same "$before" "$(tree_snapshot "$R")" "firewall: plan or run changed the tree"
+assert_eq "" "$(mutating_calls "$B/calls.log")" "firewall: run ran mutating commands"
+ok "a firewall-cmd that cannot list the ports: refused before any change"
+
+# growroot: a root partition with room after it (a disk of 10 GiB, the partition 1 GiB), its ext4
+# filesystem as big as the partition, and no resize2fs: growpart would grow the partition, and then the
+# filesystem could not follow.
+fc_case growroot
+nic_fits
+mkdir -p "$R/proc/self" "$R/sys/dev/block" "$R/sys/devices/virtual/block/vda/vda1" "$R/dev"
+echo "36 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw,data=ordered" >"$R/proc/self/mountinfo"
+ln -s ../../devices/virtual/block/vda/vda1 "$R/sys/dev/block/253:1"
+printf 'MAJOR=253\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n' >"$R/sys/devices/virtual/block/vda/uevent"
+echo 20971520 >"$R/sys/devices/virtual/block/vda/size"
+printf 'MAJOR=253\nMINOR=1\nDEVNAME=vda1\nDEVTYPE=partition\n' >"$R/sys/devices/virtual/block/vda/vda1/uevent"
+echo 1 >"$R/sys/devices/virtual/block/vda/vda1/partition"
+echo 2048 >"$R/sys/devices/virtual/block/vda/vda1/start"
+echo 2097152 >"$R/sys/devices/virtual/block/vda/vda1/size"
+# the ext superblock at 1024: 262144 blocks (0x04) of 1024 << 2 bytes (0x18), its magic 0xef53 (0x38)
+truncate -s 4096 "$R/dev/vda1" "$R/dev/vda"
+printf '\x00\x00\x04\x00' | dd of="$R/dev/vda1" bs=1 seek=$((1024 + 4)) conv=notrunc status=none
+printf '\x02\x00\x00\x00' | dd of="$R/dev/vda1" bs=1 seek=$((1024 + 24)) conv=notrunc status=none
+printf '\x53\xef' | dd of="$R/dev/vda1" bs=1 seek=$((1024 + 56)) conv=notrunc status=none
+rm "$B/resize2fs"
+refused_on_host growroot "resize2fs: command not found on the search path (is e2fsprogs installed?)"
+grep -qE "^  growroot +REFUSED this host cannot take the step" "$WORK/growroot.plan.out" ||
+        fail "growroot: plan does not mark the growroot step refused"
+# with resize2fs there, the step is planned as it was: the partition, then the filesystem
+ln "$B/growpart" "$B/resize2fs"
+fc_agent 0 growroot-mended plan
+grep -qF "  growroot   would grow partition 1 of /dev/vda (growpart) (1024 MiB -> 10239 MiB)" "$WORK/growroot-mended.plan.out" ||
+        { cat "$WORK/growroot-mended.plan.out" >&2; fail "growroot: plan does not grow the partition"; }
+grep -qF "  growroot   would grow the ext4 filesystem on /dev/vda1 (resize2fs) (1024 MiB -> 10239 MiB)" \
+        "$WORK/growroot-mended.plan.out" || fail "growroot: plan does not grow the filesystem"
+ok "the root's filesystem could not be grown (no resize2fs): refused before growpart grows the partition"
 
 # the control plane: the fixture's eth0 is the master's NIC
 SEED=$HOST_FIXTURES/seeds/master ROLE_STEPS="images init kubeconfig cni publish done"

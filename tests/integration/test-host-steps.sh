@@ -154,13 +154,13 @@ printf '8472/udp\n' >"$B/state/firewalld.runtime"
 agent "$B" "$R" "$SEEDS/master" plan >"$WORK/half.plan" 2>/dev/null || fail "half-done: plan failed"
 : >"$B/calls.log"
 run_cmd -o "$WORK/half.out" -e "$WORK/half.err" -m "half-done: run" agent "$B" "$R" "$SEEDS/master" run --until host
-assert_eq 'systemctl is-enabled kubelet
-systemctl is-enabled dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
+assert_eq 'systemctl is-enabled dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
+firewall-cmd --permanent --list-ports
+firewall-cmd --list-ports
+systemctl is-enabled kubelet
 systemctl mask dev-dm\x2d1.swap swapfile.swap dev-mapper-centos\x2dswap.swap
 swapoff /dev/dm-1 /swapfile
 modprobe br_netfilter
-firewall-cmd --permanent --list-ports
-firewall-cmd --list-ports
 firewall-cmd --permanent --add-port=2379-2380/tcp --add-port=10250/tcp
 firewall-cmd --add-port=6443/tcp --add-port=2379-2380/tcp --add-port=10250/tcp
 firewall-cmd --permanent --list-ports

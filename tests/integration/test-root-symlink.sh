@@ -5,7 +5,8 @@
 #  - a directory link climbing out (etc -> ../outside, which the kernel would follow) is refused;
 #  - an absolute intermediate link (etc/modules-load.d -> OUTSIDE/modules-load.d) is taken inside the
 #    root, where its target does not exist: nothing is created there, nor outside.
-# Each time the run fails with exit status 1 and an error naming the path, and the outside is unchanged.
+# Each time the run fails with exit status 1 and an error naming the path (the checks before any change
+# find the two links the steps would write at), and the outside is unchanged.
 # Runs in a private UTS namespace: the hostname step's sethostname(2) stays in it.
 . "$(dirname "$0")/../lib/host-uts.sh"
 SEED=$HOST_FIXTURES/seeds/master
@@ -27,7 +28,7 @@ host_bin "$D/bin" "$D/root"
 rm -f "$D/root/etc/hostname"
 ln -s "$OUT/hostname" "$D/root/etc/hostname"
 before=$(tree_snapshot "$OUT")
-refused "final link" "$D" "$D/root/etc/hostname: cannot write: a symbolic link, not followed"
+refused "final link" "$D" "$D/root/etc/hostname: not a regular file (a symlink), refusing to replace it"
 assert_eq "not the agent's" "$(cat "$OUT/hostname")" "final link: the outside file"
 assert_eq "$before" "$(tree_snapshot "$OUT")" "final link: the outside directory"
 [ -L "$D/root/etc/hostname" ] || fail "final link: the link itself was replaced"
@@ -59,7 +60,7 @@ host_bin "$D/bin" "$D/root"
 rm -rf "$D/root/etc/modules-load.d"
 ln -s "$OUT" "$D/root/etc/modules-load.d"
 refused "intermediate link" "$D" \
-        "$D/root/etc/modules-load.d/kube-firstboot.conf: cannot write: No such file or directory"
+        "$D/root/etc/modules-load.d: not a directory, so no file can be written in it"
 assert_eq "" "$(ls -A "$OUT")" "intermediate link: written outside"
 [ ! -e "$D/root${OUT%/*}" ] || fail "intermediate link: the link's target was created inside the root"
 ok "an absolute intermediate symlink is taken inside the tree, never followed out of it"

@@ -50,7 +50,8 @@
  *    other verb is refused. Without --root, a unit file the agent wrote under the model's root is installed
  *    too, and start, restart and stop of such a oneshot run its ExecStart=/ExecStop= iptables lines.
  *  - modprobe NAME or -a NAME... (creates sys/module/NAME; br_netfilter also the bridge sysctls, set to 0
- *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them), swapoff PATH... (drops each from proc/swaps; any
+ *    as CentOS 7's /usr/lib/sysctl.d/00-system.conf leaves them; a module that lib/modules/RELEASE/
+ *    modules.dep, when the tree has one, does not list is kmod's "not found", exit status 1), swapoff PATH... (drops each from proc/swaps; any
  *    not active: "Invalid argument", exit 255, the others still done), ip (addr show/replace, link
  *    show/set up/set down (which drops the default route through it, as the kernel does)/set mtu/set name (refused
  *    with the kernel's "Device or resource busy" while the link is up, and for a name taken; moves
@@ -74,6 +75,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -653,30 +655,80 @@ static void model_firewall_cmd(int argc, char **argv) {
 
 /* ---- modprobe, swapoff ---- */
 
-static void model_modprobe_one(const char *module) {
+/* Whether the tree's lib/modules/RELEASE (the running kernel's release) has the module, as kmod finds it:
+ * in modules.dep (its file NAME.ko..., '-' and '_' alike) or modules.builtin. A tree without modules.dep
+ * has every module (the fixture has none): the one leniency of this model. */
+static bool module_available(const char *module) {
+        const char *lists[] = { "modules.dep", "modules.builtin" };
+        struct utsname u;
+        char p[PATH_MAX];
+
+        if (uname(&u) < 0 || !exists(pathf(p, "%s/lib/modules/%s/modules.dep", root, u.release)))
+                return true;
+        for (size_t l = 0; l < 2; l++) {
+                char *t = slurp(pathf(p, "%s/lib/modules/%s/%s", root, u.release, lists[l])), *line, *next;
+                bool found = false;
+
+                for (line = t; !found && line && *line; line = next) {
+                        char *colon, *base, *nl = strchr(line, '\n');
+                        size_t i, n = strlen(module);
+
+                        next = nl ? nl + 1 : NULL;
+                        if (nl)
+                                *nl = 0;
+                        colon = strchr(line, ':');
+                        if (colon)
+                                *colon = 0;
+                        base = strrchr(line, '/');
+                        base = base ? base + 1 : line;
+                        if (strlen(base) < n + 3 || strncmp(base + n, ".ko", 3) != 0)
+                                continue;
+                        for (i = 0; i < n; i++)
+                                if (base[i] != module[i] && !(strchr("-_", base[i]) && strchr("-_", module[i])))
+                                        break;
+                        found = i == n;
+                }
+                free(t);
+                if (found)
+                        return true;
+        }
+        return false;
+}
+
+/* Loads the module (false: kmod's message given, as a warning among several of -a). */
+static bool model_modprobe_one(const char *module, bool several) {
         static const char *const bridge[] = { "bridge-nf-call-iptables", "bridge-nf-call-ip6tables",
                                               "bridge-nf-call-arptables" };
         char p[PATH_MAX];
+        struct utsname u;
 
+        if (!module_available(module)) {
+                fprintf(stderr, "modprobe: %s: Module %s not found in directory /lib/modules/%s\n",
+                        several ? "WARNING" : "FATAL", module, uname(&u) < 0 ? "?" : u.release);
+                rc = 1;
+                return false;
+        }
         mkdir_p(pathf(p, "%s/sys/module/%s", root, module));
         if (strcmp(module, "br_netfilter") != 0)
-                return;
+                return true;
         mkdir_p(pathf(p, "%s/proc/sys/net/bridge", root));
         for (size_t i = 0; i < 3; i++)
                 if (!exists(pathf(p, "%s/proc/sys/net/bridge/%s", root, bridge[i])))
                         write_text(p, "0\n", "we");
+        return true;
 }
 
-/* modprobe NAME [PARAMS] loads one module; modprobe -a NAME... (kmod) loads each. */
+/* modprobe NAME [PARAMS] loads one module; modprobe -a NAME... (kmod) loads each it finds, and fails
+ * (exit status 1) when it did not find them all. */
 static void model_modprobe(int argc, char **argv) {
         if (argc < 2)
                 return;
         if (strcmp(argv[1], "-a") != 0) {
-                model_modprobe_one(argv[1]);
+                model_modprobe_one(argv[1], false);
                 return;
         }
         for (int i = 2; i < argc; i++)
-                model_modprobe_one(argv[i]);
+                model_modprobe_one(argv[i], true);
 }
 
 static void model_swapoff(int argc, char **argv) {

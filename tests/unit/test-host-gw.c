@@ -194,7 +194,7 @@ static void test_kubeadm_node_cidrs(void **unused) {
         size_t size;
 
         load_seed("master", &c);
-        assert_int_equal(kubeadm_render_init(&c, "abcdef.0123456789abcdef", &out, &size), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "abcdef.0123456789abcdef", &out, &size), 0);
         assert_non_null(strstr(out, "  podSubnet: \"10.244.0.0/16\"\n"
                                     "  dnsDomain: \"cluster.local\"\n"
                                     "controllerManager:\n"

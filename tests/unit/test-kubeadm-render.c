@@ -104,7 +104,7 @@ static void test_init_control_plane(void **unused) {
 
         load_reference("master", &c);
         assert_int_equal(c.role, FB_ROLE_CONTROL_PLANE);
-        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, &size), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "4kfq2x.1uxgk0vf7n9lz3qa", &text, &size), 0);
         assert_int_equal(size, strlen(text));
         assert_string_equal(text, expected_init);
         config_done(&c);
@@ -119,7 +119,7 @@ static void test_join_worker(void **unused) {
         load_reference("node-1", &c);
         assert_int_equal(c.role, FB_ROLE_WORKER);
         sample_record(&c, &rec);
-        assert_int_equal(kubeadm_render_join(&c, &rec, &text, &size), 0);
+        assert_int_equal(kubeadm_render_join(&c, NULL, &rec, &text, &size), 0);
         assert_int_equal(size, strlen(text));
         assert_string_equal(text, expected_join);
         config_done(&c);
@@ -137,7 +137,7 @@ static void test_join_hashes_and_preflight(void **unused) {
         rec.n_ca_cert_hashes = 2;
         assert_true(FB_PREFLIGHT_N > 0);
         c.k8s.ignore_preflight = 1u << 0;
-        assert_int_equal(kubeadm_render_join(&c, &rec, &text, NULL), 0);
+        assert_int_equal(kubeadm_render_join(&c, NULL, &rec, &text, NULL), 0);
         assert_non_null(strstr(text, "    caCertHashes:\n"
                                      "    - \"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n"
                                      "    - \"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\"\n"
@@ -160,7 +160,7 @@ static void test_init_slow_control_plane(void **unused) {
         load_reference("master", &c);
         c.k8s.control_plane_timeout_s = 40 * 60;
         c.k8s.no_leader_election = true;
-        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
         assert_non_null(strstr(text, "  dnsDomain: \"cluster.local\"\n"
                                      "apiServer:\n"
                                      "  timeoutForControlPlane: \"0h40m0s\"\n"
@@ -176,14 +176,14 @@ static void test_init_slow_control_plane(void **unused) {
         text = NULL;
         /* each alone */
         c.k8s.no_leader_election = false;
-        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
         assert_non_null(strstr(text, "  timeoutForControlPlane: \"0h40m0s\"\n---\n"));
         assert_null(strstr(text, "leader-elect"));
         free(text);
         text = NULL;
         c.k8s.control_plane_timeout_s = 0;
         c.k8s.no_leader_election = true;
-        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), 0);
         assert_null(strstr(text, "apiServer:"));
         assert_non_null(strstr(text, "  dnsDomain: \"cluster.local\"\ncontrollerManager:\n"));
         config_done(&c);
@@ -198,7 +198,7 @@ static void test_init_needs_an_address(void **unused) {
          * advertise one */
         c.n_ifaces = 0;
         strcpy(c.hostname, "elsewhere");
-        assert_int_equal(kubeadm_render_init(&c, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), -EADDRNOTAVAIL);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "4kfq2x.1uxgk0vf7n9lz3qa", &text, NULL), -EADDRNOTAVAIL);
         assert_null(text);
         config_done(&c);
 }

@@ -113,7 +113,7 @@ static void test_ignore_preflight_errors(void **state) {
         out = show(&c);
         assert_non_null(strstr(out, "      runtime: docker\n      ignore_preflight_errors: []\n"));
         free(out);
-        assert_int_equal(kubeadm_render_init(&c, "abcdef.0123456789abcdef", &text, &size), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "abcdef.0123456789abcdef", &text, &size), 0);
         assert_null(strstr(text, "ignorePreflightErrors"));
         free(text);
         config_done(&c);
@@ -124,7 +124,7 @@ static void test_ignore_preflight_errors(void **state) {
         out = show(&c);
         assert_non_null(strstr(out, "      ignore_preflight_errors: [NumCPU, Mem]\n"));
         free(out);
-        assert_int_equal(kubeadm_render_init(&c, "abcdef.0123456789abcdef", &text, &size), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "abcdef.0123456789abcdef", &text, &size), 0);
         assert_non_null(strstr(text, "nodeRegistration:\n  name: \"master\"\n  criSocket: \"/var/run/dockershim.sock\"\n"
                                      "  ignorePreflightErrors:\n  - \"NumCPU\"\n  - \"Mem\"\n"));
         free(text);
@@ -133,7 +133,7 @@ static void test_ignore_preflight_errors(void **state) {
                 snprintf(rec.api_server, sizeof(rec.api_server), "192.168.220.104:6443");
                 snprintf(rec.token, sizeof(rec.token), "abcdef.0123456789abcdef");
                 snprintf(rec.ca_cert_hashes[0], sizeof(rec.ca_cert_hashes[0]), "sha256:%064d", 0);
-                assert_int_equal(kubeadm_render_join(&c, &rec, &text, &size), 0);
+                assert_int_equal(kubeadm_render_join(&c, NULL, &rec, &text, &size), 0);
                 assert_non_null(strstr(text, "  ignorePreflightErrors:\n  - \"NumCPU\"\n  - \"Mem\"\n"));
                 free(text);
         }
@@ -141,7 +141,7 @@ static void test_ignore_preflight_errors(void **state) {
 
         assert_int_equal(load(&c, UD "    ignore_preflight_errors: [Mem]\n"), 0);
         assert_int_equal(c.k8s.ignore_preflight, FB_PREFLIGHT_MEM);
-        assert_int_equal(kubeadm_render_init(&c, "abcdef.0123456789abcdef", &text, &size), 0);
+        assert_int_equal(kubeadm_render_init(&c, NULL, "abcdef.0123456789abcdef", &text, &size), 0);
         assert_non_null(strstr(text, "  ignorePreflightErrors:\n  - \"Mem\"\n  kubeletExtraArgs:\n"));
         free(text);
         config_done(&c);

@@ -128,9 +128,28 @@ static int ports_listed(struct fb_run *run, void *userdata) {
         return 0;
 }
 
-static int firewall_open(struct fb_run *run) {
+/* firewalld's ports, permanent and now, kept for firewall_open(); whether it is installed and runs. */
+static int check_open(struct fb_run *run) {
         const char *list_permanent[] = { "firewall-cmd", "--permanent", "--list-ports", NULL };
-        _cleanup_free_ char *permanent = NULL, *now = NULL;
+        struct fb_host_facts *f = &run->facts;
+        int r;
+
+        /* The first query also tells whether firewalld runs (see the top of this file). */
+        r = host_command(run, list_permanent, true, &f->firewall_ports_permanent);
+        f->firewall_list_status = r;
+        if (r == -ENOENT || r == FIREWALLD_NOT_RUNNING)
+                return 0;
+        if (r < 0)
+                return r;
+        if (r != 0)
+                return log_error_errno(-EIO, "firewall-cmd --permanent --list-ports failed (exit status %d; see the "
+                                       "agent log)", r);
+        return list_ports(run, false, &f->firewall_ports_now);
+}
+
+static int firewall_open(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts; /* check_firewall's */
+        const char *permanent = f->firewall_ports_permanent, *now = f->firewall_ports_now;
         char ports[MAX_PORTS][32];
         bool missing_permanent[MAX_PORTS], missing_now[MAX_PORTS];
         size_t n;
@@ -141,24 +160,14 @@ static int firewall_open(struct fb_run *run) {
                 run_left_out(run, STEP, "open this role's ports in firewalld (firewall-cmd)");
                 return 0;
         }
-        /* The first query also tells whether firewalld runs (see the top of this file). */
-        r = host_command(run, list_permanent, true, &permanent);
-        if (r == -ENOENT) {
+        if (f->firewall_list_status == -ENOENT) {
                 run_unchanged(run, STEP, "firewalld not installed: no ports to open");
                 return 0;
         }
-        if (r < 0)
-                return r;
-        if (r == FIREWALLD_NOT_RUNNING) {
+        if (f->firewall_list_status == FIREWALLD_NOT_RUNNING) {
                 run_unchanged(run, STEP, "firewalld not running: no ports to open");
                 return 0;
         }
-        if (r != 0)
-                return log_error_errno(-EIO, "firewall-cmd --permanent --list-ports failed (exit status %d; see the "
-                                       "agent log)", r);
-        r = list_ports(run, false, &now);
-        if (r < 0)
-                return r;
 
         n = role_ports(run->config, ports);
         for (size_t i = 0; i < n; i++) {
@@ -232,17 +241,15 @@ static int disabled_and_stopped(struct fb_run *run, void *userdata) {
 }
 
 static int firewall_disable(struct fb_run *run) {
-        char enabled[UNIT_STATE_MAX], active[UNIT_STATE_MAX], before[80];
+        const struct fb_host_facts *f = &run->facts; /* check_firewall's */
+        const char *enabled = f->firewalld_enabled, *active = f->firewalld_active;
+        char before[80];
         bool is_enabled, is_active;
-        int r;
 
-        r = firewalld_query(run, enabled, active);
-        if (r == -ENOENT) {
+        if (f->firewalld_query_result == -ENOENT) {
                 run_unchanged(run, STEP, "no systemctl or no firewalld.service: no firewalld to disable");
                 return 0;
         }
-        if (r < 0)
-                return r;
         is_enabled = streq(enabled, "enabled");
         is_active = streq(active, "active") || streq(active, "activating") || streq(active, "reloading");
         if (!is_enabled && !is_active) {
@@ -255,6 +262,29 @@ static int firewall_disable(struct fb_run *run) {
                                                    .after = "disabled, inactive", .kind = ACTION_CALL,
                                                    .perform = disable_and_stop, .verify = disabled_and_stopped,
                                                    .userdata = &(struct firewalld_state) { is_enabled, is_active } });
+}
+
+/* What the step acts on, kept for its run: firewalld's open ports (host.firewall open) or its unit's state
+ * (disable). A firewall-cmd or systemctl that cannot answer is refused before any change. */
+int check_firewall(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        int r;
+
+        _Static_assert(sizeof(f->firewalld_enabled) == UNIT_STATE_MAX, "unit.h's UNIT_STATE_MAX");
+        free(f->firewall_ports_permanent);
+        free(f->firewall_ports_now);
+        f->firewall_ports_permanent = f->firewall_ports_now = NULL;
+        f->firewall_list_status = f->firewalld_query_result = 0;
+        switch (run->config->host.firewall) {
+        case FB_FIREWALL_OPEN:
+                return run->offline ? 0 : check_open(run);
+        case FB_FIREWALL_DISABLE:
+                r = firewalld_query(run, f->firewalld_enabled, f->firewalld_active);
+                f->firewalld_query_result = r;
+                return r == -ENOENT ? 0 : r;
+        default:
+                return 0;
+        }
 }
 
 int step_firewall(struct fb_run *run) {

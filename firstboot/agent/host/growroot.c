@@ -227,23 +227,21 @@ static int partition_limit(const char *disk_dir, struct root_device *dev) {
         return 0;
 }
 
-/* 1 with dev filled, 0 when the root is on something this step does not grow (logged, reported). */
-static int find_root_device(struct fb_run *run, const struct root_mount *m, struct root_device *dev) {
+/* 1 with dev filled, 0 when the root is on something this step does not grow (why says what). */
+static int find_root_device(const struct root_mount *m, struct root_device *dev, char *why, size_t why_size) {
         _cleanup_free_ char *link = NULL;
-        char what[128], value[32];
+        char value[32];
         int r;
 
         if (asprintf(&link, "/sys/dev/block/%u:%u", m->major, m->minor) < 0)
                 return log_error_errno(-ENOMEM, "/sys/dev/block: %m");
         if (root_resolve(link, &dev->sysfs) < 0) {
-                snprintf(what, sizeof(what), "root device %u:%u is no block device: not grown", m->major, m->minor);
-                run_unchanged(run, STEP, what);
+                snprintf(why, why_size, "root device %u:%u is no block device: not grown", m->major, m->minor);
                 return 0;
         }
         if (sysfs_has(dev->sysfs, "dm") || sysfs_has(dev->sysfs, "md")) {
                 /* LVM or RAID: the physical volume and the logical volume would both need growing */
-                snprintf(what, sizeof(what), "root is on device-mapper or md (%u:%u): not grown", m->major, m->minor);
-                run_unchanged(run, STEP, what);
+                snprintf(why, why_size, "root is on device-mapper or md (%u:%u): not grown", m->major, m->minor);
                 return 0;
         }
         device_name(dev->sysfs, dev->name, sizeof(dev->name));
@@ -353,6 +351,12 @@ static int fs_size(const struct root_mount *m, const char *device_abs, const cha
         return fs_is_ext(m->fstype) ? ext_size(device_abs, device, ret) : xfs_size(mountpoint, ret);
 }
 
+static int tool_missing(const char *name) {
+        return log_error_errno(-ENOENT, "%s: command not found on the search path (is %s installed?)", name,
+                               streq(name, "growpart") ? "cloud-utils-growpart" :
+                               streq(name, "xfs_growfs") ? "xfsprogs" : "e2fsprogs");
+}
+
 /* Runs a growth tool with its own timeout; returns the exit status, output captured for growpart. */
 static int run_tool(struct fb_run *run, const char *const argv[], int timeout_ms, char **ret_output) {
         struct spawn_options opts = {
@@ -367,9 +371,7 @@ static int run_tool(struct fb_run *run, const char *const argv[], int timeout_ms
         r = spawn_run(argv, &opts, &result);
         if (r == -ENOENT) {
                 spawn_result_done(&result);
-                return log_error_errno(r, "%s: command not found on the search path (is %s installed?)", argv[0],
-                                       streq(argv[0], "growpart") ? "cloud-utils-growpart" :
-                                       streq(argv[0], "xfs_growfs") ? "xfsprogs" : "e2fsprogs");
+                return tool_missing(argv[0]);
         }
         if (r < 0) {
                 spawn_result_done(&result);
@@ -438,16 +440,23 @@ static int partition_took(struct fb_run *run, void *userdata) {
         return 0;
 }
 
+/* Whether growpart would find room after the partition (its own rule). */
+static bool partition_has_room(const struct root_device *dev) {
+        uint64_t end = dev->start + dev->size;
+
+        return dev->limit > end && (dev->limit - end) * 512 >= GROWPART_FUDGE_BYTES;
+}
+
 static int grow_partition(struct fb_run *run, struct root_device *dev, bool *ret_grown) {
         _cleanup_free_ char *disk_abs = NULL, *disk = NULL;
         char what[256], before[32], after[32];
-        uint64_t end = dev->start + dev->size, old_size = dev->size;
+        uint64_t old_size = dev->size;
         int r;
 
         *ret_grown = false;
         snprintf(what, sizeof(what), "partition %u of /dev/%s reaches the end of the disk", dev->partnum,
                  dev->disk_name);
-        if (dev->limit <= end || (dev->limit - end) * 512 < GROWPART_FUDGE_BYTES) {
+        if (!partition_has_room(dev)) {
                 run_unchanged(run, STEP, what);
                 return 0;
         }
@@ -518,22 +527,30 @@ static int filesystem_grown(struct fb_run *run, void *userdata) {
         return 0;
 }
 
+/* The root's device node (to open it, and as commands see it) and the root's mount point as commands see
+ * it. */
+static int fs_paths(const struct root_device *dev, char **ret_device_abs, char **ret_device, char **ret_mountpoint) {
+        int r;
+
+        r = dev_node(dev->name, ret_device_abs, ret_device);
+        if (r < 0)
+                return r;
+        *ret_mountpoint = root_path("/");
+        if (!*ret_mountpoint)
+                return log_error_errno(-ENOMEM, "/: %m");
+        return 0;
+}
+
+/* fs_bytes: the filesystem's size as check_growth() found it. */
 static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const struct root_device *dev,
-                           bool partition_grown) {
+                           uint64_t fs_bytes, bool partition_grown) {
         _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
         char what[256], before[32], after[32];
-        uint64_t fs_bytes, dev_bytes = dev->size * 512;
+        uint64_t dev_bytes = dev->size * 512;
         bool ext = fs_is_ext(m->fstype);
         int r;
 
-        r = dev_node(dev->name, &device_abs, &device);
-        if (r < 0)
-                return r;
-        mountpoint = root_path("/");
-        if (!mountpoint)
-                return log_error_errno(-ENOMEM, "/: %m");
-
-        r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
+        r = fs_paths(dev, &device_abs, &device, &mountpoint);
         if (r < 0)
                 return r;
         if (!partition_grown && (fs_bytes >= dev_bytes || dev_bytes - fs_bytes <= FS_SLACK_BYTES)) {
@@ -551,13 +568,93 @@ static int grow_filesystem(struct fb_run *run, const struct root_mount *m, const
                         .userdata = &(struct filesystem_growth) { m, dev, device_abs, device, mountpoint, dev_bytes } });
 }
 
-int step_growroot(struct fb_run *run) {
+/* The filesystem's size now (*ret_fs_bytes), and whether the tools growing the partition and the filesystem are
+ * installed, when either may grow. */
+static int check_growth(const struct root_mount *m, const struct root_device *dev, uint64_t *ret_fs_bytes) {
+        _cleanup_free_ char *device_abs = NULL, *device = NULL, *mountpoint = NULL;
+        bool partition = dev->is_partition && partition_has_room(dev);
+        const char *fs_tool = fs_is_ext(m->fstype) ? "resize2fs" : "xfs_growfs";
+        char exe[PATH_MAX];
+        uint64_t fs_bytes, dev_bytes = dev->size * 512;
+        int r, first = 0;
+
+        r = fs_paths(dev, &device_abs, &device, &mountpoint);
+        if (r < 0)
+                return r;
+        r = fs_size(m, device_abs, device, mountpoint, &fs_bytes);
+        if (r < 0)
+                return r;
+        *ret_fs_bytes = fs_bytes;
+        if (partition && spawn_find("growpart", exe, sizeof(exe)) < 0)
+                first = tool_missing("growpart");
+        if ((partition || (fs_bytes < dev_bytes && dev_bytes - fs_bytes > FS_SLACK_BYTES)) &&
+            spawn_find(fs_tool, exe, sizeof(exe)) < 0) {
+                r = tool_missing(fs_tool);
+                first = first < 0 ? first : r;
+        }
+        return first;
+}
+
+/* The root mount and its device, and what growing them needs (check_growth()), kept for the run. */
+int check_growroot(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
         _cleanup_free_ char *text = NULL;
         struct root_mount mount = {};
         _cleanup_(root_device_done) struct root_device dev = {};
-        char what[128];
-        bool partition_grown = false;
         size_t size;
+        int r;
+
+        free(f->growroot_sysfs);
+        f->growroot_sysfs = NULL;
+        f->growroot_grows = false;
+        f->growroot_why[0] = 0;
+        if (!run->config->host.grow_root || run->offline)
+                return 0; /* the run says so */
+
+        r = host_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, &size);
+        if (r == -ENOENT) {
+                /* only a tree without /proc (a chroot, a --root test tree): there is no root mount to grow */
+                snprintf(f->growroot_why, sizeof(f->growroot_why),
+                         "no /proc/self/mountinfo: the root mount is unknown, not grown");
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (find_root_mount(text, size, &mount) < 0)
+                return log_error_errno(-ENOENT, "/proc/self/mountinfo: no mount on /");
+        if (!fs_is_ext(mount.fstype) && !streq(mount.fstype, "xfs")) {
+                snprintf(f->growroot_why, sizeof(f->growroot_why),
+                         "root filesystem is %s (only ext2/3/4 and xfs are grown)", mount.fstype);
+                return 0;
+        }
+        r = find_root_device(&mount, &dev, f->growroot_why, sizeof(f->growroot_why));
+        if (r <= 0)
+                return r;
+        r = check_growth(&mount, &dev, &f->growroot_fs_bytes);
+        if (r < 0)
+                return r;
+
+        f->growroot_grows = true;
+        f->growroot_major = mount.major;
+        f->growroot_minor = mount.minor;
+        snprintf(f->growroot_fstype, sizeof(f->growroot_fstype), "%s", mount.fstype);
+        f->growroot_sysfs = TAKE_PTR(dev.sysfs);
+        snprintf(f->growroot_name, sizeof(f->growroot_name), "%s", dev.name);
+        snprintf(f->growroot_disk_name, sizeof(f->growroot_disk_name), "%s", dev.disk_name);
+        f->growroot_is_partition = dev.is_partition;
+        f->growroot_partnum = dev.partnum;
+        f->growroot_start = dev.start;
+        f->growroot_size = dev.size;
+        f->growroot_disk_size = dev.disk_size;
+        f->growroot_limit = dev.limit;
+        return 0;
+}
+
+int step_growroot(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts; /* check_growroot's */
+        struct root_mount mount = {};
+        _cleanup_(root_device_done) struct root_device dev = {};
+        bool partition_grown = false;
         int r, changed = 0;
 
         if (!run->config->host.grow_root) {
@@ -569,26 +666,24 @@ int step_growroot(struct fb_run *run) {
                 run_left_out(run, STEP, "grow the root partition and filesystem");
                 return 0;
         }
-
-        r = host_read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, &size);
-        if (r == -ENOENT) {
-                /* only a tree without /proc (a chroot, a --root test tree): there is no root mount to grow */
-                run_unchanged(run, STEP, "no /proc/self/mountinfo: the root mount is unknown, not grown");
+        if (!f->growroot_grows) {
+                run_unchanged(run, STEP, f->growroot_why);
                 return 0;
         }
-        if (r < 0)
-                return r;
-        if (find_root_mount(text, size, &mount) < 0)
-                return log_error_errno(-ENOENT, "/proc/self/mountinfo: no mount on /");
-        if (!fs_is_ext(mount.fstype) && !streq(mount.fstype, "xfs")) {
-                snprintf(what, sizeof(what), "root filesystem is %s (only ext2/3/4 and xfs are grown)", mount.fstype);
-                run_unchanged(run, STEP, what);
-                return 0;
-        }
-
-        r = find_root_device(run, &mount, &dev);
-        if (r <= 0)
-                return r;
+        mount.major = f->growroot_major;
+        mount.minor = f->growroot_minor;
+        snprintf(mount.fstype, sizeof(mount.fstype), "%s", f->growroot_fstype);
+        dev.sysfs = strdup(f->growroot_sysfs);
+        if (!dev.sysfs)
+                return log_error_errno(-ENOMEM, "out of memory");
+        snprintf(dev.name, sizeof(dev.name), "%s", f->growroot_name);
+        snprintf(dev.disk_name, sizeof(dev.disk_name), "%s", f->growroot_disk_name);
+        dev.is_partition = f->growroot_is_partition;
+        dev.partnum = f->growroot_partnum;
+        dev.start = f->growroot_start;
+        dev.size = f->growroot_size;
+        dev.disk_size = f->growroot_disk_size;
+        dev.limit = f->growroot_limit;
 
         if (dev.is_partition) {
                 r = grow_partition(run, &dev, &partition_grown);
@@ -596,7 +691,7 @@ int step_growroot(struct fb_run *run) {
                         return r;
                 changed |= r > 0;
         }
-        r = grow_filesystem(run, &mount, &dev, partition_grown);
+        r = grow_filesystem(run, &mount, &dev, f->growroot_fs_bytes, partition_grown);
         if (r < 0)
                 return r;
         return changed | (r > 0);

@@ -23,12 +23,27 @@ int step_kubelet(struct fb_run *run);
 int step_ssh(struct fb_run *run);
 
 /* The steps' checks before any change (struct fb_step), in the step's file. */
+int check_growroot(struct fb_run *run);
+int check_hostname(struct fb_run *run);
 int check_hosts(struct fb_run *run);
 int check_network(struct fb_run *run);
+int check_swap(struct fb_run *run);
+int check_modules(struct fb_run *run);
+int check_sysctl(struct fb_run *run);
+int check_selinux(struct fb_run *run);
+int check_firewall(struct fb_run *run);
 int check_fence(struct fb_run *run);
 int check_docker(struct fb_run *run);
 int check_kubelet(struct fb_run *run);
 int check_ssh(struct fb_run *run);
+
+/* Whether abs_path (under the root) can be written as the steps write files: absent or a regular file (not
+ * a symlink, a write never goes through one), in a directory (or one the write makes) on a writable file
+ * system. 0 yes, -errno (logged) no. */
+int host_check_writable(const char *abs_path);
+/* host_check_writable(), then the file's content into *ret (replacing what *ret held; NULL when the file is
+ * absent), as a step's check keeps it in run->facts. 0, or -errno (logged). */
+int host_check_file(const char *abs_path, char **ret, size_t *ret_size);
 
 /* Whether `ip route show DEST` (NET/PREFIX, or "default") has "DEST via VIA dev NAME": 1 yes, 0 no, -errno
  * (logged); ret_current gets its first line, or "none". */

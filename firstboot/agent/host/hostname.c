@@ -55,15 +55,11 @@ static int running_hostname(struct fb_run *run, const char *name) {
 }
 
 static int hostname_file(struct fb_run *run, const char *name) {
-        _cleanup_free_ char *old = NULL, *content = NULL;
-        size_t old_size = 0, len = strlen(name);
+        _cleanup_free_ char *content = NULL;
+        char *old = run->facts.hostname_old; /* check_hostname's */
+        size_t old_size = run->facts.hostname_old_size, len = strlen(name);
         char before[64] = "absent";
         char *p;
-        int r;
-
-        r = host_read_file("/etc/hostname", HOST_FILE_MAX, &old, &old_size);
-        if (r < 0 && r != -ENOENT)
-                return r;
 
         if (old) {
                 /* The name is what counts; a file with the same name and other blanks is left alone. */
@@ -88,6 +84,11 @@ static int hostname_file(struct fb_run *run, const char *name) {
         *p = '\n';
         return host_update_file(run, STEP, "/etc/hostname", NULL, 0, content, len + 1, 0644, WRITE_ATOMIC_MKDIR,
                                 "write /etc/hostname", before, name);
+}
+
+/* /etc/hostname, kept for the run, and a file the run can replace. */
+int check_hostname(struct fb_run *run) {
+        return host_check_file("/etc/hostname", &run->facts.hostname_old, &run->facts.hostname_old_size);
 }
 
 int step_hostname(struct fb_run *run) {

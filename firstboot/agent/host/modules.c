@@ -44,6 +44,42 @@ static bool module_builtin(const char *name) {
         return false;
 }
 
+/* Whether modules.dep of the running kernel lists the module (its file's name, NAME.ko with any
+ * compression suffix; kmod takes '-' and '_' alike): 1 yes, 0 no, -ENOENT when there is no modules.dep
+ * (nothing to tell by: modprobe will say), other -errno (logged). */
+static int module_listed(const char *name, const char *release) {
+        _cleanup_free_ char *text = NULL, *abs = NULL;
+        const char *p, *end, *line;
+        size_t size, len, nl = strlen(name);
+        int r;
+
+        if (asprintf(&abs, "/lib/modules/%s/modules.dep", release) < 0) {
+                abs = NULL;
+                return log_error_errno(-ENOMEM, "out of memory");
+        }
+        r = host_read_file(abs, 16 * HOST_FILE_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        for (p = text, end = text + size; text_next_line(&p, end, &line, &len);) {
+                const char *colon = memchr(line, ':', len), *base = line;
+                size_t i;
+
+                if (!colon)
+                        continue;
+                for (const char *q = line; q < colon; q++)
+                        if (*q == '/')
+                                base = q + 1;
+                if ((size_t) (colon - base) < nl + 3 || memcmp(base + nl, ".ko", 3) != 0)
+                        continue;
+                for (i = 0; i < nl; i++)
+                        if (base[i] != name[i] && !(strchr("-_", base[i]) && strchr("-_", name[i])))
+                                break;
+                if (i == nl)
+                        return 1;
+        }
+        return 0;
+}
+
 static int module_loaded(const char *name) {
         _cleanup_free_ char *path = NULL;
 
@@ -77,7 +113,6 @@ static int load_modules(struct fb_run *run) {
         bool missing[ELEMENTSOF(modules)];
         char failed[64];
         size_t k = 0, n_missing = 0;
-        int r;
 
         if (run->offline) {
                 /* the tree's kernel loads them from modules-load.d when it boots */
@@ -93,10 +128,7 @@ static int load_modules(struct fb_run *run) {
         for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
                 char what[64];
 
-                r = module_loaded(modules[i]);
-                if (r < 0)
-                        return r;
-                missing[i] = r == 0;
+                missing[i] = !run->facts.modules_loaded[i]; /* check_modules' */
                 snprintf(what, sizeof(what), "load %s", modules[i]);
                 if (!missing[i]) {
                         run_unchanged(run, STEP, what);
@@ -121,10 +153,49 @@ static int load_modules(struct fb_run *run) {
                                                    .live = true });
 }
 
+/* The modules-load.d file, kept for the run, and one the run can replace; which modules are loaded, and
+ * that the running kernel has the others (its modules.dep lists them). Every missing module is named. */
+int check_modules(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        struct utsname u;
+        int r, first = 0;
+
+        _Static_assert(ELEMENTSOF(modules) == ELEMENTSOF(f->modules_loaded), "modules_loaded has one per module");
+        r = host_check_file(MODULES_LOAD_FILE, &f->modules_old, &f->modules_old_size);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                f->modules_loaded[i] = false;
+                if (run->offline)
+                        continue;
+                r = module_loaded(modules[i]);
+                if (r < 0)
+                        return r;
+                f->modules_loaded[i] = r > 0;
+                if (r > 0)
+                        continue;
+                if (uname(&u) < 0)
+                        return log_error_errno(-errno, "uname: %m");
+                r = module_listed(modules[i], u.release);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        log_error("%s: no such module for the running kernel %s (neither loaded, built in, nor in "
+                                  "%s/lib/modules/%s/modules.dep): install that kernel's modules, or boot the kernel "
+                                  "they are for", modules[i], u.release, root_get(), u.release);
+                        first = first < 0 ? first : -ENOENT;
+                }
+        }
+        return first;
+}
+
 int step_modules(struct fb_run *run) {
         struct buffer b = BUFFER_INIT(HOST_TEXT_MAX);
-        _cleanup_free_ char *old = NULL, *content = NULL;
-        size_t old_size = 0, size;
+        _cleanup_free_ char *content = NULL;
+        const char *old = run->facts.modules_old; /* check_modules' */
+        size_t old_size = run->facts.modules_old_size, size;
         int r, changed = 0;
 
         r = buffer_puts(&b, "# kube-firstboot: kernel modules kubeadm needs at every boot\n"
@@ -137,9 +208,6 @@ int step_modules(struct fb_run *run) {
         if (r < 0)
                 return log_error_errno(r, "out of memory");
 
-        r = host_read_file(MODULES_LOAD_FILE, HOST_FILE_MAX, &old, &old_size);
-        if (r < 0 && r != -ENOENT)
-                return r;
         r = host_update_file(run, STEP, MODULES_LOAD_FILE, old, old_size, content, size, 0644, WRITE_ATOMIC_MKDIR,
                              "write " MODULES_LOAD_FILE, old ? "other content" : "absent", "br_netfilter overlay");
         if (r < 0)

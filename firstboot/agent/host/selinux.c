@@ -67,18 +67,16 @@ int selinux_config_permissive(const char *old, size_t old_size, char **ret, size
 }
 
 static int selinux_config(struct fb_run *run) {
-        _cleanup_free_ char *old = NULL, *content = NULL;
-        size_t old_size, size;
+        _cleanup_free_ char *content = NULL;
+        const char *old = run->facts.selinux_old; /* check_selinux's */
+        size_t old_size = run->facts.selinux_old_size, size;
         char old_mode[32];
         int r;
 
-        r = host_read_file(SELINUX_CONFIG, HOST_FILE_MAX, &old, &old_size);
-        if (r == -ENOENT) {
+        if (!old) {
                 run_unchanged(run, STEP, SELINUX_CONFIG " absent: SELinux is not installed");
                 return 0;
         }
-        if (r < 0)
-                return r;
         r = selinux_config_permissive(old, old_size, &content, &size, old_mode, sizeof(old_mode));
         if (r < 0)
                 return log_error_errno(r, SELINUX_CONFIG ": cannot build the new content: %m");
@@ -102,20 +100,16 @@ static int selinux_permissive_now(struct fb_run *run, void *userdata) {
 }
 
 static int selinux_now(struct fb_run *run) {
-        char value[16];
-        int r;
+        const char *value = run->facts.selinux_enforce; /* check_selinux's */
 
         if (run->offline) {
                 run_left_out(run, STEP, "switch SELinux to permissive now (setenforce 0)");
                 return 0;
         }
-        r = host_read_kernel_value(SELINUX_ENFORCE, value, sizeof(value));
-        if (r == -ENOENT) {
+        if (!value[0]) {
                 run_unchanged(run, STEP, "SELinux not enabled in the kernel: nothing to switch now");
                 return 0;
         }
-        if (r < 0)
-                return r;
         if (!streq(value, "1")) {
                 run_unchanged(run, STEP, "SELinux permissive now");
                 return 0;
@@ -124,6 +118,41 @@ static int selinux_now(struct fb_run *run) {
                                                    .before = "enforcing", .after = "permissive",
                                                    .kind = ACTION_KERNEL_VALUE, .path = SELINUX_ENFORCE, .value = "0",
                                                    .verify = selinux_permissive_now, .live = true });
+}
+
+/* /etc/selinux/config (read and rewritten in memory: a file the run can replace) and the kernel's mode
+ * now, kept for the run. */
+int check_selinux(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        _cleanup_free_ char *content = NULL;
+        size_t size;
+        int r;
+
+        free(f->selinux_old);
+        f->selinux_old = NULL;
+        f->selinux_old_size = 0;
+        f->selinux_enforce[0] = 0;
+        if (run->config->host.selinux == FB_SELINUX_KEEP)
+                return 0;
+        r = host_read_file(SELINUX_CONFIG, HOST_FILE_MAX, &f->selinux_old, &f->selinux_old_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (f->selinux_old) {
+                r = host_check_writable(SELINUX_CONFIG);
+                if (r < 0)
+                        return r;
+                r = selinux_config_permissive(f->selinux_old, f->selinux_old_size, &content, &size, NULL, 0);
+                if (r < 0)
+                        return log_error_errno(r, SELINUX_CONFIG ": cannot build the new content: %m");
+        }
+        if (run->offline)
+                return 0;
+        r = host_read_kernel_value(SELINUX_ENFORCE, f->selinux_enforce, sizeof(f->selinux_enforce));
+        if (r == -ENOENT) {
+                f->selinux_enforce[0] = 0;
+                return 0;
+        }
+        return r < 0 ? r : 0;
 }
 
 int step_selinux(struct fb_run *run) {

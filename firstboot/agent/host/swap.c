@@ -370,17 +370,25 @@ static int swapoff_active(struct fb_run *run, const struct swap_list *active) {
 }
 
 
-/* Reads fstab and builds its new content; the swap devices it names join units. */
-static int fstab_read(char **ret_old, size_t *ret_old_size, struct swap_list *units, char **ret_new,
-                      size_t *ret_new_size, unsigned *ret_n_commented) {
+/* Every swap device we know of, from /proc/swaps and fstab as check_swap read them (NULL: absent): the
+ * active ones, and in units those and fstab's, commented out by us before or not; and fstab's new
+ * content. */
+static int swap_devices(const struct fb_host_facts *f, struct swap_list *active, struct swap_list *units,
+                        char **ret_new, size_t *ret_new_size, unsigned *ret_n_commented) {
         int r;
 
-        r = host_read_file("/etc/fstab", HOST_FILE_MAX, ret_old, ret_old_size);
-        if (r == -ENOENT)
-                return 0;
+        r = f->swap_proc ? proc_swaps_parse(f->swap_proc, f->swap_proc_size, swap_list_add, active) : 0;
         if (r < 0)
                 return r;
-        r = fstab_disable_swap(*ret_old, *ret_old_size, swap_list_add, units, ret_new, ret_new_size, ret_n_commented);
+        for (size_t i = 0; i < active->n; i++) {
+                r = swap_list_add(active->paths[i], units);
+                if (r < 0)
+                        return r;
+        }
+        if (!f->swap_fstab)
+                return 0;
+        r = fstab_disable_swap(f->swap_fstab, f->swap_fstab_size, swap_list_add, units, ret_new, ret_new_size,
+                               ret_n_commented);
         if (r < 0)
                 return r == -E2BIG ? r : log_error_errno(r, "/etc/fstab: cannot build the new content: %m");
         return 0;
@@ -402,32 +410,40 @@ static int fstab_update(struct fb_run *run, const char *old, const char *content
                                 "comment out the swap entries of /etc/fstab", "active swap entries", after);
 }
 
-static int mask_units(struct fb_run *run, const struct swap_list *paths) {
-        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 4];
-        char units[MAX_SWAP_DEVICES][512];
-        char states[MAX_SWAP_DEVICES][UNIT_STATE_MAX], failed[64], root[PATH_MAX + 8];
-        size_t n = 0, n_mask = 0, k = 0;
-        int r;
+/* The unit names of paths' devices, in units and names (n of them); a path with none is warned about
+ * when warn (the check's turn: the run builds the same list again from the same paths). */
+static size_t swap_unit_names(const struct swap_list *paths, char units[][512], const char **names, bool warn) {
+        size_t n = 0;
 
         for (size_t i = 0; i < paths->n; i++) {
-                r = unit_name_from_path(paths->paths[i], "swap", units[n], sizeof(units[n]));
-                if (r < 0) {
-                        log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
+                if (unit_name_from_path(paths->paths[i], "swap", units[n], sizeof(units[n])) < 0) {
+                        if (warn)
+                                log_warning("%s: no systemd unit name for this path, not masked", paths->paths[i]);
                         continue;
                 }
                 names[n] = units[n];
                 n++;
         }
+        return n;
+}
+
+static int mask_units(struct fb_run *run, const struct swap_list *paths) {
+        const struct fb_host_facts *f = &run->facts; /* check_swap's */
+        const char *names[MAX_SWAP_DEVICES], *mask[MAX_SWAP_DEVICES + 4];
+        char units[MAX_SWAP_DEVICES][512];
+        char failed[64], root[PATH_MAX + 8];
+        char (*states)[FB_RUN_UNIT_STATE_MAX] = f->swap_unit_states;
+        size_t n, n_mask = 0, k = 0;
+
+        n = swap_unit_names(paths, units, names, false);
         if (n == 0)
                 return 0;
-
-        r = unit_query_many(run, UNIT_IS_ENABLED, names, n, states);
-        if (r == -ENOENT) {
+        if (f->swap_units_query == -ENOENT) {
                 run_unchanged(run, STEP, "no systemctl: no swap units to mask");
                 return 0;
         }
-        if (r < 0)
-                return r;
+        if (n != f->swap_n_units || !states)
+                return log_error_errno(-EIO, "the swap units are not those the check before any change found");
 
         mask[k++] = "systemctl";
         if (run->offline) { /* masking is a symlink in the tree's /etc/systemd/system */
@@ -458,10 +474,62 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                                                    .failed = failed });
 }
 
-int step_swap(struct fb_run *run) {
+/* What the step reads of the host, kept for the run: /proc/swaps and /etc/fstab, each parsed here (a line
+ * the step cannot read is refused before any change), fstab a file the run can replace, and the swap
+ * units' is-enabled words. */
+int check_swap(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
         _cleanup_(swap_list_done) struct swap_list active = {}, units = {};
-        _cleanup_free_ char *fstab = NULL, *fstab_new = NULL;
-        size_t fstab_size = 0, fstab_new_size = 0;
+        _cleanup_free_ char *fstab_new = NULL;
+        const char *names[MAX_SWAP_DEVICES];
+        char unit_names[MAX_SWAP_DEVICES][512];
+        size_t fstab_new_size = 0, n;
+        unsigned n_commented = 0;
+        int r;
+
+        _Static_assert(FB_RUN_UNIT_STATE_MAX == UNIT_STATE_MAX, "unit.h's UNIT_STATE_MAX");
+        free(f->swap_proc);
+        free(f->swap_fstab);
+        free(f->swap_unit_states);
+        f->swap_proc = f->swap_fstab = NULL;
+        f->swap_unit_states = NULL;
+        f->swap_proc_size = f->swap_fstab_size = f->swap_n_units = 0;
+        f->swap_units_query = 0;
+        if (run->config->host.swap == FB_SWAP_KEEP)
+                return 0;
+        /* offline, the tree has no swap in use: the running system's is not the tree's */
+        r = run->offline ? -ENOENT : host_read_file("/proc/swaps", HOST_FILE_MAX, &f->swap_proc, &f->swap_proc_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = host_read_file("/etc/fstab", HOST_FILE_MAX, &f->swap_fstab, &f->swap_fstab_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = swap_devices(f, &active, &units, &fstab_new, &fstab_new_size, &n_commented);
+        if (r < 0)
+                return r;
+        if (n_commented > 0) {
+                r = host_check_writable("/etc/fstab");
+                if (r < 0)
+                        return r;
+        }
+
+        n = swap_unit_names(&units, unit_names, names, true);
+        if (n == 0)
+                return 0;
+        f->swap_unit_states = calloc(n, sizeof(*f->swap_unit_states));
+        if (!f->swap_unit_states)
+                return log_error_errno(-ENOMEM, "out of memory");
+        f->swap_n_units = n;
+        r = unit_query_many(run, UNIT_IS_ENABLED, names, n, f->swap_unit_states);
+        f->swap_units_query = r;
+        return r < 0 && r != -ENOENT ? r : 0;
+}
+
+int step_swap(struct fb_run *run) {
+        const struct fb_host_facts *f = &run->facts; /* check_swap's */
+        _cleanup_(swap_list_done) struct swap_list active = {}, units = {};
+        _cleanup_free_ char *fstab_new = NULL;
+        size_t fstab_new_size = 0;
         unsigned n_commented = 0;
         int r, changed = 0;
 
@@ -471,15 +539,7 @@ int step_swap(struct fb_run *run) {
         }
 
         /* Every swap device we know of: active ones, fstab's, and those we commented out before. */
-        r = run->offline ? 0 : read_active_swaps(&active);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < active.n; i++) {
-                r = swap_list_add(active.paths[i], &units);
-                if (r < 0)
-                        return r;
-        }
-        r = fstab_read(&fstab, &fstab_size, &units, &fstab_new, &fstab_new_size, &n_commented);
+        r = swap_devices(f, &active, &units, &fstab_new, &fstab_new_size, &n_commented);
         if (r < 0)
                 return r;
 
@@ -495,7 +555,7 @@ int step_swap(struct fb_run *run) {
                 return r;
         changed |= r > 0;
 
-        r = fstab_update(run, fstab, fstab_new, fstab_new_size, n_commented);
+        r = fstab_update(run, f->swap_fstab, fstab_new, fstab_new_size, n_commented);
         if (r < 0)
                 return r;
         changed |= r > 0;

@@ -10,6 +10,7 @@
 #include "host/hostedit.h"
 #include "log.h"
 #include "macro.h"
+#include "path.h"
 
 #define STEP "sysctl"
 #define SYSCTL_FILE "/etc/sysctl.d/90-kube-firstboot.conf"
@@ -138,10 +139,47 @@ static int apply_one(struct fb_run *run, const struct sysctl_setting *s) {
                                                    .live = true });
 }
 
+/* The sysctl.d file, kept for the run, and one the run can replace; every key exists now, or is a bridge
+ * key, which the modules step (before this one) makes exist by loading br_netfilter. Every missing key is
+ * named. */
+int check_sysctl(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        struct sysctl_setting settings[MAX_SETTINGS];
+        size_t n;
+        int r, first = 0;
+
+        r = host_check_file(SYSCTL_FILE, &f->sysctl_old, &f->sysctl_old_size);
+        if (r < 0)
+                return r;
+        if (run->offline)
+                return 0;
+        n = sysctl_settings(run->config, settings, ELEMENTSOF(settings));
+        for (size_t i = 0; i < n; i++) {
+                char rel[256], abs[300];
+
+                r = sysctl_key_to_path(settings[i].key, rel, sizeof(rel));
+                if (r < 0) {
+                        log_error_errno(r, "sysctl %s: key too long", settings[i].key);
+                        first = first < 0 ? first : r;
+                        continue;
+                }
+                if (strncmp(rel, "net/bridge/", strlen("net/bridge/")) == 0)
+                        continue;
+                snprintf(abs, sizeof(abs), "/proc/sys/%s", rel);
+                if (root_exists(abs))
+                        continue;
+                log_error("sysctl %s: %s does not exist (no such key in this kernel, or its module is not loaded)",
+                          settings[i].key, abs);
+                first = first < 0 ? first : -ENOENT;
+        }
+        return first;
+}
+
 int step_sysctl(struct fb_run *run) {
         struct sysctl_setting settings[MAX_SETTINGS];
-        _cleanup_free_ char *old = NULL, *content = NULL;
-        size_t n, old_size = 0, size;
+        _cleanup_free_ char *content = NULL;
+        const char *old = run->facts.sysctl_old; /* check_sysctl's */
+        size_t n, old_size = run->facts.sysctl_old_size, size;
         char after[64];
         int r, changed = 0;
 
@@ -149,10 +187,6 @@ int step_sysctl(struct fb_run *run) {
         r = sysctl_render(settings, n, &content, &size);
         if (r < 0)
                 return log_error_errno(r, SYSCTL_FILE ": cannot build the content: %m");
-
-        r = host_read_file(SYSCTL_FILE, HOST_FILE_MAX, &old, &old_size);
-        if (r < 0 && r != -ENOENT)
-                return r;
         snprintf(after, sizeof(after), "%zu setting(s)", n);
         r = host_update_file(run, STEP, SYSCTL_FILE, old, old_size, content, size, 0644, WRITE_ATOMIC_MKDIR,
                              "write " SYSCTL_FILE, old ? "other settings" : "absent", after);

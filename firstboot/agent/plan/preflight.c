@@ -287,18 +287,14 @@ static void check_size(struct checks *k, const char *check, unsigned bit, long l
 }
 
 /* kubernetes.cni host-gw: the kubelet runs the standard CNI plugins, which no image brings. */
-static void check_cni_plugins(struct checks *k) {
-        char missing[256];
-        const char *dir;
-
+static void check_cni_plugins(struct checks *k, struct fb_run *run) {
         if (!config_cni_host_gw(k->config))
                 return;
-        dir = host_gw_plugin_dir(missing, sizeof(missing));
-        if (dir) {
-                show(k, "cni", "ok", "bridge, host-local, loopback and portmap in %s (kubernetes.cni host-gw)", dir);
+        if (host_gw_check_plugins(run) >= 0) {
+                show(k, "cni", "ok", "bridge, host-local, loopback and portmap in %s (kubernetes.cni host-gw)",
+                     run->facts.cni_plugin_dir);
                 return;
         }
-        log_error("kubernetes.cni host-gw: %s; install them, or choose kubernetes.cni flannel", missing);
         refused(k, "cni", "the CNI plugins host-gw needs are not installed");
 }
 
@@ -332,7 +328,7 @@ int preflight_check(struct fb_run *run, const struct fb_step *const *steps, size
                 fflush(stdout);
         }
         check_kubelet(&k);
-        check_cni_plugins(&k);
+        check_cni_plugins(&k, run);
         if (c->role == FB_ROLE_CONTROL_PLANE) {
                 /* kubeadm join runs neither check: only the control plane's size matters */
                 char words[128];

@@ -167,7 +167,7 @@ static int init_now(struct fb_run *run, void *userdata) {
         r = control_plane_token(run, token, &expires);
         if (r < 0)
                 return r;
-        r = kubeadm_render_init(c, token, &yaml, &size);
+        r = kubeadm_render_init(c, run->facts.cni_plugin_dir, token, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
         r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, init_timeout_ms(c));
@@ -351,9 +351,10 @@ int check_cni(struct fb_run *run) {
         _cleanup_free_ char *tmpl_path = NULL;
         int r, first;
 
-        /* host-gw's plugins are a check of the preflight (plan/preflight.c); a worker applies no manifest */
-        if (streq(run->config->k8s.cni, "none") || config_cni_host_gw(run->config) ||
-            run->config->role != FB_ROLE_CONTROL_PLANE)
+        if (config_cni_host_gw(run->config)) /* as the preflight's check found them (plan/preflight.c) */
+                return host_gw_check_plugins(run);
+        /* a worker applies no manifest */
+        if (streq(run->config->k8s.cni, "none") || run->config->role != FB_ROLE_CONTROL_PLANE)
                 return 0;
         tmpl_path = rooted(PKGDATADIR "/kube-flannel.yml.in");
         if (!tmpl_path)

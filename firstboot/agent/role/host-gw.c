@@ -46,6 +46,21 @@ const char *host_gw_plugin_dir(char *ret_missing, size_t size) {
         return NULL;
 }
 
+int host_gw_check_plugins(struct fb_run *run) {
+        char missing[256];
+
+        if (run->facts.cni_plugin_dir)
+                return 0;
+        if (run->facts.cni_plugins_missing)
+                return -ENOENT;
+        run->facts.cni_plugin_dir = host_gw_plugin_dir(missing, sizeof(missing));
+        if (run->facts.cni_plugin_dir)
+                return 0;
+        run->facts.cni_plugins_missing = true;
+        return log_error_errno(-ENOENT, "kubernetes.cni host-gw: %s; install them, or choose kubernetes.cni flannel",
+                               missing);
+}
+
 int host_gw_render_conflist(const struct fb_config *c, char **ret, size_t *ret_size) {
         const struct fb_host_entry *self = config_self_host(c);
         char subnet[16], gateway[16];
@@ -90,14 +105,10 @@ int host_gw_render_conflist(const struct fb_config *c, char **ret, size_t *ret_s
 int step_cni_host_gw(struct fb_run *run, const char *step) {
         const struct fb_config *c = run->config;
         _cleanup_free_ char *data = NULL, *old = NULL;
-        char missing[256], after[64], subnet[16];
+        char after[64], subnet[16];
         size_t size = 0, old_size = 0;
-        const char *dir;
         int r;
 
-        dir = host_gw_plugin_dir(missing, sizeof(missing));
-        if (!dir)
-                return log_error_errno(-ENOENT, "kubernetes.cni host-gw: %s", missing);
         r = host_gw_render_conflist(c, &data, &size);
         if (r < 0)
                 return log_error_errno(r, "kubernetes.cni host-gw: this node (%s) has no pod_subnet in hosts",

@@ -16,7 +16,10 @@
 /* The directory (under the root) holding bridge, host-local, loopback and portmap: /opt/cni/bin, else
  * /usr/lib/cni. NULL when neither has them all, with what is missing in ret_missing. */
 const char *host_gw_plugin_dir(char *ret_missing, size_t size);
+/* The plugins' directory, looked for once and kept in run->facts.cni_plugin_dir: 0, or -ENOENT (logged
+ * the first time) when neither directory has them all. */
+int host_gw_check_plugins(struct fb_run *run);
 /* The conflist for this node's pod_subnet; -EADDRNOTAVAIL when it has none. */
 int host_gw_render_conflist(const struct fb_config *c, char **ret, size_t *ret_size);
-/* Writes the conflist (plan: would write). 0 unchanged, 1 written, -errno (logged). */
+/* Writes the conflist (plan: would write); the plugins were found (host_gw_check_plugins()). 0 unchanged, 1 written, -errno (logged). */
 int step_cni_host_gw(struct fb_run *run, const char *step);

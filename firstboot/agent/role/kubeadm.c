@@ -21,9 +21,8 @@ int kubeadm_api_server(const struct fb_config *c, char *buf, size_t size) {
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
 
-static void node_registration(FILE *f, const struct fb_config *c) {
+static void node_registration(FILE *f, const struct fb_config *c, const char *cni_dir) {
         uint32_t addr = config_node_address(c);
-        const char *cni_dir = config_cni_host_gw(c) ? host_gw_plugin_dir(NULL, 0) : NULL;
 
         fprintf(f, "nodeRegistration:\n"
                    "  name: \"%s\"\n"
@@ -48,7 +47,8 @@ static void node_registration(FILE *f, const struct fb_config *c) {
                 fprintf(f, "%s    cni-bin-dir: \"%s\"\n", addr ? "" : "  kubeletExtraArgs:\n", cni_dir);
 }
 
-int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret, size_t *ret_size) {
+int kubeadm_render_init(const struct fb_config *c, const char *cni_bin_dir, const char *token, char **ret,
+                        size_t *ret_size) {
         char ttl[32], service[16], pod[16], advertise[16], api[300];
         uint32_t addr = config_node_address(c);
         struct memstream m;
@@ -80,7 +80,7 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
                    "  advertiseAddress: \"%s\"\n"
                    "  bindPort: %u\n",
                 token, ttl, advertise, c->k8s.control_plane_port);
-        node_registration(m.f, c);
+        node_registration(m.f, c, cni_bin_dir);
         fprintf(m.f, "---\n"
                    "apiVersion: kubeadm.k8s.io/v1beta3\n"
                    "kind: ClusterConfiguration\n"
@@ -121,7 +121,8 @@ int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret
         return memstream_close(&m, false, ret, ret_size);
 }
 
-int kubeadm_render_join(const struct fb_config *c, const struct join_record *rec, char **ret, size_t *ret_size) {
+int kubeadm_render_join(const struct fb_config *c, const char *cni_bin_dir, const struct join_record *rec, char **ret,
+                        size_t *ret_size) {
         struct memstream m;
 
         if (memstream_open(&m) < 0)
@@ -138,6 +139,6 @@ int kubeadm_render_join(const struct fb_config *c, const struct join_record *rec
         for (unsigned i = 0; i < rec->n_ca_cert_hashes; i++)
                 fprintf(m.f, "    - \"%s\"\n", rec->ca_cert_hashes[i]);
         fprintf(m.f, "  timeout: \"5m0s\"\n");
-        node_registration(m.f, c);
+        node_registration(m.f, c, cni_bin_dir);
         return memstream_close(&m, false, ret, ret_size);
 }

@@ -7,11 +7,16 @@
 /* kubeadm.k8s.io/v1beta3 configuration files, rendered from the validated seed. Values are validated
  * before they get here (hostnames, addresses, CIDRs, token, version, repository), and are quoted anyway. */
 
+/* Both take cni_bin_dir, the directory of host-gw's CNI plugins as the checks before any change found it
+ * (struct fb_host_facts), or NULL: the kubelet is told of one other than its default. */
+
 /* InitConfiguration + ClusterConfiguration + KubeletConfiguration (cgroupDriver: systemd). */
-int kubeadm_render_init(const struct fb_config *c, const char *token, char **ret, size_t *ret_size);
+int kubeadm_render_init(const struct fb_config *c, const char *cni_bin_dir, const char *token, char **ret,
+                        size_t *ret_size);
 
 /* JoinConfiguration with bootstrap-token discovery pinned to the record's CA hashes. */
-int kubeadm_render_join(const struct fb_config *c, const struct join_record *rec, char **ret, size_t *ret_size);
+int kubeadm_render_join(const struct fb_config *c, const char *cni_bin_dir, const struct join_record *rec, char **ret,
+                        size_t *ret_size);
 
 /* "24h0m0s" style, as kubeadm prints durations. */
 void format_go_duration(unsigned long long seconds, char buf[static 32]);

@@ -303,7 +303,7 @@ int step_join(struct fb_run *run) {
                                                rec->api_server, API_WAIT_S);
         }
 
-        r = kubeadm_render_join(c, rec, &yaml, &size);
+        r = kubeadm_render_join(c, run->facts.cni_plugin_dir, rec, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
         r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
