@@ -508,3 +508,74 @@ on node-2 kubeadm reset -f
 on node-2 kubeadm join --config "$WORK/join.yaml" --node-name node-2
 expect_fail "join a reset cluster" "connect: connection refused"
 ok "reset removes what init and join wrote, keeps CNI config and ~/.kube"
+
+# ---------------------------------------------------------------- init in phases, and a kubelet slow to serve
+# `kubeadm init phase NAME` for the file phases, each with the flags kubeadm 1.23 gives it, then `kubeadm
+# init --skip-phases=` of them, which finds their files. A kubelet that serves its healthz later than
+# kubeadm's kubelet check waits (BIN/kubeadm.kubelet-healthz-after: seconds after its start) fails a single
+# init, while the phased one succeeds once the kubelet has been up long enough when init runs.
+PHASES=preflight,certs,kubeconfig,kubelet-start,control-plane,etcd
+host phased
+machine phased 2 $VM_2G
+touch "$WORK/phased/bin/kubeadm.ca-ecdsa"
+PH=$WORK/phased/root
+for bad in "foo" "certs" "certs bogus" "etcd --config $FIX/init.yaml" "preflight --cri-socket /x" \
+        "certs all --node-name x --config $FIX/init.yaml" "kubeconfig all --config $FIX/init.yaml --cert-dir /x" \
+        "kubelet-start --config $FIX/init.yaml extra" "addon all --config $FIX/init.yaml"; do
+        # shellcheck disable=SC2086  # the words of a command line
+        on phased kubeadm init phase $bad
+        [ "$rc" -eq 1 ] || fail "init phase $bad: expected exit 1, got $rc: $out"
+done
+on phased kubeadm init phase etcd --config "$FIX/init.yaml"
+expect_fail "etcd without local" "unknown flag: --config"
+on phased kubeadm init phase preflight --cri-socket /x
+expect_fail "preflight's flags" "unknown flag: --cri-socket"
+on phased kubeadm init phase kubeconfig all --config "$FIX/init.yaml" --cert-dir /x
+expect_fail "kubeconfig --config with --cert-dir" "can not mix '--config' with arguments [cert-dir]"
+on phased kubeadm init phase certs bogus
+expect_fail "unknown certs phase" 'unknown command "bogus" for "kubeadm init phase certs"'
+[ ! -e "$PH/etc/kubernetes" ] || fail "refused phases wrote files"
+on phased kubeadm init phase kubeconfig all --config "$FIX/init.yaml"
+expect_fail "kubeconfig before certs" "error execution phase kubeconfig/admin: couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such file or directory"
+on phased kubeadm init --config "$FIX/init.yaml" --skip-phases=$PHASES
+expect_fail "init skipping phases that never ran" "error execution phase wait-control-plane: cannot obtain client: failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory"
+ok "init phase: unknown phases, sub-phases and flags refused as kubeadm 1.23 does; a phase's missing products too"
+
+echo 196 >"$WORK/phased/bin/kubeadm.kubelet-healthz-after"   # a second past kubeadm's kubelet check
+on phased kubeadm init --config "$FIX/init.yaml"
+expect_fail "single init, slow kubelet" "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster"
+assert_contains "$out" "[kubelet-check] Initial timeout of 40s passed." "kubelet check"
+on phased kubeadm reset -f
+expect_ok "reset after the failed init"
+for phase in preflight "certs all" "kubeconfig all" kubelet-start "control-plane all" "etcd local"; do
+        # shellcheck disable=SC2086
+        on phased kubeadm init phase $phase --config "$FIX/init.yaml"
+        expect_ok "init phase $phase"
+done
+for f in pki/ca.crt pki/apiserver.crt pki/etcd/server.crt pki/sa.key admin.conf kubelet.conf manifests/kube-apiserver.yaml \
+        manifests/kube-scheduler.yaml manifests/etcd.yaml; do
+        [ -s "$PH/etc/kubernetes/$f" ] || fail "the phases wrote no /etc/kubernetes/$f"
+done
+[ -s "$PH/var/lib/kubelet/config.yaml" ] || fail "kubelet-start wrote no config.yaml"
+ca_before=$(sha256sum <"$PH/etc/kubernetes/pki/ca.crt")
+sleep 2   # the kubelet started more than a second ago: what is left of its 196 s is within the kubelet check
+on phased kubeadm init --config "$FIX/init.yaml" --skip-phases=$PHASES
+expect_ok "init after the phases"
+assert_contains "$out" "Your Kubernetes control-plane has initialized successfully!" "phased init"
+case "$out" in *"[certs]"* | *"[kubeconfig]"* | *"[preflight]"* | *"[kubelet-start]"*) fail "skipped phases ran: $out" ;; esac
+assert_eq "$ca_before" "$(sha256sum <"$PH/etc/kubernetes/pki/ca.crt")" "the CA the phases made"
+on phased kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz
+expect_ok "API server after the phased init"
+ok "a kubelet slow to serve fails a single init; the phased init (phases, then init --skip-phases) succeeds"
+
+# The phases again on the initialised control plane: their files are reused (a retry after a crash needs
+# no reset), preflight refuses what exists.
+on phased kubeadm init phase certs all --config "$FIX/init.yaml"
+expect_ok "certs again"
+assert_contains "$out" "[certs] Using existing ca certificate authority" "certs reused"
+on phased kubeadm init phase kubeconfig all --config "$FIX/init.yaml"
+expect_ok "kubeconfig again"
+assert_contains "$out" '[kubeconfig] Using existing kubeconfig file: "/etc/kubernetes/admin.conf"' "kubeconfigs reused"
+on phased kubeadm init phase preflight --config "$FIX/init.yaml"
+expect_fail "preflight on an initialised control plane" "[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]"
+ok "the file phases reuse what they wrote; preflight refuses an existing control plane"

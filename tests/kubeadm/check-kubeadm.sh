@@ -126,6 +126,50 @@ check_tools() {
 }
 check "the tools kubeadm's preflight looks for are on this machine" check_tools
 
+# ---------------------------------------------------------------- init phases: flags and refusals
+# The file phases a phased init runs one by one (`kubeadm init phase NAME --config FILE`): the stand-in
+# gives each exactly the flags kubeadm 1.23 lists for it, and refuses what kubeadm refuses, in its words
+# (the first line). Neither writes anything here: --help and refused command lines only.
+PHASES=(preflight "certs all" "kubeconfig all" kubelet-start "control-plane all" "etcd local")
+phase_standin() {
+        local d=$WORK/phase-standin
+        if [ ! -e "$d/kubeadm" ]; then
+                mkdir -p "$d/root"
+                ln -s "$TOP/tests/stand-ins/kubeadm" "$d/kubeadm"
+                echo "$d/root" >"$d/kubeadm.root"
+        fi
+        env -i PATH="$d" "$d/kubeadm" "$@"
+}
+# phase_flags OUTPUT: the long flags of a --help's "Flags:" section, sorted
+phase_flags() { sed -n '/^Flags:/,/^$/p' | grep -oE '^ +(-[a-z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort | tr '\n' ' '; }
+check_phase_flags() {
+        local p real standin
+        for p in "${PHASES[@]}"; do
+                # shellcheck disable=SC2086  # the phase's words
+                real=$(cd / && unshare -n "$KUBEADM" init phase $p --help 2>&1 | phase_flags)
+                # shellcheck disable=SC2086
+                standin=$(phase_standin init phase $p --help 2>&1 | phase_flags)
+                [ -n "$real" ] || fail "kubeadm init phase $p --help listed no flags"
+                assert_eq "$real" "$standin" "the flags of init phase $p"
+                echo "init phase $p: $real"
+        done
+}
+check "init phases: the stand-in's flags are kubeadm's" check_phase_flags
+check_phase_refusals() {
+        local cfg=$TOP/tests/data/fixtures/kubeadm/init.yaml line real standin rc
+        for line in "etcd --config $cfg" "preflight --cri-socket /x --config $cfg" "certs all --node-name x --config $cfg" \
+                "kubeconfig all --config $cfg --cert-dir /x" "kubelet-start --config $cfg extra" "certs bogus" \
+                "control-plane all --config $cfg --kubernetes-version v1.23.0"; do
+                # shellcheck disable=SC2086  # the command line's words
+                real=$(cd / && unshare -n "$KUBEADM" init phase $line 2>&1) && fail "kubeadm accepted init phase $line"
+                # shellcheck disable=SC2086
+                standin=$(phase_standin init phase $line 2>&1) && fail "the stand-in accepted init phase $line"
+                assert_eq "$(head -n 1 <<<"$real")" "$(head -n 1 <<<"$standin")" "init phase $line"
+                echo "init phase $line: $(head -n 1 <<<"$real")"
+        done
+}
+check "init phases: the stand-in refuses what kubeadm refuses, in its words" check_phase_refusals
+
 # ---------------------------------------------------------------- the sandbox
 
 # sandbox HOST NAME CMD...: CMD in HOST's network namespace, with hostname HOST and a private mount

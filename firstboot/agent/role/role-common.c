@@ -17,6 +17,7 @@
 #include "join/endpoint.h"
 #include "path.h"
 #include "random.h"
+#include "role/image-archive.h"
 #include "role/role.h"
 #include "spawn.h"
 
@@ -101,8 +102,33 @@ static int load_image(struct fb_run *run, void *userdata) {
         return 0;
 }
 
+/* On a worker: 1 when the archive holds only images a control plane runs (its manifest.json's RepoTags), so
+ * that it is not loaded; 0 to load it (also when its manifest cannot be read: docker load then judges). */
+static int worker_skips_image(struct fb_run *run, int dir_fd, const char *dir, const char *name) {
+        _cleanup_close_ int fd = -1;
+        char tag[256], why[512];
+        int r;
+
+        if (run->config->role == FB_ROLE_CONTROL_PLANE)
+                return 0;
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        r = fd < 0 ? negative_errno() : image_archive_control_plane_only(fd, tag, sizeof(tag));
+        if (r == -EBADMSG)
+                log_warning("%s/%s: no readable manifest.json (not a docker-archive tarball?); loading it", dir, name);
+        else if (r < 0)
+                log_warning_errno(r, "%s/%s: cannot read its manifest.json: %m; loading it", dir, name);
+        if (r < 0)
+                return 0;
+        if (r == 0)
+                return 0;
+        snprintf(why, sizeof(why), "%s: %s, a control-plane image; a worker does not run it", name, tag);
+        run_unchanged(run, "images", why);
+        return 1;
+}
+
 /* Image tarballs the lab image ships (docker save output), loaded once each; the state directory
- * remembers which were loaded (name, size and mtime), so a re-run does not load them again. */
+ * remembers which were loaded (name, size and mtime), so a re-run does not load them again. A worker
+ * skips the control plane's own images. */
 int step_images(struct fb_run *run) {
         static const char STEP[] = "images";
         _cleanup_buffer_ struct buffer loaded = BUFFER_INIT(IMAGES_LOADED_MAX);
@@ -156,6 +182,8 @@ int step_images(struct fb_run *run) {
                         r = log_error_errno(-ENOMEM, "%s/%s: %m", dir, name);
                         goto finish;
                 }
+                if (worker_skips_image(run, dir_fd, dir, name))
+                        continue;
                 if (loaded.data && strstr(loaded.data, key)) {
                         run_unchanged(run, STEP, what);
                         continue;
