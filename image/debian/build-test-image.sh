@@ -266,6 +266,10 @@ cat >"$R/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'EOF'
 ExecStart=
 ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
 EOF
+# udev may handle ttyS0 minutes into a boot under emulation beside other guests; systemd's 90 s wait for the
+# device would then fail the console's getty for good, and the tests type on that console.
+install -d "$R/etc/systemd/system/dev-ttyS0.device.d"
+printf '%s\n' '[Unit]' 'JobTimeoutSec=0' 'JobRunningTimeoutSec=0' >"$R/etc/systemd/system/dev-ttyS0.device.d/wait.conf"
 # The tests read what root's shell prints on the console line by line: no bracketed-paste switch (ESC [?2004l)
 # before a command's first line of output.
 printf '%s\n' '$include /etc/inputrc' 'set enable-bracketed-paste off' >"$R/root/.inputrc"
