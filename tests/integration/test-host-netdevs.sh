@@ -183,6 +183,74 @@ assert_eq "BRIDGE=br0" "$(grep BRIDGE= "$d/root/$NS/ifcfg-eth0")" "bridge-ifcfg:
 second_run "$d"
 ok "CentOS: a bridge's STP, DELAY and BRIDGING_OPTS (hundredths of a second)"
 
+# ---- a bond with ARP monitoring (network-config v2): BONDING_OPTS, ip's options, the .netdev's [Bond] -----
+d=$WORK/bond-arp
+case_dir "$d"
+second_eth "$d"
+cat >"$d/seed/network-config" <<'EOF'
+version: 2
+ethernets:
+  eth0: {}
+  eth1: {}
+bonds:
+  bond0:
+    interfaces: [eth0, eth1]
+    addresses: [192.168.220.104/24]
+    parameters:
+      mode: active-backup
+      arp-interval: 200
+      arp-ip-targets: [192.168.220.1, 192.168.220.2]
+      arp-validate: all
+      arp-all-targets: all
+      gratuitous-arp: 2
+      fail-over-mac-policy: follow
+      primary-reselect-policy: better
+      all-slaves-active: true
+      packets-per-slave: 3
+      learn-packet-interval: 4
+EOF
+run_host "$d"
+assert_eq "TYPE=Bond
+BONDING_MASTER=yes
+BONDING_OPTS=\"mode=active-backup arp_interval=200 arp_ip_target=192.168.220.1,192.168.220.2 arp_validate=all\
+ arp_all_targets=all num_grat_arp=2 fail_over_mac=follow primary_reselect=better all_slaves_active=1\
+ packets_per_slave=3 lp_interval=4\"" "$(grep -E '^(TYPE|BONDING_MASTER|BONDING_OPTS)=' "$d/root/$NS/ifcfg-bond0")" \
+        "bond-arp: ifcfg-bond0"
+assert_eq "ip link add bond0 type bond mode active-backup arp_interval 200 arp_ip_target 192.168.220.1,192.168.220.2\
+ arp_validate all arp_all_targets all num_grat_arp 2 fail_over_mac follow primary_reselect better all_slaves_active 1\
+ packets_per_slave 3 lp_interval 4" "$(changing_calls "$d" | grep '^ip link add')" "bond-arp: ip link add"
+[ -d "$d/root/sys/class/net/bond0/bonding" ] || fail "bond-arp: the stand-in made no bond0"
+second_run "$d"
+
+d=$WORK/bond-arp-networkd
+case_dir "$d"
+second_eth "$d"
+printf 'ID=debian\n' >"$d/root/etc/os-release"
+mkdir -p "$d/root/lib/systemd/system"
+touch "$d/root/lib/systemd/system/systemd-networkd.service"
+unit "$d" systemd-networkd enabled
+cp "$WORK/bond-arp/seed/network-config" "$d/seed/"
+run_host "$d"
+assert_eq "$ND_HEAD
+[NetDev]
+Name=bond0
+Kind=bond
+
+[Bond]
+Mode=active-backup
+ARPIntervalSec=200ms
+ARPIPTargets=192.168.220.1 192.168.220.2
+ARPValidate=all
+ARPAllTargets=all
+GratuitousARP=2
+FailOverMACPolicy=follow
+PrimaryReselectPolicy=better
+AllSlavesActive=yes
+PacketsPerSlave=3
+LearnPacketIntervalSec=4" "$(cat "$d/root/$ND/10-kube-firstboot-bond0.netdev")" "bond-arp-networkd: .netdev"
+second_run "$d"
+ok "a bond's ARP monitoring and the options with it: BONDING_OPTS and ip (targets by commas), .netdev [Bond] (by spaces)"
+
 # ---- refused before any change ------------------------------------------------------------------------
 refused() { # D MESSAGE
         local d=$1 message=$2 before

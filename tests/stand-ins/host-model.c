@@ -794,6 +794,29 @@ static bool is_uint(const char *s) {
         return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10;
 }
 
+/* iproute2's get_addr32(): a dotted IPv4 address of four numbers up to 255 */
+static bool is_ipv4(const char *s) {
+        unsigned a, b, c, d;
+        char end;
+        return sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4 && a < 256 && b < 256 && c < 256 && d < 256 &&
+               strspn(s, "0123456789.") == strlen(s);
+}
+
+/* arp_ip_target's value: IPv4 addresses separated by commas; ip stops at the bonding driver's 16th */
+static const char *bad_arp_target(const char *value) {
+        static char word[64];
+        const char *p = value;
+        for (int i = 0; i < 16 && *p; i++) {
+                size_t n = strcspn(p, ",");
+                snprintf(word, sizeof(word), "%.*s", (int) (n < sizeof(word) ? n : sizeof(word) - 1), p);
+                if (!is_ipv4(word))
+                        return word;
+                p += n;
+                p += *p == ',';
+        }
+        return NULL;
+}
+
 /* ip link add NAME type bond|bridge OPTIONS, ip link add link DEV name NAME type vlan id ID: what iproute2
  * checks of the options (unknown ones: its usage and exit status 1; a bad value: exit 255), then the kernel. */
 static void model_ip_link_add(int argc, char **argv) {
@@ -809,12 +832,33 @@ static void model_ip_link_add(int argc, char **argv) {
                 { "bond", "xmit_hash_policy", "layer2 layer2+3 layer3+4 encap2+3 encap3+4 vlan+srcmac" },
                 { "bond", "ad_select", "stable bandwidth count" },
                 { "bond", "primary", "" },
+                { "bond", "arp_interval", NULL },
+                { "bond", "arp_ip_target", "" },
+                { "bond", "arp_validate", "none active backup all filter filter_active filter_backup" },
+                { "bond", "arp_all_targets", "any all" },
+                { "bond", "num_grat_arp", NULL },
+                { "bond", "fail_over_mac", "none active follow" },
+                { "bond", "primary_reselect", "always better failure" },
+                { "bond", "all_slaves_active", NULL },
+                { "bond", "packets_per_slave", NULL },
+                { "bond", "lp_interval", NULL },
                 { "bridge", "stp_state", NULL },
                 { "bridge", "forward_delay", NULL },
                 { "bridge", "hello_time", NULL },
                 { "bridge", "max_age", NULL },
                 { "bridge", "ageing_time", NULL },
                 { "bridge", "priority", NULL },
+        };
+        /* numbers ip parses narrower than get_u32 (max), and the range of those the kernel takes */
+        static const struct {
+                const char *option;
+                unsigned long max, kernel_min, kernel_max;
+        } ranges[] = {
+                { "arp_interval", 4294967295ul, 0, 2147483647ul },
+                { "num_grat_arp", 255, 0, 255 },
+                { "all_slaves_active", 255, 0, 1 },
+                { "packets_per_slave", 4294967295ul, 0, 65535 },
+                { "lp_interval", 4294967295ul, 1, 2147483647ul },
         };
         char p[PATH_MAX], mac[32];
         const char *name = NULL, *link = NULL, *type = NULL;
@@ -867,11 +911,31 @@ static void model_ip_link_add(int argc, char **argv) {
                                 rc = 1;
                                 return;
                         }
+                        if (a + 1 < argc && strcmp(argv[a], "arp_ip_target") == 0 && bad_arp_target(argv[a + 1])) {
+                                printf("Error: an IP address is expected rather than \"%s\"\n",
+                                       bad_arp_target(argv[a + 1]));
+                                rc = 1;
+                                return;
+                        }
+                        unsigned long max = 0, kernel_min = 0, kernel_max = 0;
+                        for (size_t k = 0; k < sizeof(ranges) / sizeof(ranges[0]); k++)
+                                if (strcmp(ranges[k].option, argv[a]) == 0) {
+                                        max = ranges[k].max;
+                                        kernel_min = ranges[k].kernel_min;
+                                        kernel_max = ranges[k].kernel_max;
+                                }
                         if (a + 1 >= argc || (options[i].values ? (options[i].values[0] && !word_of(argv[a + 1], options[i].values))
-                                                                 : !is_uint(argv[a + 1]))) {
+                                                                 : !is_uint(argv[a + 1]) ||
+                                                                           (max && strtoul(argv[a + 1], NULL, 10) > max))) {
                                 printf("Error: argument \"%s\" is wrong: invalid %s\n", a + 1 < argc ? argv[a + 1] : "",
-                                       argv[a]);
+                                       strcmp(argv[a], "num_grat_arp") == 0 ? "num_grat_arp|num_unsol_na" : argv[a]);
                                 rc = 255;
+                                return;
+                        }
+                        if (kernel_max && (strtoul(argv[a + 1], NULL, 10) < kernel_min ||
+                                           strtoul(argv[a + 1], NULL, 10) > kernel_max)) {
+                                printf("RTNETLINK answers: Invalid argument\n");
+                                rc = 2;
                                 return;
                         }
                 }

@@ -335,6 +335,58 @@ static void test_netconfig_netdevs(void **state) {
         config_done(&c);
 }
 
+/* A bond's ARP monitoring and the bonding options that go with it, under the names cloud-init documents. */
+static void test_netconfig_bond_arp(void **state) {
+        static const char *const names[] = { "arp_interval",     "arp_ip_target",     "arp_validate",
+                                             "arp_all_targets",  "num_grat_arp",      "fail_over_mac",
+                                             "primary_reselect", "all_slaves_active", "packets_per_slave",
+                                             "lp_interval" };
+        static const char *const values[] = { "200", "10.0.0.1,10.0.0.2", "all", "all", "3", "active", "better",
+                                              "1", "2", "5" };
+        struct fb_config c;
+
+        /* v1, as cloud-init's bond params: the target list as one value, sysfs' 0 and 1 */
+        expect_ok(&c, MD, UD,
+                  "version: 1\nconfig:\n  - {type: physical, name: eth0}\n"
+                  "  - type: bond\n    name: bond0\n    bond_interfaces: [eth0]\n    params:\n"
+                  "      bond-arp_interval: 200\n      bond-arp_ip_target: \"10.0.0.1, 10.0.0.2\"\n"
+                  "      bond-arp_validate: all\n      bond-arp_all_targets: all\n      bond-num_grat_arp: 3\n"
+                  "      bond-fail_over_mac: active\n      bond-primary_reselect: better\n"
+                  "      bond-all_slaves_active: 1\n      bond-packets_per_slave: 2\n      bond-lp_interval: 5\n");
+        assert_int_equal(c.ifaces[1].n_params, ELEMENTSOF(names));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                assert_string_equal(fb_bond_params[c.ifaces[1].params[i].id].name, names[i]);
+                assert_string_equal(c.ifaces[1].params[i].value, values[i]);
+        }
+        config_done(&c);
+
+        /* v2, as cloud-init's docs name them */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    interfaces: [eth0]\n    parameters:\n"
+                  "      arp-interval: 200\n      arp-ip-targets: [10.0.0.1, 10.0.0.2]\n      arp-validate: all\n"
+                  "      arp-all-targets: all\n      gratuitous-arp: 3\n      fail-over-mac-policy: active\n"
+                  "      primary-reselect-policy: better\n      all-slaves-active: true\n      packets-per-slave: 2\n"
+                  "      learn-packet-interval: 5\n");
+        assert_int_equal(c.ifaces[1].n_params, ELEMENTSOF(names));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                assert_string_equal(fb_bond_params[c.ifaces[1].params[i].id].name, names[i]);
+                assert_string_equal(c.ifaces[1].params[i].value, values[i]);
+        }
+        config_done(&c);
+
+        /* netplan's newer names, and the misspelling cloud-init takes */
+        expect_ok(&c, MD, UD,
+                  "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    interfaces: [eth0]\n    parameters:\n"
+                  "      all-members-active: false\n      packets-per-member: 0\n      gratuitious-arp: 2\n");
+        assert_int_equal(c.ifaces[1].n_params, 3);
+        assert_string_equal(fb_bond_params[c.ifaces[1].params[0].id].name, "all_slaves_active");
+        assert_string_equal(c.ifaces[1].params[0].value, "0");
+        assert_string_equal(fb_bond_params[c.ifaces[1].params[1].id].name, "packets_per_slave");
+        assert_string_equal(fb_bond_params[c.ifaces[1].params[2].id].name, "num_grat_arp");
+        assert_string_equal(c.ifaces[1].params[2].value, "2");
+        config_done(&c);
+}
+
 static void test_netconfig_netdev_errors(void **state) {
         static const struct {
                 const char *nc, *expected;
@@ -355,8 +407,39 @@ static void test_netconfig_netdev_errors(void **state) {
                   "bonds.bond0.parameters.primary: eth1 is not one of bond0's interfaces" },
                 { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {mode: fastest}\n",
                   "/seed/network-config:5:24: bonds.bond0.parameters.mode: \"fastest\" is not one of: balance-rr" },
-                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-interval: 5}\n",
-                  "bonds.bond0.parameters.arp-interval: arp-interval is not a bond parameter kube-firstboot applies" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-intervall: 5}\n",
+                  "bonds.bond0.parameters.arp-intervall: arp-intervall is not a bond parameter kube-firstboot applies" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-validate: filter}\n",
+                  "/seed/network-config:5:32: bonds.bond0.parameters.arp-validate: \"filter\" is not one of: none active "
+                  "backup all" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-all-targets: some}\n",
+                  "bonds.bond0.parameters.arp-all-targets: \"some\" is not one of: any all" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {fail-over-mac-policy: keep}\n",
+                  "bonds.bond0.parameters.fail-over-mac-policy: \"keep\" is not one of: none active follow" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {primary-reselect-policy: never}\n",
+                  "bonds.bond0.parameters.primary-reselect-policy: \"never\" is not one of: always better failure" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {gratuitous-arp: 256}\n",
+                  "bonds.bond0.parameters.gratuitous-arp: \"256\" is not a whole number of units from 0 to 255" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {packets-per-slave: 65536}\n",
+                  "bonds.bond0.parameters.packets-per-slave: \"65536\" is not a whole number of units from 0 to 65535" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {learn-packet-interval: 0}\n",
+                  "bonds.bond0.parameters.learn-packet-interval: \"0\" is not a whole number of units from 1 to" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {all-slaves-active: 2}\n",
+                  "bonds.bond0.parameters.all-slaves-active: \"2\" is not a boolean" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-interval: -1}\n",
+                  "bonds.bond0.parameters.arp-interval: \"-1\" is not a whole number of milliseconds" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters:\n"
+                  "      arp-ip-targets: [10.0.0.1, 10.0.0.300]\n",
+                  "/seed/network-config:6:34: bonds.bond0.parameters.arp-ip-targets[1]: \"10.0.0.300\" is not an IPv4 "
+                  "address" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters: {arp-ip-targets: []}\n",
+                  "bonds.bond0.parameters.arp-ip-targets: no address; give at least one" },
+                { "version: 2\nethernets: {eth0: {}}\nbonds:\n  bond0:\n    parameters:\n      arp-ip-targets: [10.0.0.1, "
+                  "10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6, 10.0.0.7, 10.0.0.8, 10.0.0.9, 10.0.0.10, 10.0.0.11, "
+                  "10.0.0.12, 10.0.0.13, 10.0.0.14, 10.0.0.15, 10.0.0.16, 10.0.0.17]\n",
+                  "more than 16 addresses (the bonding driver's limit)" },
+                { "version: 1\nconfig:\n  - {type: bond, name: bond0, params: {bond-arp_ip_target: \"10.0.0.1,fe80::1\"}}\n",
+                  "/seed/network-config:3:60: config[0].params.bond-arp_ip_target: \"fe80::1\" is not an IPv4 address" },
                 { "version: 1\nconfig:\n  - {type: bond, name: bond0, params: {bond-ad_num_ports: 2}}\n",
                   "config[0].params.bond-ad_num_ports: bond-ad_num_ports is a status the kernel reports, not a setting" },
                 { "version: 1\nconfig:\n  - {type: bridge, name: br0, params: {bridge_pathcost: [eth0 75]}}\n",
@@ -377,4 +460,5 @@ static void test_netconfig_netdev_errors(void **state) {
 }
 
 UNIT_TEST_MAIN(NULL, NULL, test_netconfig_v1_forms, test_netconfig_v2_forms, test_netconfig_errors,
-               test_netconfig_too_many_interfaces, test_netconfig_netdevs, test_netconfig_netdev_errors)
+               test_netconfig_too_many_interfaces, test_netconfig_netdevs, test_netconfig_bond_arp,
+               test_netconfig_netdev_errors)

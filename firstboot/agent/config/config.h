@@ -19,7 +19,8 @@
 #define FB_MAX_ROUTES 8 /* static routes of one interface, besides the default one */
 #define FB_MAX_SSH_KEY_LEN 8192
 #define FB_MAX_MEMBERS 4 /* interfaces of one bond or bridge */
-#define FB_MAX_NETDEV_PARAMS 8 /* parameters of one bond or bridge */
+#define FB_MAX_NETDEV_PARAMS 18 /* parameters of one bond or bridge: each of fb_bond_params once */
+#define FB_MAX_ARP_TARGETS 16 /* the bonding driver's limit */
 
 enum fb_role { FB_ROLE_UNSET, FB_ROLE_CONTROL_PLANE, FB_ROLE_WORKER };
 enum fb_swap { FB_SWAP_OFF, FB_SWAP_KEEP };
@@ -71,8 +72,8 @@ struct fb_netdev_param_info {
         const char *name;     /* the kernel's: in sysfs, ip-link(8) and BONDING_OPTS (miimon, forward_delay) */
         const char *v1, *v2;  /* cloud-init's keys: v1 params (bond-miimon, bridge_fd), v2 parameters */
         const char *networkd; /* the key of the .netdev's [Bond] or [Bridge] section */
-        enum { FB_PARAM_UINT, FB_PARAM_MS, FB_PARAM_SECONDS, FB_PARAM_BOOL, FB_PARAM_CHOICE } type;
-        unsigned long long min, max; /* UINT, MS, SECONDS */
+        enum { FB_PARAM_UINT, FB_PARAM_MS, FB_PARAM_SECONDS, FB_PARAM_BOOL, FB_PARAM_CHOICE, FB_PARAM_IPV4_LIST } type;
+        unsigned long long min, max; /* UINT, MS, SECONDS; IPV4_LIST: how many addresses */
         const char *choices;  /* CHOICE: space separated */
 };
 extern const struct fb_netdev_param_info fb_bond_params[];
@@ -81,10 +82,10 @@ extern const struct fb_netdev_param_info fb_bridge_params[];
 extern const size_t fb_bridge_params_count;
 
 /* One parameter given: its entry in fb_bond_params or fb_bridge_params, and its value as seeds write it
- * (seconds for SECONDS, milliseconds for MS, 0 or 1 for BOOL). */
+ * (seconds for SECONDS, milliseconds for MS, 0 or 1 for BOOL, addresses separated by commas for IPV4_LIST). */
 struct fb_netdev_param {
         unsigned id;
-        char value[24];
+        char value[FB_MAX_ARP_TARGETS * 16];
 };
 
 struct fb_iface {

@@ -25,6 +25,25 @@ const struct fb_netdev_param_info fb_bond_params[] = {
         { "downdelay", "downdelay", "down-delay", "DownDelaySec", FB_PARAM_MS, 0, INT_MAX, NULL },
         { "min_links", "min_links", "min-links", "MinLinks", FB_PARAM_UINT, 0, 65535, NULL },
         { "ad_select", "ad_select", "ad-select", "AdSelect", FB_PARAM_CHOICE, 0, 0, "stable bandwidth count" },
+        { "arp_interval", "arp_interval", "arp-interval", "ARPIntervalSec", FB_PARAM_MS, 0, INT_MAX, NULL },
+        /* BONDING_OPTS and ip-link(8) separate the addresses by commas, the .netdev by spaces */
+        { "arp_ip_target", "arp_ip_target", "arp-ip-targets", "ARPIPTargets", FB_PARAM_IPV4_LIST, 1,
+          FB_MAX_ARP_TARGETS, NULL },
+        { "arp_validate", "arp_validate", "arp-validate", "ARPValidate", FB_PARAM_CHOICE, 0, 0,
+          "none active backup all" },
+        { "arp_all_targets", "arp_all_targets", "arp-all-targets", "ARPAllTargets", FB_PARAM_CHOICE, 0, 0, "any all" },
+        { "num_grat_arp", "num_grat_arp", "gratuitous-arp", "GratuitousARP", FB_PARAM_UINT, 0, 255, NULL },
+        { "fail_over_mac", "fail_over_mac", "fail-over-mac-policy", "FailOverMACPolicy", FB_PARAM_CHOICE, 0, 0,
+          "none active follow" },
+        { "primary_reselect", "primary_reselect", "primary-reselect-policy", "PrimaryReselectPolicy",
+          FB_PARAM_CHOICE, 0, 0, "always better failure" },
+        { "all_slaves_active", "all_slaves_active", "all-slaves-active", "AllSlavesActive", FB_PARAM_BOOL, 0, 0,
+          NULL },
+        { "packets_per_slave", "packets_per_slave", "packets-per-slave", "PacketsPerSlave", FB_PARAM_UINT, 0, 65535,
+          NULL },
+        /* seconds in all three: the kernel's unit, and a .netdev's time without a unit */
+        { "lp_interval", "lp_interval", "learn-packet-interval", "LearnPacketIntervalSec", FB_PARAM_UINT, 1, INT_MAX,
+          NULL },
 };
 const size_t fb_bond_params_count = ELEMENTSOF(fb_bond_params);
 
@@ -57,6 +76,17 @@ static const struct {
         { "bridge_gcint", "is gone from the kernel; neither ifcfg nor systemd-networkd has it" },
 };
 
+/* Other spellings of a key: netplan's newer names of v2's, the misspelling cloud-init and netplan take,
+ * the v1 name cloud-init's v2 conversion writes. */
+static const struct {
+        const char *alias, *key;
+} bond_aliases[] = {
+        { "all-members-active", "all-slaves-active" },
+        { "packets-per-member", "packets-per-slave" },
+        { "gratuitious-arp", "gratuitous-arp" },
+        { "learn_packet_interval", "lp_interval" },
+};
+
 /* v1's "bond-mode", "bond_mode" and "mode" are one key, as cloud-init reads them. */
 static void v1_bond_key(const char *key, char *ret, size_t size) {
         size_t n = 0;
@@ -68,20 +98,67 @@ static void v1_bond_key(const char *key, char *ret, size_t size) {
         ret[n] = 0;
 }
 
+/* IPv4 addresses: a list, or one scalar of them separated by commas or spaces (v1, as ifupdown's
+ * bond-arp-ip-target); joined by commas into ret. */
+static int address_list(struct schema_ctx *x, const struct fb_netdev_param_info *info, const struct ynode *v,
+                        char *ret, size_t size) {
+        size_t n_items = v->type == YNODE_SEQUENCE ? v->n_items : 1, count = 0, len = 0;
+
+        ret[0] = 0;
+        for (size_t i = 0; i < n_items; i++) {
+                const struct ynode *item = v->type == YNODE_SEQUENCE ? v->items[i] : v;
+                size_t old = v->type == YNODE_SEQUENCE ? schema_path_index(x, i) : x->path_len;
+                char words[FB_MAX_ARP_TARGETS * 16 + 16];
+                const char *s;
+                escaped_t e;
+                int r = 0;
+
+                if (schema_scalar(x, item, &s) < 0)
+                        r = -EINVAL;
+                else if (strscpy(words, sizeof(words), s) < 0)
+                        r = schema_error_at(x, item, "more than %llu addresses (the bonding driver's limit)", info->max);
+                for (char *save = NULL, *w = r < 0 ? NULL : strtok_r(words, ", \t", &save); w;
+                     w = strtok_r(NULL, ", \t", &save)) {
+                        char text[16];
+                        uint32_t a;
+                        if (parse_ipv4(w, &a) < 0)
+                                r = schema_error_at(x, item, "\"%s\" is not an IPv4 address like 192.168.220.1",
+                                                    esc(w, e));
+                        else if (++count > info->max)
+                                r = schema_error_at(x, item, "more than %llu addresses (the bonding driver's limit)",
+                                                    info->max);
+                        else {
+                                format_ipv4(a, text);
+                                len += (size_t) snprintf(ret + len, size - len, "%s%s", len ? "," : "", text);
+                        }
+                        if (r < 0)
+                                break;
+                }
+                schema_path_restore(x, old);
+                if (r < 0)
+                        return r;
+        }
+        if (count < info->min)
+                return schema_error_at(x, v, "no address; give at least one");
+        return 0;
+}
+
 static int param_value(struct schema_ctx *x, const struct fb_netdev_param_info *info, const struct ynode *v,
                        char *ret, size_t size) {
         unsigned long long n;
         const char *s;
         escaped_t e;
 
+        if (info->type == FB_PARAM_IPV4_LIST)
+                return address_list(x, info, v, ret, size);
         if (schema_scalar(x, v, &s) < 0)
                 return -EINVAL;
         switch (info->type) {
         case FB_PARAM_BOOL: {
                 bool on;
-                /* v1 writes bridge_stp as ifupdown does: on or off */
-                if (streq(s, "on") || streq(s, "off"))
-                        on = streq(s, "on");
+                /* v1 writes bridge_stp as ifupdown does (on or off), bond flags as sysfs does (0 or 1) */
+                if (streq(s, "on") || streq(s, "off") || streq(s, "1") || streq(s, "0"))
+                        on = streq(s, "on") || streq(s, "1");
                 else if (schema_bool(x, v, &on) < 0)
                         return -EINVAL;
                 snprintf(ret, size, "%d", on);
@@ -123,6 +200,10 @@ int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const s
                 v1_bond_key(key->value, name, sizeof(name));
         else
                 strscpy(name, sizeof(name), key->value);
+        if (iface->kind == FB_IFACE_BOND)
+                for (size_t i = 0; i < ELEMENTSOF(bond_aliases); i++)
+                        if (streq(name, bond_aliases[i].alias))
+                                strscpy(name, sizeof(name), bond_aliases[i].key);
         if (iface->kind == FB_IFACE_BOND && streq(name, "primary")) {
                 if (schema_scalar(x, v, &(const char *) { NULL }) < 0)
                         return -EINVAL;
@@ -155,9 +236,15 @@ int netconfig_netdev_param(struct schema_ctx *x, struct fb_iface *iface, const s
                                what,
                                iface->kind == FB_IFACE_BOND
                                        ? (v2 ? "mode, mii-monitor-interval, lacp-rate, transmit-hash-policy, "
-                                               "up-delay, down-delay, min-links, ad-select, primary"
+                                               "up-delay, down-delay, min-links, ad-select, arp-interval, "
+                                               "arp-ip-targets, arp-validate, arp-all-targets, gratuitous-arp, "
+                                               "fail-over-mac-policy, primary-reselect-policy, all-slaves-active, "
+                                               "packets-per-slave, learn-packet-interval, primary"
                                              : "mode, miimon, lacp_rate, xmit_hash_policy, updelay, downdelay, "
-                                               "min_links, ad_select, primary (each also with bond- in front)")
+                                               "min_links, ad_select, arp_interval, arp_ip_target, arp_validate, "
+                                               "arp_all_targets, num_grat_arp, fail_over_mac, primary_reselect, "
+                                               "all_slaves_active, packets_per_slave, lp_interval, primary (each "
+                                               "also with bond- in front)")
                                        : (v2 ? "stp, forward-delay, hello-time, max-age, ageing-time, priority"
                                              : "bridge_stp, bridge_fd, bridge_hello, bridge_maxage, bridge_ageing, "
                                                "bridge_bridgeprio"));

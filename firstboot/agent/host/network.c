@@ -339,8 +339,15 @@ static int append_params(struct buffer *b, const struct fb_run *run, const struc
         for (unsigned i = 0; i < iface->n_params && i < FB_MAX_NETDEV_PARAMS; i++) {
                 const struct fb_netdev_param_info *info = &table[iface->params[i].id];
                 const char *value = iface->params[i].value;
-                char hundredths[32];
+                char hundredths[32], spaced[sizeof(iface->params[i].value)];
 
+                if (form == PARAMS_NETWORKD && info->type == FB_PARAM_IPV4_LIST) {
+                        /* ARPIPTargets= separates the addresses by spaces */
+                        strscpy(spaced, sizeof(spaced), value);
+                        for (char *c = spaced; *c; c++)
+                                *c = *c == ',' ? ' ' : *c;
+                        value = spaced;
+                }
                 if (form == PARAMS_NETWORKD) {
                         r |= buffer_appendf(b, "%s=%s%s\n", info->networkd,
                                             info->type == FB_PARAM_BOOL ? (streq(value, "1") ? "yes" : "no") : value,
@@ -902,9 +909,9 @@ static int netdev_now(struct fb_run *run, const struct fb_iface *iface, const ch
         if (netdev_exists(name))
                 run_unchanged(run, STEP, what);
         else {
-                const char *argv[32];
+                const char *argv[10 + 2 * FB_MAX_NETDEV_PARAMS]; /* ip link add NAME type KIND, the parameters, primary */
                 _cleanup_free_ char *text = NULL;
-                char after[256];
+                char after[1024];
                 size_t n = 0, size;
 
                 if (iface->kind == FB_IFACE_VLAN)
