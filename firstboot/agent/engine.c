@@ -113,6 +113,8 @@ void run_facts_done(struct fb_run *run) {
         free(f->selinux_old);
         free(f->firewall_ports_permanent);
         free(f->firewall_ports_now);
+        free(f->fence_rules_permanent);
+        free(f->fence_rules_now);
         daemon_json_change_done(&f->daemon_json);
         memset(f, 0, sizeof(*f));
 }

@@ -91,6 +91,10 @@ struct fb_host_facts {
          * whether they were looked for and not found */
         const char *cni_plugin_dir;
         bool cni_plugins_missing;
+        /* fence: whether firewalld runs and holds the rules (firewall-cmd answered both --direct
+         * --get-all-rules queries), and its permanent and run-time direct rules as listed */
+        bool fence_firewalld;
+        char *fence_rules_permanent, *fence_rules_now;
 };
 
 /* What a stage or step needs: the configuration, whether it only plans, and where to log. */

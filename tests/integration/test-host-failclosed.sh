@@ -257,6 +257,34 @@ assert_tree_same "$before" "$(tree_snapshot "$R")" "firewall: plan or run change
 assert_eq "" "$(mutating_calls "$B/calls.log")" "firewall: run ran mutating commands"
 ok "a firewall-cmd that cannot list the ports: refused before any change"
 
+# firewall-cmd failing the fence's query of firewalld's direct rules (host.firewall: keep, so that the
+# firewall step asks nothing and the fence's query is the first call), once in plan and once in run: found
+# by the fence's check, before the earlier steps change anything
+fc_case fencequery
+nic_fits
+mkdir -p "$WORK/fencequery/seed"
+cp "$SEED"/* "$WORK/fencequery/seed/"
+sed -i 's/^    firewall: open$/    firewall: keep/' "$WORK/fencequery/seed/user-data"
+grep -q '^    firewall: keep$' "$WORK/fencequery/seed/user-data" || fail "fencequery: the seed's host.firewall"
+FENCE_BAD="firewall-cmd --permanent --direct --get-all-rules failed (exit status 1; see the agent log)"
+before=$(tree_snapshot "$R")
+echo 1:1 >"$B/firewall-cmd.exit"
+SEED=$WORK/fencequery/seed fc_agent 1 fencequery plan
+grep -qF -- "$FENCE_BAD" "$WORK/fencequery.plan.err" || { cat "$WORK/fencequery.plan.err" >&2; fail "fencequery: plan does not say why"; }
+grep -qE "^  fence +REFUSED this host cannot take the step" "$WORK/fencequery.plan.out" ||
+        { cat "$WORK/fencequery.plan.out" >&2; fail "fencequery: plan does not mark the fence step refused"; }
+rm "$B/firewall-cmd.count"
+: >"$B/calls.log"
+SEED=$WORK/fencequery/seed fc_agent 1 fencequery run
+grep -qF -- "$FENCE_BAD" "$WORK/fencequery.run.err" || { cat "$WORK/fencequery.run.err" >&2; fail "fencequery: run does not say why"; }
+assert_eq "kube-firstboot: error: refused before any change; nothing was changed" \
+        "$(tail -n 1 "$WORK/fencequery.run.err")" "fencequery: run's last line"
+assert_eq "firewall-cmd --permanent --direct --get-all-rules" "$(grep '^firewall-cmd' "$B/calls.log")" \
+        "fencequery: run's firewall-cmd calls"
+assert_tree_same "$before" "$(tree_snapshot "$R")" "fencequery: plan or run changed the tree"
+assert_eq "" "$(mutating_calls "$B/calls.log")" "fencequery: run ran mutating commands"
+ok "a firewall-cmd that cannot list the direct rules: the fence's check refuses the host before any change"
+
 # growroot: a root partition with room after it (a disk of 10 GiB, the partition 1 GiB), its ext4
 # filesystem as big as the partition, and no resize2fs: growpart would grow the partition, and then the
 # filesystem could not follow.

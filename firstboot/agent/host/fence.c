@@ -241,16 +241,9 @@ static int direct_rules_listed(struct fb_run *run, void *userdata) {
         return 0;
 }
 
-static int fence_firewalld(struct fb_run *run, const struct fence_rule *rules, size_t n, const char *permanent_rules) {
-        _cleanup_free_ char *runtime_rules = NULL;
+static int fence_firewalld(struct fb_run *run, const struct fence_rule *rules, size_t n, const char *permanent_rules,
+                           const char *runtime_rules) {
         int r, changed = 0;
-
-        r = direct_rules(run, false, &runtime_rules);
-        if (r < 0)
-                return r == -ENOENT ? log_error_errno(r, "firewall-cmd vanished") : r;
-        if (r != 0)
-                return log_error_errno(-EIO, "firewall-cmd --direct --get-all-rules failed (exit status %d; see the "
-                                       "agent log)", r);
 
         for (int permanent = 1; permanent >= 0; permanent--) {
                 const char *listed = permanent ? permanent_rules : runtime_rules;
@@ -402,7 +395,39 @@ static int fence_unit(struct fb_run *run, const struct fence_rule *rules, size_t
         return changed | (r > 0);
 }
 
-/* The endpoint's addresses (a name resolved now, by this host's resolver) and port, for the rules. */
+/* Whether firewalld holds the rules, and the direct rules it lists: asked before the first change, so that
+ * a firewall-cmd that fails stops the run before any step changed the host. */
+static int check_firewalld(struct fb_run *run) {
+        struct fb_host_facts *f = &run->facts;
+        int r;
+
+        free(f->fence_rules_permanent);
+        free(f->fence_rules_now);
+        f->fence_rules_permanent = f->fence_rules_now = NULL;
+        f->fence_firewalld = false;
+        if (run->offline || run->config->host.firewall == FB_FIREWALL_DISABLE)
+                return 0;
+        /* the first query also tells whether firewalld runs */
+        r = direct_rules(run, true, &f->fence_rules_permanent);
+        if (r == -ENOENT || r == FIREWALLD_NOT_RUNNING)
+                return 0;
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return log_error_errno(-EIO, "firewall-cmd --permanent --direct --get-all-rules failed (exit status "
+                                       "%d; see the agent log)", r);
+        r = direct_rules(run, false, &f->fence_rules_now);
+        if (r < 0)
+                return r == -ENOENT ? log_error_errno(r, "firewall-cmd vanished") : r;
+        if (r != 0)
+                return log_error_errno(-EIO, "firewall-cmd --direct --get-all-rules failed (exit status %d; see the "
+                                       "agent log)", r);
+        f->fence_firewalld = true;
+        return 0;
+}
+
+/* The endpoint's addresses (a name resolved now, by this host's resolver) and port, for the rules; and
+ * whether firewalld holds them. */
 int check_fence(struct fb_run *run) {
         const struct fb_config *c = run->config;
         struct fb_host_facts *f = &run->facts;
@@ -416,14 +441,17 @@ int check_fence(struct fb_run *run) {
                 return log_error_errno(r, "kube_firstboot.endpoint \"%s\": the fence covers IPv4 endpoints only", c->endpoint);
         if (r < 0)
                 return log_error_errno(r, "kube_firstboot.endpoint \"%s\": not http(s)://HOST[:PORT]/", c->endpoint);
-        return endpoint_addresses(host, f->fence_addrs, ELEMENTSOF(f->fence_addrs), &f->fence_n_addrs);
+        r = endpoint_addresses(host, f->fence_addrs, ELEMENTSOF(f->fence_addrs), &f->fence_n_addrs);
+        if (r < 0)
+                return r;
+        return check_firewalld(run);
 }
 
 int step_fence(struct fb_run *run) {
         const struct fb_config *c = run->config;
         const struct fb_host_facts *f = &run->facts;
         struct fence_rule rules[FENCE_MAX_RULES];
-        int r, n;
+        int n;
 
         if (!c->endpoint[0]) {
                 run_unchanged(run, STEP, "no kube_firstboot.endpoint in the seed: nothing to fence");
@@ -433,18 +461,7 @@ int step_fence(struct fb_run *run) {
         if (n < 0)
                 return log_error_errno(n, "the fence's rules do not fit");
 
-        if (!run->offline && c->host.firewall != FB_FIREWALL_DISABLE) {
-                _cleanup_free_ char *permanent = NULL;
-
-                /* the first query also tells whether firewalld runs */
-                r = direct_rules(run, true, &permanent);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-                if (r == 0)
-                        return fence_firewalld(run, rules, (size_t) n, permanent);
-                if (r > 0 && r != FIREWALLD_NOT_RUNNING)
-                        return log_error_errno(-EIO, "firewall-cmd --permanent --direct --get-all-rules failed (exit "
-                                               "status %d; see the agent log)", r);
-        }
+        if (f->fence_firewalld)
+                return fence_firewalld(run, rules, (size_t) n, f->fence_rules_permanent, f->fence_rules_now);
         return fence_unit(run, rules, (size_t) n);
 }
