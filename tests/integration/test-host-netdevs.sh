@@ -19,6 +19,14 @@ second_eth() {
         echo 0x1af4 >"$1/root/sys/class/net/eth1/device/vendor"
 }
 
+# networkd_host D: a Debian host whose network systemd-networkd owns.
+networkd_host() {
+        printf 'ID=debian\n' >"$1/root/etc/os-release"
+        mkdir -p "$1/root/lib/systemd/system"
+        touch "$1/root/lib/systemd/system/systemd-networkd.service"
+        unit "$1" systemd-networkd enabled
+}
+
 second_run() {
         local d=$1
         rerun_same "$d"
@@ -113,10 +121,7 @@ ok "CentOS: a VLAN on a bond: ifcfg files with MASTER/SLAVE, BONDING_OPTS, VLAN/
 d=$WORK/bridge-networkd
 case_dir "$d"
 second_eth "$d"
-printf 'ID=debian\n' >"$d/root/etc/os-release"
-mkdir -p "$d/root/lib/systemd/system"
-touch "$d/root/lib/systemd/system/systemd-networkd.service"
-unit "$d" systemd-networkd enabled
+networkd_host "$d"
 cat >"$d/seed/network-config" <<'EOF'
 version: 2
 ethernets:
@@ -225,10 +230,7 @@ second_run "$d"
 d=$WORK/bond-arp-networkd
 case_dir "$d"
 second_eth "$d"
-printf 'ID=debian\n' >"$d/root/etc/os-release"
-mkdir -p "$d/root/lib/systemd/system"
-touch "$d/root/lib/systemd/system/systemd-networkd.service"
-unit "$d" systemd-networkd enabled
+networkd_host "$d"
 cp "$WORK/bond-arp/seed/network-config" "$d/seed/"
 run_host "$d"
 assert_eq "$ND_HEAD

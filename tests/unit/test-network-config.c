@@ -335,14 +335,24 @@ static void test_netconfig_netdevs(void **state) {
         config_done(&c);
 }
 
-/* A bond's ARP monitoring and the bonding options that go with it, under the names cloud-init documents. */
-static void test_netconfig_bond_arp(void **state) {
+/* The bond c->ifaces[1] has the ARP parameters of test_netconfig_bond_arp's seeds, in their order. */
+static void assert_bond_arp_params(const struct fb_config *c) {
         static const char *const names[] = { "arp_interval",     "arp_ip_target",     "arp_validate",
                                              "arp_all_targets",  "num_grat_arp",      "fail_over_mac",
                                              "primary_reselect", "all_slaves_active", "packets_per_slave",
                                              "lp_interval" };
         static const char *const values[] = { "200", "10.0.0.1,10.0.0.2", "all", "all", "3", "active", "better",
                                               "1", "2", "5" };
+
+        assert_int_equal(c->ifaces[1].n_params, ELEMENTSOF(names));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                assert_string_equal(fb_bond_params[c->ifaces[1].params[i].id].name, names[i]);
+                assert_string_equal(c->ifaces[1].params[i].value, values[i]);
+        }
+}
+
+/* A bond's ARP monitoring and the bonding options that go with it, under the names cloud-init documents. */
+static void test_netconfig_bond_arp(void **state) {
         struct fb_config c;
 
         /* v1, as cloud-init's bond params: the target list as one value, sysfs' 0 and 1 */
@@ -353,11 +363,7 @@ static void test_netconfig_bond_arp(void **state) {
                   "      bond-arp_validate: all\n      bond-arp_all_targets: all\n      bond-num_grat_arp: 3\n"
                   "      bond-fail_over_mac: active\n      bond-primary_reselect: better\n"
                   "      bond-all_slaves_active: 1\n      bond-packets_per_slave: 2\n      bond-lp_interval: 5\n");
-        assert_int_equal(c.ifaces[1].n_params, ELEMENTSOF(names));
-        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                assert_string_equal(fb_bond_params[c.ifaces[1].params[i].id].name, names[i]);
-                assert_string_equal(c.ifaces[1].params[i].value, values[i]);
-        }
+        assert_bond_arp_params(&c);
         config_done(&c);
 
         /* v2, as cloud-init's docs name them */
@@ -367,11 +373,7 @@ static void test_netconfig_bond_arp(void **state) {
                   "      arp-all-targets: all\n      gratuitous-arp: 3\n      fail-over-mac-policy: active\n"
                   "      primary-reselect-policy: better\n      all-slaves-active: true\n      packets-per-slave: 2\n"
                   "      learn-packet-interval: 5\n");
-        assert_int_equal(c.ifaces[1].n_params, ELEMENTSOF(names));
-        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                assert_string_equal(fb_bond_params[c.ifaces[1].params[i].id].name, names[i]);
-                assert_string_equal(c.ifaces[1].params[i].value, values[i]);
-        }
+        assert_bond_arp_params(&c);
         config_done(&c);
 
         /* netplan's newer names, and the misspelling cloud-init takes */
