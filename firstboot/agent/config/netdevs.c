@@ -283,14 +283,15 @@ int netconfig_netdevs_resolve(struct schema_ctx *x, struct netconfig *nc) {
         struct fb_config *c = config_of(x);
         int r = 0;
 
-        /* a bond's primary once its members are known */
+        /* two passes: a bond's primary (the second) once its members are known (the first) */
         for (size_t k = 0; k < 2 * nc->n_refs; k++) {
-                const struct netdev_ref *ref = &nc->refs[k % nc->n_refs];
+                bool primaries = k >= nc->n_refs;
+                const struct netdev_ref *ref = &nc->refs[primaries ? k - nc->n_refs : k];
                 struct fb_iface *owner = ref->owner, *target = NULL;
                 unsigned o = (unsigned) (owner - c->ifaces), t = 0;
                 escaped_t e;
 
-                if ((ref->kind == NETDEV_REF_PRIMARY) != (k >= nc->n_refs))
+                if ((ref->kind == NETDEV_REF_PRIMARY) != primaries)
                         continue;
                 if (strscpy(x->path, sizeof(x->path), ref->path) < 0)
                         x->path[0] = 0;
