@@ -47,14 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         /* network-config=: text of the size it says, without NUL, or nothing. */
         {
-                char *data = NULL;
-                size_t data_size = 0;
-                int r = cmdline_network_config(cmdline, &data, &data_size);
-                if (r == 1 && (!data || strlen(data) != data_size))
+                char *text = NULL;
+                size_t text_size = 0;
+                int r = cmdline_network_config(cmdline, &text, &text_size);
+                if (r == 1 && (!text || strlen(text) != text_size))
                         abort();
-                if (r != 1 && (data || data_size))
+                if (r != 1 && (text || text_size))
                         abort();
-                free(data);
+                free(text);
         }
         /* A DMI file's value: printable, trimmed, within the buffer. */
         {

@@ -456,7 +456,7 @@ static int mask_units(struct fb_run *run, const struct swap_list *paths) {
                 const char *before = states[i][0] ? states[i] : i == 0 || states[i - 1][0] ? "not masked" : "unknown";
                 char what[600];
 
-                snprintf(what, sizeof(what), "mask %s", units[i]);
+                snprintf(what, sizeof(what), "mask %.*s", (int) sizeof(units[i]), units[i]);
                 if (streq(before, "masked")) {
                         run_unchanged(run, STEP, what);
                         continue;

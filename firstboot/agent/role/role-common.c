@@ -106,7 +106,7 @@ static int load_image(struct fb_run *run, void *userdata) {
  * that it is not loaded; 0 to load it (also when its manifest cannot be read: docker load then judges). */
 static int worker_skips_image(struct fb_run *run, int dir_fd, const char *dir, const char *name) {
         _cleanup_close_ int fd = -1;
-        char tag[256], why[512];
+        char tag[256], why[PATH_MAX + 256 + 64]; /* the file's name, its tag and the words around them */
         int r;
 
         if (run->config->role == FB_ROLE_CONTROL_PLANE)
