@@ -738,7 +738,10 @@ static int iface_has_address(struct fb_run *run, const char *name, const char *w
 }
 
 /* Whether `ip -o link show dev NAME` lists UP among the interface's flags ("<BROADCAST,MULTICAST,UP,...>"). */
-static int iface_is_up(struct fb_run *run, const char *name) {
+/* What one `ip -o link show dev NAME` says of the interface: whether UP is among its flags
+ * ("<BROADCAST,MULTICAST,UP,...>"), and (ret_master non-NULL) the bond or bridge named after "master", ""
+ * for none. 1 up, 0 down, -errno. */
+static int iface_link(struct fb_run *run, const char *name, char *ret_master, size_t master_size) {
         const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
         _cleanup_free_ char *out = NULL;
         char *flags, *flags_end;
@@ -752,10 +755,24 @@ static int iface_is_up(struct fb_run *run, const char *name) {
         if (!flags_end)
                 return log_error_errno(-EBADMSG, "ip -o link show dev %s: no <FLAGS> in its output", name);
         *flags_end = 0;
+        if (ret_master) {
+                ret_master[0] = 0;
+                for (char *save = NULL, *w = strtok_r(flags_end + 1, " \t\r\n\\", &save), *prev = NULL; w;
+                     prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
+                        if (prev && streq(prev, "master")) {
+                                if (strscpy(ret_master, master_size, w) < 0)
+                                        return -ENAMETOOLONG;
+                                break;
+                        }
+        }
         for (char *save = NULL, *f = strtok_r(flags + 1, ",", &save); f; f = strtok_r(NULL, ",", &save))
                 if (streq(f, "UP"))
                         return 1;
         return 0;
+}
+
+static int iface_is_up(struct fb_run *run, const char *name) {
+        return iface_link(run, name, NULL, 0);
 }
 
 int ip_route_present(struct fb_run *run, const char *dest, const char *via, const char *name, char *ret_current,
@@ -877,22 +894,6 @@ static int rename_now(struct fb_run *run, const char *current, const char *name)
         return r < 0 ? r : 1;
 }
 
-/* The bond or bridge that `ip -o link show dev NAME` names after "master", "" for none. */
-static int iface_master(struct fb_run *run, const char *name, char *ret, size_t size) {
-        const char *argv[] = { "ip", "-o", "link", "show", "dev", name, NULL };
-        _cleanup_free_ char *out = NULL;
-        int r;
-
-        r = host_query(run, argv, &out);
-        if (r < 0)
-                return r;
-        ret[0] = 0;
-        for (char *save = NULL, *w = strtok_r(out, " \t\r\n\\", &save), *prev = NULL; w;
-             prev = w, w = strtok_r(NULL, " \t\r\n\\", &save))
-                if (prev && streq(prev, "master"))
-                        return strscpy(ret, size, w) < 0 ? -ENAMETOOLONG : 0;
-        return 0;
-}
 
 /* A bond, bridge or VLAN now, as its .netdev or ifcfg file makes it at boot: `ip link add` unless it
  * exists (its parameters are then left as they are until the next boot), then its members added to it.
@@ -943,19 +944,20 @@ static int netdev_now(struct fb_run *run, const struct fb_iface *iface, const ch
                 unsigned m = iface->members[i];
                 const char *member = f->iface_targets[m], *query = run->dry_run ? f->iface_names[m] : member;
                 char master[IFNAMSIZ + 8];
+                int up;
 
-                r = iface_master(run, query, master, sizeof(master));
-                if (r < 0)
-                        return r;
+                up = iface_link(run, query, master, sizeof(master));
+                if (up < 0)
+                        return up;
                 snprintf(what, sizeof(what), "add %s to %s %s now", member, kind_words[iface->kind], name);
                 if (streq(master, name)) {
                         run_unchanged(run, STEP, what);
                         continue;
                 }
                 changed = true;
+                r = 0;
                 /* the bonding driver takes only an interface that is down */
-                r = iface->kind == FB_IFACE_BOND ? iface_is_up(run, query) : 0;
-                if (r > 0) {
+                if (iface->kind == FB_IFACE_BOND && up) {
                         const char *argv[] = { "ip", "link", "set", member, "down", NULL };
                         char down_what[128];
                         snprintf(down_what, sizeof(down_what), "bring %s down to add it to %s now", member, name);
