@@ -255,10 +255,15 @@ record_check() {
 }
 
 # wait_orphans DIR: wait until no stand-in of DIR runs (a command killed with the agent may take a moment
-# to go).
+# to go), but the kubelet's (its healthz model's), which outlives the agent as the real one does.
 wait_orphans() {
+        local pid left
         for _ in $(seq 1200); do
-                pgrep -f "$1/bin/" >/dev/null || return 0
+                left=
+                for pid in $(pgrep -f "$1/bin/"); do
+                        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--stand-in-healthz' || left=$pid
+                done
+                [ -n "$left" ] || return 0
                 sleep 0.05
         done
         fail "$name: stand-ins of the killed run still running"
@@ -319,7 +324,8 @@ while read -r p sum; do allowed["node-1 $p $sum"]=1; done <<<"$ref_worker_files"
 # end_state checks that): whole, as the stand-in's copy of what kubeadm was given shows it.
 allow_rendered() { # HOST DIR SUBCOMMAND
         mkdir -p "$WORK/rendered-$1/run/kube-firstboot"
-        cp "$2/bin/kubeadm-configs/1-$3.yaml" "$WORK/rendered-$1/run/kube-firstboot/kubeadm-$3.yaml"
+        # the first call's copy: 1-init-phase-preflight.yaml (init's phases read the same file), 1-join.yaml
+        cp "$2/bin/kubeadm-configs/1-$3"*.yaml "$WORK/rendered-$1/run/kube-firstboot/kubeadm-$3.yaml"
         while read -r p sum; do allowed["$1 $p $sum"]=1; done < <(role_agent_files "$WORK/rendered-$1")
 }
 allow_rendered master "$M" init
@@ -409,6 +415,12 @@ crash() {
 # the stand-in's), a tab, "join" when a worker must then join the resumed control plane (kills in and right
 # after kubeadm init, and around the record's PUT; for the others the record's token and CA are checked
 # against the cluster), a tab, what the kill interrupts.
+init_markers() {
+        local marker
+        for marker in "$@"; do
+                printf 'KILLAT=kubeadm:%s\tjoin\tkubeadm init killed with the agent before "%s"\n' "$marker" "$marker"
+        done
+}
 kill_points() {
         local ev=$WORK/$1.events calls=$WORK/$1.calls k n line target marker join
         n=$(grep -c '^rename ' "$ev")
@@ -425,14 +437,14 @@ kill_points() {
                 printf 'KFB_KILL_AT_FORK=%s\t-\tbefore command %s (%s)\n' "$k" "$k" "$line"
                 printf 'KFB_KILL_AFTER_CMD=%s\t%s\tafter command %s (%s)\n' "$k" "$join" "$k" "$line"
                 # in the middle: the stand-in kills the agent and itself between two of the command's phases
+                # (kubeadm init runs in phases: the markers of each phase's own output, and of the rest's)
                 case $line in
-                "kubeadm init "*)
-                        for marker in '[kubeconfig] Writing "kubelet.conf"' \
-                                '[control-plane] Creating static Pod manifest for "kube-scheduler"' \
-                                '[upload-config] Storing the configuration' '[bootstrap-token] Configuring bootstrap tokens' \
-                                'Your Kubernetes control-plane has initialized successfully'; do
-                                printf 'KILLAT=kubeadm:%s\tjoin\tkubeadm init killed with the agent before "%s"\n' "$marker" "$marker"
-                        done
+                "kubeadm init phase kubeconfig all "*) init_markers '[kubeconfig] Writing "kubelet.conf"' ;;
+                "kubeadm init phase control-plane all "*)
+                        init_markers '[control-plane] Creating static Pod manifest for "kube-scheduler"' ;;
+                "kubeadm init --config "*)
+                        init_markers '[upload-config] Storing the configuration' '[bootstrap-token] Configuring bootstrap tokens' \
+                                'Your Kubernetes control-plane has initialized successfully'
                         ;;
                 "kubeadm join "*)
                         for marker in '[preflight] Reading configuration from the cluster' \

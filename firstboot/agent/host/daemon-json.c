@@ -32,6 +32,24 @@ static void json_tokener_freep(struct json_tokener **t) {
 #define JSON_FLAGS_EXTRA 0
 #endif
 
+/* What json-c 0.11 (CentOS 7's) wrote, as later ones write it: each "\/" as "/". A "\\" is copied as it is,
+ * and so is what follows it. Harmless where JSON_FLAGS_EXTRA left no "\/" to find. */
+static void unescape_slashes(char *s) {
+        char *w = s;
+
+        for (const char *r = s; *r; r++) {
+                if (r[0] == '\\' && r[1] == '/') {
+                        *w++ = '/';
+                        r++;
+                        continue;
+                }
+                if (r[0] == '\\' && r[1])
+                        *w++ = *r++;
+                *w++ = *r;
+        }
+        *w = '\0';
+}
+
 void daemon_json_change_done(struct daemon_json_change *c) {
         free(c->content);
         free(c->exec_opts_before);
@@ -181,6 +199,7 @@ static char *describe_exec_opts(struct json_object *opts) {
 
         if (!json || asprintf(&s, "exec-opts %s", json) < 0)
                 return NULL;
+        unescape_slashes(s);
         return s;
 }
 
@@ -331,6 +350,7 @@ int daemon_json_merge(const char *name, const char *text, size_t size, struct da
                 ret->content = NULL;
                 return log_error_errno(-ENOMEM, "%s: out of memory", name);
         }
+        unescape_slashes(ret->content);
         ret->size = strlen(ret->content);
         return 1;
 }

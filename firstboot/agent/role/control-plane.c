@@ -28,13 +28,6 @@
 
 #define FLANNEL_REGISTRY "docker.io/flannel"
 #define MANIFEST_MAX (256 * 1024)
-#define INIT_ATTEMPTS 3
-#define INIT_TIMEOUT_MS (10 * 60 * 1000)
-/* With kubernetes.control_plane_timeout, kubeadm init waits that long for the control plane alone:
- * it gets that much more than INIT_TIMEOUT_MS before it is stopped. */
-static int init_timeout_ms(const struct fb_config *c) {
-        return INIT_TIMEOUT_MS + (int) c->k8s.control_plane_timeout_s * 1000;
-}
 
 /* abs under the --root prefix, for commands' arguments and messages; NULL (logged) when out of memory. */
 static char *rooted(const char *abs) {
@@ -170,7 +163,7 @@ static int init_now(struct fb_run *run, void *userdata) {
         r = kubeadm_render_init(c, run->facts.cni_plugin_dir, token, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm configuration: %m");
-        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, INIT_ATTEMPTS, init_timeout_ms(c));
+        r = kubeadm_run_config(run, "init", "kubeadm-init.yaml", yaml, size, kubeadm_init_in_phases);
         if (r < 0)
                 return r;
         if (!root_exists(ADMIN_CONF))
@@ -220,9 +213,9 @@ int step_init(struct fb_run *run) {
                         log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
         }
 
-        snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml (kubernetes %s, advertise "
-                 "%s:%u, pod network %s)", c->k8s.version, c->k8s.control_plane_host, c->k8s.control_plane_port,
-                 c->k8s.cni);
+        snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml in phases: preflight to "
+                 "etcd, the kubelet's healthz, the rest (kubernetes %s, advertise %s:%u, pod network %s)", c->k8s.version,
+                 c->k8s.control_plane_host, c->k8s.control_plane_port, c->k8s.cni);
         return action_take(run, &(struct action) { .step = STEP, .what = what, .before = "not initialised",
                                                    .after = "control plane", .kind = ACTION_CALL, .perform = init_now,
                                                    .userdata = &(struct init_files) { admin, marker_abs, marker } });

@@ -248,7 +248,7 @@ void role_remove_rendered_configs(void) {
 }
 
 int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
-                       int attempts, int timeout_ms) {
+                       int (*run_kubeadm)(struct fb_run *run, const char *config_path)) {
         _cleanup_free_ char *config_path = NULL;
         char started[64];
         int r;
@@ -260,7 +260,7 @@ int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *n
         }
         snprintf(started, sizeof(started), "kubeadm %s started", subcommand);
         endpoint_report(run->config, subcommand, "running", started);
-        r = kubeadm_run_with_retries(run, subcommand, config_path, attempts, timeout_ms);
+        r = run_kubeadm(run, config_path);
         /* read by kubeadm, whatever came of it: the token is not left in a file */
         (void) remove_run_file(name);
         return r;

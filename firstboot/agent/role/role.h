@@ -43,11 +43,17 @@ int role_need_command(const char *name, const char *what_for);
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms);
 
+/* kubeadm init on the control plane (init-phases.c): the phases up to etcd one by one (preflight only on
+ * a host without an earlier attempt's files), the kubelet's healthz awaited (kubernetes.control_plane_timeout
+ * or 4 minutes), then kubeadm init --skip-phases= of those; up to 3 attempts, `kubeadm reset -f` before
+ * the next only when certs or kubeconfig failed. 0 or -errno (logged). */
+int kubeadm_init_in_phases(struct fb_run *run, const char *config_path);
+
 /* kubeadm SUBCOMMAND (init, join) with its configuration: yaml written to RUN_DIR/name (then erased from
- * memory), the endpoint told it started, kubeadm_run_with_retries(), and the file removed again, whatever
+ * memory), the endpoint told it started, run_kubeadm(run, path), and the file removed again, whatever
  * came of it: it holds the token. 0 or -errno (logged). */
 int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *name, char *yaml, size_t size,
-                       int attempts, int timeout_ms);
+                       int (*run_kubeadm)(struct fb_run *run, const char *config_path));
 /* Removes the kubeadm configurations a run killed while kubeadm ran left in RUN_DIR (they hold the token).
  * Called at the start of every run that holds the agent's lock. */
 void role_remove_rendered_configs(void);

@@ -265,6 +265,10 @@ int check_join(struct fb_run *run) {
         return already_joined() ? 0 : role_need_command("kubeadm", "kubeadm join joins the cluster");
 }
 
+static int join_with_retries(struct fb_run *run, const char *config_path) {
+        return kubeadm_run_with_retries(run, "join", config_path, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
+}
+
 int step_join(struct fb_run *run) {
         struct join_record *rec = &run->join_record;
         static const char STEP[] = "join";
@@ -306,7 +310,7 @@ int step_join(struct fb_run *run) {
         r = kubeadm_render_join(c, run->facts.cni_plugin_dir, rec, &yaml, &size);
         if (r < 0)
                 return log_error_errno(r, "cannot render the kubeadm join configuration: %m");
-        r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
+        r = kubeadm_run_config(run, "join", "kubeadm-join.yaml", yaml, size, join_with_retries);
         secure_erase(rec, sizeof(*rec));
         run->have_join_record = false;
         if (r < 0)
