@@ -2,7 +2,9 @@
 # kubeadm init in phases (firstboot/agent/role/init-phases.c), on the control plane with the stand-in
 # kubeadm, whose kubelet (its healthz model, in this test's network namespace) serves
 # http://127.0.0.1:10248/healthz as the real one does:
-#  - a certs phase that fails: kubeadm reset, and the next attempt starts over with preflight;
+#  - a certs phase that fails: kubeadm reset, and the next attempt starts over with preflight; a
+#    control-plane phase that fails: the phases again but preflight, no reset (a failed rest of init,
+#    only the rest again: test-lab-netns);
 #  - a kubelet that does not serve its healthz yet: the agent has run the phases up to etcd, waits (the
 #    store shows it), and no kubeadm init runs while it waits (kubeadm's own kubelet check would fail it);
 #    once the kubelet serves, `kubeadm init --skip-phases=` of those phases finishes the control plane;
@@ -46,6 +48,18 @@ assert_contains "$(cat "$WORK/certs.log")" "kubeadm init phase certs all failed 
 [ -s "$M/root/etc/kubernetes/admin.conf" ] || fail "no admin.conf after the retried init"
 ok "a failed certs phase: kubeadm reset, then every phase again from preflight"
 mv "$M" "$WORK/master-certs"   # its kubelet model ends with its pid file
+
+# ---- a control-plane phase that fails: the phases again but preflight, no reset ----------------------------
+lab_host master "$REF/master"
+touch "$M/bin/kubeadm.ca-ecdsa"
+echo "init-phase-control-plane 1" >"$M/bin/kubeadm.fail"
+run_cmd -o "$WORK/cp.log" -e "$WORK/cp.log" env KUBE_FIRSTBOOT_PATH="$M/bin" "$AGENT" --root "$M/root" --live \
+        --seed "$M/seed" run
+assert_eq "$(sed -n 1,5p <<<"$PHASES")
+$(sed 1d <<<"$PHASES")
+kubeadm init $SKIP" "$(init_calls)" "kubeadm calls after a failed control-plane phase"
+ok "a failed control-plane phase: the phases again without preflight and without a reset"
+mv "$M" "$WORK/master-cp"
 
 # ---- a kubelet slow to serve its healthz -------------------------------------------------------------------
 lab_host master "$REF/master"

@@ -192,8 +192,6 @@ int step_init(struct fb_run *run) {
         if (r < 0)
                 return r;
         if (root_exists(ADMIN_CONF)) {
-                const char *reset[] = { "kubeadm", "reset", "-f", NULL };
-
                 if (run->dry_run || root_exists(marker_abs)) {
                         /* A control plane that init set up is never reset here: workers may have joined it
                          * and hold its CA. If it does not come back, a person must look. */
@@ -208,9 +206,7 @@ int step_init(struct fb_run *run) {
                 }
                 log_warning(ADMIN_CONF " exists but no init was seen to succeed: an earlier init did not finish; "
                             "resetting and initialising again");
-                r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
-                if (r != 0)
-                        log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
+                kubeadm_reset(run);
         }
 
         snprintf(what, sizeof(what), "kubeadm init --config " RUN_DIR "/kubeadm-init.yaml in phases: preflight to "

@@ -6,7 +6,9 @@
  * tries 5 more times (about 4 minutes in all), and fails init when it never answers, whatever
  * apiServer.timeoutForControlPlane says. Under emulation the kubelet needed 171-189 s from its start to
  * its healthz: just too late, and every failed attempt then cost a reset and all the certificates again.
- * Here the agent waits for the kubelet itself, and a retry reuses what the phases made. */
+ * Here the agent waits for the kubelet itself, and a retry reuses what the phases made: after a failed
+ * phase it runs the phases again (preflight not, which refuses their files; after certs or kubeconfig, a
+ * reset first, and preflight too), after a failed rest only the rest. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,7 +19,6 @@
 #include "log.h"
 #include "macro.h"
 #include "role/role.h"
-#include "spawn.h"
 #include "time-util.h"
 
 #define INIT_ATTEMPTS 3
@@ -52,6 +53,15 @@ enum {
         ATTEMPT_FAILED_RESET = 2, /* retry after kubeadm reset, preflight included */
 };
 
+/* What earlier attempts left on the host, which decides where the next one starts. */
+enum init_progress {
+        INIT_FRESH,       /* nothing (or reset): every phase, preflight first */
+        INIT_SOME_PHASES, /* a phase failed: the phases again but preflight, which refuses their files */
+        INIT_PHASES_DONE, /* all ran, the rest failed: only the rest again; running the phases again would
+                           * restart the kubelet and its static pods for nothing, as their files come out the
+                           * same */
+};
+
 static int kubelet_wait_s(const struct fb_config *c) {
         return c->k8s.control_plane_timeout_s > KUBELET_WAIT_MIN_S ? (int) c->k8s.control_plane_timeout_s
                                                                   : KUBELET_WAIT_MIN_S;
@@ -73,15 +83,9 @@ static int run_phase(struct fb_run *run, const struct init_phase *p, const char 
 
         log_info("%s", shown);
         (void) endpoint_report(run->config, "init", "running", shown);
-        r = spawn_simple(argv, PHASE_TIMEOUT_MS, run->log_fd);
-        if (r == 0)
-                return 0;
-        if (r == -ETIMEDOUT)
-                log_warning("%s timed out after %d s", shown, PHASE_TIMEOUT_MS / 1000);
-        else if (r < 0)
-                return log_error_errno(r, "cannot run kubeadm: %m");
-        else
-                log_warning("%s failed with exit status %d; see " AGENT_LOG, shown, r);
+        r = kubeadm_command(run, argv, shown, PHASE_TIMEOUT_MS);
+        if (r <= 0)
+                return r;
         return p->reset_on_fail ? ATTEMPT_FAILED_RESET : ATTEMPT_FAILED;
 }
 
@@ -121,39 +125,33 @@ static int wait_for_kubelet(struct fb_run *run) {
         }
 }
 
-/* One attempt: the phases (preflight only on a fresh host), the kubelet, then init --skip-phases. */
-static int init_attempt(struct fb_run *run, const char *config_path, bool fresh) {
+/* One attempt: the phases still to run, the kubelet, then init --skip-phases; *progress moves on. */
+static int init_attempt(struct fb_run *run, const char *config_path, enum init_progress *progress) {
         const char *rest[] = { "kubeadm", "init", "--config", config_path, "--skip-phases=" FILE_PHASES, NULL };
         int timeout_ms = INIT_REST_TIMEOUT_MS + (int) run->config->k8s.control_plane_timeout_s * 1000;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(init_phases); i++) {
-                if (init_phases[i].fresh_only && !fresh)
+        for (size_t i = 0; *progress != INIT_PHASES_DONE && i < ELEMENTSOF(init_phases); i++) {
+                if (init_phases[i].fresh_only && *progress != INIT_FRESH)
                         continue;
                 r = run_phase(run, &init_phases[i], config_path);
+                if (r > 0)
+                        *progress = r == ATTEMPT_FAILED_RESET ? INIT_FRESH : INIT_SOME_PHASES;
                 if (r != 0)
                         return r;
         }
+        *progress = INIT_PHASES_DONE;
         r = wait_for_kubelet(run);
         if (r < 0)
                 return r;
         log_info("kubeadm init --skip-phases=" FILE_PHASES);
         (void) endpoint_report(run->config, "init", "running", "kubeadm init, the phases after etcd");
-        r = spawn_simple(rest, timeout_ms, run->log_fd);
-        if (r == 0)
-                return 0;
-        if (r == -ETIMEDOUT)
-                log_warning("kubeadm init timed out after %d s", timeout_ms / 1000);
-        else if (r < 0)
-                return log_error_errno(r, "cannot run kubeadm: %m");
-        else
-                log_warning("kubeadm init failed with exit status %d; see " AGENT_LOG, r);
-        return ATTEMPT_FAILED;
+        r = kubeadm_command(run, rest, "kubeadm init", timeout_ms);
+        return r <= 0 ? r : ATTEMPT_FAILED;
 }
 
 int kubeadm_init_in_phases(struct fb_run *run, const char *config_path) {
-        const char *reset[] = { "kubeadm", "reset", "-f", NULL };
-        bool fresh = true; /* nothing of an earlier attempt on the host */
+        enum init_progress progress = INIT_FRESH;
         struct backoff b;
 
         /* 2 s, 4 s, 8 s, ... between attempts */
@@ -163,7 +161,7 @@ int kubeadm_init_in_phases(struct fb_run *run, const char *config_path) {
 
                 log_info("kubeadm init in phases (attempt %d of %d); full output in " AGENT_LOG, attempt,
                          INIT_ATTEMPTS);
-                r = init_attempt(run, config_path, fresh);
+                r = init_attempt(run, config_path, &progress);
                 if (r == 0) {
                         log_info("kubeadm init succeeded");
                         return 0;
@@ -174,14 +172,9 @@ int kubeadm_init_in_phases(struct fb_run *run, const char *config_path) {
                         return log_error_errno(-EIO, "kubeadm init failed %d times; giving up", INIT_ATTEMPTS);
                 if (r == ATTEMPT_FAILED_RESET) {
                         log_info("kubeadm reset -f: the certificates or kubeconfigs are not reusable");
-                        r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
-                        if (r != 0)
-                                log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
-                        fresh = true;
-                } else
-                        /* the files stay: certs and kubeconfig reuse theirs, the others rewrite theirs, and
-                         * preflight would refuse the manifests and the kubelet's port */
-                        fresh = false;
+                        kubeadm_reset(run);
+                }
+                /* otherwise the files stay: certs and kubeconfig reuse theirs, the others rewrite theirs */
                 (void) backoff_wait(&b);
         }
 }

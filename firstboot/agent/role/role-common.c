@@ -266,38 +266,54 @@ int kubeadm_run_config(struct fb_run *run, const char *subcommand, const char *n
         return r;
 }
 
+int kubeadm_command(struct fb_run *run, const char *const argv[], const char *shown, int timeout_ms) {
+        int r = spawn_simple(argv, timeout_ms, run->log_fd);
+
+        if (r == 0)
+                return 0;
+        if (r == -ETIMEDOUT)
+                log_warning("%s timed out after %d s", shown, timeout_ms / 1000);
+        else if (r < 0)
+                return log_error_errno(r, "cannot run kubeadm: %m");
+        else
+                log_warning("%s failed with exit status %d; see " AGENT_LOG, shown, r);
+        return 1;
+}
+
+void kubeadm_reset(struct fb_run *run) {
+        const char *reset[] = { "kubeadm", "reset", "-f", NULL };
+        int r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
+
+        if (r != 0)
+                log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
+}
+
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
                              int timeout_ms) {
         struct backoff b;
+        char shown[32];
 
+        snprintf(shown, sizeof(shown), "kubeadm %s", subcommand);
         /* 2 s, 4 s, 8 s, ... between attempts */
         backoff_init(&b, 2000, 60000, BACKOFF_NO_DEADLINE);
         for (int attempt = 1;; attempt++) {
                 const char *argv[] = { "kubeadm", subcommand, "--config", config_path, NULL };
-                const char *reset[] = { "kubeadm", "reset", "-f", NULL };
                 int r;
 
-                log_info("kubeadm %s (attempt %d of %d); full output in " AGENT_LOG, subcommand, attempt, attempts);
-                r = spawn_simple(argv, timeout_ms, run->log_fd);
+                log_info("%s (attempt %d of %d); full output in " AGENT_LOG, shown, attempt, attempts);
+                r = kubeadm_command(run, argv, shown, timeout_ms);
                 if (r == 0) {
-                        log_info("kubeadm %s succeeded", subcommand);
+                        log_info("%s succeeded", shown);
                         return 0;
                 }
-                if (r == -ETIMEDOUT)
-                        log_warning("kubeadm %s timed out after %d s", subcommand, timeout_ms / 1000);
-                else if (r < 0)
-                        return log_error_errno(r, "cannot run kubeadm: %m");
-                else
-                        log_warning("kubeadm %s failed with exit status %d; see " AGENT_LOG, subcommand, r);
-
+                if (r < 0)
+                        return r;
                 if (attempt >= attempts)
-                        return log_error_errno(-EIO, "kubeadm %s failed %d times; giving up", subcommand, attempts);
+                        return log_error_errno(-EIO, "%s failed %d times; giving up", shown, attempts);
 
-                /* A half-done init or join leaves manifests and certificates that make the next attempt's
-                 * preflight fail: reset first, as the kubeadm documentation advises. */
-                r = spawn_simple(reset, 5 * 60 * 1000, run->log_fd);
-                if (r != 0)
-                        log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
+                /* A half-done join leaves files that make the next attempt's preflight fail: reset first, as
+                 * the kubeadm documentation advises. */
+                kubeadm_reset(run);
                 (void) backoff_wait(&b);
         }
 }

@@ -38,6 +38,12 @@ int check_join(struct fb_run *run);
 /* name on the agent's search path (KUBE_FIRSTBOOT_PATH): 0, or -ENOENT logged with what needs it. */
 int role_need_command(const char *name, const char *what_for);
 
+/* One kubeadm command (shown names it in messages), its output in the agent log: 0 when it succeeded, 1
+ * when it failed or timed out (a warning logged), -errno (logged) when it could not be run. */
+int kubeadm_command(struct fb_run *run, const char *const argv[], const char *shown, int timeout_ms);
+/* kubeadm reset -f; a failure is a warning (the next kubeadm command says what is left). */
+void kubeadm_reset(struct fb_run *run);
+
 /* Runs kubeadm SUBCOMMAND with a --config file, with `kubeadm reset -f` and a pause between attempts.
  * Output goes to the agent log, a summary to the journal. */
 int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
@@ -45,8 +51,9 @@ int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const c
 
 /* kubeadm init on the control plane (init-phases.c): the phases up to etcd one by one (preflight only on
  * a host without an earlier attempt's files), the kubelet's healthz awaited (kubernetes.control_plane_timeout
- * or 4 minutes), then kubeadm init --skip-phases= of those; up to 3 attempts, `kubeadm reset -f` before
- * the next only when certs or kubeconfig failed. 0 or -errno (logged). */
+ * or 4 minutes), then kubeadm init --skip-phases= of those; up to 3 attempts: after a failed phase the
+ * phases again (`kubeadm reset -f` first, and preflight, only when certs or kubeconfig failed), after a
+ * failed rest only the rest. 0 or -errno (logged). */
 int kubeadm_init_in_phases(struct fb_run *run, const char *config_path);
 
 /* kubeadm SUBCOMMAND (init, join) with its configuration: yaml written to RUN_DIR/name (then erased from
