@@ -400,7 +400,13 @@ if [ -n "$REAL" ]; then
 else
 # The master's init carried the seed's settings; the workers joined with its token and CA hash.
 cat_file master /usr/bin/calls.log >"$WORK/master.calls"
-assert_eq 1 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls"
+# init in phases: each phase once, then the rest of init once (the kubelet stand-in served its healthz)
+assert_eq 1 "$(grep -c '^kubeadm init --config .* --skip-phases=preflight,certs,kubeconfig,kubelet-start,control-plane,etcd$' \
+        "$WORK/master.calls")" "master: kubeadm init calls"
+for phase in preflight "certs all" "kubeconfig all" kubelet-start "control-plane all" "etcd local"; do
+        assert_eq 1 "$(grep -c "^kubeadm init phase $phase --config " "$WORK/master.calls")" "master: kubeadm init phase $phase"
+done
+assert_eq 7 "$(grep -c '^kubeadm init ' "$WORK/master.calls")" "master: kubeadm init calls, phases included"
 if [ "$LAB_CNI" = host-gw ]; then
         if grep -q 'kube-flannel' "$WORK/master.calls"; then fail "master: flannel applied with cni host-gw"; fi
         for n in master node-1 node-2; do
