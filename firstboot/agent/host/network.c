@@ -737,7 +737,6 @@ static int iface_has_address(struct fb_run *run, const char *name, const char *w
         return found;
 }
 
-/* Whether `ip -o link show dev NAME` lists UP among the interface's flags ("<BROADCAST,MULTICAST,UP,...>"). */
 /* What one `ip -o link show dev NAME` says of the interface: whether UP is among its flags
  * ("<BROADCAST,MULTICAST,UP,...>"), and (ret_master non-NULL) the bond or bridge named after "master", ""
  * for none. 1 up, 0 down, -errno. */
@@ -771,6 +770,7 @@ static int iface_link(struct fb_run *run, const char *name, char *ret_master, si
         return 0;
 }
 
+/* Whether `ip -o link show dev NAME` lists UP among the interface's flags. */
 static int iface_is_up(struct fb_run *run, const char *name) {
         return iface_link(run, name, NULL, 0);
 }
@@ -893,7 +893,6 @@ static int rename_now(struct fb_run *run, const char *current, const char *name)
         }
         return r < 0 ? r : 1;
 }
-
 
 /* A bond, bridge or VLAN now, as its .netdev or ifcfg file makes it at boot: `ip link add` unless it
  * exists (its parameters are then left as they are until the next boot), then its members added to it.
