@@ -2,6 +2,7 @@
 # kubeadm init in phases (firstboot/agent/role/init-phases.c), on the control plane with the stand-in
 # kubeadm, whose kubelet (its healthz model, in this test's network namespace) serves
 # http://127.0.0.1:10248/healthz as the real one does:
+#  - a preflight that fails: the next attempt runs it again (it wrote nothing, and is never skipped);
 #  - a certs phase that fails: kubeadm reset, and the next attempt starts over with preflight; a
 #    control-plane phase that fails: the phases again but preflight, no reset (a failed rest of init,
 #    only the rest again: test-lab-netns);
@@ -48,6 +49,18 @@ assert_contains "$(cat "$WORK/certs.log")" "kubeadm init phase certs all failed 
 [ -s "$M/root/etc/kubernetes/admin.conf" ] || fail "no admin.conf after the retried init"
 ok "a failed certs phase: kubeadm reset, then every phase again from preflight"
 mv "$M" "$WORK/master-certs"   # its kubelet model ends with its pid file
+
+# ---- a preflight that fails: checked again, never skipped ------------------------------------------------------
+lab_host master "$REF/master"
+touch "$M/bin/kubeadm.ca-ecdsa"
+echo "init-phase-preflight 1" >"$M/bin/kubeadm.fail"
+run_cmd -o "$WORK/preflight.log" -e "$WORK/preflight.log" env KUBE_FIRSTBOOT_PATH="$M/bin" "$AGENT" --root "$M/root" \
+        --live --seed "$M/seed" run
+assert_eq "kubeadm init phase preflight
+$PHASES
+kubeadm init $SKIP" "$(init_calls)" "kubeadm calls after a failed preflight"
+ok "a failed preflight: the next attempt runs preflight again, then the other phases"
+mv "$M" "$WORK/master-preflight"
 
 # ---- a control-plane phase that fails: the phases again but preflight, no reset ----------------------------
 lab_host master "$REF/master"

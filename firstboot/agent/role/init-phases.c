@@ -135,7 +135,8 @@ static int init_attempt(struct fb_run *run, const char *config_path, enum init_p
                 if (init_phases[i].fresh_only && *progress != INIT_FRESH)
                         continue;
                 r = run_phase(run, &init_phases[i], config_path);
-                if (r > 0)
+                /* a failed preflight wrote nothing: the next attempt checks the host again */
+                if (r > 0 && !init_phases[i].fresh_only)
                         *progress = r == ATTEMPT_FAILED_RESET ? INIT_FRESH : INIT_SOME_PHASES;
                 if (r != 0)
                         return r;
