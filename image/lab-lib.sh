@@ -27,6 +27,7 @@ LAB_CP_SMP=${LAB_CP_SMP:-2}
 VM_CONTROL_PLANE=master
 LAB_DISK_GB=${LAB_DISK_GB:-4}           # virtual size of each guest's overlay (the image is smaller)
 LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-12h}  # every qemu runs under timeout(1)
+LAB_WORKER_NICE=${LAB_WORKER_NICE:-10}  # under TCG, the workers' qemu runs at this nice(1) value
 # The seeds' kubernetes.cni: the reference's flannel, or host-gw (a /24 per node, no images).
 LAB_CNI=${LAB_CNI:-flannel}
 
@@ -37,7 +38,9 @@ vm_guest_mem() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_MEM"; els
 vm_guest_smp() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_SMP"; else echo "$LAB_SMP"; fi; }
 # vm_sizes: the guests' sizes in words, for the logs.
 vm_sizes() {
-        echo "$VM_CONTROL_PLANE ${LAB_CP_SMP} vCPU and ${LAB_CP_MEM} MiB, the others ${LAB_SMP} vCPU and ${LAB_MEM} MiB"
+        local prio=""
+        [ "${VM_ACCEL%%,*}" != tcg ] || prio=" at nice $LAB_WORKER_NICE"
+        echo "$VM_CONTROL_PLANE ${LAB_CP_SMP} vCPU and ${LAB_CP_MEM} MiB, the others ${LAB_SMP} vCPU and ${LAB_MEM} MiB$prio"
 }
 vm_die() { echo "lab: error: $*" >&2; return 1; }
 
@@ -57,7 +60,10 @@ vm_in_ns() { ip netns exec "$VM_NS" "$@"; }
 # KVM only where the CPU advertises it and a test boot of the image's kernel gets going; else TCG.
 vm_pick_accel() {
         local log
-        VM_ACCEL="tcg,tb-size=64"
+        # TCG's translation cache: a real control plane runs several large Go programs (kube-apiserver
+        # alone has over 100 MB of code); in a cache smaller than their hot code qemu keeps flushing
+        # and translating again. Pages of it count against the host's memory only once written.
+        VM_ACCEL="tcg,tb-size=512"
         VM_ACCEL_WHY="TCG: no vmx/svm in /proc/cpuinfo"
         [ -z "${LAB_ACCEL:-}" ] || { VM_ACCEL=$LAB_ACCEL; VM_ACCEL_WHY="LAB_ACCEL"; return 0; }
         grep -qwE 'vmx|svm' /proc/cpuinfo || return 0
@@ -141,22 +147,38 @@ vm_seed_iso() {
 }
 
 # vm_k8s_inventory FILE: the reference inventory for the image's real Kubernetes release: the release's
-# version (its kubeadm's, never a label), the tags its images carry (k8s.gcr.io), cni none (the image
-# has a bridge network configuration), and under TCG what a slow control plane needs: kubeadm waits
-# VM_K8S_CP_TIMEOUT for it, and the controller manager and scheduler run without leader election.
+# version (its kubeadm's, never a label), the tags its images carry (k8s.gcr.io), cni LAB_CNI (host-gw
+# needs no image; none leaves each node to the image's own bridge configuration), and under TCG what a
+# slow control plane needs: kubeadm waits VM_K8S_CP_TIMEOUT for it, and the controller manager and
+# scheduler run without leader election.
 vm_k8s_inventory() {
         local slow=""
         [ "${VM_ACCEL%%,*}" != tcg ] ||
                 slow="\\n  control_plane_timeout: $VM_K8S_CP_TIMEOUT\\n  leader_election: \"off\""
         # line edits of the example, which keeps its comments and YAML 1.1 values such as swap: off
         "$VM_AGENT" seed --example | sed -e "s|^  version: .*|  version: $IMAGE_K8S_VERSION|" \
-                -e 's|^  image_repository: .*|  image_repository: k8s.gcr.io|' -e 's|^  cni: .*|  cni: none|' \
+                -e 's|^  image_repository: .*|  image_repository: k8s.gcr.io|' -e "s|^  cni: .*|  cni: $LAB_CNI|" \
                 -e "s|^  runtime: docker\$|&$slow|" >"$1"
-        grep -qx "  version: $IMAGE_K8S_VERSION" "$1" && grep -qx '  cni: none' "$1" &&
+        grep -qx "  version: $IMAGE_K8S_VERSION" "$1" && grep -qx "  cni: $LAB_CNI" "$1" &&
                 grep -qx '  image_repository: k8s.gcr.io' "$1" ||
                 { vm_die "the example inventory has changed: cannot set version, cni and image_repository in $1"; return 1; }
 }
 VM_K8S_CP_TIMEOUT=${LAB_K8S_CP_TIMEOUT:-40m}
+
+# vm_go_duration_s D: the seconds in a duration as the seed writes one (1h, 40m, 90s, 1h30m).
+vm_go_duration_s() {
+        local rest=$1 total=0
+        while [[ $rest =~ ^([0-9]+)([hms])(.*)$ ]]; do
+                case ${BASH_REMATCH[2]} in
+                h) total=$((total + BASH_REMATCH[1] * 3600)) ;;
+                m) total=$((total + BASH_REMATCH[1] * 60)) ;;
+                s) total=$((total + BASH_REMATCH[1])) ;;
+                esac
+                rest=${BASH_REMATCH[3]}
+        done
+        [ -z "$rest" ] && [ "$1" ] || { vm_die "not a duration: $1"; return 1; }
+        echo "$total"
+}
 
 # vm_make_seeds DIR: seeds of the reference lab in DIR/<node>/ (with seed.iso) and DIR/server.yaml.
 # `kube-firstboot seed --iso` where the agent has it; otherwise tests/data/seeds/reference with cloud-localds.
@@ -169,7 +191,7 @@ vm_make_seeds() {
                 vm_k8s_inventory "$VM_DIR/inventory.yaml" || { vm_die "cannot write the inventory"; return 1; }
                 "$VM_AGENT" seed --inventory "$VM_DIR/inventory.yaml" --out "$out" --iso >"$VM_DIR/seed-generator.log" 2>&1 ||
                         { cat "$VM_DIR/seed-generator.log" >&2; vm_die "kube-firstboot seed failed"; return 1; }
-                VM_SEED_SOURCE="kube-firstboot seed --iso --inventory $VM_DIR/inventory.yaml (Kubernetes $IMAGE_K8S_VERSION)"
+                VM_SEED_SOURCE="kube-firstboot seed --iso --inventory $VM_DIR/inventory.yaml (Kubernetes $IMAGE_K8S_VERSION, cni: $LAB_CNI)"
         elif "$VM_AGENT" seed --help >/dev/null 2>&1; then
                 # the reference inventory, with LAB_CNI
                 "$VM_AGENT" seed --example | sed "s/^  cni: flannel .*/  cni: $LAB_CNI/" >"$VM_DIR/inventory.yaml"
@@ -295,8 +317,13 @@ vm_guest_start() {
                 [ -z "$IMAGE_INITRD" ] || args+=(-initrd "$IMAGE_DIR/$IMAGE_INITRD")
         fi
         args+=("$@")
+        # Under TCG every vCPU is a busy host thread, and the host has few cores: a worker's emulation
+        # yields to the control plane's, whose start everything else waits on (a worker spends most of
+        # its first boot waiting for the join record).
+        local prio=0
+        [ "${VM_ACCEL%%,*}" != tcg ] || [ "$name" = "$VM_CONTROL_PLANE" ] || prio=$LAB_WORKER_NICE
         date +%s.%N >"$d/started"
-        ip netns exec "$VM_NS" setsid timeout -k 10 "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" \
+        ip netns exec "$VM_NS" nice -n "$prio" setsid timeout -k 10 "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" \
                 </dev/null >>"$d/qemu.log" 2>&1 &
         echo $! >"$d/qemu.pid"
 }

@@ -14,7 +14,8 @@
 # Runtime state lives in lab/ at the top of the tree (ignored by git). Environment: BUILDDIR (where the
 # agent and server are built, default build), LAB_CP_MEM and LAB_CP_SMP (the control plane's MiB and
 # vCPUs, 2048 and 2: kubeadm's preflight wants 2 CPUs and 1700 MB), LAB_MEM and LAB_SMP (each worker's,
-# 1024 and 1), LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800), LAB_ACCEL (force a qemu -accel),
+# 1024 and 1), LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800;
+# with a real release under TCG, LAB_K8S_CP_TIMEOUT and 20 minutes more), LAB_ACCEL (force a qemu -accel),
 # LAB_IMAGE_ENV (an image.env to boot instead of the default choice), LAB_NODES (the guests to boot,
 # default "master node-1 node-2 node-3"), LAB_READY_TIMEOUT (seconds to wait for the nodes to be Ready,
 # 1200, with a real release), LAB_NETNS (the network namespace, default kfb-lab).
@@ -23,17 +24,19 @@
 # stand-ins, laid out as kubernetes-server-linux-amd64.tar.gz unpacks, with the other images (etcd,
 # pause, coredns) as docker-archive tarballs in KUBERNETES_IMAGES (default DIR/images); the Debian test
 # image is built with it (image/debian/build-test-image.sh --kubernetes), the seeds take its version,
-# and under TCG a 40-minute wait for the control plane (LAB_K8S_CP_TIMEOUT) and no leader election.
+# kubernetes.cni LAB_CNI (default host-gw: a pod network without images), and under TCG a 40-minute wait
+# for the control plane (LAB_K8S_CP_TIMEOUT) and no leader election.
 # The lab then ends with `kubectl get nodes` run on the master, and every guest's count of attempted
 # image pulls (none is allowed: the guests reach no registry, and must need none).
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILDDIR=${BUILDDIR:-$TOP/build}
 case $BUILDDIR in /*) ;; *) BUILDDIR=$TOP/$BUILDDIR ;; esac
+# A real release's pod network: host-gw, which needs no image (flannel's would have to be among the images).
+[ -z "${KUBERNETES:-}" ] || LAB_CNI=${LAB_CNI:-host-gw}
 . "$TOP/image/lab-lib.sh"
 LAB=$TOP/lab
 NS=${LAB_NETNS:-kfb-lab}
-LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_READY_TIMEOUT=${LAB_READY_TIMEOUT:-1200}
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "lab: needs root (network namespace, tap devices)" >&2; exit 1; }; }
@@ -56,6 +59,12 @@ lab_up() {
         vm_find_image
         vm_pick_accel
         vm_make_seeds "$LAB/seeds"
+        # A real control plane under TCG may use all of kubeadm's wait (LAB_K8S_CP_TIMEOUT) after about
+        # ten minutes of boot, images and init phases.
+        if [ -n "$IMAGE_K8S_VERSION" ] && [ "${VM_ACCEL%%,*}" = tcg ]; then
+                LAB_TIMEOUT=${LAB_TIMEOUT:-$(($(vm_go_duration_s "$VM_K8S_CP_TIMEOUT") + 1200))}
+        fi
+        LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
         vm_say "image: $IMAGE_DESC"
         vm_say "       $IMAGE_DIR/$IMAGE_DISK; kube-firstboot.service from ${IMAGE_UNIT_SOURCE:-the image}"
         vm_say "seeds: $VM_SEED_SOURCE"
@@ -132,11 +141,11 @@ lab_cluster() {
                 sleep 10
         done
         vm_say "kubectl get nodes, on $VM_CONTROL_PLANE:"
-        echo "$out" | grep -v '^KFB-LAB '
+        echo "$out" | { grep -v '^KFB-LAB ' || true; }
         for n in "${VM_NODES[@]}"; do
                 out=$(vm_guest_exec "$n" 600 "/usr/libexec/kfb-lab-report pulls 2>&1" || true)
                 vm_say "$n: image pulls attempted: $(echo "$out" | sed -n 's/^KFB-LAB pulls //p' | tail -n 1)"
-                echo "$out" | grep -v '^KFB-LAB ' | sed 's/^/    /'
+                echo "$out" | { grep -v '^KFB-LAB ' || true; } | sed 's/^/    /'
         done
 }
 

@@ -14,8 +14,10 @@
 # binaries go to /usr/bin with kubelet's unit and kubeadm's drop-in as the el7 packages install them,
 # every tarball to /var/lib/kube-firstboot/images for the agent's images step (as the CentOS 7 image
 # has them), the Debian CNI plugins under /opt/cni/bin (where the el7 kubernetes-cni package puts them)
-# with a bridge network configuration (the node's pods on one local bridge: enough for a node to be
-# Ready and for pods on it; the seeds say cni: none), and apparmor=0 on the kernel command line:
+# with a fallback bridge network configuration for seeds that say cni: none (the node's pods on one
+# local bridge: enough for a node to be Ready and for pods on it; the kubelet takes the first file by
+# name, so the configuration of a CNI the seed asks for comes before it), and apparmor=0 on the kernel
+# command line:
 # the Debian kernel has AppArmor on but the image has no apparmor_parser, so docker could not load its
 # container profile and would start no container (CentOS 7, the target, has no AppArmor at all).
 #
@@ -203,7 +205,7 @@ if [ -n "$KUBERNETES" ]; then
         install -d "$R/opt/cni/bin" "$R/etc/cni/net.d"
         for f in "$R"/usr/lib/cni/*; do ln -s "/usr/lib/cni/${f##*/}" "$R/opt/cni/bin/${f##*/}"; done
         [ -x "$R/usr/lib/cni/bridge" ] && [ -L "$R/opt/cni/bin/bridge" ] || die "no CNI bridge plugin in the image (containernetworking-plugins)"
-        cat >"$R/etc/cni/net.d/10-lab-bridge.conflist" <<'EOF'
+        cat >"$R/etc/cni/net.d/99-lab-bridge.conflist" <<'EOF'
 {
   "cniVersion": "0.4.0",
   "name": "lab-bridge",
