@@ -192,6 +192,36 @@ real_cluster_checks() {
         done
         ok "real cluster: master, node-1, node-2 Ready with kubelet $K8S_VERSION; node-1 and node-2 bootstrapped with the master's token $token_id; no image pull attempted"
 }
+# hostgw_line NAME PATTERN: waits for a "KFB-HOSTGW ..." line matching PATTERN on NAME's console, prints it.
+hostgw_line() {
+        local line
+        for _ in $(seq 1 "${VM_BOOT_LIMIT:-1200}"); do
+                line=$(vm_console_text "$1" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
+                [ -n "$line" ] && { echo "$line"; return 0; }
+                sleep 1
+        done
+        vm_console_text "$1" | tail -n 20 >&2
+        fail "$1: no KFB-HOSTGW line matching $2"
+}
+
+# real_busybox_check: with a real release and host-gw, the pod network with real pods: a busybox pod (the
+# image made on each node from Debian's busybox-static with `docker import`, never pulled) on node-1 and one
+# on node-2 (HOSTGW_BUSYBOX_NODES; node-3 never joins here), scheduled there by name, and the first pings the
+# second by its pod address, across the nodes' routes.
+real_busybox_check() {
+        local bb_a bb_b n console_line=""
+        read -r bb_a bb_b <<<"${HOSTGW_BUSYBOX_NODES:-node-1 node-2}"
+        for n in "$bb_a" "$bb_b"; do
+                vm_guest_running "$n" || fail "the busybox check needs $n up and joined (HOSTGW_BUSYBOX_NODES)"
+                vm_console_type "$n" "/usr/libexec/kfb-lab-hostgw busybox-image"
+                hostgw_line "$n" "busybox-image ok|error" | grep -q 'busybox-image ok' || fail "$n: no busybox image"
+        done
+        vm_console_type master "/usr/libexec/kfb-lab-hostgw busybox-ping $bb_a $bb_b"
+        console_line=$(hostgw_line master "busybox-ping|error")
+        [[ "$console_line" == "KFB-HOSTGW busybox-ping $bb_a 10.244."*" $bb_b 10.244."*" ok" ]] ||
+                fail "busybox pods: $console_line"
+        ok "host-gw with a real release: ${console_line#KFB-HOSTGW busybox-ping }"
+}
 if [ -n "$REAL" ]; then
         for _ in $(seq 1 "$VM_BOOT_LIMIT"); do
                 grep -q "KFB-LAB end node-1" "$VM_DIR/node-1/console.log" && grep -q "KFB-LAB end node-2" "$VM_DIR/node-2/console.log" &&
@@ -200,6 +230,7 @@ if [ -n "$REAL" ]; then
         done
         T_END=$(date +%s.%N)
         real_cluster_checks
+        [ "$LAB_CNI" != host-gw ] || real_busybox_check
         vm_console_type node-1 "systemctl poweroff"
         vm_console_type node-2 "systemctl poweroff"
 elif ! vm_guests_wait_exit "${VM_BOOT_LIMIT:-1200}" node-1 node-2; then
@@ -216,17 +247,6 @@ for _ in $(seq 1 1200); do grep -q 'join record at .* rejected' "$VM_DIR/node-3/
 # network namespace stands in for a pod, the CNI plugins run into it as the kubelet would run them with the
 # agent's conflist (image/debian/kfb-lab-hostgw), and each "pod" pings the other by its pod address,
 # through the routes the agent set.
-# hostgw_line NAME PATTERN: waits for a "KFB-HOSTGW ..." line matching PATTERN on NAME's console, prints it.
-hostgw_line() {
-        local line
-        for _ in $(seq 1 "${VM_BOOT_LIMIT:-1200}"); do
-                line=$(vm_console_text "$1" | grep -E "^KFB-HOSTGW ($2)" | tail -n 1 || true)
-                [ -n "$line" ] && { echo "$line"; return 0; }
-                sleep 1
-        done
-        vm_console_text "$1" | tail -n 20 >&2
-        fail "$1: no KFB-HOSTGW line matching $2"
-}
 if [ "$LAB_CNI" = host-gw ]; then
         vm_console_type master "/usr/libexec/kfb-lab-hostgw add pod-a"
         vm_console_type node-3 "/usr/libexec/kfb-lab-hostgw add pod-b"
@@ -239,22 +259,6 @@ if [ "$LAB_CNI" = host-gw ]; then
         assert_eq "KFB-HOSTGW ping pod-a $pod_b ok" "$(hostgw_line master "ping pod-a ")" "master's pod pings node-3's"
         assert_eq "KFB-HOSTGW ping pod-b $pod_a ok" "$(hostgw_line node-3 "ping pod-b ")" "node-3's pod pings the master's"
         ok "host-gw: a pod on the master ($pod_a) and one on node-3 ($pod_b), set up by the CNI plugins with the agent's conflist, ping each other"
-fi
-# With a real release (KUBERNETES), the same with real pods: a busybox pod (the image made on each node from
-# Debian's busybox-static with `docker import`, never pulled) on each of HOSTGW_BUSYBOX_NODES, both joined
-# and up at this point, and the first pings the second by its pod address.
-if [ -n "${KUBERNETES:-}" ] && [ "$LAB_CNI" = host-gw ]; then
-        read -r bb_a bb_b <<<"${HOSTGW_BUSYBOX_NODES:-node-1 node-3}"
-        for n in "$bb_a" "$bb_b"; do
-                vm_guest_running "$n" || fail "the busybox check needs $n up and joined (HOSTGW_BUSYBOX_NODES)"
-                vm_console_type "$n" "/usr/libexec/kfb-lab-hostgw busybox-image"
-                hostgw_line "$n" "busybox-image ok|error" | grep -q 'busybox-image ok' || fail "$n: no busybox image"
-        done
-        vm_console_type master "/usr/libexec/kfb-lab-hostgw busybox-ping $bb_a $bb_b"
-        for _ in $(seq 1 2400); do console_line=$(vm_console_text master | grep -E '^KFB-HOSTGW (busybox-ping|error)' | tail -n 1 || true); [ -n "$console_line" ] && break; sleep 1; done
-        [[ "$console_line" == "KFB-HOSTGW busybox-ping $bb_a 10.244."*" $bb_b 10.244."*" ok" ]] ||
-                fail "busybox pods: ${console_line:-no answer on the console of the master}"
-        ok "host-gw with a real release: ${console_line#KFB-HOSTGW busybox-ping }"
 fi
 vm_console_type master "systemctl poweroff"
 vm_console_type node-3 "systemctl poweroff"
