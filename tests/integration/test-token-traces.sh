@@ -59,6 +59,10 @@ TOKEN1=$(cut -d' ' -f1 "$STATE/token")
 [[ "$TOKEN1" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "no token in $STATE/token"
 grep -q "^kubeadm init --config " "$M/bin/calls.log" || fail "kubeadm init did not run"
 ok "control plane provisioned with -v"
+# a run that found nothing left in /run/kube-firstboot says nothing removed
+if grep -q "removed, left by a run that did not finish" "$WORK/run.log"; then
+        fail "the first run reports a leftover configuration removed: $(grep 'removed, left by' "$WORK/run.log")"
+fi
 
 # ---- refresh-token, with a leftover of a killed join in /run/kube-firstboot ------------------------------
 echo "$TOKEN1 $(($(date +%s) + 3600))" >"$STATE/token"

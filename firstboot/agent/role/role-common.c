@@ -226,7 +226,8 @@ int step_done(struct fb_run *run) {
                                                    .perform = write_sentinel });
 }
 
-/* The rendered kubeadm configurations: they hold the token, and are removed once kubeadm has read them. */
+/* The rendered kubeadm configurations: they hold the token, and are removed once kubeadm has read them.
+ * remove_run_file(): 1 removed, 0 there was none. */
 static const char *const rendered_configs[] = { "kubeadm-init.yaml", "kubeadm-join.yaml" };
 
 static int remove_run_file(const char *name) {
@@ -238,7 +239,7 @@ static int remove_run_file(const char *name) {
         r = root_unlink(abs_path);
         if (r < 0 && r != -ENOENT)
                 return log_warning_errno(r, "%s%s: cannot remove: %s", root_get(), abs_path, chase_strerror(r));
-        return r < 0 ? 0 : 1;
+        return r > 0;
 }
 
 void role_remove_rendered_configs(void) {
