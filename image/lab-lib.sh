@@ -36,10 +36,16 @@ vm_say() { echo "lab: $*"; }
 # vm_guest_mem NAME, vm_guest_smp NAME: the guest's MiB and vCPUs (the control plane's, or a worker's).
 vm_guest_mem() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_MEM"; else echo "$LAB_MEM"; fi; }
 vm_guest_smp() { if [ "$1" = "$VM_CONTROL_PLANE" ]; then echo "$LAB_CP_SMP"; else echo "$LAB_SMP"; fi; }
+# vm_tcg: whether the guests run under TCG (after vm_pick_accel).
+vm_tcg() { [ "${VM_ACCEL%%,*}" = tcg ]; }
+# vm_guest_nice NAME: the guest's qemu's nice(1) value. Under TCG every vCPU is a busy host thread, and the
+# host has few cores: a worker's emulation yields to the control plane's, whose start everything else
+# waits on (a worker spends most of its first boot waiting for the join record).
+vm_guest_nice() { if vm_tcg && [ "$1" != "$VM_CONTROL_PLANE" ]; then echo "$LAB_WORKER_NICE"; else echo 0; fi; }
 # vm_sizes: the guests' sizes in words, for the logs.
 vm_sizes() {
         local prio=""
-        [ "${VM_ACCEL%%,*}" != tcg ] || prio=" at nice $LAB_WORKER_NICE"
+        ! vm_tcg || prio=" at nice $LAB_WORKER_NICE"
         echo "$VM_CONTROL_PLANE ${LAB_CP_SMP} vCPU and ${LAB_CP_MEM} MiB, the others ${LAB_SMP} vCPU and ${LAB_MEM} MiB$prio"
 }
 vm_die() { echo "lab: error: $*" >&2; return 1; }
@@ -153,7 +159,7 @@ vm_seed_iso() {
 # scheduler run without leader election.
 vm_k8s_inventory() {
         local slow=""
-        [ "${VM_ACCEL%%,*}" != tcg ] ||
+        ! vm_tcg ||
                 slow="\\n  control_plane_timeout: $VM_K8S_CP_TIMEOUT\\n  leader_election: \"off\""
         # line edits of the example, which keeps its comments and YAML 1.1 values such as swap: off
         "$VM_AGENT" seed --example | sed -e "s|^  version: .*|  version: $IMAGE_K8S_VERSION|" \
@@ -317,13 +323,8 @@ vm_guest_start() {
                 [ -z "$IMAGE_INITRD" ] || args+=(-initrd "$IMAGE_DIR/$IMAGE_INITRD")
         fi
         args+=("$@")
-        # Under TCG every vCPU is a busy host thread, and the host has few cores: a worker's emulation
-        # yields to the control plane's, whose start everything else waits on (a worker spends most of
-        # its first boot waiting for the join record).
-        local prio=0
-        [ "${VM_ACCEL%%,*}" != tcg ] || [ "$name" = "$VM_CONTROL_PLANE" ] || prio=$LAB_WORKER_NICE
         date +%s.%N >"$d/started"
-        ip netns exec "$VM_NS" nice -n "$prio" setsid timeout -k 10 "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" \
+        ip netns exec "$VM_NS" nice -n "$(vm_guest_nice "$name")" setsid timeout -k 10 "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" \
                 </dev/null >>"$d/qemu.log" 2>&1 &
         echo $! >"$d/qemu.pid"
 }

@@ -61,7 +61,7 @@ lab_up() {
         vm_make_seeds "$LAB/seeds"
         # A real control plane under TCG may use all of kubeadm's wait (LAB_K8S_CP_TIMEOUT) after about
         # ten minutes of boot, images and init phases.
-        if [ -n "$IMAGE_K8S_VERSION" ] && [ "${VM_ACCEL%%,*}" = tcg ]; then
+        if [ -n "$IMAGE_K8S_VERSION" ] && vm_tcg; then
                 LAB_TIMEOUT=${LAB_TIMEOUT:-$(($(vm_go_duration_s "$VM_K8S_CP_TIMEOUT") + 1200))}
         fi
         LAB_TIMEOUT=${LAB_TIMEOUT:-1800}

@@ -382,7 +382,7 @@ real_disk_checks() {
         done
         assert_contains "$(cat_file master /etc/kubernetes/manifests/kube-controller-manager.yaml)" "--cluster-cidr=10.244.0.0/16" \
                 "master: kube-controller-manager.yaml"
-        if [ "${VM_ACCEL%%,*}" = tcg ]; then
+        if vm_tcg; then
                 for c in kube-controller-manager kube-scheduler; do
                         assert_contains "$(cat_file master "/etc/kubernetes/manifests/$c.yaml")" "--leader-elect=false" "master: $c.yaml"
                 done
