@@ -226,10 +226,10 @@ int step_done(struct fb_run *run) {
                                                    .perform = write_sentinel });
 }
 
-/* The rendered kubeadm configurations: they hold the token, and are removed once kubeadm has read them.
- * remove_run_file(): 1 removed, 0 there was none. */
+/* The rendered kubeadm configurations: they hold the token, and are removed once kubeadm has read them. */
 static const char *const rendered_configs[] = { "kubeadm-init.yaml", "kubeadm-join.yaml" };
 
+/* 1 removed, 0 there was none, -errno. */
 static int remove_run_file(const char *name) {
         _cleanup_free_ char *abs_path = NULL;
         int r;
