@@ -10,6 +10,7 @@
 #include "join/joinrecord.h"
 #include "seed/seed.h"
 #include "state.h"
+#include "time-util.h"
 
 #define FB_RUN_UNIT_STATE_MAX 33 /* host/unit.h's UNIT_STATE_MAX */
 #define FB_RUN_MAX_STEPS 32 /* the host stage's and a role's steps together */
@@ -111,6 +112,9 @@ struct fb_run {
          * for its join step. It holds the token: wiped when used, and by the engine at the end. */
         struct join_record join_record;
         bool have_join_record;
+        /* CLOCK_MONOTONIC: kube_firstboot.join_timeout after the worker began to wait for its record, which
+         * covers the wait and the join; 0 until the wait step sets it. */
+        usec_t join_deadline;
         struct fb_host_facts facts;
         /* The steps whose check ran (before any change), and those whose check found a problem: plan lists
          * them as refused instead of running them. */

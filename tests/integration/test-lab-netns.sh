@@ -4,7 +4,9 @@
 # its own --root tree and stand-in commands.
 #
 # Faults in the main run: the endpoint is down for the first 20 s and then answers 500 for 10 s; kubeadm
-# init fails twice (init again on its phases' files, no reset); node-1's first join fails; node-3's seed has a wrong cluster key
+# init fails twice (init again on its phases' files, no reset); node-1's first join fails; node-2's first
+# join fails after the kubelet's TLS bootstrap, in kubeadm's CRI socket annotation of the Node (the agent
+# annotates it itself, no reset); node-3's seed has a wrong cluster key
 # (it must not join, and must say why). Workers start before the master.
 # Then: an expired record is waited on until a fresh one arrives; refresh-token renews and republishes;
 # a second run changes nothing; no secret reaches the console or a file that is not 0600.
@@ -24,6 +26,7 @@ sed -i "s|^  cluster_key: .*|  cluster_key: $(head -c 32 /dev/urandom | base64)|
         "$WORK/node-3/seed/user-data"
 echo "init 2" >"$WORK/master/bin/kubeadm.fail"
 echo "join 1" >"$WORK/node-1/bin/kubeadm.fail"
+echo "join-crisocket 1" >"$WORK/node-2/bin/kubeadm.fail"
 lab_apiserver
 
 start=$(date +%s)
@@ -69,6 +72,10 @@ assert_eq 0 "$(calls master 'reset -f')" "master kubeadm reset calls"
 assert_eq 2 "$(calls node-1 'join ')" "node-1 kubeadm join calls"
 assert_eq 1 "$(calls node-1 'reset -f')" "node-1 kubeadm reset calls"
 assert_eq 1 "$(calls node-2 'join ')" "node-2 kubeadm join calls"
+assert_eq 0 "$(calls node-2 'reset -f')" "node-2 kubeadm reset calls"
+assert_eq "kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=60s annotate --overwrite node node-2 kubeadm.alpha.kubernetes.io/cri-socket=/var/run/dockershim.sock" \
+        "$(grep '^kubectl ' "$WORK/node-2/bin/calls.log")" "node-2: the agent's kubectl call"
+assert_contains "$(cat "$WORK/node-2/console.log")" "failed after the kubelet's TLS bootstrap" "node-2 says why it annotates"
 assert_eq 0 "$(calls node-3 'join ')" "node-3 kubeadm join calls"
 grep -q '^kubectl --kubeconfig .*/etc/kubernetes/admin.conf apply -f .*/run/kube-firstboot/kube-flannel.yml$' \
         "$WORK/master/bin/calls.log" || fail "flannel not applied"
@@ -97,6 +104,11 @@ done
 nodes=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(n if isinstance(n, str) else n["name"] for n in json.load(open(sys.argv[1]))["nodes"])))' \
         "$WORK/master/root/var/lib/kubeadm-standin/cluster.json")
 assert_eq "master node-1 node-2" "$nodes" "nodes in the cluster"
+# every Node carries the CRI socket annotation `kubeadm upgrade` reads: node-2's set by the agent
+sockets=$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s=%s" % (n["name"], n.get("annotations", {}).get("kubeadm.alpha.kubernetes.io/cri-socket")) for n in sorted(json.load(open(sys.argv[1]))["nodes"], key=lambda n: n["name"])))' \
+        "$WORK/master/root/var/lib/kubeadm-standin/cluster.json")
+assert_eq "master=/var/run/dockershim.sock node-1=/var/run/dockershim.sock node-2=/var/run/dockershim.sock" "$sockets" \
+        "the Nodes' CRI socket annotations"
 ok "init with the seed's settings; node-1 and node-2 joined with the master's token and CA hash"
 
 # The record on the store opens with the documented format and holds what was used.

@@ -489,6 +489,36 @@ assert_contains "$(cat "$WORK/master/bin/calls.log")" "kubectl --kubeconfig /etc
         "kubectl calls recorded"
 ok "kubectl apply of a multi-document manifest, get nodes, get --raw, down switch"
 
+# ---------------------------------------------------------------- the CRI socket annotation
+# kubeadm join's last act: the Node annotated with the CRI socket, a request kubeadm 1.23 gives its client's
+# 10 s and does not retry. Lost, the join fails after the kubelet's TLS bootstrap: kubelet.conf is there, the
+# Node registered without the annotation. kubectl annotate then sets it; a node's own credentials may
+# change only its own Node (NodeRestriction).
+cri_annotation() { python3 -c 'import json, sys
+n = [n for n in json.load(open(sys.argv[1]))["nodes"] if n["name"] == sys.argv[2]]
+print(n[0].get("annotations", {}).get("kubeadm.alpha.kubernetes.io/cri-socket", "-") if n else "absent")' "$STATE" "$1"; }
+host node-8
+echo "$STATE" >"$WORK/node-8/bin/kubeadm.cluster"
+echo "join-crisocket 1" >"$WORK/node-8/bin/kubeadm.fail"
+on node-8 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-8
+expect_fail "join losing the CRI socket annotation" "error execution phase kubelet-start: error uploading crisocket: error patching node \"node-8\" through apiserver: Patch \"https://$ENDPOINT/api/v1/nodes/node-8?timeout=10s\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
+[ -e "$WORK/node-8/root/etc/kubernetes/kubelet.conf" ] || fail "node-8: no kubelet.conf after its TLS bootstrap"
+assert_eq "- /var/run/dockershim.sock /var/run/dockershim.sock" \
+        "$(cri_annotation node-8) $(cri_annotation node-1) $(cri_annotation master)" "CRI socket annotations of node-8, node-1, master"
+on node-8 kubectl --kubeconfig /etc/kubernetes/kubelet.conf annotate node node-1 kubeadm.alpha.kubernetes.io/cri-socket=/x
+expect_fail "a node annotating another node" 'Error from server (Forbidden): nodes "node-1" is forbidden: node "node-8" is not allowed to modify node "node-1"'
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf annotate node node-1 kubeadm.alpha.kubernetes.io/cri-socket=/x
+expect_fail "annotate without --overwrite" "error: --overwrite is false but found the following declared annotation(s): 'kubeadm.alpha.kubernetes.io/cri-socket' already has a value (/var/run/dockershim.sock)"
+on master kubectl --kubeconfig /etc/kubernetes/admin.conf annotate --overwrite node node-9 a=b
+expect_fail "annotate a Node that is not there" 'Error from server (NotFound): nodes "node-9" not found'
+on node-8 kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=60s annotate --overwrite node node-8 \
+        kubeadm.alpha.kubernetes.io/cri-socket=/var/run/dockershim.sock
+expect_ok "node-8 annotating its own Node"
+assert_eq "node/node-8 annotated" "$out" "kubectl annotate output"
+assert_eq "/var/run/dockershim.sock /var/run/dockershim.sock" "$(cri_annotation node-8) $(cri_annotation node-1)" \
+        "CRI socket annotations after kubectl annotate"
+ok "a join can lose the CRI socket annotation after the TLS bootstrap; kubectl annotate sets it, a node only on its own Node"
+
 # ---------------------------------------------------------------- reset of the control plane
 mkdir -p "$M/etc/cni/net.d" "$M/root/.kube"
 echo '{}' >"$M/etc/cni/net.d/10-flannel.conflist"

@@ -9,9 +9,6 @@
 #include "memstream.h"
 #include "parse.h"
 
-/* The dockershim socket of kubeadm 1.23 (docker is the runtime the reference installs). */
-#define CRI_SOCKET_DOCKER "/var/run/dockershim.sock"
-
 void format_go_duration(unsigned long long seconds, char buf[static 32]) {
         snprintf(buf, 32, "%lluh%llum%llus", seconds / 3600, (seconds / 60) % 60, seconds % 60);
 }

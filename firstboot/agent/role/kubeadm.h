@@ -4,6 +4,11 @@
 #include "config/config.h"
 #include "join/joinrecord.h"
 
+/* The dockershim socket of kubeadm 1.23 (docker is the runtime the reference installs): nodeRegistration's
+ * criSocket, and the value of the Node annotation kubeadm keeps it in. */
+#define CRI_SOCKET_DOCKER "/var/run/dockershim.sock"
+#define CRI_SOCKET_ANNOTATION "kubeadm.alpha.kubernetes.io/cri-socket"
+
 /* kubeadm.k8s.io/v1beta3 configuration files, rendered from the validated seed. Values are validated
  * before they get here (hostnames, addresses, CIDRs, token, version, repository), and are quoted anyway. */
 

@@ -288,33 +288,3 @@ void kubeadm_reset(struct fb_run *run) {
         if (r != 0)
                 log_warning("kubeadm reset -f %s", r < 0 ? "could not run" : "failed");
 }
-
-int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
-                             int timeout_ms) {
-        struct backoff b;
-        char shown[32];
-
-        snprintf(shown, sizeof(shown), "kubeadm %s", subcommand);
-        /* 2 s, 4 s, 8 s, ... between attempts */
-        backoff_init(&b, 2000, 60000, BACKOFF_NO_DEADLINE);
-        for (int attempt = 1;; attempt++) {
-                const char *argv[] = { "kubeadm", subcommand, "--config", config_path, NULL };
-                int r;
-
-                log_info("%s (attempt %d of %d); full output in " AGENT_LOG, shown, attempt, attempts);
-                r = kubeadm_command(run, argv, shown, timeout_ms);
-                if (r == 0) {
-                        log_info("%s succeeded", shown);
-                        return 0;
-                }
-                if (r < 0)
-                        return r;
-                if (attempt >= attempts)
-                        return log_error_errno(-EIO, "%s failed %d times; giving up", shown, attempts);
-
-                /* A half-done join leaves files that make the next attempt's preflight fail: reset first, as
-                 * the kubeadm documentation advises. */
-                kubeadm_reset(run);
-                (void) backoff_wait(&b);
-        }
-}

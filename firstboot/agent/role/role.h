@@ -44,11 +44,6 @@ int kubeadm_command(struct fb_run *run, const char *const argv[], const char *sh
 /* kubeadm reset -f; a failure is a warning (the next kubeadm command says what is left). */
 void kubeadm_reset(struct fb_run *run);
 
-/* Runs kubeadm SUBCOMMAND with a --config file, with `kubeadm reset -f` and a pause between attempts.
- * Output goes to the agent log, a summary to the journal. */
-int kubeadm_run_with_retries(struct fb_run *run, const char *subcommand, const char *config_path, int attempts,
-                             int timeout_ms);
-
 /* kubeadm init on the control plane (init-phases.c): the phases up to etcd one by one (preflight only on
  * a host without an earlier attempt's files), the kubelet's healthz awaited (kubernetes.control_plane_timeout
  * or 4 minutes), then kubeadm init --skip-phases= of those; up to 3 attempts: after a failed phase the

@@ -23,13 +23,18 @@
 #include "path.h"
 #include "role/role.h"
 #include "secret.h"
+#include "spawn.h"
 #include "time-util.h"
 
+/* kubeadm join is tried at least this often, and again until kube_firstboot.join_timeout has passed: a
+ * control plane slower than kubeadm's 10 s client timeouts (a TCG guest, or one that still settles after
+ * init) fails attempts that a later one gets through. */
 #define JOIN_ATTEMPTS 4
 #define JOIN_TIMEOUT_MS (10 * 60 * 1000)
 #define LONG_POLL_S 30
 #define PROGRESS_EVERY_S 30
 #define API_WAIT_S (10 * 60)
+#define ANNOTATE_WAIT_S (5 * 60)
 /* In the state base directory, not the instance's: a re-seeded node keeps refusing rollbacks. */
 #define JOIN_ACCEPTED "join-accepted"
 
@@ -120,6 +125,7 @@ static int wait_record_now(struct fb_run *run, void *userdata) {
 
         endpoint_report(c, "wait-record", "running", "waiting for the join record");
         deadline = start + (usec_t) c->join_timeout_s * USEC_PER_SEC;
+        run->join_deadline = deadline;
         next_progress = start + PROGRESS_EVERY_S * USEC_PER_SEC;
         /* A record that does not open, or a failing server, is retried with backoff; while there is no
          * record yet, a store that ignores ?wait= and answers at once is polled about once a second. */
@@ -265,8 +271,79 @@ int check_join(struct fb_run *run) {
         return already_joined() ? 0 : role_need_command("kubeadm", "kubeadm join joins the cluster");
 }
 
+/* kubeadm join's last act for a worker, after the kubelet's TLS bootstrap: the CRI socket annotation on its
+ * Node, which `kubeadm upgrade node` and `kubeadm reset` read back. kubeadm 1.23 gives that request its
+ * client's 10 s and retries only the API server's own timeouts, so a control plane slower than that (a
+ * TCG guest) fails the join although the node has joined. The agent then sets the annotation itself, as
+ * the node (kubelet.conf: NodeRestriction lets a kubelet change its own Node), with longer requests, until
+ * the Node is there and takes it. The alternative, a reset and another join, throws the kubelet's
+ * certificate away, and once the Node is Ready kubeadm refuses to join a node of that name again. */
+static int annotate_cri_socket(struct fb_run *run) {
+        const char *node = run->config->hostname;
+        const char *argv[] = { "kubectl", "--kubeconfig", KUBELET_CONF, "--request-timeout=60s", "annotate", "--overwrite",
+                               "node", node, CRI_SOCKET_ANNOTATION "=" CRI_SOCKET_DOCKER, NULL };
+        struct backoff b;
+        int r;
+
+        log_info("kubeadm join failed after the kubelet's TLS bootstrap (" KUBELET_CONF " written): node %s has "
+                 "joined; setting its CRI socket annotation, kubeadm's last step, with kubectl as the node", node);
+        backoff_init(&b, 2000, 15000, deadline_in_ms(ANNOTATE_WAIT_S * 1000LL));
+        for (;;) {
+                r = spawn_simple(argv, 90 * 1000, run->log_fd);
+                if (r == 0) {
+                        log_info("node %s annotated " CRI_SOCKET_ANNOTATION "=" CRI_SOCKET_DOCKER "; joined without a "
+                                 "reset", node);
+                        return 0;
+                }
+                if (r < 0 && r != -ETIMEDOUT) {
+                        log_warning_errno(r, "cannot run kubectl: %m");
+                        return r;
+                }
+                if (backoff_wait(&b) < 0) {
+                        log_warning("node %s: the annotation did not take within %d s; see " AGENT_LOG, node,
+                                    ANNOTATE_WAIT_S);
+                        return -ETIMEDOUT;
+                }
+        }
+}
+
+/* kubeadm join until it succeeds: JOIN_ATTEMPTS attempts, and more until run->join_deadline, with
+ * `kubeadm reset -f` and a pause between them (a half-done join leaves files that fail the next one's
+ * preflight: reset first, as kubeadm's documentation advises), unless the attempt got as far as the
+ * kubelet's certificate. The agent's own already_joined() holds then too, so an agent that stops there is
+ * done on its next run. */
 static int join_with_retries(struct fb_run *run, const char *config_path) {
-        return kubeadm_run_with_retries(run, "join", config_path, JOIN_ATTEMPTS, JOIN_TIMEOUT_MS);
+        const char *argv[] = { "kubeadm", "join", "--config", config_path, NULL };
+        usec_t deadline = run->join_deadline ? run->join_deadline
+                                             : deadline_in_ms(run->config->join_timeout_s * 1000LL);
+        struct backoff b;
+        int attempt;
+
+        /* 2 s, 4 s, 8 s, ... up to a minute between attempts */
+        backoff_init(&b, 2000, 60000, deadline);
+        for (attempt = 1;; attempt++) {
+                int r;
+
+                log_info("kubeadm join (attempt %d); full output in " AGENT_LOG, attempt);
+                r = kubeadm_command(run, argv, "kubeadm join", JOIN_TIMEOUT_MS);
+                if (r == 0) {
+                        log_info("kubeadm join succeeded");
+                        return 0;
+                }
+                if (r < 0)
+                        return r;
+                /* kubelet.conf was not there when this attempt started (already_joined()); now it is */
+                if (already_joined() && annotate_cri_socket(run) == 0)
+                        return 0;
+                if (attempt >= JOIN_ATTEMPTS && deadline_passed(deadline))
+                        break;
+                kubeadm_reset(run);
+                if (deadline_passed(deadline))
+                        sleep_usec(backoff_next(&b)); /* the attempts still owed to the minimum, paused as before */
+                else if (backoff_wait(&b) < 0 && attempt >= JOIN_ATTEMPTS)
+                        break; /* join_timeout passed during the pause: no attempt starts after it */
+        }
+        return log_error_errno(-EIO, "kubeadm join failed %d times, and join_timeout has passed; giving up", attempt);
 }
 
 int step_join(struct fb_run *run) {
