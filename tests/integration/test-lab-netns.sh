@@ -71,6 +71,9 @@ done
 assert_eq 0 "$(calls master 'reset -f')" "master kubeadm reset calls"
 assert_eq 2 "$(calls node-1 'join ')" "node-1 kubeadm join calls"
 assert_eq 1 "$(calls node-1 'reset -f')" "node-1 kubeadm reset calls"
+# node-1's kubelet wrote kubelet.conf when its TLS bootstrap began, but got no certificate: not joined,
+# nothing to annotate
+assert_eq 0 "$(grep -c '^kubectl ' "$WORK/node-1/bin/calls.log")" "node-1 kubectl calls"
 assert_eq 1 "$(calls node-2 'join ')" "node-2 kubeadm join calls"
 assert_eq 0 "$(calls node-2 'reset -f')" "node-2 kubeadm reset calls"
 assert_eq "kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=60s annotate --overwrite node node-2 kubeadm.alpha.kubernetes.io/cri-socket=/var/run/dockershim.sock" \

@@ -392,10 +392,17 @@ N3=$WORK/node-3/root
 echo "$F/var/lib/kubeadm-standin/cluster.json" >"$WORK/node-3/bin/kubeadm.cluster"
 echo "join 1" >"$WORK/node-3/bin/kubeadm.fail"
 on node-3 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$flaky_pin" --node-name node-3
-expect_fail "injected join failure" "error execution phase kubelet-start: error uploading crisocket: timed out waiting for the condition"
+expect_fail "injected join failure" "error execution phase kubelet-start: timed out waiting for the condition"
 [ -e "$N3/etc/kubernetes/pki/ca.crt" ] || fail "a timed-out join leaves ca.crt, as kubeadm does"
+# the kubelet wrote kubelet.conf as its TLS bootstrap began; the certificate it names never came
+[ -e "$N3/etc/kubernetes/kubelet.conf" ] && [ ! -e "$N3/var/lib/kubelet/pki/kubelet-client-current.pem" ] ||
+        fail "a timed-out TLS bootstrap leaves kubelet.conf without the kubelet's certificate"
+[ ! -e "$N3/etc/kubernetes/bootstrap-kubelet.conf" ] || fail "kubeadm removes bootstrap-kubelet.conf on its way out"
+on node-3 kubectl --kubeconfig /etc/kubernetes/kubelet.conf get nodes
+expect_fail "kubectl with that kubelet.conf" "Error in configuration: 
+* unable to read client-cert /var/lib/kubelet/pki/kubelet-client-current.pem for default-auth due to open /var/lib/kubelet/pki/kubelet-client-current.pem: no such file or directory"
 on node-3 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$flaky_pin" --node-name node-3
-expect_fail "join after a failed join, without reset" "[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]"
+expect_fail "join after a failed join, without reset" "[ERROR FileAvailable--etc-kubernetes-kubelet.conf]"
 on node-3 kubeadm reset
 expect_fail "reset without -f reads a confirmation" "aborted reset operation"
 on node-3 kubeadm reset -f
@@ -491,8 +498,8 @@ ok "kubectl apply of a multi-document manifest, get nodes, get --raw, down switc
 
 # ---------------------------------------------------------------- the CRI socket annotation
 # kubeadm join's last act: the Node annotated with the CRI socket, a request kubeadm 1.23 gives its client's
-# 10 s and does not retry. Lost, the join fails after the kubelet's TLS bootstrap: kubelet.conf is there, the
-# Node registered without the annotation. kubectl annotate then sets it; a node's own credentials may
+# 10 s and does not retry. Lost, the join fails after the kubelet's TLS bootstrap: kubelet.conf and the
+# kubelet's certificate are there, the Node registered without the annotation. kubectl annotate then sets it; a node's own credentials may
 # change only its own Node (NodeRestriction).
 cri_annotation() { python3 -c 'import json, sys
 n = [n for n in json.load(open(sys.argv[1]))["nodes"] if n["name"] == sys.argv[2]]
@@ -502,7 +509,8 @@ echo "$STATE" >"$WORK/node-8/bin/kubeadm.cluster"
 echo "join-crisocket 1" >"$WORK/node-8/bin/kubeadm.fail"
 on node-8 kubeadm join $ENDPOINT --token $TOKEN --discovery-token-ca-cert-hash "$CA_PIN" --node-name node-8
 expect_fail "join losing the CRI socket annotation" "error execution phase kubelet-start: error uploading crisocket: error patching node \"node-8\" through apiserver: Patch \"https://$ENDPOINT/api/v1/nodes/node-8?timeout=10s\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
-[ -e "$WORK/node-8/root/etc/kubernetes/kubelet.conf" ] || fail "node-8: no kubelet.conf after its TLS bootstrap"
+[ -e "$WORK/node-8/root/etc/kubernetes/kubelet.conf" ] && [ -e "$WORK/node-8/root/var/lib/kubelet/pki/kubelet-client-current.pem" ] ||
+        fail "node-8: no kubelet.conf or client certificate after its TLS bootstrap"
 assert_eq "- /var/run/dockershim.sock /var/run/dockershim.sock" \
         "$(cri_annotation node-8) $(cri_annotation node-1) $(cri_annotation master)" "CRI socket annotations of node-8, node-1, master"
 on node-8 kubectl --kubeconfig /etc/kubernetes/kubelet.conf annotate node node-1 kubeadm.alpha.kubernetes.io/cri-socket=/x

@@ -39,8 +39,14 @@
 #define JOIN_ACCEPTED "join-accepted"
 
 
+/* The kubelet's client certificate in its --cert-dir, which kubeadm leaves at the default. The kubelet writes
+ * kubelet.conf, pointing at it, as soon as its TLS bootstrap starts; the certificate comes once its CSR is
+ * signed, which a busy control plane may not do before kubeadm join gives up. */
+#define KUBELET_CLIENT_CERT "/var/lib/kubelet/pki/kubelet-client-current.pem"
+
+/* Joined: the kubelet has its kubeconfig and the certificate it names (what kubeadm join waits for). */
 static bool already_joined(void) {
-        return root_exists(KUBELET_CONF);
+        return root_exists(KUBELET_CONF) && root_exists(KUBELET_CLIENT_CERT);
 }
 
 static const char *open_error(int r) {
@@ -285,8 +291,8 @@ static int annotate_cri_socket(struct fb_run *run) {
         struct backoff b;
         int r;
 
-        log_info("kubeadm join failed after the kubelet's TLS bootstrap (" KUBELET_CONF " written): node %s has "
-                 "joined; setting its CRI socket annotation, kubeadm's last step, with kubectl as the node", node);
+        log_info("kubeadm join failed after the kubelet's TLS bootstrap (its client certificate is there): node %s "
+                 "has joined; setting its CRI socket annotation, kubeadm's last step, with kubectl as the node", node);
         backoff_init(&b, 2000, 15000, deadline_in_ms(ANNOTATE_WAIT_S * 1000LL));
         for (;;) {
                 r = spawn_simple(argv, 90 * 1000, run->log_fd);
@@ -322,6 +328,8 @@ static int join_with_retries(struct fb_run *run, const char *config_path) {
         /* 2 s, 4 s, 8 s, ... up to a minute between attempts */
         backoff_init(&b, 2000, 60000, deadline);
         for (attempt = 1;; attempt++) {
+                /* kubelet.conf left by an earlier attempt or run is not this attempt's bootstrap */
+                bool conf_before = root_exists(KUBELET_CONF);
                 int r;
 
                 log_info("kubeadm join (attempt %d); full output in " AGENT_LOG, attempt);
@@ -332,8 +340,7 @@ static int join_with_retries(struct fb_run *run, const char *config_path) {
                 }
                 if (r < 0)
                         return r;
-                /* kubelet.conf was not there when this attempt started (already_joined()); now it is */
-                if (already_joined() && annotate_cri_socket(run) == 0)
+                if (!conf_before && already_joined() && annotate_cri_socket(run) == 0)
                         return 0;
                 if (attempt >= JOIN_ATTEMPTS && deadline_passed(deadline))
                         break;
