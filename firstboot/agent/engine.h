@@ -113,7 +113,7 @@ struct fb_run {
         struct join_record join_record;
         bool have_join_record;
         /* CLOCK_MONOTONIC: kube_firstboot.join_timeout after the worker began to wait for its record, which
-         * covers the wait and the join; 0 until the wait step sets it. */
+         * covers the wait and the join; set by the wait step, which the join step needs before it. */
         usec_t join_deadline;
         struct fb_host_facts facts;
         /* The steps whose check ran (before any change), and those whose check found a problem: plan lists

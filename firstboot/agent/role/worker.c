@@ -320,8 +320,7 @@ static int annotate_cri_socket(struct fb_run *run) {
  * done on its next run. */
 static int join_with_retries(struct fb_run *run, const char *config_path) {
         const char *argv[] = { "kubeadm", "join", "--config", config_path, NULL };
-        usec_t deadline = run->join_deadline ? run->join_deadline
-                                             : deadline_in_ms(run->config->join_timeout_s * 1000LL);
+        usec_t deadline = run->join_deadline; /* set by the wait step, which gave step_join its record */
         struct backoff b;
         int attempt;
 
