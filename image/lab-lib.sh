@@ -49,6 +49,18 @@ vm_sizes() {
         echo "$VM_CONTROL_PLANE ${LAB_CP_SMP} vCPU and ${LAB_CP_MEM} MiB, the others ${LAB_SMP} vCPU and ${LAB_MEM} MiB$prio"
 }
 vm_die() { echo "lab: error: $*" >&2; return 1; }
+# vm_staggered: whether the workers boot one at a time (LAB_STAGGER=1|0; by default only with a real
+# release under TCG, after vm_find_image and vm_pick_accel). The control plane boots with the first
+# worker, and each later worker once the one before it has settled (done or failed). A real control plane
+# under TCG on few host cores answers slower than kubeadm's fixed 10-second client timeouts while several
+# workers boot, load images and join at once; one joining worker at a time keeps it within them.
+vm_staggered() {
+        case ${LAB_STAGGER:-} in
+        1) return 0 ;;
+        0) return 1 ;;
+        esac
+        [ -n "${IMAGE_K8S_VERSION:-}" ] && vm_tcg
+}
 
 # vm_setup DIR NETNS [BUILDDIR]
 vm_setup() {
@@ -401,6 +413,16 @@ nodes = json.load(sys.stdin)
 settled = [n for n in sys.argv[1:] if n in nodes and
            (nodes[n].get("stage") == "done" or nodes[n].get("status") == "failed")]
 sys.exit(0 if len(settled) == len(sys.argv[1:]) else 1)' "$@"
+}
+
+# vm_wait_settled NAME SECONDS: until the server shows NAME done or failed; 1 as soon as NAME's qemu has
+# exited, or once SECONDS have passed.
+vm_wait_settled() {
+        local end=$(($(date +%s) + $2))
+        until vm_all_settled "$1"; do
+                vm_guest_running "$1" && [ "$(date +%s)" -lt "$end" ] || return 1
+                sleep 5
+        done
 }
 
 # vm_console_text NAME: NAME's console so far as lines of text: no carriage returns, no terminal control

@@ -15,10 +15,13 @@
 # agent and server are built, default build), LAB_CP_MEM and LAB_CP_SMP (the control plane's MiB and
 # vCPUs, 2048 and 2: kubeadm's preflight wants 2 CPUs and 1700 MB), LAB_MEM and LAB_SMP (each worker's,
 # 1024 and 1), LAB_DISK_GB (4), LAB_TIMEOUT (seconds to wait for the nodes, 1800;
-# with a real release under TCG, LAB_K8S_CP_TIMEOUT and 20 minutes more), LAB_ACCEL (force a qemu -accel),
+# with a real release under TCG, LAB_K8S_CP_TIMEOUT and 20 minutes more; 30 minutes more for each worker
+# booted after another), LAB_ACCEL (force a qemu -accel),
 # LAB_IMAGE_ENV (an image.env to boot instead of the default choice), LAB_NODES (the guests to boot,
 # default "master node-1 node-2 node-3"), LAB_READY_TIMEOUT (seconds to wait for the nodes to be Ready,
-# 1200, with a real release), LAB_NETNS (the network namespace, default kfb-lab).
+# 1200, with a real release), LAB_NETNS (the network namespace, default kfb-lab), LAB_STAGGER (1: the
+# workers boot one at a time, each once the one before has settled; 0: all at once; by default one at a
+# time with a real release under TCG, where a slow control plane cannot serve several joins at once).
 #
 # KUBERNETES=DIR (`make lab KUBERNETES=DIR`): a real Kubernetes 1.23 release instead of the test
 # stand-ins, laid out as kubernetes-server-linux-amd64.tar.gz unpacks, with the other images (etcd,
@@ -60,11 +63,14 @@ lab_up() {
         vm_pick_accel
         vm_make_seeds "$LAB/seeds"
         # A real control plane under TCG may use all of kubeadm's wait (LAB_K8S_CP_TIMEOUT) after about
-        # ten minutes of boot, images and init phases.
+        # ten minutes of boot, images and init phases; workers booted one at a time each add a whole join.
+        local wait_s=1800 workers
         if [ -n "$IMAGE_K8S_VERSION" ] && vm_tcg; then
-                LAB_TIMEOUT=${LAB_TIMEOUT:-$(($(vm_go_duration_s "$VM_K8S_CP_TIMEOUT") + 1200))}
+                wait_s=$(($(vm_go_duration_s "$VM_K8S_CP_TIMEOUT") + 1200))
         fi
-        LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
+        workers=$(printf '%s\n' "${VM_NODES[@]}" | grep -cvx "$VM_CONTROL_PLANE" || true)
+        ! vm_staggered || [ "$workers" -le 1 ] || wait_s=$((wait_s + 1800 * (workers - 1)))
+        LAB_TIMEOUT=${LAB_TIMEOUT:-$wait_s}
         vm_say "image: $IMAGE_DESC"
         vm_say "       $IMAGE_DIR/$IMAGE_DISK; kube-firstboot.service from ${IMAGE_UNIT_SOURCE:-the image}"
         vm_say "seeds: $VM_SEED_SOURCE"
@@ -74,17 +80,34 @@ lab_up() {
         vm_net_up
         vm_server_start "$LAB/seeds"
         vm_say "kube-firstboot-server on $VM_ENDPOINT_ADDR:$VM_ENDPOINT_PORT in network namespace $NS"
-        local start i n
+        local start i n booted=() pending=() last_worker=""
+        local -A index=()
         start=$(date +%s)
         i=0
         for n in "${VM_NODES[@]}"; do
-                vm_guest_start "$n" "$i" "$LAB/seeds/$n" ""
+                index[$n]=$i
                 i=$((i + 1))
+                if [ "$n" != "$VM_CONTROL_PLANE" ] && [ -n "$last_worker" ] && vm_staggered; then
+                        pending+=("$n")
+                        continue
+                fi
+                vm_guest_start "$n" "${index[$n]}" "$LAB/seeds/$n" ""
+                booted+=("$n")
+                [ "$n" = "$VM_CONTROL_PLANE" ] || last_worker=$n
         done
-        vm_say "booted ${VM_NODES[*]}; waiting for every node to report done or failed (at most ${LAB_TIMEOUT} s)"
+        vm_say "booted ${booted[*]}${pending[*]:+; then ${pending[*]}, one at a time, each once the one before has settled}"
+        vm_say "waiting for every node to report done or failed (at most ${LAB_TIMEOUT} s)"
         local last="" now
         local -A gone=()
         while :; do
+                if [ ${#pending[@]} -gt 0 ] && { vm_all_settled "$last_worker" || [ -n "${gone[$last_worker]:-}" ]; }; then
+                        n=${pending[0]}
+                        pending=("${pending[@]:1}")
+                        vm_say "$last_worker settled; booting $n ($(($(date +%s) - start)) s)"
+                        vm_guest_start "$n" "${index[$n]}" "$LAB/seeds/$n" ""
+                        booted+=("$n")
+                        last_worker=$n
+                fi
                 if vm_all_settled "${VM_NODES[@]}"; then break; fi
                 now=$(date +%s)
                 if [ $((now - start)) -ge "$LAB_TIMEOUT" ]; then
@@ -100,7 +123,7 @@ print(" ".join("%s:%s/%s" % (n, d[n].get("stage"), d[n].get("status")) for n in 
                         echo "  $((now - start))s  $line"
                         last=$line
                 fi
-                for n in "${VM_NODES[@]}"; do
+                for n in "${booted[@]}"; do
                         [ -z "${gone[$n]:-}" ] || continue
                         if grep -q 'Kernel panic - not syncing' "$LAB/$n/console.log" 2>/dev/null; then
                                 vm_say "$n: kernel panic (see $LAB/$n/console.log)"

@@ -6,15 +6,17 @@
 
 One line per boot that ran the unit, oldest first:
 
-  boot=N result=success|failed|stopped total=S kubeadm=S wait=S own=S docker=S kubectl=S
+  boot=N result=success|failed|stopped total=S kubeadm=S wait=S own=S docker=S images=S kubectl=S
 
 total: the unit's start ("Starting ...") to its end ("Finished"/"Failed"/"Deactivated"), from
-systemd's own messages; kubeadm: the agent's kubeadm runs ("kubeadm X (attempt ..." to "kubeadm X
-succeeded/failed/timed out"); wait: a worker's time waiting for the join record and for the API server
+systemd's own messages; kubeadm: the agent's kubeadm attempts ("kubeadm init in phases (attempt ...",
+"kubeadm join (attempt ...") to their end ("kubeadm init succeeded", a kubeadm run that "failed with exit
+status" or "timed out after"), phases and the wait for the kubelet's healthz included; wait: a worker's time waiting for the join record and for the API server
 (the agent's "wait for the join record" step start to "join record received", and "waiting for the API
 server" to the kubeadm join that follows); own = total - kubeadm - wait, the unit's time without
-kubeadm and without waiting for the master. Of that, docker: restarting docker for the new daemon.json,
-and kubectl: applying the CNI manifest (each from the agent's line announcing it to its next line).
+kubeadm and without waiting for the master. Of that, docker: starting (or restarting) docker, images:
+loading the pre-seeded images, and kubectl: applying the CNI manifest (each from the agent's line
+announcing it to its next line).
 """
 
 import json
@@ -53,7 +55,7 @@ def main():
                 result = "running"
                 kubeadm = wait = 0.0
                 kubeadm_since = wait_since = None
-                timed = {"docker": 0.0, "kubectl": 0.0}
+                timed = {"docker": 0.0, "images": 0.0, "kubectl": 0.0}
                 timing = None   # (what, since): an action that lasts until the agent's next line
                 for t, message, from_systemd in boots[boot]:
                         if from_systemd and message.startswith("Starting "):
@@ -79,14 +81,17 @@ def main():
                                 timing = None
                         if re.match(r"docker: (re)?start docker\.service", message):
                                 timing = ("docker", t)
+                        elif message.startswith("images: docker load"):
+                                timing = ("images", t)
                         elif message.startswith("cni: kubectl apply"):
                                 timing = ("kubectl", t)
-                        if re.search(r"^kubeadm \w+ \(attempt \d+ of \d+\)", message):
+                        if re.match(r"kubeadm (init|join)\b.*\(attempt \d+", message):
                                 if wait_since is not None:      # waiting for the API server ends here
                                         wait += t - wait_since
                                         wait_since = None
                                 kubeadm_since = t
-                        elif kubeadm_since is not None and re.search(r"^kubeadm \w+ (succeeded|failed|timed out)", message):
+                        elif kubeadm_since is not None and re.match(
+                                        r"kubeadm (init|join) succeeded|kubeadm .* (failed with exit status|timed out after) ", message):
                                 kubeadm += t - kubeadm_since
                                 kubeadm_since = None
                         elif message.startswith("wait: wait for the join record") or message.startswith("waiting for the API server"):
@@ -104,8 +109,9 @@ def main():
                 total = end - start
                 if wait_since is not None:      # still waiting when the unit ended (stopped, timed out)
                         wait += end - wait_since
-                print("boot=%d result=%s total=%.2f kubeadm=%.2f wait=%.2f own=%.2f docker=%.2f kubectl=%.2f"
-                      % (n, result, total, kubeadm, wait, total - kubeadm - wait, timed["docker"], timed["kubectl"]))
+                print("boot=%d result=%s total=%.2f kubeadm=%.2f wait=%.2f own=%.2f docker=%.2f images=%.2f kubectl=%.2f"
+                      % (n, result, total, kubeadm, wait, total - kubeadm - wait, timed["docker"], timed["images"],
+                         timed["kubectl"]))
 
 
 if __name__ == "__main__":
