@@ -135,6 +135,19 @@ print(" ".join("%s:%s/%s" % (n, d[n].get("stage"), d[n].get("status")) for n in 
                 done
                 sleep 2
         done
+        # The test image's report of the unit (kfb-lab-report, for the table's UNIT) follows the unit's end
+        # by a few seconds, on the console of every guest that settled.
+        if [ "$IMAGE_KIND" != centos7 ]; then
+                for n in "${booted[@]}"; do
+                        vm_all_settled "$n" || continue
+                        for _ in $(seq 1 60); do
+                                if grep -q "KFB-LAB end $n" "$LAB/$n/console.log" 2>/dev/null || ! vm_guest_running "$n"; then
+                                        break
+                                fi
+                                sleep 1
+                        done
+                done
+        fi
         echo
         vm_table "$start" "${VM_NODES[@]}"
         echo
