@@ -96,6 +96,8 @@ vm_net_up
 # ---- boot 1 ---------------------------------------------------------------------------------------
 LATE_FAILURES=()        # failures that do not stop the test, reported at its end
 since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
+# node_field NAME FIELD: FIELD of NAME's last report in NODES_JSON (the server's node list)
+node_field() { echo "$NODES_JSON" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d.get(sys.argv[1], {}).get(sys.argv[2], ""))' "$1" "$2"; }
 CMDLINE_TEST="kfb_lab.poweroff"
 # With a real release the workers' kubelets must run until the cluster is checked.
 CMDLINE_BOOT1=$CMDLINE_TEST
@@ -171,8 +173,8 @@ WATCH_PID=$!
 if [ -n "$STAGGER" ]; then
         # a bound that only catches a node-1 that never gets there
         vm_wait_settled node-1 "${VM_BOOT_LIMIT:-1200}" || fail "node-1 did not settle: $(vm_console_text node-1 | tail -n 20)"
-        assert_eq "done" "$(vm_nodes_json | python3 -c 'import json, sys; print(json.load(sys.stdin)["node-1"]["stage"])')" \
-                "node-1's stage on the server before node-2 and node-3 boot"
+        NODES_JSON=$(vm_nodes_json)
+        assert_eq "done" "$(node_field node-1 stage)" "node-1's stage on the server before node-2 and node-3 boot"
         T_WAVE2=$(date +%s.%N)
         start_node2_node3
         start_power_cut
@@ -312,7 +314,6 @@ cat_file() { dbg "$1" "cat $2"; }
 exists() { dbg "$1" "stat $2" | grep -q '^Inode:'; }
 
 NODES_JSON=$(vm_nodes_json)
-node_field() { echo "$NODES_JSON" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d.get(sys.argv[1], {}).get(sys.argv[2], ""))' "$1" "$2"; }
 
 for n in master node-1 node-2; do
         console "$n" | grep -q "KFB-LAB end $n\$" || { console "$n" | tail -n 30; fail "$n: no report on its console"; }
